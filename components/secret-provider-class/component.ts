@@ -1,0 +1,86 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { Problem, isDnsSubdomain, throwIfProblems } from "../shared/validation";
+import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
+import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "./types";
+import { keyVaultNameProblems, secretProviderClassProblems, tenantIdProblems } from "./validate";
+import { TOKEN_PREFIX } from "../shared/token";
+
+/** Inputs of a SecretProviderClass for the Azure Key Vault provider. */
+export interface SecretProviderClassArgs {
+    /** Namespace of the class; it must be the namespace of the pods that mount it. */
+    namespace: pulumi.Input<string>;
+    /** `metadata.name`; defaults to the component name. Pods reference it in the CSI volume. */
+    className?: string;
+    /** Key Vault name. */
+    keyvaultName: pulumi.Input<string>;
+    /** Entra tenant ID of the vault. */
+    tenantID: pulumi.Input<string>;
+    /** How the provider authenticates: the addon identity, workload identity or a service principal. */
+    identity: SecretProviderIdentity;
+    /** Key Vault objects to mount as files. */
+    objects: KeyVaultObject[];
+    /** Kubernetes Secrets to sync from the mounted files. */
+    secretObjects?: SyncedSecret[];
+    /** Sovereign cloud; omit for Azure public cloud. */
+    cloudName?: AzureCloudName;
+    /** Extra labels on the class. */
+    labels?: Record<string, string>;
+}
+
+/** Checks Output-valued fields once they resolve (during preview when known), with the same messages. */
+export function checkWhenKnown(subject: string, value: pulumi.Input<string>, problemsOf: (value: string) => Problem[]): pulumi.Output<string> {
+    return pulumi.output(value).apply((resolved) => {
+        throwIfProblems(subject, problemsOf(resolved));
+        return resolved;
+    });
+}
+
+/** The validated spec of a SecretProviderClass, with unknown values checked as they resolve. */
+export function validatedSpec(subject: string, spec: SecretProviderClassSpec): SecretProviderClassSpec {
+    throwIfProblems(subject, secretProviderClassProblems(spec));
+    return {
+        ...spec,
+        keyvaultName: checkWhenKnown(subject, spec.keyvaultName, (name) => keyVaultNameProblems(name)),
+        tenantID: checkWhenKnown(subject, spec.tenantID, (tenant) => tenantIdProblems(tenant)),
+    };
+}
+
+/**
+ * A typed SecretProviderClass (`secrets-store.csi.x-k8s.io/v1`) for the Azure provider. Everything the provider
+ * would silently ignore or reject at pod start fails here, at preview.
+ */
+export class SecretProviderClass extends pulumi.ComponentResource {
+    /** `metadata.name` of the class, for the pod's CSI volume `volumeAttributes.secretProviderClass`. */
+    public readonly className: pulumi.Output<string>;
+    /** Namespace of the class. */
+    public readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:index:SecretProviderClass`, name, {}, opts);
+        const className = args.className ?? name;
+        const subject = `SecretProviderClass "${className}"`;
+        if (!isDnsSubdomain(className)) {
+            throwIfProblems(subject, [{ where: "className", message: `"${className}" is not a valid Kubernetes name`, fix: "use lower-case letters, digits, '-' and '.'" }]);
+        }
+        const spec = validatedSpec(subject, args);
+        const resource = new k8s.apiextensions.CustomResource(
+            `${name}-spc`,
+            {
+                apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
+                kind: SECRET_PROVIDER_CLASS_KIND,
+                metadata: {
+                    name: className,
+                    namespace: args.namespace,
+                    labels: { "app.kubernetes.io/managed-by": "pulumi", ...args.labels },
+                },
+                spec: renderSecretProviderClassSpec(spec),
+            },
+            // The name is fixed, so a replacement must delete the old class first.
+            { parent: this, deleteBeforeReplace: true },
+        );
+        this.className = resource.metadata.name;
+        this.namespace = resource.metadata.namespace;
+        this.registerOutputs({ className: this.className, namespace: this.namespace });
+    }
+}

@@ -1,0 +1,118 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Typed model of the Azure Key Vault provider's SecretProviderClass parameters
+ * (secrets-store-csi-driver-provider-azure, `pkg/provider/types`). Field names are the provider's exact,
+ * case-sensitive keys so that what you read here is what lands in the cluster.
+ */
+
+/** Key Vault object kinds the provider fetches; the provider compares them case-sensitively. */
+export type KeyVaultObjectType = "secret" | "key" | "cert";
+export const KEY_VAULT_OBJECT_TYPES: readonly KeyVaultObjectType[] = ["secret", "key", "cert"];
+
+/** Output format of a secret backed by a certificate. */
+export type KeyVaultObjectFormat = "pem" | "pfx";
+export const KEY_VAULT_OBJECT_FORMATS: readonly KeyVaultObjectFormat[] = ["pem", "pfx"];
+
+/** Decoding applied to a secret value before it is written. */
+export type KeyVaultObjectEncoding = "utf-8" | "base64" | "hex";
+export const KEY_VAULT_OBJECT_ENCODINGS: readonly KeyVaultObjectEncoding[] = ["utf-8", "base64", "hex"];
+
+/** Azure clouds the provider accepts in `cloudName`. */
+export type AzureCloudName =
+    | "AzurePublicCloud"
+    | "AzureUSGovernmentCloud"
+    | "AzureChinaCloud"
+    | "AzureGermanCloud"
+    | "AzureStackCloud";
+export const AZURE_CLOUD_NAMES: readonly AzureCloudName[] = [
+    "AzurePublicCloud",
+    "AzureUSGovernmentCloud",
+    "AzureChinaCloud",
+    "AzureGermanCloud",
+    "AzureStackCloud",
+];
+
+/** One entry of the provider's `objects` array: every per-object field the provider reads. */
+export interface KeyVaultObject {
+    /** Name of the secret, key or certificate in the vault (1-127 of `[0-9A-Za-z-]`). */
+    objectName: string;
+    /** What to fetch: `secret` (value; for a certificate, key and chain), `key` (public key PEM), `cert` (leaf PEM). */
+    objectType: KeyVaultObjectType;
+    /** File name written in the mount (relative, no `..`); defaults to `objectName`. Synced Secrets reference it. */
+    objectAlias?: string;
+    /** A specific version; latest when omitted. */
+    objectVersion?: string;
+    /** Fetch this many versions into `<file>/0..N-1` (0 = newest). Needs list permission on the vault. */
+    objectVersionHistory?: number;
+    /** `pem` (default) or `pfx`; secrets only. */
+    objectFormat?: KeyVaultObjectFormat;
+    /** `utf-8` (default), `base64` or `hex`; secrets only. */
+    objectEncoding?: KeyVaultObjectEncoding;
+    /** Octal file mode of the written file, e.g. `"0440"`; the driver default is 0644. */
+    filePermission?: string;
+}
+
+/** Kubernetes Secret types the driver can sync into, plus any other type name as a string. */
+export type SyncedSecretType = "Opaque" | "kubernetes.io/tls" | "kubernetes.io/dockerconfigjson" | "kubernetes.io/basic-auth";
+
+/** One key of a synced Kubernetes Secret. */
+export interface SyncedSecretData {
+    /** The key in the Kubernetes Secret. */
+    key: string;
+    /** The mounted file to copy: the object's alias when it has one, `<file>/<n>` for version history. */
+    objectName: string;
+}
+
+/** A Kubernetes Secret the driver keeps in sync with mounted files (only while a pod mounts the volume). */
+export interface SyncedSecret {
+    /** Name of the Kubernetes Secret. */
+    secretName: string;
+    /** Kubernetes Secret type; the driver refuses an empty type at mount time. */
+    type: SyncedSecretType;
+    /** Keys to fill. `kubernetes.io/tls` takes exactly `tls.crt` and `tls.key`. */
+    data: SyncedSecretData[];
+    /** Labels copied onto the Secret (the driver adds `secrets-store.csi.k8s.io/managed=true`). */
+    labels?: Record<string, string>;
+    /** Annotations copied onto the Secret. */
+    annotations?: Record<string, string>;
+}
+
+/**
+ * How the provider authenticates to Key Vault; exactly one mode per SecretProviderClass.
+ * - `managedIdentity`: a managed identity on the node VMSS, e.g. the AKS addon identity (`useVMManagedIdentity`).
+ * - `workloadIdentity`: the pod's service account federated to an Entra identity (`clientID`).
+ * - `servicePrincipal`: client ID and secret from a Kubernetes Secret passed as the volume's `nodePublishSecretRef`.
+ */
+export type SecretProviderIdentity =
+    | {
+          mode: "managedIdentity";
+          /** Client ID of the user-assigned identity on the VMSS (the addon identity's `clientId`); omit for system-assigned. */
+          userAssignedIdentityID?: pulumi.Input<string>;
+      }
+    | {
+          mode: "workloadIdentity";
+          /** Client ID of the Entra application or user-assigned identity federated with the pod's service account. */
+          clientID: pulumi.Input<string>;
+      }
+    | {
+          mode: "servicePrincipal";
+          /** Name of the Secret (keys `clientid`, `clientsecret`) the pod volume passes as `nodePublishSecretRef`. */
+          nodePublishSecretRef: string;
+      };
+
+/** Everything that goes into one SecretProviderClass for the Azure provider. */
+export interface SecretProviderClassSpec {
+    /** Key Vault name (3-24 characters: letters, digits, hyphens; starts with a letter). */
+    keyvaultName: pulumi.Input<string>;
+    /** Entra tenant ID of the vault (a GUID). */
+    tenantID: pulumi.Input<string>;
+    /** How the provider authenticates. */
+    identity: SecretProviderIdentity;
+    /** Objects to mount as files. */
+    objects: KeyVaultObject[];
+    /** Kubernetes Secrets to sync from mounted files. */
+    secretObjects?: SyncedSecret[];
+    /** Sovereign cloud; omitted means the provider's default (AzurePublicCloud). */
+    cloudName?: AzureCloudName;
+}

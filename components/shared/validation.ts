@@ -1,0 +1,80 @@
+/**
+ * Validation shared by every component: one error type that carries every problem found at once, so a
+ * `pulumi preview` shows the whole list instead of one fix per run.
+ */
+
+/** One problem: where it is (an input path a user can find), what is wrong, and how to fix it. */
+export interface Problem {
+    /** Path of the offending input, e.g. `app "orders": object "db-password": objectAlias`. */
+    where: string;
+    /** What is wrong. */
+    message: string;
+    /** How to fix it. */
+    fix: string;
+}
+
+/** Formats one problem as a single line. */
+export function formatProblem(problem: Problem): string {
+    return `${problem.where}: ${problem.message}. Fix: ${problem.fix}.`;
+}
+
+/** Thrown at construction (so at preview) when inputs are invalid; lists every problem found. */
+export class ValidationError extends Error {
+    constructor(public readonly subject: string, public readonly problems: Problem[]) {
+        super(
+            `${subject} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+        );
+        this.name = "ValidationError";
+    }
+}
+
+/** Throws a ValidationError when `problems` is not empty. */
+export function throwIfProblems(subject: string, problems: Problem[]): void {
+    if (problems.length > 0) {
+        throw new ValidationError(subject, problems);
+    }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a GUID in the 8-4-4-4-12 form Azure uses for tenant, client and object IDs. */
+export function isGuid(value: string): boolean {
+    return GUID.test(value);
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN_PART = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Kubernetes RFC 1123 label (namespaces, container names): lower-case alphanumerics and '-', at most 63. */
+export function isDnsLabel(value: string): boolean {
+    return value.length <= 63 && DNS_LABEL.test(value);
+}
+
+/** Kubernetes RFC 1123 subdomain (most object names): dot-separated labels, at most 253. */
+export function isDnsSubdomain(value: string): boolean {
+    return value.length > 0 && value.length <= 253 && value.split(".").every((part) => DNS_SUBDOMAIN_PART.test(part));
+}
+
+/** Kubernetes Secret data keys: alphanumerics, '-', '_' and '.'. */
+export function isSecretDataKey(value: string): boolean {
+    return value.length > 0 && value.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(value);
+}
+
+/** POSIX-portable environment variable name, as Kubernetes recommends. */
+export function isEnvVarName(value: string): boolean {
+    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value);
+}
+
+/** Values that appear more than once, in first-seen order. */
+export function duplicates<T>(values: readonly T[]): T[] {
+    const seen = new Set<T>();
+    const repeated = new Set<T>();
+    for (const value of values) {
+        if (seen.has(value)) {
+            repeated.add(value);
+        }
+        seen.add(value);
+    }
+    return [...repeated];
+}
