@@ -1,0 +1,205 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as containerservice from "@pulumi/azure-native/containerservice";
+import { TOKEN_PREFIX } from "../shared/token";
+import { Problem, throwIfProblems } from "../shared/validation";
+import { AddonIdentity, SecretRotation, addonIdentityOrError, keyVaultAddonProfile, secretRotationProblems } from "./addon";
+
+/** Node pool of a new cluster. */
+export interface SystemNodePool {
+    /** VM size, e.g. "Standard_D4ds_v5". */
+    vmSize: string;
+    /** Number of nodes (1-1000). */
+    count: number;
+    /** Availability zones, e.g. ["1", "2", "3"]. */
+    availabilityZones?: string[];
+}
+
+/** Inputs of an AKS cluster with the Key Vault secrets provider addon. */
+export interface AksClusterArgs {
+    /** Existing resource group of the cluster. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Azure region, e.g. "westeurope". */
+    location: pulumi.Input<string>;
+    /** Physical cluster name; defaults to the component name. */
+    clusterName?: string;
+    /** Kubernetes version; omit for the AKS default. */
+    kubernetesVersion?: pulumi.Input<string>;
+    /** DNS prefix of the API server; defaults to the cluster name. */
+    dnsPrefix?: pulumi.Input<string>;
+    /** The system node pool. */
+    systemNodePool: SystemNodePool;
+    /** Secret rotation of the addon (per environment). */
+    secretRotation: SecretRotation;
+    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default true. */
+    workloadIdentity?: boolean;
+    /**
+     * Adopt a cluster that already exists outside Pulumi: its resource ID is imported on the first `pulumi up`.
+     * Every input must then match the live cluster, or the import fails at preview with the differing fields.
+     */
+    adoptExistingResourceId?: string;
+    /** Tags on the cluster. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Problems with the arguments of a new cluster. */
+export function aksClusterProblems(args: AksClusterArgs): Problem[] {
+    const problems = secretRotationProblems(args.secretRotation);
+    const pool = args.systemNodePool;
+    if (!pool || !Number.isInteger(pool.count) || pool.count < 1 || pool.count > 1000) {
+        problems.push({ where: "systemNodePool.count", message: `${pool?.count} is not a node count`, fix: "use an integer from 1 to 1000 (3 for production)" });
+    }
+    if (!pool?.vmSize) {
+        problems.push({ where: "systemNodePool.vmSize", message: "is missing", fix: 'set a VM size such as "Standard_D4ds_v5"' });
+    }
+    if (args.clusterName !== undefined && !/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/.test(args.clusterName)) {
+        problems.push({ where: "clusterName", message: `"${args.clusterName}" is not a valid AKS name`, fix: "use 1-63 letters, digits, '-' and '_', starting and ending with a letter or digit" });
+    }
+    if (args.adoptExistingResourceId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i.test(args.adoptExistingResourceId)) {
+        problems.push({ where: "adoptExistingResourceId", message: `"${args.adoptExistingResourceId}" is not a managed cluster resource ID`, fix: "use the output of `az aks show -g <rg> -n <name> --query id -o tsv`" });
+    }
+    return problems;
+}
+
+/** What consumers of a cluster need and cannot rebuild themselves. */
+export interface ClusterFacts {
+    /** The addon's managed identity: clientId for SecretProviderClasses, objectId for role assignments. */
+    addonIdentity: pulumi.Output<AddonIdentity>;
+    /** OIDC issuer URL for federated credentials; undefined when the issuer is off. */
+    oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** Admin-free user kubeconfig (secret). */
+    kubeconfig: pulumi.Output<string>;
+    /** Cluster name. */
+    clusterName: pulumi.Output<string>;
+}
+
+function identityFrom(
+    profilesAndGroup: pulumi.Output<[Parameters<typeof addonIdentityOrError>[0], string]>,
+    clusterName: string,
+): pulumi.Output<AddonIdentity> {
+    return profilesAndGroup.apply(([profiles, resourceGroupName]) => {
+        const result = addonIdentityOrError(profiles, clusterName, resourceGroupName);
+        if (result.error) {
+            throw new Error(result.error);
+        }
+        return result.identity!;
+    });
+}
+
+function userKubeconfig(resourceGroupName: pulumi.Input<string>, resourceName: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName }, { parent });
+    return pulumi.secret(credentials.kubeconfigs.apply((configs) => Buffer.from(configs[0].value, "base64").toString("utf8")));
+}
+
+/**
+ * A new (or adopted) AKS cluster with the `azure-keyvault-secrets-provider` addon. Enabling the addon or changing
+ * rotation on a cluster this component already manages is an in-place update of `addonProfiles`.
+ */
+export class AksCluster extends pulumi.ComponentResource implements ClusterFacts {
+    public readonly addonIdentity: pulumi.Output<AddonIdentity>;
+    public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+    /** ARM resource ID, e.g. for scoping role assignments. */
+    public readonly resourceId: pulumi.Output<string>;
+
+    constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:index:AksCluster`, name, {}, opts);
+        throwIfProblems(`AksCluster "${name}"`, aksClusterProblems(args));
+        const clusterName = args.clusterName ?? name;
+        const workloadIdentity = args.workloadIdentity ?? true;
+        const cluster = new containerservice.ManagedCluster(
+            `${name}-aks`,
+            {
+                resourceGroupName: args.resourceGroupName,
+                location: args.location,
+                resourceName: clusterName,
+                dnsPrefix: args.dnsPrefix ?? clusterName,
+                kubernetesVersion: args.kubernetesVersion,
+                enableRBAC: true,
+                identity: { type: "SystemAssigned" },
+                agentPoolProfiles: [
+                    {
+                        name: "system",
+                        mode: "System",
+                        type: "VirtualMachineScaleSets",
+                        osType: "Linux",
+                        vmSize: args.systemNodePool.vmSize,
+                        count: args.systemNodePool.count,
+                        availabilityZones: args.systemNodePool.availabilityZones,
+                    },
+                ],
+                addonProfiles: keyVaultAddonProfile(args.secretRotation),
+                oidcIssuerProfile: { enabled: workloadIdentity },
+                securityProfile: { workloadIdentity: { enabled: workloadIdentity } },
+                tags: args.tags,
+            },
+            { parent: this, import: args.adoptExistingResourceId },
+        );
+        this.clusterName = cluster.name;
+        this.resourceId = cluster.id;
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName]), clusterName);
+        this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
+        this.kubeconfig = userKubeconfig(args.resourceGroupName, cluster.name, this);
+        this.registerOutputs({
+            addonIdentity: this.addonIdentity,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            kubeconfig: this.kubeconfig,
+            clusterName: this.clusterName,
+            resourceId: this.resourceId,
+        });
+    }
+}
+
+/** Inputs of a read-only reference to a cluster managed elsewhere. */
+export interface ExistingAksClusterArgs {
+    /** Resource group of the cluster. */
+    resourceGroupName: string;
+    /** Cluster name. */
+    clusterName: string;
+    /** Fail at preview unless the OIDC issuer and workload identity are enabled. */
+    requireWorkloadIdentity?: boolean;
+}
+
+/** The OIDC issuer URL of a cluster, or an error that says how to turn it on. */
+export function oidcIssuerOrError(
+    cluster: { oidcIssuerProfile?: { enabled?: boolean; issuerURL?: string }; securityProfile?: { workloadIdentity?: { enabled?: boolean } } },
+    clusterName: string,
+    resourceGroupName: string,
+): { issuerUrl?: string; error?: string } {
+    if (cluster.oidcIssuerProfile?.enabled && cluster.oidcIssuerProfile.issuerURL && cluster.securityProfile?.workloadIdentity?.enabled) {
+        return { issuerUrl: cluster.oidcIssuerProfile.issuerURL };
+    }
+    return {
+        error:
+            `AKS cluster "${clusterName}" does not have the OIDC issuer and workload identity enabled, which workload-identity apps need. Enable them with:\n` +
+            `    az aks update --name ${clusterName} --resource-group ${resourceGroupName} --enable-oidc-issuer --enable-workload-identity`,
+    };
+}
+
+/**
+ * A cluster that exists outside this program, read only: its addon identity, OIDC issuer and kubeconfig.
+ * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off.
+ */
+export class ExistingAksCluster extends pulumi.ComponentResource implements ClusterFacts {
+    public readonly addonIdentity: pulumi.Output<AddonIdentity>;
+    public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+
+    constructor(name: string, args: ExistingAksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
+        const { resourceGroupName, clusterName } = args;
+        const cluster = containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this });
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName]), clusterName);
+        this.oidcIssuerUrl = cluster.apply((live) => {
+            const result = oidcIssuerOrError(live, clusterName, resourceGroupName);
+            if (result.error && args.requireWorkloadIdentity) {
+                throw new Error(result.error);
+            }
+            return result.issuerUrl;
+        });
+        this.clusterName = cluster.name;
+        this.kubeconfig = userKubeconfig(resourceGroupName, clusterName, this);
+        this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName });
+    }
+}

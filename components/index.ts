@@ -1,0 +1,23 @@
+/**
+ * The component library: import from here in your own stacks.
+ * Every component validates its inputs at construction, so bad configuration fails at `pulumi preview`.
+ */
+export * from "./shared/validation";
+export { deterministicGuid } from "./shared/naming";
+
+export * from "./cluster/addon";
+export * from "./cluster/component";
+
+export * from "./key-vault/component";
+
+export * from "./key-vault-access/roles";
+export * from "./key-vault-access/component";
+
+export * from "./secret-provider-class/types";
+export * from "./secret-provider-class/validate";
+export * from "./secret-provider-class/render";
+export * from "./secret-provider-class/parse";
+export * from "./secret-provider-class/component";
+
+export * from "./workload/pod";
+export * from "./workload/component";

@@ -1,0 +1,351 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import { TOKEN_PREFIX } from "../shared/token";
+import { Problem, isDnsLabel, isDnsSubdomain, isGuid, throwIfProblems } from "../shared/validation";
+import { SecretProviderClass, validatedSpec } from "../secret-provider-class/component";
+import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../secret-provider-class/types";
+import { secretProviderClassProblems } from "../secret-provider-class/validate";
+import { KeyVaultAccess } from "../key-vault-access/component";
+import { AccessScope } from "../key-vault-access/roles";
+import { SecretEnvVar, attachKeyVaultSecrets, secretEnvProblems, DEFAULT_MOUNT_PATH } from "./pod";
+
+/** Audience of tokens exchanged for Entra tokens by workload identity. */
+export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
+/** Annotation read by the Stakater Reloader controller to restart pods when the listed Secrets change. */
+export const RELOADER_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload";
+/** Annotation that tells the Pulumi Kubernetes provider not to wait for a rollout. */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+
+/** A federated identity this app creates: user-assigned identity, federated credential, least-privilege roles. */
+export interface ManagedWorkloadIdentity {
+    /** Resource group of the identity. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Region of the identity. */
+    location: pulumi.Input<string>;
+    /** OIDC issuer URL of the cluster. */
+    oidcIssuerUrl: pulumi.Input<string>;
+    /** ARM ID of the vault, for the role assignments. */
+    vaultId: pulumi.Input<string>;
+    /** Role scope: "vault" (default) or "object". */
+    accessScope?: AccessScope;
+}
+
+/**
+ * How the app's pods authenticate to Key Vault.
+ * - `addon`: the cluster's addon identity (shared by all apps; its roles are granted once per vault).
+ * - `workloadIdentity` with `clientId`: an existing federated identity.
+ * - `workloadIdentity` with `managed`: this component creates the identity, its federated credential and its roles.
+ * - `servicePrincipal`: credentials in a Kubernetes Secret (`nodePublishSecretRef`); a last resort.
+ */
+export type AppIdentity =
+    | { mode: "addon"; clientId: pulumi.Input<string> }
+    | { mode: "workloadIdentity"; clientId: pulumi.Input<string>; managed?: undefined }
+    | { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity; clientId?: undefined }
+    | { mode: "servicePrincipal"; nodePublishSecretRef: string };
+
+/** The app's Deployment. */
+export interface AppDeployment {
+    /** Container image. */
+    image: pulumi.Input<string>;
+    /** Replicas; default 1. */
+    replicas?: number;
+    /** Container name; default the app name. */
+    containerName?: string;
+    /** Container ports. */
+    ports?: number[];
+    /** Command override. */
+    command?: string[];
+    /** Arguments. */
+    args?: string[];
+    /** Plain (non-secret) env vars. */
+    env?: Record<string, string>;
+    /** Resource requests and limits. */
+    resources?: k8s.types.input.core.v1.ResourceRequirements;
+    /** Don't wait for the rollout (for clusters without a controller manager, such as the local test stack). */
+    skipAwait?: boolean;
+}
+
+/** Inputs of one application. */
+export interface AppWorkloadArgs {
+    /** Namespace of every Kubernetes object of the app. */
+    namespace: string;
+    /** Create the namespace; default false (platform teams usually own namespaces). */
+    createNamespace?: boolean;
+    /** Service account name; default the app name. */
+    serviceAccountName?: string;
+    /** The vault the app reads. */
+    keyVault: { name: pulumi.Input<string>; tenantId: pulumi.Input<string> };
+    /** How pods authenticate. */
+    identity: AppIdentity;
+    /** Key Vault objects mounted as files under `mountPath`. */
+    objects: KeyVaultObject[];
+    /** Kubernetes Secrets synced from the mounted files. */
+    syncedSecrets?: SyncedSecret[];
+    /** Env vars from synced Secrets. */
+    env?: SecretEnvVar[];
+    /** Where files appear; default "/mnt/secrets-store". */
+    mountPath?: string;
+    /** Sovereign cloud. */
+    cloudName?: AzureCloudName;
+    /** The Deployment; omit to create only the ServiceAccount and SecretProviderClass (use `attachKeyVaultSecrets` in your own pods). */
+    deployment?: AppDeployment;
+    /**
+     * Restart pods when a synced Secret changes, through the Stakater Reloader annotation (install Reloader in
+     * the cluster). Env vars never change in running pods otherwise; mounted files do with rotation on.
+     */
+    restartOnSecretChange?: boolean;
+}
+
+/** The SecretProviderClass identity for an app identity (and the managed identity's client ID, when created). */
+export function providerIdentity(identity: AppIdentity, managedClientId?: pulumi.Input<string>): SecretProviderIdentity {
+    switch (identity.mode) {
+        case "addon":
+            return { mode: "managedIdentity", userAssignedIdentityID: identity.clientId };
+        case "workloadIdentity":
+            return { mode: "workloadIdentity", clientID: identity.managed ? managedClientId! : identity.clientId! };
+        case "servicePrincipal":
+            return { mode: "servicePrincipal", nodePublishSecretRef: identity.nodePublishSecretRef };
+    }
+}
+
+/** Every problem with an app's arguments, each naming the app. */
+export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem[] {
+    const problems: Problem[] = [];
+    if (!isDnsLabel(app)) {
+        problems.push({ where: "name", message: `"${app}" is not a valid app name`, fix: "use lower-case letters, digits and '-', at most 63 characters" });
+    }
+    if (!isDnsLabel(args.namespace ?? "")) {
+        problems.push({ where: "namespace", message: `"${args.namespace ?? ""}" is not a valid namespace`, fix: "use lower-case letters, digits and '-'" });
+    }
+    if (args.serviceAccountName !== undefined && !isDnsSubdomain(args.serviceAccountName)) {
+        problems.push({ where: "serviceAccountName", message: `"${args.serviceAccountName}" is not a valid name`, fix: "use lower-case letters, digits, '-' and '.'" });
+    }
+    const identity = args.identity;
+    const modes = ["addon", "workloadIdentity", "servicePrincipal"];
+    let identityUsable = true;
+    if (!identity || !modes.includes(identity.mode)) {
+        identityUsable = false;
+        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${modes.join(", ")}` });
+    } else if (identity.mode === "workloadIdentity" && (identity.clientId === undefined) === (identity.managed === undefined)) {
+        identityUsable = false;
+        problems.push({ where: "identity", message: "workload identity needs exactly one of clientId (existing identity) or managed (create one)", fix: "set one of them" });
+    } else if (identity.mode === "addon" && typeof identity.clientId === "string" && !isGuid(identity.clientId)) {
+        identityUsable = false;
+        problems.push({ where: "identity.clientId", message: `"${identity.clientId}" is not a GUID`, fix: "use the addon identity's clientId (az aks show --query addonProfiles.azureKeyvaultSecretsProvider.identity.clientId)" });
+    }
+    if (identityUsable) {
+        // A managed identity's client ID is unknown until it exists; an Output stands for it.
+        problems.push(...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending"))));
+    }
+    problems.push(...secretEnvProblems(args.env ?? [], args.syncedSecrets ?? []));
+    if (args.deployment && !args.deployment.image) {
+        problems.push({ where: "deployment.image", message: "is missing", fix: "set the container image" });
+    }
+    if (args.deployment?.replicas !== undefined && (!Number.isInteger(args.deployment.replicas) || args.deployment.replicas < 0)) {
+        problems.push({ where: "deployment.replicas", message: `${args.deployment.replicas} is not a replica count`, fix: "use a whole number >= 0" });
+    }
+    if ((args.env ?? []).length > 0 && !args.deployment) {
+        problems.push({ where: "env", message: "is set but the app has no deployment to put it in", fix: "add a deployment, or wire your own pods with attachKeyVaultSecrets" });
+    }
+    return problems;
+}
+
+/** The SecretProviderClass spec of an app. */
+export function appSecretProviderClassSpec(args: AppWorkloadArgs, managedClientId?: pulumi.Input<string>): SecretProviderClassSpec {
+    return {
+        keyvaultName: args.keyVault.name,
+        tenantID: args.keyVault.tenantId,
+        identity: providerIdentity(args.identity, managedClientId),
+        objects: args.objects,
+        secretObjects: args.syncedSecrets,
+        cloudName: args.cloudName,
+    };
+}
+
+/**
+ * One application: ServiceAccount, SecretProviderClass and a Deployment whose pods always mount the CSI volume
+ * (so synced Secrets exist) and read env vars from synced Secrets. With a managed workload identity it also
+ * creates the Azure identity, its federated credential and least-privilege Key Vault roles.
+ */
+export class AppWorkload extends pulumi.ComponentResource {
+    /** Name of the SecretProviderClass. */
+    public readonly secretProviderClassName: pulumi.Output<string>;
+    /** Name of the ServiceAccount. */
+    public readonly serviceAccountName: pulumi.Output<string>;
+    /** Client ID the pods authenticate as (undefined for service-principal mode). */
+    public readonly clientId: pulumi.Output<string | undefined>;
+    /** Name of the Deployment, when one is created. */
+    public readonly deploymentName: pulumi.Output<string | undefined>;
+    /** Names of the Secrets the driver syncs. */
+    public readonly syncedSecretNames: string[];
+
+    constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(`${TOKEN_PREFIX}:index:AppWorkload`, name, {}, opts);
+        throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args));
+        const serviceAccountName = args.serviceAccountName ?? name;
+        const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
+
+        const namespace = args.createNamespace
+            ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace, labels } }, { parent: this })
+            : undefined;
+        const childOpts = { parent: this, dependsOn: namespace ? [namespace] : [] };
+
+        let clientId: pulumi.Input<string> | undefined;
+        let workloadIdentity = false;
+        const identity = args.identity;
+        if (identity.mode === "workloadIdentity") {
+            workloadIdentity = true;
+            clientId = identity.managed ? this.createManagedIdentity(name, args, identity.managed, serviceAccountName) : identity.clientId;
+        } else if (identity.mode === "addon") {
+            clientId = identity.clientId;
+        }
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: {
+                    name: serviceAccountName,
+                    namespace: args.namespace,
+                    labels,
+                    annotations: workloadIdentity
+                        ? { "azure.workload.identity/client-id": clientId!, "azure.workload.identity/tenant-id": args.keyVault.tenantId }
+                        : undefined,
+                },
+            },
+            childOpts,
+        );
+
+        const spec = validatedSpec(`app "${name}"`, appSecretProviderClassSpec(args, clientId));
+        const secretProviderClass = new SecretProviderClass(
+            name,
+            { namespace: args.namespace, className: name, labels, ...spec },
+            childOpts,
+        );
+        this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
+
+        let deploymentName: pulumi.Output<string | undefined> = pulumi.output(undefined);
+        if (args.deployment) {
+            const deployment = this.createDeployment(name, args, args.deployment, {
+                labels,
+                serviceAccountName,
+                workloadIdentity,
+                secretProviderClassName: secretProviderClass.className,
+                dependsOn: [serviceAccount, secretProviderClass, ...(namespace ? [namespace] : [])],
+            });
+            deploymentName = deployment.metadata.name;
+        }
+
+        this.secretProviderClassName = secretProviderClass.className;
+        this.serviceAccountName = serviceAccount.metadata.name;
+        this.clientId = pulumi.output(clientId);
+        this.deploymentName = deploymentName;
+        this.registerOutputs({
+            secretProviderClassName: this.secretProviderClassName,
+            serviceAccountName: this.serviceAccountName,
+            clientId: this.clientId,
+            deploymentName: this.deploymentName,
+        });
+    }
+
+    private createManagedIdentity(name: string, args: AppWorkloadArgs, managed: ManagedWorkloadIdentity, serviceAccountName: string): pulumi.Output<string> {
+        const userAssignedIdentity = new managedidentity.UserAssignedIdentity(
+            `${name}-identity`,
+            { resourceGroupName: managed.resourceGroupName, location: managed.location },
+            { parent: this },
+        );
+        new managedidentity.FederatedIdentityCredential(
+            `${name}-federation`,
+            {
+                resourceGroupName: managed.resourceGroupName,
+                resourceName: userAssignedIdentity.name,
+                issuer: managed.oidcIssuerUrl,
+                subject: workloadIdentitySubject(args.namespace, serviceAccountName),
+                audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+            },
+            { parent: this },
+        );
+        new KeyVaultAccess(
+            `${name}-access`,
+            {
+                vaultId: managed.vaultId,
+                principalId: userAssignedIdentity.principalId,
+                principalType: "ServicePrincipal",
+                objects: args.objects,
+                scope: managed.accessScope ?? "vault",
+                description: `Key Vault read access for app ${name} (managed by Pulumi)`,
+            },
+            { parent: this },
+        );
+        return userAssignedIdentity.clientId;
+    }
+
+    private createDeployment(
+        name: string,
+        args: AppWorkloadArgs,
+        deployment: AppDeployment,
+        wiring: {
+            labels: Record<string, string>;
+            serviceAccountName: string;
+            workloadIdentity: boolean;
+            secretProviderClassName: pulumi.Output<string>;
+            dependsOn: pulumi.Resource[];
+        },
+    ): k8s.apps.v1.Deployment {
+        const podTemplate = attachKeyVaultSecrets(
+            {
+                metadata: {
+                    labels: { ...wiring.labels, ...(wiring.workloadIdentity ? { "azure.workload.identity/use": "true" } : {}) },
+                },
+                spec: {
+                    serviceAccountName: wiring.serviceAccountName,
+                    containers: [
+                        {
+                            name: deployment.containerName ?? name,
+                            image: deployment.image,
+                            command: deployment.command,
+                            args: deployment.args,
+                            ports: deployment.ports?.map((containerPort) => ({ containerPort })),
+                            env: Object.entries(deployment.env ?? {})
+                                .sort(([a], [b]) => a.localeCompare(b))
+                                .map(([envName, value]) => ({ name: envName, value })),
+                            resources: deployment.resources,
+                        },
+                    ],
+                },
+            },
+            {
+                secretProviderClassName: wiring.secretProviderClassName,
+                mountPath: args.mountPath ?? DEFAULT_MOUNT_PATH,
+                env: args.env,
+                nodePublishSecretRef: args.identity.mode === "servicePrincipal" ? args.identity.nodePublishSecretRef : undefined,
+            },
+        );
+        const annotations: Record<string, string> = {
+            ...(args.restartOnSecretChange && this.syncedSecretNames.length > 0 ? { [RELOADER_SECRET_ANNOTATION]: this.syncedSecretNames.join(",") } : {}),
+            ...(deployment.skipAwait ? { [SKIP_AWAIT_ANNOTATION]: "true" } : {}),
+        };
+        return new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: {
+                    name,
+                    namespace: args.namespace,
+                    labels: wiring.labels,
+                    annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
+                },
+                spec: {
+                    replicas: deployment.replicas ?? 1,
+                    selector: { matchLabels: { "app.kubernetes.io/name": name } },
+                    template: podTemplate,
+                },
+            },
+            { parent: this, dependsOn: wiring.dependsOn },
+        );
+    }
+}
+
+/** The federated credential subject of a service account. */
+export function workloadIdentitySubject(namespace: string, serviceAccountName: string): string {
+    return `system:serviceaccount:${namespace}:${serviceAccountName}`;
+}

@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { CSI_DRIVER_NAME } from "../secret-provider-class/render";
+import { Problem, duplicates, isEnvVarName, throwIfProblems } from "../shared/validation";
+import { SyncedSecret } from "../secret-provider-class/types";
+
+/** An environment variable filled from a key of a synced Kubernetes Secret. */
+export interface SecretEnvVar {
+    /** Variable name in the container. */
+    name: string;
+    /** The synced Secret (a `secretObjects[].secretName`). */
+    secretName: string;
+    /** The key in that Secret. */
+    key: string;
+}
+
+/** How Key Vault secrets reach a pod: the CSI volume (always) and env vars from synced Secrets. */
+export interface KeyVaultPodWiring {
+    /** Name of the SecretProviderClass in the pod's namespace. */
+    secretProviderClassName: pulumi.Input<string>;
+    /** Volume name; default "keyvault-secrets". */
+    volumeName?: string;
+    /** Where files appear in the containers; default "/mnt/secrets-store". */
+    mountPath?: string;
+    /** Env vars from synced Secrets. */
+    env?: SecretEnvVar[];
+    /** Names of the containers to wire; default all. Init containers are never wired. */
+    containers?: string[];
+    /** Secret with `clientid`/`clientsecret` for service-principal mode, passed as `nodePublishSecretRef`. */
+    nodePublishSecretRef?: string;
+}
+
+export const DEFAULT_VOLUME_NAME = "keyvault-secrets";
+export const DEFAULT_MOUNT_PATH = "/mnt/secrets-store";
+
+type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
+type Container = k8s.types.input.core.v1.Container;
+
+/** Problems with env wiring against the Secrets the SecretProviderClass syncs. */
+export function secretEnvProblems(env: SecretEnvVar[], syncedSecrets: SyncedSecret[]): Problem[] {
+    const problems: Problem[] = [];
+    for (const name of duplicates(env.map((variable) => variable.name))) {
+        problems.push({ where: `env "${name}"`, message: "is declared more than once", fix: "keep one entry per variable" });
+    }
+    for (const variable of env) {
+        const where = `env "${variable.name}"`;
+        if (!isEnvVarName(variable.name ?? "")) {
+            problems.push({ where, message: "is not a valid variable name", fix: "use letters, digits and '_', not starting with a digit" });
+        }
+        const secret = syncedSecrets.find((candidate) => candidate.secretName === variable.secretName);
+        if (!secret) {
+            problems.push({
+                where: `${where}.secretName`,
+                message: `"${variable.secretName}" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError`,
+                fix: `use one of: ${syncedSecrets.map((s) => s.secretName).join(", ") || "(none: add a syncedSecrets entry first)"}`,
+            });
+        } else if (!secret.data.some((entry) => entry.key === variable.key)) {
+            problems.push({
+                where: `${where}.key`,
+                message: `"${variable.key}" is not a key of synced Secret "${secret.secretName}"`,
+                fix: `use one of: ${secret.data.map((entry) => entry.key).join(", ")}`,
+            });
+        }
+    }
+    return problems;
+}
+
+function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefined {
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) {
+        throw new Error(`attachKeyVaultSecrets: ${where} is an Output or Promise; pass the pod template as plain values (apply the function inside .apply())`);
+    }
+    return value as T | undefined;
+}
+
+/**
+ * Returns a copy of `template` whose pods mount the CSI volume read-only in every wired container (the volume
+ * is what makes the driver sync Secrets at all) and get `env` through `secretKeyRef`. Throws when a name it
+ * would add is already taken, rather than silently shadowing it.
+ */
+export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPodWiring): PodTemplate {
+    const spec = plain(template.spec, "template.spec");
+    if (!spec) {
+        throw new Error("attachKeyVaultSecrets: template.spec is missing");
+    }
+    const volumeName = wiring.volumeName ?? DEFAULT_VOLUME_NAME;
+    const mountPath = wiring.mountPath ?? DEFAULT_MOUNT_PATH;
+    const containers = (plain(spec.containers, "spec.containers") ?? []) as Container[];
+    const volumes = (plain(spec.volumes, "spec.volumes") ?? []) as k8s.types.input.core.v1.Volume[];
+    const problems: Problem[] = [];
+    if (volumes.some((volume) => volume.name === volumeName)) {
+        problems.push({ where: `volumes "${volumeName}"`, message: "already exists in the pod", fix: "pass another volumeName" });
+    }
+    const wanted = wiring.containers ?? containers.map((container) => container.name as string);
+    for (const name of wanted) {
+        if (!containers.some((container) => container.name === name)) {
+            problems.push({ where: `containers "${name}"`, message: "is not a container of the pod", fix: `use one of: ${containers.map((c) => c.name).join(", ")}` });
+        }
+    }
+    const wired = containers.map((container) => {
+        if (!wanted.includes(container.name as string)) {
+            return container;
+        }
+        const mounts = (plain(container.volumeMounts, `container ${container.name} volumeMounts`) ?? []) as k8s.types.input.core.v1.VolumeMount[];
+        const env = (plain(container.env, `container ${container.name} env`) ?? []) as k8s.types.input.core.v1.EnvVar[];
+        if (mounts.some((mount) => mount.mountPath === mountPath)) {
+            problems.push({ where: `container "${container.name}"`, message: `already mounts something at ${mountPath}`, fix: "pass another mountPath" });
+        }
+        for (const variable of wiring.env ?? []) {
+            if (env.some((existing) => existing.name === variable.name)) {
+                problems.push({ where: `container "${container.name}" env "${variable.name}"`, message: "is already set", fix: "remove the existing value or rename the variable" });
+            }
+        }
+        return {
+            ...container,
+            volumeMounts: [...mounts, { name: volumeName, mountPath, readOnly: true }],
+            env: [
+                ...env,
+                ...(wiring.env ?? []).map((variable) => ({
+                    name: variable.name,
+                    valueFrom: { secretKeyRef: { name: variable.secretName, key: variable.key } },
+                })),
+            ],
+        };
+    });
+    throwIfProblems("Key Vault pod wiring", problems);
+    const volume: k8s.types.input.core.v1.Volume = {
+        name: volumeName,
+        csi: {
+            driver: CSI_DRIVER_NAME,
+            readOnly: true,
+            volumeAttributes: { secretProviderClass: wiring.secretProviderClassName },
+            ...(wiring.nodePublishSecretRef ? { nodePublishSecretRef: { name: wiring.nodePublishSecretRef } } : {}),
+        },
+    };
+    return { ...template, spec: { ...spec, containers: wired, volumes: [...volumes, volume] } };
+}

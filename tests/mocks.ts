@@ -1,0 +1,164 @@
+/**
+ * The one Pulumi mock monitor of the unit tests (loaded once by .mocharc.json). It records every registered
+ * resource and answers the invokes the components make, with fixtures tests can change.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { deterministicGuid } from "../components/shared/naming";
+
+export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
+export const TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+/** One registered resource, as the engine would have received it. */
+export interface Registration {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    custom: boolean;
+}
+
+export const registrations: Registration[] = [];
+export const invokes: Array<{ token: string; inputs: Record<string, any> }> = [];
+
+/** Live Azure state the read-only components see; tests edit it. */
+export const azureState = {
+    managedClusters: {} as Record<string, Record<string, any>>,
+    vaults: {} as Record<string, Record<string, any>>,
+    groups: {} as Record<string, string>,
+};
+
+/** Fake but stable GUID for a resource, so outputs look like Azure's. */
+export function fakeGuid(...parts: string[]): string {
+    return deterministicGuid("mock", ...parts);
+}
+
+export function addonIdentityOf(clusterName: string) {
+    return {
+        clientId: fakeGuid(clusterName, "addon-client"),
+        objectId: fakeGuid(clusterName, "addon-object"),
+        resourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/MC_${clusterName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/azurekeyvaultsecretsprovider-${clusterName}`,
+    };
+}
+
+function computedState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+    switch (type) {
+        case "azure-native:containerservice:ManagedCluster": {
+            const cluster = inputs.resourceName ?? name;
+            const addonProfiles = Object.fromEntries(
+                Object.entries(inputs.addonProfiles ?? {}).map(([key, profile]: [string, any]) => [key, { ...profile, identity: addonIdentityOf(cluster) }]),
+            );
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${cluster}`,
+                state: { ...inputs, name: cluster, addonProfiles, oidcIssuerProfile: { ...inputs.oidcIssuerProfile, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${TENANT_ID}/${fakeGuid(cluster)}/` } },
+            };
+        }
+        case "azure-native:keyvault:Vault":
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
+                state: { ...inputs, name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } },
+            };
+        case "azure-native:managedidentity:UserAssignedIdentity":
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
+                state: { ...inputs, name, clientId: fakeGuid(name, "client"), principalId: fakeGuid(name, "principal"), tenantId: TENANT_ID },
+            };
+        case "azure-native:authorization:RoleAssignment":
+            return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`, state: inputs };
+        default:
+            return { id: `${name}-id`, state: inputs };
+    }
+}
+
+pulumi.runtime.setMocks(
+    {
+        newResource(args: pulumi.runtime.MockResourceArgs) {
+            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+            return computedState(args.type, args.name, args.inputs);
+        },
+        call(args: pulumi.runtime.MockCallArgs) {
+            invokes.push({ token: args.token, inputs: args.inputs });
+            switch (args.token) {
+                case "azure-native:authorization:getClientConfig":
+                    return { subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID, clientId: fakeGuid("deployer"), objectId: fakeGuid("deployer-object") };
+                case "azure-native:containerservice:listManagedClusterUserCredentials":
+                    return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`apiVersion: v1\nkind: Config\n# ${args.inputs.resourceName}\n`).toString("base64") }] };
+                case "azure-native:containerservice:getManagedCluster": {
+                    const cluster = azureState.managedClusters[args.inputs.resourceName];
+                    if (!cluster) {
+                        throw new Error(`ResourceNotFound: managed cluster ${args.inputs.resourceName}`);
+                    }
+                    return cluster;
+                }
+                case "azure-native:keyvault:getVault": {
+                    const vault = azureState.vaults[args.inputs.vaultName];
+                    if (!vault) {
+                        throw new Error(`ResourceNotFound: vault ${args.inputs.vaultName}`);
+                    }
+                    return vault;
+                }
+                case "azuread:index/getGroup:getGroup":
+                    return { objectId: azureState.groups[args.inputs.displayName] ?? fakeGuid("group", args.inputs.displayName), displayName: args.inputs.displayName };
+                default:
+                    throw new Error(`unexpected invoke ${args.token}`);
+            }
+        },
+    },
+    "aks-keyvault-secrets",
+    "test",
+    false,
+);
+
+/** Forgets what earlier tests registered. */
+export function resetRegistrations(): void {
+    registrations.length = 0;
+    invokes.length = 0;
+}
+
+/** Waits until registrations stop arriving (components register children asynchronously). */
+export async function settle(): Promise<void> {
+    let last = -1;
+    let quietRounds = 0;
+    while (quietRounds < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        quietRounds = registrations.length === last ? quietRounds + 1 : 0;
+        last = registrations.length;
+    }
+}
+
+/** Resolves an Output (or plain value) for assertions. */
+export function valueOf<T>(value: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> {
+    return new Promise((resolve) => pulumi.output(value).apply(resolve as (v: pulumi.Unwrap<T>) => void));
+}
+
+/** The registrations of one type. */
+export function ofType(type: string): Registration[] {
+    return registrations.filter((registration) => registration.type === type);
+}
+
+/** The single registration with this type and name; throws when absent. */
+export function registered(type: string, name: string): Registration {
+    const found = registrations.find((registration) => registration.type === type && registration.name === name);
+    if (!found) {
+        throw new Error(`no ${type} named ${name}; registered: ${registrations.map((r) => `${r.type}/${r.name}`).join(", ")}`);
+    }
+    return found;
+}
+
+/** The error a constructor throws (validation happens at construction, so at preview). */
+export function errorFrom(construct: () => unknown): Error {
+    try {
+        construct();
+    } catch (error) {
+        return error as Error;
+    }
+    throw new Error("expected an error, but none was thrown");
+}
+
+/** The error an Output fails with (checks on values that resolve during preview). */
+export async function outputError(output: pulumi.Output<unknown>): Promise<Error> {
+    try {
+        await (output as unknown as { promise(): Promise<unknown> }).promise();
+    } catch (error) {
+        return error as Error;
+    }
+    throw new Error("expected the output to fail, but it resolved");
+}
