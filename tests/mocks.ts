@@ -14,9 +14,13 @@ export interface Registration {
     name: string;
     inputs: Record<string, any>;
     custom: boolean;
+    /** Provider reference (`<urn>::<id>`) when the resource has an explicit provider. */
+    provider?: string;
 }
 
 export const registrations: Registration[] = [];
+/** `protect` per resource, read from the register request (the mock callback does not receive options). */
+export const protectedResources = new Map<string, boolean | undefined>();
 export const invokes: Array<{ token: string; inputs: Record<string, any> }> = [];
 
 /** Live Azure state the read-only components see; tests edit it. */
@@ -61,6 +65,24 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
                 state: { ...inputs, name, clientId: fakeGuid(name, "client"), principalId: fakeGuid(name, "principal"), tenantId: TENANT_ID },
             };
+        case "pulumi:pulumi:StackReference":
+            return {
+                id: inputs.name,
+                state: {
+                    ...inputs,
+                    outputs: {
+                        platform: {
+                            keyVaultName: "kv-from-platform",
+                            keyVaultId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/kv-from-platform`,
+                            tenantId: TENANT_ID,
+                            addonIdentity: addonIdentityOf("aks-from-platform"),
+                            oidcIssuerUrl: "https://issuer.example/aks-from-platform/",
+                            kubeconfig: "apiVersion: v1\nkind: Config\n# aks-from-platform\n",
+                        },
+                    },
+                    secretOutputNames: [],
+                },
+            };
         case "azure-native:authorization:RoleAssignment":
             return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`, state: inputs };
         default:
@@ -71,7 +93,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 pulumi.runtime.setMocks(
     {
         newResource(args: pulumi.runtime.MockResourceArgs) {
-            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider });
             return computedState(args.type, args.name, args.inputs);
         },
         call(args: pulumi.runtime.MockCallArgs) {
@@ -106,6 +128,13 @@ pulumi.runtime.setMocks(
     "test",
     false,
 );
+
+const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (request: any, callback: unknown) => unknown };
+const registerResource = monitor.registerResource.bind(monitor);
+monitor.registerResource = (request, callback) => {
+    protectedResources.set(`${request.getType()}::${request.getName()}`, request.getProtect());
+    return registerResource(request, callback);
+};
 
 /** Forgets what earlier tests registered. */
 export function resetRegistrations(): void {

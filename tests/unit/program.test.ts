@@ -1,0 +1,246 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig } from "../../program/config";
+import { runProgram } from "../../program/main";
+import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
+import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** Config of a stack file, keyed without the project namespace (as the program reads it). */
+function stackConfig(stack: string): Record<string, any> {
+    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+    return Object.fromEntries(
+        Object.entries(file.config as Record<string, unknown>)
+            .filter(([key]) => key.startsWith(`${CONFIG_NAMESPACE}:`))
+            .map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value]),
+    );
+}
+
+async function run(raw: Record<string, any>) {
+    const outputs = runProgram(parseStackConfig(raw));
+    const applications = await valueOf(outputs.applications);
+    await settle();
+    return { outputs, applications };
+}
+
+function configError(raw: Record<string, any>): string {
+    const error = errorFrom(() => parseStackConfig(raw));
+    expect(error).to.be.instanceOf(StackConfigError);
+    return error.message;
+}
+
+describe("program on the dev stack", () => {
+    before(async () => {
+        resetRegistrations();
+        await run(stackConfig("dev"));
+    });
+
+    it("creates the cluster with rotation on (2m), OIDC issuer and workload identity", () => {
+        const aks = registered("azure-native:containerservice:ManagedCluster", "cluster-aks").inputs;
+        expect(aks.addonProfiles.azureKeyvaultSecretsProvider).to.deep.equal({ enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } });
+        expect(aks.resourceName).to.equal("aks-platform-dev");
+        expect(aks.securityProfile.workloadIdentity.enabled).to.equal(true);
+    });
+
+    it("creates an RBAC vault without purge protection (dev) and soft-delete retention 7 days", () => {
+        const properties = registered("azure-native:keyvault:Vault", "keyvault-vault").inputs.properties;
+        expect(properties).to.include({ enableRbacAuthorization: true, enableSoftDelete: true, softDeleteRetentionInDays: 7, tenantId: TENANT_ID });
+        expect(properties).to.not.have.property("enablePurgeProtection");
+    });
+
+    it("grants the addon identity Secrets User on the vault, only for the addon-mode app's needs", () => {
+        const vaultId = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-platform-dev-weu/providers/Microsoft.KeyVault/vaults/kv-platform-dev-weu`;
+        const addon = registered("azure-native:authorization:RoleAssignment", "addon-keyvault-access-secretsuser").inputs;
+        expect(addon).to.deep.include({
+            scope: vaultId,
+            principalId: addonIdentityOf("aks-platform-dev").objectId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES.secretsUser.guid}`,
+            roleAssignmentName: roleAssignmentName(vaultId, addonIdentityOf("aks-platform-dev").objectId, "secretsUser"),
+        });
+        const admins = registered("azure-native:authorization:RoleAssignment", "keyvault-admins-secretsofficer").inputs;
+        expect(admins).to.deep.include({ principalType: "Group", principalId: fakeGuid("group", "platform-keyvault-admins-dev") });
+    });
+
+    it("wires orders-api to the addon identity and payments to its own workload identity with Certificate User", () => {
+        const orders = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs.spec.parameters;
+        expect(orders).to.include({ useVMManagedIdentity: "true", userAssignedIdentityID: addonIdentityOf("aks-platform-dev").clientId, keyvaultName: "kv-platform-dev-weu" });
+        const payments = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "payments-spc").inputs.spec;
+        expect(payments.parameters.clientID).to.equal(fakeGuid("payments-identity", "client"));
+        expect(parseObjectsParameter(payments.parameters.objects).value.map((o) => o.objectAlias)).to.deep.equal(["tls-bundle", "signing.pub"]);
+        expect(payments.secretObjects[0]).to.deep.include({ secretName: "payments-tls", type: "kubernetes.io/tls" });
+        expect(registered("azure-native:authorization:RoleAssignment", "payments-access-certificateuser").inputs.principalId).to.equal(fakeGuid("payments-identity", "principal"));
+        expect(registered("azure-native:managedidentity:FederatedIdentityCredential", "payments-federation").inputs.subject).to.equal("system:serviceaccount:payments:payments");
+    });
+
+    it("sends Kubernetes objects through the cluster's own provider", () => {
+        expect(JSON.stringify(registered("pulumi:providers:kubernetes", "cluster").inputs.kubeconfig)).to.contain("aks-platform-dev");
+        expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").provider).to.match(/pulumi:providers:kubernetes::cluster::/);
+        expect(registered("kubernetes:apps/v1:Deployment", "payments-deployment").provider).to.match(/pulumi:providers:kubernetes::cluster::/);
+    });
+});
+
+describe("program on the prod stack", () => {
+    let exportsOf: Awaited<ReturnType<typeof run>>;
+    before(async () => {
+        resetRegistrations();
+        exportsOf = await run(stackConfig("prod"));
+    });
+
+    it("uses rotation on, purge protection on, premium SKU and object-scoped roles only", () => {
+        expect(registered("azure-native:containerservice:ManagedCluster", "cluster-aks").inputs.addonProfiles.azureKeyvaultSecretsProvider.config).to.deep.equal({
+            enableSecretRotation: "true",
+            rotationPollInterval: "5m",
+        });
+        expect(registered("azure-native:keyvault:Vault", "keyvault-vault").inputs.properties).to.deep.include({ enablePurgeProtection: true, sku: { family: "A", name: "premium" } });
+        const workloadRoles = ofType("azure-native:authorization:RoleAssignment").filter((r) => r.inputs.principalType === "ServicePrincipal");
+        expect(workloadRoles.every((r) => /\/(secrets|keys|certificates)\/[^/]+$/.test(r.inputs.scope))).to.equal(true);
+        expect(workloadRoles.map((r) => r.name).sort()).to.deep.equal([
+            "orders-api-access-secrets-orders-api-key",
+            "orders-api-access-secrets-orders-db-password",
+            "payments-access-certificates-payments-root-ca",
+            "payments-access-keys-payments-signing",
+            "payments-access-secrets-payments-tls",
+        ]);
+        const allowed = [KEY_VAULT_ROLES.secretsUser.guid, KEY_VAULT_ROLES.certificateUser.guid];
+        expect(workloadRoles.every((r) => allowed.some((guid) => r.inputs.roleDefinitionId.endsWith(guid)))).to.equal(true);
+    });
+
+    it("does not grant the addon identity anything when no app uses it", () => {
+        expect(registrations.some((r) => r.name.startsWith("addon-keyvault-access"))).to.equal(false);
+    });
+
+    it("protects the cluster and the vault", () => {
+        expect(protectedResources.get("akvsecrets:index:AksCluster::cluster")).to.equal(true);
+        expect(protectedResources.get("akvsecrets:index:KeyVault::keyvault")).to.equal(true);
+        expect(protectedResources.get("akvsecrets:index:AppWorkload::payments")).to.not.equal(true);
+    });
+
+    it("exports what app stacks need, with the kubeconfig as a secret", async () => {
+        const platform = await valueOf(exportsOf.outputs.platform);
+        expect(platform).to.deep.include({ keyVaultName: "kv-platform-prod-weu", tenantId: TENANT_ID, addonIdentity: addonIdentityOf("aks-platform-prod") });
+        expect(await pulumi.isSecret(exportsOf.outputs.platform)).to.equal(true);
+        expect(exportsOf.applications).to.have.keys("orders-api", "payments");
+    });
+});
+
+describe("program determinism", () => {
+    it("registers identical names and inputs when apps and objects are re-ordered", async () => {
+        const snapshot = () =>
+            registrations
+                .map((r) => JSON.stringify([r.type, r.name, r.type.includes("RoleAssignment") ? [r.inputs.scope, r.inputs.roleAssignmentName] : null]))
+                .sort();
+        resetRegistrations();
+        await run(stackConfig("prod"));
+        const first = snapshot();
+        const reordered = stackConfig("prod");
+        reordered.applications = [...reordered.applications].reverse().map((app: any) => ({ ...app, objects: [...app.objects].reverse() }));
+        resetRegistrations();
+        await run(reordered);
+        expect(snapshot()).to.deep.equal(first);
+    });
+});
+
+describe("program with an external cluster and vault (app side only, no Azure resources)", () => {
+    it("creates only Kubernetes objects, with the ambient kubeconfig", async () => {
+        resetRegistrations();
+        await run({
+            cluster: { mode: "external", addonIdentityClientId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" },
+            keyVault: { mode: "external", name: "kv-local", tenantId: TENANT_ID },
+            applications: [
+                { ...stackConfig("dev").applications[0] },
+                { ...stackConfig("dev").applications[1], identity: { mode: "workloadIdentity", clientId: "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f" } },
+            ],
+        });
+        expect(registrations.filter((r) => r.type.startsWith("azure-native:") || r.type.startsWith("azuread:"))).to.deep.equal([]);
+        expect(registrations.some((r) => r.type === "pulumi:providers:kubernetes")).to.equal(false);
+        expect(ofType("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass")).to.have.length(2);
+    });
+});
+
+describe("program from a platform stack (StackReference)", () => {
+    it("takes vault, addon identity and kubeconfig from the platform stack's `platform` output", async () => {
+        resetRegistrations();
+        const { outputs } = await run({
+            cluster: { mode: "external" },
+            keyVault: { mode: "external", name: "kv-unused", tenantId: TENANT_ID },
+            platformStack: "organization/aks-keyvault-secrets/dev",
+            applications: [stackConfig("dev").applications[0]],
+        });
+        const reference = registered("pulumi:pulumi:StackReference", "platform");
+        expect(reference.inputs.name).to.equal("organization/aks-keyvault-secrets/dev");
+        expect((await valueOf(outputs.platform)).keyVaultName).to.equal("kv-from-platform");
+        expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs.spec.parameters.userAssignedIdentityID).to.equal(addonIdentityOf("aks-from-platform").clientId);
+    });
+});
+
+describe("stack config validation (start-up, before any resource)", () => {
+    const base = () => stackConfig("dev");
+
+    it("accepts both committed stack files", () => {
+        expect(() => parseStackConfig(stackConfig("dev"))).to.not.throw();
+        expect(() => parseStackConfig(stackConfig("prod"))).to.not.throw();
+    });
+
+    it("names an unknown (mis-cased) key", () => {
+        const raw = base();
+        raw.cluster.SecretRotation = raw.cluster.secretRotation;
+        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:cluster: unknown key(s) "SecretRotation". Fix: keys are case-sensitive; see the configuration reference in README.md.`);
+    });
+
+    it("names a wrong type and a wrong enum value with their paths", () => {
+        const raw = base();
+        raw.cluster.secretRotation.enabled = "yes";
+        raw.applications[0].objects[0].objectType = "Secret";
+        const message = configError(raw);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster.secretRotation.enabled:`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].objects[0].objectType:`);
+    });
+
+    it("names the app and object for a model problem", () => {
+        const raw = base();
+        raw.applications[0].objects[1].objectAlias = "/etc/api-key";
+        expect(configError(raw)).to.contain(
+            `${CONFIG_NAMESPACE}:applications[0] (app "orders-api") objects[1] "orders-api-key".objectAlias: "/etc/api-key" is an absolute path; the provider refuses it. Fix: use a file name relative to the mount path.`,
+        );
+    });
+
+    it("rejects duplicate app names, a missing azure block and addon apps without an addon identity", () => {
+        const raw = base();
+        raw.applications.push({ ...raw.applications[0] });
+        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications: app name "orders-api" is used more than once.`);
+        const noAzure = base();
+        delete noAzure.azure;
+        expect(configError(noAzure)).to.contain(`${CONFIG_NAMESPACE}:azure: is required when cluster or keyVault mode is create or existing.`);
+        const external = { cluster: { mode: "external" }, keyVault: { mode: "external", name: "kv-a1", tenantId: TENANT_ID }, applications: [base().applications[0]] };
+        expect(configError(external)).to.contain('applications[0] (app "orders-api").identity: addon mode needs the addon identity. Fix: set cluster.addonIdentityClientId');
+    });
+
+    it("rejects a bad poll interval, vault name and admin group", () => {
+        const raw = base();
+        raw.cluster.secretRotation.pollInterval = "2 minutes";
+        raw.keyVault.name = "kv_dev";
+        raw.access.adminGroup = { displayName: "admins", objectId: "x" };
+        const message = configError(raw);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster secretRotation.pollInterval: "2 minutes" is not a positive Go duration.`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault vaultName: "kv_dev" is not a valid Key Vault name.`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:access adminGroup: must name the group by exactly one of displayName or objectId.`);
+    });
+});
+
+describe("index.ts (the Pulumi program entry point)", () => {
+    it("reads every key from stack config and exports platform and applications", async () => {
+        resetRegistrations();
+        const config = stackConfig("dev");
+        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, JSON.stringify(value)])));
+        const program = await import("../../index");
+        const applications = (await valueOf(program.applications)) as Record<string, any>;
+        await settle();
+        expect(applications["orders-api"]).to.deep.include({ namespace: "orders", secretProviderClass: "orders-api", syncedSecrets: ["orders-api-keyvault"] });
+        expect((await valueOf(program.platform)).keyVaultName).to.equal("kv-platform-dev-weu");
+    });
+});

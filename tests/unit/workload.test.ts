@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import {
+    AppWorkload,
+    AppWorkloadArgs,
+    RELOADER_SECRET_ANNOTATION,
+    attachKeyVaultSecrets,
+    parseObjectsParameter,
+} from "../../components";
+import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, resetRegistrations, settle, valueOf } from "../mocks";
+
+const ADDON_CLIENT_ID = "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f";
+const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
+
+function ordersArgs(overrides: Partial<AppWorkloadArgs> = {}): AppWorkloadArgs {
+    return {
+        namespace: "orders",
+        keyVault: { name: "kv-dev", tenantId: TENANT_ID },
+        identity: { mode: "addon", clientId: ADDON_CLIENT_ID },
+        objects: [
+            { objectName: "orders-db-password", objectType: "secret" },
+            { objectName: "orders-api-key", objectType: "secret", objectAlias: "api-key" },
+        ],
+        syncedSecrets: [
+            {
+                secretName: "orders-keyvault",
+                type: "Opaque",
+                data: [
+                    { key: "db-password", objectName: "orders-db-password" },
+                    { key: "api-key", objectName: "api-key" },
+                ],
+            },
+        ],
+        env: [
+            { name: "DB_PASSWORD", secretName: "orders-keyvault", key: "db-password" },
+            { name: "API_KEY", secretName: "orders-keyvault", key: "api-key" },
+        ],
+        deployment: { image: "ghcr.io/acme/orders:1.0.0", ports: [8080], env: { LOG_LEVEL: "info" } },
+        ...overrides,
+    };
+}
+
+describe("attachKeyVaultSecrets (for pods you build yourself)", () => {
+    const template = {
+        metadata: { labels: { app: "x" } },
+        spec: {
+            containers: [
+                { name: "app", image: "app:1", env: [{ name: "MODE", value: "prod" }] },
+                { name: "sidecar", image: "proxy:1" },
+            ],
+            volumes: [{ name: "tmp", emptyDir: {} }],
+        },
+    };
+
+    it("adds the read-only CSI volume, mounts it and wires env into the chosen containers, without mutating the input", () => {
+        const before = JSON.stringify(template);
+        const wired = attachKeyVaultSecrets(template, {
+            secretProviderClassName: "orders",
+            containers: ["app"],
+            env: [{ name: "DB_PASSWORD", secretName: "orders-keyvault", key: "db-password" }],
+        }) as any;
+        expect(JSON.stringify(template)).to.equal(before);
+        expect(wired.spec.volumes).to.deep.equal([
+            { name: "tmp", emptyDir: {} },
+            { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "orders" } } },
+        ]);
+        expect(wired.spec.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
+        expect(wired.spec.containers[0].env).to.deep.equal([
+            { name: "MODE", value: "prod" },
+            { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } },
+        ]);
+        expect(wired.spec.containers[1]).to.deep.equal(template.spec.containers[1]);
+    });
+
+    it("passes nodePublishSecretRef for service-principal mode", () => {
+        const wired = attachKeyVaultSecrets(template, { secretProviderClassName: "x", nodePublishSecretRef: "kv-creds" }) as any;
+        expect(wired.spec.volumes[1].csi.nodePublishSecretRef).to.deep.equal({ name: "kv-creds" });
+    });
+
+    it("refuses to shadow an existing volume, mount path or env var", () => {
+        const error = errorFrom(() =>
+            attachKeyVaultSecrets(template, { secretProviderClassName: "x", volumeName: "tmp", containers: ["app", "db"], env: [{ name: "MODE", secretName: "s", key: "k" }] }),
+        );
+        expect(error.message).to.contain('volumes "tmp": already exists in the pod. Fix: pass another volumeName.');
+        expect(error.message).to.contain('containers "db": is not a container of the pod. Fix: use one of: app, sidecar.');
+        expect(error.message).to.contain('container "app" env "MODE": is already set.');
+    });
+});
+
+describe("AppWorkload", () => {
+    beforeEach(resetRegistrations);
+
+    it("addon identity: ServiceAccount, SecretProviderClass and a Deployment that always mounts the CSI volume", async () => {
+        const app = new AppWorkload("orders-api", ordersArgs({ restartOnSecretChange: true }));
+        expect(await valueOf(app.secretProviderClassName)).to.equal("orders-api");
+        await settle();
+        const spc = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs;
+        expect(spc.metadata).to.deep.include({ name: "orders-api", namespace: "orders" });
+        expect(spc.spec.parameters).to.deep.include({ useVMManagedIdentity: "true", userAssignedIdentityID: ADDON_CLIENT_ID, keyvaultName: "kv-dev", tenantID: TENANT_ID });
+        expect(parseObjectsParameter(spc.spec.parameters.objects).value).to.deep.equal(ordersArgs().objects);
+        expect(spc.spec.secretObjects[0].secretName).to.equal("orders-keyvault");
+
+        const sa = registered("kubernetes:core/v1:ServiceAccount", "orders-api-sa").inputs;
+        expect(sa.metadata).to.deep.include({ name: "orders-api", namespace: "orders" });
+        expect(sa.metadata.annotations).to.equal(undefined);
+
+        const deployment = registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs;
+        expect(deployment.metadata.annotations).to.deep.equal({ [RELOADER_SECRET_ANNOTATION]: "orders-keyvault" });
+        const pod = deployment.spec.template.spec;
+        expect(pod.serviceAccountName).to.equal("orders-api");
+        expect(pod.volumes).to.deep.equal([
+            { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "orders-api" } } },
+        ]);
+        expect(pod.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
+        expect(pod.containers[0].env).to.deep.equal([
+            { name: "LOG_LEVEL", value: "info" },
+            { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } },
+            { name: "API_KEY", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "api-key" } } },
+        ]);
+        expect(deployment.spec.template.metadata.labels).to.not.have.property("azure.workload.identity/use");
+        expect(ofType("azure-native:managedidentity:UserAssignedIdentity")).to.have.length(0);
+    });
+
+    it("managed workload identity: identity, federated credential for the service account, own least-privilege role", async () => {
+        const app = new AppWorkload(
+            "payments",
+            ordersArgs({
+                namespace: "payments",
+                serviceAccountName: "payments-sa",
+                identity: {
+                    mode: "workloadIdentity",
+                    managed: { resourceGroupName: "rg-dev", location: "westeurope", oidcIssuerUrl: "https://issuer.example/", vaultId: VAULT_ID, accessScope: "object" },
+                },
+            }),
+        );
+        const clientId = fakeGuid("payments-identity", "client");
+        expect(await valueOf(app.clientId)).to.equal(clientId);
+        await settle();
+        expect(registered("azure-native:managedidentity:FederatedIdentityCredential", "payments-federation").inputs).to.deep.include({
+            issuer: "https://issuer.example/",
+            subject: "system:serviceaccount:payments:payments-sa",
+            audiences: ["api://AzureADTokenExchange"],
+            resourceGroupName: "rg-dev",
+        });
+        const roles = ofType("azure-native:authorization:RoleAssignment");
+        expect(roles.map((r) => [r.name, r.inputs.scope, r.inputs.principalId, r.inputs.principalType])).to.deep.equal([
+            ["payments-access-secrets-orders-api-key", `${VAULT_ID}/secrets/orders-api-key`, fakeGuid("payments-identity", "principal"), "ServicePrincipal"],
+            ["payments-access-secrets-orders-db-password", `${VAULT_ID}/secrets/orders-db-password`, fakeGuid("payments-identity", "principal"), "ServicePrincipal"],
+        ]);
+        expect(registered("kubernetes:core/v1:ServiceAccount", "payments-sa").inputs.metadata.annotations).to.deep.equal({
+            "azure.workload.identity/client-id": clientId,
+            "azure.workload.identity/tenant-id": TENANT_ID,
+        });
+        const spc = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "payments-spc").inputs;
+        expect(spc.spec.parameters.clientID).to.equal(clientId);
+        expect(spc.spec.parameters).to.not.have.property("useVMManagedIdentity");
+        const deployment = registered("kubernetes:apps/v1:Deployment", "payments-deployment").inputs;
+        expect(deployment.spec.template.metadata.labels["azure.workload.identity/use"]).to.equal("true");
+        expect(deployment.spec.template.spec.serviceAccountName).to.equal("payments-sa");
+    });
+
+    it("creates the namespace when asked, and skips the rollout wait only when asked", async () => {
+        new AppWorkload("orders-api", ordersArgs({ createNamespace: true, deployment: { image: "x:1", skipAwait: true } , env: [] }));
+        await settle();
+        expect(registered("kubernetes:core/v1:Namespace", "orders-api-ns").inputs.metadata.name).to.equal("orders");
+        expect(registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
+    });
+
+    it("names the app, the wrong input and the fix", () => {
+        const error = errorFrom(
+            () =>
+                new AppWorkload(
+                    "orders-api",
+                    ordersArgs({
+                        objects: [{ objectName: "orders-db-password", objectType: "secret", objectAlias: "../pw" }],
+                        env: [{ name: "DB_PASSWORD", secretName: "orders-secret", key: "db-password" }],
+                    }),
+                ),
+        );
+        expect(error.message).to.match(/^app "orders-api" is invalid/);
+        expect(error.message).to.contain(`objects[0] "orders-db-password".objectAlias: "../pw" contains '..'; the provider refuses it.`);
+        expect(error.message).to.contain('env "DB_PASSWORD".secretName: "orders-secret" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: orders-keyvault.');
+        expect(error.message).to.contain('secretObjects[0] "orders-keyvault".data[1].objectName: "api-key" is not a file any object writes.');
+    });
+
+    it("rejects a workload identity with both or neither of clientId and managed", () => {
+        const error = errorFrom(() => new AppWorkload("x", ordersArgs({ identity: { mode: "workloadIdentity" } as never })));
+        expect(error.message).to.contain("identity: workload identity needs exactly one of clientId (existing identity) or managed (create one). Fix: set one of them.");
+    });
+
+    it("rejects an env key the synced Secret does not have", () => {
+        const error = errorFrom(() => new AppWorkload("x", ordersArgs({ env: [{ name: "PW", secretName: "orders-keyvault", key: "password" }] })));
+        expect(error.message).to.contain('env "PW".key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.');
+    });
+});
