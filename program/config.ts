@@ -11,6 +11,8 @@ import { keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 import { Problem, formatProblem, isGuid } from "../components/shared/validation";
+import { planAssignments } from "../components/key-vault-access/roles";
+import { KeyVaultObjectType } from "../components/secret-provider-class/types";
 import { duplicates } from "../components/shared/validation";
 
 /**
@@ -20,6 +22,9 @@ import { duplicates } from "../components/shared/validation";
 
 /** Config namespace: the Pulumi project name. */
 export const CONFIG_NAMESPACE = "aks-keyvault-secrets";
+
+/** Azure's limit of role assignments per subscription (all assignments, not only this program's). */
+export const AZURE_ROLE_ASSIGNMENT_LIMIT = 4000;
 
 const guid = z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" });
 
@@ -86,6 +91,7 @@ const keyVault = z.discriminatedUnion("mode", [
 
 const access = z.strictObject({
     scope: z.enum(["vault", "object"]).default("vault"),
+    roleAssignmentLimit: z.number().int().positive().default(AZURE_ROLE_ASSIGNMENT_LIMIT),
     adminGroup: z
         .strictObject({
             displayName: z.string().optional(),
@@ -149,7 +155,7 @@ export const stackConfigSchema = z.strictObject({
     azure: azure.optional(),
     cluster,
     keyVault,
-    access: access.default({ scope: "vault" }),
+    access: access.default({ scope: "vault", roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT }),
     platformStack: z.string().optional(),
     applications: z.array(application).default([]),
 });
@@ -298,3 +304,31 @@ export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
 
 /** Top-level config keys, for reading them from Pulumi config. */
 export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as Array<keyof StackConfig>;
+
+/** Role assignments this configuration creates: addon identity, admin group, and each app's own identity. */
+export function plannedRoleAssignmentCount(config: StackConfig, platform: { hasVaultId: boolean; hasAddonIdentity: boolean }): number {
+    if (!platform.hasVaultId) {
+        return 0;
+    }
+    const scope = config.access.scope;
+    const readObjects = (apps: ApplicationConfig[]) => apps.flatMap((app) => app.objects.map((o) => ({ objectName: o.objectName, objectType: o.objectType as KeyVaultObjectType })));
+    const addonApps = config.applications.filter((app) => app.identity.mode === "addon");
+    const ownIdentityApps = config.applications.filter((app) => app.identity.mode === "workloadIdentity" && !app.identity.clientId);
+    return (
+        (addonApps.length > 0 && platform.hasAddonIdentity ? planAssignments(readObjects(addonApps), scope).length : 0) +
+        (config.access.adminGroup ? 1 : 0) +
+        ownIdentityApps.reduce((total, app) => total + planAssignments(readObjects([app]), scope).length, 0)
+    );
+}
+
+/** A warning when the configuration uses most of (or more than) the subscription's role-assignment limit. */
+export function roleAssignmentWarning(planned: number, limit: number): string | undefined {
+    if (planned < limit * 0.8) {
+        return undefined;
+    }
+    return (
+        `This configuration creates ${planned} Key Vault role assignments, ${planned >= limit ? "more than" : "close to"} Azure's limit of ${limit} per subscription ` +
+        `(shared with every other assignment there). Use access.scope: vault (one assignment per identity) or the addon identity for more apps, ` +
+        `or set access.roleAssignmentLimit if your subscription's limit differs.`
+    );
+}

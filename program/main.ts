@@ -6,7 +6,7 @@ import { AddonIdentity } from "../components/cluster/addon";
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
 import { AppWorkload } from "../components/workload/component";
-import { StackConfig, toAppWorkloadArgs } from "./config";
+import { StackConfig, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
 
 /** What a platform stack exports and an app stack (or a team) needs. */
 export interface PlatformExports {
@@ -123,6 +123,11 @@ export function runProgram(config: StackConfig): ProgramOutputs {
     const platform = config.platformStack ? platformFromStack(config.platformStack) : platformFromConfig(config);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
+
+    const warning = roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit);
+    if (warning) {
+        pulumi.log.warn(warning);
+    }
 
     const addonApps = config.applications.filter((app) => app.identity.mode === "addon");
     if (platform.keyVaultId && platform.addonIdentity && addonApps.length > 0) {

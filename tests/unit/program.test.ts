@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig } from "../../program/config";
+import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount, roleAssignmentWarning } from "../../program/config";
 import { runProgram } from "../../program/main";
 import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
@@ -242,5 +242,22 @@ describe("index.ts (the Pulumi program entry point)", () => {
         await settle();
         expect(applications["orders-api"]).to.deep.include({ namespace: "orders", secretProviderClass: "orders-api", syncedSecrets: ["orders-api-keyvault"] });
         expect((await valueOf(program.platform)).keyVaultName).to.equal("kv-platform-dev-weu");
+    });
+});
+
+describe("role-assignment budget", () => {
+    it("counts what each stack creates", () => {
+        const platform = { hasVaultId: true, hasAddonIdentity: true };
+        // dev: addon (1, vault scope) + admin group (1) + payments' own identity (1)
+        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("dev")), platform)).to.equal(3);
+        // prod: object scope: orders 2 + payments 3 + admin group 1
+        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), platform)).to.equal(6);
+        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), { hasVaultId: false, hasAddonIdentity: false })).to.equal(0);
+    });
+
+    it("warns from 80% of the subscription limit on", () => {
+        expect(roleAssignmentWarning(3199, 4000)).to.equal(undefined);
+        expect(roleAssignmentWarning(3200, 4000)).to.contain("creates 3200 Key Vault role assignments, close to Azure's limit of 4000 per subscription");
+        expect(roleAssignmentWarning(4001, 4000)).to.contain("more than Azure's limit of 4000");
     });
 });
