@@ -16,6 +16,8 @@ export interface Registration {
     custom: boolean;
     /** Provider reference (`<urn>::<id>`) when the resource has an explicit provider. */
     provider?: string;
+    /** `performance.now()` when the mock received it (ms since process start), for the benchmark. */
+    at: number;
 }
 
 export const registrations: Registration[] = [];
@@ -93,7 +95,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 pulumi.runtime.setMocks(
     {
         newResource(args: pulumi.runtime.MockResourceArgs) {
-            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider });
+            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider, at: performance.now() });
             return computedState(args.type, args.name, args.inputs);
         },
         call(args: pulumi.runtime.MockCallArgs) {

@@ -29,7 +29,11 @@ export interface SecretProviderClassArgs {
 }
 
 /** Checks Output-valued fields once they resolve (during preview when known), with the same messages. */
-export function checkWhenKnown(subject: string, value: pulumi.Input<string>, problemsOf: (value: string) => Problem[]): pulumi.Output<string> {
+export function checkWhenKnown(subject: string, value: pulumi.Input<string>, problemsOf: (value: string) => Problem[]): pulumi.Input<string> {
+    if (typeof value === "string") {
+        // Plain values were checked synchronously with the rest of the spec.
+        return value;
+    }
     return pulumi.output(value).apply((resolved) => {
         throwIfProblems(subject, problemsOf(resolved));
         return resolved;

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, isDnsLabel, isDnsSubdomain, isGuid, throwIfProblems } from "../shared/validation";
-import { SecretProviderClass, validatedSpec } from "../secret-provider-class/component";
+import { SecretProviderClass } from "../secret-provider-class/component";
 import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../secret-provider-class/types";
 import { secretProviderClassProblems } from "../secret-provider-class/validate";
 import { KeyVaultAccess } from "../key-vault-access/component";
@@ -216,10 +216,10 @@ export class AppWorkload extends pulumi.ComponentResource {
             childOpts,
         );
 
-        const spec = validatedSpec(`app "${name}"`, appSecretProviderClassSpec(args, clientId));
+        // The class validates its spec itself (the app's problems, synchronous ones included, were reported above).
         const secretProviderClass = new SecretProviderClass(
             name,
-            { namespace: args.namespace, className: name, labels, ...spec },
+            { namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, clientId) },
             childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);

@@ -1,0 +1,22 @@
+/**
+ * Program start-up: from node start to the first resource registered, running the real entry point (index.ts)
+ * with the committed dev stack config under the Pulumi mocks. Prints milliseconds since process start.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { registrations, settle } from "../../tests/mocks";
+
+async function main(): Promise<void> {
+    const file = YAML.parse(fs.readFileSync(path.resolve(__dirname, "../../Pulumi.dev.yaml"), "utf8"));
+    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])));
+    await import("../../index");
+    await settle();
+    process.stdout.write(`${JSON.stringify({ firstRegistrationMs: Math.min(...registrations.map((r) => r.at)) })}\n`);
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
