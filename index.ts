@@ -1,11 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, parseStackConfig } from "./program/config";
-import { runProgram } from "./program/main";
+import { stackProgram } from "./program/entry";
 
-// Every key is read and checked before any resource is declared, so bad config fails the preview up front.
-const config = new pulumi.Config();
-const raw = Object.fromEntries(CONFIG_KEYS.map((key) => [key, config.getObject(key) ?? config.get(key)]).filter(([, value]) => value !== undefined));
-const outputs = runProgram(parseStackConfig(raw));
+const outputs = stackProgram();
 
 /** What app stacks and teams need from this stack (kubeconfig is a secret). */
 export const platform = outputs.platform;
