@@ -1,0 +1,82 @@
+/**
+ * The `local` stack through the Automation API: the real Pulumi engine and Kubernetes provider, the program run
+ * inline in this process (no language host is needed, see docs/toolchain.md), a file backend and passphrase
+ * secrets in a throwaway state directory, and the local API server from scripts/local-cluster.sh.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { stackProgram } from "../../program/entry";
+import { CONFIG_NAMESPACE } from "../../program/config";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+export const LOCAL_STACK = "local";
+/** Only for the throwaway local state; real stacks use a secrets provider of their own. */
+export const LOCAL_PASSPHRASE = "local-stack-only-not-a-secret";
+
+export interface LocalStackOptions {
+    /** Directory for the backend, PULUMI_HOME and the work dir; deleted by the caller. */
+    stateDir: string;
+    /** Kubeconfig of the local API server. */
+    kubeconfig: string;
+    /** Path of the toolchain's `pulumi` binary (default: $AKV_PULUMI). */
+    pulumiBinary?: string;
+    /** Directory of `pulumi-resource-kubernetes` and the other tools to put on PATH (default: from $PATH). */
+    extraPath?: string;
+}
+
+/** The config of Pulumi.local.yaml, keyed without the project namespace. */
+export function localStackConfig(): Record<string, any> {
+    const file = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), "utf8"));
+    return Object.fromEntries(
+        Object.entries(file.config as Record<string, unknown>).map(([key, value]) => [key.replace(`${CONFIG_NAMESPACE}:`, ""), value]),
+    );
+}
+
+/** Namespaces the local config's apps live in (created by the harness, see Pulumi.local.yaml). */
+export function localNamespaces(): string[] {
+    return [...new Set((localStackConfig().applications as Array<{ namespace: string }>).map((app) => app.namespace))].sort();
+}
+
+/** Creates (or selects) the local stack with the committed local config, in a private work dir. */
+export async function openLocalStack(options: LocalStackOptions): Promise<Stack> {
+    const workDir = path.join(options.stateDir, "work");
+    const backend = path.join(options.stateDir, "backend");
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.mkdirSync(backend, { recursive: true });
+    // A private copy, so config edits made by tests never touch the committed stack file.
+    fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+    if (!fs.existsSync(path.join(workDir, "Pulumi.local.yaml"))) {
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(workDir, "Pulumi.local.yaml"));
+    }
+    const binary = options.pulumiBinary ?? process.env.AKV_PULUMI;
+    if (!binary) {
+        throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
+    }
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(binary)) });
+    return LocalWorkspace.createOrSelectStack(
+        {
+            stackName: LOCAL_STACK,
+            projectName: "aks-keyvault-secrets",
+            program: async () => {
+                const outputs = stackProgram();
+                return { platform: outputs.platform, applications: outputs.applications };
+            },
+        },
+        {
+            workDir,
+            pulumiCommand,
+            pulumiHome: path.join(options.stateDir, "home"),
+            secretsProvider: "passphrase",
+            envVars: {
+                PULUMI_BACKEND_URL: `file://${backend}`,
+                PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
+                KUBECONFIG: options.kubeconfig,
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                PATH: [options.extraPath, process.env.PATH].filter(Boolean).join(path.delimiter),
+            },
+        },
+    );
+}

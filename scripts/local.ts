@@ -1,0 +1,73 @@
+/**
+ * `npm run local`: the project's main job on the built-in local default. Builds (or reuses) the toolchain,
+ * starts a local API server with the Secrets Store CSI CRDs, runs `pulumi up --yes` on the `local` stack
+ * (app side only, no Azure), prints the stack outputs, and stops everything it started.
+ *
+ *   npm run local              # up, print outputs, tear down
+ *   npm run local -- --keep    # leave the cluster and state running; prints how to use and stop them
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { KubeClient } from "./local-stack/kube";
+import { REPO_ROOT, localNamespaces, openLocalStack } from "./local-stack/stack";
+
+function sh(script: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+    return execFileSync(path.join(REPO_ROOT, script), args, { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** The `export NAME='value'` lines of `scripts/toolchain.sh env`, as an object. */
+export function toolchainEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const line of sh("scripts/toolchain.sh", ["env"]).split("\n")) {
+        const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+        if (match) {
+            env[match[1]] = match[2].replace(/'"\$PATH"$/, "").replace(/^'|'$/g, "");
+        }
+    }
+    return env;
+}
+
+async function main(): Promise<void> {
+    const keep = process.argv.includes("--keep");
+    const started = Date.now();
+    console.error("== toolchain (built once, then cached outside the repo)");
+    sh("scripts/toolchain.sh", ["build"]);
+    const tools = toolchainEnv();
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-local-"));
+    const clusterEnv = { AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
+    let stopCluster = () => sh("scripts/local-cluster.sh", ["stop"], clusterEnv);
+    try {
+        console.error("== local API server");
+        sh("scripts/local-cluster.sh", ["start"], clusterEnv);
+        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
+        const kube = new KubeClient(kubeconfig);
+        for (const namespace of localNamespaces()) {
+            await kube.ensureNamespace(namespace);
+        }
+        console.error("== pulumi up --yes (stack local)");
+        const stack = await openLocalStack({ stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH });
+        const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
+        console.log("\n== stack outputs");
+        console.log(JSON.stringify(result.outputs, (key, value) => (key === "secret" ? undefined : value), 2));
+        console.error(`== done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        if (keep) {
+            stopCluster = () => "";
+            console.error(`kept: KUBECONFIG=${kubeconfig}; state in ${stateDir}`);
+            console.error(`stop: AKV_CLUSTER_STATE_DIR=${clusterEnv.AKV_CLUSTER_STATE_DIR} scripts/local-cluster.sh stop && rm -rf ${stateDir}`);
+        }
+    } finally {
+        stopCluster();
+        if (!keep) {
+            fs.rmSync(stateDir, { recursive: true, force: true });
+        }
+    }
+}
+
+if (require.main === module) {
+    main().catch((error) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+    });
+}
