@@ -44,7 +44,10 @@ export class KubeClient {
                 (response) => {
                     let text = "";
                     response.on("data", (chunk) => (text += chunk));
-                    response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+                    response.on("end", () => {
+                        const json = String(response.headers["content-type"] ?? "").includes("json");
+                        resolve({ status: response.statusCode ?? 0, body: json && text ? JSON.parse(text) : text || undefined });
+                    });
                 },
             );
             request.on("timeout", () => request.destroy(new Error(`${method} ${apiPath}: timed out`)));
@@ -83,10 +86,11 @@ export class KubeClient {
         }
     }
 
-    /** Names of the objects of a namespaced collection, e.g. ("apps/v1", "deployments", "orders"). */
-    async names(groupVersion: string, plural: string, namespace: string): Promise<string[]> {
+    /** Names of the objects of a namespaced collection, e.g. ("apps/v1", "deployments", "orders"), optionally by label. */
+    async names(groupVersion: string, plural: string, namespace: string, labelSelector?: string): Promise<string[]> {
         const prefix = groupVersion === "v1" ? "/api/v1" : `/apis/${groupVersion}`;
-        const list = await this.get(`${prefix}/namespaces/${namespace}/${plural}`);
+        const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
+        const list = await this.get(`${prefix}/namespaces/${namespace}/${plural}${query}`);
         return (list.items as Array<{ metadata: { name: string } }>).map((item) => item.metadata.name).sort();
     }
 }

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { stackProgram } from "../../program/entry";
 import { CONFIG_NAMESPACE } from "../../program/config";
@@ -39,6 +40,26 @@ export function localNamespaces(): string[] {
     return [...new Set((localStackConfig().applications as Array<{ namespace: string }>).map((app) => app.namespace))].sort();
 }
 
+/** Annotation that picks how the Kubernetes provider asks the API server to delete an object. */
+export const DELETION_POLICY_ANNOTATION = "pulumi.com/deletionPropagationPolicy";
+
+/**
+ * Local stack only: a bare kube-apiserver runs no garbage collector, so the provider's default foreground deletion
+ * (which waits for the collector to remove a finalizer) would never finish. Background deletion removes the object
+ * at once; on AKS the default stays.
+ */
+export const localClusterTransform: pulumi.ResourceTransform = (args) => {
+    if (!args.custom || !args.type.startsWith("kubernetes:")) {
+        return undefined;
+    }
+    const metadata = (args.props.metadata ?? {}) as Record<string, unknown>;
+    const annotations = pulumi.output(metadata.annotations as pulumi.Input<Record<string, string>> | undefined).apply((existing) => ({
+        ...existing,
+        [DELETION_POLICY_ANNOTATION]: "background",
+    }));
+    return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
+};
+
 /** Creates (or selects) the local stack with the committed local config, in a private work dir. */
 export async function openLocalStack(options: LocalStackOptions): Promise<Stack> {
     const workDir = path.join(options.stateDir, "work");
@@ -60,6 +81,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             stackName: LOCAL_STACK,
             projectName: "aks-keyvault-secrets",
             program: async () => {
+                pulumi.runtime.registerResourceTransform(localClusterTransform);
                 const outputs = stackProgram();
                 return { platform: outputs.platform, applications: outputs.applications };
             },

@@ -1,0 +1,335 @@
+/**
+ * End to end: the real Pulumi engine and Kubernetes provider against a real kube-apiserver (scripts/local-cluster.sh),
+ * with the `local` stack (Pulumi.local.yaml, app side only). No mocks. Run with `npm run test:e2e` after
+ * `scripts/toolchain.sh build`.
+ */
+import { expect } from "chai";
+import { spawn, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Stack, EngineEvent } from "@pulumi/pulumi/automation";
+import { KubeClient } from "../../scripts/local-stack/kube";
+import { LOCAL_PASSPHRASE, REPO_ROOT, localNamespaces, localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
+import { toolchainEnv } from "../../scripts/local";
+import { CONFIG_NAMESPACE } from "../../program/config";
+import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
+import { renderObjectsParameter } from "../../components/secret-provider-class/render";
+
+const SPC_API = "secrets-store.csi.x-k8s.io/v1";
+
+/** Label every object of this project carries. */
+const MANAGED = "app.kubernetes.io/managed-by=pulumi";
+
+/** Every object the program manages in the cluster, as `<plural>/<namespace>/<name>` (the API server's own defaults excluded). */
+async function clusterObjects(kube: KubeClient): Promise<string[]> {
+    const found: string[] = [];
+    for (const namespace of localNamespaces()) {
+        for (const [groupVersion, plural] of [
+            [SPC_API, "secretproviderclasses"],
+            ["v1", "serviceaccounts"],
+            ["apps/v1", "deployments"],
+            ["v1", "secrets"],
+            ["v1", "configmaps"],
+        ]) {
+            for (const name of await kube.names(groupVersion, plural, namespace, MANAGED)) {
+                found.push(`${plural}/${namespace}/${name}`);
+            }
+        }
+    }
+    return found.sort();
+}
+
+/** resourceVersion of every managed object, to prove that a failed preview changed nothing. */
+async function resourceVersions(kube: KubeClient): Promise<Record<string, string>> {
+    const versions: Record<string, string> = {};
+    for (const id of await clusterObjects(kube)) {
+        const [plural, namespace, name] = id.split("/");
+        const prefix = plural === "secretproviderclasses" ? `/apis/${SPC_API}` : plural === "deployments" ? "/apis/apps/v1" : "/api/v1";
+        versions[id] = (await kube.get(`${prefix}/namespaces/${namespace}/${plural}/${name}`)).metadata.resourceVersion;
+    }
+    return versions;
+}
+
+function withApplications(stackConfig: Record<string, any>, edit: (apps: any[]) => void): string {
+    const applications = JSON.parse(JSON.stringify(stackConfig.applications));
+    edit(applications);
+    return JSON.stringify(applications);
+}
+
+describe("local stack end to end (real engine, real kube-apiserver)", function () {
+    this.timeout(15 * 60 * 1000);
+    let stateDir: string;
+    let clusterEnv: Record<string, string>;
+    let kube: KubeClient;
+    let stack: Stack;
+    const config = localStackConfig();
+    const timings: Record<string, number> = {};
+
+    async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+        const started = Date.now();
+        try {
+            return await work();
+        } finally {
+            timings[label] = (Date.now() - started) / 1000;
+        }
+    }
+
+    function cluster(command: string): void {
+        execFileSync(path.join(REPO_ROOT, "scripts/local-cluster.sh"), [command], { env: { ...process.env, ...clusterEnv }, stdio: ["ignore", "ignore", "inherit"] });
+    }
+
+    async function setApplications(json: string): Promise<void> {
+        await stack.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: json });
+    }
+
+    before(async () => {
+        const tools = toolchainEnv();
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-e2e-"));
+        clusterEnv = { AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
+        cluster("start");
+        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
+        kube = new KubeClient(kubeconfig);
+        for (const namespace of localNamespaces()) {
+            await kube.ensureNamespace(namespace);
+        }
+        stack = await openLocalStack({ stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH });
+    });
+
+    after(() => {
+        if (clusterEnv) {
+            cluster("stop");
+        }
+        if (stateDir) {
+            fs.rmSync(stateDir, { recursive: true, force: true });
+        }
+        console.log(`      timings (s): ${JSON.stringify(timings)}`);
+    });
+
+    it("pulumi up creates every object of the three apps", async () => {
+        const result = await timed("up", () => stack.up());
+        expect(result.summary.result).to.equal("succeeded");
+        // 3 apps x (component + SecretProviderClass component + class + ServiceAccount + Deployment) + stack
+        expect(result.summary.resourceChanges?.create).to.equal(16);
+        expect(await clusterObjects(kube)).to.deep.equal([
+            "deployments/orders/orders-api",
+            "deployments/payments/payments",
+            "deployments/payments/signing",
+            "secretproviderclasses/orders/orders-api",
+            "secretproviderclasses/payments/payments",
+            "secretproviderclasses/payments/signing",
+            "serviceaccounts/orders/orders-api",
+            "serviceaccounts/payments/payments",
+            "serviceaccounts/payments/signing",
+        ]);
+    });
+
+    it("stores each SecretProviderClass with the provider's exact parameters and objects", async () => {
+        for (const app of config.applications) {
+            const spc = await kube.get(`/apis/${SPC_API}/namespaces/${app.namespace}/secretproviderclasses/${app.name}`);
+            expect(spc.spec.provider).to.equal("azure");
+            const identityKeys =
+                app.identity.mode === "addon"
+                    ? { useVMManagedIdentity: "true", userAssignedIdentityID: config.cluster.addonIdentityClientId }
+                    : { clientID: app.identity.clientId };
+            expect(spc.spec.parameters).to.deep.equal({
+                keyvaultName: config.keyVault.name,
+                tenantID: config.keyVault.tenantId,
+                ...identityKeys,
+                objects: renderObjectsParameter(app.objects),
+            });
+            expect(parseObjectsParameter(spc.spec.parameters.objects).value).to.deep.equal(app.objects);
+            expect(spc.spec.secretObjects).to.deep.equal(app.syncedSecrets.map((s: any) => ({ secretName: s.secretName, type: s.type, data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })) })));
+        }
+    });
+
+    it("stores Deployments that mount the CSI volume read-only and take env from the synced Secrets", async () => {
+        for (const app of config.applications) {
+            const deployment = await kube.get(`/apis/apps/v1/namespaces/${app.namespace}/deployments/${app.name}`);
+            expect(deployment.metadata.annotations["pulumi.com/skipAwait"]).to.equal("true");
+            const pod = deployment.spec.template.spec;
+            expect(pod.serviceAccountName).to.equal(app.name);
+            expect(pod.volumes).to.deep.equal([
+                { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: app.name } } },
+            ]);
+            expect(pod.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
+            expect(pod.containers[0].env ?? []).to.deep.equal(
+                (app.env ?? []).map((e: any) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.key } } })),
+            );
+        }
+        const orders = await kube.get("/apis/apps/v1/namespaces/orders/deployments/orders-api");
+        expect(orders.metadata.annotations["secret.reloader.stakater.com/reload"]).to.equal("orders-api-keyvault");
+    });
+
+    it("annotates only the workload-identity ServiceAccount with its client and tenant IDs", async () => {
+        const payments = await kube.get("/api/v1/namespaces/payments/serviceaccounts/payments");
+        expect(payments.metadata.annotations).to.include({ "azure.workload.identity/client-id": "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "azure.workload.identity/tenant-id": config.keyVault.tenantId });
+        const orders = await kube.get("/api/v1/namespaces/orders/serviceaccounts/orders-api");
+        expect(orders.metadata.annotations ?? {}).to.not.have.property("azure.workload.identity/client-id");
+        const deployment = await kube.get("/apis/apps/v1/namespaces/payments/deployments/payments");
+        expect(deployment.spec.template.metadata.labels["azure.workload.identity/use"]).to.equal("true");
+    });
+
+    it("preview --expect-no-changes passes right after up", async () => {
+        const preview = await timed("preview-no-changes", () => stack.preview({ expectNoChanges: true }));
+        expect(preview.changeSummary).to.deep.equal({ same: 16 });
+    });
+
+    it("adding one secret to one app previews as updates only (no replacement) and applies", async () => {
+        await setApplications(
+            withApplications(config, (apps) => {
+                const orders = apps.find((a) => a.name === "orders-api");
+                orders.objects.push({ objectName: "orders-smtp-password", objectType: "secret" });
+                orders.syncedSecrets[0].data.push({ key: "smtp-password", objectName: "orders-smtp-password" });
+                orders.env.push({ name: "SMTP_PASSWORD", secretName: "orders-api-keyvault", key: "smtp-password" });
+            }),
+        );
+        const preview = await timed("preview-change", () => stack.preview({ diff: true }));
+        expect(preview.changeSummary).to.deep.equal({ same: 14, update: 2 });
+        const up = await timed("up-change", () => stack.up());
+        expect(up.summary.resourceChanges).to.deep.equal({ same: 14, update: 2 });
+        const spc = await kube.get(`/apis/${SPC_API}/namespaces/orders/secretproviderclasses/orders-api`);
+        expect(parseObjectsParameter(spc.spec.parameters.objects).value.map((o) => o.objectName)).to.include("orders-smtp-password");
+        const deployment = await kube.get("/apis/apps/v1/namespaces/orders/deployments/orders-api");
+        expect(deployment.spec.template.spec.containers[0].env.map((e: any) => e.name)).to.include("SMTP_PASSWORD");
+        await setApplications(JSON.stringify(config.applications));
+        await stack.up();
+    });
+
+    it("invalid config fails at preview with the documented message and changes nothing", async () => {
+        const before = await resourceVersions(kube);
+        await setApplications(withApplications(config, (apps) => (apps[0].objects[1].objectAlias = "../api-key")));
+        let output = "";
+        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(error, "preview should fail").to.be.instanceOf(Error);
+        expect(output + String(error)).to.contain(
+            `aks-keyvault-secrets:applications[0] (app "orders-api") objects[1] "orders-api-key".objectAlias: "../api-key" contains '..'; the provider refuses it. Fix: use a file name inside the mount, without '..'.`,
+        );
+        expect(await resourceVersions(kube)).to.deep.equal(before);
+        await setApplications(JSON.stringify(config.applications));
+        await stack.preview({ expectNoChanges: true });
+    });
+
+    it("refuses a second pulumi up on the same stack while one runs (state lock), and loses nothing", async () => {
+        await setApplications(withApplications(config, (apps) => apps.forEach((a) => (a.deployment.replicas = 2))));
+        let second: Promise<unknown> | undefined;
+        const first = stack.up({
+            onEvent: (event: EngineEvent) => {
+                if (!second && event.resourcePreEvent) {
+                    second = stack.up().then(
+                        () => new Error("the second up was not refused"),
+                        (e: Error) => e,
+                    );
+                }
+            },
+        });
+        const firstResult = await first;
+        const secondError = (await second) as Error;
+        expect(firstResult.summary.result).to.equal("succeeded");
+        expect(String(secondError)).to.match(/locked/i);
+        for (const app of config.applications) {
+            expect((await kube.get(`/apis/apps/v1/namespaces/${app.namespace}/deployments/${app.name}`)).spec.replicas).to.equal(2);
+        }
+        await stack.preview({ expectNoChanges: true });
+    });
+
+    it("an API server that dies during pulumi up fails the run clearly; after a restart, refresh and up converge", async () => {
+        const pidFile = path.join(clusterEnv.AKV_CLUSTER_STATE_DIR, "kube-apiserver.pid");
+        const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+        const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+        // A change that touches every app, plus a new app, so there is work in flight when the server dies.
+        await setApplications(
+            withApplications(config, (apps) => {
+                apps.forEach((a) => (a.deployment.replicas = 3));
+                apps.push({ ...JSON.parse(JSON.stringify(apps[0])), name: "orders-worker" });
+                apps[apps.length - 1].syncedSecrets[0].secretName = "orders-worker-keyvault";
+                apps[apps.length - 1].env.forEach((e: any) => (e.secretName = "orders-worker-keyvault"));
+            }),
+        );
+        let killed = false;
+        const failure = await timed("up-with-fault", () =>
+            stack
+                .up({
+                    onEvent: (event: EngineEvent) => {
+                        if (!killed && event.resourcePreEvent?.metadata.type.startsWith("kubernetes:")) {
+                            killed = true;
+                            process.kill(-pid, "SIGKILL");
+                        }
+                    },
+                })
+                .then(
+                    () => new Error("up succeeded although the API server was killed"),
+                    (e: Error) => e,
+                ),
+        );
+        expect(killed).to.equal(true);
+        const reported = String(failure).split("\n").filter((line) => /error:/.test(line));
+        console.log(`      reported: ${reported.slice(0, 3).join(" | ")}`);
+        expect(String(failure)).to.match(/connect: connection refused/);
+
+        const restarted = spawn(commandLine[0], commandLine.slice(1), {
+            detached: true,
+            stdio: ["ignore", fs.openSync(path.join(clusterEnv.AKV_CLUSTER_STATE_DIR, "logs", "kube-apiserver.restart.log"), "a"), "ignore"],
+        });
+        restarted.unref();
+        fs.writeFileSync(pidFile, `${restarted.pid}\n`);
+        for (let attempt = 0; attempt < 120; attempt++) {
+            const ready = await kube.request("GET", "/readyz").catch(() => undefined);
+            if (ready?.status === 200) {
+                break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+
+        await timed("refresh-after-fault", () => stack.refresh());
+        const converged = await timed("up-after-fault", () => stack.up());
+        expect(converged.summary.result).to.equal("succeeded");
+        await stack.preview({ expectNoChanges: true });
+        const objects = await clusterObjects(kube);
+        expect(objects.filter((o) => o.includes("orders-worker"))).to.deep.equal([
+            "deployments/orders/orders-worker",
+            "secretproviderclasses/orders/orders-worker",
+            "serviceaccounts/orders/orders-worker",
+        ]);
+        expect(objects).to.have.length(12);
+        for (const id of objects.filter((o) => o.startsWith("deployments/"))) {
+            const [, namespace, name] = id.split("/");
+            expect((await kube.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`)).spec.replicas, id).to.equal(3);
+        }
+        // State and cluster agree object for object: nothing orphaned, nothing duplicated.
+        const state = (await stack.exportStack()).deployment;
+        const stateObjects = (state.resources as any[])
+            .filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ServiceAccount", `kubernetes:${SPC_API}:SecretProviderClass`].includes(r.type))
+            .map((r) => `${r.type === "kubernetes:apps/v1:Deployment" ? "deployments" : r.type.endsWith("ServiceAccount") ? "serviceaccounts" : "secretproviderclasses"}/${r.outputs.metadata.namespace}/${r.outputs.metadata.name}`)
+            .sort();
+        expect(stateObjects).to.deep.equal(objects);
+        expect(state.pending_operations ?? []).to.deep.equal([]);
+    });
+
+    it("keeps every secret value out of the state and the cluster", async () => {
+        const exported = JSON.stringify(await stack.exportStack());
+        const state = JSON.parse(exported).deployment;
+        expect((state.resources as any[]).filter((r) => r.type === "kubernetes:core/v1:Secret")).to.deep.equal([]);
+        expect(exported).to.not.contain("-----BEGIN");
+        expect(exported).to.not.contain(LOCAL_PASSPHRASE);
+        for (const resource of (state.resources as any[]).filter((r) => r.type === `kubernetes:${SPC_API}:SecretProviderClass`)) {
+            expect(Object.keys(resource.outputs.spec.parameters).sort()).to.satisfy((keys: string[]) =>
+                keys.every((key) => ["keyvaultName", "tenantID", "objects", "useVMManagedIdentity", "userAssignedIdentityID", "clientID", "cloudName"].includes(key)),
+            );
+        }
+        for (const namespace of localNamespaces()) {
+            expect(await kube.names("v1", "secrets", namespace), namespace).to.deep.equal([]);
+            // The API server publishes its CA (public) as kube-root-ca.crt; nothing else may hold data.
+            expect(await kube.names("v1", "configmaps", namespace), namespace).to.deep.equal(["kube-root-ca.crt"]);
+        }
+    });
+
+    it("pulumi destroy leaves the namespaces empty", async () => {
+        const result = await timed("destroy", () => stack.destroy());
+        expect(result.summary.result).to.equal("succeeded");
+        expect(await clusterObjects(kube)).to.deep.equal([]);
+    });
+});
