@@ -21,3 +21,5 @@ export * from "./secret-provider-class/component";
 
 export * from "./workload/pod";
 export * from "./workload/component";
+
+export * from "./migration";

@@ -1,0 +1,98 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { FINDING_CODES, Finding, FindingCode, formatFinding, manifestsFromText, migrate, readManifestInputs } from "../../components";
+import { FIXTURES, UPSTREAM, manifestsOf, manifestsOfText } from "./migration-helpers";
+
+/**
+ * One test per report message: every finding code the migration tools can produce, triggered by a fixture,
+ * with its exact line as the report prints it (`[severity] subject where: message. Fix: fix.`).
+ */
+
+const TWO_IDENTITIES = `apiVersion: spv.no/v2beta1
+kind: AzureKeyVaultSecret
+metadata: { name: a, namespace: two }
+spec:
+  vault: { name: kv-two, azureIdentity: { name: id-a }, object: { name: a, type: secret } }
+---
+apiVersion: spv.no/v2beta1
+kind: AzureKeyVaultSecret
+metadata: { name: b, namespace: two }
+spec:
+  vault: { name: kv-two, azureIdentity: { name: id-b }, object: { name: b, type: secret } }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: both, namespace: two }
+spec:
+  selector: { matchLabels: { app: both } }
+  template:
+    metadata: { labels: { app: both } }
+    spec:
+      containers:
+        - { name: app, image: "app:1", env: [{ name: A, value: a@azurekeyvault }, { name: B, value: b@azurekeyvault }] }
+`;
+
+const BAD_NAMESPACE = `apiVersion: spv.no/v2beta1
+kind: AzureKeyVaultSecret
+metadata: { name: a, namespace: Team_A }
+spec:
+  vault: { name: kv-a, object: { name: a, type: secret } }
+`;
+
+/** Every finding of the scenarios, in order. */
+async function allFindings(): Promise<Finding[]> {
+    const everything = migrate([
+        ...manifestsOf(
+            "akv2k8s/mappings.yaml",
+            "akv2k8s/versions.yaml",
+            "akv2k8s/unsupported.yaml",
+            "akv2k8s/kubectl-list.yaml",
+            "akv2k8s/nested/deeper/no-namespace.yml",
+            "workloads/shop.yaml",
+            "workloads/legacy.yaml",
+            "spc/hand-written.yaml",
+            "spc/sp-workload.yaml",
+            path.join(UPSTREAM, "examples/akv2k8s/example-azure-key-vault-secret.yaml"),
+            path.join(UPSTREAM, "examples/spc/azp-sync-as-kubernetes-secret_tls_synck8s_v1alpha1_secretproviderclass.yaml"),
+            path.join(UPSTREAM, "examples/spc/azp-keyvault-certs_v1alpha1_secretproviderclass_certs.yaml"),
+        ),
+        ...manifestsOf("akv2k8s/mappings.yaml").slice(0, 1),
+    ]);
+    const collisions = migrate(manifestsOf("spc/collision.yaml", "akv2k8s/kubectl-list.yaml"), {
+        secretNames: { "billing/billing": "billing", "orders/missing": "x", "orders/orders-csi": "Not_Valid" },
+        appNames: { billing: "Billing!", nowhere: "x" },
+    });
+    const twoIdentities = migrate(manifestsOfText(TWO_IDENTITIES));
+    const badNamespace = migrate(manifestsOfText(BAD_NAMESPACE));
+    const nothing = migrate([]);
+    const invalidYaml = manifestsFromText("kind: [broken", "broken.yaml").findings;
+    const unreadable = (await readManifestInputs(["does-not-exist.yaml"], { cwd: FIXTURES, readStdin: async () => "" })).findings;
+    return [...everything.findings, ...collisions.findings, ...twoIdentities.findings, ...badNamespace.findings, ...nothing.findings, ...invalidYaml, ...unreadable];
+}
+
+/** The expected first line of each code. */
+const EXPECTED: Record<FindingCode, string> = JSON.parse(fs.readFileSync(path.join(FIXTURES, "golden/findings.json"), "utf8"));
+
+describe("migration: one test per report message", () => {
+    let findings: Finding[];
+    before(async () => {
+        findings = await allFindings();
+        if (process.env.UPDATE_GOLDEN) {
+            const lines = Object.fromEntries(FINDING_CODES.map((code) => [code, findings.find((f) => f.code === code) ? formatFinding(findings.find((f) => f.code === code)!) : "MISSING"]));
+            fs.writeFileSync(path.join(FIXTURES, "golden/findings.json"), `${JSON.stringify(lines, null, 2)}\n`);
+        }
+    });
+
+    it("the catalogue lists every code once", () => {
+        expect(Object.keys(EXPECTED).sort()).to.deep.equal([...FINDING_CODES].sort());
+    });
+
+    for (const code of FINDING_CODES) {
+        it(code, () => {
+            const finding = findings.find((f) => f.code === code);
+            expect(finding, `no scenario produces ${code}`).to.not.equal(undefined);
+            expect(formatFinding(finding!)).to.equal(EXPECTED[code]);
+        });
+    }
+});
