@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# Offline toolchain for the end-to-end tests, built from the Go module proxy.
+#
+#   scripts/toolchain.sh [build] [TOOL...]   build missing tools (default: all default tools)
+#   scripts/toolchain.sh env                 print `export ...` lines; use: eval "$(scripts/toolchain.sh env)"
+#   scripts/toolchain.sh check               exit 0 only if every default tool is already built
+#   scripts/toolchain.sh paths               print TOOL<TAB>binary path for each tool
+#   scripts/toolchain.sh plugin-install      put the kubernetes provider into $PULUMI_HOME/plugins
+#                                            (optional: the engine already finds it on PATH)
+#
+# TOOLS: pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver
+#        kube-controller-manager (all built by default)
+#        (the controller manager only runs the garbage collector, namespace, service-account,
+#        deployment and replicaset controllers, so that deletes/destroy finish like on a real cluster)
+#
+# Everything is cached OUTSIDE the repository, keyed by version:
+#   ${AKV_TOOLCHAIN_CACHE:-$HOME/.cache/aks-keyvault-secrets-toolchain}/<tool>-<version>/bin/<binary>
+#   .../src/<tool>-<version>/   generated wrapper module (go.mod, go.sum, main.go ...)
+#   .../logs/<tool>-<version>.log
+#   pulumi-language-nodejs is also hard-linked next to the pulumi binary (where the engine
+#   looks for bundled language hosts), so it needs no PATH entry of its own.
+# A tool whose binary exists is skipped, so a warm run takes well under a second.
+# The Go module cache and build cache are the normal shared ones (go env GOMODCACHE GOCACHE).
+#
+# See docs/toolchain.md for versions, timings and what does not work. In short:
+# pulumi-language-nodejs is the LEGACY host from sdk/v3 v3.68.0, because the current
+# host's module is not served by the module proxy; Automation API inline programs need
+# no language host at all.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TEMPLATES="$REPO_ROOT/scripts/toolchain"
+CACHE="${AKV_TOOLCHAIN_CACHE:-$HOME/.cache/aks-keyvault-secrets-toolchain}"
+
+# ---- versions (override with the env vars of the same name) -----------------
+PULUMI_VERSION="${AKV_PULUMI_VERSION:-3.274.1}"
+K8S_PROVIDER_VERSION="${AKV_K8S_PROVIDER_VERSION:-4.25.0}"   # must equal the @pulumi/kubernetes npm version
+K8S_PROVIDER_MODULE_VERSION="${AKV_K8S_PROVIDER_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}"  # = tag v4.25.0
+KUBE_VERSION="${AKV_KUBE_VERSION:-1.37.2}"
+ETCD_VERSION="${AKV_ETCD_VERSION:-3.7.3}"
+# Legacy Node.js language host from sdk/v3 (the current one is not served; see docs/toolchain.md)
+LANGHOST_SDK_VERSION="${AKV_LANGHOST_SDK_VERSION:-3.68.0}"
+
+DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager)
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
+
+tool_version() {
+  case "$1" in
+    pulumi) echo "$PULUMI_VERSION" ;;
+    pulumi-language-nodejs) echo "$LANGHOST_SDK_VERSION" ;;
+    pulumi-resource-kubernetes) echo "$K8S_PROVIDER_VERSION" ;;
+    etcd) echo "$ETCD_VERSION" ;;
+    kube-apiserver|kube-controller-manager) echo "$KUBE_VERSION" ;;
+    *) die "unknown tool: $1 (known: ${DEFAULT_TOOLS[*]})" ;;
+  esac
+}
+tool_dir() { echo "$CACHE/$1-$(tool_version "$1")"; }
+tool_bin() { echo "$(tool_dir "$1")/bin/$1"; }
+tool_src() { echo "$CACHE/src/$1-$(tool_version "$1")"; }
+
+go_env() {
+  export CGO_ENABLED=0
+  export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false"
+  # Never let a dependency's go line make the go command fetch another toolchain silently.
+  export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+}
+
+# module_dir MODULE@VERSION -> extracted module directory (downloads the zip if needed)
+module_dir() {
+  go mod download -json "$1" | node -e '
+    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      const j = JSON.parse(s);
+      if (j.Error || !j.Dir) { console.error(j.Error || "no Dir"); process.exit(1); }
+      console.log(j.Dir);
+    });'
+}
+
+# module_gomod MODULE@VERSION -> path of the cached .mod file (fetches only the .mod)
+module_gomod() {
+  go mod download -json "$1" | node -e '
+    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
+      const j = JSON.parse(s);
+      if (j.Error || !j.GoMod) { console.error(j.Error || "no GoMod"); process.exit(1); }
+      console.log(j.GoMod);
+    });'
+}
+
+fill_template() { # SRC DST: substitute @VAR@ placeholders
+  sed -e "s|@PULUMI_VERSION@|$PULUMI_VERSION|g" \
+      -e "s|@K8S_PROVIDER_MODULE_VERSION@|$K8S_PROVIDER_MODULE_VERSION|g" \
+      -e "s|@ETCD_VERSION@|$ETCD_VERSION|g" \
+      -e "s|@LANGHOST_SDK_VERSION@|$LANGHOST_SDK_VERSION|g" "$1" > "$2"
+}
+
+# ---- wrapper module preparation (network: module proxy only) ----------------
+prepare_pulumi() {
+  fill_template "$TEMPLATES/pulumi/go.mod.tmpl" go.mod
+}
+
+prepare_pulumi-language-nodejs() {
+  fill_template "$TEMPLATES/pulumi-language-nodejs/go.mod.tmpl" go.mod
+}
+
+prepare_pulumi-resource-kubernetes() {
+  fill_template "$TEMPLATES/pulumi-resource-kubernetes/go.mod.tmpl" go.mod
+  cp "$TEMPLATES/pulumi-resource-kubernetes/main.go" main.go
+  local d
+  d="$(module_dir "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION")"
+  # What upstream's cmd/pulumi-resource-kubernetes/generate.go does: stamp the schema
+  # version and re-serialise both JSON files compactly.
+  node -e '
+    const fs = require("fs"), [dir, ver] = process.argv.slice(1);
+    const schema = JSON.parse(fs.readFileSync(dir + "/cmd/pulumi-resource-kubernetes/schema.json", "utf8"));
+    schema.version = ver;
+    fs.writeFileSync("schema-embed.json", JSON.stringify(schema));
+    const tf = JSON.parse(fs.readFileSync(dir + "/cmd/pulumi-resource-kubernetes/terraform-mapping.json", "utf8"));
+    fs.writeFileSync("terraform-mapping-embed.json", JSON.stringify(tf));
+  ' "$d" "$K8S_PROVIDER_VERSION"
+}
+
+prepare_etcd() {
+  fill_template "$TEMPLATES/etcd/go.mod.tmpl" go.mod
+}
+
+# Wrapper go.mod for one k8s.io/kubernetes command (kube-apiserver, kube-controller-manager).
+prepare_kubernetes() { # CMD
+  local cmd="$1" gomod sver="v0.${KUBE_VERSION#1.}"
+  gomod="$(module_gomod "k8s.io/kubernetes@v$KUBE_VERSION")"
+  [ -f "$gomod" ] || die "could not fetch go.mod of k8s.io/kubernetes@v$KUBE_VERSION"
+  {
+    echo "// Generated by scripts/toolchain.sh from k8s.io/kubernetes@v$KUBE_VERSION's go.mod."
+    echo "module local/$cmd"
+    echo
+    grep -E '^(go|godebug) ' "$gomod"
+    echo
+    echo "require k8s.io/kubernetes v$KUBE_VERSION"
+    echo
+    echo "replace ("
+    sed -n 's#^[[:space:]]*\(k8s.io/[A-Za-z0-9._-]*\) => \./staging/.*#\1#p' "$gomod" | sort -u |
+      while read -r m; do printf '\t%s => %s %s\n' "$m" "$m" "$sver"; done
+    echo ")"
+    echo
+    echo "tool k8s.io/kubernetes/cmd/$cmd"
+  } > go.mod
+  grep -q '=> k8s.io/apiserver ' go.mod || die "no staging replaces found in $gomod"
+}
+prepare_kube-apiserver() { prepare_kubernetes kube-apiserver; }
+prepare_kube-controller-manager() { prepare_kubernetes kube-controller-manager; }
+
+# ---- builds -------------------------------------------------------------------
+build_pulumi() { # OUT
+  go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+    -o "$1" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+}
+
+build_pulumi-language-nodejs() {
+  go build -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$LANGHOST_SDK_VERSION" \
+    -o "$1" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+}
+
+build_pulumi-resource-kubernetes() {
+  go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_VERSION" \
+    -o "$1" .
+}
+
+build_etcd() {
+  go build -trimpath -ldflags "-s -w" -o "$1" go.etcd.io/etcd/server/v3
+}
+
+build_kubernetes() { # CMD OUT
+  local cmd="$1" out="$2" minor ldf="-s -w" p
+  minor="$(echo "$KUBE_VERSION" | cut -d. -f2)"
+  # Version stamping is mandatory: unstamped, /version says v0.0.0 and the
+  # Pulumi kubernetes provider refuses the cluster ("minimum supported cluster version").
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldf="$ldf -X $p.gitVersion=v$KUBE_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ldf="$ldf -X $p.gitTreeState=clean -X $p.buildDate=2026-01-01T00:00:00Z"
+  done
+  go build -trimpath -pgo=off -tags selinux,notest,grpcnotrace -ldflags "$ldf" \
+    -o "$out" "k8s.io/kubernetes/cmd/$cmd"
+}
+build_kube-apiserver() { build_kubernetes kube-apiserver "$1"; }
+build_kube-controller-manager() { build_kubernetes kube-controller-manager "$1"; }
+
+build_tool() {
+  local tool="$1" bin dir src logf start end
+  bin="$(tool_bin "$tool")"
+  if [ -x "$bin" ]; then
+    log "$tool $(tool_version "$tool"): cached ($bin)"
+    return 0
+  fi
+  dir="$(tool_dir "$tool")"; src="$(tool_src "$tool")"
+  logf="$CACHE/logs/$tool-$(tool_version "$tool").log"
+  mkdir -p "$dir/bin" "$src" "$CACHE/logs"
+  log "$tool $(tool_version "$tool"): building (log: $logf)"
+  start=$(date +%s)
+  (
+    set -euo pipefail
+    go_env
+    cd "$src"
+    rm -f go.mod go.sum
+    echo "== $(date -u +%FT%TZ) prepare $tool"
+    "prepare_$tool"
+    echo "== $(date -u +%FT%TZ) go mod tidy"
+    go mod tidy
+    t0=$(date +%s)
+    echo "== $(date -u +%FT%TZ) go build"
+    "build_$tool" "$bin.tmp"
+    echo "== $(date -u +%FT%TZ) go build done in $(( $(date +%s) - t0 ))s"
+    mv -f "$bin.tmp" "$bin"
+  ) > "$logf" 2>&1 || { tail -n 40 "$logf" >&2; rm -f "$bin.tmp"; die "$tool build failed (full log: $logf)"; }
+  end=$(date +%s)
+  log "$tool $(tool_version "$tool"): built in $((end - start))s -> $bin"
+  echo "$tool $(tool_version "$tool") $((end - start))s $(date -u +%FT%TZ)" >> "$CACHE/logs/timings.txt"
+}
+
+# The engine looks for "bundled" plugins (language hosts) next to the running pulumi
+# binary; a host found only elsewhere on PATH works too but prints
+# "warning: using pulumi-language-nodejs from $PATH" on every run. So link it there.
+bundle_language_host() {
+  local host dst
+  host="$(tool_bin pulumi-language-nodejs)"; dst="$(tool_dir pulumi)/bin/pulumi-language-nodejs"
+  [ -x "$host" ] && [ -d "$(tool_dir pulumi)/bin" ] || return 0
+  if [ ! -x "$dst" ] || ! cmp -s "$host" "$dst"; then
+    ln -f "$host" "$dst" 2>/dev/null || cp -f "$host" "$dst"
+    log "pulumi-language-nodejs linked next to pulumi: $dst"
+  fi
+}
+
+cmd_build() {
+  command -v go >/dev/null || die "go not found"
+  command -v node >/dev/null || die "node not found (used for JSON handling)"
+  local tools=("$@") t total0
+  [ ${#tools[@]} -gt 0 ] || tools=("${DEFAULT_TOOLS[@]}")
+  total0=$(date +%s)
+  for t in "${tools[@]}"; do tool_version "$t" >/dev/null; done
+  mkdir -p "$CACHE"
+  if command -v flock >/dev/null; then   # two concurrent builds would share src dirs
+    exec 9> "$CACHE/.build.lock"
+    flock -n 9 || { log "another toolchain build is running; waiting for it"; flock 9; }
+  fi
+  # Sequential on purpose: every go build already uses all cores.
+  for t in "${tools[@]}"; do build_tool "$t"; done
+  bundle_language_host
+  log "done in $(( $(date +%s) - total0 ))s; use: eval \"\$(scripts/toolchain.sh env)\""
+}
+
+path_dirs() {
+  local t d=""
+  for t in "${DEFAULT_TOOLS[@]}"; do d="$d${d:+:}$(tool_dir "$t")/bin"; done
+  echo "$d"
+}
+
+cmd_env() {
+  local t missing=0
+  for t in "${DEFAULT_TOOLS[@]}"; do
+    [ -x "$(tool_bin "$t")" ] || { log "warning: $t not built yet (run scripts/toolchain.sh build)"; missing=1; }
+  done
+  cat <<EOF
+export AKV_TOOLCHAIN_CACHE='$CACHE'
+export PATH='$(path_dirs)':"\$PATH"
+export AKV_PULUMI='$(tool_bin pulumi)'
+export AKV_KUBE_APISERVER='$(tool_bin kube-apiserver)'
+export AKV_ETCD='$(tool_bin etcd)'
+export AKV_KUBE_CONTROLLER_MANAGER='$(tool_bin kube-controller-manager)'
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+EOF
+  return $missing
+}
+
+cmd_check() {
+  local t rc=0
+  for t in "${DEFAULT_TOOLS[@]}"; do
+    if [ -x "$(tool_bin "$t")" ]; then echo "ok      $t $(tool_version "$t")"; else echo "missing $t $(tool_version "$t")"; rc=1; fi
+  done
+  return $rc
+}
+
+cmd_paths() {
+  local t
+  for t in "${DEFAULT_TOOLS[@]}"; do printf '%s\t%s\n' "$t" "$(tool_bin "$t")"; done
+}
+
+# Optional: install the provider into the plugin cache ($PULUMI_HOME/plugins,
+# default ~/.pulumi/plugins) as resource-kubernetes-v<version>, for setups that set
+# PULUMI_IGNORE_AMBIENT_PLUGINS=true. Uses the CLI itself (`plugin install --file`).
+cmd_plugin_install() {
+  local pulumi prov home dest
+  pulumi="$(tool_bin pulumi)"; prov="$(tool_bin pulumi-resource-kubernetes)"
+  [ -x "$pulumi" ] && [ -x "$prov" ] || die "build first: scripts/toolchain.sh build"
+  home="${PULUMI_HOME:-$HOME/.pulumi}"
+  dest="$home/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION/pulumi-resource-kubernetes"
+  if [ -x "$dest" ] && cmp -s "$prov" "$dest"; then
+    log "kubernetes $K8S_PROVIDER_VERSION already in $home/plugins"
+    return 0
+  fi
+  PULUMI_SKIP_UPDATE_CHECK=true "$pulumi" plugin install resource kubernetes "$K8S_PROVIDER_VERSION" \
+    --file "$prov" --reinstall
+  [ -x "$dest" ] || die "plugin install did not create $dest"
+  log "installed kubernetes $K8S_PROVIDER_VERSION into $home/plugins"
+}
+
+main() {
+  local cmd="${1:-build}"
+  case "$cmd" in
+    build) shift || true; cmd_build "$@" ;;
+    env) cmd_env ;;
+    check) cmd_check ;;
+    paths) cmd_paths ;;
+    plugin-install) cmd_plugin_install ;;
+    -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
+    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager) cmd_build "$@" ;;
+    *) die "unknown command: $cmd (try --help)" ;;
+  esac
+}
+
+main "$@"
