@@ -25,6 +25,10 @@ export interface LocalStackOptions {
     pulumiBinary?: string;
     /** Directory of `pulumi-resource-kubernetes` and the other tools to put on PATH (default: from $PATH). */
     extraPath?: string;
+    /** More stack transforms (tests: e.g. protect some resources). */
+    transforms?: pulumi.ResourceTransform[];
+    /** Append `--json` to `pulumi preview`, so `PreviewResult.stdout` is the document `pulumi preview --json` prints. */
+    jsonPreview?: boolean;
 }
 
 /** The config of Pulumi.local.yaml, keyed without the project namespace. */
@@ -76,12 +80,20 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
         throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
     }
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(binary)) });
+    if (options.jsonPreview) {
+        // The Automation API has no --json switch; its (internal) run method is where the CLI arguments pass.
+        const command = pulumiCommand as unknown as { run: (args: string[], ...rest: unknown[]) => unknown };
+        const run = command.run.bind(pulumiCommand);
+        command.run = (args, ...rest) => run(args[0] === "preview" ? [...args, "--json"] : args, ...rest);
+    }
     return LocalWorkspace.createOrSelectStack(
         {
             stackName: LOCAL_STACK,
             projectName: "aks-keyvault-secrets",
             program: async () => {
-                pulumi.runtime.registerResourceTransform(localClusterTransform);
+                for (const transform of [localClusterTransform, ...(options.transforms ?? [])]) {
+                    pulumi.runtime.registerResourceTransform(transform);
+                }
                 const outputs = stackProgram();
                 return { platform: outputs.platform, applications: outputs.applications };
             },

@@ -1,0 +1,83 @@
+/**
+ * Records `pulumi preview --json` documents of the local stack with the real engine, as fixtures for the preview
+ * gate's tests (tests/fixtures/preview/local-*.json). A maintainer action, run after changing the program:
+ *
+ *   eval "$(scripts/toolchain.sh env)" && node -r ts-node/register/transpile-only scripts/local-stack/record-previews.ts
+ *
+ * The expectations (`*.expected.json`) are written by hand, from what each change means, not from the gate.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Stack } from "@pulumi/pulumi/automation";
+import { CONFIG_NAMESPACE } from "../../program/config";
+import { toolchainEnv } from "../local";
+import { KubeClient } from "./kube";
+import { REPO_ROOT, localNamespaces, localStackConfig, openLocalStack } from "./stack";
+
+const FIXTURES = path.join(REPO_ROOT, "tests/fixtures/preview");
+
+/** Protects the `signing` app and everything in it (protect is inherited by children). */
+const protectSigning: pulumi.ResourceTransform = (args) =>
+    args.type === "akvsecrets:index:AppWorkload" && args.name === "signing" ? { props: args.props, opts: { ...args.opts, protect: true } } : undefined;
+
+async function record(stack: Stack, name: string): Promise<void> {
+    const result = await stack.preview().then(
+        (preview) => preview.stdout,
+        (error: { commandResult?: { stdout?: string; err?: { stdout?: string } } }) => {
+            // A failed preview (e.g. a protected resource would be deleted) still prints its JSON document.
+            const stdout = error.commandResult?.stdout || error.commandResult?.err?.stdout;
+            if (!stdout) {
+                throw error;
+            }
+            return stdout;
+        },
+    );
+    JSON.parse(result);
+    fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${result.trim()}\n`);
+    console.error(`recorded ${name}.json`);
+}
+
+async function main(): Promise<void> {
+    const tools = toolchainEnv();
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-record-"));
+    const clusterEnv = { ...process.env, AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
+    const script = path.join(REPO_ROOT, "scripts/local-cluster.sh");
+    execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+    try {
+        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
+        const kube = new KubeClient(kubeconfig);
+        for (const namespace of localNamespaces()) {
+            await kube.ensureNamespace(namespace);
+        }
+        const stack = await openLocalStack({ stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH, transforms: [protectSigning], jsonPreview: true });
+        const config = localStackConfig();
+        const setApps = (apps: unknown[]) => stack.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: JSON.stringify(apps) });
+        await stack.up();
+        await record(stack, "local-no-changes");
+
+        const withSecret = JSON.parse(JSON.stringify(config.applications));
+        withSecret[0].objects.push({ objectName: "orders-smtp-password", objectType: "secret" });
+        withSecret[0].syncedSecrets[0].data.push({ key: "smtp-password", objectName: "orders-smtp-password" });
+        await setApps(withSecret);
+        await record(stack, "local-add-secret");
+
+        const moved = JSON.parse(JSON.stringify(config.applications));
+        moved[1].namespace = "orders";
+        await setApps(moved);
+        await record(stack, "local-move-namespace");
+
+        await setApps(config.applications.filter((app: { name: string }) => app.name !== "signing"));
+        await record(stack, "local-remove-protected-app");
+    } finally {
+        execFileSync(script, ["stop"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+        fs.rmSync(stateDir, { recursive: true, force: true });
+    }
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
