@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { AZURE_ROLE_ASSIGNMENT_LIMIT, parseStackConfig, plannedRoleAssignmentCount } from "../program/config";
 import { benchPlatformConfig } from "./bench/generate";
-import { realEngineRows } from "./bench/real-engine";
+import { realEngineMeasurements, realEngineRows } from "./bench/real-engine";
 
 const ROOT = path.resolve(__dirname, "..");
 const NODE_TS = ["-r", "ts-node/register/transpile-only"];
@@ -97,7 +97,7 @@ function machine(): string {
     return `${os.cpus().length} × ${cpu}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, Node.js ${process.version}, ${os.type()} ${os.release()}`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
     const started = new Date().toISOString();
     console.error(`benchmark on ${machine()}`);
     const mocks = mocksSection();
@@ -105,7 +105,7 @@ function main(): void {
     const tsc = timed("npx", ["tsc", "--noEmit"]);
     const tests = timed("npx", ["mocha"], { TS_NODE_TRANSPILE_ONLY: "true" });
     const growth = sizes.includes(50) && sizes.includes(500) ? mocks.summary[500].program / mocks.summary[50].program : undefined;
-    const realRows = real ? realEngineRows(sizes) : undefined;
+    const realRows = real ? realEngineRows(await realEngineMeasurements(sizes)) : undefined;
 
     const lines = [
         "# Performance",
@@ -156,4 +156,7 @@ function main(): void {
     }
 }
 
-main();
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});

@@ -27,6 +27,10 @@ export interface LocalStackOptions {
     extraPath?: string;
     /** More stack transforms (tests: e.g. protect some resources). */
     transforms?: pulumi.ResourceTransform[];
+    /** Another stack name (default "local"); it still reads the config of Pulumi.local.yaml. */
+    stackName?: string;
+    /** Another inline program (default: the stack program); e.g. the benchmark's floor. */
+    program?: () => Promise<Record<string, unknown> | void>;
     /** Append `--json` to `pulumi preview`, so `PreviewResult.stdout` is the document `pulumi preview --json` prints. */
     jsonPreview?: boolean;
 }
@@ -72,8 +76,9 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     fs.mkdirSync(backend, { recursive: true });
     // A private copy, so config edits made by tests never touch the committed stack file.
     fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
-    if (!fs.existsSync(path.join(workDir, "Pulumi.local.yaml"))) {
-        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(workDir, "Pulumi.local.yaml"));
+    const stackName = options.stackName ?? LOCAL_STACK;
+    if (!fs.existsSync(path.join(workDir, `Pulumi.${stackName}.yaml`))) {
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(workDir, `Pulumi.${stackName}.yaml`));
     }
     const binary = options.pulumiBinary ?? process.env.AKV_PULUMI;
     if (!binary) {
@@ -88,11 +93,14 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     }
     return LocalWorkspace.createOrSelectStack(
         {
-            stackName: LOCAL_STACK,
+            stackName,
             projectName: "aks-keyvault-secrets",
             program: async () => {
                 for (const transform of [localClusterTransform, ...(options.transforms ?? [])]) {
                     pulumi.runtime.registerResourceTransform(transform);
+                }
+                if (options.program) {
+                    return options.program();
                 }
                 const outputs = stackProgram();
                 return { platform: outputs.platform, applications: outputs.applications };
