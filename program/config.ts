@@ -12,6 +12,7 @@ import { groupReferenceProblems } from "../components/key-vault-access/component
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 import { Problem, formatProblem, isGuid } from "../components/shared/validation";
 import { planAssignments } from "../components/key-vault-access/roles";
+import { secretNameCollisionProblems } from "../components/migration/names";
 import { KeyVaultObjectType } from "../components/secret-provider-class/types";
 import { duplicates } from "../components/shared/validation";
 
@@ -157,6 +158,7 @@ export const stackConfigSchema = z.strictObject({
     keyVault,
     access: access.default({ scope: "vault", roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT }),
     platformStack: z.string().optional(),
+    akv2k8sSecrets: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })).default([]),
     applications: z.array(application).default([]),
 });
 
@@ -229,6 +231,12 @@ export function crossKeyProblems(config: StackConfig): string[] {
     for (const name of duplicates(config.applications.map((app) => app.name))) {
         problems.push(`${CONFIG_NAMESPACE}:applications: app name "${name}" is used more than once. Fix: give each app a unique name.`);
     }
+    const synced = config.applications.flatMap((app) => app.syncedSecrets.map((secret) => ({ namespace: app.namespace, secretName: secret.secretName, app: app.name })));
+    for (const key of duplicates(synced.map((secret) => `${secret.namespace}/${secret.secretName}`))) {
+        const owners = synced.filter((secret) => `${secret.namespace}/${secret.secretName}` === key).map((secret) => `"${secret.app}"`);
+        problems.push(`${CONFIG_NAMESPACE}:applications: Secret ${key} is synced by more than one app (${owners.join(", ")}); each app's pods would overwrite it. Fix: give each app its own secretName.`);
+    }
+    problems.push(...prefixed(`${CONFIG_NAMESPACE}:akv2k8sSecrets`, secretNameCollisionProblems(synced, new Set(config.akv2k8sSecrets))));
     config.applications.forEach((app, index) => {
         const where = `${CONFIG_NAMESPACE}:applications[${index}] (app "${app.name}")`;
         if (app.identity.mode === "addon" && config.cluster.mode === "external" && !config.cluster.addonIdentityClientId && !config.platformStack) {

@@ -261,3 +261,22 @@ describe("role-assignment budget", () => {
         expect(roleAssignmentWarning(4001, 4000)).to.contain("more than Azure's limit of 4000");
     });
 });
+
+describe("side by side with akv2k8s", () => {
+    it("refuses a synced Secret named like a Secret akv2k8s writes, and suggests a free name", () => {
+        const raw = stackConfig("dev");
+        raw.akv2k8sSecrets = ["orders/orders-api-keyvault", "orders/orders-api-keyvault-csi"];
+        expect(configError(raw)).to.contain(
+            `${CONFIG_NAMESPACE}:akv2k8sSecrets app "orders-api" syncedSecrets "orders-api-keyvault": has the name of Secret orders/orders-api-keyvault, which akv2k8s writes`,
+        );
+        expect(configError(raw)).to.contain('Fix: name it "orders-api-keyvault-csi-2"');
+    });
+
+    it("refuses two apps syncing the same Secret in one namespace", () => {
+        const raw = stackConfig("dev");
+        raw.applications[1].namespace = "orders";
+        raw.applications[1].syncedSecrets[0].secretName = "orders-api-keyvault";
+        raw.applications[1].syncedSecrets[0].type = "Opaque";
+        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications: Secret orders/orders-api-keyvault is synced by more than one app ("orders-api", "payments")`);
+    });
+});
