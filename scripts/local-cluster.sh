@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A throwaway local Kubernetes API server (etcd + kube-apiserver, loopback only)
-# for the end-to-end tests, with the Secrets Store CSI CRDs installed.
+# A throwaway local Kubernetes control plane (etcd + kube-apiserver + a minimal
+# kube-controller-manager, loopback only) for the end-to-end tests, with the
+# Secrets Store CSI CRDs installed. See docs/toolchain.md.
 #
 #   scripts/local-cluster.sh start            start, wait for /readyz, install CRDs; prints the kubeconfig path
 #   scripts/local-cluster.sh stop             kill everything start started, remove the data dir
@@ -200,9 +201,12 @@ cmd_start() {
   SD="$(state_dir)"
   mkdir -p "$SD"
   SD="$(cd "$SD" && pwd)"
-  if [ -f "$SD/kube-apiserver.pid" ] && is_running "$(cat "$SD/kube-apiserver.pid")"; then
-    die "a cluster is already running for $SD (scripts/local-cluster.sh stop first)"
-  fi
+  local name
+  for name in etcd kube-apiserver kube-controller-manager; do
+    if [ -f "$SD/$name.pid" ] && is_running "$(cat "$SD/$name.pid")"; then
+      die "$name of an earlier start is still running for $SD (AKV_CLUSTER_STATE_DIR=$SD scripts/local-cluster.sh stop first)"
+    fi
+  done
   command -v openssl >/dev/null || die "openssl not found (apt-get install -y openssl)"
   command -v curl >/dev/null || die "curl not found (apt-get install -y curl)"
   command -v node >/dev/null || die "node not found"
@@ -299,16 +303,16 @@ cmd_start() {
 
 # ---- stop ----------------------------------------------------------------------
 kill_group() { # NAME
-  local pidf="$SD/$1.pid" pid i
+  local pidf="$SD/$1.pid" pid
   [ -f "$pidf" ] || return 0
   pid="$(cat "$pidf")"
   if is_running "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do is_running "$pid" || break; sleep 0.1; done
+    for _ in $(seq 1 100); do is_running "$pid" || break; sleep 0.1; done
     if is_running "$pid"; then
       log "$1 did not exit after SIGTERM; SIGKILL"
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-      for i in $(seq 1 50); do is_running "$pid" || break; sleep 0.1; done
+      for _ in $(seq 1 50); do is_running "$pid" || break; sleep 0.1; done
     fi
     log "stopped $1 (pid $pid)"
   fi

@@ -104,10 +104,10 @@ prepare_pulumi-language-nodejs() {
 }
 
 prepare_pulumi-resource-kubernetes() {
-  fill_template "$TEMPLATES/pulumi-resource-kubernetes/go.mod.tmpl" go.mod
-  cp "$TEMPLATES/pulumi-resource-kubernetes/main.go" main.go
+  fill_template "$TEMPLATES/pulumi-resource-kubernetes/go.mod.tmpl" go.mod || return 1
+  cp "$TEMPLATES/pulumi-resource-kubernetes/main.go" main.go || return 1
   local d
-  d="$(module_dir "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION")"
+  d="$(module_dir "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_MODULE_VERSION")" || return 1
   # What upstream's cmd/pulumi-resource-kubernetes/generate.go does: stamp the schema
   # version and re-serialise both JSON files compactly.
   node -e '
@@ -199,20 +199,20 @@ build_tool() {
   mkdir -p "$dir/bin" "$src" "$CACHE/logs"
   log "$tool $(tool_version "$tool"): building (log: $logf)"
   start=$(date +%s)
+  # (set -e does not apply inside a subshell that is the left side of ||: explicit exits)
   (
-    set -euo pipefail
     go_env
-    cd "$src"
+    cd "$src" || exit 1
     rm -f go.mod go.sum
     echo "== $(date -u +%FT%TZ) prepare $tool"
-    "prepare_$tool"
+    "prepare_$tool" || exit 1
     echo "== $(date -u +%FT%TZ) go mod tidy"
-    go mod tidy
+    go mod tidy || exit 1
     t0=$(date +%s)
     echo "== $(date -u +%FT%TZ) go build"
-    "build_$tool" "$bin.tmp"
+    "build_$tool" "$bin.tmp" || exit 1
     echo "== $(date -u +%FT%TZ) go build done in $(( $(date +%s) - t0 ))s"
-    mv -f "$bin.tmp" "$bin"
+    mv -f "$bin.tmp" "$bin" || exit 1
   ) > "$logf" 2>&1 || { tail -n 40 "$logf" >&2; rm -f "$bin.tmp"; die "$tool build failed (full log: $logf)"; }
   end=$(date +%s)
   log "$tool $(tool_version "$tool"): built in $((end - start))s -> $bin"

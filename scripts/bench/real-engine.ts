@@ -9,7 +9,6 @@ import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE } from "../../program/config";
 import { toolchainEnv } from "../local";
 import { KubeClient } from "../local-stack/kube";
 import { REPO_ROOT, openLocalStack } from "../local-stack/stack";
@@ -58,11 +57,7 @@ export async function realEngineMeasurements(sizes: number[]): Promise<RealEngin
         const common = { stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH };
         const results: RealEngineMeasurement[] = [];
         for (const apps of sizes) {
-            const program = await openLocalStack({ ...common, stackName: `bench-${apps}` });
-            const config = benchLocalConfig(apps);
-            for (const [key, value] of Object.entries(config)) {
-                await program.setConfig(`${CONFIG_NAMESPACE}:${key}`, { value: JSON.stringify(value) });
-            }
+            const program = await openLocalStack({ ...common, stackName: `bench-${apps}`, stackConfig: benchLocalConfig(apps) });
             const measuredProgram = await measure(program);
             // The floor registers as many resources as the program did, minus the stack resource both have.
             const count = measuredProgram.resources - 1;

@@ -29,6 +29,8 @@ export interface LocalStackOptions {
     transforms?: pulumi.ResourceTransform[];
     /** Another stack name (default "local"); it still reads the config of Pulumi.local.yaml. */
     stackName?: string;
+    /** Config of the stack file (keys without the project namespace) instead of Pulumi.local.yaml's; for configs too large for `pulumi config set`. */
+    stackConfig?: Record<string, unknown>;
     /** Another inline program (default: the stack program); e.g. the benchmark's floor. */
     program?: () => Promise<Record<string, unknown> | void>;
     /** Append `--json` to `pulumi preview`, so `PreviewResult.stdout` is the document `pulumi preview --json` prints. */
@@ -48,26 +50,6 @@ export function localNamespaces(): string[] {
     return [...new Set((localStackConfig().applications as Array<{ namespace: string }>).map((app) => app.namespace))].sort();
 }
 
-/** Annotation that picks how the Kubernetes provider asks the API server to delete an object. */
-export const DELETION_POLICY_ANNOTATION = "pulumi.com/deletionPropagationPolicy";
-
-/**
- * Local stack only: a bare kube-apiserver runs no garbage collector, so the provider's default foreground deletion
- * (which waits for the collector to remove a finalizer) would never finish. Background deletion removes the object
- * at once; on AKS the default stays.
- */
-export const localClusterTransform: pulumi.ResourceTransform = (args) => {
-    if (!args.custom || !args.type.startsWith("kubernetes:")) {
-        return undefined;
-    }
-    const metadata = (args.props.metadata ?? {}) as Record<string, unknown>;
-    const annotations = pulumi.output(metadata.annotations as pulumi.Input<Record<string, string>> | undefined).apply((existing) => ({
-        ...existing,
-        [DELETION_POLICY_ANNOTATION]: "background",
-    }));
-    return { props: { ...args.props, metadata: { ...metadata, annotations } }, opts: args.opts };
-};
-
 /** Creates (or selects) the local stack with the committed local config, in a private work dir. */
 export async function openLocalStack(options: LocalStackOptions): Promise<Stack> {
     const workDir = path.join(options.stateDir, "work");
@@ -77,8 +59,12 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     // A private copy, so config edits made by tests never touch the committed stack file.
     fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
     const stackName = options.stackName ?? LOCAL_STACK;
-    if (!fs.existsSync(path.join(workDir, `Pulumi.${stackName}.yaml`))) {
-        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(workDir, `Pulumi.${stackName}.yaml`));
+    const stackFile = path.join(workDir, `Pulumi.${stackName}.yaml`);
+    if (options.stackConfig) {
+        const config = Object.fromEntries(Object.entries(options.stackConfig).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]));
+        fs.writeFileSync(stackFile, YAML.stringify({ config }));
+    } else if (!fs.existsSync(stackFile)) {
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), stackFile);
     }
     const binary = options.pulumiBinary ?? process.env.AKV_PULUMI;
     if (!binary) {
@@ -96,7 +82,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             stackName,
             projectName: "aks-keyvault-secrets",
             program: async () => {
-                for (const transform of [localClusterTransform, ...(options.transforms ?? [])]) {
+                for (const transform of options.transforms ?? []) {
                     pulumi.runtime.registerResourceTransform(transform);
                 }
                 if (options.program) {
