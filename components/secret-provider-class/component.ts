@@ -4,7 +4,6 @@ import { Problem, isDnsSubdomain, throwIfProblems } from "../shared/validation";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "./types";
 import { keyVaultNameProblems, secretProviderClassProblems, tenantIdProblems } from "./validate";
-import { TOKEN_PREFIX } from "../shared/token";
 
 /** Inputs of a SecretProviderClass for the Azure Key Vault provider. */
 export interface SecretProviderClassArgs {
@@ -51,25 +50,22 @@ export function validatedSpec(subject: string, spec: SecretProviderClassSpec): S
 }
 
 /**
- * A typed SecretProviderClass (`secrets-store.csi.x-k8s.io/v1`) for the Azure provider. Everything the provider
- * would silently ignore or reject at pod start fails here, at preview.
+ * A typed SecretProviderClass (`secrets-store.csi.x-k8s.io/v1`) for the Azure provider: one Kubernetes custom
+ * resource (no wrapper component), validated before it is declared. Everything the provider would silently
+ * ignore or reject at pod start fails here, at preview.
  */
-export class SecretProviderClass extends pulumi.ComponentResource {
+export class SecretProviderClass extends k8s.apiextensions.CustomResource {
     /** `metadata.name` of the class, for the pod's CSI volume `volumeAttributes.secretProviderClass`. */
     public readonly className: pulumi.Output<string>;
-    /** Namespace of the class. */
-    public readonly namespace: pulumi.Output<string>;
 
-    constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(`${TOKEN_PREFIX}:index:SecretProviderClass`, name, {}, opts);
+    constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.CustomResourceOptions) {
         const className = args.className ?? name;
         const subject = `SecretProviderClass "${className}"`;
         if (!isDnsSubdomain(className)) {
             throwIfProblems(subject, [{ where: "className", message: `"${className}" is not a valid Kubernetes name`, fix: "use lower-case letters, digits, '-' and '.'" }]);
         }
-        const spec = validatedSpec(subject, args);
-        const resource = new k8s.apiextensions.CustomResource(
-            `${name}-spc`,
+        super(
+            name,
             {
                 apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
                 kind: SECRET_PROVIDER_CLASS_KIND,
@@ -78,13 +74,11 @@ export class SecretProviderClass extends pulumi.ComponentResource {
                     namespace: args.namespace,
                     labels: { "app.kubernetes.io/managed-by": "pulumi", ...args.labels },
                 },
-                spec: renderSecretProviderClassSpec(spec),
+                spec: renderSecretProviderClassSpec(validatedSpec(subject, args)),
             },
             // The name is fixed, so a replacement must delete the old class first.
-            { parent: this, deleteBeforeReplace: true },
+            { deleteBeforeReplace: true, ...opts },
         );
-        this.className = resource.metadata.name;
-        this.namespace = resource.metadata.namespace;
-        this.registerOutputs({ className: this.className, namespace: this.namespace });
+        this.className = this.metadata.name;
     }
 }

@@ -218,7 +218,7 @@ export class AppWorkload extends pulumi.ComponentResource {
 
         // The class validates its spec itself (the app's problems, synchronous ones included, were reported above).
         const secretProviderClass = new SecretProviderClass(
-            name,
+            `${name}-spc`,
             { namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, clientId) },
             childOpts,
         );

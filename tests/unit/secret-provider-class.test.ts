@@ -18,7 +18,7 @@ import {
     formatProblem,
     validatedSpec,
 } from "../../components";
-import { TENANT_ID, errorFrom, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
+import { TENANT_ID, errorFrom, outputError, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 import * as pulumi from "@pulumi/pulumi";
 
 const UPSTREAM_SPC_DIR = process.env.AKV_UPSTREAM_DIR
@@ -245,14 +245,14 @@ describe("SecretProviderClass model", () => {
     describe("component", () => {
         beforeEach(resetRegistrations);
 
-        it("registers a secrets-store.csi.x-k8s.io/v1 SecretProviderClass with the rendered spec", async () => {
-            const component = new SecretProviderClass("orders", { namespace: "orders", ...spec() });
-            expect(await valueOf(component.className)).to.equal("orders");
+        it("registers one secrets-store.csi.x-k8s.io/v1 SecretProviderClass with the rendered spec (no wrapper component)", async () => {
+            const resource = new SecretProviderClass("orders-class", { namespace: "orders", className: "orders", ...spec() });
+            expect(await valueOf(resource.className)).to.equal("orders");
             await settle();
-            const resource = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-spc");
-            expect(resource.inputs.metadata).to.deep.include({ name: "orders", namespace: "orders" });
-            expect(resource.inputs.spec.parameters).to.deep.equal(renderParameters(spec()));
-            registered("akvsecrets:index:SecretProviderClass", "orders");
+            const registration = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-class");
+            expect(registration.inputs.metadata).to.deep.include({ name: "orders", namespace: "orders" });
+            expect(registration.inputs.spec.parameters).to.deep.equal(renderParameters(spec()));
+            expect(registrations.filter((r) => !r.custom)).to.deep.equal([]);
         });
 
         it("fails at construction with every problem listed", () => {
