@@ -189,7 +189,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         const namespace = args.createNamespace
             ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace, labels } }, { parent: this })
             : undefined;
-        const childOpts = { parent: this, dependsOn: namespace ? [namespace] : [] };
+        const childOpts: pulumi.CustomResourceOptions = namespace ? { parent: this, dependsOn: [namespace] } : { parent: this };
 
         let clientId: pulumi.Input<string> | undefined;
         let workloadIdentity = false;
@@ -226,12 +226,13 @@ export class AppWorkload extends pulumi.ComponentResource {
 
         let deploymentName: pulumi.Output<string | undefined> = pulumi.output(undefined);
         if (args.deployment) {
+            // Referencing the ServiceAccount's and the class's names orders the Deployment after both.
             const deployment = this.createDeployment(name, args, args.deployment, {
                 labels,
-                serviceAccountName,
+                serviceAccountName: serviceAccount.metadata.name,
                 workloadIdentity,
                 secretProviderClassName: secretProviderClass.className,
-                dependsOn: [serviceAccount, secretProviderClass, ...(namespace ? [namespace] : [])],
+                childOpts,
             });
             deploymentName = deployment.metadata.name;
         }
@@ -286,10 +287,10 @@ export class AppWorkload extends pulumi.ComponentResource {
         deployment: AppDeployment,
         wiring: {
             labels: Record<string, string>;
-            serviceAccountName: string;
+            serviceAccountName: pulumi.Output<string>;
             workloadIdentity: boolean;
             secretProviderClassName: pulumi.Output<string>;
-            dependsOn: pulumi.Resource[];
+            childOpts: pulumi.CustomResourceOptions;
         },
     ): k8s.apps.v1.Deployment {
         const podTemplate = attachKeyVaultSecrets(
@@ -340,7 +341,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                     template: podTemplate,
                 },
             },
-            { parent: this, dependsOn: wiring.dependsOn },
+            wiring.childOpts,
         );
     }
 }
