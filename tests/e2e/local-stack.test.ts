@@ -4,14 +4,13 @@
  * `scripts/toolchain.sh build`.
  */
 import { expect } from "chai";
-import { spawn, execFileSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { Stack, EngineEvent } from "@pulumi/pulumi/automation";
 import { KubeClient } from "../../scripts/local-stack/kube";
-import { LOCAL_PASSPHRASE, REPO_ROOT, localNamespaces, localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
-import { toolchainEnv } from "../../scripts/local";
+import { LOCAL_PASSPHRASE, localNamespaces, localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "./harness";
 import { CONFIG_NAMESPACE } from "../../program/config";
 import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
@@ -59,7 +58,7 @@ function withApplications(stackConfig: Record<string, any>, edit: (apps: any[]) 
 
 describe("local stack end to end (real engine, real kube-apiserver)", function () {
     this.timeout(15 * 60 * 1000);
-    let stateDir: string;
+    let environment: LocalEnvironment | undefined;
     let clusterEnv: Record<string, string>;
     let kube: KubeClient;
     let stack: Stack;
@@ -75,34 +74,19 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         }
     }
 
-    function cluster(command: string): void {
-        execFileSync(path.join(REPO_ROOT, "scripts/local-cluster.sh"), [command], { env: { ...process.env, ...clusterEnv }, stdio: ["ignore", "ignore", "inherit"] });
-    }
-
     async function setApplications(json: string): Promise<void> {
         await stack.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: json });
     }
 
     before(async () => {
-        const tools = toolchainEnv();
-        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-e2e-"));
-        clusterEnv = { AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
-        cluster("start");
-        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
-        kube = new KubeClient(kubeconfig);
-        for (const namespace of localNamespaces()) {
-            await kube.ensureNamespace(namespace);
-        }
-        stack = await openLocalStack({ stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH });
+        environment = await startLocalEnvironment("akv-e2e");
+        kube = environment.kube;
+        clusterEnv = environment.clusterEnv as Record<string, string>;
+        stack = await openLocalStack(environment.stackOptions);
     });
 
     after(() => {
-        if (clusterEnv) {
-            cluster("stop");
-        }
-        if (stateDir) {
-            fs.rmSync(stateDir, { recursive: true, force: true });
-        }
+        environment?.stop();
         console.log(`      timings (s): ${JSON.stringify(timings)}`);
     });
 

@@ -1,0 +1,39 @@
+/** Shared set-up of the end-to-end tests: a private local API server with the app namespaces, torn down after. */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { KubeClient } from "../../scripts/local-stack/kube";
+import { LocalStackOptions, REPO_ROOT, localNamespaces } from "../../scripts/local-stack/stack";
+import { toolchainEnv } from "../../scripts/local";
+
+export interface LocalEnvironment {
+    kube: KubeClient;
+    /** Options for openLocalStack (state dir, kubeconfig, toolchain). */
+    stackOptions: LocalStackOptions;
+    /** Environment of scripts/local-cluster.sh for this cluster. */
+    clusterEnv: NodeJS.ProcessEnv;
+    stop(): void;
+}
+
+export async function startLocalEnvironment(prefix: string): Promise<LocalEnvironment> {
+    const tools = toolchainEnv();
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+    const clusterEnv = { ...process.env, AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
+    const script = path.join(REPO_ROOT, "scripts/local-cluster.sh");
+    execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+    const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
+    const kube = new KubeClient(kubeconfig);
+    for (const namespace of localNamespaces()) {
+        await kube.ensureNamespace(namespace);
+    }
+    return {
+        kube,
+        clusterEnv,
+        stackOptions: { stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH },
+        stop: () => {
+            execFileSync(script, ["stop"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+            fs.rmSync(stateDir, { recursive: true, force: true });
+        },
+    };
+}
