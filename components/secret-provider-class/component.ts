@@ -2,27 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Problem, isDnsSubdomain, throwIfProblems } from "../shared/validation";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
-import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "./types";
+import { SecretProviderClassSpec } from "./types";
 import { keyVaultNameProblems, secretProviderClassProblems, tenantIdProblems } from "./validate";
 
-/** Inputs of a SecretProviderClass for the Azure Key Vault provider. */
-export interface SecretProviderClassArgs {
+/** Inputs of a SecretProviderClass for the Azure Key Vault provider: the typed spec plus where it lives. */
+export interface SecretProviderClassArgs extends SecretProviderClassSpec {
     /** Namespace of the class; it must be the namespace of the pods that mount it. */
     namespace: pulumi.Input<string>;
-    /** `metadata.name`; defaults to the component name. Pods reference it in the CSI volume. */
+    /** `metadata.name`; defaults to the resource name. Pods reference it in the CSI volume. */
     className?: string;
-    /** Key Vault name. */
-    keyvaultName: pulumi.Input<string>;
-    /** Entra tenant ID of the vault. */
-    tenantID: pulumi.Input<string>;
-    /** How the provider authenticates: the addon identity, workload identity or a service principal. */
-    identity: SecretProviderIdentity;
-    /** Key Vault objects to mount as files. */
-    objects: KeyVaultObject[];
-    /** Kubernetes Secrets to sync from the mounted files. */
-    secretObjects?: SyncedSecret[];
-    /** Sovereign cloud; omit for Azure public cloud. */
-    cloudName?: AzureCloudName;
     /** Extra labels on the class. */
     labels?: Record<string, string>;
 }

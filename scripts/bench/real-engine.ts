@@ -3,15 +3,10 @@
  * floor stack of the same number of plain Kubernetes resources (ConfigMaps) with no component logic, on one local
  * kube-apiserver. Needs the toolchain (scripts/toolchain.sh build).
  */
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
-import { toolchainEnv } from "../local";
-import { KubeClient } from "../local-stack/kube";
-import { REPO_ROOT, openLocalStack } from "../local-stack/stack";
+import { openLocalStack } from "../local-stack/stack";
+import { startLocalEnvironment } from "../local-stack/environment";
 import { benchLocalConfig } from "./generate";
 
 export interface RealEngineMeasurement {
@@ -42,19 +37,9 @@ async function measure(stack: Stack): Promise<{ preview: number; up: number; res
 
 /** Measures each size once per side, program first, on one local API server. */
 export async function realEngineMeasurements(sizes: number[]): Promise<RealEngineMeasurement[]> {
-    const tools = toolchainEnv();
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-bench-"));
-    const clusterEnv = { ...process.env, AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
-    const script = path.join(REPO_ROOT, "scripts/local-cluster.sh");
-    execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+    const environment = await startLocalEnvironment("akv-bench", [...Array.from({ length: 10 }, (_, team) => `team-${team}`), "bench"]);
     try {
-        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
-        const kube = new KubeClient(kubeconfig);
-        for (let team = 0; team < 10; team++) {
-            await kube.ensureNamespace(`team-${team}`);
-        }
-        await kube.ensureNamespace("bench");
-        const common = { stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH };
+        const common = environment.stackOptions;
         const results: RealEngineMeasurement[] = [];
         for (const apps of sizes) {
             const program = await openLocalStack({ ...common, stackName: `bench-${apps}`, stackConfig: benchLocalConfig(apps) });
@@ -83,8 +68,7 @@ export async function realEngineMeasurements(sizes: number[]): Promise<RealEngin
         }
         return results;
     } finally {
-        execFileSync(script, ["stop"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
-        fs.rmSync(stateDir, { recursive: true, force: true });
+        environment.stop();
     }
 }
 

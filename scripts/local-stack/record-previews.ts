@@ -6,16 +6,13 @@
  *
  * The expectations (`*.expected.json`) are written by hand, from what each change means, not from the gate.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE } from "../../program/config";
-import { toolchainEnv } from "../local";
-import { KubeClient } from "./kube";
-import { REPO_ROOT, localNamespaces, localStackConfig, openLocalStack } from "./stack";
+import { startLocalEnvironment } from "./environment";
+import { REPO_ROOT, localStackConfig, openLocalStack } from "./stack";
 
 const FIXTURES = path.join(REPO_ROOT, "tests/fixtures/preview");
 
@@ -41,18 +38,9 @@ async function record(stack: Stack, name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-    const tools = toolchainEnv();
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-record-"));
-    const clusterEnv = { ...process.env, AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
-    const script = path.join(REPO_ROOT, "scripts/local-cluster.sh");
-    execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+    const environment = await startLocalEnvironment("akv-record");
     try {
-        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
-        const kube = new KubeClient(kubeconfig);
-        for (const namespace of localNamespaces()) {
-            await kube.ensureNamespace(namespace);
-        }
-        const stack = await openLocalStack({ stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH, transforms: [protectSigning], jsonPreview: true });
+        const stack = await openLocalStack({ ...environment.stackOptions, transforms: [protectSigning], jsonPreview: true });
         const config = localStackConfig();
         const setApps = (apps: unknown[]) => stack.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: JSON.stringify(apps) });
         await stack.up();
@@ -72,8 +60,7 @@ async function main(): Promise<void> {
         await setApps(config.applications.filter((app: { name: string }) => app.name !== "signing"));
         await record(stack, "local-remove-protected-app");
     } finally {
-        execFileSync(script, ["stop"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
-        fs.rmSync(stateDir, { recursive: true, force: true });
+        environment.stop();
     }
 }
 

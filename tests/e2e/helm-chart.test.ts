@@ -10,7 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
 import { keyVaultSecretsTransform } from "../../components/migration/helm-transform";
 import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "./harness";
+import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
 
 /** Local stack only: nothing runs pods here, so no workload or Service of the chart would ever become ready. */
 const skipAwait: pulumi.ResourceTransform = (args) =>

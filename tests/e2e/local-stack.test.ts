@@ -10,7 +10,7 @@ import * as path from "path";
 import { Stack, EngineEvent } from "@pulumi/pulumi/automation";
 import { KubeClient } from "../../scripts/local-stack/kube";
 import { LOCAL_PASSPHRASE, localNamespaces, localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "./harness";
+import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
 import { CONFIG_NAMESPACE } from "../../program/config";
 import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";

@@ -1,11 +1,11 @@
-/** Shared set-up of the end-to-end tests: a private local API server with the app namespaces, torn down after. */
+/** A private local API server with the local stack's namespaces, torn down by `stop()`: for the e2e tests, the benchmark and the preview recorder. */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KubeClient } from "../../scripts/local-stack/kube";
-import { LocalStackOptions, REPO_ROOT, localNamespaces } from "../../scripts/local-stack/stack";
-import { toolchainEnv } from "../../scripts/local";
+import { KubeClient } from "./kube";
+import { LocalStackOptions, REPO_ROOT, localNamespaces } from "./stack";
+import { toolchainEnv } from "../local";
 
 export interface LocalEnvironment {
     kube: KubeClient;
@@ -16,7 +16,7 @@ export interface LocalEnvironment {
     stop(): void;
 }
 
-export async function startLocalEnvironment(prefix: string): Promise<LocalEnvironment> {
+export async function startLocalEnvironment(prefix: string, extraNamespaces: string[] = []): Promise<LocalEnvironment> {
     const tools = toolchainEnv();
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     const clusterEnv = { ...process.env, AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
@@ -24,7 +24,7 @@ export async function startLocalEnvironment(prefix: string): Promise<LocalEnviro
     execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
     const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
     const kube = new KubeClient(kubeconfig);
-    for (const namespace of localNamespaces()) {
+    for (const namespace of [...localNamespaces(), ...extraNamespaces]) {
         await kube.ensureNamespace(namespace);
     }
     return {
