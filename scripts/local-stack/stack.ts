@@ -33,6 +33,8 @@ export interface LocalStackOptions {
     stackConfig?: Record<string, unknown>;
     /** Another inline program (default: the stack program); e.g. the benchmark's floor. */
     program?: () => Promise<Record<string, unknown> | void>;
+    /** Awaited at the start of every run of the program, while the engine holds the stack's lock (tests). */
+    beforeProgram?: () => Promise<void>;
     /** Append `--json` to `pulumi preview`, so `PreviewResult.stdout` is the document `pulumi preview --json` prints. */
     jsonPreview?: boolean;
 }
@@ -82,6 +84,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             stackName,
             projectName: "aks-keyvault-secrets",
             program: async () => {
+                await options.beforeProgram?.();
                 for (const transform of options.transforms ?? []) {
                     pulumi.runtime.registerResourceTransform(transform);
                 }

@@ -59,6 +59,8 @@ function withApplications(stackConfig: Record<string, any>, edit: (apps: any[]) 
 describe("local stack end to end (real engine, real kube-apiserver)", function () {
     this.timeout(15 * 60 * 1000);
     let environment: LocalEnvironment | undefined;
+    /** When set, each program run awaits it (see the state-lock test). */
+    let hold: (() => Promise<void>) | undefined;
     let clusterEnv: Record<string, string>;
     let kube: KubeClient;
     let stack: Stack;
@@ -82,7 +84,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         environment = await startLocalEnvironment("akv-e2e");
         kube = environment.kube;
         clusterEnv = environment.clusterEnv as Record<string, string>;
-        stack = await openLocalStack(environment.stackOptions);
+        stack = await openLocalStack({ ...environment.stackOptions, beforeProgram: async () => hold?.() });
     });
 
     after(() => {
@@ -199,21 +201,30 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
 
     it("refuses a second pulumi up on the same stack while one runs (state lock), and loses nothing", async () => {
         await setApplications(withApplications(config, (apps) => apps.forEach((a) => (a.deployment.replicas = 2))));
-        let second: Promise<unknown> | undefined;
-        const first = stack.up({
-            onEvent: (event: EngineEvent) => {
-                if (!second && event.resourcePreEvent) {
-                    second = stack.up().then(
-                        () => new Error("the second up was not refused"),
-                        (e: Error) => e,
-                    );
-                }
-            },
-        });
+        // The first up is held inside its program, i.e. while the engine holds the stack's lock, until the second
+        // up has been answered; without a lock the second would enter the program too and the test would time out.
+        let entered!: () => void;
+        const firstInProgram = new Promise<void>((resolve) => (entered = resolve));
+        let release!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        hold = () => {
+            entered();
+            return held;
+        };
+        const first = stack.up();
+        await firstInProgram;
+        hold = undefined;
+        const secondError = await Promise.race([
+            stack.up().then(
+                () => new Error("the second up was not refused"),
+                (e: Error) => e,
+            ),
+            new Promise<Error>((resolve) => setTimeout(() => resolve(new Error("the second up was not answered in 120 s")), 120_000)),
+        ]);
+        release();
         const firstResult = await first;
-        const secondError = (await second) as Error;
-        expect(firstResult.summary.result).to.equal("succeeded");
         expect(String(secondError)).to.match(/locked/i);
+        expect(firstResult.summary.result).to.equal("succeeded");
         for (const app of config.applications) {
             expect((await kube.get(`/apis/apps/v1/namespaces/${app.namespace}/deployments/${app.name}`)).spec.replicas).to.equal(2);
         }
