@@ -1,4 +1,5 @@
 import {
+    PolicyConfigSchema,
     PolicyResource,
     ReportViolation,
     ResourceValidation,
@@ -138,8 +139,21 @@ export const keyVaultRbacAuthorization: ResourcePolicy = {
     },
 };
 
-interface PurgeProtectionConfig {
+/** Config of a policy that applies on some stacks only. */
+interface StackScopedConfig {
     stacks: string[];
+}
+
+/** Config schema of a stack-scoped policy (default: prod). */
+function stackScopedSchema(description: string): PolicyConfigSchema {
+    return { properties: { stacks: { type: "array", items: { type: "string" }, default: ["prod"], description } } };
+}
+
+/** The stack of the resource when the policy's `stacks` config selects it, else undefined. */
+function selectedStack(args: ResourceValidationArgs): string | undefined {
+    const { stacks } = config<StackScopedConfig>(args, { stacks: ["prod"] });
+    const stack = stackOfUrn(args.urn);
+    return stackSelected(stacks, stack) ? stack : undefined;
 }
 
 export const keyVaultPurgeProtection: ResourcePolicy = {
@@ -147,23 +161,15 @@ export const keyVaultPurgeProtection: ResourcePolicy = {
     description: "Key Vaults on the configured stacks keep soft delete on and enable purge protection, so a deleted vault or secret can be recovered.",
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: {
-        properties: {
-            stacks: {
-                type: "array",
-                items: { type: "string" },
-                default: ["prod"],
-                description: 'Stacks where purge protection is required; "*" means every stack. Dev stacks that are torn down often may leave it off, since a purge-protected vault keeps its name reserved for the whole retention period.',
-            },
-        },
-    },
+    configSchema: stackScopedSchema(
+        'Stacks where purge protection is required; "*" means every stack. Dev stacks that are torn down often may leave it off, since a purge-protected vault keeps its name reserved for the whole retention period.',
+    ),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
         if (!VAULT.test(args.type)) {
             return;
         }
-        const { stacks } = config<PurgeProtectionConfig>(args, { stacks: ["prod"] });
-        const stack = stackOfUrn(args.urn);
-        if (!stackSelected(stacks, stack)) {
+        const stack = selectedStack(args);
+        if (!stack) {
             return;
         }
         const vault = displayName(args, "vaultName");
@@ -184,32 +190,18 @@ export const keyVaultPurgeProtection: ResourcePolicy = {
     },
 };
 
-interface PublicNetworkConfig {
-    stacks: string[];
-}
-
 export const keyVaultPublicNetworkAccess: ResourcePolicy = {
     name: "keyvault-public-network-access",
     description: "Key Vaults on the configured stacks do not accept data-plane traffic from every network.",
     enforcementLevel: "advisory",
     severity: "medium",
-    configSchema: {
-        properties: {
-            stacks: {
-                type: "array",
-                items: { type: "string" },
-                default: ["prod"],
-                description: 'Stacks where the vault must be network-restricted; "*" means every stack.',
-            },
-        },
-    },
+    configSchema: stackScopedSchema('Stacks where the vault must be network-restricted; "*" means every stack.'),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
         if (!VAULT.test(args.type)) {
             return;
         }
-        const { stacks } = config<PublicNetworkConfig>(args, { stacks: ["prod"] });
-        const stack = stackOfUrn(args.urn);
-        if (!stackSelected(stacks, stack)) {
+        const stack = selectedStack(args);
+        if (!stack) {
             return;
         }
         const access = str(read(args.props, "properties", "publicNetworkAccess"));

@@ -2,36 +2,13 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { FINDING_CODES, Finding, FindingCode, formatFinding, manifestsFromText, migrate, readManifestInputs } from "../../components";
-import { FIXTURES, UPSTREAM, manifestsOf, manifestsOfText } from "./migration-helpers";
+import { FIXTURES, TWO_IDENTITIES, UPSTREAM, manifestsOf, manifestsOfText } from "./migration-helpers";
 
 /**
  * One test per report message: every finding code the migration tools can produce, triggered by a fixture,
  * with its exact line as the report prints it (`[severity] subject where: message. Fix: fix.`).
  */
 
-const TWO_IDENTITIES = `apiVersion: spv.no/v2beta1
-kind: AzureKeyVaultSecret
-metadata: { name: a, namespace: two }
-spec:
-  vault: { name: kv-two, azureIdentity: { name: id-a }, object: { name: a, type: secret } }
----
-apiVersion: spv.no/v2beta1
-kind: AzureKeyVaultSecret
-metadata: { name: b, namespace: two }
-spec:
-  vault: { name: kv-two, azureIdentity: { name: id-b }, object: { name: b, type: secret } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: both, namespace: two }
-spec:
-  selector: { matchLabels: { app: both } }
-  template:
-    metadata: { labels: { app: both } }
-    spec:
-      containers:
-        - { name: app, image: "app:1", env: [{ name: A, value: a@azurekeyvault }, { name: B, value: b@azurekeyvault }] }
-`;
 
 const BAD_NAMESPACE = `apiVersion: spv.no/v2beta1
 kind: AzureKeyVaultSecret

@@ -73,3 +73,28 @@ export function expectAcceptedByProgram(applications: readonly VaultApplication[
         ).to.not.throw();
     }
 }
+
+/** Two AKVS of one namespace and vault with different identities, and a Deployment that reads both. */
+export const TWO_IDENTITIES = `apiVersion: spv.no/v2beta1
+kind: AzureKeyVaultSecret
+metadata: { name: a, namespace: two }
+spec:
+  vault: { name: kv-two, azureIdentity: { name: id-a }, object: { name: a, type: secret } }
+---
+apiVersion: spv.no/v2beta1
+kind: AzureKeyVaultSecret
+metadata: { name: b, namespace: two }
+spec:
+  vault: { name: kv-two, azureIdentity: { name: id-b }, object: { name: b, type: secret } }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: both, namespace: two }
+spec:
+  selector: { matchLabels: { app: both } }
+  template:
+    metadata: { labels: { app: both } }
+    spec:
+      containers:
+        - { name: app, image: "app:1", env: [{ name: A, value: a@azurekeyvault }, { name: B, value: b@azurekeyvault }] }
+`;

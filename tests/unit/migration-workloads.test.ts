@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { exitCodeFor, migrate, secretEnvProblems } from "../../components";
-import { appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./migration-helpers";
+import { TWO_IDENTITIES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./migration-helpers";
 
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
 
@@ -215,33 +215,7 @@ spec:
 
     it("refuses to patch a pod that would need two workload identities", () => {
         const result = migrate(
-            manifestsOfText(`apiVersion: spv.no/v2beta1
-kind: AzureKeyVaultSecret
-metadata: { name: a, namespace: two }
-spec:
-  vault: { name: kv-two, azureIdentity: { name: id-a }, object: { name: a, type: secret } }
----
-apiVersion: spv.no/v2beta1
-kind: AzureKeyVaultSecret
-metadata: { name: b, namespace: two }
-spec:
-  vault: { name: kv-two, azureIdentity: { name: id-b }, object: { name: b, type: secret } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: both, namespace: two }
-spec:
-  selector: { matchLabels: { app: both } }
-  template:
-    metadata: { labels: { app: both } }
-    spec:
-      containers:
-        - name: app
-          image: app:1
-          env:
-            - { name: A, value: a@azurekeyvault }
-            - { name: B, value: b@azurekeyvault }
-`),
+            manifestsOfText(TWO_IDENTITIES),
         );
         expect(result.workloads).to.deep.equal([]);
         const [notPatched] = withCode(result, "WORKLOAD_NOT_PATCHED");
