@@ -40,8 +40,12 @@ KUBE_VERSION="${AKV_KUBE_VERSION:-1.37.2}"
 ETCD_VERSION="${AKV_ETCD_VERSION:-3.7.3}"
 # Legacy Node.js language host from sdk/v3 (the current one is not served; see docs/toolchain.md)
 LANGHOST_SDK_VERSION="${AKV_LANGHOST_SDK_VERSION:-3.68.0}"
+# A second, older CLI only for `pulumi preview --policy-pack`: from v3.221 on the CLI runs Node.js policy packs
+# through the current language host (not buildable here); up to v3.220 it runs them through a
+# `pulumi-analyzer-policy` plugin, which is a three-line script we provide next to it.
+POLICY_PULUMI_VERSION="${AKV_POLICY_PULUMI_VERSION:-3.215.0}"
 
-DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager)
+DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -50,6 +54,7 @@ tool_version() {
   case "$1" in
     pulumi) echo "$PULUMI_VERSION" ;;
     pulumi-language-nodejs) echo "$LANGHOST_SDK_VERSION" ;;
+    pulumi-policy-cli) echo "$POLICY_PULUMI_VERSION" ;;
     pulumi-resource-kubernetes) echo "$K8S_PROVIDER_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kube-apiserver|kube-controller-manager) echo "$KUBE_VERSION" ;;
@@ -97,6 +102,10 @@ fill_template() { # SRC DST: substitute @VAR@ placeholders
 # ---- wrapper module preparation (network: module proxy only) ----------------
 prepare_pulumi() {
   fill_template "$TEMPLATES/pulumi/go.mod.tmpl" go.mod
+}
+
+prepare_pulumi-policy-cli() {
+  PULUMI_VERSION="$POLICY_PULUMI_VERSION" fill_template "$TEMPLATES/pulumi/go.mod.tmpl" go.mod
 }
 
 prepare_pulumi-language-nodejs() {
@@ -154,6 +163,21 @@ build_pulumi() { # OUT
   go build -trimpath -tags osusergo,grpcnotrace \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
     -o "$1" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+}
+
+# The older CLI, plus what makes it usable: `bin/pulumi` (PulumiCommand.get({ root }) looks for that name) and the
+# `pulumi-analyzer-policy` plugin the CLI looks for next to itself.
+build_pulumi-policy-cli() { # OUT
+  local dir
+  dir="$(dirname "$1")"
+  PULUMI_VERSION="$POLICY_PULUMI_VERSION" build_pulumi "$1" || return 1
+  ln -f "$1" "$dir/pulumi" 2>/dev/null || cp -f "$1" "$dir/pulumi"
+  cat > "$dir/pulumi-analyzer-policy" <<'SHIM'
+#!/bin/sh
+# Runs a Node.js policy pack with the @pulumi/pulumi it resolves from the pack's directory (the CLI starts it there).
+exec node "$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pack'))")" "$@"
+SHIM
+  chmod +x "$dir/pulumi-analyzer-policy"
 }
 
 build_pulumi-language-nodejs() {
@@ -265,6 +289,7 @@ cmd_env() {
 export AKV_TOOLCHAIN_CACHE='$CACHE'
 export PATH='$(path_dirs)':"\$PATH"
 export AKV_PULUMI='$(tool_bin pulumi)'
+export AKV_POLICY_PULUMI='$(tool_dir pulumi-policy-cli)/bin/pulumi'
 export AKV_KUBE_APISERVER='$(tool_bin kube-apiserver)'
 export AKV_ETCD='$(tool_bin etcd)'
 export AKV_KUBE_CONTROLLER_MANAGER='$(tool_bin kube-controller-manager)'

@@ -260,10 +260,6 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
                     (e: Error) => e,
                 ),
         );
-        expect(killed).to.equal(true);
-        const reported = String(failure).split("\n").filter((line) => /error:/.test(line));
-        console.log(`      reported: ${reported.slice(0, 3).join(" | ")}`);
-        expect(String(failure)).to.match(/connect: connection refused/);
 
         const restarted = spawn(commandLine[0], commandLine.slice(1), {
             detached: true,
@@ -278,6 +274,12 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             }
             await new Promise((resolve) => setTimeout(resolve, 500));
         }
+        // Asserted after the restart, so a failure here does not leave the later tests without an API server.
+        expect(killed).to.equal(true);
+        const reported = String(failure).split("\n").filter((line) => /error:/.test(line));
+        console.log(`      reported: ${reported.slice(0, 2).join(" | ")}`);
+        // Which transport error the provider sees depends on where each request was when the process died.
+        expect(String(failure)).to.match(/connection refused|connection reset by peer|client connection force closed|unexpected EOF/);
 
         await timed("refresh-after-fault", () => stack.refresh());
         const converged = await timed("up-after-fault", () => stack.up());

@@ -1,0 +1,63 @@
+/**
+ * End to end: `pulumi preview --policy-pack policy` on the local stack with the real engine. The pack runs through
+ * the older CLI of the toolchain (`pulumi-policy-cli`, see docs/toolchain.md): the current CLI would need the
+ * current Node.js language host, which cannot be built offline.
+ */
+import { expect } from "chai";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Stack } from "@pulumi/pulumi/automation";
+import { toolchainEnv } from "../../scripts/local";
+import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+
+const POLICY_PACK = path.join(REPO_ROOT, "policy");
+
+/** A hand edit the program would never make: the provider silently ignores the mis-cased key. */
+const misCasedParameter: pulumi.ResourceTransform = (args) =>
+    args.type.endsWith(":SecretProviderClass") && args.name === "orders-api-spc"
+        ? { props: { ...args.props, spec: { ...args.props.spec, parameters: { ...args.props.spec.parameters, userAssignedIdentityId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" } } }, opts: args.opts }
+        : undefined;
+
+describe("policy pack on the local stack (real engine)", function () {
+    this.timeout(10 * 60 * 1000);
+    let environment: LocalEnvironment | undefined;
+    const stacks: Record<string, Stack> = {};
+
+    before(async () => {
+        environment = await startLocalEnvironment("akv-e2e-policy");
+        const policyCli = toolchainEnv().AKV_POLICY_PULUMI;
+        expect(policyCli, "AKV_POLICY_PULUMI from scripts/toolchain.sh env").to.be.a("string");
+        const options = { ...environment.stackOptions, pulumiBinary: policyCli, extraPath: `${path.dirname(policyCli)}${path.delimiter}${environment.stackOptions.extraPath}` };
+        stacks.clean = await openLocalStack({ ...options, stackName: "policy-clean" });
+        stacks.violating = await openLocalStack({ ...options, stackName: "policy-violating", transforms: [misCasedParameter] });
+    });
+
+    after(() => environment?.stop());
+
+    it("passes the committed local stack (no mandatory violation)", async () => {
+        let output = "";
+        const preview = await stack("clean").preview({ policyPacks: [POLICY_PACK], onOutput: (text) => (output += text) });
+        expect(preview.changeSummary).to.deep.equal({ create: 13 });
+        expect(output).to.not.contain("[mandatory]");
+    });
+
+    it("blocks the preview on a mandatory violation: a mis-cased SecretProviderClass parameter", async () => {
+        let output = "";
+        const error = await stack("violating")
+            .preview({ policyPacks: [POLICY_PACK], onOutput: (text) => (output += text) })
+            .then(
+                () => undefined,
+                (e: Error) => e,
+            );
+        expect(error, "the preview must fail").to.be.instanceOf(Error);
+        expect(output).to.contain("[mandatory]");
+        expect(output).to.contain("secret-provider-class-well-formed");
+        expect(output).to.contain("orders-api-spc");
+        expect(output).to.contain('spell it "userAssignedIdentityID"');
+    });
+
+    function stack(name: string): Stack {
+        return stacks[name];
+    }
+});
