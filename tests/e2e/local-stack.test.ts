@@ -214,13 +214,15 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         const first = stack.up();
         await firstInProgram;
         hold = undefined;
+        let timer: NodeJS.Timeout | undefined;
         const secondError = await Promise.race([
             stack.up().then(
                 () => new Error("the second up was not refused"),
                 (e: Error) => e,
             ),
-            new Promise<Error>((resolve) => setTimeout(() => resolve(new Error("the second up was not answered in 120 s")), 120_000)),
+            new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new Error("the second up was not answered in 120 s")), 120_000))),
         ]);
+        clearTimeout(timer);
         release();
         const firstResult = await first;
         expect(String(secondError)).to.match(/locked/i);
