@@ -7,11 +7,9 @@
  *   npm run local -- --keep    # leave the cluster and state running; prints how to use and stop them
  */
 import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { KubeClient } from "./local-stack/kube";
-import { REPO_ROOT, localNamespaces, openLocalStack } from "./local-stack/stack";
+import { startLocalEnvironment } from "./local-stack/environment";
+import { REPO_ROOT, openLocalStack } from "./local-stack/stack";
 
 function sh(script: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
     return execFileSync(path.join(REPO_ROOT, script), args, { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
@@ -34,33 +32,22 @@ async function main(): Promise<void> {
     const started = Date.now();
     console.error("== toolchain (built once, then cached outside the repo)");
     sh("scripts/toolchain.sh", ["build"]);
-    const tools = toolchainEnv();
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-local-"));
-    const clusterEnv = { AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster") };
-    let stopCluster = () => sh("scripts/local-cluster.sh", ["stop"], clusterEnv);
+    console.error("== local API server");
+    const environment = await startLocalEnvironment("akv-local");
     try {
-        console.error("== local API server");
-        sh("scripts/local-cluster.sh", ["start"], clusterEnv);
-        const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
-        const kube = new KubeClient(kubeconfig);
-        for (const namespace of localNamespaces()) {
-            await kube.ensureNamespace(namespace);
-        }
         console.error("== pulumi up --yes (stack local)");
-        const stack = await openLocalStack({ stateDir, kubeconfig, pulumiBinary: tools.AKV_PULUMI, extraPath: tools.PATH });
+        const stack = await openLocalStack(environment.stackOptions);
         const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
         console.log("\n== stack outputs");
-        console.log(JSON.stringify(result.outputs, (key, value) => (key === "secret" ? undefined : value), 2));
+        console.log(JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2));
         console.error(`== done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         if (keep) {
-            stopCluster = () => "";
-            console.error(`kept: KUBECONFIG=${kubeconfig}; state in ${stateDir}`);
-            console.error(`stop: AKV_CLUSTER_STATE_DIR=${clusterEnv.AKV_CLUSTER_STATE_DIR} scripts/local-cluster.sh stop && rm -rf ${stateDir}`);
+            console.error(`kept: KUBECONFIG=${environment.stackOptions.kubeconfig}; state in ${environment.stackOptions.stateDir}`);
+            console.error(`stop: AKV_CLUSTER_STATE_DIR=${environment.clusterEnv.AKV_CLUSTER_STATE_DIR} scripts/local-cluster.sh stop && rm -rf ${environment.stackOptions.stateDir}`);
         }
     } finally {
-        stopCluster();
         if (!keep) {
-            fs.rmSync(stateDir, { recursive: true, force: true });
+            environment.stop();
         }
     }
 }

@@ -45,31 +45,24 @@ export interface AzureKeyVaultSecretResource {
 }
 
 /** Fields of `spec` each version's schema has, as dotted paths below `spec`. */
+/** v2alpha1 and v2beta1 have the same spec fields. */
+const V2_FIELDS: readonly string[] = [
+    "vault.name",
+    "vault.object",
+    "vault.azureIdentity",
+    "output.secret.name",
+    "output.secret.type",
+    "output.secret.dataKey",
+    "output.secret.chainOrder",
+    "output.configMap",
+    "output.transform",
+];
+
 const FIELDS_BY_VERSION: Record<AkvsVersion, readonly string[]> = {
     v1alpha1: ["vault.name", "vault.object", "output.secret.name", "output.secret.type", "output.secret.dataKey", "output.transforms"],
     v1: ["vault.name", "vault.object", "output.secret.name", "output.secret.type", "output.secret.dataKey", "output.secret.chainOrder", "output.transform"],
-    v2alpha1: [
-        "vault.name",
-        "vault.object",
-        "vault.azureIdentity",
-        "output.secret.name",
-        "output.secret.type",
-        "output.secret.dataKey",
-        "output.secret.chainOrder",
-        "output.configMap",
-        "output.transform",
-    ],
-    v2beta1: [
-        "vault.name",
-        "vault.object",
-        "vault.azureIdentity",
-        "output.secret.name",
-        "output.secret.type",
-        "output.secret.dataKey",
-        "output.secret.chainOrder",
-        "output.configMap",
-        "output.transform",
-    ],
+    v2alpha1: V2_FIELDS,
+    v2beta1: V2_FIELDS,
 };
 
 /** Fields that exist in some version, so a manifest of another version carrying them is reported. */
