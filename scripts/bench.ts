@@ -5,6 +5,7 @@
  *   npm run bench                      # sizes 10,50,100,500; 3 repetitions (median)
  *   npm run bench -- --sizes 10,50 --repeat 1 --no-write
  *   npm run bench -- --real            # also the real engine on the local stack (needs scripts/toolchain.sh)
+ *   npm run bench -- --real --checkpoints   # ... keeping the file backend's checkpoint after every step
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -26,6 +27,7 @@ const sizes = (argValue("--sizes") ?? "10,50,100,500").split(",").map(Number);
 const repeat = Number(argValue("--repeat") ?? 3);
 const write = !process.argv.includes("--no-write");
 const real = process.argv.includes("--real");
+const checkpoints = process.argv.includes("--checkpoints");
 
 function median(values: number[]): number {
     const sorted = [...values].sort((a, b) => a - b);
@@ -53,12 +55,25 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}): { 
 const fmt = (value: number, digits = 0) => value.toFixed(digits);
 const ANALYSIS_MARKER = "<!-- analysis: kept by npm run bench -->";
 
-function mocksSection(): { rows: string[]; summary: Record<number, { program: number; floor: number }> } {
+/** Resource types of the per-type table: the floor's ConfigMap, then every type the program registers per app. */
+const PER_TYPE = [
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
+    "kubernetes:apps/v1:Deployment",
+    "azure-native:managedidentity:UserAssignedIdentity",
+    "azure-native:managedidentity:FederatedIdentityCredential",
+    "azure-native:authorization:RoleAssignment",
+];
+const PER_TYPE_COUNT = 300;
+
+function mocksSection(): { rows: string[]; summary: Record<number, { program: number; floor: number; replay: number }>; perType: string[] } {
     const rows = [
-        "| apps | resources | program (ms) | floor: ConfigMaps (ms) | ratio | floor: same resources, flat (ms) | ratio | program peak RSS (MiB) | floor peak RSS (MiB) |",
+        "| apps | resources | program (ms) | floor: ConfigMaps (ms) | ratio | floor: same resources, flat (ms) | ratio | program peak RSS (MiB) | ConfigMap floor peak RSS (MiB) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ];
-    const summary: Record<number, { program: number; floor: number }> = {};
+    const summary: Record<number, { program: number; floor: number; replay: number }> = {};
+    let perType: string[] = [];
     for (const apps of sizes) {
         const program: Array<Record<string, number>> = [];
         const floor: Array<Record<string, number>> = [];
@@ -71,17 +86,32 @@ function mocksSection(): { rows: string[]; summary: Record<number, { program: nu
             floor.push(runJson(["scripts/bench/mocks-run.ts", "floor", String(apps), String(measured.resources)]));
             replay.push(runJson(["scripts/bench/mocks-run.ts", "replay", String(apps), recorded]));
         }
+        if (apps === Math.max(...sizes)) {
+            perType = perTypeRows(recorded);
+        }
         fs.rmSync(recorded, { force: true });
         const p = median(program.map((r) => r.wallMs));
         const f = median(floor.map((r) => r.wallMs));
         const r = median(replay.map((m) => m.wallMs));
-        summary[apps] = { program: p, floor: f };
+        summary[apps] = { program: p, floor: f, replay: r };
         rows.push(
             `| ${apps} | ${program[0].resources} | ${fmt(p)} | ${fmt(f)} | ${fmt(p / f, 2)}x | ${fmt(r)} (${replay[0].resources} resources) | ${fmt(p / r, 2)}x | ${fmt(median(program.map((m) => m.maxRssMiB)))} | ${fmt(median(floor.map((m) => m.maxRssMiB)))} |`,
         );
         console.error(rows[rows.length - 1]);
     }
-    return { rows, summary };
+    return { rows, summary, perType };
+}
+
+/** Cost of one registration per resource type: PER_TYPE_COUNT copies of the program's own resource, flat. */
+function perTypeRows(recorded: string): string[] {
+    const rows = ["| resource type | ms per registration | vs. ConfigMap |", "|---|---:|---:|"];
+    let configMap = 0;
+    for (const type of PER_TYPE) {
+        const each = median(Array.from({ length: repeat }, () => runJson(["scripts/bench/mocks-run.ts", "type", String(PER_TYPE_COUNT), recorded, type]).wallMs)) / PER_TYPE_COUNT;
+        configMap ||= each;
+        rows.push(`| \`${type}\` | ${fmt(each, 2)} | ${fmt(each / configMap, 2)}x |`);
+    }
+    return rows;
 }
 
 function roleAssignmentSection(): string[] {
@@ -111,7 +141,7 @@ async function main(): Promise<void> {
     const tsc = timed("npx", ["tsc", "--noEmit"]);
     const tests = timed("npx", ["mocha"], { TS_NODE_TRANSPILE_ONLY: "true" });
     const growth = sizes.includes(50) && sizes.includes(500) ? mocks.summary[500].program / mocks.summary[50].program : undefined;
-    const realRows = real ? realEngineRows(await realEngineMeasurements(sizes)) : undefined;
+    const realRows = real ? realEngineRows(await realEngineMeasurements(sizes, checkpoints), checkpoints) : undefined;
 
     const lines = [
         "# Performance",
@@ -127,15 +157,25 @@ async function main(): Promise<void> {
         "## Program under Pulumi mocks vs. the floor",
         "",
         "The program (`program/main.ts` with a new cluster and vault, N apps with 5 secrets each, identity modes mixed:",
-        "addon, own workload identity, existing workload identity) against a floor program that registers the same",
-        "number of plain resources (ConfigMaps) with no component logic, and against a second floor that registers the",
-        "program's own custom resources (same types and inputs, recorded from the program run) flat: no components,",
-        "no validation, no Outputs between resources. Time is from the first line of the program to the last",
-        "registration the mock monitor receives.",
+        "addon, own workload identity, existing workload identity) against two floors with no component logic:",
+        "",
+        "- **ConfigMaps**: as many plain ConfigMaps as the program makes registrations (components included);",
+        "- **same resources, flat**: the program's own custom resources (types and inputs recorded from the program run)",
+        "  registered through their SDK classes with no components, no validation and no Outputs between resources:",
+        "  what the engine and SDK cost for exactly this set of resources.",
+        "",
+        "Time is from the first line of the program to the last registration the mock monitor receives.",
         "",
         ...mocks.rows,
         "",
         growth !== undefined ? `Growth: time(500 apps) / time(50 apps) = ${fmt(growth, 2)} (target: at most 11).` : "",
+        "",
+        `### What one registration costs, by resource type (${PER_TYPE_COUNT} copies of the program's own resource, flat, same mocks)`,
+        "",
+        "The SDK turns every output property of a class into pending promises, each with a captured stack trace, and",
+        "every older API version into an alias; so a type's cost depends on its schema, not on this library.",
+        "",
+        ...mocks.perType,
         "",
         ...(realRows ? ["## Real engine on the local stack", "", ...realRows, ""] : ["## Real engine", "", "Not measured in this run (add `--real`; needs the toolchain, see docs/toolchain.md).", ""]),
         "## Start-up, type check, tests",

@@ -1,22 +1,32 @@
 /**
- * Real-engine part of the benchmark: `pulumi preview` and `pulumi up` of the local stack with N apps, against a
- * floor stack of the same number of plain Kubernetes resources (ConfigMaps) with no component logic, on one local
- * kube-apiserver. Needs the toolchain (scripts/toolchain.sh build).
+ * Real-engine part of the benchmark: `pulumi preview` and `pulumi up` of the local stack with N apps on one local
+ * kube-apiserver, against two floor stacks with no component logic: as many plain ConfigMaps, and the program's
+ * own Kubernetes resources (read back from the program's state) registered flat through their SDK classes.
+ * Needs the toolchain (scripts/toolchain.sh build).
  */
-import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
 import { openLocalStack } from "../local-stack/stack";
 import { startLocalEnvironment } from "../local-stack/environment";
 import { benchLocalConfig } from "./generate";
+import { RecordedResource, floorConfigMaps, registerFlat } from "./flat-replay";
+
+export interface SideMeasurement {
+    preview: number;
+    up: number;
+}
 
 export interface RealEngineMeasurement {
     apps: number;
     resources: number;
-    programPreview: number;
-    programUp: number;
-    floorPreview: number;
-    floorUp: number;
+    program: SideMeasurement;
+    configMaps: SideMeasurement;
+    replay: SideMeasurement & { resources: number };
+    /** `up` of the program with the file backend's checkpoints, when the run skipped them (small sizes only). */
+    programUpWithCheckpoints?: number;
 }
+
+/** Largest size whose program also runs with checkpoints, for comparison (larger ones take many minutes). */
+export const CHECKPOINT_COMPARISON_MAX_APPS = 100;
 
 async function seconds(work: () => Promise<unknown>): Promise<number> {
     const started = process.hrtime.bigint();
@@ -24,45 +34,65 @@ async function seconds(work: () => Promise<unknown>): Promise<number> {
     return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function measure(stack: Stack): Promise<{ preview: number; up: number; resources: number }> {
-    const preview = await seconds(() => stack.preview());
-    let resources = 0;
-    const up = await seconds(async () => {
-        const result = await stack.up();
-        resources = result.summary.resourceChanges?.create ?? 0;
-    });
-    await stack.destroy();
-    return { preview, up, resources };
+interface StateResource {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    inputs?: Record<string, unknown>;
 }
 
-/** Measures each size once per side, program first, on one local API server. */
-export async function realEngineMeasurements(sizes: number[]): Promise<RealEngineMeasurement[]> {
+/** The custom resources of a stack's state, as the engine received them (providers left out). */
+export function recordedFromState(resources: StateResource[]): RecordedResource[] {
+    return resources
+        .filter((resource) => resource.custom && !resource.type.startsWith("pulumi:providers:"))
+        .map((resource) => ({ type: resource.type, name: resource.urn.split("::").pop()!, inputs: resource.inputs ?? {} }));
+}
+
+/** Preview, up (create), optionally read the state back, destroy. */
+async function measure(stack: Stack, readState = false): Promise<SideMeasurement & { created: number; recorded: RecordedResource[] }> {
+    const preview = await seconds(() => stack.preview());
+    let created = 0;
+    const up = await seconds(async () => {
+        const result = await stack.up();
+        created = result.summary.resourceChanges?.create ?? 0;
+    });
+    const recorded = readState ? recordedFromState((await stack.exportStack()).deployment.resources ?? []) : [];
+    await stack.destroy();
+    return { preview, up, created, recorded };
+}
+
+/**
+ * Measures each size once per side (program, then the floors) on one local API server. Unless `checkpoints` is set,
+ * the CLI runs with PULUMI_SKIP_CHECKPOINTS=true: the file backend otherwise rewrites the whole state file after
+ * every step, a cost of that backend (quadratic in the stack's size) that hides the program's own.
+ */
+export async function realEngineMeasurements(sizes: number[], checkpoints: boolean): Promise<RealEngineMeasurement[]> {
     const environment = await startLocalEnvironment("akv-bench", [...Array.from({ length: 10 }, (_, team) => `team-${team}`), "bench"]);
     try {
-        const common = environment.stackOptions;
+        const common = { ...environment.stackOptions, envVars: checkpoints ? undefined : { PULUMI_SKIP_CHECKPOINTS: "true" } };
+        // The first run on a fresh API server and CLI pays one-time costs (discovery, file caches); keep them out.
+        await measure(await openLocalStack({ ...common, stackName: "warm-up", stackConfig: benchLocalConfig(10) }));
         const results: RealEngineMeasurement[] = [];
         for (const apps of sizes) {
-            const program = await openLocalStack({ ...common, stackName: `bench-${apps}`, stackConfig: benchLocalConfig(apps) });
-            const measuredProgram = await measure(program);
-            // The floor registers as many resources as the program did, minus the stack resource both have.
-            const count = measuredProgram.resources - 1;
-            const floor = await openLocalStack({
-                ...common,
-                stackName: `floor-${apps}`,
-                program: async () => {
-                    for (let index = 0; index < count; index++) {
-                        new k8s.core.v1.ConfigMap(`floor-${index}`, { metadata: { name: `floor-${index}`, namespace: "bench" }, data: { key: "value" } });
-                    }
-                },
-            });
-            const measuredFloor = await measure(floor);
+            const program = await measure(await openLocalStack({ ...common, stackName: `bench-${apps}`, stackConfig: benchLocalConfig(apps) }), true);
+            // The ConfigMap floor makes as many registrations as the program, minus the stack resource both have.
+            const configMaps = await measure(
+                await openLocalStack({ ...common, stackName: `floor-${apps}`, program: async () => registerFlat(floorConfigMaps(program.created - 1)) }),
+            );
+            const replay = await measure(
+                await openLocalStack({ ...common, stackName: `replay-${apps}`, program: async () => registerFlat(program.recorded) }),
+            );
+            const withCheckpoints =
+                !checkpoints && apps <= CHECKPOINT_COMPARISON_MAX_APPS
+                    ? await measure(await openLocalStack({ ...environment.stackOptions, stackName: `checkpoints-${apps}`, stackConfig: benchLocalConfig(apps) }))
+                    : undefined;
             results.push({
                 apps,
-                resources: measuredProgram.resources,
-                programPreview: measuredProgram.preview,
-                programUp: measuredProgram.up,
-                floorPreview: measuredFloor.preview,
-                floorUp: measuredFloor.up,
+                programUpWithCheckpoints: withCheckpoints?.up,
+                resources: program.created,
+                program: { preview: program.preview, up: program.up },
+                configMaps: { preview: configMaps.preview, up: configMaps.up },
+                replay: { preview: replay.preview, up: replay.up, resources: replay.created },
             });
             console.error(`real engine ${apps} apps: ${JSON.stringify(results[results.length - 1])}`);
         }
@@ -72,19 +102,55 @@ export async function realEngineMeasurements(sizes: number[]): Promise<RealEngin
     }
 }
 
-/** Markdown rows of the real-engine table. */
-export function realEngineRows(measurements: RealEngineMeasurement[]): string[] {
-    const f = (value: number, digits = 1) => value.toFixed(digits);
+/** time(500 apps) / time(50 apps) of `up`, per side, when both sizes were measured. */
+function growthLine(measurements: RealEngineMeasurement[]): string[] {
+    const small = measurements.find((m) => m.apps === 50);
+    const large = measurements.find((m) => m.apps === 500);
+    if (!small || !large) {
+        return [];
+    }
+    const growth = (side: (m: RealEngineMeasurement) => number) => (side(large) / side(small)).toFixed(2);
     return [
-        "`pulumi preview` and `pulumi up` (create) of the local stack with N apps (app side only: ServiceAccount,",
-        "SecretProviderClass, Deployment per app, mixed identities) against a floor stack of the same number of",
-        "ConfigMaps, both through the Automation API on one local kube-apiserver. One run per size and side.",
         "",
-        "| apps | resources | program preview (s) | floor preview (s) | ratio | program up (s) | floor up (s) | ratio |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        `Growth of \`up\`, time(500 apps) / time(50 apps): program ${growth((m) => m.program.up)}, ConfigMaps ${growth((m) => m.configMaps.up)}, ` +
+            `same resources ${growth((m) => m.replay.up)} (target: at most 11).`,
+    ];
+}
+
+/** Markdown rows of the real-engine table. */
+export function realEngineRows(measurements: RealEngineMeasurement[], checkpoints: boolean): string[] {
+    const f = (value: number, digits = 1) => value.toFixed(digits);
+    const ratio = (program: number, floor: number) => `${f(program / floor, 2)}x`;
+    return [
+        "`pulumi preview` and `pulumi up` (create) of the local stack with N apps (app side only: an AppWorkload with",
+        "ServiceAccount, SecretProviderClass and Deployment per app, mixed identities) against two floor stacks: as many",
+        "ConfigMaps as the program's resources, and the program's own Kubernetes resources read back from its state and",
+        "registered flat through their SDK classes. All through the Automation API on one local kube-apiserver, one run",
+        "per size and side, " +
+            (checkpoints
+                ? "with the file backend's checkpoints (the state file is rewritten after every step)."
+                : "with `PULUMI_SKIP_CHECKPOINTS=true` (the file backend writes the state once at the end instead of after every step; see the analysis)."),
+        "",
+        "| apps | resources | program preview (s) | ConfigMaps preview (s) | ratio | same resources preview (s) | ratio | program up (s) | ConfigMaps up (s) | ratio | same resources up (s) | ratio |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ...measurements.map(
             (m) =>
-                `| ${m.apps} | ${m.resources} | ${f(m.programPreview)} | ${f(m.floorPreview)} | ${f(m.programPreview / m.floorPreview, 2)}x | ${f(m.programUp)} | ${f(m.floorUp)} | ${f(m.programUp / m.floorUp, 2)}x |`,
+                `| ${m.apps} | ${m.resources} | ${f(m.program.preview)} | ${f(m.configMaps.preview)} | ${ratio(m.program.preview, m.configMaps.preview)} | ` +
+                `${f(m.replay.preview)} | ${ratio(m.program.preview, m.replay.preview)} | ${f(m.program.up)} | ${f(m.configMaps.up)} | ` +
+                `${ratio(m.program.up, m.configMaps.up)} | ${f(m.replay.up)} | ${ratio(m.program.up, m.replay.up)} |`,
         ),
+        ...growthLine(measurements),
+        ...(checkpoints
+            ? []
+            : [
+                  "",
+                  `The cost of the file backend's checkpoints (sizes up to ${CHECKPOINT_COMPARISON_MAX_APPS} apps, same run):`,
+                  "",
+                  "| apps | program up, checkpoints skipped (s) | program up, checkpoint after every step (s) | ratio |",
+                  "|---:|---:|---:|---:|",
+                  ...measurements
+                      .filter((m) => m.programUpWithCheckpoints !== undefined)
+                      .map((m) => `| ${m.apps} | ${f(m.program.up)} | ${f(m.programUpWithCheckpoints!)} | ${ratio(m.programUpWithCheckpoints!, m.program.up)} |`),
+              ]),
     ];
 }

@@ -35,6 +35,8 @@ export interface LocalStackOptions {
     program?: () => Promise<Record<string, unknown> | void>;
     /** Awaited at the start of every run of the program, while the engine holds the stack's lock (tests). */
     beforeProgram?: () => Promise<void>;
+    /** More environment variables for the CLI (e.g. the benchmark's `PULUMI_SKIP_CHECKPOINTS`). */
+    envVars?: Record<string, string>;
     /** Append `--json` to `pulumi preview`, so `PreviewResult.stdout` is the document `pulumi preview --json` prints. */
     jsonPreview?: boolean;
 }
@@ -107,6 +109,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
                 PULUMI_SKIP_UPDATE_CHECK: "true",
                 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
                 PATH: [options.extraPath, process.env.PATH].filter(Boolean).join(path.delimiter),
+                ...options.envVars,
             },
         },
     );
