@@ -16,10 +16,13 @@ HELM_VERSION="${AKV_HELM_VERSION:-v3.18.6}"
 CACHE="${AKV_TOOLCHAIN_CACHE:-$HOME/.cache/aks-keyvault-secrets-toolchain}/helm-template-${HELM_VERSION}"
 BIN="$CACHE/bin/helm-template"
 
-if [ ! -x "$BIN" ] || [ "$REPO_ROOT/scripts/helm-template/main.go" -nt "$BIN" ]; then
+# Keyed on the source's content, not its mtime: a fresh clone must not rebuild an identical program.
+SOURCE_SUM="$(sha256sum "$REPO_ROOT/scripts/helm-template/main.go" | cut -d' ' -f1)"
+if [ ! -x "$BIN" ] || [ "$(cat "$CACHE/bin/source.sha256" 2>/dev/null)" != "$SOURCE_SUM" ]; then
   mkdir -p "$CACHE/src" "$CACHE/bin"
   cp "$REPO_ROOT/scripts/helm-template/main.go" "$CACHE/src/main.go"
   printf 'module local/helm-template\n\ngo 1.24\n\nrequire helm.sh/helm/v3 %s\n' "$HELM_VERSION" > "$CACHE/src/go.mod"
   (cd "$CACHE/src" && go mod tidy >&2 && go build -o "$BIN" .) || { echo "helm-template: build failed" >&2; exit 1; }
+  echo "$SOURCE_SUM" > "$CACHE/bin/source.sha256"
 fi
 exec "$BIN" "$@"
