@@ -2,7 +2,7 @@
  * `npm run bench`: how the program's cost grows from 10 to 500 apps, against the engine's own floor, measured
  * in one run on this machine. Prints a table and writes docs/performance.md.
  *
- *   npm run bench                      # sizes 10,50,100,500; 3 repetitions (median)
+ *   npm run bench                      # sizes 10,50,100,500; 5 repetitions under mocks (median)
  *   npm run bench -- --sizes 10,50 --repeat 1 --no-write
  *   npm run bench -- --real            # also the real engine on the local stack (needs scripts/toolchain.sh)
  *   npm run bench -- --real --checkpoints   # ... keeping the file backend's checkpoint after every step
@@ -24,7 +24,7 @@ function argValue(name: string): string | undefined {
 }
 
 const sizes = (argValue("--sizes") ?? "10,50,100,500").split(",").map(Number);
-const repeat = Number(argValue("--repeat") ?? 3);
+const repeat = Number(argValue("--repeat") ?? 5);
 const write = !process.argv.includes("--no-write");
 const real = process.argv.includes("--real");
 const checkpoints = process.argv.includes("--checkpoints");
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         `npm run bench -- ${process.argv.slice(2).join(" ")}`.trimEnd(),
         "```",
         "",
-        "Numbers are medians of the repetitions; each measurement runs in a fresh Node.js process.",
+        `Numbers under mocks are medians of ${repeat} repetitions, each in a fresh Node.js process; the real engine runs once per size and side.`,
         "",
         "## Program under Pulumi mocks vs. the floor",
         "",

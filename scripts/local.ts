@@ -15,18 +15,6 @@ function sh(script: string, args: string[], env: NodeJS.ProcessEnv = {}): string
     return execFileSync(path.join(REPO_ROOT, script), args, { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
 }
 
-/** The `export NAME='value'` lines of `scripts/toolchain.sh env`, as an object. */
-export function toolchainEnv(): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const line of sh("scripts/toolchain.sh", ["env"]).split("\n")) {
-        const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
-        if (match) {
-            env[match[1]] = match[2].replace(/'"\$PATH"$/, "").replace(/^'|'$/g, "");
-        }
-    }
-    return env;
-}
-
 async function main(): Promise<void> {
     const keep = process.argv.includes("--keep");
     const started = Date.now();

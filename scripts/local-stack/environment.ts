@@ -5,7 +5,18 @@ import * as os from "os";
 import * as path from "path";
 import { KubeClient } from "./kube";
 import { LocalStackOptions, REPO_ROOT, localNamespaces } from "./stack";
-import { toolchainEnv } from "../local";
+
+/** The `export NAME='value'` lines of `scripts/toolchain.sh env`, as an object. */
+export function toolchainEnv(): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const line of execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["env"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).split("\n")) {
+        const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+        if (match) {
+            env[match[1]] = match[2].replace(/'"\$PATH"$/, "").replace(/^'|'$/g, "");
+        }
+    }
+    return env;
+}
 
 export interface LocalEnvironment {
     kube: KubeClient;

@@ -7,9 +7,8 @@ import { expect } from "chai";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { toolchainEnv } from "../../scripts/local";
 import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { LocalEnvironment, startLocalEnvironment, toolchainEnv } from "../../scripts/local-stack/environment";
 
 const POLICY_PACK = path.join(REPO_ROOT, "policy");
 
