@@ -40,6 +40,13 @@ const azure = z.strictObject({
     tenantId: guid.optional(),
 });
 
+/** A resource that already exists in Azure, read by name (resource group defaults to `azure.resourceGroupName`). */
+const existingAzureResource = z.strictObject({
+    mode: z.literal("existing"),
+    name: z.string(),
+    resourceGroupName: z.string().optional(),
+});
+
 const cluster = z.discriminatedUnion("mode", [
     z.strictObject({
         mode: z.literal("create"),
@@ -55,11 +62,7 @@ const cluster = z.discriminatedUnion("mode", [
         adoptResourceId: z.string().optional(),
         protect: z.boolean().default(false),
     }),
-    z.strictObject({
-        mode: z.literal("existing"),
-        name: z.string(),
-        resourceGroupName: z.string().optional(),
-    }),
+    existingAzureResource,
     z.strictObject({
         mode: z.literal("external"),
         addonIdentityClientId: guid.optional(),
@@ -77,11 +80,7 @@ const keyVault = z.discriminatedUnion("mode", [
         skuName: z.enum(["standard", "premium"]).default("standard"),
         protect: z.boolean().default(false),
     }),
-    z.strictObject({
-        mode: z.literal("existing"),
-        name: z.string(),
-        resourceGroupName: z.string().optional(),
-    }),
+    existingAzureResource,
     z.strictObject({
         mode: z.literal("external"),
         name: z.string(),

@@ -67,12 +67,12 @@ const PER_TYPE = [
 ];
 const PER_TYPE_COUNT = 300;
 
-function mocksSection(): { rows: string[]; summary: Record<number, { program: number; floor: number; replay: number }>; perType: string[] } {
+function mocksSection(): { rows: string[]; summary: Record<number, { program: number; floor: number }>; perType: string[] } {
     const rows = [
         "| apps | resources | program (ms) | floor: ConfigMaps (ms) | ratio | floor: same resources, flat (ms) | ratio | program peak RSS (MiB) | ConfigMap floor peak RSS (MiB) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ];
-    const summary: Record<number, { program: number; floor: number; replay: number }> = {};
+    const summary: Record<number, { program: number; floor: number }> = {};
     let perType: string[] = [];
     for (const apps of sizes) {
         const program: Array<Record<string, number>> = [];
@@ -93,7 +93,7 @@ function mocksSection(): { rows: string[]; summary: Record<number, { program: nu
         const p = median(program.map((r) => r.wallMs));
         const f = median(floor.map((r) => r.wallMs));
         const r = median(replay.map((m) => m.wallMs));
-        summary[apps] = { program: p, floor: f, replay: r };
+        summary[apps] = { program: p, floor: f };
         rows.push(
             `| ${apps} | ${program[0].resources} | ${fmt(p)} | ${fmt(f)} | ${fmt(p / f, 2)}x | ${fmt(r)} (${replay[0].resources} resources) | ${fmt(p / r, 2)}x | ${fmt(median(program.map((m) => m.maxRssMiB)))} | ${fmt(median(floor.map((m) => m.maxRssMiB)))} |`,
         );

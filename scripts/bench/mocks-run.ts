@@ -1,11 +1,11 @@
 /**
  * One measurement in a fresh process (so peak memory is this run's own): the program, or the floor (the same
  * number of plain resources, no component logic), under the unit tests' Pulumi mocks.
- * Usage: node -r ts-node/register/transpile-only scripts/bench/mocks-run.ts program|floor|replay APPS [COUNT|FILE] [TYPE]
+ * Usage: node -r ts-node/register/transpile-only scripts/bench/mocks-run.ts program|floor|replay|type ...
  *   program APPS [FILE]        the program; with FILE, also writes its custom resources (type, name, inputs) there
  *   floor APPS COUNT           COUNT ConfigMaps
- *   replay APPS FILE [TYPE]    the program's own custom resources from FILE (only those of TYPE, if given),
- *                              registered flat through their SDK classes (see flat-replay.ts)
+ *   replay APPS FILE           the program's own custom resources from FILE, registered flat through their SDK
+ *                              classes (see flat-replay.ts)
  *   type COUNT FILE TYPE       COUNT copies of the first resource of TYPE in FILE, flat: one type's own cost
  */
 import * as fs from "fs";
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
         runProgram(parseStackConfig(benchPlatformConfig(apps)));
     } else if (kind === "replay") {
         const recorded = JSON.parse(fs.readFileSync(countArg, "utf8")) as RecordedResource[];
-        registerFlat(typeArg ? recorded.filter((resource) => resource.type === typeArg) : recorded);
+        registerFlat(recorded);
     } else if (kind === "type") {
         const recorded = JSON.parse(fs.readFileSync(countArg, "utf8")) as RecordedResource[];
         const model = [...recorded, FLOOR_CONFIG_MAP].find((resource) => resource.type === typeArg);

@@ -129,7 +129,8 @@ export function realEngineRows(measurements: RealEngineMeasurement[], checkpoint
         "per size and side, " +
             (checkpoints
                 ? "with the file backend's checkpoints (the state file is rewritten after every step)."
-                : "with `PULUMI_SKIP_CHECKPOINTS=true` (the file backend writes the state once at the end instead of after every step; see the analysis)."),
+                : "with `PULUMI_SKIP_CHECKPOINTS=true` (the file backend writes the state once at the end instead of after every step; " +
+                  "`--checkpoints` keeps them; see the analysis)."),
         "",
         "| apps | resources | program preview (s) | ConfigMaps preview (s) | ratio | same resources preview (s) | ratio | program up (s) | ConfigMaps up (s) | ratio | same resources up (s) | ratio |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
