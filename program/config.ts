@@ -1,293 +1,151 @@
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import {
-    AZURE_CLOUD_NAMES,
-    KEY_VAULT_OBJECT_ENCODINGS,
-    KEY_VAULT_OBJECT_FORMATS,
-    KEY_VAULT_OBJECT_TYPES,
-} from "../components/secret-provider-class/types";
-import { SYNCED_SECRET_TYPES } from "../components/secret-provider-class/validate";
 import { aksClusterProblems } from "../components/cluster/component";
 import { keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
-import { Problem, formatProblem, isGuid } from "../components/shared/validation";
-import { planAssignments } from "../components/key-vault-access/roles";
+import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
 import { secretNameCollisionProblems } from "../components/migration/names";
-import { KeyVaultObjectType } from "../components/secret-provider-class/types";
-import { duplicates } from "../components/shared/validation";
+import { keyVaultNameProblems } from "../components/secret-provider-class/validate";
+import { KeyVaultObject, SyncedSecret } from "../components/secret-provider-class/types";
+import { ConfigProblem, StackConfigError, atPath } from "./problems";
+import { appKeyPath, componentKeyPath } from "./paths";
+import { schemaAt, schemaProblems } from "./schema-problems";
+import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
+import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
+import { secretKeyProblems, secretPlainTexts } from "./secrets";
 
 /**
- * The stack configuration of the program: its schema (every key documented in the README) and the checks that
- * run at start-up, so a wrong key fails `pulumi preview` with the key's path and the fix.
+ * The stack configuration's checks: the schema of every key and the rules between keys, run at start-up so a
+ * wrong config fails `pulumi preview` before any resource is declared, with every problem at once, each at its key
+ * path and with its fix.
  */
 
-/** Config namespace: the Pulumi project name. */
-export const CONFIG_NAMESPACE = "aks-keyvault-secrets";
+export { CONFIG_NAMESPACE, StackConfigError } from "./problems";
+export { AZURE_ROLE_ASSIGNMENT_LIMIT, CONFIG_KEYS, StackConfig, ApplicationConfig, stackConfigSchema } from "./schema";
 
-/** Azure's limit of role assignments per subscription (all assignments, not only this program's). */
-export const AZURE_ROLE_ASSIGNMENT_LIMIT = 4000;
+/** The keys that parse on their own (each app on its own), so rules between keys run even when others are wrong. */
+interface PartialConfig {
+    config: Partial<StackConfig>;
+    apps: IndexedApp[];
+}
 
-const guid = z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" });
-
-const rotation = z.strictObject({
-    enabled: z.boolean(),
-    pollInterval: z.string().optional(),
-});
-
-const azure = z.strictObject({
-    location: z.string().min(1),
-    resourceGroupName: z.string().min(1),
-    tenantId: guid.optional(),
-});
-
-/** A resource that already exists in Azure, read by name (resource group defaults to `azure.resourceGroupName`). */
-const existingAzureResource = z.strictObject({
-    mode: z.literal("existing"),
-    name: z.string(),
-    resourceGroupName: z.string().optional(),
-});
-
-const cluster = z.discriminatedUnion("mode", [
-    z.strictObject({
-        mode: z.literal("create"),
-        name: z.string(),
-        kubernetesVersion: z.string().optional(),
-        systemNodePool: z.strictObject({
-            vmSize: z.string(),
-            count: z.number().int(),
-            availabilityZones: z.array(z.string()).optional(),
-        }),
-        secretRotation: rotation,
-        workloadIdentity: z.boolean().default(true),
-        adoptResourceId: z.string().optional(),
-        protect: z.boolean().default(false),
-    }),
-    existingAzureResource,
-    z.strictObject({
-        mode: z.literal("external"),
-        addonIdentityClientId: guid.optional(),
-        oidcIssuerUrl: z.url().optional(),
-    }),
-]);
-
-const keyVault = z.discriminatedUnion("mode", [
-    z.strictObject({
-        mode: z.literal("create"),
-        name: z.string(),
-        publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
-        enablePurgeProtection: z.boolean().default(true),
-        softDeleteRetentionInDays: z.number().int().default(90),
-        skuName: z.enum(["standard", "premium"]).default("standard"),
-        protect: z.boolean().default(false),
-    }),
-    existingAzureResource,
-    z.strictObject({
-        mode: z.literal("external"),
-        name: z.string(),
-        tenantId: guid,
-        id: z.string().optional(),
-    }),
-]);
-
-const access = z.strictObject({
-    scope: z.enum(["vault", "object"]).default("vault"),
-    roleAssignmentLimit: z.number().int().positive().default(AZURE_ROLE_ASSIGNMENT_LIMIT),
-    adminGroup: z
-        .strictObject({
-            displayName: z.string().optional(),
-            objectId: z.string().optional(),
-            role: z.enum(["secretsOfficer", "certificatesOfficer", "administrator"]).default("secretsOfficer"),
-        })
-        .optional(),
-});
-
-const keyVaultObject = z.strictObject({
-    objectName: z.string(),
-    objectType: z.enum(KEY_VAULT_OBJECT_TYPES as [string, ...string[]]),
-    objectAlias: z.string().optional(),
-    objectVersion: z.string().optional(),
-    objectVersionHistory: z.number().optional(),
-    objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS as [string, ...string[]]).optional(),
-    objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS as [string, ...string[]]).optional(),
-    filePermission: z.string().optional(),
-});
-
-const syncedSecret = z.strictObject({
-    secretName: z.string(),
-    type: z.enum(SYNCED_SECRET_TYPES),
-    data: z.array(z.strictObject({ key: z.string(), objectName: z.string() })),
-    labels: z.record(z.string(), z.string()).optional(),
-    annotations: z.record(z.string(), z.string()).optional(),
-});
-
-const application = z.strictObject({
-    name: z.string(),
-    namespace: z.string(),
-    createNamespace: z.boolean().default(false),
-    serviceAccountName: z.string().optional(),
-    identity: z.discriminatedUnion("mode", [
-        z.strictObject({ mode: z.literal("addon") }),
-        z.strictObject({ mode: z.literal("workloadIdentity"), clientId: guid.optional() }),
-        z.strictObject({ mode: z.literal("servicePrincipal"), nodePublishSecretRef: z.string() }),
-    ]),
-    objects: z.array(keyVaultObject),
-    syncedSecrets: z.array(syncedSecret).default([]),
-    env: z.array(z.strictObject({ name: z.string(), secretName: z.string(), key: z.string() })).default([]),
-    mountPath: z.string().optional(),
-    cloudName: z.enum(AZURE_CLOUD_NAMES as [string, ...string[]]).optional(),
-    restartOnSecretChange: z.boolean().default(false),
-    deployment: z
-        .strictObject({
-            image: z.string(),
-            replicas: z.number().int().optional(),
-            containerName: z.string().optional(),
-            ports: z.array(z.number().int()).optional(),
-            command: z.array(z.string()).optional(),
-            args: z.array(z.string()).optional(),
-            env: z.record(z.string(), z.string()).optional(),
-            skipAwait: z.boolean().optional(),
-        })
-        .optional(),
-});
-
-/** Schema of every config key, by key name. */
-export const stackConfigSchema = z.strictObject({
-    azure: azure.optional(),
-    cluster,
-    keyVault,
-    access: access.default({ scope: "vault", roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT }),
-    platformStack: z.string().optional(),
-    akv2k8sSecrets: z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })).default([]),
-    applications: z.array(application).default([]),
-});
-
-export type StackConfig = z.infer<typeof stackConfigSchema>;
-export type ApplicationConfig = z.infer<typeof application>;
-
-/** Thrown when stack config is invalid; the message lists every wrong key with its fix. */
-export class StackConfigError extends Error {
-    constructor(public readonly problems: string[]) {
-        super(`Stack configuration is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-        this.name = "StackConfigError";
+/** A copy of `value` without the parts at `path`: an unknown key, or an optional value that is wrong. */
+function without(value: unknown, path: ReadonlyArray<PropertyKey>, keys?: readonly string[]): unknown {
+    if (path.length === 0) {
+        return keys && value && typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key))) : undefined;
     }
-}
-
-function keyPath(path: ReadonlyArray<PropertyKey>): string {
-    const [top, ...rest] = path;
-    return `${CONFIG_NAMESPACE}:${String(top ?? "")}${rest.map((part) => (typeof part === "number" ? `[${part}]` : `.${String(part)}`)).join("")}`;
-}
-
-function schemaProblems(error: z.ZodError): string[] {
-    return error.issues.map((issue) => {
-        if (issue.code === "unrecognized_keys") {
-            return `${keyPath(issue.path)}: unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}. Fix: keys are case-sensitive; see the configuration reference in README.md.`;
+    const [head, ...rest] = path;
+    if (Array.isArray(value) && typeof head === "number") {
+        return value.map((item, index) => (index === head ? without(item, rest, keys) : item));
+    }
+    if (value && typeof value === "object" && typeof head === "string") {
+        const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+        const child = without(copy[head], rest, keys);
+        if (child === undefined) {
+            delete copy[head];
+        } else {
+            copy[head] = child;
         }
-        return `${keyPath(issue.path)}: ${issue.message}.`;
-    });
+        return copy;
+    }
+    return value;
 }
 
-/** Checks that need more than one key: modes that depend on each other, duplicate names, and every app. */
-export function crossKeyProblems(config: StackConfig): string[] {
-    const problems: string[] = [];
-    const needsAzure = config.cluster.mode !== "external" || config.keyVault.mode !== "external";
-    if (needsAzure && !config.azure && !config.platformStack) {
-        problems.push(`${CONFIG_NAMESPACE}:azure: is required when cluster or keyVault mode is create or existing. Fix: set azure.location and azure.resourceGroupName.`);
-    }
-    const prefixed = (prefix: string, list: Problem[]) => list.map((problem) => `${prefix} ${formatProblem(problem)}`);
-    if (config.cluster.mode === "create") {
-        problems.push(
-            ...prefixed(
-                `${CONFIG_NAMESPACE}:cluster`,
-                aksClusterProblems({
-                    resourceGroupName: "",
-                    location: "",
-                    clusterName: config.cluster.name,
-                    systemNodePool: config.cluster.systemNodePool,
-                    secretRotation: config.cluster.secretRotation,
-                    adoptExistingResourceId: config.cluster.adoptResourceId,
-                }),
-            ),
-        );
-    }
-    if (config.keyVault.mode !== "external") {
-        problems.push(
-            ...prefixed(
-                `${CONFIG_NAMESPACE}:keyVault`,
-                keyVaultProblems({
-                    mode: config.keyVault.mode,
-                    vaultName: config.keyVault.name,
-                    resourceGroupName: "",
-                    location: "validated-later",
-                    tenantId: config.azure?.tenantId ?? "00000000-0000-0000-0000-000000000000",
-                    softDeleteRetentionInDays: config.keyVault.mode === "create" ? config.keyVault.softDeleteRetentionInDays : undefined,
-                }),
-            ),
-        );
-    }
-    if (config.access.adminGroup) {
-        problems.push(...prefixed(`${CONFIG_NAMESPACE}:access`, groupReferenceProblems(config.access.adminGroup, "adminGroup")));
-    }
-    for (const name of duplicates(config.applications.map((app) => app.name))) {
-        problems.push(`${CONFIG_NAMESPACE}:applications: app name "${name}" is used more than once. Fix: give each app a unique name.`);
-    }
-    const synced = config.applications.flatMap((app) => app.syncedSecrets.map((secret) => ({ namespace: app.namespace, secretName: secret.secretName, app: app.name })));
-    for (const key of duplicates(synced.map((secret) => `${secret.namespace}/${secret.secretName}`))) {
-        const owners = synced.filter((secret) => `${secret.namespace}/${secret.secretName}` === key).map((secret) => `"${secret.app}"`);
-        problems.push(`${CONFIG_NAMESPACE}:applications: Secret ${key} is synced by more than one app (${owners.join(", ")}); each app's pods would overwrite it. Fix: give each app its own secretName.`);
-    }
-    problems.push(...prefixed(`${CONFIG_NAMESPACE}:akv2k8sSecrets`, secretNameCollisionProblems(synced, new Set(config.akv2k8sSecrets))));
-    config.applications.forEach((app, index) => {
-        const where = `${CONFIG_NAMESPACE}:applications[${index}] (app "${app.name}")`;
-        if (app.identity.mode === "addon" && config.cluster.mode === "external" && !config.cluster.addonIdentityClientId && !config.platformStack) {
-            problems.push(`${where}.identity: addon mode needs the addon identity. Fix: set cluster.addonIdentityClientId, or use cluster mode create/existing.`);
+function acceptsNothing(schema: z.core.$ZodType | undefined): boolean {
+    return schema !== undefined && z.safeParse(schema, undefined).success;
+}
+
+/**
+ * The value as the schema reads it once unknown keys and wrong optional values are left out, so the rules between
+ * keys still see everything that can be read (a wrong required value leaves the whole value out). The schema
+ * problems themselves are reported from the value as written.
+ */
+function readableParts<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+    let current = value;
+    for (let attempt = 0; attempt < 20; attempt++) {
+        const parsed = schema.safeParse(current);
+        if (parsed.success) {
+            return parsed.data;
         }
-        if (app.identity.mode === "workloadIdentity" && !app.identity.clientId) {
-            if (config.cluster.mode === "external" && !config.cluster.oidcIssuerUrl && !config.platformStack) {
-                problems.push(`${where}.identity: a managed workload identity needs the cluster's OIDC issuer. Fix: set cluster.oidcIssuerUrl, or give identity.clientId of an existing identity.`);
-            }
-            if (config.keyVault.mode === "external" && !config.keyVault.id && !config.platformStack) {
-                problems.push(`${where}.identity: a managed workload identity needs the vault's resource ID for its role. Fix: set keyVault.id, or give identity.clientId of an existing identity.`);
-            }
-            if (!config.azure) {
-                problems.push(`${where}.identity: a managed workload identity is an Azure resource. Fix: set azure.location and azure.resourceGroupName, or give identity.clientId.`);
+        let next = current;
+        for (const issue of parsed.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                next = without(next, issue.path, issue.keys);
+            } else if (issue.path.length > 0 && acceptsNothing(schemaAt(schema, issue.path as Array<string | number>, current))) {
+                next = without(next, issue.path);
             }
         }
-        problems.push(...prefixed(where, appWorkloadProblems(app.name, toAppWorkloadArgs(app, placeholderPlatform))));
-    });
-    return problems;
+        if (JSON.stringify(next) === JSON.stringify(current)) {
+            return undefined;
+        }
+        current = next;
+    }
+    return undefined;
 }
 
-/** Facts about the platform an app needs: known now (config) or later (Outputs). */
-export interface PlatformFacts<T> {
-    keyVaultName: T;
-    tenantId: T;
-    addonClientId?: T;
+function parsePartially(raw: Record<string, unknown>): PartialConfig {
+    const config: Partial<Record<TopLevelKey, unknown>> = {};
+    const apps: IndexedApp[] = [];
+    for (const key of CONFIG_KEYS) {
+        if (key === "applications" && Array.isArray(raw.applications)) {
+            raw.applications.forEach((value, index) => {
+                const app = readableParts(applicationSchema, value);
+                if (app) {
+                    apps.push({ index, app });
+                }
+            });
+            config.applications = apps.map(({ app }) => app);
+            continue;
+        }
+        // A mis-cased key is reported as such; its value is still checked, as the key it was meant to be.
+        const written = raw[key] !== undefined ? raw[key] : raw[Object.keys(raw).find((other) => other.toLowerCase() === key.toLowerCase()) ?? key];
+        const parsed = readableParts(stackConfigSchema.shape[key] as z.ZodType<unknown>, written);
+        if (parsed !== undefined) {
+            config[key] = parsed;
+        }
+    }
+    return { config: config as Partial<StackConfig>, apps };
 }
 
-const placeholderPlatform: PlatformFacts<string> = {
+/** True when `key`, or the same letters in another case (reported as a mis-cased key), is set. */
+function given(raw: Record<string, unknown>, key: string): boolean {
+    return Object.keys(raw).some((other) => other.toLowerCase() === key.toLowerCase());
+}
+
+/** Facts about the platform an app needs. */
+export interface PlatformFacts {
+    keyVaultName: pulumi.Input<string>;
+    tenantId: pulumi.Input<string>;
+    addonClientId?: pulumi.Input<string>;
+}
+
+/** Valid stand-ins for facts known only later, so an app's own inputs can be checked at start-up. */
+const placeholderPlatform: PlatformFacts = {
     keyVaultName: "placeholder",
     tenantId: "00000000-0000-0000-0000-000000000000",
     addonClientId: "00000000-0000-0000-0000-000000000000",
 };
 
-/** Maps one app's config to component args (the managed identity is filled in by the program). */
-export function toAppWorkloadArgs<T>(app: ApplicationConfig, platform: PlatformFacts<T>, managed?: AppWorkloadArgs["identity"]): AppWorkloadArgs {
+/** Maps one app's config to component args (the managed identity and the shared-object plan come from the program). */
+export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFacts, managed?: AppWorkloadArgs["identity"], objects?: AppObjectPlan): AppWorkloadArgs {
     const identity: AppWorkloadArgs["identity"] =
         app.identity.mode === "addon"
-            ? { mode: "addon", clientId: platform.addonClientId as unknown as string }
+            ? { mode: "addon", clientId: platform.addonClientId ?? "" }
             : app.identity.mode === "servicePrincipal"
               ? { mode: "servicePrincipal", nodePublishSecretRef: app.identity.nodePublishSecretRef }
               : app.identity.clientId
                 ? { mode: "workloadIdentity", clientId: app.identity.clientId }
-                : managed ?? { mode: "workloadIdentity", clientId: "00000000-0000-0000-0000-000000000000" };
+                : (managed ?? { mode: "workloadIdentity", clientId: "00000000-0000-0000-0000-000000000000" });
     return {
         namespace: app.namespace,
-        createNamespace: app.createNamespace,
+        createNamespace: objects ? objects.createNamespace : app.createNamespace,
         serviceAccountName: app.serviceAccountName,
-        keyVault: { name: platform.keyVaultName as unknown as string, tenantId: platform.tenantId as unknown as string },
+        createServiceAccount: objects?.createServiceAccount,
+        keyVault: { name: platform.keyVaultName, tenantId: platform.tenantId },
         identity,
-        objects: app.objects as AppWorkloadArgs["objects"],
-        syncedSecrets: app.syncedSecrets as AppWorkloadArgs["syncedSecrets"],
+        objects: app.objects as KeyVaultObject[],
+        syncedSecrets: app.syncedSecrets as SyncedSecret[],
         env: app.env,
         mountPath: app.mountPath,
         cloudName: app.cloudName as AppWorkloadArgs["cloudName"],
@@ -296,21 +154,192 @@ export function toAppWorkloadArgs<T>(app: ApplicationConfig, platform: PlatformF
     };
 }
 
-/** Parses and checks raw config values (as read from the stack); throws StackConfigError listing every problem. */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-    const parsed = stackConfigSchema.safeParse(raw);
-    if (!parsed.success) {
-        throw new StackConfigError(schemaProblems(parsed.error));
+/** True for an app that creates its own workload identity (user-assigned identity, federated credential, roles). */
+export function createsIdentity(app: ApplicationConfig): boolean {
+    return app.identity.mode === "workloadIdentity" && !app.identity.clientId;
+}
+
+/** Objects as far as roles are concerned. */
+export function readObjects(objects: ReadonlyArray<{ objectName: string; objectType: string }>): ReadObject[] {
+    return objects.map((object) => ({ objectName: object.objectName, objectType: object.objectType as ReadObject["objectType"] }));
+}
+
+/** What the addon identity reads: the objects of this stack's addon-mode apps and `access.addonIdentityObjects`. */
+export function addonReadObjects(config: Pick<StackConfig, "applications" | "access">): ReadObject[] {
+    return readObjects([...config.applications.filter((app) => app.identity.mode === "addon").flatMap((app) => app.objects), ...config.access.addonIdentityObjects]);
+}
+
+function platformKeyProblems(raw: Record<string, unknown>, config: Partial<StackConfig>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    if (raw.platformStack !== undefined) {
+        for (const key of ["cluster", "keyVault"] as const) {
+            if (raw[key] !== undefined) {
+                problems.push({
+                    path: [key],
+                    message: `is set, but with platformStack the platform stack owns the ${key === "cluster" ? "cluster" : "vault"} and this stack takes it from the platform's \`platform\` output`,
+                    fix: `remove ${key} from this stack's config`,
+                });
+            }
+        }
+        if (config.access?.adminGroup) {
+            problems.push({ path: ["access", "adminGroup"], message: "is set, but with platformStack the platform stack grants the vault's admin access", fix: "set it in the platform stack" });
+        }
+        if ((config.access?.addonIdentityObjects ?? []).length > 0) {
+            problems.push({
+                path: ["access", "addonIdentityObjects"],
+                message: "is set, but with platformStack the platform stack grants the addon identity its roles (it is shared by every stack)",
+                fix: "list these objects in the platform stack's access.addonIdentityObjects",
+            });
+        }
+        return problems;
     }
-    const problems = crossKeyProblems(parsed.data);
-    if (problems.length > 0) {
-        throw new StackConfigError(problems);
+    for (const key of ["cluster", "keyVault"] as const) {
+        if (!given(raw, key)) {
+            problems.push({
+                path: [key],
+                message: "is required",
+                fix: `set it, e.g. \`${key}: ${key === "cluster" ? "{ mode: external, addonIdentityClientId: <guid> }" : "{ mode: external, name: kv-platform-dev, tenantId: <guid> }"}\`, or set platformStack to take it from a platform stack`,
+            });
+        }
+    }
+    const needsAzure = (config.cluster && config.cluster.mode !== "external") || (config.keyVault && config.keyVault.mode !== "external");
+    if (needsAzure && !given(raw, "azure")) {
+        problems.push({ path: ["azure"], message: "is required when cluster or keyVault mode is create or existing", fix: "set azure.location and azure.resourceGroupName" });
+    }
+    return problems;
+}
+
+function platformComponentProblems(config: Partial<StackConfig>): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const cluster = config.cluster;
+    if (cluster?.mode === "create") {
+        const args = { resourceGroupName: "", location: "", clusterName: cluster.name, systemNodePool: cluster.systemNodePool, secretRotation: cluster.secretRotation, adoptExistingResourceId: cluster.adoptResourceId };
+        problems.push(...aksClusterProblems(args).map((problem) => atPath(componentKeyPath("cluster", problem.where), problem)));
+    }
+    const vault = config.keyVault;
+    if (vault && vault.mode !== "external") {
+        const args = {
+            mode: vault.mode,
+            vaultName: vault.name,
+            resourceGroupName: "",
+            location: "checked-with-azure",
+            tenantId: "00000000-0000-0000-0000-000000000000",
+            softDeleteRetentionInDays: vault.mode === "create" ? vault.softDeleteRetentionInDays : undefined,
+        };
+        problems.push(...keyVaultProblems(args).map((problem) => atPath(componentKeyPath("keyVault", problem.where), problem)));
+    } else if (vault) {
+        problems.push(...keyVaultNameProblems(vault.name).map((problem) => atPath(["keyVault", "name"], problem)));
+    }
+    if (config.access?.adminGroup) {
+        problems.push(...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) => atPath(componentKeyPath("access", problem.where), problem)));
+    }
+    return problems;
+}
+
+function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedApp[]): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const firstWithName = new Map<string, number>();
+    for (const { index, app } of apps) {
+        const first = firstWithName.get(app.name);
+        if (first === undefined) {
+            firstWithName.set(app.name, index);
+        } else {
+            problems.push({ path: ["applications", index, "name"], message: `"${app.name}" is also the name of applications[${first}]`, fix: "give each app a unique name" });
+        }
+    }
+    const synced = apps.flatMap(({ index, app }) => app.syncedSecrets.map((secret, secretIndex) => ({ index, secretIndex, namespace: app.namespace, secretName: secret.secretName, app: app.name })));
+    const firstSyncing = new Map<string, string>();
+    for (const secret of synced) {
+        const key = `${secret.namespace}/${secret.secretName}`;
+        const other = firstSyncing.get(key);
+        if (other === undefined) {
+            firstSyncing.set(key, secret.app);
+        } else if (other !== secret.app) {
+            problems.push({
+                path: ["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"],
+                context: `app "${secret.app}"`,
+                message: `Secret ${key} is also synced by app "${other}"; each app's pods would overwrite it`,
+                fix: "give each app its own secretName",
+            });
+        }
+    }
+    const protectedSecrets = new Set(config.akv2k8sSecrets ?? []);
+    const colliding = synced.filter((secret) => protectedSecrets.has(`${secret.namespace}/${secret.secretName}`));
+    secretNameCollisionProblems(synced, protectedSecrets).forEach((problem, position) => {
+        const secret = colliding[position];
+        problems.push(atPath(["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"], problem, `app "${secret.app}"`));
+    });
+    problems.push(...kubernetesObjectPlan(apps).problems);
+    return problems;
+}
+
+function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>, { index, app }: IndexedApp): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const where = `app "${app.name}"`;
+    const split = raw.platformStack !== undefined;
+    const cluster = config.cluster;
+    const identityPath = ["applications", index, "identity"];
+    if (app.identity.mode === "addon" && cluster?.mode === "external" && !cluster.addonIdentityClientId) {
+        problems.push({ path: identityPath, context: where, message: "addon mode needs the addon identity's client ID", fix: "set cluster.addonIdentityClientId, or use cluster mode create/existing" });
+    }
+    if (app.identity.mode === "workloadIdentity" && cluster?.mode === "create" && !cluster.workloadIdentity) {
+        problems.push({
+            path: identityPath,
+            context: where,
+            message: "uses workload identity, but cluster.workloadIdentity is false, so the cluster has neither the OIDC issuer nor the workload identity webhook its pods need",
+            fix: "set cluster.workloadIdentity: true (it turns on both), or use identity mode addon",
+        });
+    }
+    if (createsIdentity(app)) {
+        if (cluster?.mode === "external" && !cluster.oidcIssuerUrl) {
+            problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the cluster's OIDC issuer for its federated credential", fix: "set cluster.oidcIssuerUrl, or give identity.clientId of an existing identity" });
+        }
+        if (config.keyVault?.mode === "external" && !config.keyVault.id) {
+            problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the vault's resource ID for its role", fix: "set keyVault.id, or give identity.clientId of an existing identity" });
+        }
+        if (!given(raw, "azure")) {
+            problems.push({
+                path: identityPath,
+                context: where,
+                message: `a managed workload identity is an Azure resource${split ? " this stack creates" : ""}`,
+                fix: "set azure.location and azure.resourceGroupName, or give identity.clientId of an existing identity",
+            });
+        }
+    }
+    const args = toAppWorkloadArgs(app, placeholderPlatform);
+    problems.push(...appWorkloadProblems(app.name, args).map((problem) => atPath(["applications", index, ...appKeyPath(problem.where, app)], problem, where)));
+    return problems;
+}
+
+/** Every problem of a raw config (schema and rules together), each at its key path. */
+export function stackConfigProblems(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): ConfigProblem[] {
+    const whole = stackConfigSchema.safeParse(raw);
+    const { config, apps } = parsePartially(raw);
+    return [
+        ...(whole.success ? [] : schemaProblems(whole.error, stackConfigSchema, raw)),
+        ...platformKeyProblems(raw, config),
+        ...platformComponentProblems(config),
+        ...crossAppProblems(config, apps),
+        ...apps.flatMap((app) => appProblems(raw, config, app)),
+        ...secretKeyProblems(config, secretKeys),
+    ];
+}
+
+/**
+ * Parses and checks raw config values (as read from the stack); throws StackConfigError listing every problem,
+ * with the plain text of secure values (`secretKeys`) redacted.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): StackConfig {
+    const problems = stackConfigProblems(raw, secretKeys);
+    const parsed = stackConfigSchema.safeParse(raw);
+    if (problems.length > 0 || !parsed.success) {
+        throw new StackConfigError(
+            problems.length > 0 ? problems : [{ path: [], message: "does not match the schema", fix: "see the configuration reference in README.md" }],
+            secretPlainTexts(raw, secretKeys),
+        );
     }
     return parsed.data;
 }
-
-/** Top-level config keys, for reading them from Pulumi config. */
-export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as Array<keyof StackConfig>;
 
 /** Role assignments this configuration creates: addon identity, admin group, and each app's own identity. */
 export function plannedRoleAssignmentCount(config: StackConfig, platform: { hasVaultId: boolean; hasAddonIdentity: boolean }): number {
@@ -318,13 +347,13 @@ export function plannedRoleAssignmentCount(config: StackConfig, platform: { hasV
         return 0;
     }
     const scope = config.access.scope;
-    const readObjects = (apps: ApplicationConfig[]) => apps.flatMap((app) => app.objects.map((o) => ({ objectName: o.objectName, objectType: o.objectType as KeyVaultObjectType })));
-    const addonApps = config.applications.filter((app) => app.identity.mode === "addon");
-    const ownIdentityApps = config.applications.filter((app) => app.identity.mode === "workloadIdentity" && !app.identity.clientId);
+    const owned = config.platformStack === undefined;
+    const addon = addonReadObjects(config);
+    const ownIdentities = config.applications.filter(createsIdentity);
     return (
-        (addonApps.length > 0 && platform.hasAddonIdentity ? planAssignments(readObjects(addonApps), scope).length : 0) +
-        (config.access.adminGroup ? 1 : 0) +
-        ownIdentityApps.reduce((total, app) => total + planAssignments(readObjects([app]), scope).length, 0)
+        (owned && addon.length > 0 && platform.hasAddonIdentity ? planAssignments(addon, scope).length : 0) +
+        (owned && config.access.adminGroup ? 1 : 0) +
+        ownIdentities.reduce((total, app) => total + planAssignments(readObjects(app.objects), scope).length, 0)
     );
 }
 

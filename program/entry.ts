@@ -1,14 +1,69 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, parseStackConfig } from "./config";
+import { parseStackConfig } from "./config";
 import { ProgramOutputs, runProgram } from "./main";
+import { CONFIG_NAMESPACE } from "./problems";
+import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
+
+/** The SDK's own (internal) test of whether a config key holds a secure value. */
+type SecretKeyTest = { isConfigSecret?: (key: string) => boolean };
+
+/** The whole project namespace of the stack config, as given: every key present, known or not. */
+export interface RawStackConfig {
+    /** Values by key (without the namespace): objects and lists decoded, plain strings as written. */
+    values: Record<string, unknown>;
+    /** Keys that hold a `secure:` value somewhere (Pulumi marks the whole top-level key). */
+    secretKeys: Set<string>;
+}
+
+/** True for keys whose value is a plain string in the stack file (so never decoded as JSON). */
+function isTextKey(key: string): boolean {
+    const schema = stackConfigSchema.shape[key as TopLevelKey];
+    return schema !== undefined && schema.unwrap()._zod.def.type === "string";
+}
 
 /**
- * The whole stack program: reads every key of the stack config, checks it before any resource is declared (so
- * bad config fails the preview up front), then wires the components. Used by index.ts (the Pulumi CLI) and by
- * the Automation API runs of the local stack (which have no separate language host).
+ * Decodes one config value. The engine hands every value over as text: objects and lists as JSON, strings as
+ * written. A string where an object is expected stays a string, so the schema names the shape it expected.
+ */
+export function decodeConfigValue(key: string, text: string): unknown {
+    if (isTextKey(key)) {
+        return text;
+    }
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** Reads every key of the project namespace, and which of them hold secure values. */
+export function readStackConfig(): RawStackConfig {
+    const isSecret = (pulumi.runtime as SecretKeyTest).isConfigSecret;
+    if (!isSecret) {
+        throw new pulumi.RunError("This @pulumi/pulumi version does not say which config keys are secret; use @pulumi/pulumi 3.248.x.");
+    }
+    const values: Record<string, unknown> = {};
+    const secretKeys = new Set<string>();
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(`${CONFIG_NAMESPACE}:`)) {
+            continue;
+        }
+        const key = fullKey.slice(CONFIG_NAMESPACE.length + 1);
+        values[key] = decodeConfigValue(key, text);
+        if (isSecret(fullKey)) {
+            secretKeys.add(key);
+        }
+    }
+    return { values, secretKeys };
+}
+
+/**
+ * The whole stack program: reads the whole project namespace of the stack config, checks it before any resource
+ * is declared (so bad config fails the preview up front, with every problem at once), then wires the components.
+ * Used by index.ts (the Pulumi CLI) and by the Automation API runs of the local stack.
  */
 export function stackProgram(): ProgramOutputs {
-    const config = new pulumi.Config();
-    const raw = Object.fromEntries(CONFIG_KEYS.map((key) => [key, config.getObject(key) ?? config.get(key)]).filter(([, value]) => value !== undefined));
-    return runProgram(parseStackConfig(raw));
+    const { values, secretKeys } = readStackConfig();
+    const config = parseStackConfig(values, secretKeys);
+    return runProgram(config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))));
 }

@@ -2,57 +2,105 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { AksCluster, ExistingAksCluster } from "../components/cluster/component";
-import { AddonIdentity } from "../components/cluster/addon";
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
 import { AppWorkload } from "../components/workload/component";
-import { StackConfig, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
+import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
+import { TopLevelKey } from "./schema";
+import { ConfigProblem, StackConfigError } from "./problems";
+import { KubernetesObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
 
 /** What a platform stack exports and an app stack (or a team) needs. */
 export interface PlatformExports {
     keyVaultName: string;
     keyVaultId?: string;
     tenantId: string;
-    addonIdentity?: AddonIdentity;
+    /** The addon identity: `clientId` for SecretProviderClasses; `objectId` and `resourceId` when the stack reads them from AKS. */
+    addonIdentity?: { clientId: string; objectId?: string; resourceId?: string };
+    /** Issuer of federated credentials; only when the cluster has the OIDC issuer and workload identity on. */
     oidcIssuerUrl?: string;
     kubeconfig?: string;
+    /** Kubernetes objects this stack declares (`Kind/namespace/name`); app stacks refuse to declare them again. */
+    kubernetesObjects: string[];
+}
+
+/** What the program exports per application. */
+export interface ApplicationExports {
+    namespace: string;
+    secretProviderClass: string;
+    serviceAccount: string;
+    clientId: string | undefined;
+    deployment: string | undefined;
+    syncedSecrets: string[];
 }
 
 /** Stack outputs of the program. */
 export interface ProgramOutputs {
     platform: pulumi.Output<PlatformExports>;
-    applications: pulumi.Output<Record<string, unknown>>;
+    applications: pulumi.Output<Record<string, ApplicationExports>>;
 }
 
 interface Platform {
     keyVaultName: pulumi.Output<string>;
-    keyVaultId?: pulumi.Output<string>;
     tenantId: pulumi.Output<string>;
-    addonIdentity?: pulumi.Output<AddonIdentity>;
+    keyVaultId?: pulumi.Output<string>;
+    /** With an object ID, for the addon identity's roles: only where this stack reads it from AKS. */
+    addonIdentity?: pulumi.Output<{ clientId: string; objectId: string; resourceId: string }>;
     addonClientId?: pulumi.Output<string>;
     oidcIssuerUrl?: pulumi.Output<string | undefined>;
     kubeconfig?: pulumi.Output<string>;
 }
 
-function platformFromStack(stackName: string): Platform {
+/** A config error found once an Output resolves (e.g. in the platform stack's outputs): no stack frames either. */
+function failAtPreview(problems: ConfigProblem[]): never {
+    throw new StackConfigError(problems);
+}
+
+/**
+ * Facts from the platform stack's `platform` output. What this stack needs of it is decided from its own plain
+ * config (addon apps need the addon identity, apps with their own identity the OIDC issuer and vault ID), and a
+ * missing fact, or a Kubernetes object the platform already declares, fails the preview with the key to change.
+ */
+function platformFromStack(config: StackConfig, stackName: string, plan: KubernetesObjectPlan): Platform {
     const reference = new pulumi.StackReference("platform", { name: stackName });
-    const exported = reference.requireOutput("platform") as pulumi.Output<PlatformExports>;
-    const addonIdentity = exported.apply((p) => p.addonIdentity as AddonIdentity);
+    const needsAddon = config.applications.some((app) => app.identity.mode === "addon");
+    const ownIdentities = config.applications.some(createsIdentity);
+    const exported = (reference.requireOutput("platform") as pulumi.Output<Partial<PlatformExports>>).apply((platform) => {
+        const missing = (what: string, fix: string): ConfigProblem => ({ path: ["platformStack"], message: `stack ${stackName} exports no ${what} in its \`platform\` output`, fix });
+        const problems: ConfigProblem[] = [];
+        if (!platform.keyVaultName || !platform.tenantId) {
+            problems.push(missing("keyVaultName or tenantId", "point platformStack at a stack of this program and run `pulumi up` there first"));
+        }
+        if (needsAddon && !platform.addonIdentity?.clientId) {
+            problems.push(missing("addon identity", "set cluster.addonIdentityClientId (mode external) in the platform stack, or use another identity mode for the addon-mode apps"));
+        }
+        if (ownIdentities && !platform.oidcIssuerUrl) {
+            problems.push(missing("OIDC issuer", "turn on the OIDC issuer and workload identity of the platform's cluster (cluster.workloadIdentity: true, or cluster.oidcIssuerUrl in mode external), or give these apps identity.clientId"));
+        }
+        if (ownIdentities && !platform.keyVaultId) {
+            problems.push(missing("keyVaultId", "set keyVault.id (mode external) in the platform stack, or give these apps identity.clientId"));
+        }
+        problems.push(...objectsOwnedElsewhereProblems(plan.declarations, platform.kubernetesObjects ?? [], stackName));
+        return problems.length > 0 ? failAtPreview(problems) : (platform as PlatformExports);
+    });
     return {
-        keyVaultName: exported.apply((p) => p.keyVaultName),
-        keyVaultId: exported.apply((p) => p.keyVaultId ?? ""),
-        tenantId: exported.apply((p) => p.tenantId),
-        addonIdentity,
-        addonClientId: addonIdentity.apply((identity) => identity?.clientId),
-        oidcIssuerUrl: exported.apply((p) => p.oidcIssuerUrl),
-        kubeconfig: pulumi.secret(exported.apply((p) => p.kubeconfig ?? "")),
+        keyVaultName: exported.keyVaultName,
+        tenantId: exported.tenantId,
+        keyVaultId: ownIdentities ? exported.apply((platform) => platform.keyVaultId ?? "") : undefined,
+        addonClientId: needsAddon ? exported.apply((platform) => platform.addonIdentity?.clientId ?? "") : undefined,
+        oidcIssuerUrl: ownIdentities ? exported.oidcIssuerUrl : undefined,
+        // Empty when the platform talks to Kubernetes through the ambient kubeconfig; the provider then does too.
+        kubeconfig: pulumi.secret(exported.apply((platform) => platform.kubeconfig ?? "")),
     };
 }
 
-function platformFromConfig(config: StackConfig): Platform {
+function platformFromConfig(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey>): Platform {
+    // Values of a key that holds a secure value become Pulumi secrets, and so does every input built from them.
+    const fromConfig = (key: TopLevelKey, value: string) => (secretKeys.has(key) ? pulumi.secret(value) : pulumi.output(value));
     const azure = config.azure;
-    const facts: Partial<Platform> = {};
-    const cluster = config.cluster;
+    const cluster = config.cluster!;
+    const needsIssuer = config.applications.some(createsIdentity);
+    let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig">;
     if (cluster.mode === "create") {
         const aks = new AksCluster(
             "cluster",
@@ -68,27 +116,28 @@ function platformFromConfig(config: StackConfig): Platform {
             },
             { protect: cluster.protect },
         );
-        Object.assign(facts, { addonIdentity: aks.addonIdentity, oidcIssuerUrl: aks.oidcIssuerUrl, kubeconfig: aks.kubeconfig });
+        clusterFacts = { addonIdentity: aks.addonIdentity, oidcIssuerUrl: cluster.workloadIdentity ? aks.oidcIssuerUrl : undefined, kubeconfig: aks.kubeconfig };
     } else if (cluster.mode === "existing") {
         const existing = new ExistingAksCluster("cluster", {
             resourceGroupName: cluster.resourceGroupName ?? azure!.resourceGroupName,
             clusterName: cluster.name,
-            requireWorkloadIdentity: config.applications.some((app) => app.identity.mode === "workloadIdentity" && !app.identity.clientId),
+            requireWorkloadIdentity: needsIssuer,
         });
-        Object.assign(facts, { addonIdentity: existing.addonIdentity, oidcIssuerUrl: existing.oidcIssuerUrl, kubeconfig: existing.kubeconfig });
+        clusterFacts = { addonIdentity: existing.addonIdentity, oidcIssuerUrl: existing.oidcIssuerUrl, kubeconfig: existing.kubeconfig };
     } else {
-        Object.assign(facts, {
-            addonClientId: cluster.addonIdentityClientId ? pulumi.output(cluster.addonIdentityClientId) : undefined,
-            oidcIssuerUrl: cluster.oidcIssuerUrl ? pulumi.output(cluster.oidcIssuerUrl) : undefined,
-        });
+        clusterFacts = {
+            addonClientId: cluster.addonIdentityClientId ? fromConfig("cluster", cluster.addonIdentityClientId) : undefined,
+            oidcIssuerUrl: cluster.oidcIssuerUrl ? fromConfig("cluster", cluster.oidcIssuerUrl) : undefined,
+        };
     }
-    const vaultConfig = config.keyVault;
+    const vaultConfig = config.keyVault!;
+    let vaultFacts: Pick<Platform, "keyVaultName" | "tenantId" | "keyVaultId">;
     if (vaultConfig.mode === "external") {
-        Object.assign(facts, {
-            keyVaultName: pulumi.output(vaultConfig.name),
-            tenantId: pulumi.output(vaultConfig.tenantId),
-            keyVaultId: vaultConfig.id ? pulumi.output(vaultConfig.id) : undefined,
-        });
+        vaultFacts = {
+            keyVaultName: fromConfig("keyVault", vaultConfig.name),
+            tenantId: fromConfig("keyVault", vaultConfig.tenantId),
+            keyVaultId: vaultConfig.id ? fromConfig("keyVault", vaultConfig.id) : undefined,
+        };
     } else {
         const vault = new KeyVault(
             "keyvault",
@@ -107,20 +156,40 @@ function platformFromConfig(config: StackConfig): Platform {
                 : { mode: "existing", vaultName: vaultConfig.name, resourceGroupName: vaultConfig.resourceGroupName ?? azure!.resourceGroupName },
             { protect: vaultConfig.mode === "create" && vaultConfig.protect },
         );
-        Object.assign(facts, { keyVaultName: vault.vaultName, tenantId: vault.tenantId, keyVaultId: vault.vaultId });
+        vaultFacts = { keyVaultName: vault.vaultName, tenantId: vault.tenantId, keyVaultId: vault.vaultId };
     }
-    if (facts.addonIdentity) {
-        facts.addonClientId = facts.addonIdentity.apply((identity) => identity.clientId);
-    }
-    return facts as Platform;
+    return {
+        ...clusterFacts,
+        ...vaultFacts,
+        addonClientId: clusterFacts.addonIdentity ? clusterFacts.addonIdentity.clientId : clusterFacts.addonClientId,
+    };
+}
+
+/** The issuer a managed identity's federated credential trusts; a cluster without one fails the preview. */
+function requiredIssuer(issuer: pulumi.Output<string | undefined> | undefined, app: string, index: number): pulumi.Output<string> {
+    return pulumi.output(issuer).apply((url) =>
+        url
+            ? url
+            : failAtPreview([
+                  {
+                      path: ["applications", index, "identity"],
+                      context: `app "${app}"`,
+                      message: "creates a workload identity, but the cluster has no OIDC issuer for its federated credential",
+                      fix: "turn on the cluster's OIDC issuer and workload identity (cluster.workloadIdentity: true), or give identity.clientId of an existing identity",
+                  },
+              ]),
+    );
 }
 
 /**
- * Wires the stack: cluster and vault (created, read, external or from a platform stack), least-privilege
- * access for the addon identity and an admin group, and one AppWorkload per application.
+ * Wires the stack: cluster and vault (created, read, external or from a platform stack), least-privilege access for
+ * the addon identity and an admin group (never in an app stack: the platform stack owns them), and one AppWorkload
+ * per application, each Kubernetes object declared once. `secretKeys`: top-level keys that hold secure values.
  */
-export function runProgram(config: StackConfig): ProgramOutputs {
-    const platform = config.platformStack ? platformFromStack(config.platformStack) : platformFromConfig(config);
+export function runProgram(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey> = new Set()): ProgramOutputs {
+    const plan = kubernetesObjectPlan(config.applications.map((app, index) => ({ index, app })));
+    const platformStack = config.platformStack;
+    const platform = platformStack ? platformFromStack(config, platformStack, plan) : platformFromConfig(config, secretKeys);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
 
@@ -129,48 +198,57 @@ export function runProgram(config: StackConfig): ProgramOutputs {
         pulumi.log.warn(warning);
     }
 
-    const addonApps = config.applications.filter((app) => app.identity.mode === "addon");
-    if (platform.keyVaultId && platform.addonIdentity && addonApps.length > 0) {
+    const addonObjects = addonReadObjects(config);
+    if (!platformStack && platform.keyVaultId && platform.addonIdentity && addonObjects.length > 0) {
         new KeyVaultAccess("addon-keyvault-access", {
             vaultId: platform.keyVaultId,
-            principalId: platform.addonIdentity.apply((identity) => identity.objectId),
+            principalId: platform.addonIdentity.objectId,
             principalType: "ServicePrincipal",
-            objects: addonApps.flatMap((app) => app.objects.map((object) => ({ objectName: object.objectName, objectType: object.objectType as "secret" | "key" | "cert" }))),
+            objects: addonObjects,
             scope: config.access.scope,
             description: "Key Vault read access for the AKS azure-keyvault-secrets-provider addon identity (managed by Pulumi)",
         });
     }
     const adminGroup = config.access.adminGroup;
-    if (platform.keyVaultId && adminGroup) {
+    if (!platformStack && platform.keyVaultId && adminGroup) {
+        const principalId = groupObjectId(adminGroup);
         new KeyVaultAccess("keyvault-admins", {
             vaultId: platform.keyVaultId,
-            principalId: groupObjectId(adminGroup),
+            principalId: secretKeys.has("access") ? pulumi.secret(principalId) : principalId,
             principalType: "Group",
             roles: [adminGroup.role],
             description: "Key Vault content management for the platform admin group (managed by Pulumi)",
         });
     }
 
-    const applications: Record<string, pulumi.Output<unknown>> = {};
-    for (const app of config.applications) {
-        const managedIdentity =
-            app.identity.mode === "workloadIdentity" && !app.identity.clientId
-                ? {
-                      mode: "workloadIdentity" as const,
-                      managed: {
-                          resourceGroupName: config.azure!.resourceGroupName,
-                          location: config.azure!.location,
-                          oidcIssuerUrl: platform.oidcIssuerUrl!.apply((url) => url ?? ""),
-                          vaultId: platform.keyVaultId!,
-                          accessScope: config.access.scope,
-                      },
-                  }
-                : undefined;
+    const applications: Record<string, pulumi.Output<ApplicationExports>> = {};
+    const workloads = new Map<string, AppWorkload>();
+    // By name, so an app that declares a shared namespace or ServiceAccount exists before the apps that use it.
+    const byName = config.applications.map((app, index) => ({ app, index })).sort((a, b) => (a.app.name < b.app.name ? -1 : 1));
+    for (const { app, index } of byName) {
+        const objects = plan.apps.get(app.name)!;
+        const managedIdentity = createsIdentity(app)
+            ? {
+                  mode: "workloadIdentity" as const,
+                  managed: {
+                      resourceGroupName: config.azure!.resourceGroupName,
+                      location: config.azure!.location,
+                      oidcIssuerUrl: requiredIssuer(platform.oidcIssuerUrl, app.name, index),
+                      vaultId: platform.keyVaultId!,
+                      accessScope: config.access.scope,
+                  },
+              }
+            : undefined;
+        const sharedFrom = [
+            objects.namespaceFrom ? workloads.get(objects.namespaceFrom)?.namespaceResource : undefined,
+            objects.serviceAccountFrom ? workloads.get(objects.serviceAccountFrom)?.serviceAccountResource : undefined,
+        ].filter((resource): resource is NonNullable<typeof resource> => resource !== undefined);
         const workload = new AppWorkload(
             app.name,
-            toAppWorkloadArgs(app, { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId }, managedIdentity),
-            kubernetes ? { providers: { kubernetes } } : undefined,
+            toAppWorkloadArgs(app, { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId }, managedIdentity, objects),
+            { ...(kubernetes ? { providers: { kubernetes } } : {}), ...(sharedFrom.length > 0 ? { dependsOn: sharedFrom } : {}) },
         );
+        workloads.set(app.name, workload);
         applications[app.name] = pulumi.output({
             namespace: app.namespace,
             secretProviderClass: workload.secretProviderClassName,
@@ -186,10 +264,11 @@ export function runProgram(config: StackConfig): ProgramOutputs {
             keyVaultName: platform.keyVaultName,
             keyVaultId: platform.keyVaultId,
             tenantId: platform.tenantId,
-            addonIdentity: platform.addonIdentity,
+            addonIdentity: platform.addonIdentity ?? (platform.addonClientId ? { clientId: platform.addonClientId } : undefined),
             oidcIssuerUrl: platform.oidcIssuerUrl,
             kubeconfig: platform.kubeconfig,
-        }) as pulumi.Output<PlatformExports>,
-        applications: pulumi.output(applications) as unknown as pulumi.Output<Record<string, unknown>>,
+            kubernetesObjects: plan.objects,
+        }),
+        applications: pulumi.output(applications),
     };
 }

@@ -52,7 +52,8 @@ export interface PlannedAssignment {
 
 /**
  * Role assignments for a principal that reads `objects`. Vault scope: one assignment per distinct role, where
- * Certificate User alone covers secrets too. Object scope: one per object, on `<vault>/<collection>/<name>`.
+ * Certificate User alone covers secrets too. Object scope: one per object (names compared case-insensitively, as
+ * Key Vault does), on `<vault>/<collection>/<name>`.
  * The result is sorted and de-duplicated, so re-ordered input gives the same plan.
  */
 export function planAssignments(objects: ReadObject[], scope: AccessScope): PlannedAssignment[] {
@@ -64,11 +65,15 @@ export function planAssignments(objects: ReadObject[], scope: AccessScope): Plan
             planned.set(role, { nameSuffix: nameSuffix(role), scopeSuffix: "", role });
         }
     } else {
-        for (const object of objects) {
+        // Key Vault object names are case-insensitive: `Db-Password` and `db-password` are one object, so one
+        // assignment, spelt as the first of the spellings in sort order (whatever the input order).
+        for (const object of [...objects].sort((a, b) => (a.objectName < b.objectName ? -1 : a.objectName > b.objectName ? 1 : 0))) {
             const collection = COLLECTION[object.objectType];
             const role = leastPrivilegedRole(object.objectType);
-            const key = `${collection}/${object.objectName}`;
-            planned.set(key, { nameSuffix: nameSuffix(`${collection}-${object.objectName}`), scopeSuffix: `/${collection}/${object.objectName}`, role });
+            const key = `${collection}/${object.objectName.toLowerCase()}`;
+            if (!planned.has(key)) {
+                planned.set(key, { nameSuffix: nameSuffix(`${collection}-${object.objectName}`), scopeSuffix: `/${collection}/${object.objectName}`, role });
+            }
         }
     }
     return [...planned.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, assignment]) => assignment);

@@ -172,3 +172,20 @@ export function isSecretDataKey(value: string): boolean {
 export function isEnvVarName(value: string): boolean {
     return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value);
 }
+
+/** A container port (`containerPort`): 1-65535, as `IsValidPortNum`. */
+export function portNumberErrors(port: number): string[] {
+    return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : ["must be between 1 and 65535, inclusive"];
+}
+
+/**
+ * A volume mount's `mountPath`, as the API server checks it (`ValidateVolumeMounts`): required, and no `..`
+ * element (backslashes count as separators, as `filepath.ToSlash` makes them on the server's side for Windows
+ * nodes). Uniqueness among a container's mounts is checked where the mounts are known.
+ */
+export function mountPathErrors(mountPath: string): string[] {
+    if (mountPath.length === 0) {
+        return ["is required"];
+    }
+    return mountPath.replace(/\\/g, "/").split("/").includes("..") ? ["must not contain '..'"] : [];
+}

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, isGuid, throwIfProblems } from "../shared/validation";
-import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
+import { dns1123LabelErrors, isDnsLabel, isDnsSubdomain, isEnvVarName, mountPathErrors, portNumberErrors } from "../shared/kubernetes";
 import { SecretProviderClass } from "../secret-provider-class/component";
 import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../secret-provider-class/types";
 import { secretProviderClassProblems } from "../secret-provider-class/validate";
@@ -75,6 +75,11 @@ export interface AppWorkloadArgs {
     createNamespace?: boolean;
     /** Service account name; default the app name. */
     serviceAccountName?: string;
+    /**
+     * Create the ServiceAccount; default true. False: the pods use `serviceAccountName` as declared elsewhere (by
+     * another app sharing it, or by you); pass that resource in `dependsOn` so the pods wait for it.
+     */
+    createServiceAccount?: boolean;
     /** The vault the app reads. */
     keyVault: { name: pulumi.Input<string>; tenantId: pulumi.Input<string> };
     /** How pods authenticate. */
@@ -143,11 +148,47 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
     if (args.deployment && !args.deployment.image) {
         problems.push({ where: "deployment.image", message: "is missing", fix: "set the container image" });
     }
+    if (args.deployment) {
+        problems.push(...deploymentProblems(app, args.deployment, args.env ?? []));
+    }
+    const mountPathErrorList = mountPathErrors(args.mountPath ?? DEFAULT_MOUNT_PATH);
+    if (mountPathErrorList.length > 0) {
+        problems.push({ where: "mountPath", message: `"${args.mountPath}" ${mountPathErrorList.join("; ")}`, fix: `use an absolute directory such as "${DEFAULT_MOUNT_PATH}", or omit mountPath` });
+    }
     if (args.deployment?.replicas !== undefined && (!Number.isInteger(args.deployment.replicas) || args.deployment.replicas < 0)) {
         problems.push({ where: "deployment.replicas", message: `${args.deployment.replicas} is not a replica count`, fix: "use a whole number >= 0" });
     }
     if ((args.env ?? []).length > 0 && !args.deployment) {
         problems.push({ where: "env", message: "is set but the app has no deployment to put it in", fix: "add a deployment, or wire your own pods with attachKeyVaultSecrets" });
+    }
+    return problems;
+}
+
+/** Problems the API server would find in the app's Deployment: container name, ports, plain env names. */
+export function deploymentProblems(app: string, deployment: AppDeployment, secretEnv: SecretEnvVar[]): Problem[] {
+    const problems: Problem[] = [];
+    const containerName = deployment.containerName ?? app;
+    const nameErrors = dns1123LabelErrors(containerName);
+    if (nameErrors.length > 0) {
+        problems.push({
+            where: deployment.containerName === undefined ? "name" : "deployment.containerName",
+            message: `container name "${containerName}" ${nameErrors.join("; ")}`,
+            fix: "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+        });
+    }
+    (deployment.ports ?? []).forEach((port, index) => {
+        const errors = portNumberErrors(port);
+        if (errors.length > 0) {
+            problems.push({ where: `deployment.ports[${index}]`, message: `${port} ${errors.join("; ")}`, fix: "use the port the container listens on, from 1 to 65535" });
+        }
+    });
+    for (const name of Object.keys(deployment.env ?? {})) {
+        if (!isEnvVarName(name)) {
+            problems.push({ where: `deployment.env["${name}"]`, message: `"${name}" is not a valid variable name`, fix: "use letters, digits and '_', not starting with a digit" });
+        }
+        if (secretEnv.some((variable) => variable.name === name)) {
+            problems.push({ where: `deployment.env["${name}"]`, message: "is also set from a synced Secret in env", fix: "keep one of the two" });
+        }
     }
     return problems;
 }
@@ -165,9 +206,23 @@ export function appSecretProviderClassSpec(args: AppWorkloadArgs, managedClientI
 }
 
 /**
+ * Resource names of the Namespace and ServiceAccount children: named after the Kubernetes object, not the app, so
+ * the object keeps its URN when another app sharing it takes over declaring it (a URN has the parents' types,
+ * not their names). The old per-app names are aliases, so stacks made before keep their objects.
+ */
+export function namespaceResourceName(namespace: string): string {
+    return `namespace/${namespace}`;
+}
+
+export function serviceAccountResourceName(namespace: string, serviceAccountName: string): string {
+    return `serviceaccount/${namespace}/${serviceAccountName}`;
+}
+
+/**
  * One application: ServiceAccount, SecretProviderClass and a Deployment whose pods always mount the CSI volume
  * (so synced Secrets exist) and read env vars from synced Secrets. With a managed workload identity it also
- * creates the Azure identity, its federated credential and least-privilege Key Vault roles.
+ * creates the Azure identity, its federated credential and least-privilege Key Vault roles. Its Kubernetes objects
+ * wait for the component's `dependsOn` too (e.g. a namespace or ServiceAccount another app declares).
  */
 export class AppWorkload extends pulumi.ComponentResource {
     /** Name of the SecretProviderClass. */
@@ -180,6 +235,10 @@ export class AppWorkload extends pulumi.ComponentResource {
     public readonly deploymentName: pulumi.Output<string | undefined>;
     /** Names of the Secrets the driver syncs. */
     public readonly syncedSecretNames: string[];
+    /** The Namespace, when this app creates it. */
+    public readonly namespaceResource?: k8s.core.v1.Namespace;
+    /** The ServiceAccount, when this app creates it. */
+    public readonly serviceAccountResource?: k8s.core.v1.ServiceAccount;
 
     constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AppWorkload`, name, {}, opts);
@@ -187,10 +246,18 @@ export class AppWorkload extends pulumi.ComponentResource {
         const serviceAccountName = args.serviceAccountName ?? name;
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
 
+        const waitFor = pulumi.output(opts?.dependsOn ?? []).apply((dependsOn) => (Array.isArray(dependsOn) ? dependsOn : [dependsOn]));
         const namespace = args.createNamespace
-            ? new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: args.namespace, labels } }, { parent: this })
+            ? new k8s.core.v1.Namespace(
+                  namespaceResourceName(args.namespace),
+                  { metadata: { name: args.namespace, labels } },
+                  { parent: this, dependsOn: waitFor, aliases: [{ name: `${name}-ns` }] },
+              )
             : undefined;
-        const childOpts: pulumi.CustomResourceOptions = namespace ? { parent: this, dependsOn: [namespace] } : { parent: this };
+        const childOpts: pulumi.CustomResourceOptions = {
+            parent: this,
+            dependsOn: namespace ? waitFor.apply((resources) => [...resources, namespace]) : waitFor,
+        };
 
         let clientId: pulumi.Input<string> | undefined;
         let workloadIdentity = false;
@@ -202,20 +269,23 @@ export class AppWorkload extends pulumi.ComponentResource {
             clientId = identity.clientId;
         }
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-sa`,
-            {
-                metadata: {
-                    name: serviceAccountName,
-                    namespace: args.namespace,
-                    labels,
-                    annotations: workloadIdentity
-                        ? { "azure.workload.identity/client-id": clientId!, "azure.workload.identity/tenant-id": args.keyVault.tenantId }
-                        : undefined,
-                },
-            },
-            childOpts,
-        );
+        const serviceAccount =
+            args.createServiceAccount === false
+                ? undefined
+                : new k8s.core.v1.ServiceAccount(
+                      serviceAccountResourceName(args.namespace, serviceAccountName),
+                      {
+                          metadata: {
+                              name: serviceAccountName,
+                              namespace: args.namespace,
+                              labels,
+                              annotations: workloadIdentity
+                                  ? { "azure.workload.identity/client-id": clientId!, "azure.workload.identity/tenant-id": args.keyVault.tenantId }
+                                  : undefined,
+                          },
+                      },
+                      { ...childOpts, aliases: [{ name: `${name}-sa` }] },
+                  );
 
         // The class validates its spec itself (the app's problems, synchronous ones included, were reported above).
         const secretProviderClass = new SecretProviderClass(
@@ -230,7 +300,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             // Referencing the ServiceAccount's and the class's names orders the Deployment after both.
             const deployment = this.createDeployment(name, args, args.deployment, {
                 labels,
-                serviceAccountName: serviceAccount.metadata.name,
+                serviceAccountName: serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName),
                 workloadIdentity,
                 secretProviderClassName: secretProviderClass.className,
                 childOpts,
@@ -239,7 +309,9 @@ export class AppWorkload extends pulumi.ComponentResource {
         }
 
         this.secretProviderClassName = secretProviderClass.className;
-        this.serviceAccountName = serviceAccount.metadata.name;
+        this.serviceAccountName = serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName);
+        this.namespaceResource = namespace;
+        this.serviceAccountResource = serviceAccount;
         this.clientId = pulumi.output(clientId);
         this.deploymentName = deploymentName;
         this.registerOutputs({

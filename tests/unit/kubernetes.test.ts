@@ -8,6 +8,8 @@ import {
     isEnvVarName,
     labelValueErrors,
     labelsProblems,
+    mountPathErrors,
+    portNumberErrors,
     qualifiedNameErrors,
 } from "../../components/shared/kubernetes";
 
@@ -115,5 +117,24 @@ describe("Kubernetes API server rules", () => {
     it("env var names: POSIX-portable only (stricter than the API server on purpose)", () => {
         expect(["A", "_a", "DB_PASSWORD_1"].every(isEnvVarName)).to.equal(true);
         expect(["", "1A", "a-b", "a.b", "a=b"].some(isEnvVarName)).to.equal(false);
+    });
+
+    it("mount paths: required, no '..' element (backslash counts as a separator); everything else is the container's business", () => {
+        for (const valid of ["/mnt/secrets-store", "/", "relative/dir", "/a..b/c", "/..hidden", "/x/./y"]) {
+            expect(mountPathErrors(valid), valid).to.deep.equal([]);
+        }
+        expect(mountPathErrors("")).to.deep.equal(["is required"]);
+        for (const invalid of ["..", "/mnt/..", "/mnt/../etc", "../x", "C:\\mnt\\..\\x"]) {
+            expect(mountPathErrors(invalid), invalid).to.deep.equal(["must not contain '..'"]);
+        }
+    });
+
+    it("container ports: 1-65535", () => {
+        for (const valid of [1, 80, 65535]) {
+            expect(portNumberErrors(valid), String(valid)).to.deep.equal([]);
+        }
+        for (const invalid of [0, -1, 65536, 80.5]) {
+            expect(portNumberErrors(invalid), String(invalid)).to.deep.equal(["must be between 1 and 65535, inclusive"]);
+        }
     });
 });

@@ -166,8 +166,6 @@ describe("program from a platform stack (StackReference)", () => {
     it("takes vault, addon identity and kubeconfig from the platform stack's `platform` output", async () => {
         resetRegistrations();
         const { outputs } = await run({
-            cluster: { mode: "external" },
-            keyVault: { mode: "external", name: "kv-unused", tenantId: TENANT_ID },
             platformStack: "organization/aks-keyvault-secrets/dev",
             applications: [stackConfig("dev").applications[0]],
         });
@@ -189,7 +187,9 @@ describe("stack config validation (start-up, before any resource)", () => {
     it("names an unknown (mis-cased) key", () => {
         const raw = base();
         raw.cluster.SecretRotation = raw.cluster.secretRotation;
-        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:cluster: unknown key(s) "SecretRotation". Fix: keys are case-sensitive; see the configuration reference in README.md.`);
+        expect(configError(raw)).to.contain(
+            `${CONFIG_NAMESPACE}:cluster.SecretRotation: is not a key: keys are case-sensitive, and this one is \`secretRotation\` written in another case. Fix: rename \`SecretRotation\` to \`secretRotation\`.`,
+        );
     });
 
     it("names a wrong type and a wrong enum value with their paths", () => {
@@ -197,27 +197,29 @@ describe("stack config validation (start-up, before any resource)", () => {
         raw.cluster.secretRotation.enabled = "yes";
         raw.applications[0].objects[0].objectType = "Secret";
         const message = configError(raw);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster.secretRotation.enabled:`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].objects[0].objectType:`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster.secretRotation.enabled: expected true or false, got the string "yes". Fix: use true or false.`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[0].objects[0].objectType (app "orders-api"): the string "Secret" is not one of secret, key, cert (values are case-sensitive). Fix: use secret.`,
+        );
     });
 
     it("names the app and object for a model problem", () => {
         const raw = base();
         raw.applications[0].objects[1].objectAlias = "/etc/api-key";
         expect(configError(raw)).to.contain(
-            `${CONFIG_NAMESPACE}:applications[0] (app "orders-api") objects[1] "orders-api-key".objectAlias: "/etc/api-key" is an absolute path; the provider refuses it. Fix: use a file name relative to the mount path.`,
+            `${CONFIG_NAMESPACE}:applications[0].objects[1].objectAlias (app "orders-api"): "/etc/api-key" is an absolute path; the provider refuses it. Fix: use a file name relative to the mount path.`,
         );
     });
 
     it("rejects duplicate app names, a missing azure block and addon apps without an addon identity", () => {
         const raw = base();
         raw.applications.push({ ...raw.applications[0] });
-        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications: app name "orders-api" is used more than once.`);
+        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications[2].name: "orders-api" is also the name of applications[0]. Fix: give each app a unique name.`);
         const noAzure = base();
         delete noAzure.azure;
         expect(configError(noAzure)).to.contain(`${CONFIG_NAMESPACE}:azure: is required when cluster or keyVault mode is create or existing.`);
         const external = { cluster: { mode: "external" }, keyVault: { mode: "external", name: "kv-a1", tenantId: TENANT_ID }, applications: [base().applications[0]] };
-        expect(configError(external)).to.contain('applications[0] (app "orders-api").identity: addon mode needs the addon identity. Fix: set cluster.addonIdentityClientId');
+        expect(configError(external)).to.contain('applications[0].identity (app "orders-api"): addon mode needs the addon identity\'s client ID. Fix: set cluster.addonIdentityClientId');
     });
 
     it("rejects a bad poll interval, vault name and admin group", () => {
@@ -226,9 +228,9 @@ describe("stack config validation (start-up, before any resource)", () => {
         raw.keyVault.name = "kv_dev";
         raw.access.adminGroup = { displayName: "admins", objectId: "x" };
         const message = configError(raw);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster secretRotation.pollInterval: "2 minutes" is not a positive Go duration.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault vaultName: "kv_dev" is not a valid Key Vault name.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:access adminGroup: must name the group by exactly one of displayName or objectId.`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster.secretRotation.pollInterval: "2 minutes" is not a positive Go duration.`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.name: "kv_dev" is not a valid Key Vault name.`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:access.adminGroup: must name the group by exactly one of displayName or objectId.`);
     });
 });
 
@@ -267,7 +269,7 @@ describe("side by side with akv2k8s", () => {
         const raw = stackConfig("dev");
         raw.akv2k8sSecrets = ["orders/orders-api-keyvault", "orders/orders-api-keyvault-csi"];
         expect(configError(raw)).to.contain(
-            `${CONFIG_NAMESPACE}:akv2k8sSecrets app "orders-api" syncedSecrets "orders-api-keyvault": has the name of Secret orders/orders-api-keyvault, which akv2k8s writes`,
+            `${CONFIG_NAMESPACE}:applications[0].syncedSecrets[0].secretName (app "orders-api"): has the name of Secret orders/orders-api-keyvault, which akv2k8s writes`,
         );
         expect(configError(raw)).to.contain('Fix: name it "orders-api-keyvault-csi-2"');
     });
@@ -277,6 +279,8 @@ describe("side by side with akv2k8s", () => {
         raw.applications[1].namespace = "orders";
         raw.applications[1].syncedSecrets[0].secretName = "orders-api-keyvault";
         raw.applications[1].syncedSecrets[0].type = "Opaque";
-        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications: Secret orders/orders-api-keyvault is synced by more than one app ("orders-api", "payments")`);
+        expect(configError(raw)).to.contain(
+            `${CONFIG_NAMESPACE}:applications[1].syncedSecrets[0].secretName (app "payments"): Secret orders/orders-api-keyvault is also synced by app "orders-api"; each app's pods would overwrite it. Fix: give each app its own secretName.`,
+        );
     });
 });

@@ -99,7 +99,7 @@ describe("AppWorkload", () => {
         expect(parseObjectsParameter(spc.spec.parameters.objects).value).to.deep.equal(ordersArgs().objects);
         expect(spc.spec.secretObjects[0].secretName).to.equal("orders-keyvault");
 
-        const sa = registered("kubernetes:core/v1:ServiceAccount", "orders-api-sa").inputs;
+        const sa = registered("kubernetes:core/v1:ServiceAccount", "serviceaccount/orders/orders-api").inputs;
         expect(sa.metadata).to.deep.include({ name: "orders-api", namespace: "orders" });
         expect(sa.metadata.annotations).to.equal(undefined);
 
@@ -146,7 +146,7 @@ describe("AppWorkload", () => {
             ["payments-access-secrets-orders-api-key", `${VAULT_ID}/secrets/orders-api-key`, fakeGuid("payments-identity", "principal"), "ServicePrincipal"],
             ["payments-access-secrets-orders-db-password", `${VAULT_ID}/secrets/orders-db-password`, fakeGuid("payments-identity", "principal"), "ServicePrincipal"],
         ]);
-        expect(registered("kubernetes:core/v1:ServiceAccount", "payments-sa").inputs.metadata.annotations).to.deep.equal({
+        expect(registered("kubernetes:core/v1:ServiceAccount", "serviceaccount/payments/payments-sa").inputs.metadata.annotations).to.deep.equal({
             "azure.workload.identity/client-id": clientId,
             "azure.workload.identity/tenant-id": TENANT_ID,
         });
@@ -161,7 +161,7 @@ describe("AppWorkload", () => {
     it("creates the namespace when asked, and skips the rollout wait only when asked", async () => {
         new AppWorkload("orders-api", ordersArgs({ createNamespace: true, deployment: { image: "x:1", skipAwait: true } , env: [] }));
         await settle();
-        expect(registered("kubernetes:core/v1:Namespace", "orders-api-ns").inputs.metadata.name).to.equal("orders");
+        expect(registered("kubernetes:core/v1:Namespace", "namespace/orders").inputs.metadata.name).to.equal("orders");
         expect(registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
     });
 

@@ -1,0 +1,210 @@
+import { z } from "zod";
+import {
+    AZURE_CLOUD_NAMES,
+    KEY_VAULT_OBJECT_ENCODINGS,
+    KEY_VAULT_OBJECT_FORMATS,
+    KEY_VAULT_OBJECT_TYPES,
+} from "../components/secret-provider-class/types";
+import { SYNCED_SECRET_TYPES } from "../components/secret-provider-class/validate";
+import { isGuid } from "../components/shared/validation";
+
+/**
+ * The schema of the stack config: every key of the project namespace, documented in the README's configuration
+ * reference. Each object and list carries a one-line `example` (zod metadata) that wrong-shape messages quote.
+ */
+
+/** Azure's limit of role assignments per subscription (all assignments, not only this program's). */
+export const AZURE_ROLE_ASSIGNMENT_LIMIT = 4000;
+
+/**
+ * Bound of `objectVersionHistory` at the config level. The provider's type allows up to 2^31-1, but each version is
+ * one Key Vault request per mount and per rotation poll, and one file in the pod; a history of more than a few
+ * dozen is a mistake, and a value near the type limit would make the checks (and the provider) allocate per
+ * version. The SecretProviderClass validator is the rule's home; this bound keeps the config layer from ever
+ * handing it a value that size.
+ */
+export const MAX_OBJECT_VERSION_HISTORY = 1000;
+
+function example<T extends z.ZodType>(schema: T, text: string): T {
+    return schema.meta({ example: text });
+}
+
+const guid = z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" });
+
+const rotation = example(z.strictObject({ enabled: z.boolean(), pollInterval: z.string().optional() }), "{ enabled: true, pollInterval: 2m }");
+
+const azure = example(
+    z.strictObject({ location: z.string().min(1), resourceGroupName: z.string().min(1), tenantId: guid.optional() }),
+    "{ location: westeurope, resourceGroupName: rg-platform-dev }",
+);
+
+/** A resource that already exists in Azure, read by name (resource group defaults to `azure.resourceGroupName`). */
+const existingAzureResource = z.strictObject({
+    mode: z.literal("existing"),
+    name: z.string(),
+    resourceGroupName: z.string().optional(),
+});
+
+const cluster = example(
+    z.discriminatedUnion("mode", [
+        z.strictObject({
+            mode: z.literal("create"),
+            name: z.string(),
+            kubernetesVersion: z.string().optional(),
+            systemNodePool: example(
+                z.strictObject({
+                    vmSize: z.string(),
+                    count: z.number().int(),
+                    availabilityZones: example(z.array(z.string()), '["1", "2", "3"]').optional(),
+                }),
+                "{ vmSize: Standard_D4ds_v5, count: 3 }",
+            ),
+            secretRotation: rotation,
+            workloadIdentity: z.boolean().default(true),
+            adoptResourceId: z.string().optional(),
+            protect: z.boolean().default(false),
+        }),
+        existingAzureResource,
+        z.strictObject({
+            mode: z.literal("external"),
+            addonIdentityClientId: guid.optional(),
+            oidcIssuerUrl: z.url().optional(),
+        }),
+    ]),
+    "{ mode: external, addonIdentityClientId: <guid> }",
+);
+
+const keyVault = example(
+    z.discriminatedUnion("mode", [
+        z.strictObject({
+            mode: z.literal("create"),
+            name: z.string(),
+            publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+            enablePurgeProtection: z.boolean().default(true),
+            softDeleteRetentionInDays: z.number().int().default(90),
+            skuName: z.enum(["standard", "premium"]).default("standard"),
+            protect: z.boolean().default(false),
+        }),
+        existingAzureResource,
+        z.strictObject({
+            mode: z.literal("external"),
+            name: z.string(),
+            tenantId: guid,
+            id: z.string().optional(),
+        }),
+    ]),
+    "{ mode: external, name: kv-platform-dev, tenantId: <guid> }",
+);
+
+const objectType = z.enum(KEY_VAULT_OBJECT_TYPES as [string, ...string[]]);
+
+/** An object some identity reads, as far as roles are concerned. */
+const readObject = example(z.strictObject({ objectName: z.string(), objectType }), "{ objectName: db-password, objectType: secret }");
+
+const access = example(
+    z.strictObject({
+        scope: z.enum(["vault", "object"]).default("vault"),
+        roleAssignmentLimit: z.number().int().positive().default(AZURE_ROLE_ASSIGNMENT_LIMIT),
+        adminGroup: example(
+            z.strictObject({
+                displayName: z.string().optional(),
+                objectId: z.string().optional(),
+                role: z.enum(["secretsOfficer", "certificatesOfficer", "administrator"]).default("secretsOfficer"),
+            }),
+            "{ displayName: platform-keyvault-admins, role: secretsOfficer }",
+        ).optional(),
+        addonIdentityObjects: example(z.array(readObject), "[{ objectName: orders-db-password, objectType: secret }]").default([]),
+    }),
+    "{ scope: vault }",
+);
+
+const keyVaultObject = example(
+    z.strictObject({
+        objectName: z.string(),
+        objectType,
+        objectAlias: z.string().optional(),
+        objectVersion: z.string().optional(),
+        objectVersionHistory: z.number().int().min(0).max(MAX_OBJECT_VERSION_HISTORY).optional(),
+        objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS as [string, ...string[]]).optional(),
+        objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS as [string, ...string[]]).optional(),
+        filePermission: z.string().optional(),
+    }),
+    "{ objectName: db-password, objectType: secret }",
+);
+
+const stringMap = (text: string) => example(z.record(z.string(), z.string()), text);
+
+const syncedSecret = example(
+    z.strictObject({
+        secretName: z.string(),
+        type: z.enum(SYNCED_SECRET_TYPES),
+        data: example(z.array(example(z.strictObject({ key: z.string(), objectName: z.string() }), "{ key: db-password, objectName: db-password }")), "[{ key: db-password, objectName: db-password }]"),
+        labels: stringMap("{ team: orders }").optional(),
+        annotations: stringMap("{ owner: orders-team }").optional(),
+    }),
+    "{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }",
+);
+
+const identity = example(
+    z.discriminatedUnion("mode", [
+        z.strictObject({ mode: z.literal("addon") }),
+        z.strictObject({ mode: z.literal("workloadIdentity"), clientId: guid.optional() }),
+        z.strictObject({ mode: z.literal("servicePrincipal"), nodePublishSecretRef: z.string() }),
+    ]),
+    "{ mode: addon }",
+);
+
+const secretEnv = example(z.strictObject({ name: z.string(), secretName: z.string(), key: z.string() }), "{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }");
+
+const deployment = example(
+    z.strictObject({
+        image: z.string(),
+        replicas: z.number().int().optional(),
+        containerName: z.string().optional(),
+        ports: example(z.array(z.number().int()), "[8080]").optional(),
+        command: example(z.array(z.string()), '["/app/server"]').optional(),
+        args: example(z.array(z.string()), '["--port", "8080"]').optional(),
+        env: stringMap("{ LOG_LEVEL: info }").optional(),
+        skipAwait: z.boolean().optional(),
+    }),
+    "{ image: ghcr.io/acme/orders-api:1.4.2, replicas: 2 }",
+);
+
+const application = example(
+    z.strictObject({
+        name: z.string(),
+        namespace: z.string(),
+        createNamespace: z.boolean().default(false),
+        serviceAccountName: z.string().optional(),
+        identity,
+        objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]"),
+        syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]").default([]),
+        env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]),
+        mountPath: z.string().optional(),
+        cloudName: z.enum(AZURE_CLOUD_NAMES as [string, ...string[]]).optional(),
+        restartOnSecretChange: z.boolean().default(false),
+        deployment: deployment.optional(),
+    }),
+    "{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }",
+);
+
+/** Schema of every config key, by key name. `cluster` and `keyVault` are required unless `platformStack` is set. */
+export const stackConfigSchema = z.strictObject({
+    azure: azure.optional(),
+    cluster: cluster.optional(),
+    keyVault: keyVault.optional(),
+    access: access.default({ scope: "vault", roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
+    platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { message: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev").optional(),
+    akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })), "[orders/orders-api-secrets]").default([]),
+    applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]").default([]),
+});
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type ApplicationConfig = z.infer<typeof application>;
+export type TopLevelKey = keyof StackConfig;
+
+/** Top-level config keys. */
+export const CONFIG_KEYS = Object.keys(stackConfigSchema.shape) as TopLevelKey[];
+
+/** The schema of one application, for tools that produce app configs (the migration tests). */
+export const applicationSchema = application;
