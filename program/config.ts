@@ -10,7 +10,7 @@ import { keyVaultNameProblems } from "../components/secret-provider-class/valida
 import { KeyVaultObject, SyncedSecret } from "../components/secret-provider-class/types";
 import { ConfigProblem, StackConfigError, atPath } from "./problems";
 import { appKeyPath, componentKeyPath } from "./paths";
-import { schemaAt, schemaProblems } from "./schema-problems";
+import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
 import { secretKeyProblems, secretPlainTexts } from "./secrets";
@@ -52,8 +52,17 @@ function without(value: unknown, path: ReadonlyArray<PropertyKey>, keys?: readon
     return value;
 }
 
-function acceptsNothing(schema: z.core.$ZodType | undefined): boolean {
-    return schema !== undefined && z.safeParse(schema, undefined).success;
+/**
+ * True when the wrong value at `path` can be left out without changing what the rest means: a plain value (not an
+ * object or list) that may be absent, outside a mode's union (where an absent `clientId` means "create one").
+ */
+function isOptionalLeaf(root: z.core.$ZodType, path: Array<string | number>, data: unknown): boolean {
+    if (path.length === 0 || path.some((_, depth) => isUnion(schemaAt(root, path.slice(0, depth), data)))) {
+        return false;
+    }
+    const value = path.reduce<unknown>((current, part) => (current && typeof current === "object" ? (current as Record<string | number, unknown>)[part] : undefined), data);
+    const schema = schemaAt(root, path, data);
+    return (value === null || typeof value !== "object") && schema !== undefined && z.safeParse(schema, undefined).success;
 }
 
 /**
@@ -72,7 +81,7 @@ function readableParts<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
         for (const issue of parsed.error.issues) {
             if (issue.code === "unrecognized_keys") {
                 next = without(next, issue.path, issue.keys);
-            } else if (issue.path.length > 0 && acceptsNothing(schemaAt(schema, issue.path as Array<string | number>, current))) {
+            } else if (isOptionalLeaf(schema, issue.path as Array<string | number>, current)) {
                 next = without(next, issue.path);
             }
         }

@@ -19,7 +19,8 @@ function splitPath(text: string): Array<string | number> {
 export function appKeyPath(where: string, app: ApplicationConfig): KeyPath {
     const renames: Array<[RegExp, (match: RegExpMatchArray) => string]> = [
         [/^secretObjects\[(\d+)\](?: "[^"]*")?/, (m) => `syncedSecrets[${m[1]}]`],
-        [/^secretObjects "([^"]*)"/, (m) => `syncedSecrets[${Math.max(0, app.syncedSecrets.findIndex((s) => s.secretName === m[1]))}]`],
+        // Said of a name declared more than once: point at its last declaration, the one to merge or remove.
+        [/^secretObjects "([^"]*)"/, (m) => `syncedSecrets[${Math.max(0, app.syncedSecrets.map((s) => s.secretName).lastIndexOf(m[1]))}]`],
         [/^secretObjects/, () => "syncedSecrets"],
         [/^objects\[(\d+)\](?: "[^"]*")?/, (m) => `objects[${m[1]}]`],
         [/^env "([^"]*)"/, (m) => `env[${Math.max(0, app.env.findIndex((e) => e.name === m[1]))}]`],

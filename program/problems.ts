@@ -62,12 +62,19 @@ export class StackConfigError extends pulumi.RunError {
     }
 }
 
-/** `text` with every occurrence of a secret value replaced by `[secret]` (longest first, so no part of one shows). */
+/**
+ * `text` with secret values replaced by `[secret]`: quoted occurrences of any of them, and bare occurrences of
+ * those long enough to be told from the words of a message (8 characters or more: IDs, tokens, URLs).
+ */
 export function redact(text: string, secretValues: readonly string[]): string {
-    return [...secretValues]
+    const escape = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return [...new Set(secretValues)]
         .filter((value) => value.length > 0)
         .sort((a, b) => b.length - a.length)
-        .reduce((redacted, value) => redacted.split(value).join("[secret]"), text);
+        .reduce((redacted, value) => {
+            const quoted = redacted.split(JSON.stringify(value)).join('"[secret]"').split(`\`${value}\``).join("`[secret]`");
+            return value.length < 8 ? quoted : quoted.replace(new RegExp(`(?<![\\w-])${escape(value)}(?![\\w-])`, "g"), "[secret]");
+        }, text);
 }
 
 /** Edit distance with transpositions (optimal string alignment), for "did you mean". */

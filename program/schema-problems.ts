@@ -30,6 +30,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** True for a union (a mode switch), under its optional/default wrappers. */
+export function isUnion(schema: Schema | undefined): boolean {
+    return schema !== undefined && unwrap(schema).core._zod.def.type === "union";
+}
+
 /** The object schema a union resolves to for `data` (by its discriminator), or the schema itself. */
 function resolveUnion(schema: Schema, data: unknown): Schema | undefined {
     const def = schema._zod.def as { type: string; options?: Schema[]; discriminator?: string };
@@ -213,8 +218,10 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                     fix: issue.format === "url" ? "use an https:// URL" : shapeFix(schema, local, "a value of that form"),
                 });
                 break;
-            default:
-                problems.push({ path, context: where, message: `${describeValue(input)} ${issue.message}`, fix: shapeFix(schema, local, expectedShape(schema, "another value")) });
+            default: {
+                const sample = schema && unwrap(schema).example;
+                problems.push({ path, context: where, message: `${describeValue(input)} ${issue.message}`, fix: sample ? `write a value like ${sample}` : "see the configuration reference in README.md" });
+            }
         }
     }
     return problems;

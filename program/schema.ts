@@ -29,7 +29,7 @@ function example<T extends z.ZodType>(schema: T, text: string): T {
     return schema.meta({ example: text });
 }
 
-const guid = z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" });
+const guid = example(z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" }), "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
 
 const rotation = example(z.strictObject({ enabled: z.boolean(), pollInterval: z.string().optional() }), "{ enabled: true, pollInterval: 2m }");
 

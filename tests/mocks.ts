@@ -32,6 +32,22 @@ export const azureState = {
     groups: {} as Record<string, string>,
 };
 
+/** The `platform` output every StackReference sees (a platform stack of this program); tests edit it and call resetPlatformStackOutput. */
+export let platformStackOutput: Record<string, any> = {};
+
+/** Back to a platform stack with a created cluster and vault, and no Kubernetes objects of its own. */
+export function resetPlatformStackOutput(): void {
+    platformStackOutput = {
+        keyVaultName: "kv-from-platform",
+        keyVaultId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/kv-from-platform`,
+        tenantId: TENANT_ID,
+        addonIdentity: addonIdentityOf("aks-from-platform"),
+        oidcIssuerUrl: "https://issuer.example/aks-from-platform/",
+        kubeconfig: "apiVersion: v1\nkind: Config\n# aks-from-platform\n",
+        kubernetesObjects: [],
+    };
+}
+
 /** Fake but stable GUID for a resource, so outputs look like Azure's. */
 export function fakeGuid(...parts: string[]): string {
     return deterministicGuid("mock", ...parts);
@@ -44,6 +60,8 @@ export function addonIdentityOf(clusterName: string) {
         resourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/MC_${clusterName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/azurekeyvaultsecretsprovider-${clusterName}`,
     };
 }
+
+resetPlatformStackOutput();
 
 function computedState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
     switch (type) {
@@ -68,23 +86,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 state: { ...inputs, name, clientId: fakeGuid(name, "client"), principalId: fakeGuid(name, "principal"), tenantId: TENANT_ID },
             };
         case "pulumi:pulumi:StackReference":
-            return {
-                id: inputs.name,
-                state: {
-                    ...inputs,
-                    outputs: {
-                        platform: {
-                            keyVaultName: "kv-from-platform",
-                            keyVaultId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-platform/providers/Microsoft.KeyVault/vaults/kv-from-platform`,
-                            tenantId: TENANT_ID,
-                            addonIdentity: addonIdentityOf("aks-from-platform"),
-                            oidcIssuerUrl: "https://issuer.example/aks-from-platform/",
-                            kubeconfig: "apiVersion: v1\nkind: Config\n# aks-from-platform\n",
-                        },
-                    },
-                    secretOutputNames: [],
-                },
-            };
+            return { id: inputs.name, state: { ...inputs, outputs: { platform: platformStackOutput }, secretOutputNames: [] } };
         case "azure-native:authorization:RoleAssignment":
             return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`, state: inputs };
         default:
@@ -192,4 +194,39 @@ export async function outputError(output: pulumi.Output<unknown>): Promise<Error
         return error as Error;
     }
     throw new Error("expected the output to fail, but it resolved");
+}
+
+/** Signature of a secret value in registered inputs (the SDK's wire format). */
+const SECRET_SIGNATURE = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
+
+function isSecretValue(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE.key] === SECRET_SIGNATURE.value;
+}
+
+/** Inputs with every secret value left out: what the state would hold in plain text. */
+export function plainPart(value: unknown): unknown {
+    if (isSecretValue(value)) {
+        return "[secret]";
+    }
+    if (Array.isArray(value)) {
+        return value.map(plainPart);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainPart(item)]));
+    }
+    return value;
+}
+
+/** The plain values of secrets in inputs (so tests can check the secret is there, as a secret). */
+export function secretParts(value: unknown): unknown[] {
+    if (isSecretValue(value)) {
+        return [(value as Record<string, unknown>).value];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap(secretParts);
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.values(value).flatMap(secretParts);
+    }
+    return [];
 }
