@@ -41,7 +41,7 @@ export const SECRET_RULES: Record<TopLevelKey, SecretRule> = {
     applications: () => ({
         message:
             "nothing under applications can stay secret: names become Kubernetes object names and resource URNs, and a value in deployment.env, args or command sits in plain text in the Deployment for anyone who can read it",
-        fix: "keep applications plain; put the secret value in Key Vault, list it in the app's objects, sync it with syncedSecrets and read it through env (`- { name: DB_PASSWORD, secretName: <synced Secret>, key: <its key> }`)",
+        fix: "keep applications plain; put the secret value in Key Vault, list it in the app's objects, sync it with syncedSecrets and read it through env (`- { name: <VARIABLE>, secretName: <synced Secret>, key: <its key> }`)",
     }),
 };
 

@@ -1,0 +1,63 @@
+/**
+ * End to end: how `pulumi preview` itself (the toolchain's CLI and Node.js language host running index.ts, as a
+ * user runs it) prints a config error: every problem at once, no Node stack frames, no secure value. A secure
+ * value is set the way users set one (`pulumi config set --path ... --secret`), so this also shows what the engine
+ * hands the program: the whole top-level key marked secret.
+ */
+import { expect } from "chai";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { toolchainEnv } from "../../scripts/local-stack/environment";
+import { REPO_ROOT } from "../../scripts/local-stack/stack";
+
+const TOKEN = "tok-9f8e7d6c5b4a-not-for-logs";
+
+describe("pulumi preview (CLI) on a wrong stack config", function () {
+    this.timeout(5 * 60 * 1000);
+    let dir: string;
+    let env: NodeJS.ProcessEnv;
+
+    before(() => {
+        const tools = toolchainEnv();
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-cli-"));
+        const project = path.join(dir, "project");
+        fs.mkdirSync(project);
+        fs.mkdirSync(path.join(dir, "backend"));
+        // The repo's project file, pointed at the repo's program, so the stack file lives outside the repo.
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`));
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(project, "Pulumi.cli.yaml"));
+        env = {
+            ...process.env,
+            PATH: `${tools.PATH}${path.delimiter}${process.env.PATH}`,
+            PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+            PULUMI_HOME: path.join(dir, "home"),
+            PULUMI_CONFIG_PASSPHRASE: "config-errors-test-only",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        };
+        const pulumi = (...args: string[]) => execFileSync(tools.AKV_PULUMI, args, { cwd: project, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        pulumi("stack", "init", "cli", "--non-interactive");
+        pulumi("config", "set", "--path", "aks-keyvault-secrets:applications[0].deployment.env.API_TOKEN", TOKEN, "--secret");
+        pulumi("config", "set", "--path", "aks-keyvault-secrets:aplications", "[]");
+    });
+
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("prints every problem with its key path and fix, without stack frames or the secure value", () => {
+        const stackFile = fs.readFileSync(path.join(dir, "project", "Pulumi.cli.yaml"), "utf8");
+        expect(stackFile).to.match(/API_TOKEN:\n\s+secure: v1:/);
+        const result = spawnSync(toolchainEnv().AKV_PULUMI, ["preview", "--non-interactive", "--stack", "cli"], { cwd: path.join(dir, "project"), env, encoding: "utf8" });
+        const output = `${result.stdout}\n${result.stderr}`;
+        expect(result.status, output).to.not.equal(0);
+        expect(output).to.contain("error: Stack configuration is invalid (2 problems):");
+        expect(output).to.contain("- aks-keyvault-secrets:aplications: is not a key of the aks-keyvault-secrets namespace (did you mean `applications`?)");
+        expect(output).to.contain("- aks-keyvault-secrets:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret");
+        expect(output).to.contain("sync it with syncedSecrets and read it through env");
+        expect(output).to.not.contain(TOKEN);
+        expect(output, "Node stack frames").to.not.match(/^\s+at .+\((\/|node:).+\)$/m);
+        expect(output).to.not.contain("unhandled exception");
+    });
+});
+
