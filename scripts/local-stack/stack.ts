@@ -61,7 +61,8 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     fs.mkdirSync(workDir, { recursive: true });
     fs.mkdirSync(backend, { recursive: true });
     // A private copy, so config edits made by tests never touch the committed stack file.
-    fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(workDir, "Pulumi.yaml"));
+    // Without `main`: the program runs inline here, and the engine would look for index.ts in the work dir.
+    fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*\n/m, ""));
     const stackName = options.stackName ?? LOCAL_STACK;
     const stackFile = path.join(workDir, `Pulumi.${stackName}.yaml`);
     if (options.stackConfig) {
