@@ -1,8 +1,11 @@
 import { stackProgram } from "./program/entry";
 
-const outputs = stackProgram();
-
-/** What app stacks and teams need from this stack (kubeconfig is a secret). */
-export const platform = outputs.platform;
-/** Per application: namespace, SecretProviderClass, ServiceAccount, client ID, Deployment, synced Secrets. */
-export const applications = outputs.applications;
+/**
+ * The program. Stack outputs: `platform`, what app stacks and teams need (kubeconfig is a secret), and
+ * `applications`, per application its namespace, SecretProviderClass, ServiceAccount, client ID, Deployment and
+ * synced Secrets.
+ */
+export default async function program() {
+    const outputs = await stackProgram();
+    return { platform: outputs.platform, applications: outputs.applications };
+}

@@ -62,7 +62,7 @@ export function readStackConfig(): RawStackConfig {
  * is declared (so bad config fails the preview up front, with every problem at once), then wires the components.
  * Used by index.ts (the Pulumi CLI) and by the Automation API runs of the local stack.
  */
-export function stackProgram(): ProgramOutputs {
+export async function stackProgram(): Promise<ProgramOutputs> {
     const { values, secretKeys } = readStackConfig();
     const config = parseStackConfig(values, secretKeys);
     return runProgram(config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))));

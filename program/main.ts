@@ -51,43 +51,56 @@ interface Platform {
     kubeconfig?: pulumi.Output<string>;
 }
 
-/** A config error found once an Output resolves (e.g. in the platform stack's outputs): no stack frames either. */
+/** A config error found once a value is known (the platform stack's outputs, a cluster's issuer): no stack frames either. */
 function failAtPreview(problems: ConfigProblem[]): never {
     throw new StackConfigError(problems);
 }
 
+/** Problems with what a platform stack exports, for this stack's plain config: missing facts, objects it already declares. */
+export function platformStackProblems(config: StackConfig, stackName: string, plan: KubernetesObjectPlan, platform: Partial<PlatformExports> | undefined): ConfigProblem[] {
+    const missing = (what: string, fix: string): ConfigProblem => ({ path: ["platformStack"], message: `stack ${stackName} exports no ${what} in its \`platform\` output`, fix });
+    if (!platform) {
+        return [missing("value", "point platformStack at a stack of this program and run `pulumi up` there first")];
+    }
+    const problems: ConfigProblem[] = [];
+    if (!platform.keyVaultName || !platform.tenantId) {
+        problems.push(missing("keyVaultName or tenantId", "point platformStack at a stack of this program and run `pulumi up` there first"));
+    }
+    if (config.applications.some((app) => app.identity.mode === "addon") && !platform.addonIdentity?.clientId) {
+        problems.push(missing("addon identity", "set cluster.addonIdentityClientId (mode external) in the platform stack, or use another identity mode for the addon-mode apps"));
+    }
+    if (config.applications.some(createsIdentity) && !platform.oidcIssuerUrl) {
+        problems.push(
+            missing("OIDC issuer", "turn on the OIDC issuer and workload identity of the platform's cluster (cluster.workloadIdentity: true, or cluster.oidcIssuerUrl in mode external), or give these apps identity.clientId"),
+        );
+    }
+    if (config.applications.some(createsIdentity) && !platform.keyVaultId) {
+        problems.push(missing("keyVaultId", "set keyVault.id (mode external) in the platform stack, or give these apps identity.clientId"));
+    }
+    return [...problems, ...objectsOwnedElsewhereProblems(plan.declarations, platform.kubernetesObjects ?? [], stackName)];
+}
+
 /**
  * Facts from the platform stack's `platform` output. What this stack needs of it is decided from its own plain
- * config (addon apps need the addon identity, apps with their own identity the OIDC issuer and vault ID), and a
- * missing fact, or a Kubernetes object the platform already declares, fails the preview with the key to change.
+ * config (addon apps need the addon identity, apps with their own identity the OIDC issuer and vault ID); the
+ * output is read and checked before anything is declared, so a missing fact, or a Kubernetes object the platform
+ * already declares, fails the preview with the key to change.
  */
-function platformFromStack(config: StackConfig, stackName: string, plan: KubernetesObjectPlan): Platform {
+async function platformFromStack(config: StackConfig, stackName: string, plan: KubernetesObjectPlan): Promise<Platform> {
     const reference = new pulumi.StackReference("platform", { name: stackName });
-    const needsAddon = config.applications.some((app) => app.identity.mode === "addon");
+    const details = await reference.getOutputDetails("platform");
+    const problems = platformStackProblems(config, stackName, plan, (details.value ?? details.secretValue) as Partial<PlatformExports> | undefined);
+    if (problems.length > 0) {
+        failAtPreview(problems);
+    }
+    // Facts come from the Output, so whatever is secret in the platform stays secret here.
+    const exported = reference.requireOutput("platform") as pulumi.Output<PlatformExports>;
     const ownIdentities = config.applications.some(createsIdentity);
-    const exported = (reference.requireOutput("platform") as pulumi.Output<Partial<PlatformExports>>).apply((platform) => {
-        const missing = (what: string, fix: string): ConfigProblem => ({ path: ["platformStack"], message: `stack ${stackName} exports no ${what} in its \`platform\` output`, fix });
-        const problems: ConfigProblem[] = [];
-        if (!platform.keyVaultName || !platform.tenantId) {
-            problems.push(missing("keyVaultName or tenantId", "point platformStack at a stack of this program and run `pulumi up` there first"));
-        }
-        if (needsAddon && !platform.addonIdentity?.clientId) {
-            problems.push(missing("addon identity", "set cluster.addonIdentityClientId (mode external) in the platform stack, or use another identity mode for the addon-mode apps"));
-        }
-        if (ownIdentities && !platform.oidcIssuerUrl) {
-            problems.push(missing("OIDC issuer", "turn on the OIDC issuer and workload identity of the platform's cluster (cluster.workloadIdentity: true, or cluster.oidcIssuerUrl in mode external), or give these apps identity.clientId"));
-        }
-        if (ownIdentities && !platform.keyVaultId) {
-            problems.push(missing("keyVaultId", "set keyVault.id (mode external) in the platform stack, or give these apps identity.clientId"));
-        }
-        problems.push(...objectsOwnedElsewhereProblems(plan.declarations, platform.kubernetesObjects ?? [], stackName));
-        return problems.length > 0 ? failAtPreview(problems) : (platform as PlatformExports);
-    });
     return {
         keyVaultName: exported.keyVaultName,
         tenantId: exported.tenantId,
         keyVaultId: ownIdentities ? exported.apply((platform) => platform.keyVaultId ?? "") : undefined,
-        addonClientId: needsAddon ? exported.apply((platform) => platform.addonIdentity?.clientId ?? "") : undefined,
+        addonClientId: config.applications.some((app) => app.identity.mode === "addon") ? exported.apply((platform) => platform.addonIdentity?.clientId ?? "") : undefined,
         oidcIssuerUrl: ownIdentities ? exported.oidcIssuerUrl : undefined,
         // Empty when the platform talks to Kubernetes through the ambient kubeconfig; the provider then does too.
         kubeconfig: pulumi.secret(exported.apply((platform) => platform.kubeconfig ?? "")),
@@ -186,10 +199,10 @@ function requiredIssuer(issuer: pulumi.Output<string | undefined> | undefined, a
  * the addon identity and an admin group (never in an app stack: the platform stack owns them), and one AppWorkload
  * per application, each Kubernetes object declared once. `secretKeys`: top-level keys that hold secure values.
  */
-export function runProgram(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey> = new Set()): ProgramOutputs {
+export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey> = new Set()): Promise<ProgramOutputs> {
     const plan = kubernetesObjectPlan(config.applications.map((app, index) => ({ index, app })));
     const platformStack = config.platformStack;
-    const platform = platformStack ? platformFromStack(config, platformStack, plan) : platformFromConfig(config, secretKeys);
+    const platform = platformStack ? await platformFromStack(config, platformStack, plan) : platformFromConfig(config, secretKeys);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
 

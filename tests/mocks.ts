@@ -230,3 +230,13 @@ export function secretParts(value: unknown): unknown[] {
     }
     return [];
 }
+
+/** The error a promise rejects with (e.g. the program, when config is wrong). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+    try {
+        await promise;
+    } catch (error) {
+        return error as Error;
+    }
+    throw new Error("expected a rejection, but the promise resolved");
+}

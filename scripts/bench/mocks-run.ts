@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     const apps = Number(appsArg);
     const start = performance.now();
     if (kind === "program") {
-        runProgram(parseStackConfig(benchPlatformConfig(apps)));
+        await runProgram(parseStackConfig(benchPlatformConfig(apps)));
     } else if (kind === "replay") {
         const recorded = JSON.parse(fs.readFileSync(countArg, "utf8")) as RecordedResource[];
         registerFlat(recorded);

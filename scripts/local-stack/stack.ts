@@ -94,7 +94,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
                 if (options.program) {
                     return options.program();
                 }
-                const outputs = stackProgram();
+                const outputs = await stackProgram();
                 return { platform: outputs.platform, applications: outputs.applications };
             },
         },

@@ -192,7 +192,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         );
         expect(error, "preview should fail").to.be.instanceOf(Error);
         expect(output + String(error)).to.contain(
-            `aks-keyvault-secrets:applications[0] (app "orders-api") objects[1] "orders-api-key".objectAlias: "../api-key" contains '..'; the provider refuses it. Fix: use a file name inside the mount, without '..'.`,
+            `aks-keyvault-secrets:applications[0].objects[1].objectAlias (app "orders-api"): "../api-key" contains '..'; the provider refuses it. Fix: use a file name inside the mount, without '..'.`,
         );
         expect(await resourceVersions(kube)).to.deep.equal(before);
         await setApplications(JSON.stringify(config.applications));

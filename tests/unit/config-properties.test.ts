@@ -102,7 +102,7 @@ function snapshot(): string[] {
 
 async function register(raw: Record<string, unknown>, secretKeys: ReadonlySet<TopLevelKey>): Promise<string[]> {
     resetRegistrations();
-    const outputs = runProgram(parseStackConfig(raw, secretKeys), secretKeys);
+    const outputs = await runProgram(parseStackConfig(raw, secretKeys), secretKeys);
     await valueOf(outputs.applications);
     await settle();
     return snapshot();

@@ -8,7 +8,7 @@ import { decodeConfigValue, stackProgram } from "../../program/entry";
 import { closestKey, editDistance, redact } from "../../program/problems";
 import { SECRET_RULES } from "../../program/secrets";
 import { CONFIG_KEYS } from "../../program/schema";
-import { TENANT_ID, errorFrom, ofType, plainPart, registrations, resetRegistrations, secretParts, settle, valueOf } from "../mocks";
+import { TENANT_ID, errorFrom, ofType, rejection, plainPart, registrations, resetRegistrations, secretParts, settle, valueOf } from "../mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -27,9 +27,9 @@ function setStackConfig(values: Record<string, unknown>, secret: string[] = [], 
     pulumi.runtime.setAllConfig({ ...config, ...other }, secret.map((key) => `${CONFIG_NAMESPACE}:${key}`));
 }
 
-function programError(values: Record<string, unknown>, secret: string[] = []): string {
+async function programError(values: Record<string, unknown>, secret: string[] = []): Promise<string> {
     setStackConfig(values, secret);
-    const error = errorFrom(() => stackProgram());
+    const error = await rejection(stackProgram());
     expect(error).to.be.instanceOf(StackConfigError);
     return error.message;
 }
@@ -37,19 +37,19 @@ function programError(values: Record<string, unknown>, secret: string[] = []): s
 async function runStack(values: Record<string, unknown>, secret: string[] = []) {
     resetRegistrations();
     setStackConfig(values, secret);
-    const outputs = stackProgram();
+    const outputs = await stackProgram();
     await valueOf(outputs.applications);
     await settle();
     return outputs;
 }
 
 describe("stack config: the whole project namespace is read", () => {
-    it("names a mistyped top-level key with the closest valid key, and ignores other namespaces", () => {
+    it("names a mistyped top-level key with the closest valid key, and ignores other namespaces", async () => {
         const values = stackFile("local");
         values.aplications = values.applications;
         delete values.applications;
         setStackConfig(values, [], { "azure-native:location": "westeurope" });
-        const message = errorFrom(() => stackProgram()).message;
+        const message = (await rejection(stackProgram())).message;
         expect(message).to.contain(
             `${CONFIG_NAMESPACE}:aplications: is not a key of the ${CONFIG_NAMESPACE} namespace (did you mean \`applications\`?). Fix: rename it to \`applications\`, or remove it`,
         );
@@ -57,35 +57,35 @@ describe("stack config: the whole project namespace is read", () => {
         expect(message).to.match(/\(1 problem\)/);
     });
 
-    it("names a case mistake as such, once, and still checks the value under the key it was meant to be", () => {
+    it("names a case mistake as such, once, and still checks the value under the key it was meant to be", async () => {
         const values = stackFile("local");
         values.keyvault = { ...values.keyVault, name: "kv_local" };
         delete values.keyVault;
-        const message = programError(values);
+        const message = await programError(values);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:keyvault: is not a key: keys are case-sensitive, and this one is \`keyVault\` written in another case. Fix: rename \`keyvault\` to \`keyVault\`.`);
         expect(message).to.not.contain("keyVault: is required");
         expect(message).to.not.contain("expected an object");
         expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.name: "kv_local" is not a valid Key Vault name.`);
     });
 
-    it("names nested unknown keys with their parent's valid keys", () => {
+    it("names nested unknown keys with their parent's valid keys", async () => {
         const values = stackFile("local");
         values.applications[0].syncedSecret = values.applications[0].syncedSecrets;
         delete values.applications[0].syncedSecrets;
         values.applications[1].deployment.replica = 2;
-        const message = programError(values);
+        const message = await programError(values);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].syncedSecret (app "orders-api"): is not a key of \`applications[0]\` (did you mean \`syncedSecrets\`?)`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].deployment.replica (app "payments"): is not a key of \`applications[1].deployment\` (did you mean \`replicas\`?)`);
     });
 
-    it("says which shape a key expects, with a one-line example, where a string is given", () => {
-        const message = programError({ ...stackFile("local"), cluster: "external", akv2k8sSecrets: "orders/orders-api" });
+    it("says which shape a key expects, with a one-line example, where a string is given", async () => {
+        const message = await programError({ ...stackFile("local"), cluster: "external", akv2k8sSecrets: "orders/orders-api" });
         expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster: expected an object, got the string "external". Fix: write it as an object, e.g. \`cluster: { mode: external, addonIdentityClientId: <guid> }\`.`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:akv2k8sSecrets: expected a list, got the string "orders/orders-api". Fix: write it as a list, e.g. \`akv2k8sSecrets: [orders/orders-api-secrets]\`.`);
         expect(message).to.not.contain("JSON");
     });
 
-    it("reads platformStack as the plain string it is, and objects and lists as JSON", () => {
+    it("reads platformStack as the plain string it is, and objects and lists as JSON", async () => {
         expect(decodeConfigValue("platformStack", "organization/aks-keyvault-secrets/dev")).to.equal("organization/aks-keyvault-secrets/dev");
         expect(decodeConfigValue("platformStack", "123")).to.equal("123");
         expect(decodeConfigValue("cluster", '{"mode":"external"}')).to.deep.equal({ mode: "external" });
@@ -93,7 +93,7 @@ describe("stack config: the whole project namespace is read", () => {
         expect(decodeConfigValue("applicationz", "[]")).to.deep.equal([]);
     });
 
-    it("suggests keys by edit distance (with transpositions) and only when close", () => {
+    it("suggests keys by edit distance (with transpositions) and only when close", async () => {
         expect(editDistance("aplications", "applications")).to.equal(1);
         expect(editDistance("kyeVault", "keyVault")).to.equal(1);
         expect(closestKey("acess", CONFIG_KEYS)).to.deep.equal({ key: "access", caseOnly: false });
@@ -103,7 +103,7 @@ describe("stack config: the whole project namespace is read", () => {
 });
 
 describe("stack config: every problem at once, in the config's words", () => {
-    it("reports schema and rule problems together, each at its key path with a fix", () => {
+    it("reports schema and rule problems together, each at its key path with a fix", async () => {
         const values = stackFile("dev");
         values.cluster.SecretRotation = values.cluster.secretRotation; // schema: unknown key
         values.cluster.secretRotation.pollInterval = "2 minutes"; // rule: Go duration
@@ -111,7 +111,7 @@ describe("stack config: every problem at once, in the config's words", () => {
         values.applications[0].objects[0].objectType = "Secret"; // schema: enum (this app is left out of the rules)
         values.applications[1].syncedSecrets[0].secretName = "Payments_TLS"; // rule: Secret name
         values.applications[1].deployment.replicas = "3"; // schema: number
-        const message = programError(values);
+        const message = await programError(values);
         const lines = message.split("\n").slice(1);
         expect(lines.map((line) => line.replace(/ \(app "[^"]*"\)/, "").replace(/: .*/, ""))).to.deep.equal([
             `  - ${CONFIG_NAMESPACE}:applications[0].objects[0].objectType`,
@@ -124,13 +124,13 @@ describe("stack config: every problem at once, in the config's words", () => {
         expect(lines.every((line) => line.includes(". Fix: "))).to.equal(true);
     });
 
-    it("never uses the provider's words for what the config calls otherwise", () => {
+    it("never uses the provider's words for what the config calls otherwise", async () => {
         const values = stackFile("local");
         values.applications[0].syncedSecrets[0].type = "kubernetes.io/tls";
         values.applications[0].syncedSecrets.push({ ...values.applications[0].syncedSecrets[0] });
         values.applications[1].identity.clientId = "not-a-guid";
         values.applications[2].objects[0].objectAlias = "../ca.pem";
-        const message = programError(values);
+        const message = await programError(values);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].syncedSecrets[0].data (app "orders-api"): a kubernetes.io/tls Secret needs exactly the keys tls.crt and tls.key`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].syncedSecrets[1] (app "orders-api"): is declared more than once`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].identity.clientId (app "payments"):`);
@@ -140,17 +140,17 @@ describe("stack config: every problem at once, in the config's words", () => {
         }
     });
 
-    it("is a pulumi.RunError, so `pulumi preview` prints it without stack frames", () => {
+    it("is a pulumi.RunError, so `pulumi preview` prints it without stack frames", async () => {
         const error = errorFrom(() => parseStackConfig({ applications: "x" }));
         expect(pulumi.RunError.isInstance(error)).to.equal(true);
         expect(error.message).to.not.match(/\n\s+at /);
     });
 
-    it("reports a huge objectVersionHistory as a config problem, without allocating per version", () => {
+    it("reports a huge objectVersionHistory as a config problem, without allocating per version", async () => {
         const values = stackFile("local");
         values.applications[2].objects[0].objectVersionHistory = 2147483647;
         const started = Date.now();
-        expect(programError(values)).to.contain(
+        expect(await programError(values)).to.contain(
             `${CONFIG_NAMESPACE}:applications[2].objects[0].objectVersionHistory (app "signing"): the number 2147483647 is above the maximum of 1000. Fix: use a value of at most 1000.`,
         );
         expect(Date.now() - started).to.be.below(2000);
@@ -158,7 +158,7 @@ describe("stack config: every problem at once, in the config's words", () => {
 });
 
 describe("stack config: Kubernetes rules of the API server", () => {
-    it("refuses an empty or backstepping mount path, a bad container name, a bad port and a bad plain env name", () => {
+    it("refuses an empty or backstepping mount path, a bad container name, a bad port and a bad plain env name", async () => {
         const values = stackFile("local");
         values.applications[0].mountPath = "";
         values.applications[1].mountPath = "/mnt/../etc";
@@ -166,7 +166,7 @@ describe("stack config: Kubernetes rules of the API server", () => {
         values.applications[1].deployment.ports = [0, 70000];
         values.applications[2].deployment.env = { "1BAD": "x", API_KEY: "plain" };
         values.applications[2].env.push({ name: "API_KEY", secretName: "signing-trust", key: "signing.pub" });
-        const message = programError(values);
+        const message = await programError(values);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].mountPath (app "orders-api"): "" is required.`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].mountPath (app "payments"): "/mnt/../etc" must not contain '..'.`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].deployment.containerName (app "orders-api"): container name "Orders_API" must consist of lower-case letters`);
@@ -180,10 +180,10 @@ describe("stack config: Kubernetes rules of the API server", () => {
 describe("stack config: secure values", () => {
     const TOKEN = "s3cr3t-token-value-7d1f";
 
-    it("refuses a secure value under applications (e.g. a plain Deployment env) and points at syncedSecrets, without printing it", () => {
+    it("refuses a secure value under applications (e.g. a plain Deployment env) and points at syncedSecrets, without printing it", async () => {
         const values = stackFile("local");
         values.applications[0].deployment.env = { API_TOKEN: TOKEN };
-        const message = programError(values, ["applications"]);
+        const message = await programError(values, ["applications"]);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret`);
         expect(message).to.contain("sync it with syncedSecrets and read it through env");
         expect(message).to.not.contain(TOKEN);
@@ -206,16 +206,16 @@ describe("stack config: secure values", () => {
         expect(await pulumi.isSecret(outputs.applications)).to.equal(true);
     });
 
-    it("refuses secure values where Pulumi would keep them in plain text: resource IDs, URNs, names", () => {
+    it("refuses secure values where Pulumi would keep them in plain text: resource IDs, URNs, names", async () => {
         const dev = stackFile("dev");
         for (const key of ["azure", "cluster", "keyVault", "akv2k8sSecrets"]) {
-            expect(programError({ ...dev, akv2k8sSecrets: [] }, [key]), key).to.contain(`${CONFIG_NAMESPACE}:${key}: holds a secure: value`);
+            expect(await programError({ ...dev, akv2k8sSecrets: [] }, [key]), key).to.contain(`${CONFIG_NAMESPACE}:${key}: holds a secure: value`);
         }
         const split = { platformStack: "organization/aks-keyvault-secrets/dev", applications: [stackFile("local").applications[0]] };
-        expect(programError(split, ["platformStack"])).to.contain(`${CONFIG_NAMESPACE}:platformStack: holds a secure: value (Pulumi marks the whole key secret), but platformStack decides what this stack creates`);
+        expect(await programError(split, ["platformStack"])).to.contain(`${CONFIG_NAMESPACE}:platformStack: holds a secure: value (Pulumi marks the whole key secret), but platformStack decides what this stack creates`);
         const withId = stackFile("local");
         withId.keyVault.id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-local-demo";
-        expect(programError(withId, ["keyVault"])).to.contain("keyVault.id becomes part of the IDs of the role assignments it scopes");
+        expect(await programError(withId, ["keyVault"])).to.contain("keyVault.id becomes part of the IDs of the role assignments it scopes");
     });
 
     it("accepts a secure access key (the admin group) and makes the group's principal a secret", async () => {
@@ -227,10 +227,10 @@ describe("stack config: secure values", () => {
         expect(secretParts(admins.inputs)).to.include("5f4e3d2c-1b0a-4f9e-8d7c-6b5a4f3e2d1c");
     });
 
-    it("never prints a secure value in a message", () => {
+    it("never prints a secure value in a message", async () => {
         const values = stackFile("local");
         values.keyVault.name = "kv_secret_name";
-        const message = programError(values, ["keyVault"]);
+        const message = await programError(values, ["keyVault"]);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.name: "[secret]" is not a valid Key Vault name`);
         expect(message).to.not.contain("kv_secret_name");
         expect(redact('"ab" `abc` ab: a 0d8f5c2e-7b1a-4c3d in x0d8f5c2e-7b1a-4c3d', ["ab", "abc", "0d8f5c2e-7b1a-4c3d"])).to.equal(
@@ -238,7 +238,7 @@ describe("stack config: secure values", () => {
         );
     });
 
-    it("has a rule for every top-level key", () => {
+    it("has a rule for every top-level key", async () => {
         expect(Object.keys(SECRET_RULES).sort()).to.deep.equal([...CONFIG_KEYS].sort());
     });
 });

@@ -6,7 +6,7 @@ import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig } from "../../prog
 import { runProgram } from "../../program/main";
 import { kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "../../program/kubernetes-objects";
 import { formatConfigProblem } from "../../program/problems";
-import { errorFrom, ofType, outputError, platformStackOutput, registered, registrations, resetPlatformStackOutput, resetRegistrations, settle, valueOf } from "../mocks";
+import { errorFrom, ofType, platformStackOutput, rejection, registered, registrations, resetPlatformStackOutput, resetRegistrations, settle, valueOf } from "../mocks";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLIENT_A = "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
@@ -39,7 +39,7 @@ function localWith(applications: unknown[]): Record<string, any> {
 
 async function run(raw: Record<string, any>) {
     resetRegistrations();
-    const outputs = runProgram(parseStackConfig(raw));
+    const outputs = await runProgram(parseStackConfig(raw));
     await valueOf(outputs.applications);
     await settle();
     return outputs;
@@ -165,8 +165,7 @@ describe("split stacks: an app stack from a platform stack", () => {
     it("fails the preview on an object the platform stack already declares, at the key that declares it", async () => {
         platformStackOutput.kubernetesObjects = ["Namespace/orders", "ServiceAccount/orders/orders-api"];
         resetRegistrations();
-        const outputs = runProgram(parseStackConfig(appStack([app("orders-api", "orders", { createNamespace: true })])));
-        const error = await outputError(outputs.platform);
+        const error = await rejection(runProgram(parseStackConfig(appStack([app("orders-api", "orders", { createNamespace: true })]))));
         expect(error).to.be.instanceOf(StackConfigError);
         expect(error.message).to.contain(
             `${CONFIG_NAMESPACE}:applications[0].createNamespace (app "orders-api"): Namespace orders is already declared by stack organization/aks-keyvault-secrets/dev; two stacks declaring one object would overwrite each other, and destroying either would delete it. Fix: set createNamespace: false`,
@@ -178,8 +177,8 @@ describe("split stacks: an app stack from a platform stack", () => {
     it("fails the preview when the platform has no OIDC issuer for an app that creates its identity", async () => {
         delete platformStackOutput.oidcIssuerUrl;
         resetRegistrations();
-        const outputs = runProgram(parseStackConfig(appStack([app("payments", "payments", { identity: { mode: "workloadIdentity" } })], { azure: { location: "westeurope", resourceGroupName: "rg" } })));
-        expect((await outputError(outputs.platform)).message).to.contain(`${CONFIG_NAMESPACE}:platformStack: stack organization/aks-keyvault-secrets/dev exports no OIDC issuer in its \`platform\` output`);
+        const program = runProgram(parseStackConfig(appStack([app("payments", "payments", { identity: { mode: "workloadIdentity" } })], { azure: { location: "westeurope", resourceGroupName: "rg" } })));
+        expect((await rejection(program)).message).to.contain(`${CONFIG_NAMESPACE}:platformStack: stack organization/aks-keyvault-secrets/dev exports no OIDC issuer in its \`platform\` output`);
         await settle();
     });
 

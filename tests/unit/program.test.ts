@@ -21,7 +21,7 @@ function stackConfig(stack: string): Record<string, any> {
 }
 
 async function run(raw: Record<string, any>) {
-    const outputs = runProgram(parseStackConfig(raw));
+    const outputs = await runProgram(parseStackConfig(raw));
     const applications = await valueOf(outputs.applications);
     await settle();
     return { outputs, applications };
@@ -239,7 +239,7 @@ describe("index.ts (the Pulumi program entry point)", () => {
         resetRegistrations();
         const config = stackConfig("dev");
         pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, JSON.stringify(value)])));
-        const program = await import("../../index");
+        const program = await (await import("../../index")).default();
         const applications = (await valueOf(program.applications)) as Record<string, any>;
         await settle();
         expect(applications["orders-api"]).to.deep.include({ namespace: "orders", secretProviderClass: "orders-api", syncedSecrets: ["orders-api-keyvault"] });
