@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig } from "../../program/config";
+import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { runProgram } from "../../program/main";
 import { kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "../../program/kubernetes-objects";
 import { formatConfigProblem } from "../../program/problems";
@@ -153,6 +153,17 @@ describe("split stacks: an app stack from a platform stack", () => {
         await run(appStack([app("payments", "payments", { identity: { mode: "workloadIdentity" } })], { azure: { location: "westeurope", resourceGroupName: "rg-payments" } }));
         expect(registered("azure-native:managedidentity:FederatedIdentityCredential", "payments-federation").inputs.issuer).to.equal(platformStackOutput.oidcIssuerUrl);
         expect(registered("azure-native:authorization:RoleAssignment", "payments-access-secretsuser").inputs.scope).to.equal(platformStackOutput.keyVaultId);
+    });
+
+    it("lets a platform stack without addon apps grant the addon identity what app stacks' addon apps read", async () => {
+        const platform = stackFile("dev");
+        platform.applications = [];
+        platform.access = { scope: "object", addonIdentityObjects: [{ objectName: "orders-db-password", objectType: "secret" }, { objectName: "orders-tls", objectType: "cert" }] };
+        await run(platform);
+        const addon = ofType("azure-native:authorization:RoleAssignment").filter((r) => r.name.startsWith("addon-keyvault-access"));
+        expect(addon.map((r) => r.name).sort()).to.deep.equal(["addon-keyvault-access-certificates-orders-tls", "addon-keyvault-access-secrets-orders-db-password"]);
+        expect(plannedRoleAssignmentCount(parseStackConfig(platform), { hasVaultId: true, hasAddonIdentity: true })).to.equal(2);
+        expect(plannedRoleAssignmentCount(parseStackConfig(appStack([app("orders-api", "orders")])), { hasVaultId: true, hasAddonIdentity: true })).to.equal(0);
     });
 
     it("refuses the keys the platform stack owns", () => {
