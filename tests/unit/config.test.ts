@@ -1,7 +1,5 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackFileConfig as stackFile } from "../stack-files";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig } from "../../program/config";
 import { decodeConfigValue, stackProgram } from "../../program/entry";
@@ -10,16 +8,7 @@ import { SECRET_RULES } from "../../program/secrets";
 import { CONFIG_KEYS } from "../../program/schema";
 import { TENANT_ID, errorFrom, ofType, rejection, plainPart, registrations, resetRegistrations, secretParts, settle, valueOf } from "../mocks";
 
-const ROOT = path.resolve(__dirname, "../..");
 
-function stackFile(stack: string): Record<string, any> {
-    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    return Object.fromEntries(
-        Object.entries(file.config as Record<string, unknown>)
-            .filter(([key]) => key.startsWith(`${CONFIG_NAMESPACE}:`))
-            .map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value]),
-    );
-}
 
 /** Sets the stack config as the engine hands it to the program: text per key, objects as JSON; `secret` keys marked. */
 function setStackConfig(values: Record<string, unknown>, secret: string[] = [], other: Record<string, string> = {}): void {

@@ -1,25 +1,14 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackFileConfig as stackFile } from "../stack-files";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { runProgram } from "../../program/main";
 import { kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "../../program/kubernetes-objects";
 import { formatConfigProblem } from "../../program/problems";
 import { errorFrom, ofType, platformStackOutput, rejection, registered, registrations, resetPlatformStackOutput, resetRegistrations, settle, valueOf } from "../mocks";
 
-const ROOT = path.resolve(__dirname, "../..");
 const CLIENT_A = "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const CLIENT_B = "7d2f3e4a-5b6c-4d7e-9f8a-0b1c2d3e4f5a";
 
-function stackFile(stack: string): Record<string, any> {
-    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    return Object.fromEntries(
-        Object.entries(file.config as Record<string, unknown>)
-            .filter(([key]) => key.startsWith(`${CONFIG_NAMESPACE}:`))
-            .map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value]),
-    );
-}
 
 /** An addon-mode app with one secret, in `namespace`. */
 function app(name: string, namespace: string, extra: Record<string, unknown> = {}): Record<string, any> {

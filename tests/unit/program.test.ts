@@ -1,24 +1,12 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
+import { stackFileConfig as stackConfig } from "../stack-files";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount, roleAssignmentWarning } from "../../program/config";
 import { runProgram } from "../../program/main";
 import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
-const ROOT = path.resolve(__dirname, "../..");
 
-/** Config of a stack file, keyed without the project namespace (as the program reads it). */
-function stackConfig(stack: string): Record<string, any> {
-    const file = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-    return Object.fromEntries(
-        Object.entries(file.config as Record<string, unknown>)
-            .filter(([key]) => key.startsWith(`${CONFIG_NAMESPACE}:`))
-            .map(([key, value]) => [key.slice(CONFIG_NAMESPACE.length + 1), value]),
-    );
-}
 
 async function run(raw: Record<string, any>) {
     const outputs = await runProgram(parseStackConfig(raw));
