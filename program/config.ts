@@ -181,11 +181,14 @@ export function addonReadObjects(config: Pick<StackConfig, "applications" | "acc
 function platformKeyProblems(raw: Record<string, unknown>, config: Partial<StackConfig>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     if (raw.platformStack !== undefined) {
+        // Mode external only describes the platform's cluster or vault (and is ignored, with a warning); the
+        // other modes would make this stack create or read what the platform stack owns.
         for (const key of ["cluster", "keyVault"] as const) {
-            if (raw[key] !== undefined) {
+            const mode = config[key]?.mode;
+            if (raw[key] !== undefined && mode !== "external") {
                 problems.push({
                     path: [key],
-                    message: `is set, but with platformStack the platform stack owns the ${key === "cluster" ? "cluster" : "vault"} and this stack takes it from the platform's \`platform\` output`,
+                    message: `is set${mode ? ` to mode ${mode}` : ""}, but with platformStack the platform stack owns the ${key === "cluster" ? "cluster" : "vault"} and this stack takes it from the platform's \`platform\` output`,
                     fix: `remove ${key} from this stack's config`,
                 });
             }
@@ -286,7 +289,9 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
     const problems: ConfigProblem[] = [];
     const where = `app "${app.name}"`;
     const split = raw.platformStack !== undefined;
-    const cluster = config.cluster;
+    // In an app stack the cluster and vault facts come from the platform stack, and are checked when read.
+    const cluster = split ? undefined : config.cluster;
+    const keyVault = split ? undefined : config.keyVault;
     const identityPath = ["applications", index, "identity"];
     if (app.identity.mode === "addon" && cluster?.mode === "external" && !cluster.addonIdentityClientId) {
         problems.push({ path: identityPath, context: where, message: "addon mode needs the addon identity's client ID", fix: "set cluster.addonIdentityClientId, or use cluster mode create/existing" });
@@ -303,7 +308,7 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         if (cluster?.mode === "external" && !cluster.oidcIssuerUrl) {
             problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the cluster's OIDC issuer for its federated credential", fix: "set cluster.oidcIssuerUrl, or give identity.clientId of an existing identity" });
         }
-        if (config.keyVault?.mode === "external" && !config.keyVault.id) {
+        if (keyVault?.mode === "external" && !keyVault.id) {
             problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the vault's resource ID for its role", fix: "set keyVault.id, or give identity.clientId of an existing identity" });
         }
         if (!given(raw, "azure")) {

@@ -7,7 +7,7 @@ import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/co
 import { AppWorkload } from "../components/workload/component";
 import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
 import { TopLevelKey } from "./schema";
-import { ConfigProblem, StackConfigError } from "./problems";
+import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
 import { KubernetesObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
 
 /** What a platform stack exports and an app stack (or a team) needs. */
@@ -202,6 +202,9 @@ function requiredIssuer(issuer: pulumi.Output<string | undefined> | undefined, a
 export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey> = new Set()): Promise<ProgramOutputs> {
     const plan = kubernetesObjectPlan(config.applications.map((app, index) => ({ index, app })));
     const platformStack = config.platformStack;
+    for (const key of platformStack ? (["cluster", "keyVault"] as const).filter((key) => config[key]) : []) {
+        pulumi.log.warn(`${CONFIG_NAMESPACE}:${key} is ignored: with platformStack, the ${key === "cluster" ? "cluster" : "vault"} and its facts come from stack ${platformStack}. Remove ${key} from this stack's config.`);
+    }
     const platform = platformStack ? await platformFromStack(config, platformStack, plan) : platformFromConfig(config, secretKeys);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;

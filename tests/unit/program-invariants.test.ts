@@ -155,10 +155,17 @@ describe("split stacks: an app stack from a platform stack", () => {
         expect(plannedRoleAssignmentCount(parseStackConfig(appStack([app("orders-api", "orders")])), { hasVaultId: true, hasAddonIdentity: true })).to.equal(0);
     });
 
+    it("ignores, with a warning, external cluster and vault keys an app stack still carries; the platform's values win", async () => {
+        await run(appStack([app("orders-api", "orders")], { cluster: { mode: "external" }, keyVault: { mode: "external", name: "kv-other", tenantId: CLIENT_A } }));
+        const spc = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs.spec.parameters;
+        expect(spc).to.include({ keyvaultName: platformStackOutput.keyVaultName, tenantID: platformStackOutput.tenantId });
+        expect(registrations.filter((r) => r.name.startsWith("addon-keyvault-access"))).to.deep.equal([]);
+    });
+
     it("refuses the keys the platform stack owns", () => {
-        const message = configError(appStack([app("orders-api", "orders")], { cluster: { mode: "external" }, keyVault: { mode: "external", name: "kv-a1", tenantId: CLIENT_A }, access: { adminGroup: { objectId: CLIENT_A } } }));
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster: is set, but with platformStack the platform stack owns the cluster`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault: is set, but with platformStack the platform stack owns the vault`);
+        const message = configError(appStack([app("orders-api", "orders")], { cluster: { mode: "existing", name: "aks" }, keyVault: { mode: "create", name: "kv-a1" }, access: { adminGroup: { objectId: CLIENT_A } } }));
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster: is set to mode existing, but with platformStack the platform stack owns the cluster`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault: is set to mode create, but with platformStack the platform stack owns the vault`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:access.adminGroup: is set, but with platformStack the platform stack grants the vault's admin access`);
     });
 
