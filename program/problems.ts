@@ -110,6 +110,14 @@ export function closestKey(unknown: string, valid: readonly string[]): { key: st
 
 /** The problem of an unknown key among `valid` ones. */
 export function unknownKeyProblem(parent: KeyPath, key: string, valid: readonly string[], context?: string): ConfigProblem {
+    const head = /^([^.[]+)[.[]/.exec(key)?.[1];
+    if (parent.length === 0 && head && valid.includes(head)) {
+        return {
+            path: [key],
+            message: `is not a key: \`pulumi config set\` without --path made one key of the path ${key}`,
+            fix: `remove it (\`pulumi config rm '${CONFIG_NAMESPACE}:${key}'\`) and set the value with \`pulumi config set --path '${CONFIG_NAMESPACE}:${key}' <value>\``,
+        };
+    }
     const closest = closestKey(key, valid);
     const known = `valid keys here: ${valid.join(", ")}`;
     if (closest?.caseOnly) {

@@ -57,6 +57,13 @@ describe("stack config: the whole project namespace is read", () => {
         expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.name: "kv_local" is not a valid Key Vault name.`);
     });
 
+    it("recognises a path set without --path", async () => {
+        const message = await programError({ ...stackFile("local"), "cluster.addonIdentityClientId": "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" });
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:cluster.addonIdentityClientId: is not a key: \`pulumi config set\` without --path made one key of the path cluster.addonIdentityClientId. Fix: remove it (\`pulumi config rm '${CONFIG_NAMESPACE}:cluster.addonIdentityClientId'\`) and set the value with \`pulumi config set --path '${CONFIG_NAMESPACE}:cluster.addonIdentityClientId' <value>\`.`,
+        );
+    });
+
     it("names nested unknown keys with their parent's valid keys", async () => {
         const values = stackFile("local");
         values.applications[0].syncedSecret = values.applications[0].syncedSecrets;
