@@ -14,7 +14,8 @@ import { TENANT_ID } from "../mocks";
 export const FIXTURES = path.resolve(__dirname, "../fixtures/migration");
 export const UPSTREAM = process.env.AKV_UPSTREAM_DIR ?? path.resolve(__dirname, "../../../shared/upstream");
 export const UPSTREAM_AKV2K8S = path.join(UPSTREAM, "examples/akv2k8s");
-export const UPSTREAM_SPC = path.join(UPSTREAM, "examples/spc");
+/** SecretProviderClass fixtures shared with the model's round-trip test. */
+export const SPC_FIXTURES = path.resolve(__dirname, "../fixtures/spc");
 
 /** Manifests of fixture files (paths relative to tests/fixtures/migration, or absolute). */
 export function manifestsOf(...files: string[]): SourcedManifest[] {
