@@ -12,8 +12,6 @@ import { parseStackConfig, stackConfigSchema, toAppWorkloadArgs } from "../../pr
 import { TENANT_ID } from "../mocks";
 
 export const FIXTURES = path.resolve(__dirname, "../fixtures/migration");
-export const UPSTREAM = process.env.AKV_UPSTREAM_DIR ?? path.resolve(__dirname, "../../../shared/upstream");
-export const UPSTREAM_AKV2K8S = path.join(UPSTREAM, "examples/akv2k8s");
 /** SecretProviderClass fixtures shared with the model's round-trip test. */
 export const SPC_FIXTURES = path.resolve(__dirname, "../fixtures/spc");
 
