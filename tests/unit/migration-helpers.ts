@@ -12,8 +12,7 @@ import { parseStackConfig, stackConfigSchema, toAppWorkloadArgs } from "../../pr
 import { TENANT_ID } from "../mocks";
 
 export const FIXTURES = path.resolve(__dirname, "../fixtures/migration");
-/** SecretProviderClass fixtures shared with the model's round-trip test. */
-export const SPC_FIXTURES = path.resolve(__dirname, "../fixtures/spc");
+export { SPC_FIXTURES } from "./fixture-paths";
 
 /** Manifests of fixture files (paths relative to tests/fixtures/migration, or absolute). */
 export function manifestsOf(...files: string[]): SourcedManifest[] {

@@ -20,8 +20,7 @@ import {
 } from "../../components";
 import { TENANT_ID, errorFrom, outputError, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 import * as pulumi from "@pulumi/pulumi";
-
-const SPC_FIXTURES_DIR = path.resolve(__dirname, "../fixtures/spc");
+import { SPC_FIXTURES } from "./fixture-paths";
 
 const CLIENT_ID = "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f";
 
@@ -228,13 +227,13 @@ describe("SecretProviderClass model", () => {
             "sync-tls-service-principal.yaml": ["spec.parameters.tenantId", "spec.parameters"],
             "workload-identity-version-history.yaml": [],
         };
-        const files = fs.readdirSync(SPC_FIXTURES_DIR).filter((file) => file.endsWith(".yaml")).sort();
+        const files = fs.readdirSync(SPC_FIXTURES).filter((file) => file.endsWith(".yaml")).sort();
         it("states what the model reports for every fixture", () => {
             expect(files).to.deep.equal(Object.keys(EXPECTED_PROBLEMS).sort());
         });
         for (const file of files) {
             it(`${file}: parse -> typed model -> render means the same to the provider`, () => {
-                const text = fs.readFileSync(path.join(SPC_FIXTURES_DIR, file), "utf8");
+                const text = fs.readFileSync(path.join(SPC_FIXTURES, file), "utf8");
                 const original = YAML.parse(text).spec;
                 const classes = parseSecretProviderClassYaml(text);
                 expect(classes, "one SecretProviderClass per fixture").to.have.length(1);
