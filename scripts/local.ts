@@ -72,7 +72,6 @@ async function main(): Promise<void> {
     const kubeconfig = existingCluster(options);
     log("tools (what this machine has, the offline toolchain for the rest):");
     const tools = resolveLocalTools({ needControlPlane: !kubeconfig, log });
-    tools.report.forEach((line) => log(`  ${line}`));
     log(kubeconfig ? "preparing the cluster (CRDs, namespaces)" : "starting a private local API server");
     const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, log });
     const stack = await openLocalStack(environment.stackOptions);

@@ -131,6 +131,10 @@ export interface ResolveOptions {
 /** Picks every tool, building only what is missing (the build prints its own plan and progress). */
 export function resolveLocalTools(options: ResolveOptions): LocalTools {
     const report: string[] = [];
+    const note = (line: string) => {
+        report.push(line);
+        options.log(`  ${line}`);
+    };
     const chosen: Partial<LocalTools> = {};
     const toolchain = toolchainPaths();
     const toBuild: string[] = [];
@@ -140,13 +144,13 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
     const pathVersion = pathPulumi ? pulumiVersion(pathPulumi) : undefined;
     if (pathPulumi && pathVersion && cliIsRecentEnough(pathVersion, sdk)) {
         chosen.pulumi = pathPulumi;
-        report.push(`pulumi ${formatVersion(pathVersion)} from PATH (${pathPulumi})`);
+        note(`pulumi ${formatVersion(pathVersion)} from PATH (${pathPulumi})`);
     } else {
         chosen.pulumi = toolchain.pulumi;
         const why = pathPulumi
             ? `the one on PATH is ${pathVersion ? formatVersion(pathVersion) : "of unknown version"}, older than the SDK's ${formatVersion(sdk)}`
             : "none on PATH";
-        report.push(`pulumi from the toolchain (${why})`);
+        note(`pulumi from the toolchain (${why})`);
         if (!isExecutable(toolchain.pulumi)) {
             toBuild.push("pulumi");
         }
@@ -157,32 +161,32 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
     const cached = pluginCacheBinary(pulumiHome, "kubernetes", providerVersion);
     if (isExecutable(cached)) {
         chosen.providerDir = path.dirname(cached);
-        report.push(`kubernetes provider ${providerVersion} from the plugin cache (${chosen.providerDir})`);
+        note(`kubernetes provider ${providerVersion} from the plugin cache (${chosen.providerDir})`);
     } else if (isExecutable(toolchain["pulumi-resource-kubernetes"])) {
         chosen.providerDir = path.dirname(toolchain["pulumi-resource-kubernetes"]);
-        report.push(`kubernetes provider ${providerVersion} from the toolchain (built before)`);
+        note(`kubernetes provider ${providerVersion} from the toolchain (built before)`);
     }
 
     if (options.needControlPlane) {
         const assets = process.env.KUBEBUILDER_ASSETS ? envtestBinaries(process.env.KUBEBUILDER_ASSETS, isExecutable) : undefined;
         if (assets) {
             Object.assign(chosen, assets);
-            report.push(`kube-apiserver and etcd from KUBEBUILDER_ASSETS (${process.env.KUBEBUILDER_ASSETS})`);
+            note(`kube-apiserver and etcd from KUBEBUILDER_ASSETS (${process.env.KUBEBUILDER_ASSETS})`);
         } else {
             if (process.env.KUBEBUILDER_ASSETS) {
-                report.push(`KUBEBUILDER_ASSETS=${process.env.KUBEBUILDER_ASSETS} has no etcd and kube-apiserver: using the toolchain's`);
+                note(`KUBEBUILDER_ASSETS=${process.env.KUBEBUILDER_ASSETS} has no etcd and kube-apiserver: using the toolchain's`);
             }
             chosen.etcd = toolchain.etcd;
             chosen.kubeApiserver = toolchain["kube-apiserver"];
             toBuild.push(...["etcd", "kube-apiserver"].filter((tool) => !isExecutable(toolchain[tool])));
-            report.push("kube-apiserver and etcd from the toolchain");
+            note("kube-apiserver and etcd from the toolchain");
         }
         // Only deletes need the controller manager (garbage collector, namespace finalizer); an up does not.
         if (isExecutable(toolchain["kube-controller-manager"])) {
             chosen.kubeControllerManager = toolchain["kube-controller-manager"];
-            report.push("kube-controller-manager from the toolchain");
+            note("kube-controller-manager from the toolchain");
         } else {
-            report.push("no kube-controller-manager (not needed for an up; `scripts/toolchain.sh build kube-controller-manager` adds it)");
+            note("no kube-controller-manager (not needed for an up; `scripts/toolchain.sh build kube-controller-manager` adds it)");
         }
     }
 
@@ -201,11 +205,11 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
         const downloaded = downloadPlugin(chosen.pulumi!, pulumiHome, providerVersion, options.log);
         if (downloaded) {
             chosen.providerDir = path.dirname(downloaded);
-            report.push(`kubernetes provider ${providerVersion} downloaded by the engine into the plugin cache`);
+            note(`kubernetes provider ${providerVersion} downloaded by the engine into the plugin cache`);
         } else {
             chosen.providerDir = path.dirname(toolchain["pulumi-resource-kubernetes"]);
             toBuild.push("pulumi-resource-kubernetes");
-            report.push(`kubernetes provider ${providerVersion} from the toolchain (no plugin download here)`);
+            note(`kubernetes provider ${providerVersion} from the toolchain (no plugin download here)`);
         }
     }
     build(toBuild);
