@@ -5,7 +5,10 @@ import { stackProgram } from "./program/entry";
  * `applications`, per application its namespace, SecretProviderClass, ServiceAccount, client ID, Deployment and
  * synced Secrets.
  */
-export default async function program() {
+async function program() {
     const outputs = await stackProgram();
     return { platform: outputs.platform, applications: outputs.applications };
 }
+
+// `export =`: the Node.js host calls a module.exports function (a CommonJS `default` export it would not call).
+export = program;

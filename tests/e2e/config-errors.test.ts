@@ -1,7 +1,7 @@
 /**
- * End to end: how `pulumi preview` itself (the toolchain's CLI and Node.js language host running index.ts, as a
- * user runs it) prints a config error: every problem at once, no Node stack frames, no secure value. A secure
- * value is set the way users set one (`pulumi config set --path ... --secret`), so this also shows what the engine
+ * End to end: `pulumi preview` itself (the toolchain's CLI and Node.js language host running index.ts, as a user
+ * runs it): it runs the program, and prints a config error with every problem at once, no Node stack frames and no
+ * secure value. The secure value is set the way users set one (`pulumi config set --path ... --secret`), so this also shows what the engine
  * hands the program: the whole top-level key marked secret.
  */
 import { expect } from "chai";
@@ -44,6 +44,16 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("runs index.ts itself (not package.json's main, the library) on a valid config", () => {
+        const project = path.join(dir, "project");
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(project, "Pulumi.valid.yaml"));
+        const tools = toolchainEnv();
+        execFileSync(tools.AKV_PULUMI, ["stack", "init", "valid", "--non-interactive"], { cwd: project, env, stdio: "ignore" });
+        // No cluster is reachable: the Kubernetes provider previews its objects without one.
+        const result = spawnSync(tools.AKV_PULUMI, ["preview", "--non-interactive", "--stack", "valid"], { cwd: project, env: { ...env, KUBECONFIG: path.join(dir, "none") }, encoding: "utf8" });
+        expect(result.stdout, result.stderr).to.match(/\+ 13 to create/);
+    });
 
     it("prints every problem with its key path and fix, without stack frames or the secure value", () => {
         const stackFile = fs.readFileSync(path.join(dir, "project", "Pulumi.cli.yaml"), "utf8");
