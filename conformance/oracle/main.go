@@ -218,7 +218,7 @@ func mountAttributes(spc *secretsstorev1.SecretProviderClass) map[string]string 
 	attributes[types.CSIAttributePodNamespace] = spc.Namespace
 	attributes["csi.storage.k8s.io/serviceAccount.name"] = "oracle"
 	tokens, _ := json.Marshal(map[string]map[string]string{
-		auth.DefaultTokenAudience:          {"token": "oracle.service-account.token", "expirationTimestamp": "2099-01-01T00:00:00Z"},
+		auth.DefaultTokenAudience:         {"token": "oracle.service-account.token", "expirationTimestamp": "2099-01-01T00:00:00Z"},
 		auth.IdentityBindingTokenAudience: {"token": "oracle.service-account.token", "expirationTimestamp": "2099-01-01T00:00:00Z"},
 	})
 	attributes[types.CSIAttributeServiceAccountTokens] = string(tokens)
