@@ -27,6 +27,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/Azure/go-autorest/autorest/azure"
@@ -50,6 +51,8 @@ type Case struct {
 	YAML     string          `json:"yaml,omitempty"`
 	// NodePublishSecret says the pod volume passes a nodePublishSecretRef (service principal credentials).
 	NodePublishSecret bool `json:"nodePublishSecret,omitempty"`
+	// ReadOnly asks only for the reading (no mount, no files): for "means the same" comparisons.
+	ReadOnly bool `json:"readOnly,omitempty"`
 }
 
 // Failure is one upstream error, with the stage that raised it.
@@ -61,7 +64,7 @@ type Failure struct {
 // Verdict is one output line.
 type Verdict struct {
 	ID       string    `json:"id"`
-	Verdict  string    `json:"verdict"` // PASS or FAIL
+	Verdict  string    `json:"verdict"` // PASS or FAIL (READ for a read-only case)
 	Failures []Failure `json:"failures,omitempty"`
 	// Reading is what the provider and the driver read from the class, for "means the same" comparisons.
 	Reading *Reading `json:"reading,omitempty"`
@@ -132,6 +135,14 @@ func main() {
 	if err := in.Err(); err != nil {
 		fail(err)
 	}
+	// Last line: the process's peak memory, for the caller's memory bound.
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		fail(err)
+	}
+	if err := out.Encode(map[string]int64{"maxRssKiB": usage.Maxrss}); err != nil {
+		fail(err)
+	}
 }
 
 func fail(err error) {
@@ -160,6 +171,11 @@ func check(p provider.Interface, material contentMaterial, c Case) Verdict {
 	if err != nil {
 		verdict.Verdict = "FAIL"
 		verdict.Failures = []Failure{{Stage: "apiserver: SecretProviderClass", Error: err.Error()}}
+		return verdict
+	}
+	if c.ReadOnly {
+		reading := readClass(spc)
+		verdict.Verdict, verdict.Reading = "READ", &reading
 		return verdict
 	}
 	var failures []Failure
