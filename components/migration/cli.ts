@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { isDnsSubdomain, isGuid } from "../shared/validation";
+import { isGuid } from "../shared/validation";
+import { isDnsSubdomain } from "../shared/kubernetes";
 import { MigratedIdentity } from "./application";
 import { akv2k8sSecretNames, isAzureKeyVaultSecret, readAzureKeyVaultSecret } from "./akv2k8s";
 import { MigrateOptions, migrate } from "./convert";

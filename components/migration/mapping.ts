@@ -1,4 +1,4 @@
-import { isSecretDataKey } from "../shared/validation";
+import { isSecretDataKey } from "../shared/kubernetes";
 import { KeyVaultObject, SyncedSecretType } from "../secret-provider-class/types";
 import { keyVaultObjectProblems } from "../secret-provider-class/validate";
 import { AzureKeyVaultSecretResource, akvsSubject } from "./akv2k8s";

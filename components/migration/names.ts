@@ -1,4 +1,5 @@
-import { Problem, isDnsLabel, isDnsSubdomain } from "../shared/validation";
+import { Problem } from "../shared/validation";
+import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 
 /**
  * Names for converted apps and synced Secrets, and the side-by-side safety rule: a Secret the CSI driver syncs

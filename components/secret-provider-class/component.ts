@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { Problem, isDnsLabel, isDnsSubdomain, throwIfProblems } from "../shared/validation";
+import { Problem, throwIfProblems } from "../shared/validation";
+import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { SecretProviderClassSpec } from "./types";
 import { keyVaultNameProblems, secretProviderClassProblems, tenantIdProblems } from "./validate";

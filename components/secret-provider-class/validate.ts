@@ -1,10 +1,5 @@
-import {
-    Problem,
-    duplicates,
-    isDnsSubdomain,
-    isGuid,
-    isSecretDataKey,
-} from "../shared/validation";
+import { Problem, duplicates, isGuid } from "../shared/validation";
+import { isDnsSubdomain, isSecretDataKey } from "../shared/kubernetes";
 import {
     AZURE_CLOUD_NAMES,
     KEY_VAULT_OBJECT_ENCODINGS,

@@ -43,29 +43,6 @@ export function isGuid(value: string): boolean {
     return GUID.test(value);
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN_PART = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** Kubernetes RFC 1123 label (namespaces, container names): lower-case alphanumerics and '-', at most 63. */
-export function isDnsLabel(value: string): boolean {
-    return value.length <= 63 && DNS_LABEL.test(value);
-}
-
-/** Kubernetes RFC 1123 subdomain (most object names): dot-separated labels, at most 253. */
-export function isDnsSubdomain(value: string): boolean {
-    return value.length > 0 && value.length <= 253 && value.split(".").every((part) => DNS_SUBDOMAIN_PART.test(part));
-}
-
-/** Kubernetes Secret data keys: alphanumerics, '-', '_' and '.'. */
-export function isSecretDataKey(value: string): boolean {
-    return value.length > 0 && value.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(value);
-}
-
-/** POSIX-portable environment variable name, as Kubernetes recommends. */
-export function isEnvVarName(value: string): boolean {
-    return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value);
-}
-
 /** Values that appear more than once, in first-seen order. */
 export function duplicates<T>(values: readonly T[]): T[] {
     const seen = new Set<T>();

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { CSI_DRIVER_NAME } from "../secret-provider-class/render";
-import { Problem, duplicates, isEnvVarName, throwIfProblems } from "../shared/validation";
+import { Problem, duplicates, throwIfProblems } from "../shared/validation";
+import { isEnvVarName } from "../shared/kubernetes";
 import { SyncedSecret } from "../secret-provider-class/types";
 
 /** An environment variable filled from a key of a synced Kubernetes Secret. */
