@@ -39,6 +39,7 @@ import (
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/klog/v2"
+	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
 	secretsstorev1 "sigs.k8s.io/secrets-store-csi-driver/apis/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -49,8 +50,8 @@ type Case struct {
 	// Manifest is the SecretProviderClass as a JSON object; YAML is the same as text (read like kubectl does).
 	Manifest json.RawMessage `json:"manifest,omitempty"`
 	YAML     string          `json:"yaml,omitempty"`
-	// NodePublishSecret says the pod volume passes a nodePublishSecretRef (service principal credentials).
-	NodePublishSecret bool `json:"nodePublishSecret,omitempty"`
+	// NodePublishSecretRef is the Secret the pod volume passes (service principal credentials), if any.
+	NodePublishSecretRef string `json:"nodePublishSecretRef,omitempty"`
 	// ReadOnly asks only for the reading (no mount, no files): for "means the same" comparisons.
 	ReadOnly bool `json:"readOnly,omitempty"`
 }
@@ -99,10 +100,13 @@ func main() {
 		return
 	}
 	klog.SetLogger(logr.Discard())
-	for _, name := range []string{"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"} {
+	// Every HTTP(S) call goes through a proxy whose name the resolver hook sees (see mount), even when the vault's
+	// own name is one the resolver refuses without a lookup (e.g. "kv-").
+	for _, name := range []string{"NO_PROXY", "http_proxy", "https_proxy", "no_proxy"} {
 		os.Unsetenv(name)
 	}
-	net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: cancelAtFirstLookup}
+	os.Setenv("HTTP_PROXY", "http://network-call.oracle.invalid:3128")
+	os.Setenv("HTTPS_PROXY", "http://network-call.oracle.invalid:3128")
 	// As the provider's main: the identity-binding proxy transport is set at start-up. Its real constructor is
 	// internal to the provider module and reads the in-cluster environment; in the oracle it is a transport whose
 	// every request fails like the network does, which is what the real one does in a namespace with no route.
@@ -190,7 +194,11 @@ func check(p provider.Interface, material contentMaterial, c Case) Verdict {
 	}
 	attributes := mountAttributes(spc)
 	secrets := map[string]string{}
-	if c.NodePublishSecret {
+	if c.NodePublishSecretRef != "" {
+		// The API server validates the pod's CSI volume reference as a Secret name.
+		for _, msg := range corevalidation.ValidateSecretName(c.NodePublishSecretRef, false) {
+			failures = append(failures, Failure{Stage: "apiserver: Pod volume nodePublishSecretRef", Error: fmt.Sprintf("%q: %s", c.NodePublishSecretRef, msg)})
+		}
 		secrets = map[string]string{"clientid": "00000000-0000-0000-0000-000000000001", "clientsecret": "oracle"}
 	}
 	failures = append(failures, mountFailures(p, attributes, secrets)...)
@@ -266,25 +274,23 @@ func mountFailures(p provider.Interface, attributes, secrets map[string]string) 
 	return failures
 }
 
-type mountKey struct{}
-
-// mountState is shared with the resolver hook through the mount's context.
-type mountState struct {
-	cancel   context.CancelFunc
-	lookedUp atomic.Bool
-}
-
 // mount returns the provider's error, or nil when the provider got as far as the network.
 func mount(p provider.Interface, attributes, secrets map[string]string) error {
 	// The provider sets AZURE_ENVIRONMENT_FILEPATH process-wide from cloudEnvFileName; each case starts clean.
 	os.Unsetenv(azure.EnvironmentFilepathName)
-	state := &mountState{}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	state.cancel = cancel
-	ctx = context.WithValue(ctx, mountKey{}, state)
+	// Mounts run one at a time, each with a resolver of its own: its first DNS lookup (the proxy's name, for any
+	// HTTP call) cancels this mount, so the SDK's retries cost nothing, and a lookup still finishing for the
+	// previous mount cannot be shared with this one.
+	var lookedUp atomic.Bool
+	net.DefaultResolver = &net.Resolver{PreferGo: true, Dial: func(_ context.Context, network, _ string) (net.Conn, error) {
+		lookedUp.Store(true)
+		cancel()
+		return nil, &net.OpError{Op: "dial", Net: network, Err: errNoRoute}
+	}}
 	_, err := p.GetSecretsStoreObjectContent(ctx, attributes, secrets, 0o644)
-	if err == nil || isNetworkError(err) || state.lookedUp.Load() {
+	if err == nil || isNetworkError(err) || lookedUp.Load() {
 		return nil
 	}
 	return err
@@ -300,15 +306,6 @@ func isNetworkError(err error) bool {
 }
 
 var errNoRoute = errors.New("no route: the oracle runs in a network namespace without one")
-
-// cancelAtFirstLookup is the resolver's dialer: any DNS lookup means the provider's checks are behind it.
-func cancelAtFirstLookup(ctx context.Context, network, address string) (net.Conn, error) {
-	if state, ok := ctx.Value(mountKey{}).(*mountState); ok {
-		state.lookedUp.Store(true)
-		state.cancel()
-	}
-	return nil, &net.OpError{Op: "dial", Net: network, Err: errNoRoute}
-}
 
 type unreachableTransport struct{}
 

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
 import * as YAML from "yaml";
-import { parseSecretProviderClassYaml, secretProviderClassManifest } from "../../components";
+import { parseObjectsParameter, parseSecretProviderClassYaml, renderObjectsParameter, secretProviderClassManifest } from "../../components";
 import { compare, tableMarkdown } from "./compare";
 import { GeneratedCase, generatedCase } from "./generator";
-import { OracleCase, OracleVerdict, runOracle } from "./oracle";
+import { OracleCase, OracleVerdict, comparableReading, runOracle } from "./oracle";
 import { VALIDATOR_BOUNDS, ourVerdicts } from "./our-validator";
 import { report } from "./report";
 
@@ -18,7 +18,7 @@ function oracleCaseOf(id: string, generated: GeneratedCase): OracleCase {
     return {
         id,
         manifest: secretProviderClassManifest(generated.className, generated.args),
-        nodePublishSecret: generated.args.identity?.mode === "servicePrincipal",
+        ...(generated.args.identity?.mode === "servicePrincipal" ? { nodePublishSecretRef: generated.args.identity.nodePublishSecretRef } : {}),
     };
 }
 
@@ -50,7 +50,7 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
             upstream,
             VALIDATOR_BOUNDS.millisPerCase,
         );
-        report("generated", { seed: SEED, runs: RUNS, table: comparison.table, deliberate: Object.fromEntries(comparison.deliberateHits) });
+        report("generated", { seed: SEED, runs: RUNS, table: comparison.table, deliberate: Object.fromEntries(comparison.deliberateHits), disagreements: comparison.disagreements });
         console.log(tableMarkdown(`${RUNS} generated cases`, comparison.table).replace(/^/gm, "      "));
         const shown = comparison.disagreements.slice(0, 15).map((d) => {
             const generated = cases.find((c) => c.id === d.id)!.generated;
@@ -59,10 +59,14 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
         expect(comparison.disagreements.length, shown.join("\n")).to.equal(0);
     });
 
-    it("parsing what we render and rendering it again keeps the provider's reading", async function () {
+    it("parsing what we render and rendering it again keeps the provider's reading, unless the parser says why not", async function () {
         this.timeout(600_000);
         const roundTrips: OracleCase[] = cases.flatMap(({ id, generated }) => {
             const original = secretProviderClassManifest(generated.className, generated.args);
+            // Objects the provider cannot decode as written are reported (and dropped or fixed) by the parser.
+            if (parseObjectsParameter(renderObjectsParameter(generated.args.objects)).problems.length > 0) {
+                return [];
+            }
             const [parsed] = parseSecretProviderClassYaml(YAML.stringify(original));
             const again = secretProviderClassManifest(parsed.value.name, { namespace: parsed.value.namespace ?? "", ...parsed.value.spec });
             return [
@@ -71,8 +75,10 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
             ];
         });
         const readings = await oracleVerdicts(roundTrips);
-        const changed = cases.filter(({ id }) => JSON.stringify(readings.get(`${id}:original`)!.reading) !== JSON.stringify(readings.get(`${id}:again`)!.reading));
-        const shown = changed.slice(0, 5).map(({ id }) => `${id}\n  before: ${JSON.stringify(readings.get(`${id}:original`)!.reading)}\n  after:  ${JSON.stringify(readings.get(`${id}:again`)!.reading)}`);
+        const reading = (id: string) => comparableReading(readings.get(id)!.reading);
+        const changed = cases.filter(({ id }) => readings.has(`${id}:again`) && reading(`${id}:original`) !== reading(`${id}:again`));
+        report("roundTrip", { compared: readings.size / 2, changed: changed.length });
+        const shown = changed.slice(0, 5).map(({ id }) => `${id}\n  before: ${reading(`${id}:original`)}\n  after:  ${reading(`${id}:again`)}`);
         expect(changed.length, shown.join("\n")).to.equal(0);
     });
 });

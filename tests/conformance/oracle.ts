@@ -16,8 +16,8 @@ export interface OracleCase {
     id: string;
     manifest?: Record<string, unknown>;
     yaml?: string;
-    /** The pod volume passes a nodePublishSecretRef (service principal credentials). */
-    nodePublishSecret?: boolean;
+    /** The Secret the pod volume passes as nodePublishSecretRef (service principal credentials). */
+    nodePublishSecretRef?: string;
     /** Only the provider's reading (no mount): verdict "READ". */
     readOnly?: boolean;
 }
@@ -40,6 +40,21 @@ export interface ProviderReading {
     objectsError?: string;
     objects: Array<Record<string, unknown>>;
     secretObjects: unknown;
+}
+
+/**
+ * A reading as text for "means the same" comparisons: a decoding error counts as an error, whatever its text
+ * (go-yaml names the line, which moves when a field before it is dropped).
+ */
+export function comparableReading(reading: ProviderReading | undefined): string {
+    if (!reading) {
+        return "(no reading)";
+    }
+    return JSON.stringify({
+        ...reading,
+        objectsError: reading.objectsError === undefined ? undefined : "error",
+        objects: reading.objects.map((object) => (object.error === undefined ? object : { error: true })),
+    });
 }
 
 export interface OracleVerdict {
@@ -100,7 +115,8 @@ export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
             clearTimeout(timeout);
             reject(error);
         });
-        child.on("exit", (code, signal) => {
+        // "close", not "exit": only then has all of stdout been read.
+        child.on("close", (code, signal) => {
             clearTimeout(timeout);
             if (code !== 0) {
                 reject(new Error(`oracle crashed (exit ${code ?? signal}): ${stderr.trim()}`));

@@ -13,8 +13,25 @@ export interface OurVerdict {
     millis: number;
 }
 
-/** Our verdict on every case, in one child process; rejects naming the case that crashed, hung or ran out of memory. */
-export function ourVerdicts(cases: Array<{ id: string; generated: GeneratedCase }>): Promise<Map<string, OurVerdict>> {
+/** Cases per child process: the heap bound is for one case's work, not for holding thousands of inputs. */
+const CHUNK = 200;
+
+/** Our verdict on every case, in child processes (two at a time); rejects naming the case that crashed, hung or ran out of memory. */
+export async function ourVerdicts(cases: Array<{ id: string; generated: GeneratedCase }>): Promise<Map<string, OurVerdict>> {
+    const chunks: Array<typeof cases> = [];
+    for (let start = 0; start < cases.length; start += CHUNK) {
+        chunks.push(cases.slice(start, start + CHUNK));
+    }
+    const verdicts = new Map<string, OurVerdict>();
+    for (let next = 0; next < chunks.length; next += 2) {
+        for (const chunk of await Promise.all(chunks.slice(next, next + 2).map(verdictsInChild))) {
+            chunk.forEach((verdict, id) => verdicts.set(id, verdict));
+        }
+    }
+    return verdicts;
+}
+
+function verdictsInChild(cases: Array<{ id: string; generated: GeneratedCase }>): Promise<Map<string, OurVerdict>> {
     return new Promise((resolve, reject) => {
         const child = fork(path.join(__dirname, "validator-worker.ts"), [], {
             execArgv: ["--require", "ts-node/register/transpile-only", `--max-old-space-size=${VALIDATOR_BOUNDS.heapMiB}`],
@@ -28,8 +45,10 @@ export function ourVerdicts(cases: Array<{ id: string; generated: GeneratedCase 
         child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
             stderr += chunk;
         });
-        child.on("message", (message: { started: string } | OurVerdict) => {
-            if ("started" in message) {
+        child.on("message", (message: { started: string } | { done: true } | OurVerdict) => {
+            if ("done" in message) {
+                child.disconnect();
+            } else if ("started" in message) {
                 current = message.started;
             } else {
                 verdicts.set(message.id, message);

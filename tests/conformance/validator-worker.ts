@@ -13,5 +13,6 @@ process.once("message", (cases: Array<{ id: string; generated: GeneratedCase }>)
         const problems = secretProviderClassArgsProblems(generated.className, generated.args).map(formatProblem);
         process.send!({ id, problems, millis: performance.now() - started });
     }
-    process.disconnect();
+    // The parent disconnects on this message, once every verdict before it has arrived.
+    process.send!({ done: true });
 });
