@@ -46,8 +46,9 @@ export function fileNameOf(object: KeyVaultObject): string {
 
 /** Version history in effect: the provider syncs versions only above 1. */
 export function versionHistoryOf(object: KeyVaultObject): number | undefined {
-    const history = object.objectVersionHistory;
-    return typeof history === "number" && history > 1 ? Math.trunc(history) : undefined;
+    // The provider decodes 2.5 as 2 and 1.9 as 1 (latest only): truncate first.
+    const history = typeof object.objectVersionHistory === "number" ? Math.trunc(object.objectVersionHistory) : 0;
+    return history > 1 ? history : undefined;
 }
 
 /** What one object writes. */

@@ -340,6 +340,9 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
         objects.filter((o) => o.objectAlias && o.objectAlias !== o.objectName).map((o) => [o.objectName, o.objectAlias!]),
     );
     const writersOf = (file: string) => objects.flatMap((object, index) => (writesPath(writtenFiles(object), file) ? [index] : []));
+    // What each object's files must hold for the typed Secrets that read them: a JSON document cannot also be
+    // PEM (and the versions of one object hold the same kind of value).
+    const needsOfObject = new Map<number, Array<{ what: string; by: string }>>();
     for (const name of duplicates(secretObjects.map((s) => s.secretName))) {
         problems.push({ where: `secretObjects "${name}"`, message: "is declared more than once", fix: "merge its data into one entry" });
     }
@@ -404,6 +407,9 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
             const [writer] = writers;
             const needs = KEY_NEEDS[`${secret.type} ${key}`];
             const content = contentOf(objects[writer]);
+            if (needs && writers.length === 1) {
+                needsOfObject.set(writer, [...(needsOfObject.get(writer) ?? []), { what: needs.what, by: `${where}.data[${dataIndex}] ${key}` }]);
+            }
             if (needs && writers.length === 1 && !needs.contents.includes(content)) {
                 problems.push({
                     where: entryWhere,
@@ -422,6 +428,17 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
             });
         }
     });
+    for (const [writer, needs] of needsOfObject) {
+        const json = needs.filter((need) => need.what === "a JSON document");
+        const pem = needs.filter((need) => need.what !== "a JSON document");
+        if (json.length > 0 && pem.length > 0) {
+            problems.push({
+                where: "secretObjects",
+                message: `${describeObject(objects[writer], writer)} is read as a JSON document (${json.map((need) => need.by).join(", ")}) and as PEM (${pem.map((need) => need.by).join(", ")}); one object cannot hold both`,
+                fix: "read the registry credentials and the certificate from different objects",
+            });
+        }
+    }
     return problems;
 }
 

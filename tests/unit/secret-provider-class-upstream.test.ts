@@ -96,6 +96,9 @@ describe("SecretProviderClass rules checked against upstream", () => {
             expect([writesFile([history], "root"), writesFile([history], "root/01")]).to.deep.equal([false, false]);
             expect(writesFile([secret("root", { objectVersionHistory: 1 })], "root")).to.equal(true);
             expect(writesFile([secret("root", { objectVersionHistory: 1 })], "root/0")).to.equal(false);
+            // The provider truncates first: 1.9 is latest-only, 2.5 is two versions back.
+            expect(writesFile([secret("root", { objectVersionHistory: 1.9 })], "root")).to.equal(true);
+            expect(writesFile([secret("root", { objectVersionHistory: 2.5 })], "root/2")).to.equal(true);
         });
 
         it("bounds objectVersionHistory with a clear message, in no time and no memory even at the int32 maximum", () => {
@@ -164,6 +167,14 @@ describe("SecretProviderClass rules checked against upstream", () => {
             ]);
             expect(messages(spec([secret("web", { objectFormat: "pfx", objectEncoding: "hex" })]))).to.deep.equal([
                 `objects[0] "web".objectEncoding: hex cannot decode a PFX: Key Vault returns a certificate's PFX as base64 text, so the provider fails to write the file. Fix: use objectEncoding base64 for the PFX binary, or leave it out for the base64 text.`,
+            ]);
+        });
+
+        it("refuses one object read both as registry credentials (JSON) and as a certificate (PEM)", () => {
+            const pull: SyncedSecret = { secretName: "pull", type: "kubernetes.io/dockerconfigjson", data: [{ key: ".dockerconfigjson", objectName: "shared/0" }] };
+            const tls: SyncedSecret = { secretName: "tls", type: "kubernetes.io/tls", data: [{ key: "tls.crt", objectName: "shared/1" }, { key: "tls.key", objectName: "shared/1" }] };
+            expect(messages(spec([secret("shared", { objectVersionHistory: 2 })], [pull, tls]))).to.deep.equal([
+                'secretObjects: objects[0] "shared" is read as a JSON document (secretObjects[0] "pull".data[0] .dockerconfigjson) and as PEM (secretObjects[1] "tls".data[0] tls.crt, secretObjects[1] "tls".data[1] tls.key); one object cannot hold both. Fix: read the registry credentials and the certificate from different objects.',
             ]);
         });
 
