@@ -22,8 +22,9 @@
 # Environment (all optional):
 #   AKV_CLUSTER_STATE_DIR  state dir (kubeconfig, pids, logs). Default for start/stop:
 #                          <repo>/.local/cluster; `run` uses a fresh mktemp dir unless this is set.
-#   AKV_CRDS_DIR           CRD directory (default: <repo>/../shared/upstream/crds)
-#   AKV_INSTALL_AKV2K8S_CRD=1  also install akv2k8s.AzureKeyVaultSecret.yaml from AKV_CRDS_DIR
+#   AKV_CLUSTER_CRDS=0     install no CRDs (e.g. to try `npm run local -- --kubeconfig` on a bare cluster)
+#   AKV_CRD_FILES          space-separated CRD files to install (default: the SecretProviderClass and
+#                          SecretProviderClassPodStatus CRDs of the driver's Go module, `scripts/toolchain.sh crds`)
 #   AKV_ETCD_PORT, AKV_ETCD_PEER_PORT, AKV_APISERVER_PORT   fixed ports (default: free ports picked at start)
 #   AKV_ETCD, AKV_KUBE_APISERVER, AKV_KUBE_CONTROLLER_MANAGER
 #                          binaries (default: from scripts/toolchain.sh, then $PATH)
@@ -31,14 +32,13 @@
 #                          deletes and Namespace deletion hang: nothing removes the finalizers)
 #   AKV_CLUSTER_TIMEOUT    seconds to wait for readiness (default 180)
 #
-# Needs: bash, curl, openssl, node (for JSON), setsid. No kubectl needed: the CRDs are
-# POSTed as YAML (the API server accepts application/yaml) and polled with curl.
+# Needs: bash, curl, openssl, node (for JSON), setsid, and go for the CRDs' module (once, then cached).
+# No kubectl needed: the CRDs are POSTed as YAML (the API server accepts application/yaml) and polled with curl.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SELF="$REPO_ROOT/scripts/local-cluster.sh"
 DEFAULT_STATE_DIR="$REPO_ROOT/.local/cluster"
-CRDS_DIR="${AKV_CRDS_DIR:-$REPO_ROOT/../shared/upstream/crds}"
 TIMEOUT="${AKV_CLUSTER_TIMEOUT:-180}"
 TOKEN_USER=akv-e2e-admin
 KCM_CONTROLLERS="garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller"
@@ -177,7 +177,7 @@ group_served() { # GROUP/VERSION
 
 install_crd() { # FILE -> prints CRD name
   local f="$1" name out code
-  [ -f "$f" ] || die "CRD file not found: $f (set AKV_CRDS_DIR)"
+  [ -f "$f" ] || die "CRD file not found: $f"
   name="$(sed -n '/^metadata:/,/^[a-z]/ s/^  name: *//p' "$f" | head -n1)"
   [ -n "$name" ] || die "no metadata.name in $f"
   out="$(api POST /apis/apiextensions.k8s.io/v1/customresourcedefinitions \
@@ -217,11 +217,16 @@ cmd_start() {
   [ "${AKV_CLUSTER_CONTROLLER_MANAGER:-1}" = 0 ] ||
     kcm="$(resolve_bin kube-controller-manager AKV_KUBE_CONTROLLER_MANAGER)"
 
-  local crd_files=("$CRDS_DIR/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml"
-                   "$CRDS_DIR/secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml")
-  [ "${AKV_INSTALL_AKV2K8S_CRD:-0}" = 1 ] && crd_files+=("$CRDS_DIR/akv2k8s.AzureKeyVaultSecret.yaml")
-  local f
-  for f in "${crd_files[@]}"; do [ -f "$f" ] || die "CRD file not found: $f (set AKV_CRDS_DIR)"; done
+  local crd_files=() f
+  if [ "${AKV_CLUSTER_CRDS:-1}" = 0 ]; then
+    log "not installing CRDs (AKV_CLUSTER_CRDS=0)"
+  elif [ -n "${AKV_CRD_FILES:-}" ]; then
+    read -r -a crd_files <<< "$AKV_CRD_FILES"
+  else
+    mapfile -t crd_files < <("$REPO_ROOT/scripts/toolchain.sh" crds) || true
+    [ ${#crd_files[@]} -gt 0 ] || die "no CRD files (scripts/toolchain.sh crds failed)"
+  fi
+  for f in "${crd_files[@]+"${crd_files[@]}"}"; do [ -f "$f" ] || die "CRD file not found: $f"; done
 
   data="$(mktemp -d "${TMPDIR:-/tmp}/akv-cluster.XXXXXX")"
   echo "$data" > "$SD/datadir"
@@ -267,13 +272,14 @@ cmd_start() {
   write_kubeconfig "$SD/kubeconfig" "$ap" "$SD/pki/ca.crt" "$(cat "$SD/pki/token")"
 
   local n names=()
-  for f in "${crd_files[@]}"; do names+=("$(install_crd "$f")"); done
-  for n in "${names[@]}"; do
-    wait_for "CRD $n Established" crd_established "$n" || die "CRD $n not Established after ${TIMEOUT}s"
-  done
-  wait_for "API group secrets-store.csi.x-k8s.io/v1 served" group_served secrets-store.csi.x-k8s.io/v1 \
-    || die "secrets-store.csi.x-k8s.io/v1 not served"
-  if [ "${AKV_INSTALL_AKV2K8S_CRD:-0}" = 1 ]; then wait_for "API group spv.no/v2beta1 served" group_served spv.no/v2beta1 || die "spv.no/v2beta1 not served"; fi
+  if [ ${#crd_files[@]} -gt 0 ]; then
+    for f in "${crd_files[@]}"; do names+=("$(install_crd "$f")"); done
+    for n in "${names[@]}"; do
+      wait_for "CRD $n Established" crd_established "$n" || die "CRD $n not Established after ${TIMEOUT}s"
+    done
+    wait_for "API group secrets-store.csi.x-k8s.io/v1 served" group_served secrets-store.csi.x-k8s.io/v1 \
+      || die "secrets-store.csi.x-k8s.io/v1 not served"
+  fi
 
   if [ -n "$kcm" ]; then
     # Started after the CRDs are served, so that the garbage collector's first discovery

@@ -1,48 +1,109 @@
 /**
- * `npm run local`: the project's main job on the built-in local default. Builds (or reuses) the toolchain,
- * starts a local API server with the Secrets Store CSI CRDs, runs `pulumi up --yes` on the `local` stack
- * (app side only, no Azure), prints the stack outputs, and stops everything it started.
+ * `npm run local`: the project's main job on the built-in local default. Picks its tools (what the machine has, the
+ * offline toolchain for the rest), starts a local API server with the Secrets Store CSI CRDs (or uses a cluster you
+ * name), runs `pulumi up --yes` on the `local` stack (app side only, no Azure), prints the stack outputs, and leaves
+ * everything as it found it.
  *
- *   npm run local              # up, print outputs, tear down
- *   npm run local -- --keep    # leave the cluster and state running; prints how to use and stop them
+ *   npm run local                                   # private control plane: up, print outputs, stop it
+ *   npm run local -- --kubeconfig PATH              # that kubeconfig's current context (or AKV_LOCAL_KUBECONFIG):
+ *                                                   # installs missing CRDs, up, outputs, destroy, removes what it added
+ *   npm run local -- --kubeconfig PATH --allow-remote-cluster   # also when the context is not on this machine
+ *   npm run local -- --keep                         # leave the cluster, the stack and its state; prints how to stop
  */
-import { execFileSync } from "child_process";
 import * as path from "path";
-import { startLocalEnvironment } from "./local-stack/environment";
-import { REPO_ROOT, openLocalStack } from "./local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "./local-stack/environment";
+import { readKubeContext } from "./local-stack/kube";
+import { openLocalStack } from "./local-stack/stack";
+import { isLocalCluster, resolveLocalTools } from "./local-stack/tools";
 
-function sh(script: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-    return execFileSync(path.join(REPO_ROOT, script), args, { encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+export interface LocalJobOptions {
+    keep: boolean;
+    kubeconfig?: string;
+    allowRemoteCluster: boolean;
+}
+
+const USAGE = "usage: npm run local -- [--kubeconfig PATH [--allow-remote-cluster]] [--keep]";
+
+/** Reads the command line and AKV_LOCAL_KUBECONFIG; never the ambient KUBECONFIG (a user's real cluster). */
+export function parseLocalJobArgs(argv: string[], env: NodeJS.ProcessEnv): LocalJobOptions {
+    const options: LocalJobOptions = { keep: false, allowRemoteCluster: false, kubeconfig: env.AKV_LOCAL_KUBECONFIG || undefined };
+    for (let index = 0; index < argv.length; index++) {
+        const arg = argv[index];
+        if (arg === "--keep") {
+            options.keep = true;
+        } else if (arg === "--allow-remote-cluster") {
+            options.allowRemoteCluster = true;
+        } else if (arg === "--kubeconfig" && argv[index + 1]) {
+            options.kubeconfig = argv[++index];
+        } else if (arg.startsWith("--kubeconfig=")) {
+            options.kubeconfig = arg.slice("--kubeconfig=".length);
+        } else {
+            throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+        }
+    }
+    if (options.allowRemoteCluster && !options.kubeconfig) {
+        throw new Error(`--allow-remote-cluster needs --kubeconfig\n${USAGE}`);
+    }
+    return options;
+}
+
+const log = (line: string) => console.error(`[local] ${line}`);
+
+/** The existing cluster to use, after the locality check; undefined for a private control plane. */
+function existingCluster(options: LocalJobOptions): string | undefined {
+    if (!options.kubeconfig) {
+        return undefined;
+    }
+    const kubeconfig = path.resolve(options.kubeconfig);
+    const context = readKubeContext(kubeconfig);
+    if (!isLocalCluster(context.server, context.name) && !options.allowRemoteCluster) {
+        throw new Error(
+            `context "${context.name}" of ${kubeconfig} talks to ${context.server}, which is not on this machine. ` +
+                "npm run local creates and deletes namespaces and objects there; add --allow-remote-cluster if that is what you want.",
+        );
+    }
+    log(`cluster: context "${context.name}" of ${kubeconfig} (${context.server})`);
+    return kubeconfig;
 }
 
 async function main(): Promise<void> {
-    const keep = process.argv.includes("--keep");
+    const options = parseLocalJobArgs(process.argv.slice(2), process.env);
     const started = Date.now();
-    console.error("== toolchain (built once, then cached outside the repo)");
-    sh("scripts/toolchain.sh", ["build"]);
-    console.error("== local API server");
-    const environment = await startLocalEnvironment("akv-local");
+    const kubeconfig = existingCluster(options);
+    log("tools (what this machine has, the offline toolchain for the rest):");
+    const tools = resolveLocalTools({ needControlPlane: !kubeconfig, log });
+    log(kubeconfig ? "preparing the cluster (CRDs, namespaces)" : "starting a private local API server");
+    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, log });
+    const stack = await openLocalStack(environment.stackOptions);
     try {
-        console.error("== pulumi up --yes (stack local)");
-        const stack = await openLocalStack(environment.stackOptions);
+        log("pulumi up --yes (stack local)");
         const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
         console.log("\n== stack outputs");
         console.log(JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2));
-        console.error(`== done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        if (keep) {
-            console.error(`kept: KUBECONFIG=${environment.stackOptions.kubeconfig}; state in ${environment.stackOptions.stateDir}`);
-            console.error(`stop: AKV_CLUSTER_STATE_DIR=${environment.clusterEnv.AKV_CLUSTER_STATE_DIR} scripts/local-cluster.sh stop && rm -rf ${environment.stackOptions.stateDir}`);
-        }
     } finally {
-        if (!keep) {
-            environment.stop();
+        if (options.keep) {
+            log(`kept: KUBECONFIG=${environment.stackOptions.kubeconfig}; state in ${environment.stackOptions.stateDir}`);
+            if (!environment.existing) {
+                log(`stop: AKV_CLUSTER_STATE_DIR=${environment.clusterEnv.AKV_CLUSTER_STATE_DIR} scripts/local-cluster.sh stop && rm -rf ${environment.stackOptions.stateDir}`);
+            }
+        } else {
+            try {
+                if (environment.existing) {
+                    // Also after a failed up: the cluster is the user's, leave it as it was.
+                    log("pulumi destroy --yes");
+                    await stack.destroy({ onOutput: (text) => process.stdout.write(text) });
+                }
+            } finally {
+                await environment.stop();
+            }
         }
     }
+    log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (require.main === module) {
     main().catch((error) => {
-        console.error(error instanceof Error ? error.message : error);
+        console.error(`[local] ERROR: ${error instanceof Error ? error.message : error}`);
         process.exit(1);
     });
 }

@@ -5,6 +5,8 @@
 #   scripts/toolchain.sh env                 print `export ...` lines; use: eval "$(scripts/toolchain.sh env)"
 #   scripts/toolchain.sh check               exit 0 only if every default tool is already built
 #   scripts/toolchain.sh paths               print TOOL<TAB>binary path for each tool
+#   scripts/toolchain.sh crds                print the paths of the Secrets Store CSI CRD files, from the
+#                                            driver's Go module (downloaded into the Go module cache once)
 #   scripts/toolchain.sh plugin-install      put the kubernetes provider into $PULUMI_HOME/plugins
 #                                            (optional: the engine already finds it on PATH)
 #
@@ -44,6 +46,11 @@ LANGHOST_SDK_VERSION="${AKV_LANGHOST_SDK_VERSION:-3.68.0}"
 # through the current language host (not buildable here); up to v3.220 it runs them through a
 # `pulumi-analyzer-policy` plugin, which is a three-line script we provide next to it.
 POLICY_PULUMI_VERSION="${AKV_POLICY_PULUMI_VERSION:-3.215.0}"
+# The Secrets Store CSI driver whose CRDs the local cluster serves: the driver release that provider v1.8.2 (what the
+# AKS addon ships) deploys (its chart's values.yaml); its CRDs are identical to v1.6.0's.
+DRIVER_VERSION="${AKV_DRIVER_VERSION:-v1.5.6}"
+DRIVER_MODULE=sigs.k8s.io/secrets-store-csi-driver
+CRD_FILES=(secrets-store.csi.x-k8s.io_secretproviderclasses.yaml secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml)
 
 DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
 
@@ -61,6 +68,21 @@ tool_version() {
     *) die "unknown tool: $1 (known: ${DEFAULT_TOOLS[*]})" ;;
   esac
 }
+# Cold build time measured on this project's 2-core CI machine with empty Go caches (docs/toolchain.md); with a
+# warm module and build cache a rebuild takes a fraction of it.
+typical_seconds() {
+  case "$1" in
+    pulumi|pulumi-policy-cli) echo 240 ;;
+    pulumi-language-nodejs) echo 30 ;;
+    pulumi-resource-kubernetes) echo 480 ;;
+    etcd) echo 60 ;;
+    kube-apiserver) echo 420 ;;
+    kube-controller-manager) echo 120 ;;
+    *) echo 120 ;;
+  esac
+}
+minutes() { printf '%dm%02ds' $(( $1 / 60 )) $(( $1 % 60 )); }
+
 tool_dir() { echo "$CACHE/$1-$(tool_version "$1")"; }
 tool_bin() { echo "$(tool_dir "$1")/bin/$1"; }
 tool_src() { echo "$CACHE/src/$1-$(tool_version "$1")"; }
@@ -221,7 +243,7 @@ build_tool() {
   dir="$(tool_dir "$tool")"; src="$(tool_src "$tool")"
   logf="$CACHE/logs/$tool-$(tool_version "$tool").log"
   mkdir -p "$dir/bin" "$src" "$CACHE/logs"
-  log "$tool $(tool_version "$tool"): building (log: $logf)"
+  log "$tool $(tool_version "$tool"): building, typically ~$(minutes "$(typical_seconds "$tool")") cold (log: $logf)"
   start=$(date +%s)
   # (set -e does not apply inside a subshell that is the left side of ||: explicit exits)
   (
@@ -237,7 +259,22 @@ build_tool() {
     "build_$tool" "$bin.tmp" || exit 1
     echo "== $(date -u +%FT%TZ) go build done in $(( $(date +%s) - t0 ))s"
     mv -f "$bin.tmp" "$bin" || exit 1
-  ) > "$logf" 2>&1 || { tail -n 40 "$logf" >&2; rm -f "$bin.tmp"; die "$tool build failed (full log: $logf)"; }
+  ) > "$logf" 2>&1 &
+  local pid=$! ticks=0 step
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    ticks=$((ticks + 1))
+    if [ $((ticks % 30)) = 0 ]; then
+      step="$(grep '^== ' "$logf" 2>/dev/null | tail -n 1 | cut -d' ' -f3-)"
+      log "$tool: $(minutes $(( $(date +%s) - start ))) elapsed (${step:-starting})"
+    fi
+  done
+  if ! wait "$pid"; then
+    rm -f "$bin.tmp"
+    log "$tool build FAILED after $(minutes $(( $(date +%s) - start ))); last lines of $logf:"
+    grep -v '^go: downloading ' "$logf" | tail -n 25 | sed 's/^/    /' >&2
+    die "$tool build failed (full log: $logf)"
+  fi
   end=$(date +%s)
   log "$tool $(tool_version "$tool"): built in $((end - start))s -> $bin"
   echo "$tool $(tool_version "$tool") $((end - start))s $(date -u +%FT%TZ)" >> "$CACHE/logs/timings.txt"
@@ -267,6 +304,17 @@ cmd_build() {
   if command -v flock >/dev/null; then   # two concurrent builds would share src dirs
     exec 9> "$CACHE/.build.lock"
     flock -n 9 || { log "another toolchain build is running; waiting for it"; flock 9; }
+  fi
+  local missing=() planned=0 plan=""
+  for t in "${tools[@]}"; do
+    if [ ! -x "$(tool_bin "$t")" ]; then
+      missing+=("$t"); planned=$(( planned + $(typical_seconds "$t") ))
+      plan="$plan${plan:+, }$t $(tool_version "$t") (~$(minutes "$(typical_seconds "$t")"))"
+    fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "will build ${#missing[@]} tool(s) from the Go module proxy into $CACHE: $plan"
+    log "about $(minutes "$planned") on a 2-core machine with empty Go caches (less with warm ones); progress every 30 s"
   fi
   # Sequential on purpose: every go build already uses all cores.
   for t in "${tools[@]}"; do build_tool "$t"; done
@@ -307,6 +355,30 @@ cmd_check() {
   return $rc
 }
 
+# The CRD files from the driver's module, each checked to define the expected kind with a served storage version v1.
+cmd_crds() {
+  command -v go >/dev/null || die "go not found: the CRDs come from the Go module $DRIVER_MODULE@$DRIVER_VERSION (install Go, or point --kubeconfig at a cluster that has them)"
+  local dir f kind
+  dir="$(module_dir "$DRIVER_MODULE@$DRIVER_VERSION")" || die "could not download $DRIVER_MODULE@$DRIVER_VERSION"
+  for f in "${CRD_FILES[@]}"; do
+    [ -f "$dir/config/crd/bases/$f" ] || die "$DRIVER_MODULE@$DRIVER_VERSION has no config/crd/bases/$f"
+    kind="$(sed -n 's/^    kind: *//p' "$dir/config/crd/bases/$f" | head -n 1)"
+    grep -q '^kind: CustomResourceDefinition$' "$dir/config/crd/bases/$f" &&
+      grep -q '^  group: secrets-store.csi.x-k8s.io$' "$dir/config/crd/bases/$f" &&
+      [ "$kind" = "$(crd_kind "$f")" ] &&
+      awk '/^  - name: v1$/ { v1 = 1; next } /^  - / { v1 = 0 } v1 && /^    served: true$/ { served = 1 } v1 && /^    storage: true$/ { storage = 1 }
+           END { exit !(served && storage) }' "$dir/config/crd/bases/$f" ||
+      die "$f of $DRIVER_MODULE@$DRIVER_VERSION is not the $(crd_kind "$f") CRD with a served storage version v1"
+    echo "$dir/config/crd/bases/$f"
+  done
+}
+crd_kind() {
+  case "$1" in
+    *_secretproviderclasses.yaml) echo SecretProviderClass ;;
+    *_secretproviderclasspodstatuses.yaml) echo SecretProviderClassPodStatus ;;
+  esac
+}
+
 cmd_paths() {
   local t
   for t in "${DEFAULT_TOOLS[@]}"; do printf '%s\t%s\n' "$t" "$(tool_bin "$t")"; done
@@ -338,9 +410,10 @@ main() {
     env) cmd_env ;;
     check) cmd_check ;;
     paths) cmd_paths ;;
+    crds) cmd_crds ;;
     plugin-install) cmd_plugin_install ;;
     -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
-    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager) cmd_build "$@" ;;
+    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli) cmd_build "$@" ;;
     *) die "unknown command: $cmd (try --help)" ;;
   esac
 }

@@ -1,9 +1,12 @@
 /**
- * A minimal Kubernetes REST client for the local API server (CA + bearer token kubeconfig, as written by
- * scripts/local-cluster.sh): enough to create namespaces and read objects back in the end-to-end test.
+ * A minimal Kubernetes REST client for the local API server (as written by scripts/local-cluster.sh) or a cluster
+ * the user names (kind, k3d, ...): enough to create namespaces, install CRDs and read objects back.
+ * It reads the kubeconfig's current context: CA (data or file, or insecure-skip-tls-verify), bearer token (or token
+ * file) or client certificate (data or file). Exec and auth-provider plugins are not supported.
  */
 import * as fs from "fs";
 import * as https from "https";
+import * as path from "path";
 import * as YAML from "yaml";
 
 export interface KubeResponse {
@@ -11,17 +14,59 @@ export interface KubeResponse {
     body: any;
 }
 
+/** The current context of a kubeconfig: its name, server and credentials, file references resolved. */
+export interface KubeContext {
+    name: string;
+    server: string;
+    ca?: Buffer;
+    insecure: boolean;
+    token?: string;
+    cert?: Buffer;
+    key?: Buffer;
+}
+
+function named<T>(list: Array<{ name: string } & T> | undefined, name: string, what: string): T {
+    const found = (list ?? []).find((entry) => entry.name === name);
+    if (!found) {
+        throw new Error(`kubeconfig: no ${what} named "${name}"`);
+    }
+    return found;
+}
+
+/** Reads the current context of a kubeconfig file. */
+export function readKubeContext(kubeconfigPath: string): KubeContext {
+    const config = YAML.parse(fs.readFileSync(kubeconfigPath, "utf8"));
+    const base = path.dirname(kubeconfigPath);
+    const contextName: string = config["current-context"] ?? config.contexts?.[0]?.name;
+    if (!contextName) {
+        throw new Error(`${kubeconfigPath}: no current-context`);
+    }
+    const context = named<{ context: { cluster: string; user: string } }>(config.contexts, contextName, "context").context;
+    const cluster = named<{ cluster: Record<string, any> }>(config.clusters, context.cluster, "cluster").cluster;
+    const user = named<{ user: Record<string, any> }>(config.users, context.user, "user").user ?? {};
+    if (user.exec || user["auth-provider"]) {
+        throw new Error(`${kubeconfigPath}: context "${contextName}" authenticates through a plugin; use a kubeconfig with a token or a client certificate`);
+    }
+    const bytes = (data: unknown, file: unknown) =>
+        typeof data === "string" ? Buffer.from(data, "base64") : typeof file === "string" ? fs.readFileSync(path.resolve(base, file)) : undefined;
+    return {
+        name: contextName,
+        server: cluster.server,
+        ca: bytes(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+        insecure: cluster["insecure-skip-tls-verify"] === true,
+        token: user.token ?? (typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(base, user.tokenFile), "utf8").trim() : undefined),
+        cert: bytes(user["client-certificate-data"], user["client-certificate"]),
+        key: bytes(user["client-key-data"], user["client-key"]),
+    };
+}
+
 export class KubeClient {
     private readonly server: URL;
-    private readonly ca: Buffer;
-    private readonly token: string;
+    private readonly context: KubeContext;
 
     constructor(kubeconfigPath: string) {
-        const config = YAML.parse(fs.readFileSync(kubeconfigPath, "utf8"));
-        const cluster = config.clusters[0].cluster;
-        this.server = new URL(cluster.server);
-        this.ca = Buffer.from(cluster["certificate-authority-data"], "base64");
-        this.token = config.users[0].user.token;
+        this.context = readKubeContext(kubeconfigPath);
+        this.server = new URL(this.context.server);
     }
 
     request(method: string, apiPath: string, body?: unknown): Promise<KubeResponse> {
@@ -33,10 +78,13 @@ export class KubeClient {
                     port: this.server.port,
                     path: apiPath,
                     method,
-                    ca: this.ca,
+                    ca: this.context.ca,
+                    cert: this.context.cert,
+                    key: this.context.key,
+                    rejectUnauthorized: !this.context.insecure,
                     timeout: 10_000,
                     headers: {
-                        authorization: `Bearer ${this.token}`,
+                        ...(this.context.token ? { authorization: `Bearer ${this.context.token}` } : {}),
                         accept: "application/json",
                         ...(payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {}),
                     },
@@ -79,10 +127,25 @@ export class KubeClient {
         return response.body;
     }
 
-    async ensureNamespace(name: string): Promise<void> {
-        const response = await this.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    /** Creates the namespace unless it exists; true when this call created it. */
+    async ensureNamespace(name: string): Promise<boolean> {
+        return this.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+    }
+
+    /** Creates an object unless one of that name exists; true when this call created it. */
+    async create(collectionPath: string, object: { apiVersion: string; kind: string; metadata: { name: string } }): Promise<boolean> {
+        const response = await this.request("POST", collectionPath, object);
         if (response.status !== 201 && response.status !== 409) {
-            throw new Error(`creating namespace ${name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+            throw new Error(`creating ${collectionPath}/${object.metadata.name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+        }
+        return response.status === 201;
+    }
+
+    /** Deletes an object (background propagation); a missing one is fine. */
+    async delete(objectPath: string): Promise<void> {
+        const response = await this.request("DELETE", objectPath);
+        if (response.status !== 200 && response.status !== 202 && response.status !== 404) {
+            throw new Error(`DELETE ${objectPath}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
         }
     }
 

@@ -54,6 +54,23 @@ export function localNamespaces(): string[] {
     return [...new Set((localStackConfig().applications as Array<{ namespace: string }>).map((app) => app.namespace))].sort();
 }
 
+/**
+ * The Automation API runs `<root>/bin/pulumi`: the binary's own installation when it sits in a `bin/` directory,
+ * else a private `bin/` that links to it.
+ */
+function installationRoot(binary: string, stateDir: string): string {
+    if (path.basename(path.dirname(binary)) === "bin") {
+        return path.dirname(path.dirname(binary));
+    }
+    const root = path.join(stateDir, "cli");
+    fs.mkdirSync(path.join(root, "bin"), { recursive: true });
+    const link = path.join(root, "bin", "pulumi");
+    if (!fs.existsSync(link)) {
+        fs.symlinkSync(binary, link);
+    }
+    return root;
+}
+
 /** Creates (or selects) the local stack with the committed local config, in a private work dir. */
 export async function openLocalStack(options: LocalStackOptions): Promise<Stack> {
     const workDir = path.join(options.stateDir, "work");
@@ -74,7 +91,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     if (!binary) {
         throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
     }
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(binary)) });
+    const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir) });
     if (options.jsonPreview) {
         // The Automation API has no --json switch; its (internal) run method is where the CLI arguments pass.
         const command = pulumiCommand as unknown as { run: (args: string[], ...rest: unknown[]) => unknown };

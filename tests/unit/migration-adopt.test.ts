@@ -11,7 +11,7 @@ import {
     providerView,
     renderSecretProviderClassSpec,
 } from "../../components";
-import { UPSTREAM_SPC, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "./migration-helpers";
+import { SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "./migration-helpers";
 
 const ADDON_CLIENT_ID = "4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d";
 
@@ -27,29 +27,25 @@ function renderedView(vault: string, app: Parameters<typeof placeholderWorkloadA
 }
 
 describe("migration: adopting hand-written SecretProviderClass manifests", () => {
-    describe("upstream examples (../shared/upstream/examples/spc)", () => {
-        const file = (name: string) => path.join(UPSTREAM_SPC, name);
+    describe("SecretProviderClass fixtures (tests/fixtures/spc)", () => {
+        const file = (name: string) => path.join(SPC_FIXTURES, name);
 
-        it("finds the upstream examples", () => {
-            expect(fs.readdirSync(UPSTREAM_SPC).filter((f) => f.endsWith(".yaml"))).to.have.length(5);
-        });
-
-        it("azure-tls with the pod's nodePublishSecretRef: adopted without behaviour change", () => {
-            const result = adopt(file("azp-sync-as-kubernetes-secret_tls_synck8s_v1alpha1_secretproviderclass.yaml"), ["spc/sp-workload.yaml"]);
+        it("service-principal class with the pod's nodePublishSecretRef: adopted without behaviour change", () => {
+            const result = adopt(file("sync-tls-service-principal.yaml"), ["spc/sp-workload.yaml"]);
             expect(result.adopted).to.deep.equal({
-                vault: "kvname",
+                vault: "kv-storefront",
                 app: {
-                    name: "azure-tls",
+                    name: "storefront-tls",
                     namespace: "default",
-                    identity: { mode: "servicePrincipal", nodePublishSecretRef: "kv-sp-creds" },
-                    objects: [{ objectName: "tls-cert", objectType: "secret" }],
+                    identity: { mode: "servicePrincipal", nodePublishSecretRef: "storefront-sp-credentials" },
+                    objects: [{ objectName: "storefront-ingress-cert", objectType: "secret" }],
                     syncedSecrets: [
                         {
-                            secretName: "ingress-tls-csi",
+                            secretName: "storefront-ingress-tls",
                             type: "kubernetes.io/tls",
                             data: [
-                                { key: "tls.key", objectName: "tls-cert" },
-                                { key: "tls.crt", objectName: "tls-cert" },
+                                { key: "tls.crt", objectName: "storefront-ingress-cert" },
+                                { key: "tls.key", objectName: "storefront-ingress-cert" },
                             ],
                         },
                     ],
@@ -57,44 +53,53 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
             });
             expectAcceptedByProgram([result.adopted!]);
             // Same objects and synced Secrets as the provider reads from the original.
-            const [original] = parseSecretProviderClassYaml(fs.readFileSync(file("azp-sync-as-kubernetes-secret_tls_synck8s_v1alpha1_secretproviderclass.yaml"), "utf8"));
+            const [original] = parseSecretProviderClassYaml(fs.readFileSync(file("sync-tls-service-principal.yaml"), "utf8"));
             const { view, secretObjects } = renderedView(result.adopted!.vault, result.adopted!.app);
             expect(view.objects).to.deep.equal(original.value.spec.objects);
             expect(view.identity.mode).to.equal("servicePrincipal");
             expect(secretObjects).to.deep.equal(original.value.spec.secretObjects);
-            expect(withCode(result.findings, "SPC_SAME_NAME")[0].fix).to.contain("kubectl delete secretproviderclass -n default azure-tls");
+            expect(withCode(result.findings, "SPC_SAME_NAME")[0].fix).to.contain("kubectl delete secretproviderclass -n default storefront-tls");
+            // The deprecated tenantId is a GUID: the tenant comes from the stack's vault, which says so once.
+            expect(withCode(result.findings, "SPC_TENANT_FROM_STACK").map((f) => f.message)).to.deep.equal([
+                "is deprecated (the provider logs a warning); the stack config takes the tenant from the stack's Key Vault, not per app",
+            ]);
         });
 
         it("a service-principal class whose pods are not given: not adopted, and says where the Secret comes from", () => {
-            const result = adopt(file("azp-sync-as-kubernetes-secret_tls_synck8s_v1alpha1_secretproviderclass.yaml"));
+            const result = adopt(file("sync-tls-service-principal.yaml"));
             expect(result.adopted).to.equal(undefined);
             expect(withCode(result.findings, "SPC_IDENTITY_SERVICE_PRINCIPAL_SECRET")[0].severity).to.equal("unsupported");
         });
 
-        it("azure-secrets: the object with an invalid objectEncoding is left out and reported", () => {
-            const result = adopt(file("azp-keyvault-secrets_v1alpha1_secretproviderclass_secrets.yaml"));
+        it("the object with an invalid objectEncoding is left out and reported; the others are adopted", () => {
+            const result = adopt(file("secrets-invalid-encoding.yaml"));
             const [rejected] = withCode(result.findings, "SPC_OBJECT_REJECTED");
-            expect(rejected.where).to.equal('objects[2] "secret3"');
-            expect(rejected.message).to.equal('is left out, the mount fails on it today: objectEncoding "SECRET_ALIAS" is not supported');
+            expect(rejected.where).to.equal('objects[2] "checkout-signing-seed"');
+            expect(rejected.message).to.equal('is left out, the mount fails on it today: objectEncoding "base32" is not supported');
             expect(rejected.fix).to.equal("use one of utf-8, base64, hex");
+            expect(result.adopted!.app.objects).to.deep.equal([
+                { objectName: "checkout-api-token", objectType: "secret" },
+                { objectName: "checkout-db-password", objectType: "secret", objectAlias: "db-password" },
+            ]);
+            expectAcceptedByProgram([result.adopted!]);
         });
 
-        it("azure-sync: placeholder object names are rejected, then the Secret that reads them, then the class", () => {
-            const result = adopt(file("azp-sync-as-kubernetes-secret_synck8s_v1alpha1_secretproviderclass.yaml"));
+        it("unfilled placeholders: the objects are rejected, then the Secret that reads them, then the class", () => {
+            const result = adopt(file("sync-opaque-unfilled-placeholders.yaml"));
             expect(result.adopted).to.equal(undefined);
             expect(result.findings.filter((f) => f.severity === "unsupported").map((f) => `${f.code} ${f.where}`)).to.deep.equal([
-                'SPC_OBJECT_REJECTED objects[0] "$SECRET_NAME"',
-                'SPC_OBJECT_REJECTED objects[1] "$KEY_NAME"',
-                'SPC_SYNCED_SECRET_REJECTED secretObjects[0] "foosecret"',
+                'SPC_OBJECT_REJECTED objects[0] "${ORDERS_DB_USER_SECRET}"',
+                'SPC_OBJECT_REJECTED objects[1] "<signing key name>"',
+                'SPC_SYNCED_SECRET_REJECTED secretObjects[0] "orders-db-credentials"',
                 "SPC_CLASS_REJECTED objects",
             ]);
         });
 
         it("user-assigned managed identity -> identity mode addon, for review unless it is the addon identity", () => {
-            const result = adopt(file("azp-user-assigned-managed-identity_v1alpha1_secretproviderclass_user_assigned_identity.yaml"));
+            const result = adopt(file("addon-identity-placeholder-client-id.yaml"));
             expect(result.adopted!.app.identity).to.deep.equal({ mode: "addon" });
             const [review] = withCode(result.findings, "SPC_IDENTITY_ADDON");
-            expect(review.message).to.contain('"<client id of user assigned identity>" is not a GUID');
+            expect(review.message).to.contain('"<addon identity client id>" is not a GUID');
             expect(withCode(result.findings, "SPC_TENANT_FROM_STACK")).to.have.length(1);
         });
     });

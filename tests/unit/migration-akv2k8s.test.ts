@@ -16,7 +16,7 @@ import {
     appSecretProviderClassSpec,
     secretNameCollisionProblems,
 } from "../../components";
-import { UPSTREAM_AKV2K8S, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./migration-helpers";
+import { FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./migration-helpers";
 
 function akvs(spec: string, apiVersion = "spv.no/v2beta1", name = "x", namespace = "ns"): string {
     return `apiVersion: ${apiVersion}\nkind: AzureKeyVaultSecret\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n${spec
@@ -34,42 +34,43 @@ function mapped(spec: string, apiVersion?: string) {
 }
 
 describe("migration: akv2k8s AzureKeyVaultSecret -> stack config", () => {
-    describe("upstream examples (../shared/upstream/examples/akv2k8s)", () => {
-        const files = fs.existsSync(UPSTREAM_AKV2K8S) ? fs.readdirSync(UPSTREAM_AKV2K8S).filter((f) => f.endsWith(".yaml")).sort() : [];
+    describe("basic AKVS (basic/akv2k8s): a secret, a TLS certificate, a v1alpha1 mount-only secret", () => {
+        const dir = path.join(FIXTURES, "basic/akv2k8s");
+        const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
 
-        it("finds the three upstream examples", () => {
-            expect(files).to.deep.equal(["akvs-certificate-sync.yaml", "akvs-secret-sync.yaml", "example-azure-key-vault-secret.yaml"]);
+        it("finds the three fixtures", () => {
+            expect(files).to.deep.equal(["certificate-tls-sync-v2beta1.yaml", "mount-only-no-secret-name-v1alpha1.yaml", "secret-sync-v2beta1.yaml"]);
         });
 
-        it("converts the secret and the TLS certificate of akv-test into one app, with -csi Secret names", () => {
-            const result = convert(files.map((f) => path.join(UPSTREAM_AKV2K8S, f)));
-            const { vault, app } = appNamed(result, "akv-test");
-            expect(vault).to.equal("akv2k8sinttestskv");
+        it("converts the secret and the TLS certificate of storefront into one app, with -csi Secret names", () => {
+            const result = convert(files.map((f) => path.join(dir, f)));
+            const { vault, app } = appNamed(result, "storefront");
+            expect(vault).to.equal("kv-storefront-test");
             expect(app.objects).to.deep.equal([
-                { objectName: "akv2k8s-test-cert", objectType: "secret" },
-                { objectName: "akv2k8s-test-secret", objectType: "secret" },
+                { objectName: "storefront-db-password", objectType: "secret" },
+                { objectName: "storefront-ingress", objectType: "secret" },
             ]);
             expect(app.syncedSecrets).to.deep.equal([
+                { secretName: "storefront-db-csi", type: "Opaque", data: [{ key: "password", objectName: "storefront-db-password" }] },
                 {
-                    secretName: "my-certificate-from-akv-csi",
+                    secretName: "storefront-ingress-tls-csi",
                     type: "kubernetes.io/tls",
                     data: [
-                        { key: "tls.crt", objectName: "akv2k8s-test-cert" },
-                        { key: "tls.key", objectName: "akv2k8s-test-cert" },
+                        { key: "tls.crt", objectName: "storefront-ingress" },
+                        { key: "tls.key", objectName: "storefront-ingress" },
                     ],
                 },
-                { secretName: "my-secret-from-akv-csi", type: "Opaque", data: [{ key: "secret-value", objectName: "akv2k8s-test-secret" }] },
             ]);
             expectAcceptedByProgram(result.applications);
         });
 
-        it("converts the v1alpha1 example without output.secret.name to a mounted file and asks for review", () => {
-            const result = convert([path.join(UPSTREAM_AKV2K8S, "example-azure-key-vault-secret.yaml")]);
+        it("converts the v1alpha1 AKVS without output.secret.name to a mounted file and asks for review", () => {
+            const result = convert(["basic/akv2k8s/mount-only-no-secret-name-v1alpha1.yaml"]);
             expect(appNamed(result, "default").app).to.deep.equal({
                 name: "default",
                 namespace: "default",
                 identity: { mode: "addon" },
-                objects: [{ objectName: "test", objectType: "secret" }],
+                objects: [{ objectName: "legacy-api-key", objectType: "secret" }],
                 syncedSecrets: [],
             });
             expect(withCode(result, "AKVS_NO_SECRET_NAME").map((f) => f.severity)).to.deep.equal(["review"]);

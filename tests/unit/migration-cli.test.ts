@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CliIo, runMigrationCli } from "../../components";
-import { FIXTURES, UPSTREAM } from "./migration-helpers";
+import { FIXTURES } from "./migration-helpers";
 
 /**
  * Golden-file tests of the `aks-keyvault-secrets` command. Refresh the golden files after an intended change
@@ -53,11 +53,11 @@ function tempDir(): string {
 }
 
 describe("migration: the aks-keyvault-secrets command", () => {
-    describe("migrate on the upstream akv2k8s examples (stack config on stdout, report on stderr)", () => {
-        const examples = path.join(UPSTREAM, "examples");
+    describe("migrate on the basic AKVS (stack config on stdout, report on stderr)", () => {
+        const basic = path.join(FIXTURES, "basic");
         let result: Run;
         before(async () => {
-            result = await run(["migrate", "akv2k8s"], examples);
+            result = await run(["migrate", "akv2k8s"], basic);
         });
 
         it("exits 2: converted, one AKVS left for manual work", () => {
@@ -65,23 +65,22 @@ describe("migration: the aks-keyvault-secrets command", () => {
         });
 
         it("prints the stack config of each vault (golden)", () => {
-            golden("upstream-akv2k8s/stdout.yaml", result.stdout);
+            golden("basic/stdout.yaml", result.stdout);
         });
 
         it("prints the report (golden)", () => {
-            golden("upstream-akv2k8s/stderr.txt", result.stderr);
+            golden("basic/stderr.txt", result.stderr);
         });
 
-        it("reads the same manifests from stdin", async () => {
-            const text = fs
-                .readdirSync(path.join(examples, "akv2k8s"))
-                .sort()
-                .map((f) => fs.readFileSync(path.join(examples, "akv2k8s", f), "utf8"))
-                .join("\n---\n");
-            const fromStdin = await run(["migrate", "-"], examples, text);
+        it("reads the same manifests from stdin, and names each finding's document", async () => {
+            const files = fs.readdirSync(path.join(basic, "akv2k8s")).sort();
+            const text = files.map((f) => fs.readFileSync(path.join(basic, "akv2k8s", f), "utf8")).join("\n---\n");
+            const fromStdin = await run(["migrate", "-"], basic, text);
             expect(fromStdin.code).to.equal(2);
             expect(fromStdin.stdout).to.equal(result.stdout);
-            expect(fromStdin.stderr).to.contain("(stdin#3)");
+            const sourcesAsStdin = files.reduce((report, file, index) => report.split(`(akv2k8s/${file}#1)`).join(`(stdin#${index + 1})`), result.stderr);
+            expect(fromStdin.stderr).to.equal(sourcesAsStdin);
+            expect(fromStdin.stderr).to.contain("(stdin#1)").and.to.contain("(stdin#2)");
         });
     });
 
@@ -259,11 +258,10 @@ describe("migration: the aks-keyvault-secrets command", () => {
 
     describe("the installed entry point (cli/aks-keyvault-secrets.js)", () => {
         it("runs the command in a real process with the same output and exit code", () => {
-            const examples = path.join(UPSTREAM, "examples");
-            const child = childProcess.spawnSync(process.execPath, [path.join(ROOT, "cli/aks-keyvault-secrets.js"), "migrate", "akv2k8s"], { cwd: examples, encoding: "utf8" });
+            const child = childProcess.spawnSync(process.execPath, [path.join(ROOT, "cli/aks-keyvault-secrets.js"), "migrate", "akv2k8s"], { cwd: path.join(FIXTURES, "basic"), encoding: "utf8" });
             expect(child.status, child.stderr).to.equal(2);
-            expect(child.stdout).to.equal(fs.readFileSync(path.join(GOLDEN, "upstream-akv2k8s/stdout.yaml"), "utf8"));
-            expect(child.stderr).to.equal(fs.readFileSync(path.join(GOLDEN, "upstream-akv2k8s/stderr.txt"), "utf8"));
+            expect(child.stdout).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stdout.yaml"), "utf8"));
+            expect(child.stderr).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stderr.txt"), "utf8"));
         });
 
         it("is the package's bin", () => {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { FINDING_CODES, Finding, FindingCode, formatFinding, manifestsFromText, migrate, readManifestInputs } from "../../components";
-import { FIXTURES, TWO_IDENTITIES, UPSTREAM, manifestsOf, manifestsOfText } from "./migration-helpers";
+import { FIXTURES, SPC_FIXTURES, TWO_IDENTITIES, manifestsOf, manifestsOfText } from "./migration-helpers";
 
 /**
  * One test per report message: every finding code the migration tools can produce, triggered by a fixture,
@@ -30,9 +30,9 @@ async function allFindings(): Promise<Finding[]> {
             "workloads/legacy.yaml",
             "spc/hand-written.yaml",
             "spc/sp-workload.yaml",
-            path.join(UPSTREAM, "examples/akv2k8s/example-azure-key-vault-secret.yaml"),
-            path.join(UPSTREAM, "examples/spc/azp-sync-as-kubernetes-secret_tls_synck8s_v1alpha1_secretproviderclass.yaml"),
-            path.join(UPSTREAM, "examples/spc/azp-keyvault-certs_v1alpha1_secretproviderclass_certs.yaml"),
+            "basic/akv2k8s/mount-only-no-secret-name-v1alpha1.yaml",
+            path.join(SPC_FIXTURES, "sync-tls-service-principal.yaml"),
+            path.join(SPC_FIXTURES, "certificate-parts-and-pfx.yaml"),
         ),
         ...manifestsOf("akv2k8s/mappings.yaml").slice(0, 1),
     ]);

@@ -12,9 +12,7 @@ import { parseStackConfig, stackConfigSchema, toAppWorkloadArgs } from "../../pr
 import { TENANT_ID } from "../mocks";
 
 export const FIXTURES = path.resolve(__dirname, "../fixtures/migration");
-export const UPSTREAM = process.env.AKV_UPSTREAM_DIR ?? path.resolve(__dirname, "../../../shared/upstream");
-export const UPSTREAM_AKV2K8S = path.join(UPSTREAM, "examples/akv2k8s");
-export const UPSTREAM_SPC = path.join(UPSTREAM, "examples/spc");
+export { SPC_FIXTURES } from "./fixture-paths";
 
 /** Manifests of fixture files (paths relative to tests/fixtures/migration, or absolute). */
 export function manifestsOf(...files: string[]): SourcedManifest[] {

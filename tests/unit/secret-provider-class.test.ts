@@ -20,10 +20,7 @@ import {
 } from "../../components";
 import { TENANT_ID, errorFrom, outputError, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 import * as pulumi from "@pulumi/pulumi";
-
-const UPSTREAM_SPC_DIR = process.env.AKV_UPSTREAM_DIR
-    ? path.join(process.env.AKV_UPSTREAM_DIR, "examples/spc")
-    : path.resolve(__dirname, "../../../shared/upstream/examples/spc");
+import { SPC_FIXTURES } from "./fixture-paths";
 
 const CLIENT_ID = "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f";
 
@@ -220,24 +217,40 @@ describe("SecretProviderClass model", () => {
         });
     });
 
-    describe("upstream examples (../shared/upstream/examples/spc) through the model", () => {
-        const files = fs.readdirSync(UPSTREAM_SPC_DIR).filter((file) => file.endsWith(".yaml"));
-        it("finds the upstream examples", () => {
-            expect(files.length).to.be.greaterThan(0);
+    describe("own SecretProviderClass fixtures (tests/fixtures/spc) through the model", () => {
+        /** What the model reports for each fixture (the `where` of each problem): placeholders, the deprecated tenantId, ... */
+        const EXPECTED_PROBLEMS: Record<string, string[]> = {
+            "addon-identity-placeholder-client-id.yaml": ["spec.parameters.tenantId", "tenantID", "identity.userAssignedIdentityID"],
+            "certificate-parts-and-pfx.yaml": ["spec.parameters"],
+            "secrets-invalid-encoding.yaml": ['objects[2] "checkout-signing-seed".objectEncoding'],
+            "sync-opaque-unfilled-placeholders.yaml": ["spec.parameters", "tenantID", 'objects[0] "${ORDERS_DB_USER_SECRET}".objectName', 'objects[1] "<signing key name>".objectName'],
+            "sync-tls-service-principal.yaml": ["spec.parameters.tenantId", "spec.parameters"],
+            "workload-identity-version-history.yaml": [],
+        };
+        const files = fs.readdirSync(SPC_FIXTURES).filter((file) => file.endsWith(".yaml")).sort();
+        it("states what the model reports for every fixture", () => {
+            expect(files).to.deep.equal(Object.keys(EXPECTED_PROBLEMS).sort());
         });
         for (const file of files) {
             it(`${file}: parse -> typed model -> render means the same to the provider`, () => {
-                const text = fs.readFileSync(path.join(UPSTREAM_SPC_DIR, file), "utf8");
+                const text = fs.readFileSync(path.join(SPC_FIXTURES, file), "utf8");
                 const original = YAML.parse(text).spec;
-                const [adopted] = parseSecretProviderClassYaml(text);
+                const classes = parseSecretProviderClassYaml(text);
+                expect(classes, "one SecretProviderClass per fixture").to.have.length(1);
+                const [adopted] = classes;
                 const rendered = renderSecretProviderClassSpec(adopted.value.spec) as { parameters: Record<string, string>; secretObjects?: unknown };
                 expect(providerView(rendered.parameters)).to.deep.equal(providerView(original.parameters));
                 expect(providerView(rendered.parameters).objects.length).to.equal(parseObjectsParameter(original.parameters.objects).value.length);
                 expect(rendered.secretObjects ?? []).to.deep.equal(
-                    (original.secretObjects ?? []).map((s: any) => ({ secretName: s.secretName, type: s.type, data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })), ...(s.labels ? { labels: s.labels } : {}) })),
+                    (original.secretObjects ?? []).map((s: any) => ({
+                        secretName: s.secretName,
+                        type: s.type,
+                        data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })),
+                        ...(s.labels ? { labels: s.labels } : {}),
+                        ...(s.annotations ? { annotations: s.annotations } : {}),
+                    })),
                 );
-                // Upstream examples use placeholders ("tid", "$SECRET_NAME") and the deprecated tenantId: the model says so.
-                expect(adopted.problems.map((p) => p.where)).to.include("tenantID");
+                expect(adopted.problems.map((p) => p.where)).to.deep.equal(EXPECTED_PROBLEMS[file]);
             });
         }
     });

@@ -1,0 +1,157 @@
+/**
+ * End to end: the library as another team's stack uses it. `npm pack` of this repository (its `prepare` builds
+ * bin/), installed into a fresh project next to SDK versions newer than ours inside the peer ranges; the project
+ * type-checks a program that passes its own `k8s.Provider`, holds exactly one copy of each Pulumi SDK, and
+ * `pulumi preview` of it runs against the local API server through the CLI and its Node.js language host.
+ */
+import { expect } from "chai";
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { REPO_ROOT } from "../../scripts/local-stack/stack";
+
+/**
+ * The consumer's SDKs: the newest each registry serves that runs on Node.js 20 (@pulumi/pulumi 3.249+ needs 22);
+ * @pulumi/kubernetes is nine minor versions past ours. Each must satisfy our peer range (`npm ls` checks).
+ */
+const CONSUMER_SDKS: Record<string, string> = {
+    "@pulumi/pulumi": "3.248.0",
+    "@pulumi/kubernetes": "4.34.2",
+    "@pulumi/azure-native": "3.28.0",
+    "@pulumi/azuread": "6.9.1",
+};
+const NAMESPACE = "consumer";
+
+const PROGRAM = `import * as k8s from "@pulumi/kubernetes";
+import { AppWorkload, SecretProviderClass, attachKeyVaultSecrets } from "aks-keyvault-secrets";
+
+// The consumer's own provider, from its own @pulumi/kubernetes: the library's resources must accept it.
+const provider = new k8s.Provider("local", { kubeconfig: process.env.CONSUMER_KUBECONFIG });
+const keyVault = { name: "kv-consumer", tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
+const addon = { mode: "addon" as const, clientId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" };
+
+const app = new AppWorkload("billing", {
+    namespace: "${NAMESPACE}",
+    keyVault,
+    identity: addon,
+    objects: [{ objectName: "billing-db-password", objectType: "secret" }],
+    syncedSecrets: [{ secretName: "billing-keyvault", type: "Opaque", data: [{ key: "db-password", objectName: "billing-db-password" }] }],
+    env: [{ name: "DB_PASSWORD", secretName: "billing-keyvault", key: "db-password" }],
+    deployment: { image: "registry.example/billing:1.0.0", skipAwait: true },
+}, { providers: { kubernetes: provider } });
+
+const reports = new SecretProviderClass("reports", {
+    namespace: "${NAMESPACE}",
+    keyvaultName: keyVault.name,
+    tenantID: keyVault.tenantId,
+    identity: { mode: "managedIdentity", userAssignedIdentityID: addon.clientId },
+    objects: [{ objectName: "reports-api-key", objectType: "secret", objectAlias: "api-key" }],
+}, { provider });
+
+// A Deployment the consumer builds itself, wired with the library's pure function.
+const template = attachKeyVaultSecrets(
+    { metadata: { labels: { app: "reports" } }, spec: { containers: [{ name: "reports", image: "registry.example/reports:2.1.0" }] } },
+    { secretProviderClassName: "reports" },
+);
+new k8s.apps.v1.Deployment("reports", {
+    metadata: { namespace: "${NAMESPACE}", name: "reports", annotations: { "pulumi.com/skipAwait": "true" } },
+    spec: { selector: { matchLabels: { app: "reports" } }, template },
+}, { provider, dependsOn: [reports] });
+
+export const className = reports.className;
+export const serviceAccount = app.serviceAccountName;
+`;
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+    const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    if (result.status !== 0) {
+        throw new Error(`${command} ${args.join(" ")} (in ${cwd}) exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    }
+    return result.stdout;
+}
+
+describe("the library in a consumer's stack (npm pack, newer SDKs inside the peer ranges)", function () {
+    this.timeout(15 * 60 * 1000);
+    let work = "";
+    let consumer = "";
+    let environment: LocalEnvironment | undefined;
+
+    before(() => {
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "akv-consumer-"));
+        consumer = path.join(work, "billing-stack");
+        fs.mkdirSync(consumer);
+        const tarball = run("npm", ["pack", "--silent", "--pack-destination", work], REPO_ROOT).trim().split("\n").pop()!;
+        fs.writeFileSync(
+            path.join(consumer, "package.json"),
+            JSON.stringify(
+                {
+                    name: "billing-stack",
+                    private: true,
+                    dependencies: { ...CONSUMER_SDKS, "aks-keyvault-secrets": `file:${path.join(work, tarball)}` },
+                    devDependencies: { typescript: "5.9.3", "@types/node": "20.19.43" },
+                },
+                undefined,
+                2,
+            ),
+        );
+        fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: billing-stack\nruntime: nodejs\n");
+        fs.writeFileSync(
+            path.join(consumer, "tsconfig.json"),
+            JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, types: ["node"] }, files: ["index.ts"] }),
+        );
+        fs.writeFileSync(path.join(consumer, "index.ts"), PROGRAM);
+        run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], consumer);
+    });
+
+    after(async () => {
+        await environment?.stop();
+        fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("installs with exactly one copy of each Pulumi SDK, at the consumer's versions, peers satisfied", () => {
+        for (const [name, version] of Object.entries(CONSUMER_SDKS)) {
+            const copies = run("npm", ["ls", name, "--all", "--parseable", "--long"], consumer).trim().split("\n").filter(Boolean);
+            const unique = [...new Set(copies.map((line) => line.split(":")[0]))];
+            expect(unique, name).to.have.length(1);
+            expect(copies[0], name).to.contain(`${name}@${version}`);
+        }
+        // Exits non-zero on a missing or invalid peer dependency.
+        run("npm", ["ls", "--all"], consumer);
+    });
+
+    it("type-checks a program that passes its own k8s.Provider to the library's resources", () => {
+        run(path.join(consumer, "node_modules/.bin/tsc"), ["--noEmit", "-p", "."], consumer);
+    });
+
+    it("previews against the local API server with the real CLI and language host", async () => {
+        environment = await startLocalEnvironment("akv-e2e-consumer", [NAMESPACE]);
+        const { pulumiBinary, extraPath, kubeconfig, stateDir } = environment.stackOptions;
+        const backend = path.join(stateDir, "consumer-backend");
+        fs.mkdirSync(backend);
+        const env = {
+            PATH: [path.dirname(pulumiBinary!), extraPath, process.env.PATH].join(path.delimiter),
+            PULUMI_HOME: path.join(stateDir, "consumer-home"),
+            PULUMI_BACKEND_URL: `file://${backend}`,
+            PULUMI_CONFIG_PASSPHRASE: "consumer-test-only",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            CONSUMER_KUBECONFIG: kubeconfig,
+            KUBECONFIG: "/nonexistent/never-the-ambient-cluster",
+        };
+        run(pulumiBinary!, ["stack", "init", "dev", "--non-interactive"], consumer, env);
+        const preview = JSON.parse(run(pulumiBinary!, ["preview", "--json", "--non-interactive", "--stack", "dev"], consumer, env));
+        const creates = (preview.steps as Array<{ op: string; urn: string }>).filter((step) => step.op === "create").map((step) => step.urn.split("::").slice(-2).join("::"));
+        expect(creates).to.include.members([
+            "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::reports",
+            "kubernetes:apps/v1:Deployment::reports",
+            "akvsecrets:index:AppWorkload::billing",
+            "akvsecrets:index:AppWorkload$kubernetes:apps/v1:Deployment::billing-deployment",
+            "pulumi:providers:kubernetes::local",
+        ]);
+        expect(preview.diagnostics ?? [], JSON.stringify(preview.diagnostics)).to.satisfy((list: Array<{ severity: string }>) => list.every((d) => d.severity !== "error"));
+        // The kubernetes provider the engine runs is the toolchain's (plugin downloads are off): say which.
+        expect(execFileSync("sh", ["-c", "command -v pulumi-resource-kubernetes"], { env: { ...process.env, ...env }, encoding: "utf8" })).to.contain("pulumi-resource-kubernetes");
+    });
+});
