@@ -14,6 +14,7 @@ export * from "./key-vault-access/roles";
 export * from "./key-vault-access/component";
 
 export * from "./secret-provider-class/types";
+export * from "./secret-provider-class/paths";
 export * from "./secret-provider-class/validate";
 export * from "./secret-provider-class/render";
 export * from "./secret-provider-class/parse";

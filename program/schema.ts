@@ -16,15 +16,6 @@ import { isGuid } from "../components/shared/validation";
 /** Azure's limit of role assignments per subscription (all assignments, not only this program's). */
 export const AZURE_ROLE_ASSIGNMENT_LIMIT = 4000;
 
-/**
- * Bound of `objectVersionHistory` at the config level. The provider's type allows up to 2^31-1, but each version is
- * one Key Vault request per mount and per rotation poll, and one file in the pod; a history of more than a few
- * dozen is a mistake, and a value near the type limit would make the checks (and the provider) allocate per
- * version. The SecretProviderClass validator is the rule's home; this bound keeps the config layer from ever
- * handing it a value that size.
- */
-export const MAX_OBJECT_VERSION_HISTORY = 1000;
-
 function example<T extends z.ZodType>(schema: T, text: string): T {
     return schema.meta({ example: text });
 }
@@ -124,7 +115,8 @@ const keyVaultObject = example(
         objectType,
         objectAlias: z.string().optional(),
         objectVersion: z.string().optional(),
-        objectVersionHistory: z.number().int().min(0).max(MAX_OBJECT_VERSION_HISTORY).optional(),
+        // Its bounds and truncation are the SecretProviderClass validator's rule (one home), reported at this key.
+        objectVersionHistory: z.number().optional(),
         objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS as [string, ...string[]]).optional(),
         objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS as [string, ...string[]]).optional(),
         filePermission: z.string().optional(),

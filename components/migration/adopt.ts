@@ -1,7 +1,8 @@
 import { Problem } from "../shared/validation";
 import { parseSecretProviderClassManifest } from "../secret-provider-class/parse";
 import { KeyVaultObject, SecretProviderClassSpec, SyncedSecret } from "../secret-provider-class/types";
-import { filesWrittenBy, secretProviderClassProblems } from "../secret-provider-class/validate";
+import { secretProviderClassProblems } from "../secret-provider-class/validate";
+import { writesFile } from "../secret-provider-class/paths";
 import { MigratedApplication, MigratedIdentity, VaultApplication, migratedApplicationProblems } from "./application";
 import { Finding, FindingCode, FindingSeverity } from "./findings";
 import { SourcedManifest, isObject, nameOf, namespaceOf } from "./manifests";
@@ -188,14 +189,13 @@ export function adoptSecretProviderClass(sourced: SourcedManifest, options: Adop
         }
     });
     // Synced Secrets: drop the ones the model rejects, then the ones that now point at no file.
-    const files = new Set(objects.flatMap(filesWrittenBy));
     const secrets: SyncedSecret[] = [];
     (spec.secretObjects ?? []).forEach((secret, index) => {
         // Which files exist is decided below, against the adopted objects only.
         const problems = [...(droppedSecrets.get(secretKey(index, undefined)) ?? []), ...(droppedSecrets.get(secretKey(undefined, secret.secretName)) ?? [])].filter(
             (problem) => !problem.message.endsWith("is not a file any object writes"),
         );
-        const missing = secret.data.filter((entry) => !files.has(entry.objectName));
+        const missing = secret.data.filter((entry) => !writesFile(objects, entry.objectName));
         if (problems.length === 0 && missing.length > 0) {
             problems.push({
                 where: `secretObjects[${index}]`,

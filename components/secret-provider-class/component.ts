@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Problem, throwIfProblems } from "../shared/validation";
-import { isDnsSubdomain } from "../shared/kubernetes";
+import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { SecretProviderClassSpec } from "./types";
 import { keyVaultNameProblems, secretProviderClassProblems, tenantIdProblems } from "./validate";
@@ -14,6 +14,22 @@ export interface SecretProviderClassArgs extends SecretProviderClassSpec {
     className?: string;
     /** Extra labels on the class. */
     labels?: Record<string, string>;
+}
+
+/** Problems with the namespace of a class: it must be a namespace name (the pods that mount it live there). */
+export function namespaceProblems(namespace: string): Problem[] {
+    return isDnsLabel(namespace)
+        ? []
+        : [{ where: "namespace", message: `"${namespace}" is not a valid namespace name`, fix: "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit" }];
+}
+
+/** Every problem with a SecretProviderClass's arguments whose values are known now (what the constructor checks). */
+export function secretProviderClassArgsProblems(className: string, args: SecretProviderClassArgs): Problem[] {
+    return [
+        ...(isDnsSubdomain(className) ? [] : [{ where: "className", message: `"${className}" is not a valid Kubernetes name`, fix: "use lower-case letters, digits, '-' and '.'" }]),
+        ...(typeof args.namespace === "string" ? namespaceProblems(args.namespace) : []),
+        ...secretProviderClassProblems(args),
+    ];
 }
 
 /** Checks Output-valued fields once they resolve (during preview when known), with the same messages. */
@@ -38,6 +54,20 @@ export function validatedSpec(subject: string, spec: SecretProviderClassSpec): S
     };
 }
 
+/** The SecretProviderClass manifest the component declares for these arguments. */
+export function secretProviderClassManifest(className: string, args: SecretProviderClassArgs) {
+    return {
+        apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
+        kind: SECRET_PROVIDER_CLASS_KIND,
+        metadata: {
+            name: className,
+            namespace: args.namespace,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", ...args.labels },
+        },
+        spec: renderSecretProviderClassSpec(args),
+    };
+}
+
 /**
  * A typed SecretProviderClass (`secrets-store.csi.x-k8s.io/v1`) for the Azure provider: one Kubernetes custom
  * resource (no wrapper component), validated before it is declared. Everything the provider would silently
@@ -50,21 +80,10 @@ export class SecretProviderClass extends k8s.apiextensions.CustomResource {
     constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.CustomResourceOptions) {
         const className = args.className ?? name;
         const subject = `SecretProviderClass "${className}"`;
-        if (!isDnsSubdomain(className)) {
-            throwIfProblems(subject, [{ where: "className", message: `"${className}" is not a valid Kubernetes name`, fix: "use lower-case letters, digits, '-' and '.'" }]);
-        }
+        throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
         super(
             name,
-            {
-                apiVersion: SECRET_PROVIDER_CLASS_API_VERSION,
-                kind: SECRET_PROVIDER_CLASS_KIND,
-                metadata: {
-                    name: className,
-                    namespace: args.namespace,
-                    labels: { "app.kubernetes.io/managed-by": "pulumi", ...args.labels },
-                },
-                spec: renderSecretProviderClassSpec(validatedSpec(subject, args)),
-            },
+            secretProviderClassManifest(className, { ...args, ...validatedSpec(subject, args), namespace: checkWhenKnown(subject, args.namespace, namespaceProblems) }),
             // The name is fixed, so a replacement must delete the old class first.
             { deleteBeforeReplace: true, ...opts },
         );

@@ -2,8 +2,6 @@ import * as YAML from "yaml";
 import { Problem } from "../shared/validation";
 import { secretProviderClassProblems } from "./validate";
 import {
-    KEY_VAULT_OBJECT_ENCODINGS,
-    KEY_VAULT_OBJECT_FORMATS,
     KeyVaultObject,
     SecretProviderClassSpec,
     SecretProviderIdentity,
@@ -50,6 +48,41 @@ export interface Parsed<T> {
     problems: Problem[];
 }
 
+/** Plain scalars go-yaml v3 reads as null. */
+const YAML_NULLS = ["", "~", "null", "Null", "NULL"];
+const GO_INTEGER = /^[+-]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
+const YAML_SPECIAL_FLOATS = [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"];
+const INT32_RANGE = { min: -2147483648, max: 2147483647 };
+
+/**
+ * What go-yaml v3 decodes into an int32 field (the provider's objectVersionHistory): the number, or why it
+ * fails. Plain integers in Go syntax (decimal, 0x, 0o, 0b, leading-0 octal, `_` separators) decode; so do
+ * floats, truncated toward zero; quoted values, booleans and out-of-range numbers do not.
+ */
+export function decodeInt32(text: string, plain: boolean): number | string {
+    if (!plain) {
+        return "is quoted (a string), not a number";
+    }
+    const digits = /^[-+.0-9]/.test(text) ? text.replace(/_/g, "") : "";
+    let value: number | undefined;
+    if (GO_INTEGER.test(digits)) {
+        const negative = digits.startsWith("-");
+        const body = digits.replace(/^[+-]/, "");
+        const magnitude = BigInt(/^0[0-7]+$/.test(body) ? `0o${body.slice(1)}` : body);
+        value = Number(negative ? -magnitude : magnitude);
+    } else if (YAML_FLOAT.test(digits) && !YAML_SPECIAL_FLOATS.includes(text)) {
+        value = Math.trunc(Number(digits)) || 0;
+    }
+    if (value === undefined) {
+        return "is not a number";
+    }
+    if (value < INT32_RANGE.min || value > INT32_RANGE.max) {
+        return "does not fit the provider's 32-bit field";
+    }
+    return value;
+}
+
 /** One object string of the `objects` array, read as the provider's `KeyVaultObject` struct. */
 export function parseKeyVaultObject(text: string, index: number): Parsed<KeyVaultObject> {
     const where = `objects[${index}]`;
@@ -73,30 +106,30 @@ export function parseKeyVaultObject(text: string, index: number): Parsed<KeyVaul
             problems.push({ where: `${where}.${key}`, message: "is not a scalar", fix: "give a single value" });
             continue;
         }
-        const raw = node === null || node.value === null ? "" : String(node.value).trim();
+        const plain = node === null || node.type === "PLAIN";
+        const text = node === null || node.value === null ? "" : String(node.value);
+        if (plain && YAML_NULLS.includes(text.trim())) {
+            // go-yaml decodes a null to the field's zero value: the provider's default.
+            continue;
+        }
         if (key === "objectVersionHistory") {
-            // The provider's field is an int32: only a plain (unquoted) integer decodes.
-            if (raw === "") {
+            const decoded = decodeInt32(text.trim(), plain);
+            if (typeof decoded === "string") {
+                problems.push({ where: `${where}.objectVersionHistory`, message: `"${text.trim()}" ${decoded}; the provider fails to decode the object`, fix: "write a plain number, e.g. objectVersionHistory: 2" });
                 continue;
             }
-            if (node?.type !== "PLAIN" || !/^[-+]?\d+$/.test(raw)) {
-                problems.push({ where: `${where}.objectVersionHistory`, message: `"${raw}" is not an unquoted integer; the provider fails to decode it`, fix: "write a plain number, e.g. objectVersionHistory: 2" });
-                continue;
+            if (String(decoded) !== text.trim()) {
+                problems.push({ where: `${where}.objectVersionHistory`, message: `"${text.trim()}" is read by the provider as ${decoded}`, fix: `write ${decoded}` });
             }
-            fields[key] = Number(raw);
-        } else if (raw !== "") {
-            // An empty string is the provider's default for every string field.
-            fields[key] = raw;
+            fields[key] = decoded;
+        } else if (text.trim() !== "") {
+            // The provider trims every string field; an empty one is its default.
+            fields[key] = text.trim();
         }
     }
-    const object = { objectName: "", objectType: "", ...fields } as unknown as KeyVaultObject;
-    for (const [field, allowed] of [["objectFormat", KEY_VAULT_OBJECT_FORMATS], ["objectEncoding", KEY_VAULT_OBJECT_ENCODINGS]] as const) {
-        // The provider compares these case-insensitively; the typed model uses lower case.
-        const lower = String(object[field]).toLowerCase();
-        if (object[field] !== undefined && (allowed as readonly string[]).includes(lower)) {
-            (object as unknown as Record<string, string>)[field] = lower;
-        }
-    }
+    // Values are kept as written (only trimmed, as the provider does): `PFX` stays `PFX`, which the provider
+    // reads as pfx for a secret but not in its check of other object types.
+    const object = { objectName: "", objectType: "" as KeyVaultObject["objectType"], ...fields } as KeyVaultObject;
     return { value: object, problems };
 }
 

@@ -18,20 +18,12 @@ export const KEY_VAULT_OBJECT_FORMATS: readonly KeyVaultObjectFormat[] = ["pem",
 export type KeyVaultObjectEncoding = "utf-8" | "base64" | "hex";
 export const KEY_VAULT_OBJECT_ENCODINGS: readonly KeyVaultObjectEncoding[] = ["utf-8", "base64", "hex"];
 
-/** Azure clouds the provider accepts in `cloudName`. */
-export type AzureCloudName =
-    | "AzurePublicCloud"
-    | "AzureUSGovernmentCloud"
-    | "AzureChinaCloud"
-    | "AzureGermanCloud"
-    | "AzureStackCloud";
-export const AZURE_CLOUD_NAMES: readonly AzureCloudName[] = [
-    "AzurePublicCloud",
-    "AzureUSGovernmentCloud",
-    "AzureChinaCloud",
-    "AzureGermanCloud",
-    "AzureStackCloud",
-];
+/**
+ * Azure clouds an AKS addon's provider can reach by name in `cloudName`. `AzureStackCloud` is refused: the
+ * provider reads its endpoints from a file on the node (`cloudEnvFileName`), which AKS does not provide.
+ */
+export type AzureCloudName = "AzurePublicCloud" | "AzureUSGovernmentCloud" | "AzureChinaCloud" | "AzureGermanCloud";
+export const AZURE_CLOUD_NAMES: readonly AzureCloudName[] = ["AzurePublicCloud", "AzureUSGovernmentCloud", "AzureChinaCloud", "AzureGermanCloud"];
 
 /** One entry of the provider's `objects` array: every per-object field the provider reads. */
 export interface KeyVaultObject {
@@ -43,24 +35,34 @@ export interface KeyVaultObject {
     objectAlias?: string;
     /** A specific version; latest when omitted. */
     objectVersion?: string;
-    /** Fetch this many versions into `<file>/0..N-1` (0 = newest). Needs list permission on the vault. */
+    /**
+     * With N >= 2, write versions into the directory `<file>/`: `<file>/0` is the newest (or `objectVersion`),
+     * then older ones up to `<file>/N` (N + 1 files at most, fewer if the object has fewer versions). 0 or 1
+     * writes the latest version to `<file>` itself. At most 100 here. Needs list permission on the vault.
+     */
     objectVersionHistory?: number;
-    /** `pem` (default) or `pfx`; secrets only. */
+    /** `pem` (default) or `pfx`; secrets only. The provider reads it in any case (`PFX`). */
     objectFormat?: KeyVaultObjectFormat;
-    /** `utf-8` (default), `base64` or `hex`; secrets only. */
+    /** `utf-8` (default), `base64` or `hex`; secrets only. The provider reads it in any case. */
     objectEncoding?: KeyVaultObjectEncoding;
     /** Octal file mode of the written file, e.g. `"0440"`; the driver default is 0644. */
     filePermission?: string;
 }
 
-/** Kubernetes Secret types the driver can sync into, plus any other type name as a string. */
-export type SyncedSecretType = "Opaque" | "kubernetes.io/tls" | "kubernetes.io/dockerconfigjson" | "kubernetes.io/basic-auth";
+/** Kubernetes Secret types this library syncs into (the built-in types whose content a mounted file can hold). */
+export type SyncedSecretType =
+    | "Opaque"
+    | "kubernetes.io/tls"
+    | "kubernetes.io/dockerconfigjson"
+    | "kubernetes.io/dockercfg"
+    | "kubernetes.io/basic-auth"
+    | "kubernetes.io/ssh-auth";
 
 /** One key of a synced Kubernetes Secret. */
 export interface SyncedSecretData {
     /** The key in the Kubernetes Secret. */
     key: string;
-    /** The mounted file to copy: the object's alias when it has one, `<file>/<n>` for version history. */
+    /** The mounted file to copy: the object's alias when it has one, `<file>/<n>` (0..N) for version history. */
     objectName: string;
 }
 
@@ -70,7 +72,10 @@ export interface SyncedSecret {
     secretName: string;
     /** Kubernetes Secret type; the driver refuses an empty type at mount time. */
     type: SyncedSecretType;
-    /** Keys to fill. `kubernetes.io/tls` takes exactly `tls.crt` and `tls.key`. */
+    /**
+     * Keys to fill. `kubernetes.io/tls` takes exactly `tls.crt` and `tls.key`; `dockerconfigjson` needs
+     * `.dockerconfigjson`, `dockercfg` `.dockercfg`, `basic-auth` `username` or `password`, `ssh-auth` `ssh-privatekey`.
+     */
     data: SyncedSecretData[];
     /** Labels copied onto the Secret (the driver adds `secrets-store.csi.k8s.io/managed=true`). */
     labels?: Record<string, string>;

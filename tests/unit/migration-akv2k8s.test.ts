@@ -3,16 +3,15 @@ import * as fs from "fs";
 import * as path from "path";
 import {
     AKVS_VERSIONS,
-    KeyVaultObject,
     akv2k8sSecretNames,
     exitCodeFor,
-    filesWrittenBy,
     manifestsFromText,
     mapAzureKeyVaultSecret,
     migrate,
     placeholderWorkloadArgs,
     providerView,
     readAzureKeyVaultSecret,
+    writesFile,
     renderSecretProviderClassSpec,
     appSecretProviderClassSpec,
     secretNameCollisionProblems,
@@ -422,10 +421,9 @@ describe("migration: akv2k8s AzureKeyVaultSecret -> stack config", () => {
                 expect(view.keyvaultName).to.equal(vault);
                 expect(view.identity.mode).to.equal(app.identity.mode === "addon" ? "managedIdentity" : "workloadIdentity");
                 expect(view.objects).to.deep.equal(app.objects);
-                const files = new Set(view.objects.flatMap((object: KeyVaultObject) => filesWrittenBy(object)));
                 for (const secret of spec.secretObjects ?? []) {
                     for (const entry of secret.data) {
-                        expect(files.has(entry.objectName), entry.objectName).to.equal(true);
+                        expect(writesFile(view.objects, entry.objectName), entry.objectName).to.equal(true);
                     }
                 }
             });

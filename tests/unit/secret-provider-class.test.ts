@@ -130,8 +130,8 @@ describe("SecretProviderClass model", () => {
             ["objectFormat on a key", { objects: [{ objectName: "k", objectType: "key", objectFormat: "pem" }] }, 'objects[0] "k".objectFormat: is set on objectType "key"; the provider supports it only for secrets. Fix: remove objectFormat, or fetch the object with objectType: secret.'],
             ["objectEncoding on a cert", { objects: [{ objectName: "c", objectType: "cert", objectEncoding: "base64" }] }, 'objects[0] "c".objectEncoding: is set on objectType "cert"; the provider supports it only for secrets. Fix: remove objectEncoding, or fetch the object with objectType: secret.'],
             ["an unknown encoding", { objects: [{ objectName: "s", objectType: "secret", objectEncoding: "latin1" as "hex" }] }, 'objects[0] "s".objectEncoding: "latin1" is not supported. Fix: use one of utf-8, base64, hex.'],
-            ["negative version history", { objects: [{ objectName: "s", objectType: "secret", objectVersionHistory: -1 }] }, 'objects[0] "s".objectVersionHistory: -1 is not a non-negative integer. Fix: use 0 (latest only) or the number of versions to fetch, e.g. 2.'],
-            ["a non-octal file permission", { objects: [{ objectName: "s", objectType: "secret", filePermission: "0855" }] }, 'objects[0] "s".filePermission: "0855" is not an octal file mode. Fix: use a quoted octal string such as "0440" or "0644".'],
+            ["negative version history", { objects: [{ objectName: "s", objectType: "secret", objectVersionHistory: -1 }] }, 'objects[0] "s".objectVersionHistory: -1 is negative; the provider reads it as "latest only". Fix: use 0 (latest only) or the number of versions to fetch, e.g. 2.'],
+            ["a non-octal file permission", { objects: [{ objectName: "s", objectType: "secret", filePermission: "0855" }] }, 'objects[0] "s".filePermission: "0855" is not an octal file mode (the provider would write the file with mode 0000). Fix: use a quoted octal string such as "0440" or "0644".'],
             ["a mis-cased object type", { objects: [{ objectName: "s", objectType: "Secret" as "secret" }] }, 'objects[0] "s".objectType: "Secret" is not an object type the provider knows (it compares case-sensitively). Fix: use one of secret, key, cert.'],
             ["a bad object name", { objects: [{ objectName: "db_password", objectType: "secret" }] }, 'objects[0] "db_password".objectName: "db_password" is not a Key Vault object name. Fix: use the object\'s name in the vault: 1-127 letters, digits and hyphens.'],
             ["no objects", { objects: [] }, "objects: is empty; the pod would mount nothing. Fix: list at least one Key Vault object."],
@@ -153,12 +153,12 @@ describe("SecretProviderClass model", () => {
             [
                 "a missing secret type",
                 { secretObjects: [{ secretName: "s", type: "" as "Opaque", data: [{ key: "p", objectName: "db-password" }] }] },
-                `secretObjects[0] "s".type: is missing; the driver refuses a synced Secret without a type at mount time. Fix: set type to one of Opaque, kubernetes.io/tls, kubernetes.io/dockerconfigjson, kubernetes.io/basic-auth.`,
+                `secretObjects[0] "s".type: is missing; the driver refuses a synced Secret without a type at mount time. Fix: set type to one of Opaque, kubernetes.io/tls, kubernetes.io/dockerconfigjson, kubernetes.io/dockercfg, kubernetes.io/basic-auth, kubernetes.io/ssh-auth.`,
             ],
             [
                 "a dockerconfigjson secret with a wrong key",
                 { secretObjects: [{ secretName: "pull", type: "kubernetes.io/dockerconfigjson", data: [{ key: "config.json", objectName: "db-password" }] }] },
-                'secretObjects[0] "pull".data: a kubernetes.io/dockerconfigjson Secret needs exactly the key .dockerconfigjson, got [config.json]. Fix: map one key named .dockerconfigjson.',
+                'secretObjects[0] "pull".data: a kubernetes.io/dockerconfigjson Secret needs the key .dockerconfigjson, got [config.json]. Fix: map one key named .dockerconfigjson.',
             ],
             [
                 "more than one identity mode",
@@ -166,7 +166,7 @@ describe("SecretProviderClass model", () => {
                 'identity: sets fields of more than one identity mode (managedIdentity and workloadIdentity); the provider allows one. Fix: keep only the fields of mode "managedIdentity" (userAssignedIdentityID).',
             ],
             ["a non-GUID client ID", { identity: { mode: "workloadIdentity", clientID: "orders-identity" } }, 'identity.clientID: "orders-identity" is not a GUID. Fix: use the client ID of the federated identity.'],
-            ["an unknown cloud", { cloudName: "AzureCloud" as "AzurePublicCloud" }, 'cloudName: "AzureCloud" is not a cloud the provider knows. Fix: use one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud, AzureStackCloud.'],
+            ["an unknown cloud", { cloudName: "AzureCloudy" as "AzurePublicCloud" }, 'cloudName: "AzureCloudy" is not a cloud the provider knows. Fix: use one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud.'],
         ];
         for (const [what, overrides, expected] of cases) {
             it(`rejects ${what}`, () => {
@@ -186,7 +186,7 @@ describe("SecretProviderClass model", () => {
 
         it("rejects mapping items (not block strings) and quoted version history, as the provider does", () => {
             expect(parseObjectsParameter("array:\n  - objectName: a\n    objectType: secret\n").problems[0].message).to.contain("is a YAML mapping, not a string");
-            expect(parseObjectsParameter('array:\n  - |\n    objectName: a\n    objectType: secret\n    objectVersionHistory: "2"\n').problems[0].message).to.contain("not an unquoted integer");
+            expect(parseObjectsParameter('array:\n  - |\n    objectName: a\n    objectType: secret\n    objectVersionHistory: "2"\n').problems[0].message).to.contain("is quoted (a string), not a number");
             expect(parseObjectsParameter("objects:\n  - a\n").problems[0].message).to.contain("has no `array:` list");
         });
 

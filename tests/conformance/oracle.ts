@@ -1,0 +1,148 @@
+/**
+ * Client of the conformance oracle (conformance/oracle, built by scripts/conformance-oracle.sh): upstream's own
+ * provider, driver and API-server code, run in batches inside a network namespace with no route.
+ */
+import { execFileSync, spawn } from "child_process";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SCRIPT = path.join(ROOT, "scripts/conformance-oracle.sh");
+
+/** Upper bounds per oracle process; a run over either is a failure, like a crash. */
+export const ORACLE_BOUNDS = { millisPerCase: 5_000, maxRssMiB: 1_024 };
+
+/** One case: a SecretProviderClass manifest (object or YAML text). */
+export interface OracleCase {
+    id: string;
+    manifest?: Record<string, unknown>;
+    yaml?: string;
+    /** The Secret the pod volume passes as nodePublishSecretRef (service principal credentials). */
+    nodePublishSecretRef?: string;
+    /** Only the provider's reading (no mount): verdict "READ". */
+    readOnly?: boolean;
+}
+
+/** One upstream error and the stage (provider, driver, API server) that raised it. */
+export interface OracleFailure {
+    stage: string;
+    error: string;
+}
+
+/** The provider's and driver's reading of a class (see conformance/oracle/main.go `Reading`). */
+export interface ProviderReading {
+    keyvaultName: string;
+    tenantID: string;
+    cloudName: string;
+    cloudEnvFileName: string;
+    clientID: string;
+    userAssignedIdentityID: string;
+    flags: Record<string, string>;
+    objectsError?: string;
+    objects: Array<Record<string, unknown>>;
+    secretObjects: unknown;
+}
+
+/**
+ * A reading as text for "means the same" comparisons: a decoding error counts as an error, whatever its text
+ * (go-yaml names the line, which moves when a field before it is dropped).
+ */
+export function comparableReading(reading: ProviderReading | undefined): string {
+    if (!reading) {
+        return "(no reading)";
+    }
+    return JSON.stringify({
+        ...reading,
+        objectsError: reading.objectsError === undefined ? undefined : "error",
+        objects: reading.objects.map((object) => (object.error === undefined ? object : { error: true })),
+    });
+}
+
+export interface OracleVerdict {
+    id: string;
+    verdict: "PASS" | "FAIL" | "READ";
+    failures?: OracleFailure[];
+    reading?: ProviderReading;
+    files?: string[];
+    millis: number;
+}
+
+/** What one oracle process did. */
+export interface OracleRun {
+    verdicts: Map<string, OracleVerdict>;
+    maxRssMiB: number;
+    wallMillis: number;
+}
+
+let binary: string | undefined;
+
+/** Builds the oracle once (cached outside the repository) and returns its path. */
+export function oracleBinary(): string {
+    binary ??= execFileSync("bash", [SCRIPT, "build"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return binary;
+}
+
+/** Upstream module versions the oracle is built from, one `module version` per line. */
+export function oracleVersions(): string {
+    return execFileSync(oracleBinary(), ["-version"], { encoding: "utf8" });
+}
+
+/** The module-cache directory of a module the oracle depends on, at the version its go.mod pins. */
+export function oracleModuleDir(modulePath: string): string {
+    return execFileSync("bash", [SCRIPT, "module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+/**
+ * Runs one oracle process on every case (inside `unshare -n`), with a wall-clock bound of
+ * `ORACLE_BOUNDS.millisPerCase` per case. Rejects on a crash, a timeout, a missing verdict or a memory overrun.
+ */
+export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
+    const started = Date.now();
+    return new Promise((resolve, reject) => {
+        const child = spawn("unshare", ["-n", oracleBinary()], { stdio: ["pipe", "pipe", "pipe"] });
+        const timeout = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));
+        }, ORACLE_BOUNDS.millisPerCase * Math.max(cases.length, 1));
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+            stdout += chunk;
+        });
+        child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+            stderr += chunk;
+        });
+        child.on("error", (error) => {
+            clearTimeout(timeout);
+            reject(error);
+        });
+        // "close", not "exit": only then has all of stdout been read.
+        child.on("close", (code, signal) => {
+            clearTimeout(timeout);
+            if (code !== 0) {
+                reject(new Error(`oracle crashed (exit ${code ?? signal}): ${stderr.trim()}`));
+                return;
+            }
+            const lines = stdout.split("\n").filter((l) => l.trim() !== "");
+            // The oracle's last line is its peak memory (getrusage), the others one verdict per case.
+            const summary = JSON.parse(lines.pop() ?? "{}") as { maxRssKiB?: number };
+            const maxRssMiB = (summary.maxRssKiB ?? Infinity) / 1024;
+            const verdicts = new Map<string, OracleVerdict>();
+            for (const line of lines) {
+                const verdict = JSON.parse(line) as OracleVerdict;
+                verdicts.set(verdict.id, verdict);
+            }
+            const missing = cases.filter((c) => !verdicts.has(c.id));
+            if (missing.length > 0) {
+                reject(new Error(`oracle gave no verdict for ${missing.length} case(s), e.g. ${missing[0].id}`));
+                return;
+            }
+            if (maxRssMiB > ORACLE_BOUNDS.maxRssMiB) {
+                reject(new Error(`oracle: over the memory bound (${maxRssMiB.toFixed(0)} MiB > ${ORACLE_BOUNDS.maxRssMiB} MiB)`));
+                return;
+            }
+            resolve({ verdicts, maxRssMiB, wallMillis: Date.now() - started });
+        });
+        child.stdin.on("error", () => undefined);
+        child.stdin.end(cases.map((c) => JSON.stringify(c)).join("\n") + "\n");
+    });
+}
