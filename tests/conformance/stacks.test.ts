@@ -41,7 +41,7 @@ describe("the project's own stacks (dev, prod, local) as rendered by the program
         this.timeout(600_000);
         for (const stack of STACKS) {
             resetRegistrations();
-            await valueOf(runProgram(parseStackConfig(stackConfig(stack))).applications);
+            await valueOf((await runProgram(parseStackConfig(stackConfig(stack)))).applications);
             await settle();
             const deployments = ofType("kubernetes:apps/v1:Deployment");
             for (const registration of ofType(SPC_TYPE)) {
