@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConfigProblem, KeyPath, closestKey, renderKeyPath, unknownKeyProblem } from "./problems";
+import { ConfigProblem, KeyPath, closestKey, editDistance, renderKeyPath, unknownKeyProblem } from "./problems";
 
 /**
  * Schema problems in the config's words: an unknown key names the closest valid one (and a case mistake as such),
@@ -189,7 +189,9 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
             }
             case "invalid_value": {
                 const values = issue.values.map(String);
-                const suggestion = typeof input === "string" ? closestKey(input, values) : undefined;
+                // A value is suggested only when it is nearly what was written (unlike keys, values are often just other choices).
+                const closest = typeof input === "string" ? closestKey(input, values) : undefined;
+                const suggestion = closest && (closest.caseOnly || editDistance(String(input).toLowerCase(), closest.key.toLowerCase()) <= 2) ? closest : undefined;
                 problems.push({
                     path,
                     context: where,

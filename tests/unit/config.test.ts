@@ -81,6 +81,15 @@ describe("stack config: the whole project namespace is read", () => {
         expect(message).to.not.contain("JSON");
     });
 
+    it("suggests a value only when it is nearly the one written", async () => {
+        const values = stackFile("local");
+        values.applications[0].cloudName = "AzureStackCloud";
+        values.applications[1].objects[0].objectType = "secrets";
+        const message = await programError(values);
+        expect(message).to.contain(`applications[0].cloudName (app "orders-api"): the string "AzureStackCloud" is not one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud. Fix: use one of`);
+        expect(message).to.contain(`applications[1].objects[0].objectType (app "payments"): the string "secrets" is not one of secret, key, cert. Fix: use secret.`);
+    });
+
     it("reads platformStack as the plain string it is, and objects and lists as JSON", async () => {
         expect(decodeConfigValue("platformStack", "organization/aks-keyvault-secrets/dev")).to.equal("organization/aks-keyvault-secrets/dev");
         expect(decodeConfigValue("platformStack", "123")).to.equal("123");
