@@ -23,6 +23,8 @@ export interface Registration {
 export const registrations: Registration[] = [];
 /** `protect` per resource, read from the register request (the mock callback does not receive options). */
 export const protectedResources = new Map<string, boolean | undefined>();
+/** Options of each register request by `<type>::<name>` (the mock callback does not receive them): parent URN, aliases, dependsOn. */
+export const registeredOptions = new Map<string, { parent: string; aliases: string[]; dependencies: string[]; deleteBeforeReplace: boolean }>();
 export const invokes: Array<{ token: string; inputs: Record<string, any> }> = [];
 
 /** Live Azure state the read-only components see; tests edit it. */
@@ -137,6 +139,12 @@ const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (r
 const registerResource = monitor.registerResource.bind(monitor);
 monitor.registerResource = (request, callback) => {
     protectedResources.set(`${request.getType()}::${request.getName()}`, request.getProtect());
+    registeredOptions.set(`${request.getType()}::${request.getName()}`, {
+        parent: request.getParent(),
+        aliases: request.getAliasesList().map((alias: { toObject(): unknown }) => JSON.stringify(alias.toObject())),
+        dependencies: [...request.getDependenciesList()].sort(),
+        deleteBeforeReplace: request.getDeletebeforereplace(),
+    });
     return registerResource(request, callback);
 };
 
