@@ -8,6 +8,7 @@ export { deterministicGuid } from "./shared/naming";
 export * from "./cluster/addon";
 export * from "./cluster/component";
 
+export * from "./key-vault/names";
 export * from "./key-vault/component";
 
 export * from "./key-vault-access/roles";
@@ -15,12 +16,16 @@ export * from "./key-vault-access/component";
 
 export * from "./secret-provider-class/types";
 export * from "./secret-provider-class/paths";
+export * from "./secret-provider-class/objects";
+export * from "./secret-provider-class/synced-secrets";
 export * from "./secret-provider-class/validate";
 export * from "./secret-provider-class/render";
 export * from "./secret-provider-class/parse";
 export * from "./secret-provider-class/component";
 
 export * from "./workload/pod";
+export { POD_TEMPLATE_KINDS, POD_TEMPLATE_PATHS, POD_TEMPLATE_TYPE_TOKENS, PodTemplateKind, podTemplateOf, withPodTemplate } from "./workload/pod-templates";
+export * from "./workload/helm-transform";
 export * from "./workload/component";
 
 export * from "./migration";

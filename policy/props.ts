@@ -8,6 +8,7 @@
  * runs on the rest. The error class is internal to @pulumi/policy, so it is recognised by shape, which also works
  * when the policy pack and the tests resolve different copies of the package.
  */
+import { isObject } from "../components/shared/manifests";
 
 /** Marker for a value that is not known during preview. */
 export const UNKNOWN: unique symbol = Symbol("unknown during preview");
@@ -42,9 +43,7 @@ export function read(root: unknown, ...path: Array<string | number>): unknown {
 }
 
 /** A plain object (map) value, as opposed to an array, a scalar or an unknown. */
-export function isMap(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export const isMap = isObject;
 
 /** Own keys of a map (enumerating keys never touches values, so it cannot throw). */
 export function keysOf(value: unknown): string[] {

@@ -6,7 +6,7 @@ import { groupReferenceProblems } from "../components/key-vault-access/component
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
 import { secretNameCollisionProblems } from "../components/migration/names";
-import { keyVaultNameProblems } from "../components/secret-provider-class/validate";
+import { keyVaultNameProblems } from "../components/key-vault/names";
 import { KeyVaultObject, SyncedSecret } from "../components/secret-provider-class/types";
 import { ConfigProblem, StackConfigError, atPath } from "./problems";
 import { appKeyPath, componentKeyPath } from "./paths";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigProblem, KeyPath, closestKey, editDistance, renderKeyPath, unknownKeyProblem } from "./problems";
+import { isObject } from "../components/shared/manifests";
 
 /**
  * Schema problems in the config's words: an unknown key names the closest valid one (and a case mistake as such),
@@ -26,10 +27,6 @@ function unwrap(schema: Schema): { core: Schema; example?: string } {
     }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** True for a union (a mode switch), under its optional/default wrappers. */
 export function isUnion(schema: Schema | undefined): boolean {
     return schema !== undefined && unwrap(schema).core._zod.def.type === "union";
@@ -41,7 +38,7 @@ function resolveUnion(schema: Schema, data: unknown): Schema | undefined {
     if (def.type !== "union" || !def.options) {
         return schema;
     }
-    if (!def.discriminator || !isRecord(data)) {
+    if (!def.discriminator || !isObject(data)) {
         return undefined;
     }
     const wanted = data[def.discriminator];
@@ -63,7 +60,7 @@ export function schemaAt(root: Schema, path: KeyPath, data: unknown): Schema | u
         const core = resolveUnion(unwrap(schema).core, value);
         const def = core?._zod.def as { type: string; shape?: Record<string, Schema>; element?: Schema; valueType?: Schema } | undefined;
         schema = def?.type === "object" ? def.shape?.[String(part)] : def?.type === "array" ? def.element : def?.type === "record" ? def.valueType : undefined;
-        value = isRecord(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined;
+        value = isObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined;
     }
     return schema;
 }
@@ -77,7 +74,7 @@ function keysAt(root: Schema, path: KeyPath, data: unknown): string[] {
 }
 
 function valueAt(data: unknown, path: KeyPath): unknown {
-    return path.reduce<unknown>((value, part) => (isRecord(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined), data);
+    return path.reduce<unknown>((value, part) => (isObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined), data);
 }
 
 /** "an object", "a list", "one of a, b", ... */
@@ -161,7 +158,7 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                     const parent = valueAt(data, local.slice(0, -1));
                     const key = String(local[local.length - 1]);
                     // A mis-cased key is reported once, as the unknown key it is, not also as this one missing.
-                    if (isRecord(parent) && Object.keys(parent).some((other) => other !== key && other.toLowerCase() === key.toLowerCase())) {
+                    if (isObject(parent) && Object.keys(parent).some((other) => other !== key && other.toLowerCase() === key.toLowerCase())) {
                         break;
                     }
                     problems.push({ path, context: where, message: "is required", fix: shapeFix(schema, local, expected).replace(/^write it as/, "set it to") });
@@ -174,7 +171,7 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                 const discriminator = (issue as { discriminator?: string }).discriminator;
                 const options = ((issue as { options?: unknown[] }).options ?? []).map(String);
                 if (discriminator) {
-                    const given = isRecord(input) ? input[discriminator] : valueAt(data, local);
+                    const given = isObject(input) ? input[discriminator] : valueAt(data, local);
                     const suggestion = typeof given === "string" ? closestKey(given, options) : undefined;
                     problems.push({
                         path,

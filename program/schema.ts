@@ -5,7 +5,7 @@ import {
     KEY_VAULT_OBJECT_FORMATS,
     KEY_VAULT_OBJECT_TYPES,
 } from "../components/secret-provider-class/types";
-import { SYNCED_SECRET_TYPES } from "../components/secret-provider-class/validate";
+import { SYNCED_SECRET_TYPES } from "../components/secret-provider-class/types";
 import { isGuid } from "../components/shared/validation";
 
 /**

@@ -26,6 +26,7 @@
  * instead of `create-replacement` + `delete-replaced` (unless `--show-replacement-steps`); all of them are handled.
  */
 import * as fs from "fs";
+import { isObject } from "../components/shared/manifests";
 
 /** A resource state as serialized in a preview step (`apitype.ResourceV3`, fields this gate reads). */
 export interface PreviewResourceState {
@@ -120,10 +121,6 @@ export class UsageError extends Error {
     }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /**
  * Parses and checks the JSON text. Tolerates lines printed before the document (e.g. a CLI notice captured
  * together with stdout) by retrying from the first line that starts with `{`.
@@ -146,7 +143,7 @@ export function parsePreviewJson(text: string): PreviewDigest {
             throw new PreviewInputError(`input is not JSON: ${(inner as Error).message}`);
         }
     }
-    if (!isRecord(parsed)) {
+    if (!isObject(parsed)) {
         throw new PreviewInputError("input is not a JSON object; expected the document `pulumi preview --json` prints");
     }
     if (parsed.steps !== undefined && !Array.isArray(parsed.steps)) {
@@ -157,14 +154,14 @@ export function parsePreviewJson(text: string): PreviewDigest {
     }
     const steps = (parsed.steps ?? []) as unknown[];
     steps.forEach((step, index) => {
-        if (!isRecord(step) || typeof step.op !== "string" || typeof step.urn !== "string") {
+        if (!isObject(step) || typeof step.op !== "string" || typeof step.urn !== "string") {
             throw new PreviewInputError(`steps[${index}] has no string \`op\` and \`urn\``);
         }
     });
     if (parsed.diagnostics !== undefined && !Array.isArray(parsed.diagnostics)) {
         throw new PreviewInputError("`diagnostics` is not an array");
     }
-    if (parsed.changeSummary !== undefined && !isRecord(parsed.changeSummary)) {
+    if (parsed.changeSummary !== undefined && !isObject(parsed.changeSummary)) {
         throw new PreviewInputError("`changeSummary` is not an object");
     }
     return parsed as PreviewDigest;

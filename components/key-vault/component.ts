@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, isGuid, throwIfProblems } from "../shared/validation";
-import { keyVaultNameProblems } from "../secret-provider-class/validate";
+import { keyVaultNameProblems } from "./names";
 
 /** Inputs of a Key Vault this program creates, or one it only reads. */
 export interface KeyVaultArgs {

@@ -5,9 +5,10 @@ import { secretProviderClassProblems } from "../secret-provider-class/validate";
 import { writesFile } from "../secret-provider-class/paths";
 import { MigratedApplication, MigratedIdentity, VaultApplication, migratedApplicationProblems } from "./application";
 import { Finding, FindingCode, FindingSeverity } from "./findings";
-import { SourcedManifest, isObject, nameOf, namespaceOf } from "./manifests";
+import { SourcedManifest } from "./manifests";
+import { isObject, nameOf, namespaceOf } from "../shared/manifests";
 import { toDnsLabel } from "./names";
-import { podTemplateOf } from "./pod-templates";
+import { podTemplateOf } from "../workload/pod-templates";
 
 /**
  * Adopting hand-written SecretProviderClass manifests: read them the way the provider does

@@ -3,10 +3,11 @@ import { AppBuilder, BuilderSecret, orderedObject } from "./app-builder";
 import { AzureKeyVaultSecretResource, ENV_INJECTION_LABEL, akv2k8sSecretNames, isAzureKeyVaultSecret, readAzureKeyVaultSecret } from "./akv2k8s";
 import { adoptSecretProviderClass, isSecretProviderClass } from "./adopt";
 import { Finding, FindingCode, FindingSeverity } from "./findings";
-import { SourcedManifest, groupOf, isObject, labelsOf, nameOf, namespaceOf } from "./manifests";
+import { SourcedManifest, groupOf } from "./manifests";
+import { isObject, labelsOf, nameOf, namespaceOf } from "../shared/manifests";
 import { mapAzureKeyVaultSecret, mapEnvReference } from "./mapping";
 import { DEFAULT_SECRET_SUFFIX, givenNameProblems, secretNameCollisionProblems, toDnsLabel, uniqueName } from "./names";
-import { podTemplateKind, podTemplateOf } from "./pod-templates";
+import { podTemplateKind, podTemplateOf } from "../workload/pod-templates";
 import { PendingWorkload, patchWorkload } from "./workloads";
 
 /**

@@ -11,8 +11,6 @@ export * from "./mapping";
 export * from "./names";
 export * from "./application";
 export { AdoptOptions, adoptSecretProviderClass, isSecretProviderClass } from "./adopt";
-export { POD_TEMPLATE_KINDS, POD_TEMPLATE_TYPE_TOKENS, PodTemplateKind, podTemplateOf, withPodTemplate } from "./pod-templates";
 export * from "./convert";
 export { reportText, stackConfigDocuments, stackConfigYaml, typescriptFor, workloadYaml } from "./emit";
-export * from "./helm-transform";
 export { main as runMigrationCli, USAGE as MIGRATION_CLI_USAGE, CliIo } from "./cli";

@@ -1,5 +1,6 @@
 import * as YAML from "yaml";
 import { Finding } from "./findings";
+import { isObject } from "../shared/manifests";
 
 /** A Kubernetes manifest read from input, with where it came from. */
 export interface SourcedManifest {
@@ -12,10 +13,6 @@ export interface SourcedManifest {
 export interface ReadManifests {
     manifests: SourcedManifest[];
     findings: Finding[];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Expands `kind: List` (what `kubectl get ... -o yaml` prints) and `<Kind>List` documents into their items. */
@@ -58,28 +55,9 @@ export function manifestsFromText(text: string, file: string): ReadManifests {
     return { manifests, findings };
 }
 
-/** `metadata.name` of a manifest, or "". */
-export function nameOf(manifest: Record<string, unknown>): string {
-    const metadata = manifest.metadata;
-    return isObject(metadata) && typeof metadata.name === "string" ? metadata.name : "";
-}
-
-/** `metadata.namespace` of a manifest, or undefined. */
-export function namespaceOf(manifest: Record<string, unknown>): string | undefined {
-    const metadata = manifest.metadata;
-    return isObject(metadata) && typeof metadata.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
-}
-
-/** `metadata.labels` of a manifest. */
-export function labelsOf(manifest: Record<string, unknown>): Record<string, string> {
-    const metadata = manifest.metadata;
-    return isObject(metadata) && isObject(metadata.labels) ? (metadata.labels as Record<string, string>) : {};
-}
-
 /** The API group of an `apiVersion` (`""` for the core group). */
 export function groupOf(apiVersion: unknown): string {
     const text = typeof apiVersion === "string" ? apiVersion : "";
     return text.includes("/") ? text.split("/")[0] : "";
 }
 
-export { isObject };

@@ -1,6 +1,6 @@
 import { isSecretDataKey } from "../shared/kubernetes";
 import { KeyVaultObject, SyncedSecretType } from "../secret-provider-class/types";
-import { keyVaultObjectProblems } from "../secret-provider-class/validate";
+import { keyVaultObjectProblems } from "../secret-provider-class/objects";
 import { AzureKeyVaultSecretResource, akvsSubject } from "./akv2k8s";
 import { Finding, FindingCode, FindingSeverity } from "./findings";
 

@@ -3,9 +3,10 @@ import { DEFAULT_MOUNT_PATH, DEFAULT_VOLUME_NAME, attachKeyVaultSecrets, secretE
 import { MigratedApplication } from "./application";
 import { AppBuilder, BuilderSecret } from "./app-builder";
 import { Finding } from "./findings";
-import { SourcedManifest, isObject } from "./manifests";
+import { SourcedManifest } from "./manifests";
+import { clonePlain, isObject } from "../shared/manifests";
 import { uniqueName } from "./names";
-import { PodTemplate, clonePlain, podTemplateOf, withPodTemplate } from "./pod-templates";
+import { PodTemplate, podTemplateOf, withPodTemplate } from "../workload/pod-templates";
 
 /* Rewriting a workload manifest found by the converter (internal to the migration module). */
 

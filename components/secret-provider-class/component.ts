@@ -4,7 +4,8 @@ import { Problem, throwIfProblems } from "../shared/validation";
 import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { SecretProviderClassSpec } from "./types";
-import { keyVaultNameProblems, secretProviderClassProblems, tenantIdProblems } from "./validate";
+import { keyVaultNameProblems, tenantIdProblems } from "../key-vault/names";
+import { secretProviderClassProblems } from "./validate";
 
 /** Inputs of a SecretProviderClass for the Azure Key Vault provider: the typed spec plus where it lives. */
 export interface SecretProviderClassArgs extends SecretProviderClassSpec {

@@ -50,13 +50,15 @@ export interface KeyVaultObject {
 }
 
 /** Kubernetes Secret types this library syncs into (the built-in types whose content a mounted file can hold). */
-export type SyncedSecretType =
-    | "Opaque"
-    | "kubernetes.io/tls"
-    | "kubernetes.io/dockerconfigjson"
-    | "kubernetes.io/dockercfg"
-    | "kubernetes.io/basic-auth"
-    | "kubernetes.io/ssh-auth";
+export const SYNCED_SECRET_TYPES = [
+    "Opaque",
+    "kubernetes.io/tls",
+    "kubernetes.io/dockerconfigjson",
+    "kubernetes.io/dockercfg",
+    "kubernetes.io/basic-auth",
+    "kubernetes.io/ssh-auth",
+] as const;
+export type SyncedSecretType = (typeof SYNCED_SECRET_TYPES)[number];
 
 /** One key of a synced Kubernetes Secret. */
 export interface SyncedSecretData {

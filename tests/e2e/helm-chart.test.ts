@@ -8,7 +8,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
-import { keyVaultSecretsTransform } from "../../components/migration/helm-transform";
+import { keyVaultSecretsTransform } from "../../components/workload/helm-transform";
 import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
 import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
 

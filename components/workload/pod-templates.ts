@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { isObject } from "./manifests";
+import { isObject } from "../shared/manifests";
 
 /** Workload kinds with a pod template, and where the template is. */
 export const POD_TEMPLATE_PATHS = {
@@ -60,9 +60,4 @@ export function withPodTemplate<T extends Record<string, unknown>>(manifest: T, 
         return { ...object, [path[depth]]: replace(object[path[depth]], depth + 1) };
     };
     return replace(manifest, 0) as T;
-}
-
-/** Deep copy of plain data (manifests read from YAML). */
-export function clonePlain<T>(value: T): T {
-    return JSON.parse(JSON.stringify(value)) as T;
 }

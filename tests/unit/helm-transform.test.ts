@@ -7,7 +7,6 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import {
     KeyVaultWiringRule,
-    POD_TEMPLATE_TYPE_TOKENS,
     keyVaultSecretsTransform,
     keyVaultSecretsTransformation,
     matchesPodTemplate,
@@ -123,17 +122,6 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
         // Charts rendered without a namespace match any namespace.
         expect(matchesPodTemplate(deployment, { namespace: "shop" })).to.equal(true);
         expect(matchesPodTemplate(rendered()[1], {})).to.equal(false);
-    });
-
-    it("knows the type tokens of every workload kind", () => {
-        expect(POD_TEMPLATE_TYPE_TOKENS).to.deep.equal({
-            "kubernetes:apps/v1:Deployment": "Deployment",
-            "kubernetes:apps/v1:StatefulSet": "StatefulSet",
-            "kubernetes:apps/v1:DaemonSet": "DaemonSet",
-            "kubernetes:apps/v1:ReplicaSet": "ReplicaSet",
-            "kubernetes:batch/v1:Job": "Job",
-            "kubernetes:batch/v1:CronJob": "CronJob",
-        });
     });
 
     it("accepts the class name as an Output (e.g. AppWorkload.secretProviderClassName)", () => {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { KeyVaultPodWiring, attachKeyVaultSecrets } from "../workload/pod";
+import { KeyVaultPodWiring, attachKeyVaultSecrets } from "./pod";
 import { throwIfProblems } from "../shared/validation";
-import { isObject, labelsOf, nameOf, namespaceOf } from "./manifests";
+import { isObject, labelsOf, nameOf, namespaceOf } from "../shared/manifests";
 import { POD_TEMPLATE_TYPE_TOKENS, PodTemplate, PodTemplateKind, podTemplateKind, podTemplateOf, withPodTemplate } from "./pod-templates";
 
 /**
