@@ -5,6 +5,7 @@ import { AksCluster, ExistingAksCluster } from "../components/cluster/component"
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
 import { AppWorkload } from "../components/workload/component";
+import { markChecked } from "../components/shared/checked";
 import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
 import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
@@ -261,7 +262,9 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
         ].filter((resource): resource is NonNullable<typeof resource> => resource !== undefined);
         const workload = new AppWorkload(
             app.name,
-            toAppWorkloadArgs(app, { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId }, managedIdentity, objects),
+            // Checked with the whole config (stackConfigProblems); platform facts are config values checked there, or
+            // Outputs the SecretProviderClass checks when they resolve.
+            markChecked(toAppWorkloadArgs(app, { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId }, managedIdentity, objects)),
             { ...(kubernetes ? { providers: { kubernetes } } : {}), ...(sharedFrom.length > 0 ? { dependsOn: sharedFrom } : {}) },
         );
         workloads.set(app.name, workload);

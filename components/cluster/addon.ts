@@ -115,7 +115,7 @@ export function addonIdentityOrError(
     addonProfiles: Record<string, AddonProfileLike> | undefined,
     clusterName: string,
     resourceGroupName: string,
-): { identity?: AddonIdentity; error?: string } {
+): { identity: AddonIdentity } | { error: string } {
     const entry = Object.entries(addonProfiles ?? {}).find(([key]) => key.toLowerCase() === KEY_VAULT_ADDON_KEY.toLowerCase());
     const profile = entry?.[1];
     const enableCommand = `az aks enable-addons --addons ${KEY_VAULT_ADDON_CLI_NAME} --name ${clusterName} --resource-group ${resourceGroupName}`;

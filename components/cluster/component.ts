@@ -75,13 +75,14 @@ export interface ClusterFacts {
 function identityFrom(
     profilesAndGroup: pulumi.Output<[Parameters<typeof addonIdentityOrError>[0], string]>,
     clusterName: string,
+    cluster: pulumi.Resource,
 ): pulumi.Output<AddonIdentity> {
     return profilesAndGroup.apply(([profiles, resourceGroupName]) => {
         const result = addonIdentityOrError(profiles, clusterName, resourceGroupName);
-        if (result.error) {
-            throw new Error(result.error);
+        if ("error" in result) {
+            throw new pulumi.ResourceError(result.error, cluster, true);
         }
-        return result.identity!;
+        return result.identity;
     });
 }
 
@@ -104,7 +105,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AksCluster`, name, {}, opts);
-        throwIfProblems(`AksCluster "${name}"`, aksClusterProblems(args));
+        throwIfProblems(`AksCluster "${name}"`, aksClusterProblems(args), this);
         const clusterName = args.clusterName ?? name;
         const workloadIdentity = args.workloadIdentity ?? true;
         const cluster = new containerservice.ManagedCluster(
@@ -137,7 +138,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
         );
         this.clusterName = cluster.name;
         this.resourceId = cluster.id;
-        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName]), clusterName);
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName]), clusterName, this);
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.kubeconfig = userKubeconfig(args.resourceGroupName, cluster.name, this);
         this.registerOutputs({
@@ -165,7 +166,7 @@ export function oidcIssuerOrError(
     cluster: { oidcIssuerProfile?: { enabled?: boolean; issuerURL?: string }; securityProfile?: { workloadIdentity?: { enabled?: boolean } } },
     clusterName: string,
     resourceGroupName: string,
-): { issuerUrl?: string; error?: string } {
+): { issuerUrl: string } | { error: string } {
     if (cluster.oidcIssuerProfile?.enabled && cluster.oidcIssuerProfile.issuerURL && cluster.securityProfile?.workloadIdentity?.enabled) {
         return { issuerUrl: cluster.oidcIssuerProfile.issuerURL };
     }
@@ -190,11 +191,14 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
         super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
         const { resourceGroupName, clusterName } = args;
         const cluster = containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this });
-        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName]), clusterName);
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName]), clusterName, this);
         this.oidcIssuerUrl = cluster.apply((live) => {
             const result = oidcIssuerOrError(live, clusterName, resourceGroupName);
-            if (result.error && args.requireWorkloadIdentity) {
-                throw new Error(result.error);
+            if ("error" in result) {
+                if (args.requireWorkloadIdentity) {
+                    throw new pulumi.ResourceError(result.error, this, true);
+                }
+                return undefined;
             }
             return result.issuerUrl;
         });

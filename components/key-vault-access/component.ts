@@ -84,7 +84,7 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeyVaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:KeyVaultAccess`, name, {}, opts);
-        throwIfProblems(`KeyVaultAccess "${name}"`, keyVaultAccessProblems(args));
+        throwIfProblems(`KeyVaultAccess "${name}"`, keyVaultAccessProblems(args), this);
         const principalType = args.principalType ?? "ServicePrincipal";
         const assignments = accessPlan(args).map((planned) => {
             const scope = pulumi.output(args.vaultId).apply((vaultId) => `${vaultId}${planned.scopeSuffix}`);

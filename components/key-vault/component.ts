@@ -82,7 +82,7 @@ export class KeyVault extends pulumi.ComponentResource {
 
     constructor(name: string, args: KeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:KeyVault`, name, {}, opts);
-        throwIfProblems(`KeyVault "${name}"`, keyVaultProblems(args));
+        throwIfProblems(`KeyVault "${name}"`, keyVaultProblems(args), this);
         if (args.mode === "create") {
             const vault = new keyvault.Vault(
                 `${name}-vault`,
@@ -112,7 +112,7 @@ export class KeyVault extends pulumi.ComponentResource {
             const checked = pulumi.all([live, args.resourceGroupName]).apply(([vault, resourceGroupName]) => {
                 const error = accessPolicyModeError(vault.properties, args.vaultName, resourceGroupName);
                 if (error) {
-                    throw new Error(error);
+                    throw new pulumi.ResourceError(error, this, true);
                 }
                 return vault;
             });

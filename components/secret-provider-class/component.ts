@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Problem, throwIfProblems } from "../shared/validation";
+import { wasChecked } from "../shared/checked";
 import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { SecretProviderClassSpec } from "./types";
@@ -45,14 +46,19 @@ export function checkWhenKnown(subject: string, value: pulumi.Input<string>, pro
     });
 }
 
-/** The validated spec of a SecretProviderClass, with unknown values checked as they resolve. */
-export function validatedSpec(subject: string, spec: SecretProviderClassSpec): SecretProviderClassSpec {
-    throwIfProblems(subject, secretProviderClassProblems(spec));
+/** The spec with its unknown (Output) values checked as they resolve; known values are checked synchronously. */
+export function checkedWhenKnown(subject: string, spec: SecretProviderClassSpec): SecretProviderClassSpec {
     return {
         ...spec,
         keyvaultName: checkWhenKnown(subject, spec.keyvaultName, (name) => keyVaultNameProblems(name)),
         tenantID: checkWhenKnown(subject, spec.tenantID, (tenant) => tenantIdProblems(tenant)),
     };
+}
+
+/** The validated spec of a SecretProviderClass, with unknown values checked as they resolve. */
+export function validatedSpec(subject: string, spec: SecretProviderClassSpec): SecretProviderClassSpec {
+    throwIfProblems(subject, secretProviderClassProblems(spec));
+    return checkedWhenKnown(subject, spec);
 }
 
 /** The SecretProviderClass manifest the component declares for these arguments. */
@@ -81,10 +87,12 @@ export class SecretProviderClass extends k8s.apiextensions.CustomResource {
     constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.CustomResourceOptions) {
         const className = args.className ?? name;
         const subject = `SecretProviderClass "${className}"`;
-        throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
+        if (!wasChecked(args)) {
+            throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
+        }
         super(
             name,
-            secretProviderClassManifest(className, { ...args, ...validatedSpec(subject, args), namespace: checkWhenKnown(subject, args.namespace, namespaceProblems) }),
+            secretProviderClassManifest(className, { ...args, ...checkedWhenKnown(subject, args), namespace: checkWhenKnown(subject, args.namespace, namespaceProblems) }),
             // The name is fixed, so a replacement must delete the old class first.
             { deleteBeforeReplace: true, ...opts },
         );

@@ -2,6 +2,7 @@
  * Validation shared by every component: one error type that carries every problem found at once, so a
  * `pulumi preview` shows the whole list instead of one fix per run.
  */
+import * as pulumi from "@pulumi/pulumi";
 
 /** One problem: where it is (an input path a user can find), what is wrong, and how to fix it. */
 export interface Problem {
@@ -18,21 +19,26 @@ export function formatProblem(problem: Problem): string {
     return `${problem.where}: ${problem.message}. Fix: ${problem.fix}.`;
 }
 
-/** Thrown at construction (so at preview) when inputs are invalid; lists every problem found. */
-export class ValidationError extends Error {
-    constructor(public readonly subject: string, public readonly problems: Problem[]) {
+/**
+ * Thrown at construction (so at preview) when inputs are invalid; lists every problem found. A ResourceError (of
+ * the component, when there is one yet), so `pulumi preview` prints it at the resource without stack frames.
+ */
+export class ValidationError extends pulumi.ResourceError {
+    constructor(public readonly subject: string, public readonly problems: Problem[], resource?: pulumi.Resource) {
         super(
             `${subject} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
+            resource,
+            true,
         );
         this.name = "ValidationError";
     }
 }
 
-/** Throws a ValidationError when `problems` is not empty. */
-export function throwIfProblems(subject: string, problems: Problem[]): void {
+/** Throws a ValidationError when `problems` is not empty; `resource`: the component whose inputs they are. */
+export function throwIfProblems(subject: string, problems: Problem[], resource?: pulumi.Resource): void {
     if (problems.length > 0) {
-        throw new ValidationError(subject, problems);
+        throw new ValidationError(subject, problems, resource);
     }
 }
 

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { TOKEN_PREFIX } from "../shared/token";
+import { markChecked, wasChecked } from "../shared/checked";
 import { Problem, isGuid, throwIfProblems } from "../shared/validation";
 import { dns1123LabelErrors, isDnsLabel, isDnsSubdomain, isEnvVarName, mountPathErrors, portNumberErrors } from "../shared/kubernetes";
 import { SecretProviderClass } from "../secret-provider-class/component";
@@ -242,7 +243,9 @@ export class AppWorkload extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AppWorkload`, name, {}, opts);
-        throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args));
+        if (!wasChecked(args)) {
+            throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args), this);
+        }
         const serviceAccountName = args.serviceAccountName ?? name;
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
 
@@ -287,10 +290,10 @@ export class AppWorkload extends pulumi.ComponentResource {
                       { ...childOpts, aliases: [{ name: `${name}-sa` }] },
                   );
 
-        // The class validates its spec itself (the app's problems, synchronous ones included, were reported above).
+        // Checked with the app's problems above; the class still checks its values that are unknown until they resolve.
         const secretProviderClass = new SecretProviderClass(
             `${name}-spc`,
-            { namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, clientId) },
+            markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, clientId) }),
             childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
     AppWorkload,
@@ -180,6 +181,11 @@ describe("AppWorkload", () => {
         expect(error.message).to.contain(`objects[0] "orders-db-password".objectAlias: "../pw" contains '..'; the provider refuses it.`);
         expect(error.message).to.contain('env "DB_PASSWORD".secretName: "orders-secret" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: orders-keyvault.');
         expect(error.message).to.contain('secretObjects[0] "orders-keyvault".data[1].objectName: "api-key" is not a file any object writes.');
+        // A ResourceError of the component: the engine prints it at the resource, without stack frames.
+        expect(pulumi.ResourceError.isInstance(error)).to.equal(true);
+        const resourceError = error as pulumi.ResourceError;
+        expect(resourceError.hideStack).to.equal(true);
+        expect(resourceError.resource).to.be.instanceOf(AppWorkload);
     });
 
     it("rejects a workload identity with both or neither of clientId and managed", () => {
