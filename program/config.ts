@@ -7,7 +7,6 @@ import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/com
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
 import { secretNameCollisionProblems } from "../components/migration/names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
-import { KeyVaultObject, SyncedSecret } from "../components/secret-provider-class/types";
 import { ConfigProblem, StackConfigError, atPath } from "./problems";
 import { appKeyPath, componentKeyPath } from "./paths";
 import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
@@ -153,11 +152,11 @@ export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFact
         createServiceAccount: objects?.createServiceAccount,
         keyVault: { name: platform.keyVaultName, tenantId: platform.tenantId },
         identity,
-        objects: app.objects as KeyVaultObject[],
-        syncedSecrets: app.syncedSecrets as SyncedSecret[],
+        objects: app.objects,
+        syncedSecrets: app.syncedSecrets,
         env: app.env,
         mountPath: app.mountPath,
-        cloudName: app.cloudName as AppWorkloadArgs["cloudName"],
+        cloudName: app.cloudName,
         restartOnSecretChange: app.restartOnSecretChange,
         deployment: app.deployment,
     };
@@ -169,8 +168,8 @@ export function createsIdentity(app: ApplicationConfig): boolean {
 }
 
 /** Objects as far as roles are concerned. */
-export function readObjects(objects: ReadonlyArray<{ objectName: string; objectType: string }>): ReadObject[] {
-    return objects.map((object) => ({ objectName: object.objectName, objectType: object.objectType as ReadObject["objectType"] }));
+export function readObjects(objects: readonly ReadObject[]): ReadObject[] {
+    return objects.map((object) => ({ objectName: object.objectName, objectType: object.objectType }));
 }
 
 /** What the addon identity reads: the objects of this stack's addon-mode apps and `access.addonIdentityObjects`. */

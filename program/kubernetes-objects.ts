@@ -43,6 +43,15 @@ export interface KubernetesObjectPlan {
     problems: ConfigProblem[];
 }
 
+/** The plan of one app of the plan's config (every app has one). */
+export function appObjectPlan(plan: KubernetesObjectPlan, app: string): AppObjectPlan {
+    const found = plan.apps.get(app);
+    if (!found) {
+        throw new Error(`no Kubernetes object plan for app "${app}": the plan was made from another config`);
+    }
+    return found;
+}
+
 export function serviceAccountOf(app: ApplicationConfig): string {
     return app.serviceAccountName ?? app.name;
 }

@@ -4,12 +4,13 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { AksCluster, ExistingAksCluster } from "../components/cluster/component";
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
-import { AppWorkload } from "../components/workload/component";
+import { AppIdentity, AppWorkload } from "../components/workload/component";
 import { markChecked } from "../components/shared/checked";
 import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
 import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
-import { KubernetesObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
+import { AzureConfig, ClusterPlan, VaultPlan, stackPlan } from "./stack-plan";
+import { KubernetesObjectPlan, appObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
 
 /** What a platform stack exports and an app stack (or a team) needs. */
 export interface PlatformExports {
@@ -108,74 +109,94 @@ async function platformFromStack(config: StackConfig, stackName: string, plan: K
     };
 }
 
-function platformFromConfig(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey>): Platform {
+function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: StackConfig, secretKeys: ReadonlySet<TopLevelKey>): Platform {
     // Values of a key that holds a secure value become Pulumi secrets, and so does every input built from them.
     const fromConfig = (key: TopLevelKey, value: string) => (secretKeys.has(key) ? pulumi.secret(value) : pulumi.output(value));
-    const azure = config.azure;
-    const cluster = config.cluster!;
     const needsIssuer = config.applications.some(createsIdentity);
     let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig">;
     if (cluster.mode === "create") {
         const aks = new AksCluster(
             "cluster",
             {
-                resourceGroupName: azure!.resourceGroupName,
-                location: azure!.location,
-                clusterName: cluster.name,
-                kubernetesVersion: cluster.kubernetesVersion,
-                systemNodePool: cluster.systemNodePool,
-                secretRotation: cluster.secretRotation,
-                workloadIdentity: cluster.workloadIdentity,
-                adoptExistingResourceId: cluster.adoptResourceId,
+                resourceGroupName: cluster.azure.resourceGroupName,
+                location: cluster.azure.location,
+                clusterName: cluster.config.name,
+                kubernetesVersion: cluster.config.kubernetesVersion,
+                systemNodePool: cluster.config.systemNodePool,
+                secretRotation: cluster.config.secretRotation,
+                workloadIdentity: cluster.config.workloadIdentity,
+                adoptExistingResourceId: cluster.config.adoptResourceId,
             },
-            { protect: cluster.protect },
+            { protect: cluster.config.protect },
         );
-        clusterFacts = { addonIdentity: aks.addonIdentity, oidcIssuerUrl: cluster.workloadIdentity ? aks.oidcIssuerUrl : undefined, kubeconfig: aks.kubeconfig };
+        clusterFacts = { addonIdentity: aks.addonIdentity, oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined, kubeconfig: aks.kubeconfig };
     } else if (cluster.mode === "existing") {
         const existing = new ExistingAksCluster("cluster", {
-            resourceGroupName: cluster.resourceGroupName ?? azure!.resourceGroupName,
-            clusterName: cluster.name,
+            resourceGroupName: cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName,
+            clusterName: cluster.config.name,
             requireWorkloadIdentity: needsIssuer,
         });
         clusterFacts = { addonIdentity: existing.addonIdentity, oidcIssuerUrl: existing.oidcIssuerUrl, kubeconfig: existing.kubeconfig };
     } else {
         clusterFacts = {
-            addonClientId: cluster.addonIdentityClientId ? fromConfig("cluster", cluster.addonIdentityClientId) : undefined,
-            oidcIssuerUrl: cluster.oidcIssuerUrl ? fromConfig("cluster", cluster.oidcIssuerUrl) : undefined,
+            addonClientId: cluster.config.addonIdentityClientId ? fromConfig("cluster", cluster.config.addonIdentityClientId) : undefined,
+            oidcIssuerUrl: cluster.config.oidcIssuerUrl ? fromConfig("cluster", cluster.config.oidcIssuerUrl) : undefined,
         };
     }
-    const vaultConfig = config.keyVault!;
     let vaultFacts: Pick<Platform, "keyVaultName" | "tenantId" | "keyVaultId">;
-    if (vaultConfig.mode === "external") {
+    if (vault.mode === "external") {
         vaultFacts = {
-            keyVaultName: fromConfig("keyVault", vaultConfig.name),
-            tenantId: fromConfig("keyVault", vaultConfig.tenantId),
-            keyVaultId: vaultConfig.id ? fromConfig("keyVault", vaultConfig.id) : undefined,
+            keyVaultName: fromConfig("keyVault", vault.config.name),
+            tenantId: fromConfig("keyVault", vault.config.tenantId),
+            keyVaultId: vault.config.id ? fromConfig("keyVault", vault.config.id) : undefined,
         };
     } else {
-        const vault = new KeyVault(
+        const keyVault = new KeyVault(
             "keyvault",
-            vaultConfig.mode === "create"
+            vault.mode === "create"
                 ? {
                       mode: "create",
-                      vaultName: vaultConfig.name,
-                      resourceGroupName: azure!.resourceGroupName,
-                      location: azure!.location,
-                      tenantId: azure!.tenantId ?? authorization.getClientConfigOutput().tenantId,
-                      publicNetworkAccess: vaultConfig.publicNetworkAccess,
-                      enablePurgeProtection: vaultConfig.enablePurgeProtection,
-                      softDeleteRetentionInDays: vaultConfig.softDeleteRetentionInDays,
-                      skuName: vaultConfig.skuName,
+                      vaultName: vault.config.name,
+                      resourceGroupName: vault.azure.resourceGroupName,
+                      location: vault.azure.location,
+                      tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
+                      publicNetworkAccess: vault.config.publicNetworkAccess,
+                      enablePurgeProtection: vault.config.enablePurgeProtection,
+                      softDeleteRetentionInDays: vault.config.softDeleteRetentionInDays,
+                      skuName: vault.config.skuName,
                   }
-                : { mode: "existing", vaultName: vaultConfig.name, resourceGroupName: vaultConfig.resourceGroupName ?? azure!.resourceGroupName },
-            { protect: vaultConfig.mode === "create" && vaultConfig.protect },
+                : { mode: "existing", vaultName: vault.config.name, resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName },
+            { protect: vault.mode === "create" && vault.config.protect },
         );
-        vaultFacts = { keyVaultName: vault.vaultName, tenantId: vault.tenantId, keyVaultId: vault.vaultId };
+        vaultFacts = { keyVaultName: keyVault.vaultName, tenantId: keyVault.tenantId, keyVaultId: keyVault.vaultId };
     }
     return {
         ...clusterFacts,
         ...vaultFacts,
         addonClientId: clusterFacts.addonIdentity ? clusterFacts.addonIdentity.clientId : clusterFacts.addonClientId,
+    };
+}
+
+/** Where an app's own workload identity lives and what it trusts; the config checks make sure each part exists. */
+function managedWorkloadIdentity(home: AzureConfig | undefined, platform: Platform, config: StackConfig, app: string, index: number): AppIdentity {
+    const at = (message: string, fix: string): ConfigProblem => ({ path: ["applications", index, "identity"], context: `app "${app}"`, message, fix });
+    if (!home || !platform.keyVaultId) {
+        failAtPreview([
+            at(
+                "creates a workload identity, which needs azure.resourceGroupName, azure.location and the vault's resource ID",
+                "set azure (and keyVault.id in mode external), or give identity.clientId of an existing identity",
+            ),
+        ]);
+    }
+    return {
+        mode: "workloadIdentity",
+        managed: {
+            resourceGroupName: home.resourceGroupName,
+            location: home.location,
+            oidcIssuerUrl: requiredIssuer(platform.oidcIssuerUrl, app, index),
+            vaultId: platform.keyVaultId,
+            accessScope: config.access.scope,
+        },
     };
 }
 
@@ -202,11 +223,12 @@ function requiredIssuer(issuer: pulumi.Output<string | undefined> | undefined, a
  */
 export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey> = new Set()): Promise<ProgramOutputs> {
     const plan = kubernetesObjectPlan(config.applications.map((app, index) => ({ index, app })));
-    const platformStack = config.platformStack;
+    const stack = stackPlan(config);
+    const platformStack = stack.kind === "app" ? stack.platformStack : undefined;
     for (const key of platformStack ? (["cluster", "keyVault"] as const).filter((key) => config[key]) : []) {
         pulumi.log.warn(`${CONFIG_NAMESPACE}:${key} is ignored: with platformStack, the ${key === "cluster" ? "cluster" : "vault"} and its facts come from stack ${platformStack}. Remove ${key} from this stack's config.`);
     }
-    const platform = platformStack ? await platformFromStack(config, platformStack, plan) : platformFromConfig(config, secretKeys);
+    const platform = stack.kind === "app" ? await platformFromStack(config, stack.platformStack, plan) : platformFromConfig(stack.cluster, stack.vault, config, secretKeys);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
 
@@ -243,19 +265,8 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     // By name, so an app that declares a shared namespace or ServiceAccount exists before the apps that use it.
     const byName = config.applications.map((app, index) => ({ app, index })).sort((a, b) => (a.app.name < b.app.name ? -1 : 1));
     for (const { app, index } of byName) {
-        const objects = plan.apps.get(app.name)!;
-        const managedIdentity = createsIdentity(app)
-            ? {
-                  mode: "workloadIdentity" as const,
-                  managed: {
-                      resourceGroupName: config.azure!.resourceGroupName,
-                      location: config.azure!.location,
-                      oidcIssuerUrl: requiredIssuer(platform.oidcIssuerUrl, app.name, index),
-                      vaultId: platform.keyVaultId!,
-                      accessScope: config.access.scope,
-                  },
-              }
-            : undefined;
+        const objects = appObjectPlan(plan, app.name);
+        const managedIdentity = createsIdentity(app) ? managedWorkloadIdentity(stack.identityHome, platform, config, app.name, index) : undefined;
         const sharedFrom = [
             objects.namespaceFrom ? workloads.get(objects.namespaceFrom)?.namespaceResource : undefined,
             objects.serviceAccountFrom ? workloads.get(objects.serviceAccountFrom)?.serviceAccountResource : undefined,

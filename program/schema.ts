@@ -87,7 +87,7 @@ const keyVault = example(
     "{ mode: external, name: kv-platform-dev, tenantId: <guid> }",
 );
 
-const objectType = z.enum(KEY_VAULT_OBJECT_TYPES as [string, ...string[]]);
+const objectType = z.enum(KEY_VAULT_OBJECT_TYPES);
 
 /** An object some identity reads, as far as roles are concerned. */
 const readObject = example(z.strictObject({ objectName: z.string(), objectType }), "{ objectName: db-password, objectType: secret }");
@@ -117,8 +117,8 @@ const keyVaultObject = example(
         objectVersion: z.string().optional(),
         // Its bounds and truncation are the SecretProviderClass validator's rule (one home), reported at this key.
         objectVersionHistory: z.number().optional(),
-        objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS as [string, ...string[]]).optional(),
-        objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS as [string, ...string[]]).optional(),
+        objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS).optional(),
+        objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS).optional(),
         filePermission: z.string().optional(),
     }),
     "{ objectName: db-password, objectType: secret }",
@@ -173,7 +173,7 @@ const application = example(
         syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]").default([]),
         env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]),
         mountPath: z.string().optional(),
-        cloudName: z.enum(AZURE_CLOUD_NAMES as [string, ...string[]]).optional(),
+        cloudName: z.enum(AZURE_CLOUD_NAMES).optional(),
         restartOnSecretChange: z.boolean().default(false),
         deployment: deployment.optional(),
     }),

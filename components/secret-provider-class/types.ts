@@ -7,23 +7,23 @@ import * as pulumi from "@pulumi/pulumi";
  */
 
 /** Key Vault object kinds the provider fetches; the provider compares them case-sensitively. */
-export type KeyVaultObjectType = "secret" | "key" | "cert";
-export const KEY_VAULT_OBJECT_TYPES: readonly KeyVaultObjectType[] = ["secret", "key", "cert"];
+export const KEY_VAULT_OBJECT_TYPES = ["secret", "key", "cert"] as const;
+export type KeyVaultObjectType = (typeof KEY_VAULT_OBJECT_TYPES)[number];
 
 /** Output format of a secret backed by a certificate. */
-export type KeyVaultObjectFormat = "pem" | "pfx";
-export const KEY_VAULT_OBJECT_FORMATS: readonly KeyVaultObjectFormat[] = ["pem", "pfx"];
+export const KEY_VAULT_OBJECT_FORMATS = ["pem", "pfx"] as const;
+export type KeyVaultObjectFormat = (typeof KEY_VAULT_OBJECT_FORMATS)[number];
 
 /** Decoding applied to a secret value before it is written. */
-export type KeyVaultObjectEncoding = "utf-8" | "base64" | "hex";
-export const KEY_VAULT_OBJECT_ENCODINGS: readonly KeyVaultObjectEncoding[] = ["utf-8", "base64", "hex"];
+export const KEY_VAULT_OBJECT_ENCODINGS = ["utf-8", "base64", "hex"] as const;
+export type KeyVaultObjectEncoding = (typeof KEY_VAULT_OBJECT_ENCODINGS)[number];
 
 /**
  * Azure clouds an AKS addon's provider can reach by name in `cloudName`. `AzureStackCloud` is refused: the
  * provider reads its endpoints from a file on the node (`cloudEnvFileName`), which AKS does not provide.
  */
-export type AzureCloudName = "AzurePublicCloud" | "AzureUSGovernmentCloud" | "AzureChinaCloud" | "AzureGermanCloud";
-export const AZURE_CLOUD_NAMES: readonly AzureCloudName[] = ["AzurePublicCloud", "AzureUSGovernmentCloud", "AzureChinaCloud", "AzureGermanCloud"];
+export const AZURE_CLOUD_NAMES = ["AzurePublicCloud", "AzureUSGovernmentCloud", "AzureChinaCloud", "AzureGermanCloud"] as const;
+export type AzureCloudName = (typeof AZURE_CLOUD_NAMES)[number];
 
 /** One entry of the provider's `objects` array: every per-object field the provider reads. */
 export interface KeyVaultObject {
