@@ -172,15 +172,24 @@ export function resetRegistrations(): void {
     invokes.length = 0;
 }
 
-/** Waits until registrations stop arriving (components register children asynchronously). */
-export async function settle(): Promise<void> {
-    let last = -1;
-    let quietRounds = 0;
-    while (quietRounds < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        quietRounds = registrations.length === last ? quietRounds + 1 : 0;
-        last = registrations.length;
+/**
+ * The SDK's own wait for every outstanding RPC: each resource holds one from its construction until its registration
+ * reaches the monitor (while its inputs are still resolving too). Not in the SDK's typings, so reached through a guard.
+ */
+function sdkWaitForRPCs(): () => Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings: unknown = require("@pulumi/pulumi/runtime/settings");
+    const wait = typeof settings === "object" && settings !== null ? (settings as { waitForRPCs?: unknown }).waitForRPCs : undefined;
+    if (typeof wait !== "function") {
+        throw new Error("@pulumi/pulumi/runtime/settings has no waitForRPCs: the SDK changed");
     }
+    return () => Promise.resolve(wait());
+}
+const waitForRPCs = sdkWaitForRPCs();
+
+/** Waits until everything the program declared so far has been registered (components register children asynchronously). */
+export async function settle(): Promise<void> {
+    await waitForRPCs();
 }
 
 /** Resolves an Output (or plain value) for assertions. */
