@@ -10,11 +10,13 @@ import {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { KEY_VAULT_ADDON_KEY, goDurationSeconds } from "../components/cluster/addon";
+import { KEY_VAULT_ROLES, PRIVILEGED_ROLES, leastPrivilegedRole } from "../components/key-vault-access/roles";
 import { PROVIDER_PARAMETER_KEYS, parseIdentity, parseObjectsParameter } from "../components/secret-provider-class/parse";
 import { CSI_DRIVER_NAME } from "../components/secret-provider-class/render";
 import { KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../components/secret-provider-class/types";
 import { secretProviderClassProblems } from "../components/secret-provider-class/validate";
 import { Problem, formatProblem, isGuid } from "../components/shared/validation";
+import { POD_SPEC_PATHS } from "../components/workload/pod-templates";
 import { DEFAULT_SECRET_HEURISTICS, SecretHeuristicOptions, SecretHint, isKeystoreFileName, pemLabels, isPrivatePemLabel, secretHints } from "./heuristics";
 import { UNKNOWN, isMap, itemsOf, keysOf, read, stackOfUrn, stackSelected, str } from "./props";
 
@@ -41,31 +43,8 @@ const MANAGED_CLUSTER = /^azure-native:containerservice(\/v[0-9a-z]+)?:ManagedCl
 const SECRET_PROVIDER_CLASS = /^kubernetes:secrets-store\.csi\.x-k8s\.io\/v1(alpha1)?:SecretProviderClass$/;
 const CONFIG_MAP = /^kubernetes:core\/v1:ConfigMap(Patch)?$/;
 
-/** Where the pod spec lives in each workload kind. */
-export const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
-    "kubernetes:core/v1:Pod": ["spec"],
-    "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
-    "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
-    "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
-    "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
-    "kubernetes:core/v1:ReplicationController": ["spec", "template", "spec"],
-    "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
-    "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
-};
-
-/** Built-in roles no service principal (workload or addon identity) may hold: they write data or grant access. */
-export const PRIVILEGED_ROLES: Readonly<Record<string, string>> = {
-    "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
-    "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
-    "a4417e6f-fecd-4de8-b567-7b0420556985": "Key Vault Certificates Officer",
-    "14b46e9e-c2b7-41b4-b07b-48a6ebf60603": "Key Vault Crypto Officer",
-    "f25e0fa2-a7c8-4377-a976-54943a77a395": "Key Vault Contributor",
-    "8b54135c-b56d-4d72-a534-26097cfdc8d8": "Key Vault Data Access Administrator",
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-};
+/** Names of the roles no service principal may hold, by role definition GUID. */
+const PRIVILEGED_ROLE_NAMES: ReadonlyMap<string, string> = new Map(PRIVILEGED_ROLES.map((role) => [role.guid, role.displayName]));
 
 /** Values ARM accepts for `principalType`. */
 export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"] as const;
@@ -263,19 +242,22 @@ export const noPrivilegedRolesForServicePrincipals: ResourcePolicy = {
         const cfg = config<PrivilegedRoleConfig>(args, { additionalForbiddenRoleDefinitionIds: [], exemptPrincipalIds: [] });
         const guid = roleDefinitionGuid(roleDefinitionId);
         const extra = cfg.additionalForbiddenRoleDefinitionIds.map((id) => roleDefinitionGuid(id) ?? id.toLowerCase());
-        if (!guid || (!(guid in PRIVILEGED_ROLES) && !extra.includes(guid))) {
+        if (!guid || (!PRIVILEGED_ROLE_NAMES.has(guid) && !extra.includes(guid))) {
             return;
         }
         const principalId = str(read(args.props, "principalId"));
         if (typeof principalId === "string" && cfg.exemptPrincipalIds.map((id) => id.toLowerCase()).includes(principalId.toLowerCase())) {
             return;
         }
-        const role = PRIVILEGED_ROLES[guid] ? `"${PRIVILEGED_ROLES[guid]}" role (${guid})` : `role ${guid} (forbidden by policy config)`;
+        const privileged = PRIVILEGED_ROLE_NAMES.get(guid);
+        const role = privileged ? `"${privileged}" role (${guid})` : `role ${guid} (forbidden by policy config)`;
         const who = typeof principalId === "string" ? `service principal ${principalId}` : "a service principal";
+        const secretReader = KEY_VAULT_ROLES[leastPrivilegedRole("secret")];
+        const certificateReader = KEY_VAULT_ROLES[leastPrivilegedRole("cert")];
         reportViolation(
             `Role assignment "${args.name}" gives ${who} the ${role}. Workload and addon identities only read from Key Vault: use ` +
-                '"Key Vault Secrets User" (4633458b-17de-408a-b874-0445c86b69e6) for objectType secret, or "Key Vault Certificate User" ' +
-                "(db79e9a7-68ee-4b58-9aeb-b90e7c24fcba) for cert and key objects. Officer, administrator, contributor, owner and access-granting roles " +
+                `"${secretReader.displayName}" (${secretReader.guid}) for objectType secret, or "${certificateReader.displayName}" ` +
+                `(${certificateReader.guid}) for cert and key objects. Officer, administrator, contributor, owner and access-granting roles ` +
                 "are for people (principalType User or Group).",
         );
     },

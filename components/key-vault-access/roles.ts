@@ -20,6 +20,31 @@ export const READER_ROLES: readonly KeyVaultRoleName[] = ["secretsUser", "certif
 /** Roles that manage the vault's content; for people and admin groups only. */
 export const OFFICER_ROLES: readonly KeyVaultRoleName[] = ["secretsOfficer", "certificatesOfficer", "cryptoOfficer", "administrator"];
 
+/**
+ * Built-in management-plane roles that change a vault or grant access to it, held on the vault or a scope above it.
+ * This library never assigns them; they are here so that whoever checks role assignments knows them by name.
+ */
+export const VAULT_MANAGEMENT_ROLES = {
+    keyVaultContributor: { displayName: "Key Vault Contributor", guid: "f25e0fa2-a7c8-4377-a976-54943a77a395" },
+    keyVaultDataAccessAdministrator: { displayName: "Key Vault Data Access Administrator", guid: "8b54135c-b56d-4d72-a534-26097cfdc8d8" },
+    contributor: { displayName: "Contributor", guid: "b24988ac-6180-42a0-ab88-20f7382dd24c" },
+    owner: { displayName: "Owner", guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" },
+    userAccessAdministrator: { displayName: "User Access Administrator", guid: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9" },
+    roleBasedAccessControlAdministrator: { displayName: "Role Based Access Control Administrator", guid: "f58310d9-a9f6-439a-9e8d-f62e7b41a168" },
+} as const;
+
+/** A built-in role as Azure names it. */
+export interface RoleDefinition {
+    displayName: string;
+    guid: string;
+}
+
+/**
+ * Roles no workload or addon identity may hold, because they write vault content or grant access: the officer
+ * roles and the management-plane roles. People (users, groups) may hold them.
+ */
+export const PRIVILEGED_ROLES: readonly RoleDefinition[] = [...OFFICER_ROLES.map((role) => KEY_VAULT_ROLES[role]), ...Object.values(VAULT_MANAGEMENT_ROLES)];
+
 /** Where a role is granted: the whole vault, or each object. */
 export type AccessScope = "vault" | "object";
 

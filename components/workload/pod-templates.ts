@@ -26,6 +26,17 @@ export const POD_TEMPLATE_TYPE_TOKENS: Record<string, PodTemplateKind> = {
 
 export type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 
+/**
+ * Where the pod spec sits in every Kubernetes resource type that carries one, by Pulumi type token: the pod
+ * template kinds above (their template's `spec`), a bare Pod and the legacy ReplicationController. The library
+ * builds and rewrites only the template kinds; checks of pod specs (the policy pack) must see the other two as well.
+ */
+export const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+    "kubernetes:core/v1:Pod": ["spec"],
+    "kubernetes:core/v1:ReplicationController": ["spec", "template", "spec"],
+    ...Object.fromEntries(Object.entries(POD_TEMPLATE_TYPE_TOKENS).map(([token, kind]) => [token, [...POD_TEMPLATE_PATHS[kind], "spec"]])),
+};
+
 /** The workload kind of a manifest, when it has a pod template. */
 export function podTemplateKind(manifest: Record<string, unknown>): PodTemplateKind | undefined {
     const kind = manifest.kind;

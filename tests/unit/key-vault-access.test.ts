@@ -3,10 +3,17 @@ import { expect } from "chai";
 import {
     KEY_VAULT_ROLES,
     KeyVaultAccess,
+    KeyVaultRoleName,
+    OFFICER_ROLES,
+    PRIVILEGED_ROLES,
+    READER_ROLES,
+    VAULT_MANAGEMENT_ROLES,
     accessPlan,
     planAssignments,
     roleAssignmentName,
 } from "../../components";
+import { keyVaultAccessProblems } from "../../components/key-vault-access/component";
+import { isGuid } from "../../components/shared/validation";
 import { SUBSCRIPTION_ID, azureState, errorFrom, fakeGuid, ofType, registered, resetRegistrations, settle } from "../mocks";
 
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
@@ -72,6 +79,29 @@ describe("Key Vault access", () => {
         );
         expect(accessPlan({ vaultId: VAULT_ID, principalId: PRINCIPAL, principalType: "Group", roles: ["secretsOfficer"] })).to.deep.equal([
             { nameSuffix: "secretsofficer", scopeSuffix: "", role: "secretsOfficer" },
+        ]);
+    });
+
+    it("knows which roles are privileged: the officer roles and the management-plane roles, never a reader role", () => {
+        const guids = PRIVILEGED_ROLES.map((role) => role.guid);
+        expect(new Set(guids).size).to.equal(guids.length);
+        expect(guids.every(isGuid), "role definition GUIDs").to.equal(true);
+        expect(guids).to.include.members(OFFICER_ROLES.map((role) => KEY_VAULT_ROLES[role].guid));
+        expect(guids).to.include.members(Object.values(VAULT_MANAGEMENT_ROLES).map((role) => role.guid));
+        expect(guids).to.have.length(OFFICER_ROLES.length + Object.keys(VAULT_MANAGEMENT_ROLES).length);
+        expect(guids).to.not.include.members(READER_ROLES.map((role) => KEY_VAULT_ROLES[role].guid));
+        const keyVaultGuids: string[] = Object.values(KEY_VAULT_ROLES).map((role) => role.guid);
+        expect(Object.values(VAULT_MANAGEMENT_ROLES).filter((role) => keyVaultGuids.includes(role.guid))).to.deep.equal([]);
+    });
+
+    it("still assigns only Key Vault data roles: the management-plane roles are not inputs", () => {
+        const roles: KeyVaultRoleName[] = JSON.parse('["owner"]'); // as plain JavaScript or JSON config would pass it
+        expect(keyVaultAccessProblems({ vaultId: VAULT_ID, principalId: PRINCIPAL, principalType: "Group", roles })).to.deep.equal([
+            {
+                where: "roles",
+                message: '"owner" is not a Key Vault role',
+                fix: "use one of secretsUser, certificateUser, reader, secretsOfficer, certificatesOfficer, cryptoOfficer, administrator",
+            },
         ]);
     });
 

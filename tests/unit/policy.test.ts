@@ -2,8 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { PRIVILEGED_ROLES } from "../../components/key-vault-access/roles";
 import {
-    PRIVILEGED_ROLES,
     ResourcePolicy,
     StackPolicy,
     aksSecretRotation,
@@ -377,7 +377,7 @@ describe("keyvault-no-privileged-roles-for-service-principals", () => {
     });
 
     it("flags every privileged role for a service principal, in both ID forms", () => {
-        for (const [guid, name] of Object.entries(PRIVILEGED_ROLES)) {
+        for (const { guid, displayName: name } of PRIVILEGED_ROLES) {
             for (const subscription of [true, false]) {
                 const found = violations(noPrivilegedRolesForServicePrincipals, roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: roleId(guid, subscription) }));
                 expect(found, `${name} ${subscription}`).to.deep.equal([
@@ -388,7 +388,7 @@ describe("keyvault-no-privileged-roles-for-service-principals", () => {
                 ]);
             }
         }
-        expect(Object.values(PRIVILEGED_ROLES)).to.include.members([
+        expect(PRIVILEGED_ROLES.map((role) => role.displayName)).to.include.members([
             "Key Vault Administrator",
             "Key Vault Secrets Officer",
             "Key Vault Certificates Officer",
