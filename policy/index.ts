@@ -7,7 +7,8 @@ import { policies } from "./policies";
  *   npm install --prefix policy      # once; the pack also needs the repository's root `npm ci` (it reuses components/)
  *   pulumi preview --stack prod --policy-pack policy --policy-pack-config policy/config/prod.json
  *
- * Policies and their messages are in ./policies.ts; docs/ci.md describes the per-stack configuration.
+ * The policies live with their resource family (key-vault.ts, role-assignments.ts, secret-provider-class.ts,
+ * workloads.ts, cluster.ts, secret-values.ts; ./policies.ts lists them); docs/ci.md describes the per-stack configuration.
  */
 export const pack = new PolicyPack("aks-keyvault-secrets", {
     description: "Guardrails for putting Azure Key Vault secrets into AKS workloads through the Secrets Store CSI driver addon.",

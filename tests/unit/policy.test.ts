@@ -3,22 +3,14 @@ import * as fs from "fs";
 import * as path from "path";
 import { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { PRIVILEGED_ROLES } from "../../components/key-vault-access/roles";
-import {
-    ResourcePolicy,
-    StackPolicy,
-    aksSecretRotation,
-    keyVaultPublicNetworkAccess,
-    keyVaultPurgeProtection,
-    keyVaultRbacAuthorization,
-    noPrivilegedRolesForServicePrincipals,
-    noSecretValuesInManifests,
-    policies,
-    roleAssignmentPrincipalType,
-    roleDefinitionGuid,
-    secretProviderClassSpecProblems,
-    secretProviderClassWellFormed,
-    syncedSecretConsumersMountCsiVolume,
-} from "../../policy/policies";
+import { aksSecretRotation } from "../../policy/cluster";
+import { keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAuthorization } from "../../policy/key-vault";
+import { policies } from "../../policy/policies";
+import { ResourcePolicy, StackPolicy } from "../../policy/resource-policy";
+import { noPrivilegedRolesForServicePrincipals, roleAssignmentPrincipalType, roleDefinitionGuid } from "../../policy/role-assignments";
+import { noSecretValuesInManifests } from "../../policy/secret-values";
+import { secretProviderClassSpecProblems, secretProviderClassWellFormed } from "../../policy/secret-provider-class";
+import { syncedSecretConsumersMountCsiVolume } from "../../policy/workloads";
 import { highEntropyTokens, isNonLiteralValue, isSecretLikeKey, secretHints, shannonEntropy } from "../../policy/heuristics";
 import { UNKNOWN, read } from "../../policy/props";
 

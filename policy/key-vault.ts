@@ -1,0 +1,101 @@
+/** Policies on Key Vaults: the RBAC model, purge protection and network access. */
+import { PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy";
+import { UNKNOWN, read, stackOfUrn, stackSelected, str } from "./props";
+import { ResourcePolicy, displayName, forType, policyConfig } from "./resource-policy";
+
+const VAULT = /^azure-native:keyvault(\/v[0-9a-z]+)?:Vault$/;
+
+export const keyVaultRbacAuthorization: ResourcePolicy = {
+    name: "keyvault-rbac-authorization",
+    description: "Key Vaults use Azure RBAC (enableRbacAuthorization: true), so the role assignments given to workload and addon identities take effect.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: forType(VAULT, (args, reportViolation) => {
+        const rbac = read(args.props, "properties", "enableRbacAuthorization");
+        if (rbac === UNKNOWN || rbac === true) {
+            return;
+        }
+        const vault = displayName(args, "vaultName");
+        const state = rbac === undefined ? "does not set properties.enableRbacAuthorization, so Azure creates it with the access-policy model" : `sets properties.enableRbacAuthorization to ${JSON.stringify(rbac)}`;
+        reportViolation(
+            `Key Vault "${vault}" ${state}: role assignments such as "Key Vault Secrets User" for the workload and addon identities ` +
+                "have no effect there, and the CSI driver gets 403 Forbidden when a pod mounts its secrets. Set properties.enableRbacAuthorization: true.",
+        );
+    }),
+};
+
+/** Config of a policy that applies on some stacks only. */
+interface StackScopedConfig {
+    stacks: string[];
+}
+
+/** Config schema of a stack-scoped policy (default: prod). */
+function stackScopedSchema(description: string): PolicyConfigSchema {
+    return { properties: { stacks: { type: "array", items: { type: "string" }, default: ["prod"], description } } };
+}
+
+/** The stack of the resource when the policy's `stacks` config selects it, else undefined. */
+function selectedStack(args: ResourceValidationArgs): string | undefined {
+    const { stacks } = policyConfig<StackScopedConfig>(args, { stacks: ["prod"] });
+    const stack = stackOfUrn(args.urn);
+    return stackSelected(stacks, stack) ? stack : undefined;
+}
+
+export const keyVaultPurgeProtection: ResourcePolicy = {
+    name: "keyvault-purge-protection",
+    description: "Key Vaults on the configured stacks keep soft delete on and enable purge protection, so a deleted vault or secret can be recovered.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: stackScopedSchema(
+        'Stacks where purge protection is required; "*" means every stack. Dev stacks that are torn down often may leave it off, since a purge-protected vault keeps its name reserved for the whole retention period.',
+    ),
+    validateResource: forType(VAULT, (args, reportViolation) => {
+        const stack = selectedStack(args);
+        if (!stack) {
+            return;
+        }
+        const vault = displayName(args, "vaultName");
+        const purge = read(args.props, "properties", "enablePurgeProtection");
+        if (purge !== UNKNOWN && purge !== true) {
+            reportViolation(
+                `Key Vault "${vault}" on stack "${stack}" must enable purge protection (properties.enablePurgeProtection: true): without it ` +
+                    "a deleted vault or secret can be purged at once and is gone for good. Note that purge protection cannot be turned off once on.",
+            );
+        }
+        const softDelete = read(args.props, "properties", "enableSoftDelete");
+        if (softDelete === false) {
+            reportViolation(
+                `Key Vault "${vault}" on stack "${stack}" sets properties.enableSoftDelete: false; soft delete is required for purge protection ` +
+                    "and cannot be turned off on existing vaults. Remove the setting or set it to true.",
+            );
+        }
+    }),
+};
+
+export const keyVaultPublicNetworkAccess: ResourcePolicy = {
+    name: "keyvault-public-network-access",
+    description: "Key Vaults on the configured stacks do not accept data-plane traffic from every network.",
+    enforcementLevel: "advisory",
+    severity: "medium",
+    configSchema: stackScopedSchema('Stacks where the vault must be network-restricted; "*" means every stack.'),
+    validateResource: forType(VAULT, (args, reportViolation) => {
+        const stack = selectedStack(args);
+        if (!stack) {
+            return;
+        }
+        const access = str(read(args.props, "properties", "publicNetworkAccess"));
+        const defaultAction = str(read(args.props, "properties", "networkAcls", "defaultAction"));
+        if (access === UNKNOWN || defaultAction === UNKNOWN) {
+            return;
+        }
+        if ((access ?? "").toLowerCase() === "disabled" || (defaultAction ?? "").toLowerCase() === "deny") {
+            return;
+        }
+        reportViolation(
+            `Key Vault "${displayName(args, "vaultName")}" on stack "${stack}" accepts data-plane requests from any network ` +
+                `(publicNetworkAccess is ${access === undefined ? "not set" : `"${access}"`} and networkAcls.defaultAction is not "Deny"). ` +
+                'Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls { defaultAction: "Deny", bypass: "AzureServices" } ' +
+                "with the AKS node subnet in virtualNetworkRules.",
+        );
+    }),
+};
