@@ -5,7 +5,7 @@ import { keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
-import { secretNameCollisionProblems } from "../components/migration/names";
+import { secretNameCollisionProblems } from "./secret-names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
 import { ConfigProblem, StackConfigError, atPath } from "./problems";
 import { appKeyPath, componentKeyPath } from "./paths";

@@ -1,6 +1,6 @@
 import * as YAML from "yaml";
 import { Finding } from "./findings";
-import { isObject } from "../shared/manifests";
+import { isObject } from "../components/shared/manifests";
 
 /** A Kubernetes manifest read from input, with where it came from. */
 export interface SourcedManifest {

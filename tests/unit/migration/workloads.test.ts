@@ -1,6 +1,8 @@
 import { expect } from "chai";
-import { exitCodeFor, migrate, secretEnvProblems } from "../../components";
-import { TWO_IDENTITIES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./migration-helpers";
+import { secretEnvProblems } from "../../../components";
+import { migrate } from "../../../migration/convert";
+import { exitCodeFor } from "../../../migration/findings";
+import { TWO_IDENTITIES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./helpers";
 
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
 

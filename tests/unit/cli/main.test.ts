@@ -3,8 +3,9 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CliIo, runMigrationCli } from "../../components";
-import { FIXTURES } from "./migration-helpers";
+import { CliIo } from "../../../cli/io";
+import { main } from "../../../cli/main";
+import { FIXTURES } from "../migration/helpers";
 
 /**
  * Golden-file tests of the `aks-keyvault-secrets` command. Refresh the golden files after an intended change
@@ -13,7 +14,7 @@ import { FIXTURES } from "./migration-helpers";
  */
 
 const GOLDEN = path.join(FIXTURES, "golden");
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = path.resolve(__dirname, "../../..");
 const UPDATE = !!process.env.UPDATE_GOLDEN;
 
 interface Run {
@@ -26,7 +27,7 @@ async function run(argv: string[], cwd = FIXTURES, stdin = ""): Promise<Run> {
     let stdout = "";
     let stderr = "";
     const io: CliIo = { cwd, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: async () => stdin };
-    const code = await runMigrationCli(argv, io);
+    const code = await main(argv, io);
     return { code, stdout, stderr };
 }
 
@@ -256,17 +257,27 @@ describe("migration: the aks-keyvault-secrets command", () => {
         });
     });
 
-    describe("the installed entry point (cli/aks-keyvault-secrets.js)", () => {
-        it("runs the command in a real process with the same output and exit code", () => {
-            const child = childProcess.spawnSync(process.execPath, [path.join(ROOT, "cli/aks-keyvault-secrets.js"), "migrate", "akv2k8s"], { cwd: path.join(FIXTURES, "basic"), encoding: "utf8" });
+    describe("the entry point (cli/aks-keyvault-secrets.ts; installed, its build)", () => {
+        it("runs the command in a real process with the same output and exit code, as npm run migrate does", () => {
+            const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+            expect(pkg.scripts.migrate).to.equal("node -r ts-node/register/transpile-only cli/aks-keyvault-secrets.ts migrate");
+            const child = childProcess.spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/aks-keyvault-secrets.ts"), "migrate", "akv2k8s"], {
+                cwd: path.join(FIXTURES, "basic"),
+                encoding: "utf8",
+            });
             expect(child.status, child.stderr).to.equal(2);
             expect(child.stdout).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stdout.yaml"), "utf8"));
             expect(child.stderr).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stderr.txt"), "utf8"));
         });
 
-        it("is the package's bin", () => {
+        it("is the package's bin, built by prepare into the published files", () => {
             const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-            expect(pkg.bin).to.deep.equal({ "aks-keyvault-secrets": "cli/aks-keyvault-secrets.js" });
+            expect(pkg.bin).to.deep.equal({ "aks-keyvault-secrets": "bin/cli/aks-keyvault-secrets.js" });
+            expect(pkg.scripts.prepare).to.equal("tsc -p tsconfig.build.json");
+            expect(pkg.files).to.include.members(["bin/cli", "bin/migration", "bin/program", "bin/components"]);
+            const build = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8"));
+            expect(build.include).to.include("cli/**/*.ts");
+            expect(fs.readFileSync(path.join(ROOT, "cli/aks-keyvault-secrets.ts"), "utf8").split("\n")[0]).to.equal("#!/usr/bin/env node");
         });
     });
 });

@@ -1,4 +1,4 @@
-import { Problem, formatProblem } from "../shared/validation";
+import { Problem, formatProblem } from "../components/shared/validation";
 
 /**
  * What the migration tools report. Every finding is a `Problem` (where, message, fix) plus how serious it is, a

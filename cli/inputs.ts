@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Finding } from "./findings";
-import { SourcedManifest, manifestsFromText } from "./manifests";
+import { Finding } from "../migration/findings";
+import { SourcedManifest, manifestsFromText } from "../migration/manifests";
+import { display } from "./io";
 
-/** Reading the migration command's inputs from the file system. */
+/** Reading the command's inputs (files, directories, stdin) into manifests. */
 
 /** Input files of a path: a file, or a directory recursively (*.yaml, *.yml, *.json), in name order. */
 function expand(input: string, cwd: string): string[] {
@@ -21,12 +22,6 @@ function expand(input: string, cwd: string): string[] {
             }
             return /\.(ya?ml|json)$/i.test(entry.name) ? [child] : [];
         });
-}
-
-/** A path as shown in reports: relative to `cwd`, with forward slashes. */
-export function display(file: string, cwd: string): string {
-    const relative = path.relative(cwd, file);
-    return (path.isAbsolute(relative) ? file : relative).split(path.sep).join("/");
 }
 
 /**

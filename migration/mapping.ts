@@ -1,6 +1,6 @@
-import { isSecretDataKey } from "../shared/kubernetes";
-import { KeyVaultObject, SyncedSecretType } from "../secret-provider-class/types";
-import { keyVaultObjectProblems } from "../secret-provider-class/objects";
+import { isSecretDataKey } from "../components/shared/kubernetes";
+import { KeyVaultObject, SyncedSecretType } from "../components/secret-provider-class/types";
+import { keyVaultObjectProblems } from "../components/secret-provider-class/objects";
 import { AzureKeyVaultSecretResource, akvsSubject } from "./akv2k8s";
 import { Finding, FindingCode, FindingSeverity } from "./findings";
 

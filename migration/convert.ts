@@ -4,10 +4,12 @@ import { AzureKeyVaultSecretResource, ENV_INJECTION_LABEL, akv2k8sSecretNames, i
 import { adoptSecretProviderClass, isSecretProviderClass } from "./adopt";
 import { Finding, FindingCode, FindingSeverity } from "./findings";
 import { SourcedManifest, groupOf } from "./manifests";
-import { isObject, labelsOf, nameOf, namespaceOf } from "../shared/manifests";
+import { isObject, labelsOf, nameOf, namespaceOf } from "../components/shared/manifests";
 import { mapAzureKeyVaultSecret, mapEnvReference } from "./mapping";
-import { DEFAULT_SECRET_SUFFIX, givenNameProblems, secretNameCollisionProblems, toDnsLabel, uniqueName } from "./names";
-import { podTemplateKind, podTemplateOf } from "../workload/pod-templates";
+import { givenNameProblems } from "./names";
+import { toDnsLabel, uniqueName } from "../components/shared/naming";
+import { DEFAULT_SECRET_SUFFIX, secretNameCollisionProblems } from "../program/secret-names";
+import { podTemplateKind, podTemplateOf } from "../components/workload/pod-templates";
 import { PendingWorkload, patchWorkload } from "./workloads";
 
 /**

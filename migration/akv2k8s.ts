@@ -1,6 +1,6 @@
 import { Finding } from "./findings";
 import { SourcedManifest } from "./manifests";
-import { isObject, nameOf, namespaceOf } from "../shared/manifests";
+import { isObject, nameOf, namespaceOf } from "../components/shared/manifests";
 
 /**
  * akv2k8s `AzureKeyVaultSecret` (group `spv.no`) read into one shape for every served version, keeping only the

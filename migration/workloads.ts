@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
-import { DEFAULT_MOUNT_PATH, DEFAULT_VOLUME_NAME, attachKeyVaultSecrets, secretEnvProblems } from "../workload/pod";
+import { DEFAULT_MOUNT_PATH, DEFAULT_VOLUME_NAME, attachKeyVaultSecrets, secretEnvProblems } from "../components/workload/pod";
 import { MigratedApplication } from "./application";
 import { AppBuilder, BuilderSecret } from "./app-builder";
 import { Finding } from "./findings";
 import { SourcedManifest } from "./manifests";
-import { clonePlain, isObject } from "../shared/manifests";
-import { uniqueName } from "./names";
-import { PodTemplate, podTemplateOf, withPodTemplate } from "../workload/pod-templates";
+import { clonePlain, isObject } from "../components/shared/manifests";
+import { uniqueName } from "../components/shared/naming";
+import { PodTemplate, podTemplateOf, withPodTemplate } from "../components/workload/pod-templates";
 
 /* Rewriting a workload manifest found by the converter (internal to the migration module). */
 

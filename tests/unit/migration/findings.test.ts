@@ -1,8 +1,11 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { FINDING_CODES, Finding, FindingCode, formatFinding, manifestsFromText, migrate, readManifestInputs } from "../../components";
-import { FIXTURES, SPC_FIXTURES, TWO_IDENTITIES, manifestsOf, manifestsOfText } from "./migration-helpers";
+import { readManifestInputs } from "../../../cli/inputs";
+import { migrate } from "../../../migration/convert";
+import { FINDING_CODES, Finding, FindingCode, formatFinding } from "../../../migration/findings";
+import { manifestsFromText } from "../../../migration/manifests";
+import { FIXTURES, SPC_FIXTURES, TWO_IDENTITIES, manifestsOf, manifestsOfText } from "./helpers";
 
 /**
  * One test per report message: every finding code the migration tools can produce, triggered by a fixture,

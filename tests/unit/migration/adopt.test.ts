@@ -1,17 +1,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    adoptSecretProviderClass,
-    appSecretProviderClassSpec,
-    exitCodeFor,
-    migrate,
-    parseSecretProviderClassYaml,
-    placeholderWorkloadArgs,
-    providerView,
-    renderSecretProviderClassSpec,
-} from "../../components";
-import { SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "./migration-helpers";
+import { appSecretProviderClassSpec, parseSecretProviderClassYaml, providerView, renderSecretProviderClassSpec } from "../../../components";
+import { adoptSecretProviderClass } from "../../../migration/adopt";
+import { placeholderWorkloadArgs } from "../../../migration/application";
+import { migrate } from "../../../migration/convert";
+import { exitCodeFor } from "../../../migration/findings";
+import { FIXTURES, SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "./helpers";
 
 const ADDON_CLIENT_ID = "4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d";
 
@@ -152,7 +147,7 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
         });
 
         it("the adopted classes render to what the provider read from the originals", () => {
-            const originals = parseSecretProviderClassYaml(fs.readFileSync(path.join(__dirname, "../fixtures/migration/spc/hand-written.yaml"), "utf8"));
+            const originals = parseSecretProviderClassYaml(fs.readFileSync(path.join(FIXTURES, "spc/hand-written.yaml"), "utf8"));
             for (const { vault, app } of result.applications) {
                 const original = originals.find((o) => o.value.name.replace(".", "-") === app.name)!;
                 const { view } = renderedView(vault, app);

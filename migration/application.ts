@@ -1,6 +1,6 @@
-import { Problem } from "../shared/validation";
-import { AzureCloudName, KeyVaultObject, SyncedSecret } from "../secret-provider-class/types";
-import { AppWorkloadArgs, appWorkloadProblems } from "../workload/component";
+import { Problem } from "../components/shared/validation";
+import { AzureCloudName, KeyVaultObject, SyncedSecret } from "../components/secret-provider-class/types";
+import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 
 /**
  * One entry of the stack config's `aks-keyvault-secrets:applications` list, as the migration tools write it

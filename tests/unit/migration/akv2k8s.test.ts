@@ -1,22 +1,15 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    AKVS_VERSIONS,
-    akv2k8sSecretNames,
-    exitCodeFor,
-    manifestsFromText,
-    mapAzureKeyVaultSecret,
-    migrate,
-    placeholderWorkloadArgs,
-    providerView,
-    readAzureKeyVaultSecret,
-    writesFile,
-    renderSecretProviderClassSpec,
-    appSecretProviderClassSpec,
-    secretNameCollisionProblems,
-} from "../../components";
-import { FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./migration-helpers";
+import { providerView, writesFile, renderSecretProviderClassSpec, appSecretProviderClassSpec } from "../../../components";
+import { secretNameCollisionProblems } from "../../../program/secret-names";
+import { AKVS_VERSIONS, akv2k8sSecretNames, readAzureKeyVaultSecret } from "../../../migration/akv2k8s";
+import { placeholderWorkloadArgs } from "../../../migration/application";
+import { migrate } from "../../../migration/convert";
+import { exitCodeFor } from "../../../migration/findings";
+import { manifestsFromText } from "../../../migration/manifests";
+import { mapAzureKeyVaultSecret } from "../../../migration/mapping";
+import { FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./helpers";
 
 function akvs(spec: string, apiVersion = "spv.no/v2beta1", name = "x", namespace = "ns"): string {
     return `apiVersion: ${apiVersion}\nkind: AzureKeyVaultSecret\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n${spec

@@ -1,4 +1,6 @@
 import * as YAML from "yaml";
+import { toDnsLabel } from "../components/shared/naming";
+import { CONFIG_NAMESPACE } from "../program/problems";
 import { MigratedApplication, VaultApplication, applicationConfig } from "./application";
 import { Finding, exitCodeFor, formatFinding, needsManualWork, sortFindings } from "./findings";
 import { MigrationResult, PatchedWorkload } from "./convert";
@@ -8,8 +10,6 @@ import { MigrationResult, PatchedWorkload } from "./convert";
  * report. Pure functions, so tests compare them with golden files.
  */
 
-/** Config namespace of the program (the Pulumi project name). */
-export const CONFIG_NAMESPACE = "aks-keyvault-secrets";
 const TOOL = "aks-keyvault-secrets migrate";
 
 /** Apps grouped by vault, vaults in name order. */
@@ -23,7 +23,7 @@ export function appsByVault(applications: readonly VaultApplication[]): Map<stri
 
 /** File-name-safe form of a vault name. */
 export function vaultFileName(vault: string): string {
-    return vault.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
+    return toDnsLabel(vault);
 }
 
 /** Stack config YAML for one vault: `config: aks-keyvault-secrets:applications: [...]`. */

@@ -6,13 +6,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { Finding, FindingCode, MigrateOptions, MigrationResult, SourcedManifest, VaultApplication, applicationConfig, manifestsFromText, migrate } from "../../components/migration";
-import { appWorkloadProblems } from "../../components";
-import { parseStackConfig, stackConfigSchema, toAppWorkloadArgs } from "../../program/config";
-import { TENANT_ID } from "../mocks";
+import { appWorkloadProblems } from "../../../components";
+import { VaultApplication, applicationConfig } from "../../../migration/application";
+import { MigrateOptions, MigrationResult, migrate } from "../../../migration/convert";
+import { Finding, FindingCode } from "../../../migration/findings";
+import { SourcedManifest, manifestsFromText } from "../../../migration/manifests";
+import { parseStackConfig, stackConfigSchema, toAppWorkloadArgs } from "../../../program/config";
+import { TENANT_ID } from "../../mocks";
 
-export const FIXTURES = path.resolve(__dirname, "../fixtures/migration");
-export { SPC_FIXTURES } from "./fixture-paths";
+export const FIXTURES = path.resolve(__dirname, "../../fixtures/migration");
+export { SPC_FIXTURES } from "../fixture-paths";
 
 /** Manifests of fixture files (paths relative to tests/fixtures/migration, or absolute). */
 export function manifestsOf(...files: string[]): SourcedManifest[] {

@@ -1,7 +1,7 @@
-import { KeyVaultObject, SyncedSecretType } from "../secret-provider-class/types";
+import { KeyVaultObject, SyncedSecretType } from "../components/secret-provider-class/types";
 import { MigratedIdentity } from "./application";
 import { ObjectSpec } from "./mapping";
-import { uniqueName } from "./names";
+import { uniqueName } from "../components/shared/naming";
 
 /*
  * Apps while the converter assembles them (internal to the migration module): objects are deduplicated and
