@@ -1,28 +1,30 @@
+import { z } from "zod";
 import { Problem } from "../components/shared/validation";
-import { AzureCloudName, KeyVaultObject, SyncedSecret } from "../components/secret-provider-class/types";
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
+import { ApplicationConfig, PlatformFacts, placeholderPlatform, toAppWorkloadArgs } from "../program/config";
+import { renderKeyPath } from "../program/problems";
+import { applicationSchema } from "../program/schema";
+import { schemaProblems } from "../program/schema-problems";
 
 /**
- * One entry of the stack config's `aks-keyvault-secrets:applications` list, as the migration tools write it
- * (the keys and meaning are the program's: see the configuration reference in README.md). Converted apps
- * have no `deployment`: the team's own Deployment (or Helm chart) stays, and is wired to the app's
- * SecretProviderClass with the patched manifest or the Helm transform.
+ * The apps the migration tools write, in the program's own terms: the type is the program's application schema (its
+ * input form, as written in stack config), and every check and mapping of an app is the program's.
  */
-export interface MigratedApplication {
-    name: string;
-    namespace: string;
-    serviceAccountName?: string;
-    identity: MigratedIdentity;
-    objects: KeyVaultObject[];
-    syncedSecrets: SyncedSecret[];
-    cloudName?: AzureCloudName;
-}
+
+/** An application entry as written in stack config (`aks-keyvault-secrets:applications`). */
+type ApplicationEntry = z.input<typeof applicationSchema>;
+
+/**
+ * One entry of the stack config's applications list, as the migration tools write it (the keys and meaning are the
+ * program's: see the configuration reference in README.md). Converted apps have no `deployment`: the team's own
+ * Deployment (or Helm chart) stays, and is wired to the app's SecretProviderClass with the patched manifest or the
+ * Helm transform.
+ */
+export type MigratedApplication = Pick<ApplicationEntry, "name" | "namespace" | "serviceAccountName" | "identity" | "objects" | "cloudName"> &
+    Required<Pick<ApplicationEntry, "syncedSecrets">>;
 
 /** The `identity` key of an app in stack config. */
-export type MigratedIdentity =
-    | { mode: "addon" }
-    | { mode: "workloadIdentity"; clientId?: string }
-    | { mode: "servicePrincipal"; nodePublishSecretRef: string };
+export type MigratedIdentity = ApplicationEntry["identity"];
 
 /** An app with the vault it reads: one vault per stack, so apps are written per vault. */
 export interface VaultApplication {
@@ -30,37 +32,8 @@ export interface VaultApplication {
     app: MigratedApplication;
 }
 
-const PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000";
-
-/**
- * Component args for an app as the program would build them, with placeholders for what only the platform
- * knows (tenant, addon identity, a managed identity's client ID), to run the component's own checks.
- */
-export function placeholderWorkloadArgs(app: MigratedApplication, vault: string): AppWorkloadArgs {
-    const identity: AppWorkloadArgs["identity"] =
-        app.identity.mode === "addon"
-            ? { mode: "addon", clientId: PLACEHOLDER_GUID }
-            : app.identity.mode === "servicePrincipal"
-              ? { mode: "servicePrincipal", nodePublishSecretRef: app.identity.nodePublishSecretRef }
-              : { mode: "workloadIdentity", clientId: app.identity.clientId ?? PLACEHOLDER_GUID };
-    return {
-        namespace: app.namespace,
-        serviceAccountName: app.serviceAccountName,
-        keyVault: { name: vault, tenantId: PLACEHOLDER_GUID },
-        identity,
-        objects: app.objects,
-        syncedSecrets: app.syncedSecrets,
-        cloudName: app.cloudName,
-    };
-}
-
-/** Every problem the AppWorkload component would raise for this app (so the program's preview would fail). */
-export function migratedApplicationProblems(app: MigratedApplication, vault: string): Problem[] {
-    return appWorkloadProblems(app.name, placeholderWorkloadArgs(app, vault));
-}
-
 /** The app in stack-config form: keys in the order of the configuration reference, empty keys left out. */
-export function applicationConfig(app: MigratedApplication): Record<string, unknown> {
+export function applicationConfig(app: MigratedApplication): ApplicationEntry {
     return {
         name: app.name,
         namespace: app.namespace,
@@ -80,4 +53,38 @@ export function applicationConfig(app: MigratedApplication): Record<string, unkn
             : {}),
         ...(app.cloudName ? { cloudName: app.cloudName } : {}),
     };
+}
+
+/** The app as the program reads its written entry (the schema's defaults applied), or the schema's problems with it. */
+export function readByProgram(app: MigratedApplication): { config: ApplicationConfig } | { problems: Problem[] } {
+    const entry = applicationConfig(app);
+    const parsed = applicationSchema.safeParse(entry);
+    if (parsed.success) {
+        return { config: parsed.data };
+    }
+    return { problems: schemaProblems(parsed.error, applicationSchema, entry).map((problem) => ({ where: renderKeyPath(problem.path), message: problem.message, fix: problem.fix })) };
+}
+
+/**
+ * Component args for an app as the program builds them from its written entry (the program's `toAppWorkloadArgs`),
+ * with `platform` (and a managed identity, for apps that create theirs) for what only the platform knows. Throws
+ * for an app the schema refuses, which `migratedApplicationProblems` reports instead.
+ */
+export function workloadArgsOf(app: MigratedApplication, platform: PlatformFacts, managed?: AppWorkloadArgs["identity"]): AppWorkloadArgs {
+    const read = readByProgram(app);
+    if ("problems" in read) {
+        throw new Error(`app "${app.name}" does not match the stack config schema: ${read.problems.map((problem) => `${problem.where}: ${problem.message}`).join("; ")}`);
+    }
+    return toAppWorkloadArgs(read.config, platform, managed);
+}
+
+/** The program's args for an app, with its placeholders for the platform (tenant, addon identity, a managed identity's client ID). */
+export function placeholderWorkloadArgs(app: MigratedApplication, vault: string): AppWorkloadArgs {
+    return workloadArgsOf(app, { ...placeholderPlatform, keyVaultName: vault });
+}
+
+/** Every problem the program would raise for this app (schema, then the AppWorkload checks), so its preview would fail. */
+export function migratedApplicationProblems(app: MigratedApplication, vault: string): Problem[] {
+    const read = readByProgram(app);
+    return "problems" in read ? read.problems : appWorkloadProblems(app.name, toAppWorkloadArgs(read.config, { ...placeholderPlatform, keyVaultName: vault }));
 }

@@ -1,7 +1,9 @@
 import * as YAML from "yaml";
 import { toDnsLabel } from "../components/shared/naming";
 import { CONFIG_NAMESPACE } from "../program/problems";
-import { MigratedApplication, VaultApplication, applicationConfig } from "./application";
+import { ManagedWorkloadIdentity } from "../components/workload/component";
+import { applicationSchema } from "../program/schema";
+import { MigratedApplication, VaultApplication, applicationConfig, workloadArgsOf } from "./application";
 import { Finding, exitCodeFor, formatFinding, needsManualWork, sortFindings } from "./findings";
 import { MigrationResult, PatchedWorkload } from "./convert";
 
@@ -60,62 +62,63 @@ export function workloadFileName(workload: PatchedWorkload): string {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** Raw TypeScript code inside a generated literal (e.g. `platform.tenantId`). */
-class Code {
-    constructor(readonly text: string) {}
+/** An Input known only when the generated program runs: the mapping gets these, the generated code reads `platform`. */
+function platformInput(): Promise<string> {
+    return new Promise<string>(() => undefined);
 }
 
-/** A TypeScript literal for plain data (and Code), indented like the rest of the project. */
-function tsValue(value: unknown, indent: string): string {
-    if (value instanceof Code) {
-        return value.text;
+/** What the generated program takes from its `platform` parameter: the stand-in given to the mapping, and the field. */
+const PLATFORM_TENANT_ID = platformInput();
+const PLATFORM_ADDON_CLIENT_ID = platformInput();
+const PLATFORM_WORKLOAD_IDENTITY: ManagedWorkloadIdentity = { resourceGroupName: platformInput(), location: platformInput(), oidcIssuerUrl: platformInput(), vaultId: platformInput() };
+const PLATFORM_FIELDS = new Map<unknown, "tenantId" | "addonClientId" | "workloadIdentity">([
+    [PLATFORM_TENANT_ID, "tenantId"],
+    [PLATFORM_ADDON_CLIENT_ID, "addonClientId"],
+    [PLATFORM_WORKLOAD_IDENTITY, "workloadIdentity"],
+]);
+
+/** A TypeScript literal for plain data, indented like the rest of the project; platform stand-ins become `platform.<field>` (noted in `used`). */
+function tsValue(value: unknown, indent: string, used: Set<string>): string {
+    const field = PLATFORM_FIELDS.get(value);
+    if (field) {
+        used.add(field);
+        return `platform.${field}`;
     }
     if (Array.isArray(value)) {
-        return value.length === 0 ? "[]" : `[\n${value.map((item) => `${indent}    ${tsValue(item, `${indent}    `)},`).join("\n")}\n${indent}]`;
+        return value.length === 0 ? "[]" : `[\n${value.map((item) => `${indent}    ${tsValue(item, `${indent}    `, used)},`).join("\n")}\n${indent}]`;
     }
     if (value && typeof value === "object") {
-        const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+        const entries = Object.entries(value).filter(([, v]) => v !== undefined);
         return entries.length === 0
             ? "{}"
-            : `{\n${entries.map(([key, v]) => `${indent}    ${IDENTIFIER.test(key) ? key : JSON.stringify(key)}: ${tsValue(v, `${indent}    `)},`).join("\n")}\n${indent}}`;
+            : `{\n${entries.map(([key, v]) => `${indent}    ${IDENTIFIER.test(key) ? key : JSON.stringify(key)}: ${tsValue(v, `${indent}    `, used)},`).join("\n")}\n${indent}}`;
     }
     return JSON.stringify(value);
 }
 
 /**
+ * The args of an app as the program maps its entry (`toAppWorkloadArgs`), with the platform's facts as stand-ins,
+ * without the keys the entry leaves to their defaults (config keys it does not set; the component's defaults are
+ * the schema's).
+ */
+function writtenArgs(app: MigratedApplication, vault: string): Record<string, unknown> {
+    const entry = applicationConfig(app);
+    const args = workloadArgsOf(app, { keyVaultName: vault, tenantId: PLATFORM_TENANT_ID, addonClientId: PLATFORM_ADDON_CLIENT_ID }, { mode: "workloadIdentity", managed: PLATFORM_WORKLOAD_IDENTITY });
+    return Object.fromEntries(Object.entries(args).filter(([key]) => key in entry || !(key in applicationSchema.shape)));
+}
+
+/**
  * The apps of one vault as TypeScript for your own Pulumi program: one `AppWorkload` per app (the component
- * the stack config drives), with the platform facts as a parameter.
+ * the stack config drives) with the args the program would give it, and the platform facts as a parameter.
  */
 export function typescriptFor(vault: string, apps: readonly MigratedApplication[], importFrom = "aks-keyvault-secrets"): string {
-    const needsAddon = apps.some((app) => app.identity.mode === "addon");
-    const needsManaged = apps.some((app) => app.identity.mode === "workloadIdentity" && !app.identity.clientId);
-    const identityOf = (app: MigratedApplication) => {
-        switch (app.identity.mode) {
-            case "addon":
-                return { mode: "addon", clientId: new Code("platform.addonClientId") };
-            case "servicePrincipal":
-                return { mode: "servicePrincipal", nodePublishSecretRef: app.identity.nodePublishSecretRef };
-            default:
-                return app.identity.clientId ? { mode: "workloadIdentity", clientId: app.identity.clientId } : { mode: "workloadIdentity", managed: new Code("platform.workloadIdentity") };
-        }
-    };
-    const entries = apps.map((app) => {
-        const config = applicationConfig(app);
-        const args = {
-            namespace: app.namespace,
-            serviceAccountName: app.serviceAccountName,
-            keyVault: { name: vault, tenantId: new Code("platform.tenantId") },
-            identity: identityOf(app),
-            objects: config.objects,
-            syncedSecrets: config.syncedSecrets,
-            cloudName: app.cloudName,
-        };
-        return `        ${JSON.stringify(app.name)}: new AppWorkload(${JSON.stringify(app.name)}, ${tsValue(args, "        ")}, opts),`;
-    });
+    const used = new Set<string>();
+    const entries = apps.map((app) => `        ${JSON.stringify(app.name)}: new AppWorkload(${JSON.stringify(app.name)}, ${tsValue(writtenArgs(app, vault), "        ", used)}, opts),`);
+    const needsManaged = used.has("workloadIdentity");
     const platformFields = [
         "    /** Entra tenant of the vault. */",
         "    tenantId: pulumi.Input<string>;",
-        ...(needsAddon ? ["    /** Client ID of the cluster's Key Vault addon identity (apps with identity mode addon). */", "    addonClientId: pulumi.Input<string>;"] : []),
+        ...(used.has("addonClientId") ? ["    /** Client ID of the cluster's Key Vault addon identity (apps with identity mode addon). */", "    addonClientId: pulumi.Input<string>;"] : []),
         ...(needsManaged ? ["    /** Where apps with their own workload identity create it (resource group, location, OIDC issuer, vault ID). */", "    workloadIdentity: ManagedWorkloadIdentity;"] : []),
     ];
     return [

@@ -128,8 +128,8 @@ export interface PlatformFacts {
     addonClientId?: pulumi.Input<string>;
 }
 
-/** Valid stand-ins for facts known only later, so an app's own inputs can be checked at start-up. */
-const placeholderPlatform: PlatformFacts = {
+/** Valid stand-ins for facts known only later, so an app's own inputs can be checked at start-up (here and by the migration tool). */
+export const placeholderPlatform: PlatformFacts = {
     keyVaultName: "placeholder",
     tenantId: "00000000-0000-0000-0000-000000000000",
     addonClientId: "00000000-0000-0000-0000-000000000000",
