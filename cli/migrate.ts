@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isGuid } from "../components/shared/validation";
-import { MigrateOptions, migrate } from "../migration/convert";
+import { migrate } from "../migration/convert/migrate";
+import { MigrateOptions } from "../migration/convert/types";
 import { appsByVault, reportText, stackConfigDocuments, stackConfigYaml, typescriptFor, vaultFileName, workloadFileName, workloadYaml } from "../migration/emit";
 import { EXIT_CODES, exitCodeFor } from "../migration/findings";
 import { DEFAULT_SECRET_SUFFIX } from "../program/secret-names";

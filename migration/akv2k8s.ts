@@ -22,6 +22,12 @@ export const AKVS_TRANSFORMS = ["trim", "base64encode", "base64decode"] as const
 /** Namespace label that turns the akv2k8s env-injector webhook on. */
 export const ENV_INJECTION_LABEL = "azure-key-vault-env-injection";
 
+/** What marks an env-injector value (`<akvs-name>@azurekeyvault[?query]`). */
+export const ENV_INJECTOR_MARKER = "@azurekeyvault";
+
+/** An env-injector value: the AKVS name (group 1) and the query (group 3). */
+export const ENV_INJECTOR_REFERENCE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)@azurekeyvault(?:\?([a-zA-Z_][a-zA-Z0-9_.]*))?$/;
+
 /** One AzureKeyVaultSecret, normalized. */
 export interface AzureKeyVaultSecretResource {
     source: string;

@@ -5,7 +5,7 @@ import { ManagedWorkloadIdentity } from "../components/workload/component";
 import { applicationSchema } from "../program/schema";
 import { MigratedApplication, VaultApplication, applicationConfig, workloadArgsOf } from "./application";
 import { Finding, exitCodeFor, formatFinding, needsManualWork, sortFindings } from "./findings";
-import { MigrationResult, PatchedWorkload } from "./convert";
+import { MigrationResult, PatchedWorkload } from "./convert/types";
 
 /**
  * Text the migration command writes: stack config per vault, patched workload manifests, TypeScript, and the

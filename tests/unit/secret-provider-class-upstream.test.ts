@@ -21,7 +21,7 @@ import {
     secretProviderClassProblems,
     writesFile,
 } from "../../components";
-import { migrate } from "../../migration/convert";
+import { migrate } from "../../migration/convert/migrate";
 import { manifestsOfText, withCode } from "./migration/helpers";
 import { TENANT_ID, errorFrom, outputError, resetRegistrations } from "../mocks";
 

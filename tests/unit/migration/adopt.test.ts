@@ -2,9 +2,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { appSecretProviderClassSpec, parseSecretProviderClassYaml, providerView, renderSecretProviderClassSpec } from "../../../components";
-import { adoptSecretProviderClass } from "../../../migration/adopt";
+import { adoptSecretProviderClass } from "../../../migration/adopt/adopt";
 import { placeholderWorkloadArgs } from "../../../migration/application";
-import { migrate } from "../../../migration/convert";
+import { migrate } from "../../../migration/convert/migrate";
 import { exitCodeFor } from "../../../migration/findings";
 import { FIXTURES, SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "./helpers";
 

@@ -5,7 +5,7 @@ import { providerView, writesFile, renderSecretProviderClassSpec, appSecretProvi
 import { secretNameCollisionProblems } from "../../../program/secret-names";
 import { AKVS_VERSIONS, akv2k8sSecretNames, readAzureKeyVaultSecret } from "../../../migration/akv2k8s";
 import { placeholderWorkloadArgs } from "../../../migration/application";
-import { migrate } from "../../../migration/convert";
+import { migrate } from "../../../migration/convert/migrate";
 import { exitCodeFor } from "../../../migration/findings";
 import { manifestsFromText } from "../../../migration/manifests";
 import { mapAzureKeyVaultSecret } from "../../../migration/mapping";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { readManifestInputs } from "../../../cli/inputs";
-import { migrate } from "../../../migration/convert";
+import { migrate } from "../../../migration/convert/migrate";
 import { FINDING_CODES, Finding, FindingCode, formatFinding } from "../../../migration/findings";
 import { manifestsFromText } from "../../../migration/manifests";
 import { FIXTURES, SPC_FIXTURES, TWO_IDENTITIES, manifestsOf, manifestsOfText } from "./helpers";

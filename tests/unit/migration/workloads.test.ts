@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { secretEnvProblems } from "../../../components";
-import { migrate } from "../../../migration/convert";
+import { migrate } from "../../../migration/convert/migrate";
 import { exitCodeFor } from "../../../migration/findings";
 import { TWO_IDENTITIES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./helpers";
 

@@ -1,37 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
-import { DEFAULT_MOUNT_PATH, DEFAULT_VOLUME_NAME, attachKeyVaultSecrets, secretEnvProblems } from "../components/workload/pod";
-import { MigratedApplication } from "./application";
-import { AppBuilder, BuilderSecret } from "./app-builder";
-import { Finding } from "./findings";
-import { SourcedManifest } from "./manifests";
-import { clonePlain, isObject } from "../components/shared/manifests";
-import { uniqueName } from "../components/shared/naming";
-import { PodTemplate, podTemplateOf, withPodTemplate } from "../components/workload/pod-templates";
+import { DEFAULT_MOUNT_PATH, DEFAULT_VOLUME_NAME, attachKeyVaultSecrets, secretEnvProblems } from "../../components/workload/pod";
+import { Finding } from "../findings";
+import { clonePlain, isObject } from "../../components/shared/manifests";
+import { uniqueName } from "../../components/shared/naming";
+import { PodTemplate, withPodTemplate } from "../../components/workload/pod-templates";
+import { BuilderSecret } from "./app-builder";
+import { AssembledApp } from "./assemble";
+import { PendingWorkload } from "./pending";
 
-/* Rewriting a workload manifest found by the converter (internal to the migration module). */
+/* Rewriting a workload manifest found by the converter. */
 
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
-
-/** `reference`: the variable read an akv2k8s Secret (else it was an env-injector value). */
-export type EnvEdit = { containerIndex: number; envIndex: number; builder: AppBuilder; secret: BuilderSecret; key: string; reference: boolean };
-export type EnvFromEdit = { containerIndex: number; envFromIndex: number; targets: Array<{ builder: AppBuilder; secret: BuilderSecret }> };
-export type VolumeEdit = { volumeIndex: number; builder: AppBuilder; secret: BuilderSecret };
-
-export interface PendingWorkload {
-    sourced: SourcedManifest;
-    kind: string;
-    namespace: string;
-    name: string;
-    subject: string;
-    envEdits: EnvEdit[];
-    envFromEdits: EnvFromEdit[];
-    volumeEdits: VolumeEdit[];
-    /** Containers that read each app's Secrets (they get its volume mounted). */
-    containers: Map<AppBuilder, Set<string>>;
-    injected: boolean;
-    /** Locations that still use akv2k8s after the patch. */
-    remaining: string[];
-}
 
 type Container = k8s.types.input.core.v1.Container;
 
@@ -59,34 +38,44 @@ function cleanForApply(manifest: Record<string, unknown>): Record<string, unknow
     return copy;
 }
 
+type PatchResult = { manifest: Record<string, unknown>; apps: string[]; findings: Finding[] } | { error: string; fix: string };
+
+const INTERNAL_FIX = "report this as a bug";
+
 /** Rewrites one workload: env values and Secret references in place, then the CSI volume of each app. */
-export function patchWorkload(
-    work: PendingWorkload,
-    apps: Map<AppBuilder, MigratedApplication>,
-): { manifest: Record<string, unknown>; apps: string[]; findings: Finding[] } | { error: string; fix: string } {
-    const template = clonePlain(podTemplateOf(work.sourced.manifest)!) as PodTemplate & { spec: Record<string, any> };
+export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp[]): PatchResult {
+    const names = new Map(apps.flatMap(({ secretNames }) => [...secretNames]));
+    const unnamed = [...work.envEdits.map((e) => e.secret), ...work.envFromEdits.flatMap((e) => e.targets.map((t) => t.secret)), ...work.volumeEdits.map((e) => e.secret)].filter((secret) => !names.has(secret));
+    if (unnamed.length > 0) {
+        return { error: `internal: the patch reads synced Secret(s) ${unnamed.map((secret) => secret.id).join(", ")} that no app syncs`, fix: INTERNAL_FIX };
+    }
+    const nameOf = (secret: BuilderSecret) => names.get(secret) ?? secret.id;
+    const template = clonePlain(work.template) as PodTemplate & { spec: Record<string, any> };
     const spec = template.spec;
     const findings: Finding[] = [];
     for (const edit of work.envEdits) {
         const env = spec.containers[edit.containerIndex].env;
-        env[edit.envIndex] = { name: env[edit.envIndex].name, valueFrom: { secretKeyRef: { name: edit.secret.name, key: edit.key } } };
+        env[edit.envIndex] = { name: env[edit.envIndex].name, valueFrom: { secretKeyRef: { name: nameOf(edit.secret), key: edit.key } } };
     }
     for (const edit of [...work.envFromEdits].sort((a, b) => b.envFromIndex - a.envFromIndex || b.containerIndex - a.containerIndex)) {
         const envFrom = spec.containers[edit.containerIndex].envFrom;
         const original = envFrom[edit.envFromIndex];
-        envFrom.splice(edit.envFromIndex, 1, ...edit.targets.map(({ secret }) => ({ ...original, secretRef: { ...original.secretRef, name: secret.name } })));
+        envFrom.splice(edit.envFromIndex, 1, ...edit.targets.map(({ secret }) => ({ ...original, secretRef: { ...original.secretRef, name: nameOf(secret) } })));
     }
     for (const edit of work.volumeEdits) {
-        spec.volumes[edit.volumeIndex].secret.secretName = edit.secret.name;
+        spec.volumes[edit.volumeIndex].secret.secretName = nameOf(edit.secret);
     }
     const rewritten = [...work.envEdits.filter((e) => e.reference).map((e) => e.secret), ...work.envFromEdits.flatMap((e) => e.targets.map((t) => t.secret)), ...work.volumeEdits.map((e) => e.secret)];
-    for (const secret of rewritten.filter((s, i) => s.kind === "akv2k8s" && rewritten.indexOf(s) === i)) {
+    for (const secret of rewritten.filter((s, i) => rewritten.indexOf(s) === i)) {
+        if (secret.kind !== "akv2k8s") {
+            continue;
+        }
         findings.push({
             severity: "info",
             code: "WORKLOAD_REFERENCE_REWRITTEN",
             subject: work.subject,
             where: "",
-            message: `reads synced Secret "${secret.name}" instead of akv2k8s Secret "${secret.origin}"`,
+            message: `reads synced Secret "${nameOf(secret)}" instead of akv2k8s Secret "${secret.origin}"`,
             fix: "apply the patched manifest when this workload cuts over",
         });
     }
@@ -97,13 +86,16 @@ export function patchWorkload(
     const allContainers = (spec.containers as Container[]).map((c) => String(c.name));
     let index = 0;
     for (const [builder, containers] of work.containers) {
-        const app = apps.get(builder)!;
+        const app = apps.find((candidate) => candidate.builder === builder)?.app;
+        if (!app) {
+            return { error: `internal: the workload reads an app of vault ${builder.vault} that was not assembled`, fix: INTERNAL_FIX };
+        }
         appNames.push(app.name);
         // Every edit must point at a Secret this app syncs, with the key it has.
-        const env = work.envEdits.filter((e) => e.builder === builder).map((e, i) => ({ name: `V${i}`, secretName: e.secret.name!, key: e.key }));
+        const env = work.envEdits.filter((e) => e.builder === builder).map((e, i) => ({ name: `V${i}`, secretName: nameOf(e.secret), key: e.key }));
         const problems = secretEnvProblems(env, app.syncedSecrets);
         if (problems.length > 0) {
-            return { error: `internal: the rewritten env does not match app "${app.name}": ${problems.map((p) => p.message).join("; ")}`, fix: "report this as a bug" };
+            return { error: `internal: the rewritten env does not match app "${app.name}": ${problems.map((p) => p.message).join("; ")}`, fix: INTERNAL_FIX };
         }
         const currentSpec = wired.spec as Record<string, any>;
         const volumes = (currentSpec.volumes ?? []) as Array<{ name: string }>;

@@ -1,14 +1,14 @@
-import { Problem } from "../components/shared/validation";
-import { parseSecretProviderClassManifest } from "../components/secret-provider-class/parse";
-import { KeyVaultObject, SecretProviderClassSpec, SyncedSecret } from "../components/secret-provider-class/types";
-import { secretProviderClassProblems } from "../components/secret-provider-class/validate";
-import { writesFile } from "../components/secret-provider-class/paths";
-import { MigratedApplication, MigratedIdentity, VaultApplication, migratedApplicationProblems } from "./application";
-import { Finding, FindingCode, FindingSeverity } from "./findings";
-import { SourcedManifest } from "./manifests";
-import { isObject, nameOf, namespaceOf } from "../components/shared/manifests";
-import { toDnsLabel } from "../components/shared/naming";
-import { podTemplateOf } from "../components/workload/pod-templates";
+import { Problem } from "../../components/shared/validation";
+import { parseSecretProviderClassManifest } from "../../components/secret-provider-class/parse";
+import { KeyVaultObject, SecretProviderClassSpec, SyncedSecret } from "../../components/secret-provider-class/types";
+import { secretProviderClassProblems } from "../../components/secret-provider-class/validate";
+import { writesFile } from "../../components/secret-provider-class/paths";
+import { MigratedApplication, MigratedIdentity, VaultApplication, migratedApplicationProblems } from "../application";
+import { Finding, FindingCode, FindingSeverity } from "../findings";
+import { SourcedManifest } from "../manifests";
+import { isObject, nameOf, namespaceOf } from "../../components/shared/manifests";
+import { toDnsLabel } from "../../components/shared/naming";
+import { podTemplateOf } from "../../components/workload/pod-templates";
 
 /**
  * Adopting hand-written SecretProviderClass manifests: read them the way the provider does

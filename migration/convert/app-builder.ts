@@ -1,31 +1,27 @@
-import { KeyVaultObject, SyncedSecretType } from "../components/secret-provider-class/types";
-import { MigratedIdentity } from "./application";
-import { ObjectSpec } from "./mapping";
-import { uniqueName } from "../components/shared/naming";
+import { KeyVaultObject, SyncedSecretType } from "../../components/secret-provider-class/types";
+import { AzureKeyVaultSecretResource } from "../akv2k8s";
+import { ObjectSpec } from "../mapping";
+import { uniqueName } from "../../components/shared/naming";
 
 /*
- * Apps while the converter assembles them (internal to the migration module): objects are deduplicated and
- * file names chosen at the end, so the plainest use of a Key Vault object keeps the object's name.
+ * Apps while the converter assembles them: objects are deduplicated and file names chosen at the end, so the
+ * plainest use of a Key Vault object keeps the object's name.
  */
 
-/** A synced Secret of an app being assembled. */
-export interface BuilderSecret {
+/** A synced Secret of an app being assembled: one replacing an akv2k8s Secret, or one made for env-injector values. */
+export type BuilderSecret = {
     id: string;
-    kind: "akv2k8s" | "env" | "env-tls";
-    /** The akv2k8s Secret it replaces. */
-    origin?: string;
-    /** The AKVS an env-tls Secret is for. */
-    akvsName?: string;
     type: SyncedSecretType;
     /** Keys and the index of the object whose file fills them. */
     data: Array<{ key: string; object: number }>;
-    name?: string;
-}
+} & (
+    | { kind: "akv2k8s"; /** The akv2k8s Secret it replaces. */ origin: string }
+    | { kind: "env" }
+    | { kind: "env-tls"; /** The AKVS whose certificate it holds. */ akvsName: string }
+);
 
-/** An app being assembled: objects (deduplicated) and synced Secrets; file names are chosen at the end. */
+/** An app being assembled: objects (deduplicated) and synced Secrets; names and file names are chosen at the end. */
 export class AppBuilder {
-    name = "";
-    identity: MigratedIdentity = { mode: "addon" };
     readonly objects: ObjectSpec[] = [];
     readonly secrets: BuilderSecret[] = [];
 
@@ -69,6 +65,35 @@ export class AppBuilder {
             });
         }
         return files;
+    }
+}
+
+/** The apps being assembled, one per namespace, vault and identity, in the order they were first needed. */
+export class AppSet {
+    private readonly builders: AppBuilder[] = [];
+
+    /** The app of an AKVS's namespace, vault and identity (added when it is the first). */
+    for(resource: AzureKeyVaultSecretResource): AppBuilder {
+        let builder = this.builders.find((b) => b.namespace === resource.namespace && b.vault === resource.vault && b.azureIdentity === resource.azureIdentity);
+        if (!builder) {
+            builder = new AppBuilder(resource.namespace, resource.vault, resource.azureIdentity);
+            this.builders.push(builder);
+        }
+        return builder;
+    }
+
+    /** Every app, in the order they were first needed. */
+    all(): readonly AppBuilder[] {
+        return this.builders;
+    }
+
+    inNamespace(namespace: string): AppBuilder[] {
+        return this.builders.filter((builder) => builder.namespace === namespace);
+    }
+
+    /** The synced Secrets that replace akv2k8s Secret `origin` of a namespace (one per app whose AKVS write it), with their apps. */
+    replacing(namespace: string, origin: string): Array<{ builder: AppBuilder; secret: BuilderSecret }> {
+        return this.inNamespace(namespace).flatMap((builder) => builder.secrets.filter((secret) => secret.kind === "akv2k8s" && secret.origin === origin).map((secret) => ({ builder, secret })));
     }
 }
 
