@@ -113,25 +113,28 @@ export function readAzureKeyVaultSecret(
     const finding = (severity: Finding["severity"], code: Finding["code"], where: string, message: string, fix: string) =>
         findings.push({ severity, code, subject, where, message, fix, source });
     const apiVersion = String(manifest.apiVersion);
-    const version = apiVersion.slice(AKVS_GROUP.length + 1) as AkvsVersion;
-    if (!AKVS_VERSIONS.includes(version)) {
+    const version = AKVS_VERSIONS.find((served) => served === apiVersion.slice(AKVS_GROUP.length + 1));
+    if (!version) {
         finding("unsupported", "AKVS_INVALID", "apiVersion", `"${apiVersion}" is not a version akv2k8s serves (${AKVS_VERSIONS.map((v) => `${AKVS_GROUP}/${v}`).join(", ")})`, "check the manifest; it was not converted");
         return { findings };
     }
     const spec = manifest.spec;
-    const missing = [
-        ["metadata.name", name],
-        ["spec.vault.name", text(at(spec, "vault.name"))],
-        ["spec.vault.object.name", text(at(spec, "vault.object.name"))],
-        ["spec.vault.object.type", text(at(spec, "vault.object.type"))],
-    ].filter(([, value]) => !value);
-    if (missing.length > 0) {
+    const vaultName = text(at(spec, "vault.name"));
+    const objectName = text(at(spec, "vault.object.name"));
+    const objectTypeText = text(at(spec, "vault.object.type"));
+    if (!name || !vaultName || !objectName || !objectTypeText) {
+        const missing = [
+            ["metadata.name", name],
+            ["spec.vault.name", vaultName],
+            ["spec.vault.object.name", objectName],
+            ["spec.vault.object.type", objectTypeText],
+        ].filter(([, value]) => !value);
         finding("unsupported", "AKVS_INVALID", missing.map(([path]) => path).join(", "), "is required by the AzureKeyVaultSecret CRD, so the API server rejects this manifest and akv2k8s never acted on it", "fill the field(s) in if the manifest is meant to be used; it was not converted");
         return { findings };
     }
-    const objectType = text(at(spec, "vault.object.type"))!;
-    if (!(AKVS_OBJECT_TYPES as readonly string[]).includes(objectType)) {
-        finding("unsupported", "AKVS_INVALID", "spec.vault.object.type", `"${objectType}" is not one of ${AKVS_OBJECT_TYPES.join(", ")} (the CRD rejects it)`, "use a valid type; it was not converted");
+    const objectType = AKVS_OBJECT_TYPES.find((type) => type === objectTypeText);
+    if (!objectType) {
+        finding("unsupported", "AKVS_INVALID", "spec.vault.object.type", `"${objectTypeText}" is not one of ${AKVS_OBJECT_TYPES.join(", ")} (the CRD rejects it)`, "use a valid type; it was not converted");
         return { findings };
     }
     if (!explicitNamespace) {
@@ -181,11 +184,11 @@ export function readAzureKeyVaultSecret(
             name,
             namespace,
             namespaceDefaulted: !explicitNamespace,
-            vault: text(at(spec, "vault.name"))!,
+            vault: vaultName,
             ...(azureIdentity ? { azureIdentity } : {}),
             object: {
-                name: text(at(spec, "vault.object.name"))!,
-                type: objectType as AkvsObjectType,
+                name: objectName,
+                type: objectType,
                 ...(version_ ? { version: version_ } : {}),
                 ...(contentType ? { contentType } : {}),
             },

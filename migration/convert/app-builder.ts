@@ -1,6 +1,6 @@
 import { KeyVaultObject, SyncedSecretType } from "../../components/secret-provider-class/types";
 import { AzureKeyVaultSecretResource } from "../akv2k8s";
-import { ObjectSpec } from "../mapping";
+import { ObjectSpec } from "../mapping/objects";
 import { uniqueName } from "../../components/shared/naming";
 
 /*

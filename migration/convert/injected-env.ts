@@ -1,5 +1,5 @@
 import { AzureKeyVaultSecretResource, ENV_INJECTOR_MARKER, ENV_INJECTOR_REFERENCE } from "../akv2k8s";
-import { EnvMapping, mapEnvReference } from "../mapping";
+import { EnvMapping, mapEnvReference } from "../mapping/env-reference";
 import { AppBuilder, BuilderSecret } from "./app-builder";
 import { ContainerUse, EnvVarUse } from "./env";
 import { WorkloadScan } from "./pending";

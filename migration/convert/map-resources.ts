@@ -1,5 +1,6 @@
 import { AzureKeyVaultSecretResource, akvsSubject } from "../akv2k8s";
-import { AkvsMapping, ObjectSpec, mapAzureKeyVaultSecret } from "../mapping";
+import { AkvsMapping, mapAzureKeyVaultSecret } from "../mapping/akvs";
+import { ObjectSpec } from "../mapping/objects";
 import { AppBuilder, AppSet, BuilderSecret } from "./app-builder";
 import { Akv2k8sInventory } from "./inventory";
 import { MigrationState } from "./state";

@@ -8,7 +8,7 @@ import { placeholderWorkloadArgs } from "../../../migration/application";
 import { migrate } from "../../../migration/convert/migrate";
 import { exitCodeFor } from "../../../migration/findings";
 import { manifestsFromText } from "../../../migration/manifests";
-import { mapAzureKeyVaultSecret } from "../../../migration/mapping";
+import { mapAzureKeyVaultSecret } from "../../../migration/mapping/akvs";
 import { FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "./helpers";
 
 function akvs(spec: string, apiVersion = "spv.no/v2beta1", name = "x", namespace = "ns"): string {
