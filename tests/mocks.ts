@@ -16,8 +16,6 @@ export interface Registration {
     custom: boolean;
     /** Provider reference (`<urn>::<id>`) when the resource has an explicit provider. */
     provider?: string;
-    /** `performance.now()` when the mock received it (ms since process start), for the benchmark. */
-    at: number;
 }
 
 export const registrations: Registration[] = [];
@@ -99,7 +97,7 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 pulumi.runtime.setMocks(
     {
         newResource(args: pulumi.runtime.MockResourceArgs) {
-            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider, at: performance.now() });
+            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider });
             return computedState(args.type, args.name, args.inputs);
         },
         call(args: pulumi.runtime.MockCallArgs) {
@@ -135,13 +133,33 @@ pulumi.runtime.setMocks(
     false,
 );
 
-const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (request: any, callback: unknown) => unknown };
+/** The register request of the engine's protocol, as far as the tests read it. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getProtect(): boolean | undefined;
+    getParent(): string;
+    getAliasesList(): Array<{ toObject(): unknown }>;
+    getDependenciesList(): string[];
+    getDeletebeforereplace(): boolean;
+}
+type RegisterResource = (request: RegisterRequest, callback: unknown) => unknown;
+
+function hasRegisterResource(value: unknown): value is { registerResource: RegisterResource } {
+    return typeof value === "object" && value !== null && typeof (value as { registerResource?: unknown }).registerResource === "function";
+}
+
+// The mock callback does not see resource options; the register request the monitor receives does.
+const monitor: unknown = pulumi.runtime.getMonitor();
+if (!hasRegisterResource(monitor)) {
+    throw new Error("the Pulumi mock monitor has no registerResource: the SDK changed");
+}
 const registerResource = monitor.registerResource.bind(monitor);
 monitor.registerResource = (request, callback) => {
     protectedResources.set(`${request.getType()}::${request.getName()}`, request.getProtect());
     registeredOptions.set(`${request.getType()}::${request.getName()}`, {
         parent: request.getParent(),
-        aliases: request.getAliasesList().map((alias: { toObject(): unknown }) => JSON.stringify(alias.toObject())),
+        aliases: request.getAliasesList().map((alias) => JSON.stringify(alias.toObject())),
         dependencies: [...request.getDependenciesList()].sort(),
         deleteBeforeReplace: request.getDeletebeforereplace(),
     });
@@ -154,15 +172,24 @@ export function resetRegistrations(): void {
     invokes.length = 0;
 }
 
-/** Waits until registrations stop arriving (components register children asynchronously). */
-export async function settle(): Promise<void> {
-    let last = -1;
-    let quietRounds = 0;
-    while (quietRounds < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        quietRounds = registrations.length === last ? quietRounds + 1 : 0;
-        last = registrations.length;
+/**
+ * The SDK's own wait for every outstanding RPC: each resource holds one from its construction until its registration
+ * reaches the monitor (while its inputs are still resolving too). Not in the SDK's typings, so reached through a guard.
+ */
+function sdkWaitForRPCs(): () => Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings: unknown = require("@pulumi/pulumi/runtime/settings");
+    const wait = typeof settings === "object" && settings !== null ? (settings as { waitForRPCs?: unknown }).waitForRPCs : undefined;
+    if (typeof wait !== "function") {
+        throw new Error("@pulumi/pulumi/runtime/settings has no waitForRPCs: the SDK changed");
     }
+    return () => Promise.resolve(wait());
+}
+const waitForRPCs = sdkWaitForRPCs();
+
+/** Waits until everything the program declared so far has been registered (components register children asynchronously). */
+export async function settle(): Promise<void> {
+    await waitForRPCs();
 }
 
 /** Resolves an Output (or plain value) for assertions. */
@@ -197,7 +224,12 @@ export function errorFrom(construct: () => unknown): Error {
 /** The error an Output fails with (checks on values that resolve during preview). */
 export async function outputError(output: pulumi.Output<unknown>): Promise<Error> {
     try {
-        await (output as unknown as { promise(): Promise<unknown> }).promise();
+        // An Output's failure surfaces only through its (internal) promise; apply never calls back on it.
+        const settled: unknown = output;
+        if (typeof settled !== "object" || settled === null || typeof (settled as { promise?: unknown }).promise !== "function") {
+            throw new Error("this Output has no promise(): the SDK changed");
+        }
+        await (settled as { promise(): Promise<unknown> }).promise();
     } catch (error) {
         return error as Error;
     }

@@ -18,12 +18,24 @@ type ResourceClass = new (name: string, args: Record<string, unknown>, opts?: pu
 const KUBERNETES_TYPE = /^kubernetes:(?<group>[^/]+)\/(?<version>[^:]+):(?<kind>.+)$/;
 const AZURE_NATIVE_TYPE = /^azure-native:(?<module>[^:]+):(?<kind>.+)$/;
 
+/** `value[key]` of a module namespace or object, when there is one. */
+function member(value: unknown, key: string): unknown {
+    return typeof value === "object" && value !== null && key in value ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** A custom resource registered from recorded inputs (which carry apiVersion and kind). */
+class FlatCustomResource extends k8s.apiextensions.CustomResource {
+    constructor(name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+        super(name, { ...args, apiVersion: String(args.apiVersion), kind: String(args.kind) }, opts);
+    }
+}
+
 /** The SDK class that registers resources of a type token; custom resource definitions go through `CustomResource`. */
 export function sdkClassOf(type: string): ResourceClass {
     const kubernetes = KUBERNETES_TYPE.exec(type)?.groups;
     if (kubernetes) {
-        const group = (k8s as unknown as Record<string, Record<string, Record<string, ResourceClass>> | undefined>)[kubernetes.group];
-        return group?.[kubernetes.version]?.[kubernetes.kind] ?? (k8s.apiextensions.CustomResource as unknown as ResourceClass);
+        const found = [kubernetes.group, kubernetes.version, kubernetes.kind].reduce<unknown>((node, key) => member(node, key), k8s);
+        return typeof found === "function" ? (found as ResourceClass) : FlatCustomResource;
     }
     const azure = AZURE_NATIVE_TYPE.exec(type)?.groups;
     if (azure) {

@@ -11,6 +11,7 @@
 import * as fs from "fs";
 import { performance } from "perf_hooks";
 import { registrations, settle } from "../../tests/mocks";
+import { startRegistrationClock } from "./registration-clock";
 import { benchPlatformConfig } from "./generate";
 import { parseStackConfig } from "../../program/config";
 import { runProgram } from "../../program/main";
@@ -19,6 +20,7 @@ import { FLOOR_CONFIG_MAP, RecordedResource, floorConfigMaps, registerFlat } fro
 async function main(): Promise<void> {
     const [kind, appsArg, countArg, typeArg] = process.argv.slice(2);
     const apps = Number(appsArg);
+    const clock = startRegistrationClock();
     const start = performance.now();
     if (kind === "program") {
         await runProgram(parseStackConfig(benchPlatformConfig(apps)));
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
         const custom = registrations.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
         fs.writeFileSync(countArg, JSON.stringify(custom.map(({ type, name, inputs }) => ({ type, name, inputs }))));
     }
-    const last = Math.max(...registrations.map((r) => r.at));
+    const last = clock.last ?? start;
     const result = {
         kind,
         apps,

@@ -6,14 +6,17 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { registrations, settle } from "../../tests/mocks";
+import { settle } from "../../tests/mocks";
+import { startRegistrationClock } from "./registration-clock";
 
 async function main(): Promise<void> {
     const file = YAML.parse(fs.readFileSync(path.resolve(__dirname, "../../Pulumi.dev.yaml"), "utf8"));
     pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])));
-    await import("../../index");
+    const clock = startRegistrationClock();
+    const { default: program } = await import("../../index");
+    await program();
     await settle();
-    process.stdout.write(`${JSON.stringify({ firstRegistrationMs: Math.min(...registrations.map((r) => r.at)) })}\n`);
+    process.stdout.write(`${JSON.stringify({ firstRegistrationMs: clock.first ?? null })}\n`);
 }
 
 main().catch((error) => {

@@ -56,17 +56,22 @@ export function localNamespaces(): string[] {
 
 /**
  * The Automation API runs `<root>/bin/pulumi`: the binary's own installation when it sits in a `bin/` directory,
- * else a private `bin/` that links to it.
+ * else a private `bin/` that links to it. With `jsonPreview` the private `bin/pulumi` is a wrapper that adds
+ * `--json` to `pulumi preview` (the Automation API has no such switch).
  */
-function installationRoot(binary: string, stateDir: string): string {
-    if (path.basename(path.dirname(binary)) === "bin") {
+function installationRoot(binary: string, stateDir: string, jsonPreview: boolean): string {
+    if (!jsonPreview && path.basename(path.dirname(binary)) === "bin") {
         return path.dirname(path.dirname(binary));
     }
     const root = path.join(stateDir, "cli");
     fs.mkdirSync(path.join(root, "bin"), { recursive: true });
-    const link = path.join(root, "bin", "pulumi");
-    if (!fs.existsSync(link)) {
-        fs.symlinkSync(binary, link);
+    const launcher = path.join(root, "bin", "pulumi");
+    fs.rmSync(launcher, { force: true });
+    if (jsonPreview) {
+        const real = JSON.stringify(binary);
+        fs.writeFileSync(launcher, `#!/bin/sh\nif [ "$1" = preview ]; then shift; exec ${real} preview --json "$@"; fi\nexec ${real} "$@"\n`, { mode: 0o755 });
+    } else {
+        fs.symlinkSync(binary, launcher);
     }
     return root;
 }
@@ -92,13 +97,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     if (!binary) {
         throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
     }
-    const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir) });
-    if (options.jsonPreview) {
-        // The Automation API has no --json switch; its (internal) run method is where the CLI arguments pass.
-        const command = pulumiCommand as unknown as { run: (args: string[], ...rest: unknown[]) => unknown };
-        const run = command.run.bind(pulumiCommand);
-        command.run = (args, ...rest) => run(args[0] === "preview" ? [...args, "--json"] : args, ...rest);
-    }
+    const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir, options.jsonPreview ?? false) });
     return LocalWorkspace.createOrSelectStack(
         {
             stackName,

@@ -2,18 +2,9 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import {
-    DEFAULT_GUARDED_TYPES,
-    GuardFinding,
-    destructiveKind,
-    evaluatePreview,
-    normalizeType,
-    parseArgs,
-    parsePreviewJson,
-    parseUrn,
-    runGate,
-    shortStackName,
-} from "../../scripts/preview-gate";
+import { parseArgs, runGate } from "../../scripts/preview-gate";
+import { GuardFinding, destructiveKind, evaluatePreview } from "../../scripts/preview-gate/gate";
+import { DEFAULT_GUARDED_TYPES, normalizeType, parsePreviewJson, parseUrn, shortStackName } from "../../scripts/preview-gate/preview";
 
 /**
  * Fixtures in tests/fixtures/preview are data-driven: every `<name>.json` is a `pulumi preview --json` document
