@@ -100,3 +100,20 @@ spec:
       containers:
         - { name: app, image: "app:1", env: [{ name: A, value: a@azurekeyvault }, { name: B, value: b@azurekeyvault }] }
 `;
+
+/** An AzureKeyVaultSecret manifest with the given spec (YAML, indented under spec:). */
+export function akvs(spec: string, apiVersion = "spv.no/v2beta1", name = "x", namespace = "ns"): string {
+    return `apiVersion: ${apiVersion}\nkind: AzureKeyVaultSecret\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n${spec
+        .trim()
+        .split("\n")
+        .map((line) => `  ${line}`)
+        .join("\n")}\n`;
+}
+
+/** An env var of a patched manifest. */
+export type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+
+/** The pod spec of a workload manifest. */
+export function podSpecOf(manifest: Record<string, any>): Record<string, any> {
+    return manifest.kind === "CronJob" ? manifest.spec.jobTemplate.spec.template.spec : manifest.spec.template.spec;
+}

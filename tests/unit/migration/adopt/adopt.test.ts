@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { appSecretProviderClassSpec, parseSecretProviderClassYaml, providerView, renderSecretProviderClassSpec } from "../../../components";
-import { adoptSecretProviderClass } from "../../../migration/adopt/adopt";
-import { placeholderWorkloadArgs } from "../../../migration/application";
-import { migrate } from "../../../migration/convert/migrate";
-import { exitCodeFor } from "../../../migration/findings";
-import { FIXTURES, SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "./helpers";
+import { appSecretProviderClassSpec, parseSecretProviderClassYaml, providerView, renderSecretProviderClassSpec } from "../../../../components";
+import { adoptSecretProviderClass } from "../../../../migration/adopt/adopt";
+import { placeholderWorkloadArgs } from "../../../../migration/application";
+import { migrate } from "../../../../migration/convert/migrate";
+import { exitCodeFor } from "../../../../migration/findings";
+import { FIXTURES, SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "../helpers";
 
 const ADDON_CLIENT_ID = "4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d";
 
