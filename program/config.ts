@@ -5,7 +5,7 @@ import { keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
-import { secretNameCollisionProblems } from "../components/migration/names";
+import { secretNameCollisionProblems } from "./secret-names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
 import { ConfigProblem, StackConfigError, atPath } from "./problems";
 import { appKeyPath, componentKeyPath } from "./paths";
@@ -128,8 +128,8 @@ export interface PlatformFacts {
     addonClientId?: pulumi.Input<string>;
 }
 
-/** Valid stand-ins for facts known only later, so an app's own inputs can be checked at start-up. */
-const placeholderPlatform: PlatformFacts = {
+/** Valid stand-ins for facts known only later, so an app's own inputs can be checked at start-up (here and by the migration tool). */
+export const placeholderPlatform: PlatformFacts = {
     keyVaultName: "placeholder",
     tenantId: "00000000-0000-0000-0000-000000000000",
     addonClientId: "00000000-0000-0000-0000-000000000000",

@@ -2,7 +2,8 @@
  * End to end: the library as another team's stack uses it. `npm pack` of this repository (its `prepare` builds
  * bin/), installed into a fresh project next to SDK versions newer than ours inside the peer ranges; the project
  * type-checks a program that passes its own `k8s.Provider`, holds exactly one copy of each Pulumi SDK, and
- * `pulumi preview` of it runs against the local API server through the CLI and its Node.js language host.
+ * `pulumi preview` of it runs against the local API server through the CLI and its Node.js language host. The
+ * package's `aks-keyvault-secrets` command (its built bin) runs there too.
  */
 import { expect } from "chai";
 import { execFileSync, spawnSync } from "child_process";
@@ -23,6 +24,7 @@ const CONSUMER_SDKS: Record<string, string> = {
     "@pulumi/azuread": "6.9.1",
 };
 const NAMESPACE = "consumer";
+const MIGRATION_FIXTURES = path.join(REPO_ROOT, "tests/fixtures/migration");
 
 const PROGRAM = `import * as k8s from "@pulumi/kubernetes";
 import { AppWorkload, SecretProviderClass, attachKeyVaultSecrets } from "aks-keyvault-secrets";
@@ -119,6 +121,21 @@ describe("the library in a consumer's stack (npm pack, newer SDKs inside the pee
         }
         // Exits non-zero on a missing or invalid peer dependency.
         run("npm", ["ls", "--all"], consumer);
+    });
+
+    it("installs the aks-keyvault-secrets command: --help, and migrate on a fixture with the same output as in this repository", () => {
+        const help = spawnSync("npx", ["--no-install", "aks-keyvault-secrets", "--help"], { cwd: consumer, encoding: "utf8" });
+        expect(help.status, help.stderr).to.equal(0);
+        expect(help.stdout).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/usage.txt"), "utf8"));
+        fs.cpSync(path.join(MIGRATION_FIXTURES, "basic/akv2k8s"), path.join(consumer, "akv2k8s"), { recursive: true });
+        const migrate = spawnSync("npx", ["--no-install", "aks-keyvault-secrets", "migrate", "akv2k8s"], { cwd: consumer, encoding: "utf8" });
+        expect(migrate.status, migrate.stderr).to.equal(2);
+        expect(migrate.stdout).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/basic/stdout.yaml"), "utf8"));
+        expect(migrate.stderr).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/basic/stderr.txt"), "utf8"));
+        // The library's entry point exports neither the command nor the migration toolkit.
+        const toolNames = ["runMigrationCli", "MIGRATION_CLI_USAGE", "migrate", "adoptSecretProviderClass", "mapAzureKeyVaultSecret", "typescriptFor", "reportText"];
+        const exported = run(process.execPath, ["-e", `const lib = require("aks-keyvault-secrets"); console.log(${JSON.stringify(toolNames)}.filter((name) => name in lib).join(","))`], consumer).trim();
+        expect(exported).to.equal("");
     });
 
     it("type-checks a program that passes its own k8s.Provider to the library's resources", () => {

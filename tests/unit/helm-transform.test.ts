@@ -13,7 +13,7 @@ import {
     secretEnvProblems,
     wireKeyVaultSecrets,
 } from "../../components";
-import { FIXTURES, convert, appNamed } from "./migration-helpers";
+import { FIXTURES, convert, appNamed } from "./migration/helpers";
 
 /**
  * The Helm transform is tested on the output of a real Helm render of tests/fixtures/migration/chart (Helm's own

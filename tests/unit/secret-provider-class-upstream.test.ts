@@ -14,7 +14,6 @@ import {
     cleanPath,
     decodeInt32,
     formatProblem,
-    migrate,
     namespaceProblems,
     parseObjectsParameter,
     parseSecretProviderClassYaml,
@@ -22,7 +21,8 @@ import {
     secretProviderClassProblems,
     writesFile,
 } from "../../components";
-import { manifestsOfText, withCode } from "./migration-helpers";
+import { migrate } from "../../migration/convert/migrate";
+import { manifestsOfText, withCode } from "./migration/helpers";
 import { TENANT_ID, errorFrom, outputError, resetRegistrations } from "../mocks";
 
 const CLIENT_ID = "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f";

@@ -1,0 +1,36 @@
+import { EXIT_CODES } from "../migration/findings";
+import { UsageError, parseArgs } from "./args";
+import { runCheckNames } from "./check-names";
+import { CliIo, processIo } from "./io";
+import { runMigrate } from "./migrate";
+import { USAGE } from "./usage";
+
+/**
+ * The `aks-keyvault-secrets` command (started by cli/aks-keyvault-secrets.ts). Commands:
+ * - `migrate`: akv2k8s manifests, workloads and hand-written SecretProviderClasses -> stack config + patches.
+ * - `check-names`: refuse stack config whose synced Secrets would overwrite akv2k8s Secrets.
+ */
+
+/** Runs the command; resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+    try {
+        const args = parseArgs(argv);
+        if (args.command === "" || args.command === "help" || args.command === "--help" || args.command === "-h" || args.flags.has("help")) {
+            io.stdout(USAGE);
+            return args.command === "" ? EXIT_CODES.error : EXIT_CODES.converted;
+        }
+        if (args.command === "migrate") {
+            return await runMigrate(args, io);
+        }
+        if (args.command === "check-names") {
+            return await runCheckNames(args, io);
+        }
+        throw new UsageError(`unknown command "${args.command}"`);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            io.stderr(`aks-keyvault-secrets: ${error.message}\n\n${USAGE}`);
+            return EXIT_CODES.error;
+        }
+        throw error;
+    }
+}
