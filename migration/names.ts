@@ -1,5 +1,6 @@
 import { Problem } from "../components/shared/validation";
 import { isDnsLabel, isDnsSubdomain } from "../components/shared/kubernetes";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../components/workload/component";
 
 /**
  * Names given on the command line for converted apps and synced Secrets. The names the converter picks come from
@@ -10,7 +11,11 @@ import { isDnsLabel, isDnsSubdomain } from "../components/shared/kubernetes";
 /** Problems with a name given on the command line for an app or Secret. */
 export function givenNameProblems(kind: "app" | "secret", name: string, where: string): Problem[] {
     const valid = kind === "app" ? isDnsLabel(name) : isDnsSubdomain(name);
-    return valid
-        ? []
-        : [{ where, message: `"${name}" is not a valid ${kind === "app" ? "app name (DNS label)" : "Secret name"}`, fix: "use lower-case letters, digits and '-'" + (kind === "secret" ? " (and '.')" : ", at most 63 characters") }];
+    if (!valid) {
+        return [{ where, message: `"${name}" is not a valid ${kind === "app" ? "app name (DNS label)" : "Secret name"}`, fix: "use lower-case letters, digits and '-'" + (kind === "secret" ? " (and '.')" : ", at most 63 characters") }];
+    }
+    if (kind === "app" && name === NAMESPACE_SERVICE_ACCOUNT) {
+        return [{ where, message: `"${name}" would name the app's ServiceAccount after the one every namespace already has`, fix: "pick another app name" }];
+    }
+    return [];
 }

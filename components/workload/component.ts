@@ -18,6 +18,11 @@ export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 export const RELOADER_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload";
 /** Annotation that tells the Pulumi Kubernetes provider not to wait for a rollout. */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+/**
+ * The ServiceAccount the API server puts in every namespace. An app must not create it: the create fails with
+ * AlreadyExists at `pulumi up`, and a stack that owned it would delete it on destroy.
+ */
+export const NAMESPACE_SERVICE_ACCOUNT = "default";
 
 /** A federated identity this app creates: user-assigned identity, federated credential, least-privilege roles. */
 export interface ManagedWorkloadIdentity {
@@ -74,11 +79,12 @@ export interface AppWorkloadArgs {
     namespace: string;
     /** Create the namespace; default false (platform teams usually own namespaces). */
     createNamespace?: boolean;
-    /** Service account name; default the app name. */
+    /** Service account name; default the app name. Not "default" when the app creates it (every namespace has one). */
     serviceAccountName?: string;
     /**
      * Create the ServiceAccount; default true. False: the pods use `serviceAccountName` as declared elsewhere (by
-     * another app sharing it, or by you); pass that resource in `dependsOn` so the pods wait for it.
+     * another app sharing it, by you, or the namespace's own "default"); pass a resource you declare in `dependsOn`
+     * so the pods wait for it.
      */
     createServiceAccount?: boolean;
     /** The vault the app reads. */
@@ -127,6 +133,13 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
     }
     if (args.serviceAccountName !== undefined && !isDnsSubdomain(args.serviceAccountName)) {
         problems.push({ where: "serviceAccountName", message: `"${args.serviceAccountName}" is not a valid name`, fix: "use lower-case letters, digits, '-' and '.'" });
+    }
+    if (args.createServiceAccount !== false && (args.serviceAccountName ?? app) === NAMESPACE_SERVICE_ACCOUNT) {
+        problems.push({
+            where: args.serviceAccountName === undefined ? "name" : "serviceAccountName",
+            message: `would create ServiceAccount "${NAMESPACE_SERVICE_ACCOUNT}"${args.serviceAccountName === undefined ? " (the app name is its ServiceAccount's name)" : ""}, which the API server already keeps in every namespace: \`pulumi up\` fails with AlreadyExists`,
+            fix: `set serviceAccountName to a name of the app's own`,
+        });
     }
     const identity = args.identity;
     const modes = ["addon", "workloadIdentity", "servicePrincipal"];

@@ -2,6 +2,7 @@ import { Problem } from "../../components/shared/validation";
 import { SecretProviderClassSpec } from "../../components/secret-provider-class/types";
 import { isObject, namespaceOf } from "../../components/shared/manifests";
 import { podTemplateOf } from "../../components/workload/pod-templates";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/component";
 import { MigratedIdentity } from "../application";
 import { SourcedManifest } from "../manifests";
 import { AdoptEmit, unique } from "./emit";
@@ -27,7 +28,7 @@ export function mountsOf(workloads: readonly SourcedManifest[], namespace: strin
                 continue;
             }
             const ref = isObject(csi.nodePublishSecretRef) && typeof csi.nodePublishSecretRef.name === "string" ? csi.nodePublishSecretRef.name : undefined;
-            found.push({ nodePublishSecretRef: ref, serviceAccountName: isObject(spec) && typeof spec.serviceAccountName === "string" ? spec.serviceAccountName : "default" });
+            found.push({ nodePublishSecretRef: ref, serviceAccountName: isObject(spec) && typeof spec.serviceAccountName === "string" ? spec.serviceAccountName : NAMESPACE_SERVICE_ACCOUNT });
         }
     }
     return found;
@@ -65,6 +66,16 @@ export function adoptedIdentity(identity: SecretProviderClassSpec["identity"], c
         case "workloadIdentity": {
             const clientId = String(identity.clientID);
             const accounts = unique(context.mounts.map((mount) => mount.serviceAccountName));
+            if (accounts.length === 1 && accounts[0] === NAMESPACE_SERVICE_ACCOUNT) {
+                emit(
+                    "review",
+                    "SPC_IDENTITY_SERVICE_ACCOUNT",
+                    "spec.parameters.clientID",
+                    `workload identity: the pods run as the namespace's "${NAMESPACE_SERVICE_ACCOUNT}" ServiceAccount, which an app does not create; the app gets a ServiceAccount of its own (the app name) and its pods move to it`,
+                    `add a federated credential on ${clientId} for system:serviceaccount:${context.namespace}:<app name> before pulumi up, or set serviceAccountName to another ServiceAccount federated with it`,
+                );
+                return { identity: { mode: "workloadIdentity", clientId } };
+            }
             const serviceAccountName = accounts.length === 1 ? accounts[0] : undefined;
             emit(
                 "review",

@@ -1,6 +1,7 @@
 import { MigratedIdentity, VaultApplication } from "../application";
 import { givenNameProblems } from "../names";
 import { toDnsLabel, uniqueName } from "../../components/shared/naming";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/component";
 import { AppBuilder, AppSet } from "./app-builder";
 import { MigrationState } from "./state";
 
@@ -12,8 +13,8 @@ export interface NamedApp {
 }
 
 /**
- * Phase 6 of a conversion: the apps' names (the namespace when it has one app per identity, else namespace-vault;
- * `--app-name` overrides) and identities, in namespace, vault and identity order.
+ * Phase 6 of a conversion: the apps' names (the namespace when it has one app per identity and is not "default",
+ * else namespace-vault; `--app-name` overrides) and identities, in namespace, vault and identity order.
  */
 export function nameApps(state: MigrationState, apps: AppSet, adopted: readonly VaultApplication[]): NamedApp[] {
     const { options } = state;
@@ -40,7 +41,9 @@ export function nameApps(state: MigrationState, apps: AppSet, adopted: readonly 
                 state.emit("error", "APP_NAME_INVALID", "command line", `--app-name ${override.selector}`, `"${base}" is already the name of another app`, "pick another name");
             }
         } else {
-            base = toDnsLabel([builder.namespace, alone ? undefined : builder.vault, builder.azureIdentity].filter(Boolean).join("-"));
+            // An app's name is its ServiceAccount's, so the namespace "default" alone would name the namespace's own account.
+            const byNamespace = alone && toDnsLabel(builder.namespace) !== NAMESPACE_SERVICE_ACCOUNT;
+            base = toDnsLabel([builder.namespace, byNamespace ? undefined : builder.vault, builder.azureIdentity].filter(Boolean).join("-"));
         }
         const name = uniqueName(base, (candidate) => usedAppNames.has(candidate), 63);
         usedAppNames.add(name);

@@ -4,6 +4,7 @@ import { Finding } from "../findings";
 import { clonePlain, isObject } from "../../components/shared/manifests";
 import { uniqueName } from "../../components/shared/naming";
 import { PodTemplate, withPodTemplate } from "../../components/workload/pod-templates";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/component";
 import { BuilderSecret } from "./app-builder";
 import { AssembledApp } from "./assemble";
 import { PendingWorkload } from "./pending";
@@ -125,7 +126,7 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
     if (serviceAccounts.size === 1) {
         const account = [...serviceAccounts][0];
         const wiredSpec = wired.spec as Record<string, any>;
-        const before = wiredSpec.serviceAccountName ?? "default";
+        const before = wiredSpec.serviceAccountName ?? NAMESPACE_SERVICE_ACCOUNT;
         wired = {
             ...wired,
             metadata: { ...(wired.metadata as Record<string, unknown>), labels: { ...((wired.metadata as any)?.labels ?? {}), [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },

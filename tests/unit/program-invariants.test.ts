@@ -65,6 +65,15 @@ describe("one Kubernetes object per kind/namespace/name", () => {
         }
     });
 
+    it("refuses an app that would create the namespace's own ServiceAccount, at the key that names it", () => {
+        const message = configError(localWith([app("default", "default"), app("orders-api", "orders", { serviceAccountName: "default" })]));
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[0].name (app "default"): would create ServiceAccount "default" (the app name is its ServiceAccount's name), which the API server already keeps in every namespace`,
+        );
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].serviceAccountName (app "orders-api"): would create ServiceAccount "default"`);
+        expect(message).to.contain("Fix: set serviceAccountName to a name of the app's own.");
+    });
+
     it("lets apps share a ServiceAccount of one existing workload identity, annotated once", async () => {
         const wi = { identity: { mode: "workloadIdentity", clientId: CLIENT_A }, serviceAccountName: "orders" };
         await run(localWith([app("orders-api", "orders", wi), app("orders-worker", "orders", wi)]));

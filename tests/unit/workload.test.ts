@@ -197,4 +197,21 @@ describe("AppWorkload", () => {
         const error = errorFrom(() => new AppWorkload("x", ordersArgs({ env: [{ name: "PW", secretName: "orders-keyvault", key: "password" }] })));
         expect(error.message).to.contain('env "PW".key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.');
     });
+
+    it("refuses to create the namespace's own ServiceAccount \"default\", by the app name or by serviceAccountName", async () => {
+        const byName = errorFrom(() => new AppWorkload("default", ordersArgs()));
+        expect(byName.message).to.contain(
+            'name: would create ServiceAccount "default" (the app name is its ServiceAccount\'s name), which the API server already keeps in every namespace: `pulumi up` fails with AlreadyExists. Fix: set serviceAccountName to a name of the app\'s own.',
+        );
+        const byAccount = errorFrom(() => new AppWorkload("orders-api", ordersArgs({ serviceAccountName: "default" })));
+        expect(byAccount.message).to.contain('serviceAccountName: would create ServiceAccount "default", which the API server already keeps in every namespace');
+
+        // Running as the namespace's account is fine when the app does not create it.
+        resetRegistrations();
+        new AppWorkload("orders-api", ordersArgs({ serviceAccountName: "default", createServiceAccount: false }));
+        await settle();
+        expect(ofType("kubernetes:core/v1:ServiceAccount")).to.have.length(0);
+        const [deployment] = ofType("kubernetes:apps/v1:Deployment");
+        expect(deployment.inputs.spec.template.spec.serviceAccountName).to.equal("default");
+    });
 });

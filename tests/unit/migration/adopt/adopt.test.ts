@@ -6,7 +6,7 @@ import { adoptSecretProviderClass } from "../../../../migration/adopt/adopt";
 import { placeholderWorkloadArgs } from "../../../../migration/application";
 import { migrate } from "../../../../migration/convert/migrate";
 import { exitCodeFor } from "../../../../migration/findings";
-import { FIXTURES, SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, withCode } from "../helpers";
+import { FIXTURES, SPC_FIXTURES, appNamed, convert, expectAcceptedByProgram, manifestsOf, manifestsOfText, withCode } from "../helpers";
 
 const ADDON_CLIENT_ID = "4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d";
 
@@ -112,6 +112,49 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
             expect(app.identity).to.deep.equal({ mode: "workloadIdentity", clientId: "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11" });
             expect(app.syncedSecrets[0].labels).to.deep.equal({ team: "payments" });
             expect(withCode(result, "SPC_IDENTITY_SERVICE_ACCOUNT")[0].severity).to.equal("review");
+        });
+
+        it("workload identity whose pods run as the namespace's \"default\" ServiceAccount: the app gets its own, and the review says what to federate", () => {
+            const classAndPods = [
+                "apiVersion: secrets-store.csi.x-k8s.io/v1",
+                "kind: SecretProviderClass",
+                "metadata: { name: reports-kv, namespace: reports }",
+                "spec:",
+                "  provider: azure",
+                "  parameters:",
+                '    clientID: "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11"',
+                "    keyvaultName: kv-reports",
+                '    tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47"',
+                "    objects: |",
+                "      array:",
+                "        - |",
+                "          objectName: reports-token",
+                "          objectType: secret",
+                "---",
+                "apiVersion: apps/v1",
+                "kind: Deployment",
+                "metadata: { name: reports, namespace: reports }",
+                "spec:",
+                "  selector: { matchLabels: { app: reports } }",
+                "  template:",
+                "    metadata: { labels: { app: reports } }",
+                "    spec:",
+                "      containers: [{ name: reports, image: registry.example/reports:1, volumeMounts: [{ name: kv, mountPath: /mnt/kv }] }]",
+                "      volumes: [{ name: kv, csi: { driver: secrets-store.csi.k8s.io, readOnly: true, volumeAttributes: { secretProviderClass: reports-kv } } }]",
+            ].join("\n");
+            const adopted = migrate(manifestsOfText(classAndPods));
+            const { app } = appNamed(adopted, "reports-kv");
+            expect(app.serviceAccountName).to.equal(undefined);
+            expect(app.identity).to.deep.equal({ mode: "workloadIdentity", clientId: "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11" });
+            const [review] = withCode(adopted, "SPC_IDENTITY_SERVICE_ACCOUNT");
+            expect(review.severity).to.equal("review");
+            expect(review.message).to.equal(
+                'workload identity: the pods run as the namespace\'s "default" ServiceAccount, which an app does not create; the app gets a ServiceAccount of its own (the app name) and its pods move to it',
+            );
+            expect(review.fix).to.equal(
+                "add a federated credential on 6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11 for system:serviceaccount:reports:<app name> before pulumi up, or set serviceAccountName to another ServiceAccount federated with it",
+            );
+            expectAcceptedByProgram(adopted.applications);
         });
 
         it("ignored keys are dropped (no behaviour change); a mis-cased one is flagged for review", () => {

@@ -23,6 +23,17 @@ describe("migration: app names", () => {
             expect(exitCodeFor(renamed.findings)).to.equal(2);
         });
 
+        it("never names an app \"default\" (its ServiceAccount would be the namespace's own): the namespace default takes the vault too", () => {
+            const basic = convert(["basic/akv2k8s/mount-only-no-secret-name-v1alpha1.yaml"]);
+            expect(basic.applications.map(({ app }) => `${app.namespace}/${app.name}`)).to.deep.equal(["default/default-kv-legacy-dev"]);
+            expectAcceptedByProgram(basic.applications);
+            const overridden = convert(["basic/akv2k8s/mount-only-no-secret-name-v1alpha1.yaml"], { appNames: { default: "default" } });
+            const [problem] = overridden.findings.filter((finding) => finding.code === "APP_NAME_INVALID");
+            expect(problem.message).to.equal('"default" would name the app\'s ServiceAccount after the one every namespace already has');
+            expect(problem.fix).to.equal("pick another app name");
+            expect(exitCodeFor(overridden.findings)).to.equal(1);
+        });
+
         it("--identity workloadIdentity applies to every converted app", () => {
             const wi = convert(["akv2k8s/kubectl-list.yaml"], { identity: { mode: "workloadIdentity", clientId: "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11" } });
             expect(wi.applications.map(({ app }) => app.identity)).to.deep.equal(Array(3).fill({ mode: "workloadIdentity", clientId: "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11" }));

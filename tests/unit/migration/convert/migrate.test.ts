@@ -38,8 +38,9 @@ describe("migration: migrate() on the basic AKVS", () => {
 
         it("converts the v1alpha1 AKVS without output.secret.name to a mounted file and asks for review", () => {
             const result = convert(["basic/akv2k8s/mount-only-no-secret-name-v1alpha1.yaml"]);
-            expect(appNamed(result, "default").app).to.deep.equal({
-                name: "default",
+            // Not "default": that would make the app's ServiceAccount the one the namespace already has.
+            expect(appNamed(result, "default-kv-legacy-dev").app).to.deep.equal({
+                name: "default-kv-legacy-dev",
                 namespace: "default",
                 identity: { mode: "addon" },
                 objects: [{ objectName: "legacy-api-key", objectType: "secret" }],
