@@ -122,7 +122,7 @@ export function groupReferenceProblems(group: GroupReference, where: string): Pr
     if (hasName === hasId) {
         return [{ where, message: "must name the group by exactly one of displayName or objectId", fix: "set one of them" }];
     }
-    if (hasId && !isGuid(group.objectId!)) {
+    if (group.objectId && !isGuid(group.objectId)) {
         return [{ where: `${where}.objectId`, message: `"${group.objectId}" is not a GUID`, fix: "use the group's object ID from `az ad group show --group <name> --query id -o tsv`" }];
     }
     return [];

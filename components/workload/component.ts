@@ -116,7 +116,13 @@ export function providerIdentity(identity: AppIdentity, managedClientId?: pulumi
         case "addon":
             return { mode: "managedIdentity", userAssignedIdentityID: identity.clientId };
         case "workloadIdentity":
-            return { mode: "workloadIdentity", clientID: identity.managed ? managedClientId! : identity.clientId! };
+            if (identity.managed === undefined) {
+                return { mode: "workloadIdentity", clientID: identity.clientId };
+            }
+            if (managedClientId === undefined) {
+                throw new Error("providerIdentity: an identity the app creates has a client ID only once it exists; pass that Output as managedClientId");
+            }
+            return { mode: "workloadIdentity", clientID: managedClientId };
         case "servicePrincipal":
             return { mode: "servicePrincipal", nodePublishSecretRef: identity.nodePublishSecretRef };
     }
@@ -275,15 +281,9 @@ export class AppWorkload extends pulumi.ComponentResource {
             dependsOn: namespace ? waitFor.apply((resources) => [...resources, namespace]) : waitFor,
         };
 
-        let clientId: pulumi.Input<string> | undefined;
-        let workloadIdentity = false;
         const identity = args.identity;
-        if (identity.mode === "workloadIdentity") {
-            workloadIdentity = true;
-            clientId = identity.managed ? this.createManagedIdentity(name, args, identity.managed, serviceAccountName) : identity.clientId;
-        } else if (identity.mode === "addon") {
-            clientId = identity.clientId;
-        }
+        const workloadClientId =
+            identity.mode !== "workloadIdentity" ? undefined : identity.managed ? this.createManagedIdentity(name, args, identity.managed, serviceAccountName) : identity.clientId;
 
         const serviceAccount =
             args.createServiceAccount === false
@@ -295,9 +295,10 @@ export class AppWorkload extends pulumi.ComponentResource {
                               name: serviceAccountName,
                               namespace: args.namespace,
                               labels,
-                              annotations: workloadIdentity
-                                  ? { "azure.workload.identity/client-id": clientId!, "azure.workload.identity/tenant-id": args.keyVault.tenantId }
-                                  : undefined,
+                              annotations:
+                                  workloadClientId !== undefined
+                                      ? { "azure.workload.identity/client-id": workloadClientId, "azure.workload.identity/tenant-id": args.keyVault.tenantId }
+                                      : undefined,
                           },
                       },
                       { ...childOpts, aliases: [{ name: `${name}-sa` }] },
@@ -306,7 +307,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         // Checked with the app's problems above; the class still checks its values that are unknown until they resolve.
         const secretProviderClass = new SecretProviderClass(
             `${name}-spc`,
-            markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, clientId) }),
+            markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) }),
             childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
@@ -317,7 +318,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             const deployment = this.createDeployment(name, args, args.deployment, {
                 labels,
                 serviceAccountName: serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName),
-                workloadIdentity,
+                workloadIdentity: identity.mode === "workloadIdentity",
                 secretProviderClassName: secretProviderClass.className,
                 childOpts,
             });
@@ -328,7 +329,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         this.serviceAccountName = serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName);
         this.namespaceResource = namespace;
         this.serviceAccountResource = serviceAccount;
-        this.clientId = pulumi.output(clientId);
+        this.clientId = pulumi.output(identity.mode === "addon" ? identity.clientId : workloadClientId);
         this.deploymentName = deploymentName;
         this.registerOutputs({
             secretProviderClassName: this.secretProviderClassName,

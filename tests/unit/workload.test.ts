@@ -6,6 +6,7 @@ import {
     RELOADER_SECRET_ANNOTATION,
     attachKeyVaultSecrets,
     parseObjectsParameter,
+    providerIdentity,
 } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, resetRegistrations, settle, valueOf } from "../mocks";
 
@@ -196,6 +197,16 @@ describe("AppWorkload", () => {
     it("rejects an env key the synced Secret does not have", () => {
         const error = errorFrom(() => new AppWorkload("x", ordersArgs({ env: [{ name: "PW", secretName: "orders-keyvault", key: "password" }] })));
         expect(error.message).to.contain('env "PW".key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.');
+    });
+
+    it("providerIdentity: the class authenticates as the given identity, or as the created one once its client ID is passed", () => {
+        const existing = "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11";
+        expect(providerIdentity({ mode: "workloadIdentity", clientId: existing })).to.deep.equal({ mode: "workloadIdentity", clientID: existing });
+        const managed = { resourceGroupName: "rg-dev", location: "westeurope", oidcIssuerUrl: "https://issuer.example/", vaultId: VAULT_ID };
+        expect(providerIdentity({ mode: "workloadIdentity", managed }, existing)).to.deep.equal({ mode: "workloadIdentity", clientID: existing });
+        expect(() => providerIdentity({ mode: "workloadIdentity", managed })).to.throw(
+            "providerIdentity: an identity the app creates has a client ID only once it exists; pass that Output as managedClientId",
+        );
     });
 
     it("refuses to create the namespace's own ServiceAccount \"default\", by the app name or by serviceAccountName", async () => {
