@@ -369,15 +369,3 @@ export function plannedRoleAssignmentCount(config: StackConfig, platform: { hasV
         ownIdentities.reduce((total, app) => total + planAssignments(readObjects(app.objects), scope).length, 0)
     );
 }
-
-/** A warning when the configuration uses most of (or more than) the subscription's role-assignment limit. */
-export function roleAssignmentWarning(planned: number, limit: number): string | undefined {
-    if (planned < limit * 0.8) {
-        return undefined;
-    }
-    return (
-        `This configuration creates ${planned} Key Vault role assignments, ${planned >= limit ? "more than" : "close to"} Azure's limit of ${limit} per subscription ` +
-        `(shared with every other assignment there). Use access.scope: vault (one assignment per identity) or the addon identity for more apps, ` +
-        `or set access.roleAssignmentLimit if your subscription's limit differs.`
-    );
-}

@@ -6,7 +6,8 @@ import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
 import { AppIdentity, AppWorkload } from "../components/workload/component";
 import { markChecked } from "../components/shared/checked";
-import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, roleAssignmentWarning, toAppWorkloadArgs } from "./config";
+import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
+import { addonIdentityWarning, roleAssignmentWarning } from "./warnings";
 import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
 import { AzureConfig, ClusterPlan, VaultPlan, stackPlan } from "./stack-plan";
@@ -232,9 +233,14 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
 
-    const warning = roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit);
-    if (warning) {
-        pulumi.log.warn(warning);
+    const warnings = [
+        roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
+        addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
+    ];
+    for (const warning of warnings) {
+        if (warning) {
+            pulumi.log.warn(warning);
+        }
     }
 
     const addonObjects = addonReadObjects(config);

@@ -86,6 +86,12 @@ export interface SyncedSecret {
 }
 
 /**
+ * Where the Azure provider tracks the deprecation of its managed-identity modes (`useVMManagedIdentity`, so the AKS
+ * addon identity) in favour of workload identity federation.
+ */
+export const MANAGED_IDENTITY_DEPRECATION_URL = "https://github.com/Azure/secrets-store-csi-driver-provider-azure/issues/837";
+
+/**
  * How the provider authenticates to Key Vault; exactly one mode per SecretProviderClass.
  * - `managedIdentity`: a managed identity on the node VMSS, e.g. the AKS addon identity (`useVMManagedIdentity`).
  * - `workloadIdentity`: the pod's service account federated to an Entra identity (`clientID`).

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { stackFileConfig as stackConfig } from "../stack-files";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount, roleAssignmentWarning } from "../../program/config";
+import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
+import { addonIdentityWarning, roleAssignmentWarning } from "../../program/warnings";
 import { runProgram } from "../../program/main";
 import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
@@ -249,6 +250,31 @@ describe("role-assignment budget", () => {
         expect(roleAssignmentWarning(3199, 4000)).to.equal(undefined);
         expect(roleAssignmentWarning(3200, 4000)).to.contain("creates 3200 Key Vault role assignments, close to Azure's limit of 4000 per subscription");
         expect(roleAssignmentWarning(4001, 4000)).to.contain("more than Azure's limit of 4000");
+    });
+
+    it("warns once per stack, not per app, when apps use the addon identity, with the upstream deprecation issue", async () => {
+        expect(addonIdentityWarning([])).to.equal(undefined);
+        expect(addonIdentityWarning(["orders-api"])).to.equal(
+            "1 app uses identity mode addon (orders-api): the cluster's managed identity, whose provider mode (useVMManagedIdentity) the Azure provider plans to deprecate " +
+                "in favour of workload identity (https://github.com/Azure/secrets-store-csi-driver-provider-azure/issues/837). It keeps working. " +
+                "To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles.",
+        );
+        expect(addonIdentityWarning(["a", "b", "c", "d", "e", "f", "g"])).to.match(/^7 apps use identity mode addon \(a, b, c, d, e and 2 more\): /);
+
+        const warned: string[] = [];
+        const consoleWarn = console.warn;
+        console.warn = (message: string) => warned.push(message);
+        try {
+            resetRegistrations();
+            await run(stackConfig("local")); // two addon apps, one workload-identity app
+            resetRegistrations();
+            await run(stackConfig("prod")); // workload identity only
+        } finally {
+            console.warn = consoleWarn;
+        }
+        const addonWarnings = warned.filter((message) => message.includes("identity mode addon"));
+        expect(addonWarnings).to.have.length(1);
+        expect(addonWarnings[0]).to.match(/^warning: \[runtime\] 2 apps use identity mode addon \(/);
     });
 });
 
