@@ -15,6 +15,10 @@ export const aksSecretRotation: ResourcePolicy = {
         "AKS clusters with the Key Vault secrets provider addon turn on secret rotation, so mounted secrets follow Key Vault. Advisory by default; the prod policy config makes it mandatory.",
     enforcementLevel: "advisory",
     severity: "medium",
+    remediationSteps:
+        "Set addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation to \"true\" and rotationPollInterval to a Go duration within the configured bound (in this program: cluster.secretRotation).",
+    url: "https://learn.microsoft.com/azure/aks/csi-secrets-store-configuration-options",
+    tags: ["aks", "rotation"],
     configSchema: {
         properties: {
             maxPollInterval: {

@@ -10,6 +10,10 @@ export const keyVaultRbacAuthorization: ResourcePolicy = {
     description: "Key Vaults use Azure RBAC (enableRbacAuthorization: true), so the role assignments given to workload and addon identities take effect.",
     enforcementLevel: "mandatory",
     severity: "high",
+    remediationSteps:
+        "Set properties.enableRbacAuthorization: true on the vault (the KeyVault component always does). On an existing vault with access policies, grant the RBAC roles first, then switch the permission model.",
+    url: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+    tags: ["keyvault", "rbac"],
     validateResource: forType(VAULT, (args, reportViolation) => {
         const rbac = read(args.props, "properties", "enableRbacAuthorization");
         if (rbac === UNKNOWN || rbac === true) {
@@ -46,6 +50,10 @@ export const keyVaultPurgeProtection: ResourcePolicy = {
     description: "Key Vaults on the configured stacks keep soft delete on and enable purge protection, so a deleted vault or secret can be recovered.",
     enforcementLevel: "mandatory",
     severity: "high",
+    remediationSteps:
+        "Set properties.enableSoftDelete: true and properties.enablePurgeProtection: true (keyVault.enablePurgeProtection in this program). Purge protection cannot be turned off once on.",
+    url: "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview",
+    tags: ["keyvault", "recovery"],
     configSchema: stackScopedSchema(
         'Stacks where purge protection is required; "*" means every stack. Dev stacks that are torn down often may leave it off, since a purge-protected vault keeps its name reserved for the whole retention period.',
     ),
@@ -77,6 +85,10 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
     description: "Key Vaults on the configured stacks do not accept data-plane traffic from every network.",
     enforcementLevel: "advisory",
     severity: "medium",
+    remediationSteps:
+        "Set properties.publicNetworkAccess: \"Disabled\" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: \"Deny\" and the cluster's egress addresses or subnets allowed.",
+    url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
+    tags: ["keyvault", "network"],
     configSchema: stackScopedSchema('Stacks where the vault must be network-restricted; "*" means every stack.'),
     validateResource: forType(VAULT, (args, reportViolation) => {
         const stack = selectedStack(args);

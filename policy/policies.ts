@@ -7,7 +7,7 @@ import { keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAutho
 import { ResourcePolicy, StackPolicy } from "./resource-policy";
 import { noPrivilegedRolesForServicePrincipals, roleAssignmentPrincipalType } from "./role-assignments";
 import { noSecretValuesInManifests } from "./secret-values";
-import { secretProviderClassWellFormed } from "./secret-provider-class";
+import { secretProviderClassManagedIdentityDeprecated, secretProviderClassWellFormed } from "./secret-provider-class";
 import { syncedSecretConsumersMountCsiVolume } from "./workloads";
 
 export const policies: Array<ResourcePolicy | StackPolicy> = [
@@ -17,6 +17,7 @@ export const policies: Array<ResourcePolicy | StackPolicy> = [
     noPrivilegedRolesForServicePrincipals,
     roleAssignmentPrincipalType,
     secretProviderClassWellFormed,
+    secretProviderClassManagedIdentityDeprecated,
     syncedSecretConsumersMountCsiVolume,
     aksSecretRotation,
     noSecretValuesInManifests,

@@ -29,6 +29,10 @@ export const noPrivilegedRolesForServicePrincipals: ResourcePolicy = {
         "Service principals (workload and addon identities) get read roles only: no Key Vault Administrator, Secrets/Certificates/Crypto Officer, Contributor, Owner or access-granting role. People (User, Group) may hold them.",
     enforcementLevel: "mandatory",
     severity: "critical",
+    remediationSteps:
+        "Give workload and addon identities \"Key Vault Secrets User\" for secret objects or \"Key Vault Certificate User\" for cert and key objects, scoped to the vault or to the objects; keep officer, administrator and access-granting roles for people.",
+    url: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
+    tags: ["keyvault", "rbac", "least-privilege"],
     configSchema: {
         properties: {
             additionalForbiddenRoleDefinitionIds: {
@@ -80,6 +84,10 @@ export const roleAssignmentPrincipalType: ResourcePolicy = {
     description: "Role assignments set principalType, so a just-created identity is not looked up in Entra ID before it has replicated.",
     enforcementLevel: "mandatory",
     severity: "medium",
+    remediationSteps:
+        "Set principalType: \"ServicePrincipal\" for managed identities and applications, \"User\" or \"Group\" for people.",
+    url: "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template",
+    tags: ["rbac"],
     validateResource: forType(ROLE_ASSIGNMENT, (args, reportViolation) => {
         const principalType = read(args.props, "principalType");
         if (principalType === UNKNOWN) {

@@ -1,7 +1,7 @@
 /** The SecretProviderClass policy: each class read the way the Azure provider reads it, checked by the library's rules. */
 import type { Input } from "@pulumi/pulumi";
-import { PROVIDER_PARAMETER_KEYS, parseIdentity, parseObjectsParameter } from "../components/secret-provider-class/parse";
-import { KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../components/secret-provider-class/types";
+import { IDENTITY_MODE_FLAGS, PROVIDER_PARAMETER_KEYS, parseIdentity, parseObjectsParameter } from "../components/secret-provider-class/parse";
+import { KeyVaultObject, MANAGED_IDENTITY_DEPRECATION_URL, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../components/secret-provider-class/types";
 import { secretProviderClassProblems } from "../components/secret-provider-class/validate";
 import { Problem, formatProblem } from "../components/shared/validation";
 import { kubernetesName, qualified } from "./kubernetes";
@@ -72,7 +72,7 @@ export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
     }
 
     // Identity: resolve the mode from what is known; an unknown ID still counts as set.
-    const identityUnknown = ["usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy"].some((key) => unknownKeys.has(key));
+    const identityUnknown = IDENTITY_MODE_FLAGS.some((key) => unknownKeys.has(key));
     let identity: SecretProviderIdentity | undefined;
     if (!identityUnknown) {
         const forMode: Record<string, string> = { ...known };
@@ -165,6 +165,10 @@ export const secretProviderClassWellFormed: ResourcePolicy = {
         "Azure SecretProviderClasses only use parameter keys the provider reads, their objects parse the way the provider parses them, and objects, identity and synced Secrets are valid.",
     enforcementLevel: "mandatory",
     severity: "high",
+    remediationSteps:
+        "Fix the parameter, object or synced Secret the message names (the message says how); declare classes through the SecretProviderClass or AppWorkload component, which refuse the same problems at construction.",
+    url: "https://azure.github.io/secrets-store-csi-driver-provider-azure/docs/getting-started/usage/",
+    tags: ["secrets-store-csi", "kubernetes"],
     validateResource: forType(SECRET_PROVIDER_CLASS, (args, reportViolation) => {
         const spec = read(args.props, "spec");
         if (spec === UNKNOWN) {
@@ -173,6 +177,41 @@ export const secretProviderClassWellFormed: ResourcePolicy = {
         const ref = qualified(kubernetesName(args));
         for (const problem of secretProviderClassSpecProblems(spec)) {
             reportViolation(`SecretProviderClass "${ref}": ${formatProblem(problem)}`);
+        }
+    }),
+};
+
+export const secretProviderClassManagedIdentityDeprecated: ResourcePolicy = {
+    name: "secret-provider-class-managed-identity-deprecated",
+    description:
+        "Azure SecretProviderClasses that authenticate with a managed identity on the nodes (useVMManagedIdentity, e.g. the AKS addon identity) are flagged: the provider plans to deprecate that mode in favour of workload identity.",
+    enforcementLevel: "advisory",
+    severity: "low",
+    remediationSteps:
+        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it.",
+    url: MANAGED_IDENTITY_DEPRECATION_URL,
+    tags: ["secrets-store-csi", "identity", "deprecation"],
+    validateResource: forType(SECRET_PROVIDER_CLASS, (args, reportViolation) => {
+        const spec = read(args.props, "spec");
+        const parameters = spec === UNKNOWN ? UNKNOWN : read(spec, "parameters");
+        if (read(spec, "provider") !== "azure" || !isMap(parameters)) {
+            return;
+        }
+        const strings: Record<string, string> = {};
+        for (const key of keysOf(parameters)) {
+            const value = read(parameters, key);
+            if (value === UNKNOWN && (IDENTITY_MODE_FLAGS as readonly string[]).includes(key)) {
+                return; // the mode is decided by a value not known yet; the update checks it
+            }
+            if (typeof value === "string") {
+                strings[key] = value;
+            }
+        }
+        if (parseIdentity(strings).value.mode === "managedIdentity") {
+            reportViolation(
+                `SecretProviderClass "${qualified(kubernetesName(args))}" authenticates with a managed identity on the nodes (useVMManagedIdentity), a mode the Azure ` +
+                    `provider plans to deprecate in favour of workload identity (${MANAGED_IDENTITY_DEPRECATION_URL}). It keeps working; plan the move to workload identity.`,
+            );
         }
     }),
 };

@@ -110,6 +110,10 @@ export const noSecretValuesInManifests: ResourcePolicy = {
         "No secret value sits in a ConfigMap or a SecretProviderClass: no private keys, tokens, credentials or random-looking keys, and no credential-like SecretProviderClass parameters. Secrets live in Key Vault and reach pods through the CSI driver.",
     enforcementLevel: "mandatory",
     severity: "critical",
+    remediationSteps:
+        "Keep the value in Key Vault and mount it through a SecretProviderClass; for a value that must be in config, set it with pulumi config set --secret. A key that is known not to be a secret goes into allowKeys.",
+    url: "https://www.pulumi.com/docs/iac/concepts/secrets/",
+    tags: ["secrets", "state"],
     configSchema: {
         properties: {
             allowKeys: {

@@ -80,6 +80,10 @@ export const syncedSecretConsumersMountCsiVolume: StackPolicy = {
         "A pod template that reads a Secret synced by a SecretProviderClass (secretObjects) in its namespace also mounts a CSI volume of that class: the driver only creates and refreshes the Secret while a pod mounts the volume.",
     enforcementLevel: "mandatory",
     severity: "high",
+    remediationSteps:
+        "Mount the CSI volume of the class that syncs the Secret in every pod that reads it (attachKeyVaultSecrets or AppWorkload do): the driver creates a synced Secret only when a pod mounts the class, and deletes it when the last such pod goes.",
+    url: "https://secrets-store-csi-driver.sigs.k8s.io/topics/sync-as-kubernetes-secret",
+    tags: ["secrets-store-csi", "kubernetes"],
     validateStack: (args, reportViolation) => {
         // namespace -> secretName -> classes that sync it
         const synced = new Map<string, Map<string, SyncingClass[]>>();

@@ -172,10 +172,13 @@ function parseBool(value: string | undefined): boolean | undefined {
     return undefined;
 }
 
+/** The parameters that switch the provider's identity mode on; none set means service principal. */
+export const IDENTITY_MODE_FLAGS = ["usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy"] as const;
+
 /** Identity mode as the provider resolves it from parameters. */
 export function parseIdentity(parameters: Record<string, string>): Parsed<SecretProviderIdentity> {
     const problems: Problem[] = [];
-    const flags = (["usePodIdentity", "useVMManagedIdentity", "useAzureTokenProxy"] as const).filter((flag) => {
+    const flags = IDENTITY_MODE_FLAGS.filter((flag) => {
         const parsed = parseBool(parameters[flag]);
         if (parsed === undefined) {
             problems.push({ where: `parameters.${flag}`, message: `"${parameters[flag]}" is not a boolean`, fix: 'use "true" or "false"' });

@@ -11,9 +11,13 @@ describe("policy pack", () => {
     it("has unique names, descriptions, enforcement levels and one validate function per policy", () => {
         const names = policies.map((policy) => policy.name);
         expect(new Set(names).size).to.equal(names.length);
-        expect(names).to.have.length(9);
+        expect(names).to.have.length(10);
         for (const policy of policies) {
             expect(policy.name).to.match(/^[a-z0-9-]+$/);
+            // What the engine shows next to a violation: how to fix it, where to read more, how to group it.
+            expect(policy.remediationSteps?.length ?? 0, policy.name).to.be.greaterThan(40);
+            expect(policy.url, policy.name).to.match(/^https:\/\/[a-z0-9.-]+\/[^\s]+$/);
+            expect(policy.tags?.length ?? 0, policy.name).to.be.greaterThan(0);
             expect(policy.description.length, policy.name).to.be.greaterThan(40);
             expect(["advisory", "mandatory"]).to.include(policy.enforcementLevel);
             expect(typeof ("validateResource" in policy ? policy.validateResource : (policy as StackPolicy).validateStack)).to.equal("function");

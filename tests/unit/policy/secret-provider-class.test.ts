@@ -1,6 +1,6 @@
 /** policy/secret-provider-class.ts: SecretProviderClasses read the way the Azure provider reads them. */
 import { expect } from "chai";
-import { secretProviderClassSpecProblems, secretProviderClassWellFormed } from "../../../policy/secret-provider-class";
+import { secretProviderClassManagedIdentityDeprecated, secretProviderClassSpecProblems, secretProviderClassWellFormed } from "../../../policy/secret-provider-class";
 import { ADDON_CLIENT_ID, ResourceCase, U, U_OBJECT, WORKLOAD_CLIENT_ID, spc, spcSpec, violations, withoutUndefined } from "./fixtures";
 
 describe("secret-provider-class-well-formed", () => {
@@ -124,5 +124,26 @@ describe("secret-provider-class-well-formed", () => {
     it("exposes the spec check for other callers", () => {
         expect(secretProviderClassSpecProblems(spcSpec({}))).to.deep.equal([]);
         expect(secretProviderClassSpecProblems(undefined)).to.deep.equal([]);
+    });
+});
+
+describe("secret-provider-class-managed-identity-deprecated", () => {
+    const check = (spec: Record<string, unknown>) => violations(secretProviderClassManagedIdentityDeprecated, spc(spec));
+
+    it("flags a class on the addon (or any node) managed identity, read as the provider reads the flag, with the upstream issue", () => {
+        const message =
+            'SecretProviderClass "orders/orders" authenticates with a managed identity on the nodes (useVMManagedIdentity), a mode the Azure provider plans to ' +
+            "deprecate in favour of workload identity (https://github.com/Azure/secrets-store-csi-driver-provider-azure/issues/837). It keeps working; plan the move to workload identity.";
+        expect(check(spcSpec({}))).to.deep.equal([message]);
+        expect(check(spcSpec({ useVMManagedIdentity: "True", userAssignedIdentityID: undefined }))).to.deep.equal([message]);
+        expect(secretProviderClassManagedIdentityDeprecated.enforcementLevel).to.equal("advisory");
+    });
+
+    it("passes workload identity, other providers, and a mode not known until the update", () => {
+        expect(check(spcSpec({ useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
+        expect(check(spcSpec({ useVMManagedIdentity: "false", userAssignedIdentityID: undefined, clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
+        expect(check(spcSpec({}, undefined, "vault"))).to.deep.equal([]);
+        expect(check(spcSpec({ useVMManagedIdentity: U }))).to.deep.equal([]);
+        expect(check({ provider: "azure", parameters: U_OBJECT })).to.deep.equal([]);
     });
 });
