@@ -42,7 +42,9 @@ export function convertInjectedValue(scan: WorkloadScan, container: ContainerUse
         return;
     }
     const builder = context.apps.for(resource);
-    const target = targetKey(builder, resource, builder.objectFor(mapped.object), mapped.need);
+    const object = builder.objectFor(mapped.object);
+    const target = targetKey(builder, resource, object, mapped.need);
+    context.cutover.record(resource, builder, object, target.secret, [target.key]);
     work.envEdits.push({ containerIndex: container.containerIndex, envIndex: variable.envIndex, builder, secret: target.secret, key: target.key, reference: false });
     scan.use(builder, container.containerName);
     scan.injection(true);

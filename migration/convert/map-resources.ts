@@ -2,6 +2,7 @@ import { AzureKeyVaultSecretResource, akvsSubject } from "../akv2k8s";
 import { AkvsMapping, mapAzureKeyVaultSecret } from "../mapping/akvs";
 import { ObjectSpec } from "../mapping/objects";
 import { AppBuilder, AppSet, BuilderSecret } from "./app-builder";
+import { CutoverLedger } from "./cutover";
 import { Akv2k8sInventory } from "./inventory";
 import { MigrationState } from "./state";
 
@@ -10,7 +11,7 @@ import { MigrationState } from "./state";
  * one vault with one identity): its object, and its keys in the synced Secret that replaces its akv2k8s Secret.
  * Returns the AKVS converted.
  */
-export function mapResources(state: MigrationState, inventory: Akv2k8sInventory, apps: AppSet): Set<AzureKeyVaultSecretResource> {
+export function mapResources(state: MigrationState, inventory: Akv2k8sInventory, apps: AppSet, cutover: CutoverLedger): Set<AzureKeyVaultSecretResource> {
     const converted = new Set<AzureKeyVaultSecretResource>();
     for (const resource of inventory.resources) {
         const mapping = mapAzureKeyVaultSecret(resource);
@@ -20,11 +21,11 @@ export function mapResources(state: MigrationState, inventory: Akv2k8sInventory,
         }
         const builder = apps.for(resource);
         if (mapping.secret) {
-            if (!addSecretKeys(state, apps, builder, resource, mapping.object, mapping.secret)) {
+            if (!addSecretKeys(state, apps, cutover, builder, resource, mapping.object, mapping.secret)) {
                 continue;
             }
         } else {
-            builder.objectFor(mapping.object);
+            cutover.record(resource, builder, builder.objectFor(mapping.object));
         }
         converted.add(resource);
         if (resource.azureIdentity) {
@@ -43,7 +44,15 @@ export function mapResources(state: MigrationState, inventory: Akv2k8sInventory,
 }
 
 /** Adds the object and its keys to the synced Secret replacing the AKVS's Secret; false when another AKVS conflicts. */
-function addSecretKeys(state: MigrationState, apps: AppSet, builder: AppBuilder, resource: AzureKeyVaultSecretResource, object: ObjectSpec, need: NonNullable<AkvsMapping["secret"]>): boolean {
+function addSecretKeys(
+    state: MigrationState,
+    apps: AppSet,
+    cutover: CutoverLedger,
+    builder: AppBuilder,
+    resource: AzureKeyVaultSecretResource,
+    object: ObjectSpec,
+    need: NonNullable<AkvsMapping["secret"]>,
+): boolean {
     const subject = akvsSubject(resource.namespace, resource.name);
     const id = `akv2k8s:${need.name}`;
     // The same akv2k8s Secret may be filled by AKVS of other vaults (other apps) too.
@@ -76,5 +85,6 @@ function addSecretKeys(state: MigrationState, apps: AppSet, builder: AppBuilder,
         builder.secrets.push(secret);
     }
     secret.data.push(...need.keys.map((key) => ({ key, object: file })));
+    cutover.record(resource, builder, file, secret, need.keys);
     return true;
 }

@@ -1,6 +1,7 @@
 import { SourcedManifest } from "../manifests";
 import { adoptClasses } from "./adopted";
 import { AppSet } from "./app-builder";
+import { CutoverLedger, cutoverTrace } from "./cutover";
 import { nameApps } from "./app-names";
 import { assembleApps } from "./assemble";
 import { reportIngresses } from "./ingresses";
@@ -27,9 +28,10 @@ export function migrate(manifests: readonly SourcedManifest[], options: MigrateO
     const inventory = readInventory(state, input.akvs);
     const adopted = adoptClasses(state, input.classes, input.workloads);
     const apps = new AppSet();
-    const converted = mapResources(state, inventory, apps);
+    const cutover = new CutoverLedger();
+    const converted = mapResources(state, inventory, apps, cutover);
     const injection = new InjectionLedger();
-    const pending = scanWorkloads({ state, inventory, apps, converted, injection }, input.workloads);
+    const pending = scanWorkloads({ state, inventory, apps, converted, injection, cutover }, input.workloads);
     reportIngresses(state, input.ingresses, inventory, apps);
     const named = nameApps(state, apps, adopted);
     const { apps: withSecrets, renames } = nameSyncedSecrets(state, named, adopted, inventory);
@@ -44,6 +46,7 @@ export function migrate(manifests: readonly SourcedManifest[], options: MigrateO
         workloads,
         secretRenames: renames,
         namespaceLabels,
+        cutover: cutoverTrace(state, inventory, cutover, assembled),
         findings: state.findings,
         counts: { azureKeyVaultSecrets: input.akvs.length, workloads: input.workloads.length, secretProviderClasses: input.classes.length, ignored: input.ignored },
     };

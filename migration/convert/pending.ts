@@ -6,6 +6,7 @@ import { AppBuilder, AppSet, BuilderSecret } from "./app-builder";
 import { Akv2k8sInventory } from "./inventory";
 import { InjectionLedger } from "./namespace-labels";
 import { MigrationState } from "./state";
+import { CutoverLedger } from "./cutover";
 
 /** A workload while the converter scans it: the edits its patch will make, and what still uses akv2k8s. */
 
@@ -40,6 +41,7 @@ export interface ScanContext {
     apps: AppSet;
     converted: ReadonlySet<AzureKeyVaultSecretResource>;
     injection: InjectionLedger;
+    cutover: CutoverLedger;
 }
 
 /** Scanning one workload: its pending patch, and the findings about it. */

@@ -50,12 +50,27 @@ export interface NamespaceLabelAction {
     reason: string;
 }
 
+/** What one source AzureKeyVaultSecret became: delete it once the consumers of all of it have cut over. */
+export interface AkvsCutover {
+    namespace: string;
+    name: string;
+    source?: string;
+    /** Each object that stands for it, in which app, and the synced Secret keys it fills (none: a mounted file only). */
+    becomes: Array<{ app: string; vault: string; objectName: string; file: string; syncedSecret?: string; keys?: string[] }>;
+    /** When it became nothing: the codes of the findings that say why (see the report's manual work and errors). */
+    nothingBecause?: string[];
+    /** When it became something but not all of it: the codes of its findings that still need work before it is deleted. */
+    openFindings?: string[];
+}
+
 export interface MigrationResult {
     /** Converted and adopted apps, by vault then name. */
     applications: VaultApplication[];
     workloads: PatchedWorkload[];
     secretRenames: SecretRename[];
     namespaceLabels: NamespaceLabelAction[];
+    /** Every source AKVS and what it became, by namespace then name. */
+    cutover: AkvsCutover[];
     findings: Finding[];
     counts: { azureKeyVaultSecrets: number; workloads: number; secretProviderClasses: number; ignored: number };
 }
