@@ -244,16 +244,17 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     }
 
     const addonObjects = addonReadObjects(config);
-    if (!platformStack && platform.keyVaultId && platform.addonIdentity && addonObjects.length > 0) {
-        new KeyVaultAccess("addon-keyvault-access", {
-            vaultId: platform.keyVaultId,
-            principalId: platform.addonIdentity.objectId,
-            principalType: "ServicePrincipal",
-            objects: addonObjects,
-            scope: config.access.scope,
-            description: "Key Vault read access for the AKS azure-keyvault-secrets-provider addon identity (managed by Pulumi)",
-        });
-    }
+    const addonAccess =
+        !platformStack && platform.keyVaultId && platform.addonIdentity && addonObjects.length > 0
+            ? new KeyVaultAccess("addon-keyvault-access", {
+                  vaultId: platform.keyVaultId,
+                  principalId: platform.addonIdentity.objectId,
+                  principalType: "ServicePrincipal",
+                  objects: addonObjects,
+                  scope: config.access.scope,
+                  description: "Key Vault read access for the AKS azure-keyvault-secrets-provider addon identity (managed by Pulumi)",
+              })
+            : undefined;
     const adminGroup = config.access.adminGroup;
     if (!platformStack && platform.keyVaultId && adminGroup) {
         const principalId = groupObjectId(adminGroup);
@@ -273,16 +274,18 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     for (const { app, index } of byName) {
         const objects = appObjectPlan(plan, app.name);
         const managedIdentity = createsIdentity(app) ? managedWorkloadIdentity(stack.identityHome, platform, config, app.name, index) : undefined;
-        const sharedFrom = [
+        const waitFor = [
             objects.namespaceFrom ? workloads.get(objects.namespaceFrom)?.namespaceResource : undefined,
             objects.serviceAccountFrom ? workloads.get(objects.serviceAccountFrom)?.serviceAccountResource : undefined,
+            // An addon app's pods start (or restart, when it moves back from workload identity) once the addon identity holds its roles.
+            app.identity.mode === "addon" ? addonAccess : undefined,
         ].filter((resource): resource is NonNullable<typeof resource> => resource !== undefined);
         const workload = new AppWorkload(
             app.name,
             // Checked with the whole config (stackConfigProblems); platform facts are config values checked there, or
             // Outputs the SecretProviderClass checks when they resolve.
             markChecked(toAppWorkloadArgs(app, { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId }, managedIdentity, objects)),
-            { ...(kubernetes ? { providers: { kubernetes } } : {}), ...(sharedFrom.length > 0 ? { dependsOn: sharedFrom } : {}) },
+            { ...(kubernetes ? { providers: { kubernetes } } : {}), ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}) },
         );
         workloads.set(app.name, workload);
         applications[app.name] = pulumi.output({

@@ -276,14 +276,12 @@ export class AppWorkload extends pulumi.ComponentResource {
                   { parent: this, dependsOn: waitFor, aliases: [{ name: `${name}-ns` }] },
               )
             : undefined;
-        const childOpts: pulumi.CustomResourceOptions = {
-            parent: this,
-            dependsOn: namespace ? waitFor.apply((resources) => [...resources, namespace]) : waitFor,
-        };
+        const childDependsOn = namespace ? waitFor.apply((resources) => [...resources, namespace]) : waitFor;
+        const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: childDependsOn };
 
         const identity = args.identity;
-        const workloadClientId =
-            identity.mode !== "workloadIdentity" ? undefined : identity.managed ? this.createManagedIdentity(name, args, identity.managed, serviceAccountName) : identity.clientId;
+        const created = identity.mode === "workloadIdentity" && identity.managed ? this.createManagedIdentity(name, args, identity.managed, serviceAccountName) : undefined;
+        const workloadClientId = identity.mode !== "workloadIdentity" ? undefined : created ? created.clientId : identity.clientId;
 
         const serviceAccount =
             args.createServiceAccount === false
@@ -308,7 +306,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         const secretProviderClass = new SecretProviderClass(
             `${name}-spc`,
             markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) }),
-            childOpts,
+            created ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...created.grants]) } : childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
 
@@ -339,13 +337,23 @@ export class AppWorkload extends pulumi.ComponentResource {
         });
     }
 
-    private createManagedIdentity(name: string, args: AppWorkloadArgs, managed: ManagedWorkloadIdentity, serviceAccountName: string): pulumi.Output<string> {
+    /**
+     * The app's own identity, its federated credential and its roles. Returns its client ID and the resources the
+     * class waits for, so that switching an app to workload identity changes the class (and restarts its pods) only
+     * once the identity can be used.
+     */
+    private createManagedIdentity(
+        name: string,
+        args: AppWorkloadArgs,
+        managed: ManagedWorkloadIdentity,
+        serviceAccountName: string,
+    ): { clientId: pulumi.Output<string>; grants: pulumi.Resource[] } {
         const userAssignedIdentity = new managedidentity.UserAssignedIdentity(
             `${name}-identity`,
             { resourceGroupName: managed.resourceGroupName, location: managed.location },
             { parent: this },
         );
-        new managedidentity.FederatedIdentityCredential(
+        const federation = new managedidentity.FederatedIdentityCredential(
             `${name}-federation`,
             {
                 resourceGroupName: managed.resourceGroupName,
@@ -356,7 +364,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        new KeyVaultAccess(
+        const access = new KeyVaultAccess(
             `${name}-access`,
             {
                 vaultId: managed.vaultId,
@@ -368,7 +376,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return userAssignedIdentity.clientId;
+        return { clientId: userAssignedIdentity.clientId, grants: [federation, access] };
     }
 
     private createDeployment(

@@ -5,7 +5,7 @@ import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssign
 import { addonIdentityWarning, roleAssignmentWarning } from "../../program/warnings";
 import { runProgram } from "../../program/main";
 import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
-import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 
 
@@ -64,6 +64,14 @@ describe("program on the dev stack", () => {
         expect(payments.secretObjects[0]).to.deep.include({ secretName: "payments-tls", type: "kubernetes.io/tls" });
         expect(registered("azure-native:authorization:RoleAssignment", "payments-access-certificateuser").inputs.principalId).to.equal(fakeGuid("payments-identity", "principal"));
         expect(registered("azure-native:managedidentity:FederatedIdentityCredential", "payments-federation").inputs.subject).to.equal("system:serviceaccount:payments:payments");
+    });
+
+    it("starts an app's pods only once its identity holds its roles: addon apps wait for the addon's, own identities for their own", () => {
+        const dependencies = (type: string, name: string) => (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
+        const spc = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
+        expect(dependencies(spc, "orders-api-spc")).to.include("addon-keyvault-access-secretsuser");
+        expect(dependencies(spc, "payments-spc")).to.include.members(["payments-federation", "payments-access-certificateuser"]);
+        expect(dependencies(spc, "payments-spc")).to.not.include("addon-keyvault-access-secretsuser");
     });
 
     it("sends Kubernetes objects through the cluster's own provider", () => {

@@ -8,7 +8,7 @@ import {
     parseObjectsParameter,
     providerIdentity,
 } from "../../components";
-import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, resetRegistrations, settle, valueOf } from "../mocks";
+import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, registeredOptions, resetRegistrations, settle, valueOf } from "../mocks";
 
 const ADDON_CLIENT_ID = "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f";
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
@@ -158,6 +158,17 @@ describe("AppWorkload", () => {
         const deployment = registered("kubernetes:apps/v1:Deployment", "payments-deployment").inputs;
         expect(deployment.spec.template.metadata.labels["azure.workload.identity/use"]).to.equal("true");
         expect(deployment.spec.template.spec.serviceAccountName).to.equal("payments-sa");
+
+        // Switching an app to its own identity changes the class, and so restarts the pods, only after the identity
+        // is federated and holds its roles: the class waits for both, the Deployment for the class.
+        const dependencies = (type: string, name: string) => (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
+        expect(dependencies("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "payments-spc")).to.include.members([
+            "payments-identity",
+            "payments-federation",
+            "payments-access-secrets-orders-api-key",
+            "payments-access-secrets-orders-db-password",
+        ]);
+        expect(dependencies("kubernetes:apps/v1:Deployment", "payments-deployment")).to.include("payments-spc");
     });
 
     it("creates the namespace when asked, and skips the rollout wait only when asked", async () => {
