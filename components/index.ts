@@ -9,6 +9,7 @@ export * from "./cluster/addon";
 export * from "./cluster/component";
 
 export * from "./key-vault/names";
+export * from "./key-vault/request-budget";
 export * from "./key-vault/component";
 
 export * from "./key-vault-access/roles";

@@ -7,7 +7,9 @@ import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/co
 import { AppIdentity, AppWorkload } from "../components/workload/component";
 import { markChecked } from "../components/shared/checked";
 import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
-import { addonIdentityWarning, roleAssignmentWarning } from "./warnings";
+import { addonIdentityWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
+import { requestsPerMount } from "../components/key-vault/request-budget";
+import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
 import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
 import { AzureConfig, ClusterPlan, VaultPlan, stackPlan } from "./stack-plan";
@@ -236,6 +238,11 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     const warnings = [
         roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
+        requestBudgetWarning(
+            config.keyVault ? `Key Vault "${config.keyVault.name}"` : `The Key Vault of platform stack ${platformStack}`,
+            config.applications.map((app) => ({ app: app.name, pods: app.deployment?.replicas ?? 1, requestsPerMount: requestsPerMount(app.objects) })),
+            rotationPoll(config),
+        ),
     ];
     for (const warning of warnings) {
         if (warning) {
@@ -310,4 +317,15 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
         }),
         applications: pulumi.output(applications),
     };
+}
+
+/** The addon's rotation poll interval, when this stack creates the cluster with rotation on. */
+function rotationPoll(config: StackConfig): { interval: string; seconds: number } | undefined {
+    const cluster = config.cluster;
+    if (cluster?.mode !== "create" || !cluster.secretRotation.enabled) {
+        return undefined;
+    }
+    const interval = cluster.secretRotation.pollInterval ?? DEFAULT_ROTATION_POLL_INTERVAL;
+    const seconds = goDurationSeconds(interval);
+    return seconds ? { interval, seconds } : undefined;
 }

@@ -1,4 +1,5 @@
 import { MANAGED_IDENTITY_DEPRECATION_URL } from "../components/secret-provider-class/types";
+import { AppRequestLoad, KEY_VAULT_LIMITS_URL, KEY_VAULT_REQUESTS_PER_10S, requestBudget } from "../components/key-vault/request-budget";
 
 /** What a stack's preview warns about: once per stack, not per app. */
 
@@ -27,5 +28,34 @@ export function addonIdentityWarning(addonApps: readonly string[]): string | und
         `${addonApps.length === 1 ? "1 app uses" : `${addonApps.length} apps use`} identity mode addon (${listed}): the cluster's managed identity, whose provider mode ` +
         `(useVMManagedIdentity) the Azure provider plans to deprecate in favour of workload identity (${MANAGED_IDENTITY_DEPRECATION_URL}). It keeps working. ` +
         `To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles.`
+    );
+}
+
+/** Share of Key Vault's limit that rotation polls may take at steady state before the preview warns. */
+const STEADY_SHARE = 0.5;
+
+/**
+ * A warning when this stack's pods would come near Key Vault's request limit: rotation polls at steady state above
+ * half of it, or every pod mounting at once above it. `vault` names the vault as the message starts; `rotationPoll`:
+ * the addon's poll interval when the stack knows it (a cluster it creates with rotation on).
+ */
+export function requestBudgetWarning(vault: string, loads: readonly AppRequestLoad[], rotationPoll: { interval: string; seconds: number } | undefined): string | undefined {
+    const budget = requestBudget(loads, rotationPoll?.seconds);
+    const limit = KEY_VAULT_REQUESTS_PER_10S;
+    if (budget.steadyPer10s < limit * STEADY_SHARE && budget.fullRollout <= limit) {
+        return undefined;
+    }
+    const largest = budget.largest
+        .slice(0, 3)
+        .map((load) => `${load.app} ${load.pods} pod${load.pods === 1 ? "" : "s"} x ${load.requestsPerMount}`)
+        .join(", ");
+    const rollout = `${budget.fullRollout} when every pod mounts at once (a rollout of every app, a cluster upgrade)`;
+    const load = rotationPoll
+        ? `about ${Math.round(budget.steadyPer10s)} requests per 10 s from rotation polls every ${rotationPoll.interval}, and ${rollout}`
+        : `${rollout.replace(" when", " requests when")} (rotation polls not counted: this stack does not set the cluster's poll interval)`;
+    return (
+        `${vault}: this stack's pods make ${load}; Key Vault allows ${limit} per 10 s per vault (${KEY_VAULT_LIMITS_URL}), and throttled mounts fail with 429 and retry. ` +
+        `Largest (pods x requests per mount): ${largest}. Raise cluster.secretRotation.pollInterval, mount fewer objects or a lower objectVersionHistory ` +
+        `per pod, or split the apps over more vaults.`
     );
 }

@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import * as fc from "fast-check";
+import { KEY_VAULT_REQUESTS_PER_10S, requestBudget, requestsPerMount } from "../../components/key-vault/request-budget";
+import { requestBudgetWarning } from "../../program/warnings";
+
+describe("Key Vault request budget", () => {
+    it("counts one GET per object, and a version list plus N + 1 GETs with objectVersionHistory N > 1 (provider v1.8.2)", () => {
+        expect(requestsPerMount([])).to.equal(0);
+        expect(requestsPerMount([{}, { objectVersionHistory: 0 }, { objectVersionHistory: 1 }])).to.equal(3);
+        expect(requestsPerMount([{ objectVersionHistory: 2 }])).to.equal(4);
+        expect(requestsPerMount([{ objectVersionHistory: 5 }, {}])).to.equal(8);
+    });
+
+    it("is additive over objects and never below one request per object", () => {
+        const object = fc.record({ objectVersionHistory: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) });
+        fc.assert(
+            fc.property(fc.array(object, { maxLength: 20 }), fc.array(object, { maxLength: 20 }), (a, b) => {
+                expect(requestsPerMount([...a, ...b])).to.equal(requestsPerMount(a) + requestsPerMount(b));
+                expect(requestsPerMount(a)).to.be.at.least(a.length);
+            }),
+            { seed: 20251201 },
+        );
+    });
+
+    it("spreads rotation polls over the poll interval; a full rollout mounts every pod at once", () => {
+        const budget = requestBudget(
+            [
+                { app: "small", pods: 2, requestsPerMount: 3 },
+                { app: "big", pods: 10, requestsPerMount: 12 },
+            ],
+            120,
+        );
+        expect(budget.fullRollout).to.equal(126);
+        expect(budget.steadyPer10s).to.equal(10.5);
+        expect(budget.largest.map((load) => load.app)).to.deep.equal(["big", "small"]);
+        expect(requestBudget([{ app: "a", pods: 1, requestsPerMount: 1 }], undefined).steadyPer10s).to.equal(0);
+    });
+
+    it("warns from half the limit at steady state, or above it on a full rollout, with the numbers and what to change", () => {
+        const poll = { interval: "10s", seconds: 10 };
+        expect(requestBudgetWarning('Key Vault "kv"', [{ app: "a", pods: 1999, requestsPerMount: 1 }], poll)).to.equal(undefined);
+        expect(requestBudgetWarning('Key Vault "kv"', [{ app: "a", pods: 1000, requestsPerMount: 4 }], undefined)).to.equal(undefined);
+        expect(requestBudgetWarning('Key Vault "kv"', [{ app: "orders", pods: 40, requestsPerMount: 50 }, { app: "web", pods: 3, requestsPerMount: 2 }], poll)).to.equal(
+            'Key Vault "kv": this stack\'s pods make about 2006 requests per 10 s from rotation polls every 10s, and 2006 when every pod mounts at once ' +
+                "(a rollout of every app, a cluster upgrade); Key Vault allows 4000 per 10 s per vault (https://learn.microsoft.com/azure/key-vault/general/service-limits), " +
+                "and throttled mounts fail with 429 and retry. Largest (pods x requests per mount): orders 40 pods x 50, web 3 pods x 2. " +
+                "Raise cluster.secretRotation.pollInterval, mount fewer objects or a lower objectVersionHistory per pod, or split the apps over more vaults.",
+        );
+        expect(requestBudgetWarning("The Key Vault of platform stack org/p/dev", [{ app: "a", pods: 1, requestsPerMount: KEY_VAULT_REQUESTS_PER_10S + 1 }], undefined)).to.match(
+            /^The Key Vault of platform stack org\/p\/dev: this stack's pods make 4001 requests when every pod mounts at once \(a rollout of every app, a cluster upgrade\) \(rotation polls not counted: this stack does not set the cluster's poll interval\); Key Vault allows 4000/,
+        );
+    });
+});
