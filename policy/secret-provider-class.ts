@@ -18,28 +18,15 @@ export const SECRET_PROVIDER_CLASS = /^kubernetes:secrets-store\.csi\.x-k8s\.io\
 const UNKNOWN_INPUT: Input<string> = new Promise<string>(() => undefined);
 
 /**
- * Problems of one SecretProviderClass `spec`, read the way the Azure provider reads it, using the typed model's
- * parser (`parseObjectsParameter`, `parseIdentity`, `PROVIDER_PARAMETER_KEYS`) and rules
- * (`secretProviderClassProblems`, which runs `keyVaultObjectProblems`, `objectSetProblems` and the synced-Secret,
- * identity, name and tenant checks). Values unknown during preview are skipped.
+ * The parameters the provider reads: their string values, the keys whose value is unknown during preview, and the
+ * problems of keys it ignores and of values that are not strings.
  */
-export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
-    const provider = read(spec, "provider");
-    if (provider === UNKNOWN || provider !== "azure") {
-        return [];
-    }
-    const parametersValue = read(spec, "parameters");
-    if (parametersValue === UNKNOWN) {
-        return [];
-    }
-    if (!isMap(parametersValue)) {
-        return [{ where: "spec.parameters", message: "is missing", fix: "set keyvaultName, tenantID, objects and one identity mode" }];
-    }
+function readParameters(parameters: unknown): { known: Record<string, string>; unknownKeys: Set<string>; problems: Problem[] } {
     const problems: Problem[] = [];
     const known: Record<string, string> = {};
     const unknownKeys = new Set<string>();
-    for (const key of keysOf(parametersValue)) {
-        const value = read(parametersValue, key);
+    for (const key of keysOf(parameters)) {
+        const value = read(parameters, key);
         if (value === undefined) {
             continue;
         }
@@ -60,6 +47,28 @@ export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
             problems.push({ where: `spec.parameters.${key}`, message: `is a ${value === null ? "null" : typeof value}, but the CRD takes strings only`, fix: `quote the value: "${String(value)}"` });
         }
     }
+    return { known, unknownKeys, problems };
+}
+
+/**
+ * Problems of one SecretProviderClass `spec`, read the way the Azure provider reads it, using the typed model's
+ * parser (`parseObjectsParameter`, `parseIdentity`, `PROVIDER_PARAMETER_KEYS`) and rules
+ * (`secretProviderClassProblems`, which runs `keyVaultObjectProblems`, `objectSetProblems` and the synced-Secret,
+ * identity, name and tenant checks). Values unknown during preview are skipped.
+ */
+export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
+    const provider = read(spec, "provider");
+    if (provider === UNKNOWN || provider !== "azure") {
+        return [];
+    }
+    const parametersValue = read(spec, "parameters");
+    if (parametersValue === UNKNOWN) {
+        return [];
+    }
+    if (!isMap(parametersValue)) {
+        return [{ where: "spec.parameters", message: "is missing", fix: "set keyvaultName, tenantID, objects and one identity mode" }];
+    }
+    const { known, unknownKeys, problems } = readParameters(parametersValue);
     const present = (key: string) => key in known || unknownKeys.has(key);
     if (!present("keyvaultName")) {
         problems.push({ where: "spec.parameters.keyvaultName", message: 'is missing; the provider fails with "keyvaultName is not provided"', fix: "set the vault name" });
@@ -197,17 +206,9 @@ export const secretProviderClassManagedIdentityDeprecated: ResourcePolicy = {
         if (read(spec, "provider") !== "azure" || !isMap(parameters)) {
             return;
         }
-        const strings: Record<string, string> = {};
-        for (const key of keysOf(parameters)) {
-            const value = read(parameters, key);
-            if (value === UNKNOWN && (IDENTITY_MODE_FLAGS as readonly string[]).includes(key)) {
-                return; // the mode is decided by a value not known yet; the update checks it
-            }
-            if (typeof value === "string") {
-                strings[key] = value;
-            }
-        }
-        if (parseIdentity(strings).value.mode === "managedIdentity") {
+        const { known, unknownKeys } = readParameters(parameters);
+        // A mode decided by a value not known yet is checked by the update.
+        if (!IDENTITY_MODE_FLAGS.some((flag) => unknownKeys.has(flag)) && parseIdentity(known).value.mode === "managedIdentity") {
             reportViolation(
                 `SecretProviderClass "${qualified(kubernetesName(args))}" authenticates with a managed identity on the nodes (useVMManagedIdentity), a mode the Azure ` +
                     `provider plans to deprecate in favour of workload identity (${MANAGED_IDENTITY_DEPRECATION_URL}). It keeps working; plan the move to workload identity.`,
