@@ -9,6 +9,7 @@ import { openLocalStack } from "../local-stack/stack";
 import { startLocalEnvironment } from "../local-stack/environment";
 import { benchLocalConfig } from "./generate";
 import { RecordedResource, floorConfigMaps, registerFlat } from "./flat-replay";
+import { API_FLOOR_IN_FLIGHT, ApiFloor, ApiFloorMeasurement, kubernetesObjects } from "./api-floor";
 
 export interface SideMeasurement {
     preview: number;
@@ -21,6 +22,8 @@ export interface RealEngineMeasurement {
     program: SideMeasurement;
     configMaps: SideMeasurement;
     replay: SideMeasurement & { resources: number };
+    /** The program's Kubernetes objects straight through the API server, per number of requests in flight. */
+    apiFloor: ApiFloorMeasurement[];
     /** `up` of the program with the file backend's checkpoints, when the run skipped them (small sizes only). */
     programUpWithCheckpoints?: number;
 }
@@ -68,6 +71,7 @@ async function measure(stack: Stack, readState = false): Promise<SideMeasurement
  */
 export async function realEngineMeasurements(sizes: number[], checkpoints: boolean): Promise<RealEngineMeasurement[]> {
     const environment = await startLocalEnvironment("akv-bench", [...Array.from({ length: 10 }, (_, team) => `team-${team}`), "bench"]);
+    const apiFloor = new ApiFloor(environment.stackOptions.kubeconfig);
     try {
         const common = { ...environment.stackOptions, envVars: checkpoints ? undefined : { PULUMI_SKIP_CHECKPOINTS: "true" } };
         // The first run on a fresh API server and CLI pays one-time costs (discovery, file caches); keep them out.
@@ -82,6 +86,10 @@ export async function realEngineMeasurements(sizes: number[], checkpoints: boole
             const replay = await measure(
                 await openLocalStack({ ...common, stackName: `replay-${apps}`, program: async () => registerFlat(program.recorded) }),
             );
+            const floors: ApiFloorMeasurement[] = [];
+            for (const inFlight of API_FLOOR_IN_FLIGHT) {
+                floors.push(await apiFloor.measure(kubernetesObjects(program.recorded), inFlight));
+            }
             const withCheckpoints =
                 !checkpoints && apps <= CHECKPOINT_COMPARISON_MAX_APPS
                     ? await measure(await openLocalStack({ ...environment.stackOptions, stackName: `checkpoints-${apps}`, stackConfig: benchLocalConfig(apps) }))
@@ -93,27 +101,71 @@ export async function realEngineMeasurements(sizes: number[], checkpoints: boole
                 program: { preview: program.preview, up: program.up },
                 configMaps: { preview: configMaps.preview, up: configMaps.up },
                 replay: { preview: replay.preview, up: replay.up, resources: replay.created },
+                apiFloor: floors,
             });
             console.error(`real engine ${apps} apps: ${JSON.stringify(results[results.length - 1])}`);
         }
         return results;
     } finally {
+        apiFloor.close();
         environment.stop();
     }
 }
 
-/** time(500 apps) / time(50 apps) of `up`, per side, when both sizes were measured. */
-function growthLine(measurements: RealEngineMeasurement[]): string[] {
+/** time(500 apps) / time(50 apps) of one side, when both sizes were measured. */
+function growthRatio(measurements: RealEngineMeasurement[], side: (m: RealEngineMeasurement) => number): string | undefined {
     const small = measurements.find((m) => m.apps === 50);
     const large = measurements.find((m) => m.apps === 500);
-    if (!small || !large) {
+    return small && large ? (side(large) / side(small)).toFixed(2) : undefined;
+}
+
+/** The growth of `up` of the program and its engine floors. */
+function growthLine(measurements: RealEngineMeasurement[]): string[] {
+    const program = growthRatio(measurements, (m) => m.program.up);
+    if (program === undefined) {
         return [];
     }
-    const growth = (side: (m: RealEngineMeasurement) => number) => (side(large) / side(small)).toFixed(2);
     return [
         "",
-        `Growth of \`up\`, time(500 apps) / time(50 apps): program ${growth((m) => m.program.up)}, ConfigMaps ${growth((m) => m.configMaps.up)}, ` +
-            `same resources ${growth((m) => m.replay.up)} (target: at most 11).`,
+        `Growth of \`up\`, time(500 apps) / time(50 apps): program ${program}, ConfigMaps ${growthRatio(measurements, (m) => m.configMaps.up)}, ` +
+            `same resources ${growthRatio(measurements, (m) => m.replay.up)} (target: at most 11).`,
+    ];
+}
+
+/** The fastest floor of one kind over the numbers of requests in flight measured. */
+function fastest(floors: ApiFloorMeasurement[], side: "create" | "dryRun"): ApiFloorMeasurement {
+    return floors.reduce((best, floor) => (floor[side] < best[side] ? floor : best));
+}
+
+/** Markdown rows of the program against the API server's own time for the same objects. */
+export function apiFloorRows(measurements: RealEngineMeasurement[]): string[] {
+    const f = (value: number, digits = 1) => value.toFixed(digits);
+    const inFlight = measurements[0]?.apiFloor.map((floor) => floor.inFlight) ?? [];
+    const upGrowth = growthRatio(measurements, (m) => m.program.up);
+    const growth =
+        upGrowth === undefined
+            ? []
+            : [
+                  "",
+                  `Growth, time(500 apps) / time(50 apps): program up ${upGrowth}, API floor create ${growthRatio(measurements, (m) => fastest(m.apiFloor, "create").create)}; ` +
+                      `program preview ${growthRatio(measurements, (m) => m.program.preview)}, API floor dry run ${growthRatio(measurements, (m) => fastest(m.apiFloor, "dryRun").dryRun)} (goal: at most 11).`,
+              ];
+    return [
+        "The program's own Kubernetes objects (read back from its state) sent straight to the same API server: one keep-alive",
+        `HTTPS connection pool, ${inFlight.join(", ")} requests in flight; \`up\` against creating them, \`preview\` against a server-side dry run`,
+        "(`?dryRun=All`) of each create. The floor is the fastest of those. Goal: program within 4x of the floor.",
+        "",
+        `| apps | objects | ${inFlight.map((n) => `create, ${n} in flight (s)`).join(" | ")} | ${inFlight.map((n) => `dry run, ${n} in flight (s)`).join(" | ")} | program up (s) | up / floor | program preview (s) | preview / floor |`,
+        `|---:|---:|${inFlight.map(() => "---:|").join("")}${inFlight.map(() => "---:|").join("")}---:|---:|---:|---:|`,
+        ...measurements.map((m) => {
+            const create = fastest(m.apiFloor, "create").create;
+            const dryRun = fastest(m.apiFloor, "dryRun").dryRun;
+            return (
+                `| ${m.apps} | ${m.apiFloor[0]?.objects ?? 0} | ${m.apiFloor.map((floor) => f(floor.create, 2)).join(" | ")} | ${m.apiFloor.map((floor) => f(floor.dryRun, 2)).join(" | ")} | ` +
+                `${f(m.program.up)} | ${f(m.program.up / create, 1)}x | ${f(m.program.preview)} | ${f(m.program.preview / dryRun, 1)}x |`
+            );
+        }),
+        ...growth,
     ];
 }
 

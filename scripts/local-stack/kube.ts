@@ -64,7 +64,11 @@ export class KubeClient {
     private readonly server: URL;
     private readonly context: KubeContext;
 
-    constructor(kubeconfigPath: string) {
+    /** `agent`: the connection pool to use (the benchmark's API floor sets its own); default Node's global agent. */
+    constructor(
+        kubeconfigPath: string,
+        private readonly agent?: https.Agent,
+    ) {
         this.context = readKubeContext(kubeconfigPath);
         this.server = new URL(this.context.server);
     }
@@ -78,6 +82,7 @@ export class KubeClient {
                     port: this.server.port,
                     path: apiPath,
                     method,
+                    agent: this.agent,
                     ca: this.context.ca,
                     cert: this.context.cert,
                     key: this.context.key,
