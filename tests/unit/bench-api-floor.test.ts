@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../../scripts/bench/api-floor";
 import { RealEngineMeasurement, apiFloorRows } from "../../scripts/bench/real-engine";
+import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../../scripts/bench/engine-options";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
 
@@ -89,5 +90,36 @@ describe("benchmark API floor", () => {
         expect(rows[rows.length - 1]).to.equal(
             "Growth, time(500 apps) / time(50 apps): program up 12.00, API floor create 12.00; program preview 12.00, API floor dry run 12.00 (goal: at most 11).",
         );
+    });
+});
+
+describe("benchmark engine options", () => {
+    it("counts gRPC calls per method from a PULUMI_DEBUG_GRPC log", () => {
+        const log = [
+            JSON.stringify({ method: "/pulumirpc.ResourceProvider/Check", request: {} }),
+            JSON.stringify({ method: "/pulumirpc.ResourceProvider/Check", request: {} }),
+            "",
+            JSON.stringify({ method: "/pulumirpc.ResourceMonitor/RegisterResource" }),
+        ].join("\n");
+        expect(grpcCallCounts(log)).to.deep.equal({ "/pulumirpc.ResourceProvider/Check": 2, "/pulumirpc.ResourceMonitor/RegisterResource": 1 });
+    });
+
+    it("sums the API server's request counter by verb, resource and dry run, and reports what grew", () => {
+        const metrics = (deployments: number) =>
+            [
+                "# HELP apiserver_request_total Counter of apiserver requests",
+                `apiserver_request_total{code="201",component="apiserver",dry_run="",group="apps",resource="deployments",scope="resource",subresource="",verb="APPLY",version="v1"} ${deployments}`,
+                `apiserver_request_total{code="200",component="apiserver",dry_run="",group="apps",resource="deployments",scope="resource",subresource="",verb="APPLY",version="v1"} 2`,
+                'apiserver_request_total{code="200",component="apiserver",dry_run="All",group="",resource="serviceaccounts",scope="resource",subresource="",verb="APPLY",version="v1"} 4',
+                'apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="",scope="",subresource="/openapi/v3",verb="GET",version=""} 1',
+                'apiserver_request_duration_seconds_count{verb="APPLY"} 99',
+            ].join("\n");
+        const before = apiRequestCounts(metrics(3));
+        expect([...before]).to.deep.equal([
+            ["APPLY deployments", 5],
+            ["APPLY serviceaccounts (dry run)", 4],
+            ["GET /openapi/v3", 1],
+        ]);
+        expect(requestCountDelta(before, apiRequestCounts(metrics(10)))).to.deep.equal([["APPLY deployments", 7]]);
     });
 });
