@@ -154,6 +154,8 @@ export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFact
         identity,
         objects: app.objects,
         syncedSecrets: app.syncedSecrets,
+        syncMechanism: app.syncMechanism,
+        mountFiles: app.mountFiles,
         env: app.env,
         mountPath: app.mountPath,
         cloudName: app.cloudName,
