@@ -47,7 +47,7 @@ export function isSecretSyncPath(value: string): boolean {
 export function secretSyncPathErrors(value: string): string[] {
     const errors = value.length > SECRET_SYNC_PATH_MAX_LENGTH ? [`must be no more than ${SECRET_SYNC_PATH_MAX_LENGTH} characters`] : [];
     if (!isSecretSyncPath(value)) {
-        errors.push("must start with a letter, digit or '.', then letters, digits and '-', with each later '.' or '_' followed by a letter or digit, and may end in /<n> version parts (the SecretSync CRD's pattern)");
+        errors.push("must match the SecretSync CRD's pattern: a letter, digit or '.'; then at least one letter, digit or '-' before any '.' or '_'; each '.' or '_' followed by a letter or digit; only /<n> version parts after that");
     }
     return errors;
 }
