@@ -53,7 +53,7 @@ export function secretSyncPathErrors(value: string): string[] {
 }
 
 /** Problems with the labels and annotations of a SecretSync's Secret that the CRD reserves for the controller. */
-export function reservedKeyProblems(secret: SyncedSecret, where: string): Problem[] {
+export function reservedKeyProblems(secret: Pick<SyncedSecret, "labels" | "annotations">, where: string): Problem[] {
     const reserved = (kind: "labels" | "annotations") =>
         Object.keys(secret[kind] ?? {})
             .filter((key) => key.startsWith(SECRET_SYNC_RESERVED_PREFIX))
