@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problem } from "../shared/validation";
+import { renderSecretMetadata } from "./render";
 import { SYNC_MECHANISMS, SyncMechanism, SyncedSecret } from "./types";
 
 /**
@@ -129,7 +130,7 @@ export interface SecretSyncTarget {
     labels?: Record<string, string>;
 }
 
-/** The SecretSync that keeps one synced Secret; empty optional maps are left out, so no-op diffs never appear. */
+/** The SecretSync that keeps one synced Secret; empty labels and annotations are left out, as in `secretObjects`. */
 export function renderSecretSync(secret: SyncedSecret, target: SecretSyncTarget) {
     return {
         apiVersion: SECRET_SYNC_API_VERSION,
@@ -141,8 +142,7 @@ export function renderSecretSync(secret: SyncedSecret, target: SecretSyncTarget)
             secretObject: {
                 type: secret.type,
                 data: secret.data.map((entry) => ({ sourcePath: entry.objectName, targetKey: entry.key })),
-                ...(secret.labels && Object.keys(secret.labels).length > 0 ? { labels: secret.labels } : {}),
-                ...(secret.annotations && Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),
+                ...renderSecretMetadata(secret),
             },
         },
     };

@@ -160,6 +160,28 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         }
     });
 
+    it("the API server refuses, through the CRD, the SecretSync objects the preview refuses (reserved prefix, key pattern, no ServiceAccount)", async () => {
+        const base = { apiVersion: SECRET_SYNC_API, kind: "SecretSync", metadata: { namespace: "orders" } };
+        const spec = { secretProviderClassName: "orders-notifier", serviceAccountName: "orders-notifier", secretObject: { data: [{ sourcePath: "smtp", targetKey: "smtp" }] } };
+        const refused = async (name: string, body: Record<string, unknown>) => {
+            const response = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, { ...base, metadata: { ...base.metadata, name }, spec: body });
+            expect(response.status, `${name}: ${JSON.stringify(response.body)}`).to.equal(422);
+            return JSON.stringify(response.body);
+        };
+        expect(await refused("reserved-label", { ...spec, secretObject: { ...spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "x" } } })).to.contain("reserved for the controller");
+        expect(await refused("reserved-annotation", { ...spec, secretObject: { ...spec.secretObject, annotations: { "secrets-store.sync.x-k8s.io.example/x": "y" } } })).to.contain("reserved for the controller");
+        expect(await refused("key-pattern", { ...spec, secretObject: { data: [{ sourcePath: "certs/tls.crt", targetKey: "a_b" }] } })).to.contain("spec.secretObject.data[0].targetKey");
+        const { serviceAccountName, ...withoutServiceAccount } = spec;
+        expect(serviceAccountName).to.equal("orders-notifier");
+        expect(await refused("no-service-account", withoutServiceAccount)).to.contain("spec.serviceAccountName: Required value");
+        expect(await refused("no-data", { ...spec, secretObject: { data: [] } })).to.contain("spec.secretObject.data");
+        // The default type the CRD fills in; this one is accepted and removed again.
+        const accepted = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, { ...base, metadata: { ...base.metadata, name: "probe" }, spec });
+        expect(accepted.status, JSON.stringify(accepted.body)).to.equal(201);
+        expect(accepted.body.spec.secretObject.type).to.equal("Opaque");
+        await kube.delete(`/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs/probe`);
+    });
+
     it("stores Deployments that mount the CSI volume read-only and take env from the synced Secrets", async () => {
         for (const app of config.applications) {
             const deployment = await kube.get(`/apis/apps/v1/namespaces/${app.namespace}/deployments/${app.name}`);
