@@ -47,7 +47,7 @@ describe("policy pack on the local stack (real engine)", function () {
         expect(output).to.not.contain("[mandatory]");
     });
 
-    it("blocks the preview on a mandatory violation: a mis-cased SecretProviderClass parameter", async () => {
+    it("blocks the preview on mandatory violations: a mis-cased SecretProviderClass parameter, a SecretSync label the controller reserves", async () => {
         let output = "";
         const error = await stack("violating")
             .preview({ policyPacks: [POLICY_PACK], onOutput: (text) => (output += text) })
