@@ -314,6 +314,19 @@ describe("SecretSync: the AppWorkload", () => {
 });
 
 describe("SecretSync: stack config", () => {
+    it("says that two apps would both write a Secret, and that akv2k8s's Secret cannot be taken over", () => {
+        const raw = stackFileConfig("local");
+        const index = raw.applications.findIndex((app: { name: string }) => app.name === "orders-notifier");
+        raw.applications[index].syncedSecrets[1].secretName = "orders-api-keyvault";
+        raw.applications[index].syncedSecrets[0].secretName = "legacy-smtp";
+        raw.akv2k8sSecrets = ["orders/legacy-smtp"];
+        expect(stackConfigProblems(raw).map(formatConfigProblem)).to.deep.equal([
+            `aks-keyvault-secrets:applications[${index}].syncedSecrets[1].secretName (app "orders-notifier"): Secret orders/orders-api-keyvault is also synced by app "orders-api"; both apps would write it, and the sync controller updates only a Secret its own SecretSync owns. Fix: give each app its own secretName.`,
+            `aks-keyvault-secrets:applications[${index}].syncedSecrets[0].secretName (app "orders-notifier"): has the name of Secret orders/legacy-smtp, which akv2k8s writes: the sync controller updates only Secrets its SecretSync owns, so the SecretSync would fail for as long as akv2k8s keeps the Secret. Fix: name it "legacy-smtp-csi" and point consumers at it when they cut over (the akv2k8s Secret stays until its AKVS is deleted).`,
+            `aks-keyvault-secrets:applications[${index}].env[0].secretName (app "orders-notifier"): "orders-notifier-smtp" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: legacy-smtp, orders-api-keyvault.`,
+        ]);
+    });
+
     it("the local stack's SecretSync app is valid", () => {
         expect(stackConfigProblems(stackFileConfig("local")).map(formatConfigProblem)).to.deep.equal([]);
     });
