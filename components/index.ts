@@ -19,6 +19,7 @@ export * from "./secret-provider-class/types";
 export * from "./secret-provider-class/paths";
 export * from "./secret-provider-class/objects";
 export * from "./secret-provider-class/synced-secrets";
+export * from "./secret-provider-class/secret-sync";
 export * from "./secret-provider-class/validate";
 export * from "./secret-provider-class/render";
 export * from "./secret-provider-class/parse";

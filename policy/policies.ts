@@ -8,6 +8,7 @@ import { ResourcePolicy, StackPolicy } from "./resource-policy";
 import { noPrivilegedRolesForServicePrincipals, roleAssignmentPrincipalType } from "./role-assignments";
 import { noSecretValuesInManifests } from "./secret-values";
 import { secretProviderClassManagedIdentityDeprecated, secretProviderClassWellFormed } from "./secret-provider-class";
+import { secretSyncWellFormed } from "./secret-sync";
 import { syncedSecretConsumersMountCsiVolume } from "./workloads";
 
 export const policies: Array<ResourcePolicy | StackPolicy> = [
@@ -18,6 +19,7 @@ export const policies: Array<ResourcePolicy | StackPolicy> = [
     roleAssignmentPrincipalType,
     secretProviderClassWellFormed,
     secretProviderClassManagedIdentityDeprecated,
+    secretSyncWellFormed,
     syncedSecretConsumersMountCsiVolume,
     aksSecretRotation,
     noSecretValuesInManifests,

@@ -154,6 +154,8 @@ export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFact
         identity,
         objects: app.objects,
         syncedSecrets: app.syncedSecrets,
+        syncMechanism: app.syncMechanism,
+        mountFiles: app.mountFiles,
         env: app.env,
         mountPath: app.mountPath,
         cloudName: app.cloudName,
@@ -258,7 +260,9 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
             problems.push({ path: ["applications", index, "name"], message: `"${app.name}" is also the name of applications[${first}]`, fix: "give each app a unique name" });
         }
     }
-    const synced = apps.flatMap(({ index, app }) => app.syncedSecrets.map((secret, secretIndex) => ({ index, secretIndex, namespace: app.namespace, secretName: secret.secretName, app: app.name })));
+    const synced = apps.flatMap(({ index, app }) =>
+        app.syncedSecrets.map((secret, secretIndex) => ({ index, secretIndex, namespace: app.namespace, secretName: secret.secretName, app: app.name, syncMechanism: app.syncMechanism })),
+    );
     const firstSyncing = new Map<string, string>();
     for (const secret of synced) {
         const key = `${secret.namespace}/${secret.secretName}`;
@@ -269,7 +273,7 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
             problems.push({
                 path: ["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"],
                 context: `app "${secret.app}"`,
-                message: `Secret ${key} is also synced by app "${other}"; each app's pods would overwrite it`,
+                message: `Secret ${key} is also synced by app "${other}"; ${secret.syncMechanism === "secretSync" ? "both apps would write it, and the sync controller updates only a Secret its own SecretSync owns" : "each app's pods would overwrite it"}`,
                 fix: "give each app its own secretName",
             });
         }

@@ -240,7 +240,14 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
         requestBudgetWarning(
             config.keyVault ? `Key Vault "${config.keyVault.name}"` : `The Key Vault of platform stack ${platformStack}`,
-            config.applications.map((app) => ({ app: app.name, pods: app.deployment?.replicas ?? 1, requestsPerMount: requestsPerMount(app.objects) })),
+            config.applications.map((app) => ({
+                app: app.name,
+                pods: app.deployment?.replicas ?? 1,
+                requestsPerMount: requestsPerMount(app.objects),
+                syncMechanism: app.syncMechanism,
+                mountFiles: app.mountFiles,
+                syncedSecrets: app.syncedSecrets.length,
+            })),
             rotationPoll(config),
         ),
     ];

@@ -5,7 +5,7 @@ import {
     KEY_VAULT_OBJECT_FORMATS,
     KEY_VAULT_OBJECT_TYPES,
 } from "../components/secret-provider-class/types";
-import { SYNCED_SECRET_TYPES } from "../components/secret-provider-class/types";
+import { SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
 import { isGuid } from "../components/shared/validation";
 
 /**
@@ -171,6 +171,8 @@ const application = example(
         identity,
         objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]"),
         syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]").default([]),
+        syncMechanism: z.enum(SYNC_MECHANISMS).default("secretObjects"),
+        mountFiles: z.boolean().optional(),
         env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]),
         mountPath: z.string().optional(),
         cloudName: z.enum(AZURE_CLOUD_NAMES).optional(),

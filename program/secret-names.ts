@@ -1,5 +1,6 @@
 import { Problem } from "../components/shared/validation";
 import { uniqueName } from "../components/shared/naming";
+import { SyncMechanism } from "../components/secret-provider-class/types";
 
 /**
  * The side-by-side safety rule: a Secret the CSI driver syncs must never have the name of a Secret akv2k8s writes.
@@ -17,6 +18,15 @@ export interface SyncedSecretName {
     secretName: string;
     /** App that syncs it. */
     app: string;
+    /** Who syncs it; default `secretObjects` (the CSI driver). */
+    syncMechanism?: SyncMechanism;
+}
+
+/** What happens to a Secret another tool writes when an app syncs one of the same name. */
+function collisionEffect(secret: SyncedSecretName): string {
+    return secret.syncMechanism === "secretSync"
+        ? "the sync controller updates only Secrets its SecretSync owns, so the SecretSync would fail for as long as akv2k8s keeps the Secret"
+        : "the CSI driver would overwrite it and Kubernetes would delete it together with the pods' ReplicaSet, while akv2k8s keeps rewriting it";
 }
 
 /**
@@ -35,7 +45,7 @@ export function secretNameCollisionProblems(synced: readonly SyncedSecretName[],
         used.add(`${secret.namespace}/${suggestion}`);
         problems.push({
             where: `app "${secret.app}" syncedSecrets "${secret.secretName}"`,
-            message: `has the name of Secret ${key}, which akv2k8s writes: the CSI driver would overwrite it and Kubernetes would delete it together with the pods' ReplicaSet, while akv2k8s keeps rewriting it`,
+            message: `has the name of Secret ${key}, which akv2k8s writes: ${collisionEffect(secret)}`,
             fix: `name it "${suggestion}" and point consumers at it when they cut over (the akv2k8s Secret stays until its AKVS is deleted)`,
         });
     }

@@ -1,5 +1,13 @@
 import { MANAGED_IDENTITY_DEPRECATION_URL } from "../components/secret-provider-class/types";
-import { AppRequestLoad, KEY_VAULT_LIMITS_URL, KEY_VAULT_REQUESTS_PER_10S, requestBudget } from "../components/key-vault/request-budget";
+import {
+    AppRequestLoad,
+    KEY_VAULT_LIMITS_URL,
+    KEY_VAULT_REQUESTS_PER_10S,
+    mountingPods,
+    requestBudget,
+    secretSyncCandidates,
+    secretSyncCount,
+} from "../components/key-vault/request-budget";
 
 /** What a stack's preview warns about: once per stack, not per app. */
 
@@ -45,17 +53,34 @@ export function requestBudgetWarning(vault: string, loads: readonly AppRequestLo
     if (budget.steadyPer10s < limit * STEADY_SHARE && budget.fullRollout <= limit) {
         return undefined;
     }
-    const largest = budget.largest
-        .slice(0, 3)
-        .map((load) => `${load.app} ${load.pods} pod${load.pods === 1 ? "" : "s"} x ${load.requestsPerMount}`)
-        .join(", ");
-    const rollout = `${budget.fullRollout} when every pod mounts at once (a rollout of every app, a cluster upgrade)`;
+    const largest = budget.largest.slice(0, 3);
+    const withSecretSync = budget.controllerPoll > 0;
+    const everything = withSecretSync ? "every pod mounts and every SecretSync syncs at once" : "every pod mounts at once";
+    const rollout = `${budget.fullRollout} when ${everything} (a rollout of every app, a cluster upgrade)`;
     const load = rotationPoll
         ? `about ${Math.round(budget.steadyPer10s)} requests per 10 s from rotation polls every ${rotationPoll.interval}, and ${rollout}`
         : `${rollout.replace(" when", " requests when")} (rotation polls not counted: this stack does not set the cluster's poll interval)`;
+    const controller = withSecretSync ? `, of which ${budget.controllerPoll} at each poll of the secrets-store-sync-controller (every SecretSync at once, every 12h by default)` : "";
+    const candidates = secretSyncCandidates(largest);
+    const secretSyncAdvice =
+        candidates.length > 0
+            ? `, or, for apps whose pods read only env vars from synced Secrets (${candidates.map((c) => c.app).join(", ")}), set syncMechanism: secretSync ` +
+              `(experimental; one provider call per Secret per controller poll instead of one per pod per rotation poll)`
+            : "";
     return (
-        `${vault}: this stack's pods make ${load}; Key Vault allows ${limit} per 10 s per vault (${KEY_VAULT_LIMITS_URL}), and throttled mounts fail with 429 and retry. ` +
-        `Largest (pods x requests per mount): ${largest}. Raise cluster.secretRotation.pollInterval, mount fewer objects or a lower objectVersionHistory ` +
-        `per pod, or split the apps over more vaults.`
+        `${vault}: this stack's ${withSecretSync ? "apps" : "pods"} make ${load}${controller}; Key Vault allows ${limit} per 10 s per vault (${KEY_VAULT_LIMITS_URL}), and throttled mounts fail with 429 and retry. ` +
+        `Largest (${withSecretSync ? "pods and SecretSyncs" : "pods"} x requests per mount): ${largest.map(describeLoad).join(", ")}. Raise cluster.secretRotation.pollInterval, mount fewer objects or a lower objectVersionHistory ` +
+        `per pod, or split the apps over more vaults${secretSyncAdvice}.`
     );
+}
+
+/** `orders 40 pods x 50`, `notifier 2 SecretSyncs x 3`, or both joined with `+`. */
+function describeLoad(load: AppRequestLoad): string {
+    const pods = mountingPods(load);
+    const syncs = secretSyncCount(load);
+    const parts = [
+        ...(pods > 0 || syncs === 0 ? [`${pods} pod${pods === 1 ? "" : "s"}`] : []),
+        ...(syncs > 0 ? [`${syncs} SecretSync${syncs === 1 ? "" : "s"}`] : []),
+    ];
+    return `${load.app} ${parts.join(" + ")} x ${load.requestsPerMount}`;
 }

@@ -24,7 +24,8 @@
 #                          <repo>/.local/cluster; `run` uses a fresh mktemp dir unless this is set.
 #   AKV_CLUSTER_CRDS=0     install no CRDs (e.g. to try `npm run local -- --kubeconfig` on a bare cluster)
 #   AKV_CRD_FILES          space-separated CRD files to install (default: the SecretProviderClass and
-#                          SecretProviderClassPodStatus CRDs of the driver's Go module, `scripts/toolchain.sh crds`)
+#                          SecretProviderClassPodStatus CRDs of the driver's Go module and our SecretSync fixture,
+#                          `scripts/toolchain.sh crds`)
 #   AKV_ETCD_PORT, AKV_ETCD_PEER_PORT, AKV_APISERVER_PORT   fixed ports (default: free ports picked at start)
 #   AKV_ETCD, AKV_KUBE_APISERVER, AKV_KUBE_CONTROLLER_MANAGER
 #                          binaries (default: from scripts/toolchain.sh, then $PATH)
@@ -279,6 +280,10 @@ cmd_start() {
     done
     wait_for "API group secrets-store.csi.x-k8s.io/v1 served" group_served secrets-store.csi.x-k8s.io/v1 \
       || die "secrets-store.csi.x-k8s.io/v1 not served"
+    case " ${names[*]} " in *" secretsyncs.secret-sync.x-k8s.io "*)
+      wait_for "API group secret-sync.x-k8s.io/v1alpha1 served" group_served secret-sync.x-k8s.io/v1alpha1 \
+        || die "secret-sync.x-k8s.io/v1alpha1 not served" ;;
+    esac
   fi
 
   if [ -n "$kcm" ]; then

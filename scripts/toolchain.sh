@@ -5,8 +5,10 @@
 #   scripts/toolchain.sh env                 print `export ...` lines; use: eval "$(scripts/toolchain.sh env)"
 #   scripts/toolchain.sh check               exit 0 only if every default tool is already built
 #   scripts/toolchain.sh paths               print TOOL<TAB>binary path for each tool
-#   scripts/toolchain.sh crds                print the paths of the Secrets Store CSI CRD files, from the
-#                                            driver's Go module (downloaded into the Go module cache once)
+#   scripts/toolchain.sh crds                print the paths of the CRD files the local cluster serves: the
+#                                            Secrets Store CSI CRDs from the driver's Go module (downloaded
+#                                            into the Go module cache once), then our own SecretSync fixture
+#                                            (scripts/crds/; the sync controller's module is not served)
 #   scripts/toolchain.sh plugin-install      put the kubernetes provider into $PULUMI_HOME/plugins
 #                                            (optional: the engine already finds it on PATH)
 #
@@ -51,6 +53,8 @@ POLICY_PULUMI_VERSION="${AKV_POLICY_PULUMI_VERSION:-3.215.0}"
 DRIVER_VERSION="${AKV_DRIVER_VERSION:-v1.5.6}"
 DRIVER_MODULE=sigs.k8s.io/secrets-store-csi-driver
 CRD_FILES=(secrets-store.csi.x-k8s.io_secretproviderclasses.yaml secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml)
+# The secrets-store-sync-controller's SecretSync CRD: our own fixture (the module proxy does not serve the controller).
+SECRET_SYNC_CRD="$REPO_ROOT/scripts/crds/secret-sync.x-k8s.io_secretsyncs.yaml"
 
 DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
 
@@ -355,7 +359,8 @@ cmd_check() {
   return $rc
 }
 
-# The CRD files from the driver's module, each checked to define the expected kind with a served storage version v1.
+# The CRD files from the driver's module, each checked to define the expected kind with a served storage version v1,
+# then the SecretSync fixture.
 cmd_crds() {
   command -v go >/dev/null || die "go not found: the CRDs come from the Go module $DRIVER_MODULE@$DRIVER_VERSION (install Go, or point --kubeconfig at a cluster that has them)"
   local dir f kind
@@ -371,6 +376,8 @@ cmd_crds() {
       die "$f of $DRIVER_MODULE@$DRIVER_VERSION is not the $(crd_kind "$f") CRD with a served storage version v1"
     echo "$dir/config/crd/bases/$f"
   done
+  [ -f "$SECRET_SYNC_CRD" ] || die "$SECRET_SYNC_CRD is missing"
+  echo "$SECRET_SYNC_CRD"
 }
 crd_kind() {
   case "$1" in

@@ -1,4 +1,5 @@
-import { KeyVaultObject } from "../secret-provider-class/types";
+import { podsMountVolume } from "../secret-provider-class/secret-sync";
+import { KeyVaultObject, SyncMechanism } from "../secret-provider-class/types";
 
 /**
  * How many Key Vault requests the Azure provider makes, and how many Key Vault allows.
@@ -7,6 +8,15 @@ import { KeyVaultObject } from "../secret-provider-class/types";
  * type (secret, key or certificate); with `objectVersionHistory` N > 1, one list of the object's versions (a page of
  * up to 25; more pages for objects with more versions) and then one GET per version, N + 1 at most
  * (pkg/provider/provider.go: resolveObjectVersions, getLatestNKeyVaultObjects).
+ *
+ * The secrets-store-sync-controller (v0.0.4, internal/controller/secretsync_controller.go) calls the same provider once
+ * per reconcile of each SecretSync, with the whole class's parameters (so every object of the class, not only those
+ * its Secret reads) and no previous object versions. It reconciles a SecretSync when it is created or its spec
+ * changes, when the controller starts (a full resync of every SecretSync), and on every tick of its
+ * `--rotation-poll-interval` (12h by default; 0s turns it off), when a ticker enqueues every SecretSync of the cluster
+ * at once. Pods of such an app that do not mount the volume make no request at all. We count a controller poll as
+ * one burst in one 10 s window: an upper bound, since controller-runtime reconciles one object at a time by default,
+ * so a large burst spreads over as long as the provider takes.
  */
 
 /**
@@ -25,26 +35,63 @@ export function requestsPerMount(objects: readonly Pick<KeyVaultObject, "objectV
     }, 0);
 }
 
-/** One app's share: its pods and the objects each pod's volume mounts. */
+/** One app's share: its pods, the objects each pod's volume mounts, and how its Secrets are synced. */
 export interface AppRequestLoad {
     app: string;
+    /** Replicas of the app. */
     pods: number;
+    /** Requests of one mount, which is also what one SecretSync reconcile costs (the whole class). */
     requestsPerMount: number;
+    /** Default `secretObjects`: every pod mounts the volume. */
+    syncMechanism?: SyncMechanism;
+    /** With `secretSync`: whether the pods mount the volume as well. */
+    mountFiles?: boolean;
+    /** Number of synced Secrets: SecretSync objects with `secretSync`. */
+    syncedSecrets?: number;
+}
+
+/** Pods that mount the volume: all with `secretObjects`, with `secretSync` only for files. */
+export function mountingPods(load: AppRequestLoad): number {
+    return podsMountVolume(load) ? load.pods : 0;
+}
+
+/** The app's SecretSync objects, each one provider call per controller poll. */
+export function secretSyncCount(load: AppRequestLoad): number {
+    return load.syncMechanism === "secretSync" ? (load.syncedSecrets ?? 0) : 0;
+}
+
+/** Requests of the app when all its pods mount and the controller reconciles all its SecretSyncs at once. */
+export function burstShare(load: AppRequestLoad): number {
+    return (mountingPods(load) + secretSyncCount(load)) * load.requestsPerMount;
 }
 
 /** The requests all apps of one vault make per 10 seconds: at steady state (rotation polls) and when every pod mounts at once. */
 export interface RequestBudget {
-    /** Rotation polls, spread evenly over the poll interval; 0 without rotation. */
+    /** Rotation polls of the pods that mount the volume, spread evenly over the poll interval; 0 without rotation. */
     steadyPer10s: number;
-    /** Every pod mounting in the same 10 seconds (a rollout of every app, a cluster upgrade, a node pool replaced). */
+    /** One sync-controller poll: every SecretSync at once (also when the controller starts). */
+    controllerPoll: number;
+    /**
+     * Every pod mounting and every SecretSync reconciled in the same 10 seconds (a rollout of every app, a cluster
+     * upgrade, a node pool replaced, which restarts the controller too).
+     */
     fullRollout: number;
     /** The apps by their share of a full rollout, largest first. */
     largest: AppRequestLoad[];
 }
 
 export function requestBudget(loads: readonly AppRequestLoad[], rotationPollSeconds: number | undefined): RequestBudget {
-    const fullRollout = loads.reduce((total, load) => total + load.pods * load.requestsPerMount, 0);
-    const steadyPer10s = rotationPollSeconds ? (fullRollout * 10) / rotationPollSeconds : 0;
-    const largest = [...loads].sort((a, b) => b.pods * b.requestsPerMount - a.pods * a.requestsPerMount || a.app.localeCompare(b.app));
-    return { steadyPer10s, fullRollout, largest };
+    const podMounts = loads.reduce((total, load) => total + mountingPods(load) * load.requestsPerMount, 0);
+    const controllerPoll = loads.reduce((total, load) => total + secretSyncCount(load) * load.requestsPerMount, 0);
+    const steadyPer10s = rotationPollSeconds ? (podMounts * 10) / rotationPollSeconds : 0;
+    const largest = [...loads].sort((a, b) => burstShare(b) - burstShare(a) || a.app.localeCompare(b.app));
+    return { steadyPer10s, controllerPoll, fullRollout: podMounts + controllerPoll, largest };
+}
+
+/**
+ * Apps whose requests SecretSync would cut: they sync Secrets with `secretObjects` from more pods than they have
+ * Secrets, so one SecretSync per Secret per controller poll costs less than one mount per pod per rotation poll.
+ */
+export function secretSyncCandidates(loads: readonly AppRequestLoad[]): AppRequestLoad[] {
+    return loads.filter((load) => (load.syncMechanism ?? "secretObjects") === "secretObjects" && (load.syncedSecrets ?? 0) > 0 && load.pods > (load.syncedSecrets ?? 0));
 }

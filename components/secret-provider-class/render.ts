@@ -72,14 +72,21 @@ export function renderParameters(spec: SecretProviderClassSpec): Record<string, 
     };
 }
 
-/** `spec.secretObjects` with empty optional maps left out, so no-op diffs never appear. */
+/** A synced Secret's labels and annotations, each left out when empty, so no-op diffs never appear. */
+export function renderSecretMetadata(secret: Pick<SyncedSecret, "labels" | "annotations">): { labels?: Record<string, string>; annotations?: Record<string, string> } {
+    return {
+        ...(secret.labels && Object.keys(secret.labels).length > 0 ? { labels: secret.labels } : {}),
+        ...(secret.annotations && Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),
+    };
+}
+
+/** `spec.secretObjects` with empty optional maps left out. */
 export function renderSecretObjects(secretObjects: SyncedSecret[]): Record<string, unknown>[] {
     return secretObjects.map((secret) => ({
         secretName: secret.secretName,
         type: secret.type,
         data: secret.data.map((entry) => ({ objectName: entry.objectName, key: entry.key })),
-        ...(secret.labels && Object.keys(secret.labels).length > 0 ? { labels: secret.labels } : {}),
-        ...(secret.annotations && Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),
+        ...renderSecretMetadata(secret),
     }));
 }
 

@@ -2,11 +2,14 @@ import { Problem, duplicates } from "../shared/validation";
 import { annotationsProblems, configMapKeyErrors, isDnsSubdomain, labelsProblems } from "../shared/kubernetes";
 import { WrittenFiles, writesPath, writtenFiles } from "./paths";
 import { describeObject } from "./objects";
-import { SYNCED_SECRET_TYPES, KeyVaultObject, SyncedSecret } from "./types";
+import { reservedKeyProblems, secretSyncPathErrors } from "./secret-sync";
+import { SYNCED_SECRET_TYPES, KeyVaultObject, SyncMechanism, SyncedSecret } from "./types";
 
 /**
- * Checks of `secretObjects`, the Kubernetes Secrets the driver syncs from mounted files: the driver's own checks
- * (`pkg/util/secretutil`), what each Secret type needs from the file it reads, and the API server's rules.
+ * Checks of synced Secrets, the Kubernetes Secrets the driver syncs from mounted files (`secretObjects`) or the sync
+ * controller from the provider's files (`SecretSync`, which builds them with the same driver code): the driver's own
+ * checks (`pkg/util/secretutil`), what each Secret type needs from the file it reads, and the API server's rules;
+ * with SecretSync also the CRD's own (secret-sync.ts).
  */
 
 /** The label the driver puts on every Secret it syncs; a user value for it would be overwritten. */
@@ -91,8 +94,11 @@ function typedKeyProblems(secret: SyncedSecret, keys: string[], where: string): 
     }
 }
 
-/** Problems with synced Kubernetes Secrets: names, types, keys, labels, annotations, and the files they read. */
-export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: KeyVaultObject[]): Problem[] {
+/**
+ * Problems with synced Kubernetes Secrets: names, types, keys, labels, annotations, and the files they read; with
+ * `secretSync` what the SecretSync CRD adds (its key and path pattern, its reserved prefix) instead of the driver's label.
+ */
+export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: KeyVaultObject[], mechanism: SyncMechanism = "secretObjects"): Problem[] {
     const problems: Problem[] = [];
     const aliasedNames = new Map(
         objects.filter((o) => o.objectAlias && o.objectAlias !== o.objectName).map((o) => [o.objectName, o.objectAlias!]),
@@ -143,6 +149,8 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
                 problems.push({ where: `${entryWhere}.key`, message: `"${key}" has leading or trailing white space, which the driver strips`, fix: `write "${key.trim()}"` });
             } else if (keyErrors.length > 0) {
                 problems.push({ where: `${entryWhere}.key`, message: `"${key}" is not a valid Secret key (${keyErrors.join("; ")})`, fix: "use letters, digits, '-', '_' and '.'" });
+            } else if (mechanism === "secretSync" && secretSyncPathErrors(key).length > 0) {
+                problems.push({ where: `${entryWhere}.key`, message: `"${key}" is not a targetKey the SecretSync CRD accepts (${secretSyncPathErrors(key).join("; ")})`, fix: "rename the key, e.g. db-password or db_password" });
             }
             const file = entry.objectName ?? "";
             if (file !== file.trim()) {
@@ -161,6 +169,13 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
                 });
                 return;
             }
+            if (mechanism === "secretSync" && secretSyncPathErrors(file).length > 0) {
+                problems.push({
+                    where: `${entryWhere}.objectName`,
+                    message: `"${file}" is not a sourcePath the SecretSync CRD accepts (${secretSyncPathErrors(file).join("; ")})`,
+                    fix: "give the object an objectAlias such as db-password (no sub-directories; version files <file>/<n> are fine)",
+                });
+            }
             // A file written twice is reported with the objects; which content wins is then the driver's choice.
             const [writer] = writers;
             const needs = KEY_NEEDS[`${secret.type} ${key}`];
@@ -178,7 +193,9 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
         });
         problems.push(...typedKeyProblems(secret, data.map((d) => d.key), where));
         problems.push(...labelsProblems(secret.labels, `${where}.labels`), ...annotationsProblems(secret.annotations, `${where}.annotations`));
-        if (secret.labels && DRIVER_MANAGED_LABEL in secret.labels) {
+        if (mechanism === "secretSync") {
+            problems.push(...reservedKeyProblems(secret, where));
+        } else if (secret.labels && DRIVER_MANAGED_LABEL in secret.labels) {
             problems.push({
                 where: `${where}.labels["${DRIVER_MANAGED_LABEL}"]`,
                 message: 'is set by the driver on every Secret it syncs (to "true"), so this value would be overwritten',

@@ -68,7 +68,17 @@ export interface SyncedSecretData {
     objectName: string;
 }
 
-/** A Kubernetes Secret the driver keeps in sync with mounted files (only while a pod mounts the volume). */
+/**
+ * Who keeps an app's synced Secrets:
+ * - `secretObjects`: the CSI driver, from the files of a mounted volume (the class's `secretObjects`), only while a
+ *   pod mounts it; the pods own the Secret, which goes away with the last of them.
+ * - `secretSync`: the secrets-store-sync-controller, one `SecretSync` object per Secret, which owns it; no pod mount
+ *   is needed. The controller is experimental and not part of the AKS addon.
+ */
+export const SYNC_MECHANISMS = ["secretObjects", "secretSync"] as const;
+export type SyncMechanism = (typeof SYNC_MECHANISMS)[number];
+
+/** A Kubernetes Secret synced from Key Vault objects (by the driver from mounted files, or by the sync controller). */
 export interface SyncedSecret {
     /** Name of the Kubernetes Secret. */
     secretName: string;

@@ -6,8 +6,10 @@ import { markChecked, wasChecked } from "../shared/checked";
 import { Problem, isGuid, throwIfProblems } from "../shared/validation";
 import { dns1123LabelErrors, isDnsLabel, isDnsSubdomain, isEnvVarName, mountPathErrors, portNumberErrors } from "../shared/kubernetes";
 import { SecretProviderClass } from "../secret-provider-class/component";
-import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../secret-provider-class/types";
+import { AzureCloudName, KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncMechanism, SyncedSecret } from "../secret-provider-class/types";
 import { secretProviderClassProblems } from "../secret-provider-class/validate";
+import { syncedSecretProblems } from "../secret-provider-class/synced-secrets";
+import { podsMountVolume, renderSecretSync, syncChoiceProblems } from "../secret-provider-class/secret-sync";
 import { KeyVaultAccess } from "../key-vault-access/component";
 import { AccessScope } from "../key-vault-access/roles";
 import { SecretEnvVar, attachKeyVaultSecrets, secretEnvProblems, DEFAULT_MOUNT_PATH } from "./pod";
@@ -93,8 +95,19 @@ export interface AppWorkloadArgs {
     identity: AppIdentity;
     /** Key Vault objects mounted as files under `mountPath`. */
     objects: KeyVaultObject[];
-    /** Kubernetes Secrets synced from the mounted files. */
+    /** Kubernetes Secrets synced from Key Vault objects (their files), by the mechanism `syncMechanism` names. */
     syncedSecrets?: SyncedSecret[];
+    /**
+     * Who keeps `syncedSecrets`: `secretObjects` (default) the CSI driver, from the class's `secretObjects`, only while
+     * pods mount the volume; `secretSync` the secrets-store-sync-controller, one SecretSync per Secret and a class
+     * without `secretObjects` (experimental, not an AKS addon: install the controller yourself).
+     */
+    syncMechanism?: SyncMechanism;
+    /**
+     * With `secretSync`, mount the CSI volume in the pods too, for apps that read files; default false (env vars
+     * only, no mount). With `secretObjects` pods always mount it, so false is an error.
+     */
+    mountFiles?: boolean;
     /** Env vars from synced Secrets. */
     env?: SecretEnvVar[];
     /** Where files appear; default "/mnt/secrets-store". */
@@ -164,6 +177,10 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
         // A managed identity's client ID is unknown until it exists; an Output stands for it.
         problems.push(...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending"))));
     }
+    problems.push(...syncChoiceProblems({ ...args, identityMode: identity?.mode ?? "", syncedSecrets: args.syncedSecrets ?? [] }));
+    if (args.syncMechanism === "secretSync") {
+        problems.push(...syncedSecretProblems(args.syncedSecrets ?? [], args.objects ?? [], "secretSync"));
+    }
     problems.push(...secretEnvProblems(args.env ?? [], args.syncedSecrets ?? []));
     if (args.deployment && !args.deployment.image) {
         problems.push({ where: "deployment.image", message: "is missing", fix: "set the container image" });
@@ -220,7 +237,7 @@ export function appSecretProviderClassSpec(args: AppWorkloadArgs, managedClientI
         tenantID: args.keyVault.tenantId,
         identity: providerIdentity(args.identity, managedClientId),
         objects: args.objects,
-        secretObjects: args.syncedSecrets,
+        secretObjects: args.syncMechanism === "secretSync" ? undefined : args.syncedSecrets,
         cloudName: args.cloudName,
     };
 }
@@ -239,8 +256,9 @@ export function serviceAccountResourceName(namespace: string, serviceAccountName
 }
 
 /**
- * One application: ServiceAccount, SecretProviderClass and a Deployment whose pods always mount the CSI volume
- * (so synced Secrets exist) and read env vars from synced Secrets. With a managed workload identity it also
+ * One application: ServiceAccount, SecretProviderClass and a Deployment whose pods mount the CSI volume (so the
+ * driver syncs the Secrets) and read env vars from synced Secrets; with `syncMechanism: secretSync`, one SecretSync
+ * per Secret instead, and pods that mount the volume only for files (`mountFiles`). With a managed workload identity it also
  * creates the Azure identity, its federated credential and least-privilege Key Vault roles. Its Kubernetes objects
  * wait for the component's `dependsOn` too (e.g. a namespace or ServiceAccount another app declares).
  */
@@ -253,7 +271,7 @@ export class AppWorkload extends pulumi.ComponentResource {
     public readonly clientId: pulumi.Output<string | undefined>;
     /** Name of the Deployment, when one is created. */
     public readonly deploymentName: pulumi.Output<string | undefined>;
-    /** Names of the Secrets the driver syncs. */
+    /** Names of the synced Secrets (kept by the driver, or by the app's SecretSync objects). */
     public readonly syncedSecretNames: string[];
     /** The Namespace, when this app creates it. */
     public readonly namespaceResource?: k8s.core.v1.Namespace;
@@ -309,22 +327,36 @@ export class AppWorkload extends pulumi.ComponentResource {
             created ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...created.grants]) } : childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
+        const serviceAccountRef = serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName);
+        // Referencing the class's and the ServiceAccount's names orders each SecretSync after both.
+        const secretSyncs =
+            args.syncMechanism === "secretSync"
+                ? (args.syncedSecrets ?? []).map(
+                      (secret) =>
+                          new k8s.apiextensions.CustomResource(
+                              `${name}-secretsync-${secret.secretName}`,
+                              renderSecretSync(secret, { namespace: args.namespace, secretProviderClassName: secretProviderClass.className, serviceAccountName: serviceAccountRef, labels }),
+                              childOpts,
+                          ),
+                  )
+                : [];
 
         let deploymentName: pulumi.Output<string | undefined> = pulumi.output(undefined);
         if (args.deployment) {
             // Referencing the ServiceAccount's and the class's names orders the Deployment after both.
+            // Pods that read a SecretSync's Secret start after the SecretSync exists (the controller then creates the Secret).
             const deployment = this.createDeployment(name, args, args.deployment, {
                 labels,
-                serviceAccountName: serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName),
+                serviceAccountName: serviceAccountRef,
                 workloadIdentity: identity.mode === "workloadIdentity",
                 secretProviderClassName: secretProviderClass.className,
-                childOpts,
+                childOpts: secretSyncs.length > 0 ? { ...childOpts, dependsOn: childDependsOn.apply((resources) => [...resources, ...secretSyncs]) } : childOpts,
             });
             deploymentName = deployment.metadata.name;
         }
 
         this.secretProviderClassName = secretProviderClass.className;
-        this.serviceAccountName = serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName);
+        this.serviceAccountName = serviceAccountRef;
         this.namespaceResource = namespace;
         this.serviceAccountResource = serviceAccount;
         this.clientId = pulumi.output(identity.mode === "addon" ? identity.clientId : workloadClientId);
@@ -418,6 +450,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                 mountPath: args.mountPath ?? DEFAULT_MOUNT_PATH,
                 env: args.env,
                 nodePublishSecretRef: args.identity.mode === "servicePrincipal" ? args.identity.nodePublishSecretRef : undefined,
+                mountVolume: podsMountVolume(args),
             },
         );
         const annotations: Record<string, string> = {

@@ -15,7 +15,7 @@ export interface SecretEnvVar {
     key: string;
 }
 
-/** How Key Vault secrets reach a pod: the CSI volume (always) and env vars from synced Secrets. */
+/** How Key Vault secrets reach a pod: the CSI volume (unless a SecretSync keeps the Secrets) and env vars from synced Secrets. */
 export interface KeyVaultPodWiring {
     /** Name of the SecretProviderClass in the pod's namespace. */
     secretProviderClassName: pulumi.Input<string>;
@@ -29,6 +29,11 @@ export interface KeyVaultPodWiring {
     containers?: string[];
     /** Secret with `clientid`/`clientsecret` for service-principal mode, passed as `nodePublishSecretRef`. */
     nodePublishSecretRef?: string;
+    /**
+     * Mount the CSI volume; default true. False only when SecretSync objects keep the Secrets the env vars read: with
+     * the class's `secretObjects` the driver syncs a Secret only while a pod mounts the volume.
+     */
+    mountVolume?: boolean;
 }
 
 export const DEFAULT_VOLUME_NAME = "keyvault-secrets";
@@ -75,20 +80,21 @@ function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefi
 
 /**
  * Returns a copy of `template` whose pods mount the CSI volume read-only in every wired container (the volume
- * is what makes the driver sync Secrets at all) and get `env` through `secretKeyRef`. Throws when a name it
- * would add is already taken, rather than silently shadowing it.
+ * is what makes the driver sync Secrets at all; not with `mountVolume: false`) and get `env` through
+ * `secretKeyRef`. Throws when a name it would add is already taken, rather than silently shadowing it.
  */
 export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPodWiring): PodTemplate {
     const spec = plain(template.spec, "template.spec");
     if (!spec) {
         throw new Error("attachKeyVaultSecrets: template.spec is missing");
     }
+    const mountVolume = wiring.mountVolume !== false;
     const volumeName = wiring.volumeName ?? DEFAULT_VOLUME_NAME;
     const mountPath = wiring.mountPath ?? DEFAULT_MOUNT_PATH;
     const containers = (plain(spec.containers, "spec.containers") ?? []) as Container[];
     const volumes = (plain(spec.volumes, "spec.volumes") ?? []) as k8s.types.input.core.v1.Volume[];
     const problems: Problem[] = [];
-    if (volumes.some((volume) => volume.name === volumeName)) {
+    if (mountVolume && volumes.some((volume) => volume.name === volumeName)) {
         problems.push({ where: `volumes "${volumeName}"`, message: "already exists in the pod", fix: "pass another volumeName" });
     }
     const wanted = wiring.containers ?? containers.map((container) => container.name as string);
@@ -103,7 +109,7 @@ export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPod
         }
         const mounts = (plain(container.volumeMounts, `container ${container.name} volumeMounts`) ?? []) as k8s.types.input.core.v1.VolumeMount[];
         const env = (plain(container.env, `container ${container.name} env`) ?? []) as k8s.types.input.core.v1.EnvVar[];
-        if (mounts.some((mount) => mount.mountPath === mountPath)) {
+        if (mountVolume && mounts.some((mount) => mount.mountPath === mountPath)) {
             problems.push({ where: `container "${container.name}"`, message: `already mounts something at ${mountPath}`, fix: "pass another mountPath" });
         }
         for (const variable of wiring.env ?? []) {
@@ -113,7 +119,7 @@ export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPod
         }
         return {
             ...container,
-            volumeMounts: [...mounts, { name: volumeName, mountPath, readOnly: true }],
+            volumeMounts: mountVolume ? [...mounts, { name: volumeName, mountPath, readOnly: true }] : container.volumeMounts,
             env: [
                 ...env,
                 ...(wiring.env ?? []).map((variable) => ({
@@ -124,6 +130,9 @@ export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPod
         };
     });
     throwIfProblems("Key Vault pod wiring", problems);
+    if (!mountVolume) {
+        return { ...template, spec: { ...spec, containers: wired } };
+    }
     const volume: k8s.types.input.core.v1.Volume = {
         name: volumeName,
         csi: {

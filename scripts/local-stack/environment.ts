@@ -1,5 +1,5 @@
 /**
- * A Kubernetes API server with the Secrets Store CSI CRDs and the local stack's namespaces, for the main job, the
+ * A Kubernetes API server with the Secrets Store CSI CRDs, the SecretSync CRD fixture and the local stack's namespaces, for the main job, the
  * e2e tests, the benchmark and the preview recorder: a private control plane started by scripts/local-cluster.sh,
  * or a cluster the user names. `stop()` leaves things as they were found.
  */
@@ -37,7 +37,7 @@ export function pinnedTools(): LocalTools {
     };
 }
 
-/** The Secrets Store CSI CRD files, from the driver's Go module (downloaded into the Go module cache if needed). */
+/** The CRD files: the Secrets Store CSI CRDs from the driver's Go module (downloaded if needed), our SecretSync fixture. */
 export function crdFiles(): string[] {
     const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["crds"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     return out.trim().split("\n").filter(Boolean);

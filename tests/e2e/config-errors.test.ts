@@ -52,7 +52,7 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         execFileSync(tools.AKV_PULUMI, ["stack", "init", "valid", "--non-interactive"], { cwd: project, env, stdio: "ignore" });
         // No cluster is reachable: the Kubernetes provider previews its objects without one.
         const result = spawnSync(tools.AKV_PULUMI, ["preview", "--non-interactive", "--stack", "valid"], { cwd: project, env: { ...env, KUBECONFIG: path.join(dir, "none") }, encoding: "utf8" });
-        expect(result.stdout, result.stderr).to.match(/\+ 13 to create/);
+        expect(result.stdout, result.stderr).to.match(/\+ 19 to create/);
     });
 
     it("prints every problem with its key path and fix, without stack frames or the secure value", () => {

@@ -16,6 +16,7 @@ import { parseObjectsParameter } from "../../components/secret-provider-class/pa
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 
 const SPC_API = "secrets-store.csi.x-k8s.io/v1";
+const SECRET_SYNC_API = "secret-sync.x-k8s.io/v1alpha1";
 
 /** Label every object of this project carries. */
 const MANAGED = "app.kubernetes.io/managed-by=pulumi";
@@ -26,6 +27,7 @@ async function clusterObjects(kube: KubeClient): Promise<string[]> {
     for (const namespace of localNamespaces()) {
         for (const [groupVersion, plural] of [
             [SPC_API, "secretproviderclasses"],
+            [SECRET_SYNC_API, "secretsyncs"],
             ["v1", "serviceaccounts"],
             ["apps/v1", "deployments"],
             ["v1", "secrets"],
@@ -44,7 +46,7 @@ async function resourceVersions(kube: KubeClient): Promise<Record<string, string
     const versions: Record<string, string> = {};
     for (const id of await clusterObjects(kube)) {
         const [plural, namespace, name] = id.split("/");
-        const prefix = plural === "secretproviderclasses" ? `/apis/${SPC_API}` : plural === "deployments" ? "/apis/apps/v1" : "/api/v1";
+        const prefix = { secretproviderclasses: `/apis/${SPC_API}`, secretsyncs: `/apis/${SECRET_SYNC_API}`, deployments: "/apis/apps/v1" }[plural] ?? "/api/v1";
         versions[id] = (await kube.get(`${prefix}/namespaces/${namespace}/${plural}/${name}`)).metadata.resourceVersion;
     }
     return versions;
@@ -92,19 +94,24 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         console.log(`      timings (s): ${JSON.stringify(timings)}`);
     });
 
-    it("pulumi up creates every object of the three apps", async () => {
+    it("pulumi up creates every object of the four apps", async () => {
         const result = await timed("up", () => stack.up());
         expect(result.summary.result).to.equal("succeeded");
-        // 3 apps x (AppWorkload component + SecretProviderClass + ServiceAccount + Deployment) + stack
-        expect(result.summary.resourceChanges?.create).to.equal(13);
+        // 4 apps x (AppWorkload component + SecretProviderClass + ServiceAccount + Deployment) + 2 SecretSyncs + stack
+        expect(result.summary.resourceChanges?.create).to.equal(19);
         expect(await clusterObjects(kube)).to.deep.equal([
             "deployments/orders/orders-api",
+            "deployments/orders/orders-notifier",
             "deployments/payments/payments",
             "deployments/payments/signing",
             "secretproviderclasses/orders/orders-api",
+            "secretproviderclasses/orders/orders-notifier",
             "secretproviderclasses/payments/payments",
             "secretproviderclasses/payments/signing",
+            "secretsyncs/orders/orders-notifier-registry",
+            "secretsyncs/orders/orders-notifier-smtp",
             "serviceaccounts/orders/orders-api",
+            "serviceaccounts/orders/orders-notifier",
             "serviceaccounts/payments/payments",
             "serviceaccounts/payments/signing",
         ]);
@@ -125,8 +132,54 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
                 objects: renderObjectsParameter(app.objects),
             });
             expect(parseObjectsParameter(spc.spec.parameters.objects).value).to.deep.equal(app.objects);
-            expect(spc.spec.secretObjects).to.deep.equal(app.syncedSecrets.map((s: any) => ({ secretName: s.secretName, type: s.type, data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })) })));
+            expect(spc.spec.secretObjects).to.deep.equal(
+                app.syncMechanism === "secretSync"
+                    ? undefined
+                    : app.syncedSecrets.map((s: any) => ({ secretName: s.secretName, type: s.type, data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })) })),
+            );
         }
+    });
+
+    it("stores one SecretSync per synced Secret of the secretSync app, as the CRD's schema accepts and defaults it", async () => {
+        const notifier = config.applications.find((app: any) => app.syncMechanism === "secretSync");
+        expect(notifier, "a secretSync app in Pulumi.local.yaml").to.not.equal(undefined);
+        for (const secret of notifier.syncedSecrets) {
+            const sync = await kube.get(`/apis/${SECRET_SYNC_API}/namespaces/${notifier.namespace}/secretsyncs/${secret.secretName}`);
+            expect(sync.metadata.labels).to.deep.equal({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": notifier.name });
+            expect(sync.spec).to.deep.equal({
+                secretProviderClassName: notifier.name,
+                serviceAccountName: notifier.name,
+                // The CRD's default; no sync controller runs here, so no status and no Secret.
+                secretSyncControllerName: "",
+                secretObject: {
+                    type: secret.type,
+                    data: secret.data.map((d: any) => ({ sourcePath: d.objectName, targetKey: d.key })),
+                    ...(secret.labels ? { labels: secret.labels } : {}),
+                },
+            });
+        }
+    });
+
+    it("the API server refuses, through the CRD, the SecretSync objects the preview refuses (reserved prefix, key pattern, no ServiceAccount)", async () => {
+        const base = { apiVersion: SECRET_SYNC_API, kind: "SecretSync", metadata: { namespace: "orders" } };
+        const spec = { secretProviderClassName: "orders-notifier", serviceAccountName: "orders-notifier", secretObject: { data: [{ sourcePath: "smtp", targetKey: "smtp" }] } };
+        const refused = async (name: string, body: Record<string, unknown>) => {
+            const response = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, { ...base, metadata: { ...base.metadata, name }, spec: body });
+            expect(response.status, `${name}: ${JSON.stringify(response.body)}`).to.equal(422);
+            return JSON.stringify(response.body);
+        };
+        expect(await refused("reserved-label", { ...spec, secretObject: { ...spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "x" } } })).to.contain("reserved for the controller");
+        expect(await refused("reserved-annotation", { ...spec, secretObject: { ...spec.secretObject, annotations: { "secrets-store.sync.x-k8s.io.example/x": "y" } } })).to.contain("reserved for the controller");
+        expect(await refused("key-pattern", { ...spec, secretObject: { data: [{ sourcePath: "certs/tls.crt", targetKey: "a_b" }] } })).to.contain("spec.secretObject.data[0].targetKey");
+        const { serviceAccountName, ...withoutServiceAccount } = spec;
+        expect(serviceAccountName).to.equal("orders-notifier");
+        expect(await refused("no-service-account", withoutServiceAccount)).to.contain("spec.serviceAccountName: Required value");
+        expect(await refused("no-data", { ...spec, secretObject: { data: [] } })).to.contain("spec.secretObject.data");
+        // The default type the CRD fills in; this one is accepted and removed again.
+        const accepted = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, { ...base, metadata: { ...base.metadata, name: "probe" }, spec });
+        expect(accepted.status, JSON.stringify(accepted.body)).to.equal(201);
+        expect(accepted.body.spec.secretObject.type).to.equal("Opaque");
+        await kube.delete(`/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs/probe`);
     });
 
     it("stores Deployments that mount the CSI volume read-only and take env from the synced Secrets", async () => {
@@ -135,13 +188,19 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             expect(deployment.metadata.annotations["pulumi.com/skipAwait"]).to.equal("true");
             const pod = deployment.spec.template.spec;
             expect(pod.serviceAccountName).to.equal(app.name);
+            expect(pod.containers[0].env ?? []).to.deep.equal(
+                (app.env ?? []).map((e: any) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.key } } })),
+            );
+            if (app.syncMechanism === "secretSync") {
+                // The SecretSync owns its Secret: no CSI volume needed for env vars.
+                expect(pod.volumes, app.name).to.equal(undefined);
+                expect(pod.containers[0].volumeMounts, app.name).to.equal(undefined);
+                continue;
+            }
             expect(pod.volumes).to.deep.equal([
                 { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: app.name } } },
             ]);
             expect(pod.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
-            expect(pod.containers[0].env ?? []).to.deep.equal(
-                (app.env ?? []).map((e: any) => ({ name: e.name, valueFrom: { secretKeyRef: { name: e.secretName, key: e.key } } })),
-            );
         }
         const orders = await kube.get("/apis/apps/v1/namespaces/orders/deployments/orders-api");
         expect(orders.metadata.annotations["secret.reloader.stakater.com/reload"]).to.equal("orders-api-keyvault");
@@ -158,7 +217,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
 
     it("preview --expect-no-changes passes right after up", async () => {
         const preview = await timed("preview-no-changes", () => stack.preview({ expectNoChanges: true }));
-        expect(preview.changeSummary).to.deep.equal({ same: 13 });
+        expect(preview.changeSummary).to.deep.equal({ same: 19 });
     });
 
     it("adding one secret to one app previews as updates only (no replacement) and applies", async () => {
@@ -171,9 +230,9 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             }),
         );
         const preview = await timed("preview-change", () => stack.preview({ diff: true }));
-        expect(preview.changeSummary).to.deep.equal({ same: 11, update: 2 });
+        expect(preview.changeSummary).to.deep.equal({ same: 17, update: 2 });
         const up = await timed("up-change", () => stack.up());
-        expect(up.summary.resourceChanges).to.deep.equal({ same: 11, update: 2 });
+        expect(up.summary.resourceChanges).to.deep.equal({ same: 17, update: 2 });
         const spc = await kube.get(`/apis/${SPC_API}/namespaces/orders/secretproviderclasses/orders-api`);
         expect(parseObjectsParameter(spc.spec.parameters.objects).value.map((o) => o.objectName)).to.include("orders-smtp-password");
         const deployment = await kube.get("/apis/apps/v1/namespaces/orders/deployments/orders-api");
@@ -293,16 +352,22 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             "secretproviderclasses/orders/orders-worker",
             "serviceaccounts/orders/orders-worker",
         ]);
-        expect(objects).to.have.length(12);
+        expect(objects).to.have.length(17);
         for (const id of objects.filter((o) => o.startsWith("deployments/"))) {
             const [, namespace, name] = id.split("/");
             expect((await kube.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`)).spec.replicas, id).to.equal(3);
         }
         // State and cluster agree object for object: nothing orphaned, nothing duplicated.
         const state = (await stack.exportStack()).deployment;
+        const plurals: Record<string, string> = {
+            "kubernetes:apps/v1:Deployment": "deployments",
+            "kubernetes:core/v1:ServiceAccount": "serviceaccounts",
+            [`kubernetes:${SPC_API}:SecretProviderClass`]: "secretproviderclasses",
+            [`kubernetes:${SECRET_SYNC_API}:SecretSync`]: "secretsyncs",
+        };
         const stateObjects = (state.resources as any[])
-            .filter((r) => ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:ServiceAccount", `kubernetes:${SPC_API}:SecretProviderClass`].includes(r.type))
-            .map((r) => `${r.type === "kubernetes:apps/v1:Deployment" ? "deployments" : r.type.endsWith("ServiceAccount") ? "serviceaccounts" : "secretproviderclasses"}/${r.outputs.metadata.namespace}/${r.outputs.metadata.name}`)
+            .filter((r) => plurals[r.type] !== undefined)
+            .map((r) => `${plurals[r.type]}/${r.outputs.metadata.namespace}/${r.outputs.metadata.name}`)
             .sort();
         expect(stateObjects).to.deep.equal(objects);
         expect(state.pending_operations ?? []).to.deep.equal([]);

@@ -13,7 +13,7 @@ import { KubeClient } from "../../scripts/local-stack/kube";
 import { toolchainEnv } from "../../scripts/local-stack/environment";
 import { REPO_ROOT } from "../../scripts/local-stack/stack";
 
-const CRDS = ["secretproviderclasses.secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io"];
+const CRDS = ["secretproviderclasses.secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io", "secretsyncs.secret-sync.x-k8s.io"];
 
 interface JobRun {
     status: number | null;

@@ -18,6 +18,12 @@ const misCasedParameter: pulumi.ResourceTransform = (args) =>
         ? { props: { ...args.props, spec: { ...args.props.spec, parameters: { ...args.props.spec.parameters, userAssignedIdentityId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" } } }, opts: args.opts }
         : undefined;
 
+/** A hand edit the component refuses: a label with the sync controller's reserved prefix on a SecretSync's Secret. */
+const reservedSecretSyncLabel: pulumi.ResourceTransform = (args) =>
+    args.type.endsWith(":SecretSync") && args.name === "orders-notifier-secretsync-orders-notifier-smtp"
+        ? { props: { ...args.props, spec: { ...args.props.spec, secretObject: { ...args.props.spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "mine" } } } }, opts: args.opts }
+        : undefined;
+
 describe("policy pack on the local stack (real engine)", function () {
     this.timeout(10 * 60 * 1000);
     let environment: LocalEnvironment | undefined;
@@ -29,7 +35,7 @@ describe("policy pack on the local stack (real engine)", function () {
         expect(policyCli, "AKV_POLICY_PULUMI from scripts/toolchain.sh env").to.be.a("string");
         const options = { ...environment.stackOptions, pulumiBinary: policyCli, extraPath: `${path.dirname(policyCli)}${path.delimiter}${environment.stackOptions.extraPath}` };
         stacks.clean = await openLocalStack({ ...options, stackName: "policy-clean" });
-        stacks.violating = await openLocalStack({ ...options, stackName: "policy-violating", transforms: [misCasedParameter] });
+        stacks.violating = await openLocalStack({ ...options, stackName: "policy-violating", transforms: [misCasedParameter, reservedSecretSyncLabel] });
     });
 
     after(() => environment?.stop());
@@ -37,11 +43,11 @@ describe("policy pack on the local stack (real engine)", function () {
     it("passes the committed local stack (no mandatory violation)", async () => {
         let output = "";
         const preview = await stack("clean").preview({ policyPacks: [POLICY_PACK], onOutput: (text) => (output += text) });
-        expect(preview.changeSummary).to.deep.equal({ create: 13 });
+        expect(preview.changeSummary).to.deep.equal({ create: 19 });
         expect(output).to.not.contain("[mandatory]");
     });
 
-    it("blocks the preview on a mandatory violation: a mis-cased SecretProviderClass parameter", async () => {
+    it("blocks the preview on mandatory violations: a mis-cased SecretProviderClass parameter, a SecretSync label the controller reserves", async () => {
         let output = "";
         const error = await stack("violating")
             .preview({ policyPacks: [POLICY_PACK], onOutput: (text) => (output += text) })
@@ -54,6 +60,8 @@ describe("policy pack on the local stack (real engine)", function () {
         expect(output).to.contain("secret-provider-class-well-formed");
         expect(output).to.contain("orders-api-spc");
         expect(output).to.contain('spell it "userAssignedIdentityID"');
+        expect(output).to.contain("secret-sync-well-formed");
+        expect(output).to.contain('SecretSync "orders/orders-notifier-smtp": spec.secretObject.labels["secrets-store.sync.x-k8s.io/secretsync"]: starts with secrets-store.sync.x-k8s.io');
     });
 
     function stack(name: string): Stack {

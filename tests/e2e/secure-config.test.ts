@@ -83,7 +83,7 @@ describe("secure config values end to end (real engine, real kube-apiserver)", f
 
     it("previews no change on the next run (secrets do not make inputs differ)", async () => {
         const preview = await stack.preview({ expectNoChanges: true });
-        expect(preview.changeSummary).to.deep.equal({ same: 13 });
+        expect(preview.changeSummary).to.deep.equal({ same: 19 });
         expect((await stack.destroy()).summary.result).to.equal("succeeded");
     });
 });

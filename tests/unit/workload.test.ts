@@ -73,6 +73,18 @@ describe("attachKeyVaultSecrets (for pods you build yourself)", () => {
         expect(wired.spec.containers[1]).to.deep.equal(template.spec.containers[1]);
     });
 
+    it("with mountVolume false (Secrets a SecretSync keeps), wires env only: no volume, no mount", () => {
+        const wired = attachKeyVaultSecrets(template, {
+            secretProviderClassName: "orders",
+            volumeName: "tmp",
+            mountVolume: false,
+            env: [{ name: "DB_PASSWORD", secretName: "orders-keyvault", key: "db-password" }],
+        }) as any;
+        expect(wired.spec.volumes).to.deep.equal([{ name: "tmp", emptyDir: {} }]);
+        expect(wired.spec.containers.map((container: any) => container.volumeMounts)).to.deep.equal([undefined, undefined]);
+        expect(wired.spec.containers[1].env).to.deep.equal([{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } }]);
+    });
+
     it("passes nodePublishSecretRef for service-principal mode", () => {
         const wired = attachKeyVaultSecrets(template, { secretProviderClassName: "x", nodePublishSecretRef: "kv-creds" }) as any;
         expect(wired.spec.volumes[1].csi.nodePublishSecretRef).to.deep.equal({ name: "kv-creds" });

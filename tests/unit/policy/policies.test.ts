@@ -11,7 +11,7 @@ describe("policy pack", () => {
     it("has unique names, descriptions, enforcement levels and one validate function per policy", () => {
         const names = policies.map((policy) => policy.name);
         expect(new Set(names).size).to.equal(names.length);
-        expect(names).to.have.length(10);
+        expect(names).to.have.length(11);
         for (const policy of policies) {
             expect(policy.name).to.match(/^[a-z0-9-]+$/);
             // What the engine shows next to a violation: how to fix it, where to read more, how to group it.
