@@ -27,7 +27,9 @@ export function addonIdentityWarning(addonApps: readonly string[]): string | und
     return (
         `${addonApps.length === 1 ? "1 app uses" : `${addonApps.length} apps use`} identity mode addon (${listed}): the cluster's managed identity, whose provider mode ` +
         `(useVMManagedIdentity) the Azure provider plans to deprecate in favour of workload identity (${MANAGED_IDENTITY_DEPRECATION_URL}). It keeps working. ` +
-        `To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles.`
+        `To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles. ` +
+        `Where one identity is shared by many clusters or service accounts (workload identity allows 20 federated credentials per identity), ` +
+        `{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet.`
     );
 }
 
