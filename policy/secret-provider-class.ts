@@ -202,7 +202,7 @@ export const secretProviderClassManagedIdentityDeprecated: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "low",
     remediationSteps:
-        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it.",
+        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it. Where one identity serves many clusters or service accounts, AKS identity binding (preview, feature IdentityBindingPreview) is the alternative: identity { mode: identityBinding }, or useAzureTokenProxy: \"true\" with clientID.",
     url: MANAGED_IDENTITY_DEPRECATION_URL,
     tags: ["secrets-store-csi", "identity", "deprecation"],
     validateResource: forType(SECRET_PROVIDER_CLASS, (args, reportViolation) => {
