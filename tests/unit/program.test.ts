@@ -211,7 +211,7 @@ describe("stack config validation (start-up, before any resource)", () => {
     it("rejects duplicate app names, a missing azure block and addon apps without an addon identity", () => {
         const raw = base();
         raw.applications.push({ ...raw.applications[0] });
-        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications[2].name: "orders-api" is also the name of applications[0]. Fix: give each app a unique name.`);
+        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications[3].name: "orders-api" is also the name of applications[0]. Fix: give each app a unique name.`);
         const noAzure = base();
         delete noAzure.azure;
         expect(configError(noAzure)).to.contain(`${CONFIG_NAMESPACE}:azure: is required when cluster or keyVault mode is create or existing.`);
@@ -247,8 +247,8 @@ describe("index.ts (the Pulumi program entry point)", () => {
 describe("role-assignment budget", () => {
     it("counts what each stack creates", () => {
         const platform = { hasVaultId: true, hasAddonIdentity: true };
-        // dev: addon (1, vault scope) + admin group (1) + payments' own identity (1)
-        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("dev")), platform)).to.equal(3);
+        // dev: addon (1, vault scope) + admin group (1) + payments' own identity (1) + inventory-sync's bound identity (1)
+        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("dev")), platform)).to.equal(4);
         // prod: object scope: orders 2 + payments 3 + admin group 1
         expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), platform)).to.equal(6);
         expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), { hasVaultId: false, hasAddonIdentity: false })).to.equal(0);
