@@ -195,7 +195,8 @@ export function oidcIssuerOrError(
 
 /**
  * A cluster that exists outside this program, read only: its addon identity, OIDC issuer and kubeconfig.
- * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off.
+ * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off, and, when
+ * identity-binding support is required, on a cluster with API server VNet integration.
  */
 export class ExistingAksCluster extends pulumi.ComponentResource implements ClusterFacts {
     public readonly addonIdentity: pulumi.Output<AddonIdentity>;
