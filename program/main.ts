@@ -7,7 +7,7 @@ import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/co
 import { AppIdentity, AppWorkload, ManagedIdentityBinding } from "../components/workload/component";
 import { markChecked } from "../components/shared/checked";
 import { StackConfig, addonReadObjects, bindsIdentity, createsIdentity, federatesIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
-import { addonIdentityWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
+import { addonIdentityWarning, identityBindingWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
 import { requestsPerMount } from "../components/key-vault/request-budget";
 import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
 import { TopLevelKey } from "./schema";
@@ -270,6 +270,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     const warnings = [
         roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
+        identityBindingWarning(config.applications.filter((app) => app.identity.mode === "identityBinding").map((app) => app.name)),
         requestBudgetWarning(
             config.keyVault ? `Key Vault "${config.keyVault.name}"` : `The Key Vault of platform stack ${platformStack}`,
             config.applications.map((app) => ({ app: app.name, pods: app.deployment?.replicas ?? 1, requestsPerMount: requestsPerMount(app.objects) })),

@@ -2,6 +2,8 @@
 import { expect } from "chai";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { runProgram } from "../../program/main";
+import { identityBindingWarning } from "../../program/warnings";
+import { stackFileConfig } from "../stack-files";
 import { ExistingAksCluster } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, errorFrom, fakeGuid, ofType, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
 
@@ -132,5 +134,33 @@ describe("identity mode identityBinding: what a stack registers", () => {
         );
         const other = new ExistingAksCluster("vnet-other", { resourceGroupName: "rg", clusterName: "aks-vnet" });
         expect(await valueOf(other.clusterName)).to.equal("aks-vnet");
+    });
+});
+
+describe("identity mode identityBinding: the preview warning", () => {
+    it("says once per stack that it is an AKS preview and which token audience the CSI driver must request", async () => {
+        expect(identityBindingWarning([])).to.equal(undefined);
+        expect(identityBindingWarning(["inventory-sync"])).to.equal(
+            "1 app uses identity mode identityBinding (inventory-sync), an AKS preview: the subscription needs the IdentityBindingPreview feature " +
+                "(az feature register --namespace Microsoft.ContainerService --name IdentityBindingPreview), and there is no SLA. Their pods mount only if the " +
+                "cluster's Secrets Store CSI driver requests a service-account token for api://AKSIdentityBinding; check with " +
+                "kubectl get csidriver secrets-store.csi.k8s.io -o jsonpath='{.spec.tokenRequests}'.",
+        );
+        expect(identityBindingWarning(["a", "b", "c", "d", "e", "f"])).to.match(/^6 apps use identity mode identityBinding \(a, b, c, d, e and 1 more\), /);
+
+        const warned: string[] = [];
+        const consoleWarn = console.warn;
+        console.warn = (message: string) => warned.push(message);
+        try {
+            resetRegistrations();
+            await valueOf((await runProgram(parseStackConfig(stackFileConfig("dev")))).applications);
+            await settle();
+            resetRegistrations();
+            await valueOf((await runProgram(parseStackConfig(stackFileConfig("prod")))).applications);
+            await settle();
+        } finally {
+            console.warn = consoleWarn;
+        }
+        expect(warned.filter((message) => message.includes("identity mode identityBinding"))).to.deep.equal([`warning: [runtime] ${identityBindingWarning(["inventory-sync"])}`]);
     });
 });
