@@ -29,3 +29,4 @@ export * from "./workload/pod";
 export { POD_TEMPLATE_KINDS, POD_TEMPLATE_PATHS, POD_TEMPLATE_TYPE_TOKENS, PodTemplateKind, podTemplateOf, withPodTemplate } from "./workload/pod-templates";
 export * from "./workload/helm-transform";
 export * from "./workload/component";
+export * from "./workload/identity-binding";

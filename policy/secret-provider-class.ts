@@ -50,6 +50,17 @@ function readParameters(parameters: unknown): { known: Record<string, string>; u
     return { known, unknownKeys, problems };
 }
 
+/** The identity with an ID that is not known yet standing in for it, so its checks wait for the value. */
+function withUnknownIds(identity: SecretProviderIdentity, unknownKeys: ReadonlySet<string>): SecretProviderIdentity {
+    if ((identity.mode === "workloadIdentity" || identity.mode === "identityBinding") && unknownKeys.has("clientID")) {
+        return { mode: identity.mode, clientID: UNKNOWN_INPUT };
+    }
+    if (identity.mode === "managedIdentity" && unknownKeys.has("userAssignedIdentityID")) {
+        return { mode: "managedIdentity", userAssignedIdentityID: UNKNOWN_INPUT };
+    }
+    return identity;
+}
+
 /**
  * Problems of one SecretProviderClass `spec`, read the way the Azure provider reads it, using the typed model's
  * parser (`parseObjectsParameter`, `parseIdentity`, `PROVIDER_PARAMETER_KEYS`) and rules
@@ -92,13 +103,7 @@ export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
         }
         const parsed = parseIdentity(forMode);
         problems.push(...parsed.problems.map((problem) => ({ ...problem, where: `spec.${problem.where}` })));
-        identity = parsed.value;
-        if (identity.mode === "workloadIdentity" && unknownKeys.has("clientID")) {
-            identity = { mode: "workloadIdentity", clientID: UNKNOWN_INPUT };
-        }
-        if (identity.mode === "managedIdentity" && unknownKeys.has("userAssignedIdentityID")) {
-            identity = { mode: "managedIdentity", userAssignedIdentityID: UNKNOWN_INPUT };
-        }
+        identity = withUnknownIds(parsed.value, unknownKeys);
         if (identity.mode === "servicePrincipal") {
             problems.push({
                 where: "spec.parameters",
@@ -197,7 +202,7 @@ export const secretProviderClassManagedIdentityDeprecated: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "low",
     remediationSteps:
-        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it.",
+        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it. Where one identity serves many clusters or service accounts, AKS identity binding (preview, feature IdentityBindingPreview) is the alternative: identity { mode: identityBinding }, or useAzureTokenProxy: \"true\" with clientID.",
     url: MANAGED_IDENTITY_DEPRECATION_URL,
     tags: ["secrets-store-csi", "identity", "deprecation"],
     validateResource: forType(SECRET_PROVIDER_CLASS, (args, reportViolation) => {

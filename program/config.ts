@@ -143,8 +143,8 @@ export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFact
             : app.identity.mode === "servicePrincipal"
               ? { mode: "servicePrincipal", nodePublishSecretRef: app.identity.nodePublishSecretRef }
               : app.identity.clientId
-                ? { mode: "workloadIdentity", clientId: app.identity.clientId }
-                : (managed ?? { mode: "workloadIdentity", clientId: "00000000-0000-0000-0000-000000000000" });
+                ? { mode: app.identity.mode, clientId: app.identity.clientId }
+                : (managed ?? { mode: app.identity.mode, clientId: "00000000-0000-0000-0000-000000000000" });
     return {
         namespace: app.namespace,
         createNamespace: objects ? objects.createNamespace : app.createNamespace,
@@ -164,10 +164,26 @@ export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFact
     };
 }
 
-/** True for an app that creates its own workload identity (user-assigned identity, federated credential, roles). */
+/**
+ * True for an app that creates its own identity and roles: a workload identity (with its federated credential) or
+ * an identity binding (AKS makes the federated credential) without `clientId`.
+ */
 export function createsIdentity(app: ApplicationConfig): boolean {
+    return (app.identity.mode === "workloadIdentity" || app.identity.mode === "identityBinding") && !app.identity.clientId;
+}
+
+/** True for an app that creates a federated credential of its own, which trusts the cluster's OIDC issuer. */
+export function federatesIdentity(app: ApplicationConfig): boolean {
     return app.identity.mode === "workloadIdentity" && !app.identity.clientId;
 }
+
+/** True for an app whose identity binding this stack creates, as a child resource of the AKS cluster. */
+export function bindsIdentity(app: ApplicationConfig): boolean {
+    return app.identity.mode === "identityBinding" && !app.identity.clientId;
+}
+
+/** The one limitation of identity bindings the AKS documentation names (identity-bindings-concepts, "What limitations exist"). */
+export const IDENTITY_BINDING_UNSUPPORTED = "AKS does not support identity bindings on clusters with API server VNet integration";
 
 /** Objects as far as roles are concerned. */
 export function readObjects(objects: readonly ReadObject[]): ReadObject[] {
@@ -307,18 +323,35 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
             fix: "set cluster.workloadIdentity: true (it turns on both), or use identity mode addon",
         });
     }
+    if (app.identity.mode === "identityBinding" && cluster?.mode === "create" && !cluster.workloadIdentity) {
+        problems.push({
+            path: identityPath,
+            context: where,
+            message: "uses identity binding, but cluster.workloadIdentity is false; AKS documents identity bindings on clusters with the OIDC issuer and workload identity on",
+            fix: "set cluster.workloadIdentity: true (it turns on both), or use identity mode addon",
+        });
+    }
+    if (bindsIdentity(app) && (split || cluster?.mode === "external")) {
+        problems.push({
+            path: identityPath,
+            context: where,
+            message: `creates its identity and binds it to the cluster with an AKS identity binding, a child resource of the managed cluster, which needs the cluster's name and resource group; ${split ? "an app stack does not take them from its platform stack" : "cluster mode external gives neither"}`,
+            fix: `${split ? "" : "use cluster mode create or existing, or "}give identity.clientId of an identity already bound to the cluster (az aks identity-binding create --cluster-name <cluster> --resource-group <group> --name <binding> --managed-identity-resource-id <identity ID>)`,
+        });
+    }
     if (createsIdentity(app)) {
-        if (cluster?.mode === "external" && !cluster.oidcIssuerUrl) {
+        const own = federatesIdentity(app) ? "a managed workload identity" : "an identity the app creates for its identity binding";
+        if (federatesIdentity(app) && cluster?.mode === "external" && !cluster.oidcIssuerUrl) {
             problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the cluster's OIDC issuer for its federated credential", fix: "set cluster.oidcIssuerUrl, or give identity.clientId of an existing identity" });
         }
         if (keyVault?.mode === "external" && !keyVault.id) {
-            problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the vault's resource ID for its role", fix: "set keyVault.id, or give identity.clientId of an existing identity" });
+            problems.push({ path: identityPath, context: where, message: `${own} needs the vault's resource ID for its role`, fix: "set keyVault.id, or give identity.clientId of an existing identity" });
         }
         if (!given(raw, "azure")) {
             problems.push({
                 path: identityPath,
                 context: where,
-                message: `a managed workload identity is an Azure resource${split ? " this stack creates" : ""}`,
+                message: `${own} is an Azure resource${split ? " this stack creates" : ""}`,
                 fix: "set azure.location and azure.resourceGroupName, or give identity.clientId of an existing identity",
             });
         }

@@ -58,7 +58,7 @@ export function serviceAccountOf(app: ApplicationConfig): string {
 
 /** What a ServiceAccount of this app would carry: none, an existing identity, or an identity the app creates. */
 function serviceAccountIdentity(app: ApplicationConfig): string {
-    if (app.identity.mode !== "workloadIdentity") {
+    if (app.identity.mode !== "workloadIdentity" && app.identity.mode !== "identityBinding") {
         return "none";
     }
     return app.identity.clientId ? `client ${app.identity.clientId.toLowerCase()}` : `managed ${app.name}`;
@@ -70,7 +70,13 @@ function byName(a: IndexedApp, b: IndexedApp): number {
 
 function describeIdentity(app: ApplicationConfig): string {
     const identity = app.identity;
-    return identity.mode === "workloadIdentity" ? (identity.clientId ? `workload identity ${identity.clientId}` : "a workload identity it creates") : `the ${identity.mode} identity`;
+    if (identity.mode === "workloadIdentity") {
+        return identity.clientId ? `workload identity ${identity.clientId}` : "a workload identity it creates";
+    }
+    if (identity.mode === "identityBinding") {
+        return identity.clientId ? `bound identity ${identity.clientId}` : "an identity it creates and binds";
+    }
+    return `the ${identity.mode} identity`;
 }
 
 /** Which app declares each shared object, every object the stack makes, and the sharing that is refused. */

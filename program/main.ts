@@ -4,10 +4,10 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import { AksCluster, ExistingAksCluster } from "../components/cluster/component";
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
-import { AppIdentity, AppWorkload } from "../components/workload/component";
+import { AppIdentity, AppWorkload, ManagedIdentityBinding } from "../components/workload/component";
 import { markChecked } from "../components/shared/checked";
-import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
-import { addonIdentityWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
+import { StackConfig, addonReadObjects, bindsIdentity, createsIdentity, federatesIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
+import { addonIdentityWarning, identityBindingWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
 import { requestsPerMount } from "../components/key-vault/request-budget";
 import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
 import { TopLevelKey } from "./schema";
@@ -54,6 +54,8 @@ interface Platform {
     addonClientId?: pulumi.Output<string>;
     oidcIssuerUrl?: pulumi.Output<string | undefined>;
     kubeconfig?: pulumi.Output<string>;
+    /** The AKS cluster identity bindings are children of: only where this stack creates or reads the cluster. */
+    cluster?: ManagedIdentityBinding["cluster"];
 }
 
 /** A config error found once a value is known (the platform stack's outputs, a cluster's issuer): no stack frames either. */
@@ -74,7 +76,7 @@ export function platformStackProblems(config: StackConfig, stackName: string, pl
     if (config.applications.some((app) => app.identity.mode === "addon") && !platform.addonIdentity?.clientId) {
         problems.push(missing("addon identity", "set cluster.addonIdentityClientId (mode external) in the platform stack, or use another identity mode for the addon-mode apps"));
     }
-    if (config.applications.some(createsIdentity) && !platform.oidcIssuerUrl) {
+    if (config.applications.some(federatesIdentity) && !platform.oidcIssuerUrl) {
         problems.push(
             missing("OIDC issuer", "turn on the OIDC issuer and workload identity of the platform's cluster (cluster.workloadIdentity: true, or cluster.oidcIssuerUrl in mode external), or give these apps identity.clientId"),
         );
@@ -100,13 +102,12 @@ async function platformFromStack(config: StackConfig, stackName: string, plan: K
     }
     // Facts come from the Output, so whatever is secret in the platform stays secret here.
     const exported = reference.requireOutput("platform") as pulumi.Output<PlatformExports>;
-    const ownIdentities = config.applications.some(createsIdentity);
     return {
         keyVaultName: exported.keyVaultName,
         tenantId: exported.tenantId,
-        keyVaultId: ownIdentities ? exported.apply((platform) => platform.keyVaultId ?? "") : undefined,
+        keyVaultId: config.applications.some(createsIdentity) ? exported.apply((platform) => platform.keyVaultId ?? "") : undefined,
         addonClientId: config.applications.some((app) => app.identity.mode === "addon") ? exported.apply((platform) => platform.addonIdentity?.clientId ?? "") : undefined,
-        oidcIssuerUrl: ownIdentities ? exported.oidcIssuerUrl : undefined,
+        oidcIssuerUrl: config.applications.some(federatesIdentity) ? exported.oidcIssuerUrl : undefined,
         // Empty when the platform talks to Kubernetes through the ambient kubeconfig; the provider then does too.
         kubeconfig: pulumi.secret(exported.apply((platform) => platform.kubeconfig ?? "")),
     };
@@ -115,8 +116,8 @@ async function platformFromStack(config: StackConfig, stackName: string, plan: K
 function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: StackConfig, secretKeys: ReadonlySet<TopLevelKey>): Platform {
     // Values of a key that holds a secure value become Pulumi secrets, and so does every input built from them.
     const fromConfig = (key: TopLevelKey, value: string) => (secretKeys.has(key) ? pulumi.secret(value) : pulumi.output(value));
-    const needsIssuer = config.applications.some(createsIdentity);
-    let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig">;
+    const identityBinding = config.applications.some((app) => app.identity.mode === "identityBinding");
+    let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig" | "cluster">;
     if (cluster.mode === "create") {
         const aks = new AksCluster(
             "cluster",
@@ -132,14 +133,27 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             },
             { protect: cluster.config.protect },
         );
-        clusterFacts = { addonIdentity: aks.addonIdentity, oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined, kubeconfig: aks.kubeconfig };
+        clusterFacts = {
+            addonIdentity: aks.addonIdentity,
+            oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined,
+            kubeconfig: aks.kubeconfig,
+            cluster: { clusterName: aks.clusterName, resourceGroupName: cluster.azure.resourceGroupName },
+        };
     } else if (cluster.mode === "existing") {
+        const resourceGroupName = cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName;
         const existing = new ExistingAksCluster("cluster", {
-            resourceGroupName: cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName,
+            resourceGroupName,
             clusterName: cluster.config.name,
-            requireWorkloadIdentity: needsIssuer,
+            // AKS documents identity bindings on clusters with the OIDC issuer and workload identity on.
+            requireWorkloadIdentity: config.applications.some(federatesIdentity) || identityBinding,
+            requireIdentityBindingSupport: identityBinding,
         });
-        clusterFacts = { addonIdentity: existing.addonIdentity, oidcIssuerUrl: existing.oidcIssuerUrl, kubeconfig: existing.kubeconfig };
+        clusterFacts = {
+            addonIdentity: existing.addonIdentity,
+            oidcIssuerUrl: existing.oidcIssuerUrl,
+            kubeconfig: existing.kubeconfig,
+            cluster: { clusterName: existing.clusterName, resourceGroupName },
+        };
     } else {
         clusterFacts = {
             addonClientId: cluster.config.addonIdentityClientId ? fromConfig("cluster", cluster.config.addonIdentityClientId) : undefined,
@@ -203,6 +217,24 @@ function managedWorkloadIdentity(home: AzureConfig | undefined, platform: Platfo
     };
 }
 
+/** Where an app's own bound identity lives, the vault it reads and the cluster it is bound to; the config checks make sure each part exists. */
+function managedIdentityBinding(home: AzureConfig | undefined, platform: Platform, config: StackConfig, app: string, index: number): AppIdentity {
+    if (!home || !platform.keyVaultId || !platform.cluster) {
+        failAtPreview([
+            {
+                path: ["applications", index, "identity"],
+                context: `app "${app}"`,
+                message: "creates an identity and binds it to the cluster, which needs azure.resourceGroupName, azure.location, the vault's resource ID and a cluster this stack creates or reads",
+                fix: "set azure (and keyVault.id in mode external) and cluster mode create or existing, or give identity.clientId of an identity already bound to the cluster",
+            },
+        ]);
+    }
+    return {
+        mode: "identityBinding",
+        managed: { resourceGroupName: home.resourceGroupName, location: home.location, vaultId: platform.keyVaultId, accessScope: config.access.scope, cluster: platform.cluster },
+    };
+}
+
 /** The issuer a managed identity's federated credential trusts; a cluster without one fails the preview. */
 function requiredIssuer(issuer: pulumi.Output<string | undefined> | undefined, app: string, index: number): pulumi.Output<string> {
     return pulumi.output(issuer).apply((url) =>
@@ -238,6 +270,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     const warnings = [
         roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
+        identityBindingWarning(config.applications.filter((app) => app.identity.mode === "identityBinding").map((app) => app.name)),
         requestBudgetWarning(
             config.keyVault ? `Key Vault "${config.keyVault.name}"` : `The Key Vault of platform stack ${platformStack}`,
             config.applications.map((app) => ({
@@ -287,7 +320,11 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     const byName = config.applications.map((app, index) => ({ app, index })).sort((a, b) => (a.app.name < b.app.name ? -1 : 1));
     for (const { app, index } of byName) {
         const objects = appObjectPlan(plan, app.name);
-        const managedIdentity = createsIdentity(app) ? managedWorkloadIdentity(stack.identityHome, platform, config, app.name, index) : undefined;
+        const managedIdentity = federatesIdentity(app)
+            ? managedWorkloadIdentity(stack.identityHome, platform, config, app.name, index)
+            : bindsIdentity(app)
+              ? managedIdentityBinding(stack.identityHome, platform, config, app.name, index)
+              : undefined;
         const waitFor = [
             objects.namespaceFrom ? workloads.get(objects.namespaceFrom)?.namespaceResource : undefined,
             objects.serviceAccountFrom ? workloads.get(objects.serviceAccountFrom)?.serviceAccountResource : undefined,

@@ -141,6 +141,7 @@ const identity = example(
     z.discriminatedUnion("mode", [
         z.strictObject({ mode: z.literal("addon") }),
         z.strictObject({ mode: z.literal("workloadIdentity"), clientId: guid.optional() }),
+        z.strictObject({ mode: z.literal("identityBinding"), clientId: guid.optional() }),
         z.strictObject({ mode: z.literal("servicePrincipal"), nodePublishSecretRef: z.string() }),
     ]),
     "{ mode: addon }",

@@ -1,4 +1,5 @@
 import { StackConfig } from "./schema";
+import { createsIdentity } from "./config";
 import { ConfigProblem, StackConfigError } from "./problems";
 
 /**
@@ -36,7 +37,7 @@ function required<T>(value: T | undefined, problem: ConfigProblem): T {
 
 const AZURE_NEEDED: ConfigProblem = {
     path: ["azure"],
-    message: "is required when cluster or keyVault mode is create or existing, or when an app creates its own workload identity",
+    message: "is required when cluster or keyVault mode is create or existing, or when an app creates its own identity",
     fix: "set azure.location and azure.resourceGroupName",
 };
 
@@ -46,7 +47,7 @@ function inAzure<M extends "create" | "existing", T>(mode: M, config: T, azure: 
 
 /** The plan of a config that passed stackConfigProblems. */
 export function stackPlan(config: StackConfig): StackPlan {
-    const identityHome = config.applications.some((app) => app.identity.mode === "workloadIdentity" && !app.identity.clientId) ? required(config.azure, AZURE_NEEDED) : undefined;
+    const identityHome = config.applications.some(createsIdentity) ? required(config.azure, AZURE_NEEDED) : undefined;
     if (config.platformStack) {
         return { kind: "app", platformStack: config.platformStack, identityHome };
     }

@@ -1,4 +1,4 @@
-import { MANAGED_IDENTITY_DEPRECATION_URL } from "../components/secret-provider-class/types";
+import { IDENTITY_BINDING_TOKEN_AUDIENCE, MANAGED_IDENTITY_DEPRECATION_URL } from "../components/secret-provider-class/types";
 import {
     AppRequestLoad,
     KEY_VAULT_LIMITS_URL,
@@ -26,16 +26,38 @@ export function roleAssignmentWarning(planned: number, limit: number): string | 
 /** How many app names a warning lists before it counts the rest. */
 const LISTED_APPS = 5;
 
+/** The apps named in a warning: the first few, then how many more. */
+function listedApps(apps: readonly string[]): string {
+    return apps.slice(0, LISTED_APPS).join(", ") + (apps.length > LISTED_APPS ? ` and ${apps.length - LISTED_APPS} more` : "");
+}
+
+/**
+ * A warning when apps use identity binding: an AKS preview, and a mount that needs a token audience the CSI driver is
+ * configured with, outside this program (the provider's chart requests it; the AKS addon's driver was not checked).
+ */
+export function identityBindingWarning(apps: readonly string[]): string | undefined {
+    if (apps.length === 0) {
+        return undefined;
+    }
+    return (
+        `${apps.length === 1 ? "1 app uses" : `${apps.length} apps use`} identity mode identityBinding (${listedApps(apps)}), an AKS preview: the subscription needs the ` +
+        `IdentityBindingPreview feature (az feature register --namespace Microsoft.ContainerService --name IdentityBindingPreview), and there is no SLA. ` +
+        `Their pods mount only if the cluster's Secrets Store CSI driver requests a service-account token for ${IDENTITY_BINDING_TOKEN_AUDIENCE}; check with ` +
+        `kubectl get csidriver secrets-store.csi.k8s.io -o jsonpath='{.spec.tokenRequests}'.`
+    );
+}
+
 /** A warning when apps authenticate with the addon identity, whose provider mode upstream plans to deprecate. */
 export function addonIdentityWarning(addonApps: readonly string[]): string | undefined {
     if (addonApps.length === 0) {
         return undefined;
     }
-    const listed = addonApps.slice(0, LISTED_APPS).join(", ") + (addonApps.length > LISTED_APPS ? ` and ${addonApps.length - LISTED_APPS} more` : "");
     return (
-        `${addonApps.length === 1 ? "1 app uses" : `${addonApps.length} apps use`} identity mode addon (${listed}): the cluster's managed identity, whose provider mode ` +
+        `${addonApps.length === 1 ? "1 app uses" : `${addonApps.length} apps use`} identity mode addon (${listedApps(addonApps)}): the cluster's managed identity, whose provider mode ` +
         `(useVMManagedIdentity) the Azure provider plans to deprecate in favour of workload identity (${MANAGED_IDENTITY_DEPRECATION_URL}). It keeps working. ` +
-        `To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles.`
+        `To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles. ` +
+        `Where one identity is shared by many clusters or service accounts (workload identity allows 20 federated credentials per identity), ` +
+        `{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet.`
     );
 }
 

@@ -159,6 +159,22 @@ export interface ExistingAksClusterArgs {
     clusterName: string;
     /** Fail at preview unless the OIDC issuer and workload identity are enabled. */
     requireWorkloadIdentity?: boolean;
+    /** Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). */
+    requireIdentityBindingSupport?: boolean;
+}
+
+/**
+ * Why a cluster cannot take AKS identity bindings, or undefined: the AKS documentation (identity-bindings-concepts,
+ * "What limitations exist for identity bindings?") names API server VNet integration as not supported yet.
+ */
+export function identityBindingSupportError(
+    cluster: { apiServerAccessProfile?: { enableVnetIntegration?: boolean } },
+    clusterName: string,
+): string | undefined {
+    return cluster.apiServerAccessProfile?.enableVnetIntegration
+        ? `AKS cluster "${clusterName}" has API server VNet integration, and AKS does not support identity bindings on such clusters yet. ` +
+              `Use identity mode workloadIdentity for its apps instead.`
+        : undefined;
 }
 
 /** The OIDC issuer URL of a cluster, or an error that says how to turn it on. */
@@ -179,7 +195,8 @@ export function oidcIssuerOrError(
 
 /**
  * A cluster that exists outside this program, read only: its addon identity, OIDC issuer and kubeconfig.
- * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off.
+ * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off, and, when
+ * identity-binding support is required, on a cluster with API server VNet integration.
  */
 export class ExistingAksCluster extends pulumi.ComponentResource implements ClusterFacts {
     public readonly addonIdentity: pulumi.Output<AddonIdentity>;
@@ -202,7 +219,14 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
             }
             return result.issuerUrl;
         });
-        this.clusterName = cluster.name;
+        // Apps that bind their identity to the cluster use its name, so they wait for (and fail with) this check.
+        this.clusterName = cluster.apply((live) => {
+            const unsupported = args.requireIdentityBindingSupport ? identityBindingSupportError(live, clusterName) : undefined;
+            if (unsupported) {
+                throw new pulumi.ResourceError(unsupported, this, true);
+            }
+            return live.name;
+        });
         this.kubeconfig = userKubeconfig(resourceGroupName, clusterName, this);
         this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName });
     }

@@ -193,14 +193,18 @@ export function parseIdentity(parameters: Record<string, string>): Parsed<Secret
     if (flags.includes("usePodIdentity")) {
         problems.push({ where: "parameters.usePodIdentity", message: "aad-pod-identity is deprecated and not supported by this library", fix: "move to workload identity (clientID) or the addon identity (useVMManagedIdentity)" });
     }
-    if (flags.includes("useAzureTokenProxy")) {
-        problems.push({ where: "parameters.useAzureTokenProxy", message: "identity binding is not modelled by this library yet", fix: "use workload identity (clientID) instead" });
-    }
     if (flags.includes("useVMManagedIdentity")) {
         if (clientID) {
             problems.push({ where: "parameters", message: "sets both useVMManagedIdentity and clientID (more than one identity mode)", fix: "keep userAssignedIdentityID for the addon identity, or clientID for workload identity" });
         }
         return { value: { mode: "managedIdentity", ...(userAssignedIdentityID ? { userAssignedIdentityID } : {}) }, problems };
+    }
+    if (flags.includes("useAzureTokenProxy")) {
+        if (userAssignedIdentityID) {
+            problems.push({ where: "parameters.userAssignedIdentityID", message: "is ignored in identity-binding mode (useAzureTokenProxy), which uses clientID", fix: "remove it" });
+        }
+        // A missing clientID is the typed model's problem (identity.clientID), as for a class written in code.
+        return { value: { mode: "identityBinding", clientID: clientID ?? "" }, problems };
     }
     if (userAssignedIdentityID) {
         problems.push({ where: "parameters.userAssignedIdentityID", message: "is ignored because useVMManagedIdentity is not true", fix: 'set useVMManagedIdentity: "true", or remove it' });
@@ -229,7 +233,12 @@ export function providerView(parameters: Record<string, string>): ProviderView {
         cloudName: parameters.cloudName?.trim() || "AzurePublicCloud",
         identity: {
             mode: identity.mode,
-            id: identity.mode === "managedIdentity" ? String(identity.userAssignedIdentityID ?? "") : identity.mode === "workloadIdentity" ? String(identity.clientID) : "",
+            id:
+                identity.mode === "managedIdentity"
+                    ? String(identity.userAssignedIdentityID ?? "")
+                    : identity.mode === "workloadIdentity" || identity.mode === "identityBinding"
+                      ? String(identity.clientID)
+                      : "",
         },
         objects: parseObjectsParameter(parameters.objects ?? "").value,
     };

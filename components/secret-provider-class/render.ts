@@ -55,6 +55,8 @@ export function renderIdentityParameters(identity: SecretProviderIdentity): Reco
                 : { useVMManagedIdentity: "true", userAssignedIdentityID: identity.userAssignedIdentityID };
         case "workloadIdentity":
             return { clientID: identity.clientID };
+        case "identityBinding":
+            return { useAzureTokenProxy: "true", clientID: identity.clientID };
         case "servicePrincipal":
             // Credentials come from the volume's nodePublishSecretRef, not from parameters.
             return {};

@@ -102,9 +102,17 @@ export interface SyncedSecret {
 export const MANAGED_IDENTITY_DEPRECATION_URL = "https://github.com/Azure/secrets-store-csi-driver-provider-azure/issues/837";
 
 /**
+ * Audience of the service-account token the provider exchanges in identity-binding mode (provider v1.8
+ * `auth.IdentityBindingTokenAudience`); the CSI driver must request it (CSIDriver `spec.tokenRequests`).
+ */
+export const IDENTITY_BINDING_TOKEN_AUDIENCE = "api://AKSIdentityBinding";
+
+/**
  * How the provider authenticates to Key Vault; exactly one mode per SecretProviderClass.
  * - `managedIdentity`: a managed identity on the node VMSS, e.g. the AKS addon identity (`useVMManagedIdentity`).
  * - `workloadIdentity`: the pod's service account federated to an Entra identity (`clientID`).
+ * - `identityBinding`: AKS identity binding (preview), the pod's service account authorized to use a bound managed
+ *   identity (`useAzureTokenProxy` + `clientID`); tokens go through the cluster's AKS token proxy, not Entra directly.
  * - `servicePrincipal`: client ID and secret from a Kubernetes Secret passed as the volume's `nodePublishSecretRef`.
  */
 export type SecretProviderIdentity =
@@ -116,6 +124,14 @@ export type SecretProviderIdentity =
     | {
           mode: "workloadIdentity";
           /** Client ID of the Entra application or user-assigned identity federated with the pod's service account. */
+          clientID: pulumi.Input<string>;
+      }
+    | {
+          mode: "identityBinding";
+          /**
+           * Client ID of the user-assigned identity bound to the cluster (an AKS `identityBindings` resource) that the
+           * pod's service account may use; the provider refuses the mount without it.
+           */
           clientID: pulumi.Input<string>;
       }
     | {

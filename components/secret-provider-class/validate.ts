@@ -15,6 +15,7 @@ import { AZURE_CLOUD_NAMES, AzureCloudName, SecretProviderClassSpec, SecretProvi
 const IDENTITY_FIELDS: Record<SecretProviderIdentity["mode"], string> = {
     managedIdentity: "userAssignedIdentityID",
     workloadIdentity: "clientID",
+    identityBinding: "clientID",
     servicePrincipal: "nodePublishSecretRef",
 };
 
@@ -31,7 +32,13 @@ export function identityProblems(identity: SecretProviderIdentity): Problem[] {
         ];
     }
     const fields = new Map<string, unknown>(Object.entries(identity));
-    const present = modes.filter((mode) => mode !== identity.mode && fields.get(IDENTITY_FIELDS[mode]) !== undefined);
+    // Workload identity and identity binding both name the identity by clientID: a field counts once, for its first mode.
+    const present = modes.filter(
+        (mode) =>
+            IDENTITY_FIELDS[mode] !== IDENTITY_FIELDS[identity.mode] &&
+            fields.get(IDENTITY_FIELDS[mode]) !== undefined &&
+            modes.find((other) => IDENTITY_FIELDS[other] === IDENTITY_FIELDS[mode]) === mode,
+    );
     if (present.length > 0) {
         return [
             {
@@ -42,11 +49,8 @@ export function identityProblems(identity: SecretProviderIdentity): Problem[] {
         ];
     }
     const problems: Problem[] = [];
-    if (identity.mode === "workloadIdentity" && typeof identity.clientID === "string" && identity.clientID !== "" && !isGuid(identity.clientID)) {
-        problems.push({ where: "identity.clientID", message: `"${identity.clientID}" is not a GUID`, fix: "use the client ID of the federated identity" });
-    }
-    if (identity.mode === "workloadIdentity" && (identity.clientID === undefined || identity.clientID === "")) {
-        problems.push({ where: "identity.clientID", message: "is missing", fix: "set the client ID of the federated identity" });
+    if (identity.mode === "workloadIdentity" || identity.mode === "identityBinding") {
+        problems.push(...clientIdProblems(identity));
     }
     if (
         identity.mode === "managedIdentity" &&
@@ -68,6 +72,24 @@ export function identityProblems(identity: SecretProviderIdentity): Problem[] {
         });
     }
     return problems;
+}
+
+/** The client ID of a workload identity or an identity binding: a GUID, and never missing. */
+function clientIdProblems(identity: Extract<SecretProviderIdentity, { mode: "workloadIdentity" | "identityBinding" }>): Problem[] {
+    const whose = identity.mode === "workloadIdentity" ? "the federated identity" : "the managed identity bound to the cluster";
+    if (identity.clientID === undefined || identity.clientID === "") {
+        return [
+            {
+                where: "identity.clientID",
+                message: identity.mode === "workloadIdentity" ? "is missing" : 'is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding")',
+                fix: `set the client ID of ${whose}`,
+            },
+        ];
+    }
+    if (typeof identity.clientID === "string" && !isGuid(identity.clientID)) {
+        return [{ where: "identity.clientID", message: `"${identity.clientID}" is not a GUID`, fix: `use the client ID of ${whose}` }];
+    }
+    return [];
 }
 
 /** Other names the provider's cloud lookup (go-autorest, case-insensitive) takes for the same clouds. */

@@ -13,6 +13,7 @@ import { podsMountVolume, renderSecretSync, syncChoiceProblems } from "../secret
 import { KeyVaultAccess } from "../key-vault-access/component";
 import { AccessScope } from "../key-vault-access/roles";
 import { SecretEnvVar, attachKeyVaultSecrets, secretEnvProblems, DEFAULT_MOUNT_PATH } from "./pod";
+import { BoundCluster, IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
 
 /** Audience of tokens exchanged for Entra tokens by workload identity. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
@@ -26,18 +27,28 @@ export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
  */
 export const NAMESPACE_SERVICE_ACCOUNT = "default";
 
-/** A federated identity this app creates: user-assigned identity, federated credential, least-privilege roles. */
-export interface ManagedWorkloadIdentity {
+/** A user-assigned identity this app creates, with least-privilege roles on the vault. */
+export interface OwnIdentity {
     /** Resource group of the identity. */
     resourceGroupName: pulumi.Input<string>;
     /** Region of the identity. */
     location: pulumi.Input<string>;
-    /** OIDC issuer URL of the cluster. */
-    oidcIssuerUrl: pulumi.Input<string>;
     /** ARM ID of the vault, for the role assignments. */
     vaultId: pulumi.Input<string>;
     /** Role scope: "vault" (default) or "object". */
     accessScope?: AccessScope;
+}
+
+/** A federated identity this app creates: user-assigned identity, federated credential, least-privilege roles. */
+export interface ManagedWorkloadIdentity extends OwnIdentity {
+    /** OIDC issuer URL of the cluster. */
+    oidcIssuerUrl: pulumi.Input<string>;
+}
+
+/** An identity this app creates and binds to the cluster (AKS makes its federated credential), with its roles. */
+export interface ManagedIdentityBinding extends OwnIdentity {
+    /** The cluster to bind the identity to. */
+    cluster: Omit<BoundCluster, "identityResourceId">;
 }
 
 /**
@@ -45,12 +56,17 @@ export interface ManagedWorkloadIdentity {
  * - `addon`: the cluster's addon identity (shared by all apps; its roles are granted once per vault).
  * - `workloadIdentity` with `clientId`: an existing federated identity.
  * - `workloadIdentity` with `managed`: this component creates the identity, its federated credential and its roles.
+ * - `identityBinding` (AKS preview) with `clientId`: an identity already bound to the cluster; with `managed`: this
+ *   component creates the identity, its roles and its binding. Either way it creates the RBAC that lets the
+ *   ServiceAccount use the identity.
  * - `servicePrincipal`: credentials in a Kubernetes Secret (`nodePublishSecretRef`); a last resort.
  */
 export type AppIdentity =
     | { mode: "addon"; clientId: pulumi.Input<string> }
     | { mode: "workloadIdentity"; clientId: pulumi.Input<string>; managed?: undefined }
     | { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity; clientId?: undefined }
+    | { mode: "identityBinding"; clientId: pulumi.Input<string>; managed?: undefined }
+    | { mode: "identityBinding"; managed: ManagedIdentityBinding; clientId?: undefined }
     | { mode: "servicePrincipal"; nodePublishSecretRef: string };
 
 /** The app's Deployment. */
@@ -129,13 +145,14 @@ export function providerIdentity(identity: AppIdentity, managedClientId?: pulumi
         case "addon":
             return { mode: "managedIdentity", userAssignedIdentityID: identity.clientId };
         case "workloadIdentity":
+        case "identityBinding":
             if (identity.managed === undefined) {
-                return { mode: "workloadIdentity", clientID: identity.clientId };
+                return { mode: identity.mode, clientID: identity.clientId };
             }
             if (managedClientId === undefined) {
                 throw new Error("providerIdentity: an identity the app creates has a client ID only once it exists; pass that Output as managedClientId");
             }
-            return { mode: "workloadIdentity", clientID: managedClientId };
+            return { mode: identity.mode, clientID: managedClientId };
         case "servicePrincipal":
             return { mode: "servicePrincipal", nodePublishSecretRef: identity.nodePublishSecretRef };
     }
@@ -161,14 +178,18 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
         });
     }
     const identity = args.identity;
-    const modes = ["addon", "workloadIdentity", "servicePrincipal"];
+    const modes = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"];
     let identityUsable = true;
     if (!identity || !modes.includes(identity.mode)) {
         identityUsable = false;
         problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${modes.join(", ")}` });
-    } else if (identity.mode === "workloadIdentity" && (identity.clientId === undefined) === (identity.managed === undefined)) {
+    } else if ((identity.mode === "workloadIdentity" || identity.mode === "identityBinding") && (identity.clientId === undefined) === (identity.managed === undefined)) {
         identityUsable = false;
-        problems.push({ where: "identity", message: "workload identity needs exactly one of clientId (existing identity) or managed (create one)", fix: "set one of them" });
+        problems.push({
+            where: "identity",
+            message: `${identity.mode === "workloadIdentity" ? "workload identity" : "identity binding"} needs exactly one of clientId (existing identity) or managed (create one)`,
+            fix: "set one of them",
+        });
     } else if (identity.mode === "addon" && typeof identity.clientId === "string" && !isGuid(identity.clientId)) {
         identityUsable = false;
         problems.push({ where: "identity.clientId", message: `"${identity.clientId}" is not a GUID`, fix: "use the addon identity's clientId (az aks show --query addonProfiles.azureKeyvaultSecretsProvider.identity.clientId)" });
@@ -298,8 +319,27 @@ export class AppWorkload extends pulumi.ComponentResource {
         const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: childDependsOn };
 
         const identity = args.identity;
-        const created = identity.mode === "workloadIdentity" && identity.managed ? this.createManagedIdentity(name, args, identity.managed, serviceAccountName) : undefined;
-        const workloadClientId = identity.mode !== "workloadIdentity" ? undefined : created ? created.clientId : identity.clientId;
+        const ownsIdentity = identity.mode === "workloadIdentity" || identity.mode === "identityBinding";
+        const created = ownsIdentity && identity.managed ? this.createManagedIdentity(name, args, identity, serviceAccountName) : undefined;
+        const workloadClientId = !ownsIdentity ? undefined : created ? created.clientId : identity.clientId;
+        // Identity binding: the RBAC that lets the ServiceAccount use the identity (and, for an identity the app
+        // creates, the binding itself); the class waits for it as for the roles.
+        const bindingAccess =
+            identity.mode === "identityBinding" && workloadClientId !== undefined
+                ? new IdentityBindingAccess(
+                      `${name}-identity-binding`,
+                      {
+                          clientId: workloadClientId,
+                          namespace: args.namespace,
+                          serviceAccountName,
+                          app: name,
+                          bind: identity.managed && created ? { ...identity.managed.cluster, identityResourceId: created.resourceId } : undefined,
+                          labels,
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+        const grants = [...(created?.grants ?? []), ...(bindingAccess ? [bindingAccess] : [])];
 
         const serviceAccount =
             args.createServiceAccount === false
@@ -324,7 +364,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         const secretProviderClass = new SecretProviderClass(
             `${name}-spc`,
             markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) }),
-            created ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...created.grants]) } : childOpts,
+            grants.length > 0 ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...grants]) } : childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
         const serviceAccountRef = serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName);
@@ -348,7 +388,8 @@ export class AppWorkload extends pulumi.ComponentResource {
             const deployment = this.createDeployment(name, args, args.deployment, {
                 labels,
                 serviceAccountName: serviceAccountRef,
-                workloadIdentity: identity.mode === "workloadIdentity",
+                workloadIdentity: ownsIdentity,
+                identityBinding: identity.mode === "identityBinding",
                 secretProviderClassName: secretProviderClass.className,
                 childOpts: secretSyncs.length > 0 ? { ...childOpts, dependsOn: childDependsOn.apply((resources) => [...resources, ...secretSyncs]) } : childOpts,
             });
@@ -370,32 +411,36 @@ export class AppWorkload extends pulumi.ComponentResource {
     }
 
     /**
-     * The app's own identity, its federated credential and its roles. Returns its client ID and the resources the
-     * class waits for, so that switching an app to workload identity changes the class (and restarts its pods) only
-     * once the identity can be used.
+     * The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
+     * and its roles. Returns its client ID, its resource ID and the resources the class waits for, so that switching
+     * an app to its own identity changes the class (and restarts its pods) only once the identity can be used.
      */
     private createManagedIdentity(
         name: string,
         args: AppWorkloadArgs,
-        managed: ManagedWorkloadIdentity,
+        identity: { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity } | { mode: "identityBinding"; managed: ManagedIdentityBinding },
         serviceAccountName: string,
-    ): { clientId: pulumi.Output<string>; grants: pulumi.Resource[] } {
+    ): { clientId: pulumi.Output<string>; resourceId: pulumi.Output<string>; grants: pulumi.Resource[] } {
+        const managed = identity.managed;
         const userAssignedIdentity = new managedidentity.UserAssignedIdentity(
             `${name}-identity`,
             { resourceGroupName: managed.resourceGroupName, location: managed.location },
             { parent: this },
         );
-        const federation = new managedidentity.FederatedIdentityCredential(
-            `${name}-federation`,
-            {
-                resourceGroupName: managed.resourceGroupName,
-                resourceName: userAssignedIdentity.name,
-                issuer: managed.oidcIssuerUrl,
-                subject: workloadIdentitySubject(args.namespace, serviceAccountName),
-                audiences: [WORKLOAD_IDENTITY_AUDIENCE],
-            },
-            { parent: this },
-        );
+        const federation =
+            identity.mode === "workloadIdentity"
+                ? new managedidentity.FederatedIdentityCredential(
+                      `${name}-federation`,
+                      {
+                          resourceGroupName: managed.resourceGroupName,
+                          resourceName: userAssignedIdentity.name,
+                          issuer: identity.managed.oidcIssuerUrl,
+                          subject: workloadIdentitySubject(args.namespace, serviceAccountName),
+                          audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+                      },
+                      { parent: this },
+                  )
+                : undefined;
         const access = new KeyVaultAccess(
             `${name}-access`,
             {
@@ -408,7 +453,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return { clientId: userAssignedIdentity.clientId, grants: [federation, access] };
+        return { clientId: userAssignedIdentity.clientId, resourceId: userAssignedIdentity.id, grants: federation ? [federation, access] : [access] };
     }
 
     private createDeployment(
@@ -419,6 +464,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             labels: Record<string, string>;
             serviceAccountName: pulumi.Output<string>;
             workloadIdentity: boolean;
+            identityBinding: boolean;
             secretProviderClassName: pulumi.Output<string>;
             childOpts: pulumi.CustomResourceOptions;
         },
@@ -427,6 +473,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             {
                 metadata: {
                     labels: { ...wiring.labels, ...(wiring.workloadIdentity ? { "azure.workload.identity/use": "true" } : {}) },
+                    ...(wiring.identityBinding ? { annotations: { [USE_IDENTITY_BINDING_ANNOTATION]: "true" } } : {}),
                 },
                 spec: {
                     serviceAccountName: wiring.serviceAccountName,

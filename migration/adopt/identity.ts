@@ -45,7 +45,7 @@ export interface IdentityContext {
 
 /**
  * The app identity of a class's identity mode: managed identity -> addon (for review unless it is the addon
- * identity), workload identity -> its client ID (and the pods' ServiceAccount), none -> the service principal of
+ * identity), workload identity or identity binding -> its client ID (and the pods' ServiceAccount), none -> the service principal of
  * its pods' nodePublishSecretRef. Undefined when the pods don't tell which Secret that is.
  */
 export function adoptedIdentity(identity: SecretProviderClassSpec["identity"], context: IdentityContext, emit: AdoptEmit): { identity: MigratedIdentity; serviceAccountName?: string } | undefined {
@@ -63,30 +63,36 @@ export function adoptedIdentity(identity: SecretProviderClassSpec["identity"], c
             }
             return { identity: { mode: "addon" } };
         }
-        case "workloadIdentity": {
+        case "workloadIdentity":
+        case "identityBinding": {
+            const mode = identity.mode;
             const clientId = String(identity.clientID);
             const accounts = unique(context.mounts.map((mount) => mount.serviceAccountName));
+            // Identity binding: the app grants its own ServiceAccount the use of the bound identity (ClusterRole and binding).
+            const what = mode === "workloadIdentity" ? "workload identity" : "identity binding";
             if (accounts.length === 1 && accounts[0] === NAMESPACE_SERVICE_ACCOUNT) {
                 emit(
                     "review",
                     "SPC_IDENTITY_SERVICE_ACCOUNT",
                     "spec.parameters.clientID",
-                    `workload identity: the pods run as the namespace's "${NAMESPACE_SERVICE_ACCOUNT}" ServiceAccount, which an app does not create; the app gets a ServiceAccount of its own (the app name) and its pods move to it`,
-                    `add a federated credential on ${clientId} for system:serviceaccount:${context.namespace}:<app name> before pulumi up, or set serviceAccountName to another ServiceAccount federated with it`,
+                    `${what}: the pods run as the namespace's "${NAMESPACE_SERVICE_ACCOUNT}" ServiceAccount, which an app does not create; the app gets a ServiceAccount of its own (the app name) and its pods move to it`,
+                    mode === "workloadIdentity"
+                        ? `add a federated credential on ${clientId} for system:serviceaccount:${context.namespace}:<app name> before pulumi up, or set serviceAccountName to another ServiceAccount federated with it`
+                        : `nothing to add in Azure: the app lets its own ServiceAccount use ${clientId} (ClusterRole and ClusterRoleBinding); remove the old RBAC of "${NAMESPACE_SERVICE_ACCOUNT}" after the cutover`,
                 );
-                return { identity: { mode: "workloadIdentity", clientId } };
+                return { identity: { mode, clientId } };
             }
             const serviceAccountName = accounts.length === 1 ? accounts[0] : undefined;
             emit(
                 "review",
                 "SPC_IDENTITY_SERVICE_ACCOUNT",
                 "spec.parameters.clientID",
-                `workload identity: the app's ServiceAccount (${serviceAccountName ? `"${serviceAccountName}", from the workloads that mount the class` : "default: the app name"}) must be the one federated with ${clientId}, and AppWorkload creates it`,
+                `${what}: the app's ServiceAccount (${serviceAccountName ? `"${serviceAccountName}", from the workloads that mount the class` : "default: the app name"}) must be the one ${mode === "workloadIdentity" ? "federated with" : "allowed to use"} ${clientId}, and AppWorkload creates it`,
                 serviceAccountName
                     ? `import the existing ServiceAccount into the stack (pulumi import kubernetes:core/v1:ServiceAccount ${context.className}-sa ${context.namespace}/${serviceAccountName}) or delete it right before pulumi up`
                     : "set serviceAccountName to the ServiceAccount the pods use (pass their manifests to find it)",
             );
-            return { identity: { mode: "workloadIdentity", clientId }, ...(serviceAccountName ? { serviceAccountName } : {}) };
+            return { identity: { mode, clientId }, ...(serviceAccountName ? { serviceAccountName } : {}) };
         }
         default: {
             const refs = unique(context.mounts.map((mount) => mount.nodePublishSecretRef).filter((ref): ref is string => !!ref));

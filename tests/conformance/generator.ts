@@ -121,6 +121,7 @@ function caseArbitrary(edgeOneIn: number): fc.Arbitrary<GeneratedCase> {
     const guid = mostly(fc.constantFrom(...GUIDS), "", "not-a-guid", " 0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f", "0F4C8B1E-3C2A-4A55-9D1E-6B7A8C9D0E1F");
     const identity: fc.Arbitrary<SecretProviderIdentity> = fc.oneof(
         guid.map((clientID): SecretProviderIdentity => ({ mode: "workloadIdentity", clientID })),
+        guid.map((clientID): SecretProviderIdentity => ({ mode: "identityBinding", clientID })),
         fc.option(guid, { nil: undefined }).map((id): SecretProviderIdentity => (id === undefined ? { mode: "managedIdentity" } : { mode: "managedIdentity", userAssignedIdentityID: id })),
         mostly(fc.constantFrom("kv-creds", "sp.creds"), "", "Bad_Ref").map((ref): SecretProviderIdentity => ({ mode: "servicePrincipal", nodePublishSecretRef: ref })),
     );

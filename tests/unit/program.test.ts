@@ -247,8 +247,8 @@ describe("index.ts (the Pulumi program entry point)", () => {
 describe("role-assignment budget", () => {
     it("counts what each stack creates", () => {
         const platform = { hasVaultId: true, hasAddonIdentity: true };
-        // dev: addon (1, vault scope) + admin group (1) + payments' and notifications' own identities (1 each)
-        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("dev")), platform)).to.equal(4);
+        // dev: addon (1, vault scope) + admin group (1) + payments' and notifications' own identities (1 each) + inventory-sync's bound identity (1)
+        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("dev")), platform)).to.equal(5);
         // prod: object scope: orders 2 + payments 3 + admin group 1
         expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), platform)).to.equal(6);
         expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), { hasVaultId: false, hasAddonIdentity: false })).to.equal(0);
@@ -265,7 +265,9 @@ describe("role-assignment budget", () => {
         expect(addonIdentityWarning(["orders-api"])).to.equal(
             "1 app uses identity mode addon (orders-api): the cluster's managed identity, whose provider mode (useVMManagedIdentity) the Azure provider plans to deprecate " +
                 "in favour of workload identity (https://github.com/Azure/secrets-store-csi-driver-provider-azure/issues/837). It keeps working. " +
-                "To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles.",
+                "To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles. " +
+                "Where one identity is shared by many clusters or service accounts (workload identity allows 20 federated credentials per identity), " +
+                "{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet.",
         );
         expect(addonIdentityWarning(["a", "b", "c", "d", "e", "f", "g"])).to.match(/^7 apps use identity mode addon \(a, b, c, d, e and 2 more\): /);
 

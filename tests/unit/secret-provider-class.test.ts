@@ -166,6 +166,21 @@ describe("SecretProviderClass model", () => {
                 'identity: sets fields of more than one identity mode (managedIdentity and workloadIdentity); the provider allows one. Fix: keep only the fields of mode "managedIdentity" (userAssignedIdentityID).',
             ],
             ["a non-GUID client ID", { identity: { mode: "workloadIdentity", clientID: "orders-identity" } }, 'identity.clientID: "orders-identity" is not a GUID. Fix: use the client ID of the federated identity.'],
+            [
+                "an identity binding without a client ID (the provider: clientID is required for identity binding)",
+                { identity: { mode: "identityBinding", clientID: "" } },
+                'identity.clientID: is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding"). Fix: set the client ID of the managed identity bound to the cluster.',
+            ],
+            [
+                "an identity binding with a non-GUID client ID",
+                { identity: { mode: "identityBinding", clientID: "fleet" } },
+                'identity.clientID: "fleet" is not a GUID. Fix: use the client ID of the managed identity bound to the cluster.',
+            ],
+            [
+                "an identity binding that also names a VM identity",
+                { identity: { mode: "identityBinding", clientID: CLIENT_ID, userAssignedIdentityID: CLIENT_ID } as never },
+                'identity: sets fields of more than one identity mode (identityBinding and managedIdentity); the provider allows one. Fix: keep only the fields of mode "identityBinding" (clientID).',
+            ],
             ["an unknown cloud", { cloudName: "AzureCloudy" as "AzurePublicCloud" }, 'cloudName: "AzureCloudy" is not a cloud the provider knows. Fix: use one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud.'],
         ];
         for (const [what, overrides, expected] of cases) {
@@ -205,6 +220,29 @@ describe("SecretProviderClass model", () => {
             expect(text).to.contain("sets both useVMManagedIdentity and clientID (more than one identity mode)");
         });
 
+        it("reads useAzureTokenProxy as identity binding, renders it back the same, and refuses it next to another mode", () => {
+            const parameters = { keyvaultName: "kv-a", tenantID: TENANT_ID, useAzureTokenProxy: "True", clientID: ` ${CLIENT_ID} `, objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n" };
+            const parsed = parseSecretProviderClassManifest({ kind: "SecretProviderClass", metadata: { name: "x", namespace: "a" }, spec: { provider: "azure", parameters } });
+            expect(parsed.value.spec.identity).to.deep.equal({ mode: "identityBinding", clientID: CLIENT_ID });
+            expect(parsed.problems.map(formatProblem)).to.deep.equal([]);
+            expect(renderParameters(parsed.value.spec)).to.deep.include({ useAzureTokenProxy: "true", clientID: CLIENT_ID });
+            expect(providerView(renderParameters(parsed.value.spec) as Record<string, string>)).to.deep.equal(providerView(parameters));
+
+            const withVm = parseSecretProviderClassManifest({ kind: "SecretProviderClass", metadata: { name: "x" }, spec: { provider: "azure", parameters: { ...parameters, useVMManagedIdentity: "true" } } });
+            expect(withVm.problems.map(formatProblem)).to.include("parameters: enables more than one identity mode (useVMManagedIdentity, useAzureTokenProxy). Fix: enable exactly one.");
+            const noClient = parseSecretProviderClassManifest({ kind: "SecretProviderClass", metadata: { name: "x" }, spec: { provider: "azure", parameters: { ...parameters, clientID: "" } } });
+            expect(noClient.problems.map(formatProblem)).to.deep.equal([
+                'identity.clientID: is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding"). Fix: set the client ID of the managed identity bound to the cluster.',
+            ]);
+        });
+
+        it("renders identity binding as useAzureTokenProxy plus clientID, without a VM identity", () => {
+            const parameters = renderParameters(spec({ identity: { mode: "identityBinding", clientID: CLIENT_ID } }));
+            expect(parameters).to.deep.include({ useAzureTokenProxy: "true", clientID: CLIENT_ID });
+            expect(parameters).to.not.have.any.keys("useVMManagedIdentity", "userAssignedIdentityID");
+            expect(messages(spec({ identity: { mode: "identityBinding", clientID: CLIENT_ID } }))).to.deep.equal([]);
+        });
+
         it("flags mis-cased parameter keys (userAssignedIdentityId is ignored by the provider)", () => {
             const parsed = parseSecretProviderClassManifest({
                 kind: "SecretProviderClass",
@@ -222,6 +260,7 @@ describe("SecretProviderClass model", () => {
         const EXPECTED_PROBLEMS: Record<string, string[]> = {
             "addon-identity-placeholder-client-id.yaml": ["spec.parameters.tenantId", "tenantID", "identity.userAssignedIdentityID"],
             "certificate-parts-and-pfx.yaml": ["spec.parameters"],
+            "identity-binding-leftover-vm-identity.yaml": ["parameters.userAssignedIdentityID"],
             "secrets-invalid-encoding.yaml": ['objects[2] "checkout-signing-seed".objectEncoding'],
             "sync-opaque-unfilled-placeholders.yaml": ["spec.parameters", "tenantID", 'objects[0] "${ORDERS_DB_USER_SECRET}".objectName', 'objects[1] "<signing key name>".objectName'],
             "sync-tls-service-principal.yaml": ["spec.parameters.tenantId", "spec.parameters"],

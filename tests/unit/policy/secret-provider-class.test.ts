@@ -14,6 +14,19 @@ describe("secret-provider-class-well-formed", () => {
         ).to.deep.equal([]);
     });
 
+    it("passes an identity-binding class (useAzureTokenProxy with clientID), also with its client ID unknown at preview, and names a missing one", () => {
+        const binding = { useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, useAzureTokenProxy: "true", clientID: WORKLOAD_CLIENT_ID };
+        expect(check(spcSpec(binding, synced))).to.deep.equal([]);
+        expect(check(spcSpec({ ...binding, clientID: U }), { preview: true })).to.deep.equal([]);
+        expect(check(spcSpec({ ...binding, clientID: undefined }))).to.deep.equal([
+            'SecretProviderClass "orders/orders": spec.parameters.clientID: is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding"). ' +
+                "Fix: set the client ID of the managed identity bound to the cluster.",
+        ]);
+        expect(check(spcSpec({ ...binding, useVMManagedIdentity: "true" }))).to.include(
+            'SecretProviderClass "orders/orders": spec.parameters: enables more than one identity mode (useVMManagedIdentity, useAzureTokenProxy). Fix: enable exactly one.',
+        );
+    });
+
     it("accepts the deprecated tenantId spelling and the v1alpha1 API", () => {
         const parameters = spcSpec({}).parameters as Record<string, unknown>;
         const { tenantID, ...rest } = parameters;
@@ -137,6 +150,11 @@ describe("secret-provider-class-managed-identity-deprecated", () => {
         expect(check(spcSpec({}))).to.deep.equal([message]);
         expect(check(spcSpec({ useVMManagedIdentity: "True", userAssignedIdentityID: undefined }))).to.deep.equal([message]);
         expect(secretProviderClassManagedIdentityDeprecated.enforcementLevel).to.equal("advisory");
+    });
+
+    it("passes identity binding: it is not a managed-identity mode of the nodes", () => {
+        expect(check(spcSpec({ useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, useAzureTokenProxy: "true", clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
+        expect(check(spcSpec({ useVMManagedIdentity: "false", userAssignedIdentityID: undefined, useAzureTokenProxy: U, clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
     });
 
     it("passes workload identity, other providers, and a mode not known until the update", () => {

@@ -60,6 +60,26 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
             ]);
         });
 
+        it("identity-binding class: adopted as identity mode identityBinding with its client ID; a leftover VM identity is reported first", () => {
+            const leftover = adopt(file("identity-binding-leftover-vm-identity.yaml"));
+            expect(leftover.adopted).to.equal(undefined);
+            expect(withCode(leftover.findings, "SPC_CLASS_REJECTED").map((f) => `${f.where}: ${f.message}`)).to.deep.equal([
+                "parameters.userAssignedIdentityID: is ignored in identity-binding mode (useAzureTokenProxy), which uses clientID; the class is not adopted",
+            ]);
+
+            const text = fs.readFileSync(file("identity-binding-leftover-vm-identity.yaml"), "utf8").replace(/^ {4}userAssignedIdentityID: .*\n/m, "");
+            const [sourced] = manifestsOfText(text);
+            const result = adoptSecretProviderClass(sourced, { defaultNamespace: "default", workloads: [] });
+            expect(result.adopted?.app.identity).to.deep.equal({ mode: "identityBinding", clientId: "c3b81f6e-92d4-4a07-b5e1-6f0a9d2c8e17" });
+            const { view } = renderedView(result.adopted!.vault, result.adopted!.app);
+            expect(view.identity).to.deep.equal({ mode: "identityBinding", id: "c3b81f6e-92d4-4a07-b5e1-6f0a9d2c8e17" });
+            const [review] = withCode(result.findings, "SPC_IDENTITY_SERVICE_ACCOUNT");
+            expect(review.message).to.equal(
+                "identity binding: the app's ServiceAccount (default: the app name) must be the one allowed to use c3b81f6e-92d4-4a07-b5e1-6f0a9d2c8e17, and AppWorkload creates it",
+            );
+            expectAcceptedByProgram([result.adopted!]);
+        });
+
         it("a service-principal class whose pods are not given: not adopted, and says where the Secret comes from", () => {
             const result = adopt(file("sync-tls-service-principal.yaml"));
             expect(result.adopted).to.equal(undefined);
