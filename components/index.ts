@@ -10,6 +10,7 @@ export * from "./cluster/component";
 
 export * from "./key-vault/names";
 export * from "./key-vault/request-budget";
+export * from "./key-vault/network";
 export * from "./key-vault/component";
 
 export * from "./key-vault-access/roles";

@@ -117,6 +117,8 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     const fromConfig = (key: TopLevelKey, value: string) => (secretKeys.has(key) ? pulumi.secret(value) : pulumi.output(value));
     const needsIssuer = config.applications.some(createsIdentity);
     let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig">;
+    // Known only for an existing cluster in a VNet of its own; a created cluster uses an AKS-managed VNet.
+    let clusterSubnetIds: pulumi.Output<string[] | undefined> | undefined;
     if (cluster.mode === "create") {
         const aks = new AksCluster(
             "cluster",
@@ -140,6 +142,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             requireWorkloadIdentity: needsIssuer,
         });
         clusterFacts = { addonIdentity: existing.addonIdentity, oidcIssuerUrl: existing.oidcIssuerUrl, kubeconfig: existing.kubeconfig };
+        clusterSubnetIds = existing.nodeSubnetIds;
     } else {
         clusterFacts = {
             addonClientId: cluster.config.addonIdentityClientId ? fromConfig("cluster", cluster.config.addonIdentityClientId) : undefined,
@@ -164,11 +167,20 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
                       location: vault.azure.location,
                       tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
                       publicNetworkAccess: vault.config.publicNetworkAccess,
+                      networkAcls: vault.config.networkAcls,
+                      privateEndpoint: vault.config.privateEndpoint,
+                      clusterSubnetIds,
                       enablePurgeProtection: vault.config.enablePurgeProtection,
                       softDeleteRetentionInDays: vault.config.softDeleteRetentionInDays,
                       skuName: vault.config.skuName,
                   }
-                : { mode: "existing", vaultName: vault.config.name, resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName },
+                : {
+                      mode: "existing",
+                      vaultName: vault.config.name,
+                      resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName,
+                      privateEndpoint: vault.config.privateEndpoint,
+                      clusterSubnetIds,
+                  },
             { protect: vault.mode === "create" && vault.config.protect },
         );
         vaultFacts = { keyVaultName: keyVault.vaultName, tenantId: keyVault.tenantId, keyVaultId: keyVault.vaultId };

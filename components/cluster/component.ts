@@ -178,6 +178,15 @@ export function oidcIssuerOrError(
 }
 
 /**
+ * The subnets of a cluster's node pools (`vnetSubnetID`), or undefined when they are not named: a cluster in an
+ * AKS-managed VNet has none, so nothing can be matched against a vault's virtual network rules.
+ */
+export function nodeSubnetIds(cluster: { agentPoolProfiles?: ReadonlyArray<{ vnetSubnetID?: string }> }): string[] | undefined {
+    const subnets = [...new Set((cluster.agentPoolProfiles ?? []).map((pool) => pool.vnetSubnetID).filter((id): id is string => !!id))];
+    return subnets.length > 0 ? subnets : undefined;
+}
+
+/**
  * A cluster that exists outside this program, read only: its addon identity, OIDC issuer and kubeconfig.
  * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off.
  */
@@ -186,6 +195,8 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
+    /** Subnets of its node pools; undefined for an AKS-managed VNet (see nodeSubnetIds). */
+    public readonly nodeSubnetIds: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: ExistingAksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
@@ -203,7 +214,8 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
             return result.issuerUrl;
         });
         this.clusterName = cluster.name;
+        this.nodeSubnetIds = cluster.apply(nodeSubnetIds);
         this.kubeconfig = userKubeconfig(resourceGroupName, clusterName, this);
-        this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName });
+        this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName, nodeSubnetIds: this.nodeSubnetIds });
     }
 }

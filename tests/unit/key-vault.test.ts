@@ -1,15 +1,17 @@
 /** components/key-vault: the vault, created or read. */
 import { expect } from "chai";
-import { KeyVault } from "../../components";
+import { KeyVault, KeyVaultArgs } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, azureState, errorFrom, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
 
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
+const NETWORK = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-network/providers/Microsoft.Network`;
+const EXTERNAL_ENDPOINT = `${NETWORK}/privateEndpoints/pe-kv-dev`;
 
 describe("KeyVault", () => {
     beforeEach(resetRegistrations);
 
     it("creates a vault with RBAC, soft delete and purge protection on", async () => {
-        const vault = new KeyVault("kv", { mode: "create", vaultName: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID, publicNetworkAccess: "Disabled" });
+        const vault = new KeyVault("kv", { mode: "create", vaultName: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "external", id: EXTERNAL_ENDPOINT } });
         expect(await valueOf(vault.vaultId)).to.equal(VAULT_ID);
         await settle();
         const properties = registered("azure-native:keyvault:Vault", "kv-vault").inputs.properties;
@@ -46,7 +48,8 @@ describe("KeyVault", () => {
     });
 
     it("names every wrong input", () => {
-        const error = errorFrom(() => new KeyVault("kv", { mode: "create", vaultName: "kv--dev", resourceGroupName: "rg", softDeleteRetentionInDays: 3 }));
+        // As a JavaScript caller or a bad config would pass them: without the inputs the types require.
+        const error = errorFrom(() => new KeyVault("kv", { mode: "create", vaultName: "kv--dev", resourceGroupName: "rg", softDeleteRetentionInDays: 3 } as KeyVaultArgs));
         expect(error.message).to.contain('vaultName: "kv--dev" is not a valid Key Vault name');
         expect(error.message).to.contain('location: is required to create a vault. Fix: set a region such as "westeurope".');
         expect(error.message).to.contain("tenantId: is required to create a vault. Fix: set the Entra tenant ID.");
