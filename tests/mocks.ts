@@ -80,6 +80,16 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
                 state: { ...inputs, name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } },
             };
+        case "azure-native:network:PrivateEndpoint":
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}`,
+                state: { ...inputs, name: inputs.privateEndpointName },
+            };
+        case "azure-native:privatedns:PrivateZone":
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}`,
+                state: { ...inputs, name: inputs.privateZoneName },
+            };
         case "azure-native:managedidentity:UserAssignedIdentity":
             return {
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,

@@ -7,6 +7,7 @@ import {
     ValidationError,
     goDurationSeconds,
     keyVaultAddonProfile,
+    nodeSubnetIds,
     secretRotationProblems,
     withKeyVaultAddon,
     formatProblem,
@@ -103,6 +104,14 @@ describe("ExistingAksCluster", () => {
         const cluster = new ExistingAksCluster("shared", { resourceGroupName: "rg-shared", clusterName: "aks-shared", requireWorkloadIdentity: true });
         expect(await valueOf(cluster.addonIdentity)).to.deep.equal(addonIdentityOf("aks-shared"));
         expect(await valueOf(cluster.oidcIssuerUrl)).to.equal("https://issuer.example/aks-shared/");
+        expect(await valueOf(cluster.nodeSubnetIds), "an AKS-managed VNet names no subnet").to.equal(undefined);
+    });
+
+    it("names its node pools' subnets once each, for the vault's firewall check", () => {
+        const subnet = (name: string) => `/subscriptions/x/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/${name}`;
+        expect(nodeSubnetIds({ agentPoolProfiles: [{ vnetSubnetID: subnet("system") }, { vnetSubnetID: subnet("user") }, { vnetSubnetID: subnet("system") }] })).to.deep.equal([subnet("system"), subnet("user")]);
+        expect(nodeSubnetIds({ agentPoolProfiles: [{}] })).to.equal(undefined);
+        expect(nodeSubnetIds({})).to.equal(undefined);
     });
 
     it("fails at preview with the command to run when the addon is not enabled", async () => {
