@@ -86,7 +86,7 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     remediationSteps:
-        "Set properties.publicNetworkAccess: \"Disabled\" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: \"Deny\" and the cluster's egress addresses or subnets allowed.",
+        "Set properties.publicNetworkAccess: \"Disabled\" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: \"Deny\" and the cluster's egress addresses or node subnets allowed (bypass: \"AzureServices\" does not admit AKS pods).",
     url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
     tags: ["keyvault", "network"],
     configSchema: stackScopedSchema('Stacks where the vault must be network-restricted; "*" means every stack.'),
@@ -106,8 +106,8 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
         reportViolation(
             `Key Vault "${displayName(args, "vaultName")}" on stack "${stack}" accepts data-plane requests from any network ` +
                 `(publicNetworkAccess is ${access === undefined ? "not set" : `"${access}"`} and networkAcls.defaultAction is not "Deny"). ` +
-                'Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls { defaultAction: "Deny", bypass: "AzureServices" } ' +
-                "with the AKS node subnet in virtualNetworkRules.",
+                'Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls { defaultAction: "Deny" } with the AKS node subnet in ' +
+                'virtualNetworkRules or its egress IP in ipRules (bypass: "AzureServices" does not let AKS pods through: AKS is not a trusted service).',
         );
     }),
 };

@@ -98,7 +98,7 @@ describe("keyvault-public-network-access", () => {
         const expected =
             'Key Vault "kv-akv-prod-01" on stack "prod" accepts data-plane requests from any network (publicNetworkAccess is "Enabled" and ' +
             'networkAcls.defaultAction is not "Deny"). Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls ' +
-            '{ defaultAction: "Deny", bypass: "AzureServices" } with the AKS node subnet in virtualNetworkRules.';
+            '{ defaultAction: "Deny" } with the AKS node subnet in virtualNetworkRules or its egress IP in ipRules (bypass: "AzureServices" does not let AKS pods through: AKS is not a trusted service).';
         expect(violations(keyVaultPublicNetworkAccess, vault({ publicNetworkAccess: "Enabled" }))).to.deep.equal([expected]);
         expect(violations(keyVaultPublicNetworkAccess, vault({}))[0]).to.include("(publicNetworkAccess is not set and");
         expect(violations(keyVaultPublicNetworkAccess, { ...vault({}), stack: "dev" })).to.deep.equal([]);
