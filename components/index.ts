@@ -3,6 +3,7 @@
  * Every component validates its inputs at construction, so bad configuration fails at `pulumi preview`.
  */
 export * from "./shared/validation";
+export * from "./shared/arm-ids";
 export { deterministicGuid } from "./shared/naming";
 
 export * from "./cluster/addon";

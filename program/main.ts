@@ -117,7 +117,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     const fromConfig = (key: TopLevelKey, value: string) => (secretKeys.has(key) ? pulumi.secret(value) : pulumi.output(value));
     const needsIssuer = config.applications.some(createsIdentity);
     let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig">;
-    // Known only for an existing cluster in a VNet of its own; a created cluster uses an AKS-managed VNet.
+    // Known for a cluster in a VNet of its own (a created one with systemNodePool.vnetSubnetId, an existing one read from Azure).
     let clusterSubnetIds: pulumi.Output<string[] | undefined> | undefined;
     if (cluster.mode === "create") {
         const aks = new AksCluster(
@@ -135,6 +135,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             { protect: cluster.config.protect },
         );
         clusterFacts = { addonIdentity: aks.addonIdentity, oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined, kubeconfig: aks.kubeconfig };
+        clusterSubnetIds = aks.nodeSubnetIds;
     } else if (cluster.mode === "existing") {
         const existing = new ExistingAksCluster("cluster", {
             resourceGroupName: cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName,

@@ -47,6 +47,7 @@ const cluster = example(
                     vmSize: z.string(),
                     count: z.number().int(),
                     availabilityZones: example(z.array(z.string()), '["1", "2", "3"]').optional(),
+                    vnetSubnetId: z.string().optional(),
                 }),
                 "{ vmSize: Standard_D4ds_v5, count: 3 }",
             ),

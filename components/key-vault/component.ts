@@ -3,6 +3,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, duplicates, isGuid, throwIfProblems } from "../shared/validation";
 import { keyVaultNameProblems } from "./names";
+import { armIdProblems, parseArmId } from "../shared/arm-ids";
 import {
     KEY_VAULT_PRIVATE_DNS_ZONE,
     KEY_VAULT_PRIVATE_DNS_ZONES,
@@ -10,9 +11,7 @@ import {
     KeyVaultPrivateEndpointArgs,
     VaultNetworkState,
     VaultReference,
-    armIdProblems,
     isIpv4Rule,
-    parseArmId,
     vaultReachability,
     vaultReachabilityError,
     vaultReachabilityWarning,

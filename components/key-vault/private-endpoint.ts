@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import * as privatedns from "@pulumi/azure-native/privatedns";
-import { CreatedPrivateEndpointArgs, KEY_VAULT_PRIVATE_DNS_ZONE, KEY_VAULT_PRIVATE_LINK_GROUP, parseArmId, virtualNetworkOfSubnet } from "./network";
+import { parseArmId, virtualNetworkOfSubnet } from "../shared/arm-ids";
+import { CreatedPrivateEndpointArgs, KEY_VAULT_PRIVATE_DNS_ZONE, KEY_VAULT_PRIVATE_LINK_GROUP } from "./network";
 
 /** What the private endpoint resources need from the vault. */
 export interface PrivateEndpointTarget {

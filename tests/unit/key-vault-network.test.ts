@@ -105,7 +105,7 @@ describe("vault reachability", () => {
                 "or use a private endpoint (keyVault.privateEndpoint).",
         );
         expect(vaultReachabilityWarning(state, VAULT, NOTHING_PLANNED)).to.contain(
-            "; this stack does not know the cluster's node subnets (a cluster it creates uses an AKS-managed VNet; an external cluster is not read). Pods reach",
+            "; this stack does not know the cluster's node subnets (a cluster it creates without systemNodePool.vnetSubnetId is in an AKS-managed VNet; an external cluster is not read). Pods reach",
         );
     });
 
