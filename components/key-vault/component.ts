@@ -4,6 +4,7 @@ import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, duplicates, isGuid, throwIfProblems } from "../shared/validation";
 import { keyVaultNameProblems } from "./names";
 import { armIdProblems, parseArmId } from "../shared/arm-ids";
+import { createPrivateEndpoint } from "./private-endpoint";
 import {
     KEY_VAULT_PRIVATE_DNS_ZONE,
     KEY_VAULT_PRIVATE_DNS_ZONES,
@@ -225,12 +226,6 @@ export function accessPolicyModeError(properties: { enableRbacAuthorization?: bo
     );
 }
 
-/** The module that creates private endpoint resources, loaded only for a vault that has one (it loads the network SDK modules). */
-function privateEndpointModule(): typeof import("./private-endpoint") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("./private-endpoint");
-}
-
 /**
  * A Key Vault in RBAC mode with soft delete and purge protection, created or read, optionally with a private endpoint.
  * Construction fails when the cluster could not reach a vault it creates; an existing vault's RBAC mode and network
@@ -317,7 +312,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = checked.properties.apply((properties) => properties.vaultUri ?? "");
         }
         if (endpoint?.mode === "create") {
-            const created = privateEndpointModule().createPrivateEndpoint(name, this, { vaultId, vaultName: args.vaultName, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
+            const created = createPrivateEndpoint(name, this, { vaultId, vaultName: args.vaultName, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
             this.privateEndpointId = created.privateEndpointId;
         }
         this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, tenantId: this.tenantId, vaultUri: this.vaultUri, privateEndpointId: this.privateEndpointId });
