@@ -147,7 +147,9 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
             }
         });
     }
-    const reachability = vaultReachability(plannedNetworkState(args), { plannedPrivateEndpoints: endpoint ? [describePrivateEndpoint(endpoint)] : [] });
+    // A rule's subnet ID that is still an Output counts as a rule; it is matched to the cluster once known (KeyVault.checkedNetwork).
+    const ruleSubnetIds = (acls?.virtualNetworkSubnetIds ?? []).map((id) => (plain(id) ? id : "(output)"));
+    const reachability = vaultReachability(plannedNetworkState(args, ruleSubnetIds), { plannedPrivateEndpoints: endpoint ? [describePrivateEndpoint(endpoint)] : [] });
     if (reachability.verdict === "unreachable" && reachability.reason === "public access disabled") {
         problems.push({
             where: "publicNetworkAccess",
@@ -168,8 +170,8 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
     return problems;
 }
 
-/** The network state a vault this component creates will have, in Azure's shape (IDs still unknown as "(output)"). */
-function plannedNetworkState(args: CreateKeyVaultArgs): VaultNetworkState {
+/** The network state a vault this component creates will have, in Azure's shape, with its rules' subnet IDs as given. */
+function plannedNetworkState(args: CreateKeyVaultArgs, ruleSubnetIds: readonly string[]): VaultNetworkState {
     const acls = args.networkAcls;
     return {
         publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
@@ -177,7 +179,7 @@ function plannedNetworkState(args: CreateKeyVaultArgs): VaultNetworkState {
             defaultAction: acls.defaultAction,
             bypass: acls.bypass,
             ipRules: (acls.ipRules ?? []).map((value) => ({ value })),
-            virtualNetworkRules: (acls.virtualNetworkSubnetIds ?? []).map((id) => ({ id: typeof id === "string" ? id : "(output)" })),
+            virtualNetworkRules: ruleSubnetIds.map((id) => ({ id })),
         },
     };
 }
@@ -281,12 +283,7 @@ export class KeyVault extends pulumi.ComponentResource {
             );
             vaultId = vault.id;
             location = args.location;
-            // The check reads the planned settings; subnet IDs that are Outputs resolve before it runs.
-            const planned = plannedNetworkState(args);
-            network = pulumi.output(acls?.virtualNetworkSubnetIds ?? []).apply((subnetIds) => ({
-                ...planned,
-                networkAcls: planned.networkAcls && { ...planned.networkAcls, virtualNetworkRules: subnetIds.map((id) => ({ id })) },
-            }));
+            network = pulumi.output(acls?.virtualNetworkSubnetIds ?? []).apply((subnetIds) => plannedNetworkState(args, subnetIds));
             this.vaultName = vault.name;
             this.tenantId = vault.properties.tenantId;
             this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
