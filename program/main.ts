@@ -9,6 +9,7 @@ import { markChecked } from "../components/shared/checked";
 import { StackConfig, addonReadObjects, createsIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
 import { addonIdentityWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
 import { requestsPerMount } from "../components/key-vault/request-budget";
+import { managedNetworkPrivateEndpointWarning } from "../components/key-vault/network";
 import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
 import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
@@ -248,7 +249,14 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
 
+    const platformNetwork = stack.kind === "platform" ? { cluster: stack.cluster, vault: stack.vault } : undefined;
     const warnings = [
+        platformNetwork &&
+            managedNetworkPrivateEndpointWarning(
+                platformNetwork.vault.config.name,
+                platformNetwork.cluster.mode === "create" && !platformNetwork.cluster.config.systemNodePool.vnetSubnetId,
+                platformNetwork.vault.mode !== "external" && platformNetwork.vault.config.privateEndpoint !== undefined,
+            ),
         roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
         requestBudgetWarning(

@@ -290,3 +290,19 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     }
     throw new Error("expected a rejection, but the promise resolved");
 }
+
+/** The warnings `run` logs through pulumi.log.warn. */
+export async function capturedWarnings(run: () => Promise<unknown>): Promise<string[]> {
+    const warnings: string[] = [];
+    const original = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
+    try {
+        await run();
+    } finally {
+        pulumi.log.warn = original;
+    }
+    return warnings;
+}

@@ -4,7 +4,7 @@ import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, duplicates, isGuid, throwIfProblems } from "../shared/validation";
 import { keyVaultNameProblems } from "./names";
 import { armIdProblems, parseArmId } from "../shared/arm-ids";
-import { createPrivateEndpoint } from "./private-endpoint";
+import { createPrivateEndpoint, linkedVirtualNetworks } from "./private-endpoint";
 import {
     KEY_VAULT_PRIVATE_DNS_ZONE,
     KEY_VAULT_PRIVATE_DNS_ZONES,
@@ -13,6 +13,7 @@ import {
     VaultNetworkState,
     VaultReference,
     isIpv4Rule,
+    privateDnsLinkWarning,
     vaultReachability,
     vaultReachabilityError,
     vaultReachabilityWarning,
@@ -250,6 +251,8 @@ export class KeyVault extends pulumi.ComponentResource {
         throwIfProblems(`KeyVault "${name}"`, keyVaultProblems(args), this);
         const endpoint = args.privateEndpoint;
         const plannedEndpoints = endpoint ? [describePrivateEndpoint(endpoint)] : [];
+        // The VNets a zone this component creates is linked to; an existing zone's links are its owner's.
+        const zoneLinks = endpoint?.mode === "create" && endpoint.privateDnsZoneId === undefined ? pulumi.output(linkedVirtualNetworks(endpoint)) : undefined;
         const vaultReference = pulumi.output(args.resourceGroupName).apply((resourceGroupName): VaultReference => ({ vaultName: args.vaultName, resourceGroupName }));
         let vaultId: pulumi.Output<string>;
         let location: pulumi.Input<string>;
@@ -287,7 +290,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultName = vault.name;
             this.tenantId = vault.properties.tenantId;
             this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
-            this.vaultId = pulumi.all([vault.id, this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, false)]).apply(([id]) => id);
+            this.vaultId = pulumi.all([vault.id, this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, zoneLinks, false)]).apply(([id]) => id);
         } else {
             const live = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
             const rbacChecked = pulumi.all([live, args.resourceGroupName]).apply(([vault, resourceGroupName]) => {
@@ -298,7 +301,7 @@ export class KeyVault extends pulumi.ComponentResource {
                 return vault;
             });
             network = rbacChecked.properties;
-            const reachable = this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, true);
+            const reachable = this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, zoneLinks, true);
             const checked = pulumi.all([rbacChecked, reachable]).apply(([vault]) => vault);
             vaultId = live.id;
             // A vault always has a region; the endpoint defaults to it.
@@ -317,24 +320,27 @@ export class KeyVault extends pulumi.ComponentResource {
 
     /**
      * The vault's network state once checked: an existing vault the cluster cannot reach fails (`failWhenUnreachable`;
-     * a vault this component creates was checked at construction), and what the program cannot see is warned about.
+     * a vault this component creates was checked at construction), and what the program cannot see is warned about, as
+     * is a cluster VNet the endpoint's created zone is not linked to (`zoneLinks`).
      */
     private checkedNetwork(
         state: pulumi.Output<VaultNetworkState>,
         vault: pulumi.Output<VaultReference>,
         plannedPrivateEndpoints: string[],
         clusterSubnetIds: pulumi.Input<string[] | undefined> | undefined,
+        zoneLinks: pulumi.Output<string[]> | undefined,
         failWhenUnreachable: boolean,
     ): pulumi.Output<VaultNetworkState> {
-        return pulumi.all([state, vault, pulumi.output(clusterSubnetIds)]).apply(([network, reference, subnets]) => {
+        return pulumi.all([state, vault, pulumi.output(clusterSubnetIds), pulumi.output(zoneLinks)]).apply(([network, reference, subnets, links]) => {
             const context = { plannedPrivateEndpoints, clusterSubnetIds: subnets && subnets.length > 0 ? subnets : undefined };
             const error = failWhenUnreachable ? vaultReachabilityError(network, reference, context) : undefined;
             if (error) {
                 throw new pulumi.ResourceError(error, this, true);
             }
-            const warning = vaultReachabilityWarning(network, reference, context);
-            if (warning) {
-                pulumi.log.warn(warning, this);
+            for (const warning of [vaultReachabilityWarning(network, reference, context), privateDnsLinkWarning(reference, links, context.clusterSubnetIds)]) {
+                if (warning) {
+                    pulumi.log.warn(warning, this);
+                }
             }
             return network;
         });

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { sameArmId } from "../shared/arm-ids";
+import { sameArmId, virtualNetworkOfSubnet } from "../shared/arm-ids";
 
 /**
  * Whether an AKS cluster can reach a Key Vault over the network: the vault's public access, its firewall
@@ -219,5 +219,43 @@ export function vaultReachabilityWarning(state: VaultNetworkState, vault: VaultR
         `Pods reach the vault only if their traffic leaves from one of those subnets with the Microsoft.KeyVault service endpoint; otherwise mounts fail with 403. ` +
         `This is not an error because the program cannot see your routes. If the nodes are elsewhere, allow their subnet:\n${subnetRuleCommands(vault, reachability.clusterSubnetIds)}\n` +
         `or use a private endpoint (keyVault.privateEndpoint).`
+    );
+}
+
+/**
+ * Warning when the cluster's VNets are known and one of them is not linked to the private DNS zone this program
+ * creates for the vault's endpoint: its pods would resolve the vault's public address and be refused. `zoneLinks`:
+ * the VNets the created zone is linked to; undefined for an existing zone, whose other links are not known here.
+ */
+export function privateDnsLinkWarning(vault: VaultReference, zoneLinks: readonly string[] | undefined, clusterSubnetIds: readonly string[] | undefined): string | undefined {
+    if (!zoneLinks || !clusterSubnetIds) {
+        return undefined;
+    }
+    const clusterNetworks = [...new Set(clusterSubnetIds.map((subnet) => virtualNetworkOfSubnet(subnet)).filter((id): id is string => id !== undefined))];
+    const unlinked = clusterNetworks.filter((network) => !zoneLinks.some((link) => sameArmId(link, network)));
+    if (unlinked.length === 0) {
+        return undefined;
+    }
+    return (
+        `Key Vault "${vault.vaultName}": the cluster's VNet ${unlinked.join(", ")} is not linked to the ${KEY_VAULT_PRIVATE_DNS_ZONE} zone of its private endpoint ` +
+        `(linked: ${zoneLinks.join(", ") || "none"}), so pods there resolve the vault's public address instead of the endpoint's and are refused (403) ` +
+        `while public access is disabled or the firewall denies them. Add it to privateEndpoint.linkVirtualNetworkIds, unless that VNet's DNS servers ` +
+        `resolve the zone another way (a hub's resolver).`
+    );
+}
+
+/**
+ * Warning for a private endpoint to the vault while the cluster this stack creates is in an AKS-managed VNet, which
+ * the config cannot name: not the endpoint's VNet, not linked to its zone, so pods resolve and reach the vault's public
+ * address. Undefined otherwise.
+ */
+export function managedNetworkPrivateEndpointWarning(vaultName: string, clusterInManagedNetwork: boolean, hasPrivateEndpoint: boolean): string | undefined {
+    if (!clusterInManagedNetwork || !hasPrivateEndpoint) {
+        return undefined;
+    }
+    return (
+        `Key Vault "${vaultName}" has a private endpoint, but the cluster this stack creates has no cluster.systemNodePool.vnetSubnetId, so AKS puts its nodes in a VNet ` +
+        `of its own that is neither the endpoint's nor linked to its ${KEY_VAULT_PRIVATE_DNS_ZONE} zone: pods would resolve the vault's public address and be refused (403) ` +
+        `while public access is disabled. Set cluster.systemNodePool.vnetSubnetId to a subnet of a VNet the endpoint is in or peered with and linked to the zone.`
     );
 }

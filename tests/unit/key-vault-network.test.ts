@@ -6,7 +6,9 @@ import {
     VaultNetworkState,
     armIdProblems,
     isIpv4Rule,
+    managedNetworkPrivateEndpointWarning,
     parseArmId,
+    privateDnsLinkWarning,
     sameArmId,
     vaultReachability,
     vaultReachabilityError,
@@ -119,6 +121,35 @@ describe("vault reachability", () => {
         expect(vaultReachability(approved, NOTHING_PLANNED)).to.deep.equal({ verdict: "reachable", via: "private endpoint", detail: "pe-1" });
         expect(vaultReachability({}, NOTHING_PLANNED)).to.deep.equal({ verdict: "reachable", via: "public network" });
         expect(vaultReachability({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" } }, NOTHING_PLANNED).verdict).to.equal("reachable");
+    });
+});
+
+describe("private DNS of the endpoint", () => {
+    const HUB = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-hub`;
+
+    it("warns when a created zone is not linked to a VNet of the cluster's node subnets", () => {
+        expect(privateDnsLinkWarning(VAULT, [HUB], [NODES, OTHER_SUBNET])).to.equal(
+            `Key Vault "kv-shared": the cluster's VNet ${VNET} is not linked to the privatelink.vaultcore.azure.net zone of its private endpoint (linked: ${HUB}), so pods ` +
+                "there resolve the vault's public address instead of the endpoint's and are refused (403) while public access is disabled or the firewall denies them. " +
+                "Add it to privateEndpoint.linkVirtualNetworkIds, unless that VNet's DNS servers resolve the zone another way (a hub's resolver).",
+        );
+        expect(privateDnsLinkWarning(VAULT, [], [NODES])).to.contain("(linked: none)");
+    });
+
+    it("says nothing when the VNet is linked (in any case), the zone is someone else's, or the cluster's subnets are unknown", () => {
+        expect(privateDnsLinkWarning(VAULT, [HUB, VNET.toUpperCase()], [NODES])).to.equal(undefined);
+        expect(privateDnsLinkWarning(VAULT, undefined, [NODES])).to.equal(undefined);
+        expect(privateDnsLinkWarning(VAULT, [HUB], undefined)).to.equal(undefined);
+    });
+
+    it("warns about a private endpoint while the created cluster is in an AKS-managed VNet", () => {
+        expect(managedNetworkPrivateEndpointWarning("kv-shared", true, true)).to.equal(
+            'Key Vault "kv-shared" has a private endpoint, but the cluster this stack creates has no cluster.systemNodePool.vnetSubnetId, so AKS puts its nodes in a VNet of ' +
+                "its own that is neither the endpoint's nor linked to its privatelink.vaultcore.azure.net zone: pods would resolve the vault's public address and be refused (403) " +
+                "while public access is disabled. Set cluster.systemNodePool.vnetSubnetId to a subnet of a VNet the endpoint is in or peered with and linked to the zone.",
+        );
+        expect(managedNetworkPrivateEndpointWarning("kv-shared", false, true)).to.equal(undefined);
+        expect(managedNetworkPrivateEndpointWarning("kv-shared", true, false)).to.equal(undefined);
     });
 });
 

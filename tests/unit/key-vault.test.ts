@@ -1,8 +1,8 @@
 /** components/key-vault: the vault, created or read. */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { KeyVault, KeyVaultArgs, vaultReachabilityWarning } from "../../components";
-import { SUBSCRIPTION_ID, TENANT_ID, azureState, errorFrom, ofType, outputError, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+import { KeyVault, KeyVaultArgs, privateDnsLinkWarning, vaultReachabilityWarning } from "../../components";
+import { SUBSCRIPTION_ID, TENANT_ID, azureState, capturedWarnings, errorFrom, ofType, outputError, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
 const NETWORK = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-network/providers/Microsoft.Network`;
@@ -148,6 +148,17 @@ describe("KeyVault network: private endpoint and firewall", () => {
         expect(await capturedWarnings(() => created(NODES, "nodes"))).to.deep.equal([]);
     });
 
+    it("warns when the zone it creates is not linked to the cluster's VNet, and not when it is (or the zone is someone else's)", async () => {
+        const hubSubnet = `${NETWORK}/virtualNetworks/vnet-hub/subnets/snet-private-endpoints`;
+        const vault = (name: string, endpoint: Record<string, unknown>) =>
+            valueOf(new KeyVault(name, { ...create, vaultName: `kv-${name}`, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "create", subnetId: hubSubnet, ...endpoint }, clusterSubnetIds: [NODES] }).vaultId);
+        const warnings = await capturedWarnings(() => vault("hub", {}));
+        expect(warnings).to.deep.equal([privateDnsLinkWarning({ vaultName: "kv-hub", resourceGroupName: "rg-dev" }, [`${NETWORK}/virtualNetworks/vnet-hub`], [NODES])]);
+        expect(warnings[0]).to.contain(`the cluster's VNet ${NETWORK}/virtualNetworks/vnet-aks is not linked`);
+        expect(await capturedWarnings(() => vault("linked", { linkVirtualNetworkIds: [`${NETWORK}/virtualNetworks/vnet-hub`, `${NETWORK}/virtualNetworks/vnet-aks`] }))).to.deep.equal([]);
+        expect(await capturedWarnings(() => vault("hubzone", { privateDnsZoneId: HUB_ZONE }))).to.deep.equal([]);
+    });
+
     it("fails at construction when the cluster could not reach the vault it creates, or an ID has the wrong shape", () => {
         expect(errorFrom(() => new KeyVault("kv", { ...create, publicNetworkAccess: "Disabled", networkAcls: { defaultAction: "Deny", virtualNetworkSubnetIds: [NODES] } })).message).to.equal(
             'KeyVault "kv" is invalid (1 problem):\n' +
@@ -234,19 +245,3 @@ describe("KeyVault network: private endpoint and firewall", () => {
         });
     });
 });
-
-/** The warnings `run` logs through pulumi.log.warn. */
-async function capturedWarnings(run: () => Promise<unknown>): Promise<string[]> {
-    const warnings: string[] = [];
-    const original = pulumi.log.warn;
-    pulumi.log.warn = (message: string) => {
-        warnings.push(message);
-        return Promise.resolve();
-    };
-    try {
-        await run();
-    } finally {
-        pulumi.log.warn = original;
-    }
-    return warnings;
-}

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { addonIdentityWarning, roleAssignmentWarning } from "../../program/warnings";
 import { runProgram } from "../../program/main";
-import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
-import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+import { KEY_VAULT_ROLES, managedNetworkPrivateEndpointWarning, parseObjectsParameter, roleAssignmentName } from "../../components";
+import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, capturedWarnings, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 
 
@@ -264,6 +264,22 @@ describe("private vaults in the stack config", () => {
         const existingMessage = configError(existing);
         expect(existingMessage).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls: is not a key of \`keyVault\``);
         expect(existingMessage).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.mode:`);
+    });
+
+    it("warns once about a private endpoint while the cluster it creates is in an AKS-managed VNet, and not once the nodes are in a named subnet", async () => {
+        const raw = base();
+        raw.keyVault.publicNetworkAccess = "Disabled";
+        raw.keyVault.privateEndpoint = { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-pe` };
+        const warningsOf = (config: Record<string, any>) =>
+            capturedWarnings(async () => {
+                resetRegistrations();
+                await valueOf((await runProgram(parseStackConfig(config))).applications);
+                await settle();
+            });
+        const managed = (await warningsOf(raw)).filter((warning) => warning.includes("AKS-managed") || warning.includes("no cluster.systemNodePool.vnetSubnetId"));
+        expect(managed).to.deep.equal([managedNetworkPrivateEndpointWarning("kv-platform-dev-weu", true, true)]);
+        raw.cluster.systemNodePool.vnetSubnetId = NODES;
+        expect((await warningsOf(raw)).filter((warning) => warning.includes("Key Vault"))).to.deep.equal([]);
     });
 
     it("reads an existing cluster's node subnets and an existing vault, and creates the endpoint in the vault's group", async () => {
