@@ -158,8 +158,10 @@ function nodeSubnetArgument(clusterSubnetIds: readonly string[] | undefined): st
 /** The az commands that let the cluster in through the vault's firewall by its node subnet. */
 function subnetRuleCommands(vault: VaultReference, clusterSubnetIds: readonly string[] | undefined): string {
     const subnet = nodeSubnetArgument(clusterSubnetIds);
+    // `subnet update --service-endpoints` replaces the subnet's list, so the services it has are listed first.
     return (
-        `    az network vnet subnet update --ids ${subnet} --service-endpoints Microsoft.KeyVault\n` +
+        `    az network vnet subnet show --ids ${subnet} --query "serviceEndpoints[].service" -o tsv\n` +
+        `    az network vnet subnet update --ids ${subnet} --service-endpoints Microsoft.KeyVault <the services listed above>\n` +
         `    az keyvault network-rule add --name ${vault.vaultName} --resource-group ${vault.resourceGroupName} --subnet ${subnet}`
     );
 }

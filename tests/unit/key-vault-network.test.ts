@@ -84,7 +84,8 @@ describe("vault reachability", () => {
                 'Key Vault "kv-shared" denies public traffic by default (networkAcls.defaultAction Deny) and has no virtual network rule, no IP rule and no approved private endpoint ' +
                     "connection, so the cluster cannot reach it: pods would fail to mount with 403. Its bypass setting does not help: Azure's trusted services do not include the code " +
                     "running in an AKS cluster. Fix: allow the cluster's node subnet (the Microsoft.KeyVault service endpoint on the subnet, then the rule):\n" +
-                    `    az network vnet subnet update --ids ${NODES} --service-endpoints Microsoft.KeyVault\n` +
+                    `    az network vnet subnet show --ids ${NODES} --query "serviceEndpoints[].service" -o tsv\n` +
+                    `    az network vnet subnet update --ids ${NODES} --service-endpoints Microsoft.KeyVault <the services listed above>\n` +
                     `    az keyvault network-rule add --name kv-shared --resource-group rg-shared --subnet ${NODES}\n` +
                     "or its egress IP (az keyvault network-rule add --name kv-shared --resource-group rg-shared --ip-address <egress-ip>), or set keyVault.privateEndpoint " +
                     "(privateEndpoint of the KeyVault component) to create a private endpoint in a subnet the cluster's VNet reaches, or create one with:\n" +
@@ -102,7 +103,8 @@ describe("vault reachability", () => {
             `Key Vault "kv-shared" denies public traffic by default and lets in only the subnet ${OTHER_SUBNET}; none of them is a node subnet of the cluster (${NODES}). ` +
                 "Pods reach the vault only if their traffic leaves from one of those subnets with the Microsoft.KeyVault service endpoint; otherwise mounts fail with 403. " +
                 "This is not an error because the program cannot see your routes. If the nodes are elsewhere, allow their subnet:\n" +
-                `    az network vnet subnet update --ids ${NODES} --service-endpoints Microsoft.KeyVault\n` +
+                `    az network vnet subnet show --ids ${NODES} --query "serviceEndpoints[].service" -o tsv\n` +
+                `    az network vnet subnet update --ids ${NODES} --service-endpoints Microsoft.KeyVault <the services listed above>\n` +
                 `    az keyvault network-rule add --name kv-shared --resource-group rg-shared --subnet ${NODES}\n` +
                 "or use a private endpoint (keyVault.privateEndpoint).",
         );
