@@ -3,6 +3,7 @@
  * Every component validates its inputs at construction, so bad configuration fails at `pulumi preview`.
  */
 export * from "./shared/validation";
+export * from "./shared/arm-ids";
 export { deterministicGuid } from "./shared/naming";
 
 export * from "./cluster/addon";
@@ -10,6 +11,7 @@ export * from "./cluster/component";
 
 export * from "./key-vault/names";
 export * from "./key-vault/request-budget";
+export * from "./key-vault/network";
 export * from "./key-vault/component";
 
 export * from "./key-vault-access/roles";

@@ -1,7 +1,7 @@
-/** Policies on Key Vaults: the RBAC model, purge protection and network access. */
-import { PolicyConfigSchema, ResourceValidationArgs } from "@pulumi/policy";
-import { UNKNOWN, read, stackOfUrn, stackSelected, str } from "./props";
-import { ResourcePolicy, displayName, forType, policyConfig } from "./resource-policy";
+/** Policies on Key Vaults: the RBAC model, purge protection, network access and the private endpoint a closed vault needs. */
+import { PolicyConfigSchema, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
+import { UNKNOWN, itemsOf, read, stackOfUrn, stackSelected, str } from "./props";
+import { ResourcePolicy, StackPolicy, displayName, forType, policyConfig } from "./resource-policy";
 
 const VAULT = /^azure-native:keyvault(\/v[0-9a-z]+)?:Vault$/;
 
@@ -86,7 +86,7 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     remediationSteps:
-        "Set properties.publicNetworkAccess: \"Disabled\" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: \"Deny\" and the cluster's egress addresses or subnets allowed.",
+        "Set properties.publicNetworkAccess: \"Disabled\" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: \"Deny\" and the cluster's egress addresses or node subnets allowed (bypass: \"AzureServices\" does not admit AKS pods).",
     url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
     tags: ["keyvault", "network"],
     configSchema: stackScopedSchema('Stacks where the vault must be network-restricted; "*" means every stack.'),
@@ -106,8 +106,58 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
         reportViolation(
             `Key Vault "${displayName(args, "vaultName")}" on stack "${stack}" accepts data-plane requests from any network ` +
                 `(publicNetworkAccess is ${access === undefined ? "not set" : `"${access}"`} and networkAcls.defaultAction is not "Deny"). ` +
-                'Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls { defaultAction: "Deny", bypass: "AzureServices" } ' +
-                "with the AKS node subnet in virtualNetworkRules.",
+                'Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls { defaultAction: "Deny" } with the AKS node subnet in ' +
+                'virtualNetworkRules or its egress IP in ipRules (bypass: "AzureServices" does not let AKS pods through: AKS is not a trusted service).',
         );
     }),
+};
+
+const PRIVATE_ENDPOINT = /^azure-native:network(\/v[0-9a-z]+)?:PrivateEndpoint$/;
+
+/** True when a private endpoint of the stack connects to `vault` (group "vault"): by dependency, or by the vault's ID when known. */
+function connectsTo(endpoint: PolicyResource, vault: PolicyResource, vaultName: string): boolean {
+    if (endpoint.dependencies.some((dependency) => dependency.urn === vault.urn)) {
+        return true;
+    }
+    return itemsOf(read(endpoint.props, "privateLinkServiceConnections"))
+        .concat(itemsOf(read(endpoint.props, "manualPrivateLinkServiceConnections")))
+        .some((connection) => {
+            const target = str(read(connection, "privateLinkServiceId"));
+            return typeof target === "string" && target.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${vaultName.toLowerCase()}`);
+        });
+}
+
+export const keyVaultPrivateEndpoint: StackPolicy = {
+    name: "keyvault-private-endpoint",
+    description:
+        "A Key Vault with public network access disabled has a private endpoint in the same stack: otherwise nothing this stack deploys can reach it, and CSI mounts fail with 403.",
+    // Advisory: the endpoint may rightly live in another stack (the network team's); the KeyVault component then takes it as privateEndpoint { mode: external }.
+    enforcementLevel: "advisory",
+    severity: "high",
+    remediationSteps:
+        'Create a private endpoint (group "vault") to the vault in a subnet the cluster\'s VNet reaches, with the privatelink.vaultcore.azure.net zone linked to that VNet (keyVault.privateEndpoint { mode: create, subnetId } in this program), or keep publicNetworkAccess "Enabled" with a firewall that lets the cluster in.',
+    url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
+    tags: ["keyvault", "network"],
+    validateStack: (args, reportViolation) => {
+        const endpoints = args.resources.filter((resource) => PRIVATE_ENDPOINT.test(resource.type));
+        for (const vault of args.resources) {
+            if (!VAULT.test(vault.type)) {
+                continue;
+            }
+            const access = str(read(vault.props, "properties", "publicNetworkAccess"));
+            if (typeof access !== "string" || access.toLowerCase() !== "disabled") {
+                continue;
+            }
+            const vaultName = displayName(vault, "vaultName");
+            if (endpoints.some((endpoint) => connectsTo(endpoint, vault, vaultName))) {
+                continue;
+            }
+            reportViolation(
+                `Key Vault "${vaultName}" has publicNetworkAccess "Disabled" and no private endpoint in this stack connects to it, so pods of this stack's ` +
+                    "clusters cannot reach it (403 on mount) unless a private endpoint managed elsewhere does. Add a private endpoint with group \"vault\" " +
+                    "in a subnet the cluster's VNet reaches and the privatelink.vaultcore.azure.net zone linked to that VNet, or enable public access with a firewall that lets the cluster in.",
+                vault.urn,
+            );
+        }
+    },
 };

@@ -3,7 +3,7 @@
  * its own so tests can call `validateResource` / `validateStack` directly.
  */
 import { aksSecretRotation } from "./cluster";
-import { keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAuthorization } from "./key-vault";
+import { keyVaultPrivateEndpoint, keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAuthorization } from "./key-vault";
 import { ResourcePolicy, StackPolicy } from "./resource-policy";
 import { noPrivilegedRolesForServicePrincipals, roleAssignmentPrincipalType } from "./role-assignments";
 import { noSecretValuesInManifests } from "./secret-values";
@@ -15,6 +15,7 @@ export const policies: Array<ResourcePolicy | StackPolicy> = [
     keyVaultRbacAuthorization,
     keyVaultPurgeProtection,
     keyVaultPublicNetworkAccess,
+    keyVaultPrivateEndpoint,
     noPrivilegedRolesForServicePrincipals,
     roleAssignmentPrincipalType,
     secretProviderClassWellFormed,

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { aksClusterProblems } from "../components/cluster/component";
-import { keyVaultProblems } from "../components/key-vault/component";
+import { KeyVaultArgs, keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
@@ -247,14 +247,20 @@ function platformComponentProblems(config: Partial<StackConfig>): ConfigProblem[
     }
     const vault = config.keyVault;
     if (vault && vault.mode !== "external") {
-        const args = {
-            mode: vault.mode,
-            vaultName: vault.name,
-            resourceGroupName: "",
-            location: "checked-with-azure",
-            tenantId: "00000000-0000-0000-0000-000000000000",
-            softDeleteRetentionInDays: vault.mode === "create" ? vault.softDeleteRetentionInDays : undefined,
-        };
+        // Placeholders for what is known only in Azure; the vault's own settings are checked as written.
+        const placed = { vaultName: vault.name, resourceGroupName: "", privateEndpoint: vault.privateEndpoint };
+        const args: KeyVaultArgs =
+            vault.mode === "create"
+                ? {
+                      ...placed,
+                      mode: "create",
+                      location: "checked-with-azure",
+                      tenantId: "00000000-0000-0000-0000-000000000000",
+                      softDeleteRetentionInDays: vault.softDeleteRetentionInDays,
+                      publicNetworkAccess: vault.publicNetworkAccess,
+                      networkAcls: vault.networkAcls,
+                  }
+                : { ...placed, mode: "existing" };
         problems.push(...keyVaultProblems(args).map((problem) => atPath(componentKeyPath("keyVault", problem.where), problem)));
     } else if (vault) {
         problems.push(...keyVaultNameProblems(vault.name).map((problem) => atPath(["keyVault", "name"], problem)));

@@ -9,6 +9,7 @@ import { markChecked } from "../components/shared/checked";
 import { StackConfig, addonReadObjects, bindsIdentity, createsIdentity, federatesIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
 import { addonIdentityWarning, identityBindingWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
 import { requestsPerMount } from "../components/key-vault/request-budget";
+import { managedNetworkPrivateEndpointWarning } from "../components/key-vault/network";
 import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
 import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
@@ -118,6 +119,8 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     const fromConfig = (key: TopLevelKey, value: string) => (secretKeys.has(key) ? pulumi.secret(value) : pulumi.output(value));
     const identityBinding = config.applications.some((app) => app.identity.mode === "identityBinding");
     let clusterFacts: Pick<Platform, "addonIdentity" | "addonClientId" | "oidcIssuerUrl" | "kubeconfig" | "cluster">;
+    // Known for a cluster in a VNet of its own (a created one with systemNodePool.vnetSubnetId, an existing one read from Azure).
+    let clusterSubnetIds: pulumi.Output<string[] | undefined> | undefined;
     if (cluster.mode === "create") {
         const aks = new AksCluster(
             "cluster",
@@ -139,6 +142,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             kubeconfig: aks.kubeconfig,
             cluster: { clusterName: aks.clusterName, resourceGroupName: cluster.azure.resourceGroupName },
         };
+        clusterSubnetIds = aks.nodeSubnetIds;
     } else if (cluster.mode === "existing") {
         const resourceGroupName = cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName;
         const existing = new ExistingAksCluster("cluster", {
@@ -154,6 +158,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             kubeconfig: existing.kubeconfig,
             cluster: { clusterName: existing.clusterName, resourceGroupName },
         };
+        clusterSubnetIds = existing.nodeSubnetIds;
     } else {
         clusterFacts = {
             addonClientId: cluster.config.addonIdentityClientId ? fromConfig("cluster", cluster.config.addonIdentityClientId) : undefined,
@@ -178,11 +183,20 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
                       location: vault.azure.location,
                       tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
                       publicNetworkAccess: vault.config.publicNetworkAccess,
+                      networkAcls: vault.config.networkAcls,
+                      privateEndpoint: vault.config.privateEndpoint,
+                      clusterSubnetIds,
                       enablePurgeProtection: vault.config.enablePurgeProtection,
                       softDeleteRetentionInDays: vault.config.softDeleteRetentionInDays,
                       skuName: vault.config.skuName,
                   }
-                : { mode: "existing", vaultName: vault.config.name, resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName },
+                : {
+                      mode: "existing",
+                      vaultName: vault.config.name,
+                      resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName,
+                      privateEndpoint: vault.config.privateEndpoint,
+                      clusterSubnetIds,
+                  },
             { protect: vault.mode === "create" && vault.config.protect },
         );
         vaultFacts = { keyVaultName: keyVault.vaultName, tenantId: keyVault.tenantId, keyVaultId: keyVault.vaultId };
@@ -267,7 +281,14 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
     const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
 
+    const platformNetwork = stack.kind === "platform" ? { cluster: stack.cluster, vault: stack.vault } : undefined;
     const warnings = [
+        platformNetwork &&
+            managedNetworkPrivateEndpointWarning(
+                platformNetwork.vault.config.name,
+                platformNetwork.cluster.mode === "create" && !platformNetwork.cluster.config.systemNodePool.vnetSubnetId,
+                platformNetwork.vault.mode !== "external" && platformNetwork.vault.config.privateEndpoint !== undefined,
+            ),
         roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
         identityBindingWarning(config.applications.filter((app) => app.identity.mode === "identityBinding").map((app) => app.name)),

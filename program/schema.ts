@@ -47,6 +47,7 @@ const cluster = example(
                     vmSize: z.string(),
                     count: z.number().int(),
                     availabilityZones: example(z.array(z.string()), '["1", "2", "3"]').optional(),
+                    vnetSubnetId: z.string().optional(),
                 }),
                 "{ vmSize: Standard_D4ds_v5, count: 3 }",
             ),
@@ -65,18 +66,53 @@ const cluster = example(
     "{ mode: external, addonIdentityClientId: <guid> }",
 );
 
+// The shapes of IDs, CIDRs and the cluster's reach are the KeyVault component's checks (one home), reported at these keys.
+const createdPrivateEndpoint = example(
+    z.strictObject({
+        mode: z.literal("create"),
+        subnetId: z.string(),
+        privateDnsZoneId: z.string().optional(),
+        linkVirtualNetworkIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks]").optional(),
+        resourceGroupName: z.string().optional(),
+        location: z.string().optional(),
+    }),
+    "{ mode: create, subnetId: /subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-private-endpoints }",
+);
+
+const privateEndpoint = example(
+    z.discriminatedUnion("mode", [createdPrivateEndpoint, z.strictObject({ mode: z.literal("external"), id: z.string() })]),
+    "{ mode: create, subnetId: /subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-private-endpoints }",
+);
+
+const networkAcls = example(
+    z.strictObject({
+        defaultAction: z.enum(["Allow", "Deny"]),
+        bypass: z.enum(["AzureServices", "None"]).optional(),
+        virtualNetworkSubnetIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes]").optional(),
+        ipRules: example(z.array(z.string()), '["203.0.113.7"]').optional(),
+    }),
+    "{ defaultAction: Deny, virtualNetworkSubnetIds: [<node subnet ID>] }",
+);
+
 const keyVault = example(
     z.discriminatedUnion("mode", [
         z.strictObject({
             mode: z.literal("create"),
             name: z.string(),
             publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+            networkAcls: networkAcls.optional(),
+            privateEndpoint: privateEndpoint.optional(),
             enablePurgeProtection: z.boolean().default(true),
             softDeleteRetentionInDays: z.number().int().default(90),
             skuName: z.enum(["standard", "premium"]).default("standard"),
             protect: z.boolean().default(false),
         }),
-        existingAzureResource,
+        z.strictObject({
+            mode: z.literal("existing"),
+            name: z.string(),
+            resourceGroupName: z.string().optional(),
+            privateEndpoint: createdPrivateEndpoint.optional(),
+        }),
         z.strictObject({
             mode: z.literal("external"),
             name: z.string(),

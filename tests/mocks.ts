@@ -80,6 +80,16 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
                 state: { ...inputs, name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } },
             };
+        case "azure-native:network:PrivateEndpoint":
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Network/privateEndpoints/${inputs.privateEndpointName}`,
+                state: { ...inputs, name: inputs.privateEndpointName },
+            };
+        case "azure-native:privatedns:PrivateZone":
+            return {
+                id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Network/privateDnsZones/${inputs.privateZoneName}`,
+                state: { ...inputs, name: inputs.privateZoneName },
+            };
         case "azure-native:managedidentity:UserAssignedIdentity":
             return {
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
@@ -279,4 +289,20 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
         return error as Error;
     }
     throw new Error("expected a rejection, but the promise resolved");
+}
+
+/** The warnings `run` logs through pulumi.log.warn. */
+export async function capturedWarnings(run: () => Promise<unknown>): Promise<string[]> {
+    const warnings: string[] = [];
+    const original = pulumi.log.warn;
+    pulumi.log.warn = (message: string) => {
+        warnings.push(message);
+        return Promise.resolve();
+    };
+    try {
+        await run();
+    } finally {
+        pulumi.log.warn = original;
+    }
+    return warnings;
 }

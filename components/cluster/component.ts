@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
 import { TOKEN_PREFIX } from "../shared/token";
 import { Problem, throwIfProblems } from "../shared/validation";
+import { armIdProblems } from "../shared/arm-ids";
 import { AddonIdentity, SecretRotation, addonIdentityOrError, keyVaultAddonProfile, secretRotationProblems } from "./addon";
 
 /** Node pool of a new cluster. */
@@ -12,6 +13,12 @@ export interface SystemNodePool {
     count: number;
     /** Availability zones, e.g. ["1", "2", "3"]. */
     availabilityZones?: string[];
+    /**
+     * ARM ID of an existing subnet for the nodes (your own VNet); default: an AKS-managed VNet. Needed for a private
+     * vault: its private endpoint and DNS link go in a VNet you name. The cluster's identity then needs Network
+     * Contributor on the subnet, which this component does not grant (docs/private-vaults.md).
+     */
+    vnetSubnetId?: string;
 }
 
 /** Inputs of an AKS cluster with the Key Vault secrets provider addon. */
@@ -47,6 +54,9 @@ export function aksClusterProblems(args: AksClusterArgs): Problem[] {
     const pool = args.systemNodePool;
     if (!pool || !Number.isInteger(pool.count) || pool.count < 1 || pool.count > 1000) {
         problems.push({ where: "systemNodePool.count", message: `${pool?.count} is not a node count`, fix: "use an integer from 1 to 1000 (3 for production)" });
+    }
+    if (pool?.vnetSubnetId !== undefined) {
+        problems.push(...armIdProblems(pool.vnetSubnetId, "subnet", "systemNodePool.vnetSubnetId"));
     }
     if (!pool?.vmSize) {
         problems.push({ where: "systemNodePool.vmSize", message: "is missing", fix: 'set a VM size such as "Standard_D4ds_v5"' });
@@ -102,6 +112,8 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
     public readonly clusterName: pulumi.Output<string>;
     /** ARM resource ID, e.g. for scoping role assignments. */
     public readonly resourceId: pulumi.Output<string>;
+    /** The node subnet when given (systemNodePool.vnetSubnetId); undefined for an AKS-managed VNet. */
+    public readonly nodeSubnetIds: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AksCluster`, name, {}, opts);
@@ -127,6 +139,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
                         vmSize: args.systemNodePool.vmSize,
                         count: args.systemNodePool.count,
                         availabilityZones: args.systemNodePool.availabilityZones,
+                        vnetSubnetID: args.systemNodePool.vnetSubnetId,
                     },
                 ],
                 addonProfiles: keyVaultAddonProfile(args.secretRotation),
@@ -138,6 +151,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
         );
         this.clusterName = cluster.name;
         this.resourceId = cluster.id;
+        this.nodeSubnetIds = pulumi.output(args.systemNodePool.vnetSubnetId ? [args.systemNodePool.vnetSubnetId] : undefined);
         this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName]), clusterName, this);
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.kubeconfig = userKubeconfig(args.resourceGroupName, cluster.name, this);
@@ -194,6 +208,15 @@ export function oidcIssuerOrError(
 }
 
 /**
+ * The subnets of a cluster's node pools (`vnetSubnetID`), or undefined when they are not named: a cluster in an
+ * AKS-managed VNet has none, so nothing can be matched against a vault's virtual network rules.
+ */
+export function nodeSubnetIds(cluster: { agentPoolProfiles?: ReadonlyArray<{ vnetSubnetID?: string }> }): string[] | undefined {
+    const subnets = [...new Set((cluster.agentPoolProfiles ?? []).map((pool) => pool.vnetSubnetID).filter((id): id is string => !!id))];
+    return subnets.length > 0 ? subnets : undefined;
+}
+
+/**
  * A cluster that exists outside this program, read only: its addon identity, OIDC issuer and kubeconfig.
  * Fails at preview, with the command to run, when the addon (or workload identity, if required) is off, and, when
  * identity-binding support is required, on a cluster with API server VNet integration.
@@ -203,6 +226,8 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
+    /** Subnets of its node pools; undefined for an AKS-managed VNet (see nodeSubnetIds). */
+    public readonly nodeSubnetIds: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: ExistingAksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
@@ -227,7 +252,8 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
             }
             return live.name;
         });
+        this.nodeSubnetIds = cluster.apply(nodeSubnetIds);
         this.kubeconfig = userKubeconfig(resourceGroupName, clusterName, this);
-        this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName });
+        this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName, nodeSubnetIds: this.nodeSubnetIds });
     }
 }

@@ -7,6 +7,7 @@ import {
     ValidationError,
     goDurationSeconds,
     keyVaultAddonProfile,
+    nodeSubnetIds,
     secretRotationProblems,
     withKeyVaultAddon,
     formatProblem,
@@ -67,6 +68,21 @@ describe("AksCluster", () => {
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
         expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });
         expect(aks).to.include({ resourceName: "aks-dev", enableRBAC: true, location: "westeurope" });
+        expect(aks.agentPoolProfiles[0]).to.not.have.property("vnetSubnetID");
+        expect(await valueOf(cluster.nodeSubnetIds)).to.equal(undefined);
+    });
+
+    it("puts the nodes in a subnet of your VNet when given, and names it for the vault's firewall check", async () => {
+        const subnet = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes";
+        const cluster = new AksCluster("byo", {
+            resourceGroupName: "rg-dev",
+            location: "westeurope",
+            systemNodePool: { vmSize: "Standard_D4ds_v5", count: 2, vnetSubnetId: subnet },
+            secretRotation: { enabled: true },
+        });
+        expect(await valueOf(cluster.nodeSubnetIds)).to.deep.equal([subnet]);
+        await settle();
+        expect(registered("azure-native:containerservice:ManagedCluster", "byo-aks").inputs.agentPoolProfiles[0]).to.include({ vnetSubnetID: subnet });
     });
 
     it("rejects bad node pools, names and poll intervals at construction", () => {
@@ -76,7 +92,7 @@ describe("AksCluster", () => {
                     resourceGroupName: "rg",
                     location: "westeurope",
                     clusterName: "-bad-",
-                    systemNodePool: { vmSize: "", count: 0 },
+                    systemNodePool: { vmSize: "", count: 0, vnetSubnetId: "snet-aks-nodes" },
                     secretRotation: { enabled: true, pollInterval: "soon" },
                     adoptExistingResourceId: "aks-dev",
                 }),
@@ -85,6 +101,7 @@ describe("AksCluster", () => {
         expect(error.message).to.contain('secretRotation.pollInterval: "soon" is not a positive Go duration');
         expect(error.message).to.contain("systemNodePool.count: 0 is not a node count. Fix: use an integer from 1 to 1000 (3 for production).");
         expect(error.message).to.contain('systemNodePool.vmSize: is missing. Fix: set a VM size such as "Standard_D4ds_v5".');
+        expect(error.message).to.contain('systemNodePool.vnetSubnetId: "snet-aks-nodes" is not the resource ID of a subnet. Fix: use the full ID,');
         expect(error.message).to.contain('clusterName: "-bad-" is not a valid AKS name');
         expect(error.message).to.contain('adoptExistingResourceId: "aks-dev" is not a managed cluster resource ID. Fix: use the output of `az aks show -g <rg> -n <name> --query id -o tsv`.');
     });
@@ -103,6 +120,14 @@ describe("ExistingAksCluster", () => {
         const cluster = new ExistingAksCluster("shared", { resourceGroupName: "rg-shared", clusterName: "aks-shared", requireWorkloadIdentity: true });
         expect(await valueOf(cluster.addonIdentity)).to.deep.equal(addonIdentityOf("aks-shared"));
         expect(await valueOf(cluster.oidcIssuerUrl)).to.equal("https://issuer.example/aks-shared/");
+        expect(await valueOf(cluster.nodeSubnetIds), "an AKS-managed VNet names no subnet").to.equal(undefined);
+    });
+
+    it("names its node pools' subnets once each, for the vault's firewall check", () => {
+        const subnet = (name: string) => `/subscriptions/x/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/${name}`;
+        expect(nodeSubnetIds({ agentPoolProfiles: [{ vnetSubnetID: subnet("system") }, { vnetSubnetID: subnet("user") }, { vnetSubnetID: subnet("system") }] })).to.deep.equal([subnet("system"), subnet("user")]);
+        expect(nodeSubnetIds({ agentPoolProfiles: [{}] })).to.equal(undefined);
+        expect(nodeSubnetIds({})).to.equal(undefined);
     });
 
     it("fails at preview with the command to run when the addon is not enabled", async () => {

@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { addonIdentityWarning, roleAssignmentWarning } from "../../program/warnings";
 import { runProgram } from "../../program/main";
-import { KEY_VAULT_ROLES, parseObjectsParameter, roleAssignmentName } from "../../components";
-import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+import { KEY_VAULT_ROLES, managedNetworkPrivateEndpointWarning, parseObjectsParameter, roleAssignmentName } from "../../components";
+import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, capturedWarnings, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 
 
@@ -228,6 +228,84 @@ describe("stack config validation (start-up, before any resource)", () => {
         expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster.secretRotation.pollInterval: "2 minutes" is not a positive Go duration.`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.name: "kv_dev" is not a valid Key Vault name.`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:access.adminGroup: must name the group by exactly one of displayName or objectId.`);
+    });
+});
+
+describe("private vaults in the stack config", () => {
+    const NETWORK = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-network/providers/Microsoft.Network`;
+    const NODES = `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-aks-nodes`;
+    const base = () => stackConfig("dev");
+
+    it("fails the preview for a vault the cluster could not reach, at the key to change", () => {
+        const closed = base();
+        closed.keyVault.publicNetworkAccess = "Disabled";
+        expect(configError(closed)).to.contain(
+            `${CONFIG_NAMESPACE}:keyVault.publicNetworkAccess: "Disabled" with no private endpoint leaves the cluster no way to reach the vault (pods would fail to mount with 403). Fix: set privateEndpoint: { mode: "create", subnetId: <subnet ID> }`,
+        );
+        const walled = base();
+        walled.keyVault.networkAcls = { defaultAction: "Deny", bypass: "AzureServices" };
+        expect(configError(walled)).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls.defaultAction: "Deny" with no virtualNetworkSubnetIds, no ipRules and no private endpoint leaves the cluster no way to reach the vault`);
+    });
+
+    it("checks the shape of every ID and rule at its key", () => {
+        const raw = base();
+        raw.keyVault.publicNetworkAccess = "Disabled";
+        raw.keyVault.privateEndpoint = { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks`, linkVirtualNetworkIds: [NODES] };
+        raw.keyVault.networkAcls = { defaultAction: "Deny", ipRules: ["10.0.0.0/8", "my-office"] };
+        const message = configError(raw);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.subnetId: "${NETWORK}/virtualNetworks/vnet-aks" is not the resource ID of a subnet (it is the ID of a virtual network). Fix: use the full ID,`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.linkVirtualNetworkIds[0]: "${NODES}" is not the resource ID of a virtual network (it is the ID of a subnet).`);
+        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls.ipRules[1]: "my-office" is not an IPv4 address or CIDR range.`);
+        expect(message).to.not.contain("keyVault.publicNetworkAccess");
+        const external = base();
+        external.keyVault.privateEndpoint = { mode: "external", id: "pe-kv-dev" };
+        expect(configError(external)).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.id: "pe-kv-dev" is not the resource ID of a private endpoint.`);
+        const existing = { ...base(), keyVault: { mode: "existing", name: "kv-shared", networkAcls: { defaultAction: "Deny" }, privateEndpoint: { mode: "external", id: `${NETWORK}/privateEndpoints/pe-kv` } } };
+        const existingMessage = configError(existing);
+        expect(existingMessage).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls: is not a key of \`keyVault\``);
+        expect(existingMessage).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.mode:`);
+    });
+
+    it("warns once about a private endpoint while the cluster it creates is in an AKS-managed VNet, and not once the nodes are in a named subnet", async () => {
+        const raw = base();
+        raw.keyVault.publicNetworkAccess = "Disabled";
+        raw.keyVault.privateEndpoint = { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-pe` };
+        const warningsOf = (config: Record<string, any>) =>
+            capturedWarnings(async () => {
+                resetRegistrations();
+                await valueOf((await runProgram(parseStackConfig(config))).applications);
+                await settle();
+            });
+        const managed = (await warningsOf(raw)).filter((warning) => warning.includes("AKS-managed") || warning.includes("no cluster.systemNodePool.vnetSubnetId"));
+        expect(managed).to.deep.equal([managedNetworkPrivateEndpointWarning("kv-platform-dev-weu", true, true)]);
+        raw.cluster.systemNodePool.vnetSubnetId = NODES;
+        expect((await warningsOf(raw)).filter((warning) => warning.includes("Key Vault"))).to.deep.equal([]);
+    });
+
+    it("reads an existing cluster's node subnets and an existing vault, and creates the endpoint in the vault's group", async () => {
+        azureState.managedClusters["aks-net"] = {
+            name: "aks-net",
+            addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, config: {}, identity: addonIdentityOf("aks-net") } },
+            agentPoolProfiles: [{ name: "system", vnetSubnetID: NODES }],
+        };
+        azureState.vaults["kv-net"] = {
+            id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/kv-net`,
+            name: "kv-net",
+            location: "westeurope",
+            properties: { tenantId: TENANT_ID, enableRbacAuthorization: true, vaultUri: "https://kv-net.vault.azure.net/", networkAcls: { defaultAction: "Deny", virtualNetworkRules: [{ id: NODES.toUpperCase() }] } },
+        };
+        const raw = {
+            azure: { location: "westeurope", resourceGroupName: "rg-platform" },
+            cluster: { mode: "existing", name: "aks-net" },
+            keyVault: { mode: "existing", name: "kv-net", resourceGroupName: "rg-shared", privateEndpoint: { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-pe` } },
+            applications: [base().applications[0]],
+        };
+        resetRegistrations();
+        const outputs = await runProgram(parseStackConfig(raw));
+        expect((await valueOf(outputs.platform)).keyVaultName).to.equal("kv-net");
+        await settle();
+        expect(registered("azure-native:network:PrivateEndpoint", "keyvault-private-endpoint").inputs).to.include({ resourceGroupName: "rg-shared", location: "westeurope" });
+        expect(ofType("azure-native:privatedns:VirtualNetworkLink").map((link) => link.inputs.virtualNetwork.id)).to.deep.equal([`${NETWORK}/virtualNetworks/vnet-aks`]);
     });
 });
 

@@ -78,6 +78,8 @@ export interface StackResourceInput {
     name: string;
     props: Record<string, unknown>;
     providerProps?: Record<string, unknown>;
+    /** Names of the other inputs this resource depends on. */
+    dependsOn?: string[];
 }
 
 /** Runs a stack policy and returns `{ message, urn }` for each violation. */
@@ -98,6 +100,9 @@ export function stackViolations(policy: StackPolicy, resources: StackResourceInp
             asType: () => undefined,
         }),
     );
+    policyResources.forEach((resource, index) => {
+        resource.dependencies = (resources[index].dependsOn ?? []).map((name) => policyResources.find((other) => other.name === name)).filter((other): other is PolicyResource => other !== undefined);
+    });
     const args: StackValidationArgs = {
         resources: policyResources,
         stackTags: new Map<string, string>(),

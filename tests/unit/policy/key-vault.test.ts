@@ -1,7 +1,7 @@
 /** policy/key-vault.ts: RBAC model, purge protection and network access of Key Vaults. */
 import { expect } from "chai";
-import { keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAuthorization } from "../../../policy/key-vault";
-import { ResourceCase, TENANT, U, U_OBJECT, violations } from "./fixtures";
+import { keyVaultPrivateEndpoint, keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAuthorization } from "../../../policy/key-vault";
+import { ResourceCase, StackResourceInput, TENANT, U, U_OBJECT, stackViolations, violations } from "./fixtures";
 
 function vault(properties: Record<string, unknown>, extra: Record<string, unknown> = {}): ResourceCase {
     return {
@@ -98,7 +98,7 @@ describe("keyvault-public-network-access", () => {
         const expected =
             'Key Vault "kv-akv-prod-01" on stack "prod" accepts data-plane requests from any network (publicNetworkAccess is "Enabled" and ' +
             'networkAcls.defaultAction is not "Deny"). Use a private endpoint with publicNetworkAccess: "Disabled", or networkAcls ' +
-            '{ defaultAction: "Deny", bypass: "AzureServices" } with the AKS node subnet in virtualNetworkRules.';
+            '{ defaultAction: "Deny" } with the AKS node subnet in virtualNetworkRules or its egress IP in ipRules (bypass: "AzureServices" does not let AKS pods through: AKS is not a trusted service).';
         expect(violations(keyVaultPublicNetworkAccess, vault({ publicNetworkAccess: "Enabled" }))).to.deep.equal([expected]);
         expect(violations(keyVaultPublicNetworkAccess, vault({}))[0]).to.include("(publicNetworkAccess is not set and");
         expect(violations(keyVaultPublicNetworkAccess, { ...vault({}), stack: "dev" })).to.deep.equal([]);
@@ -106,5 +106,33 @@ describe("keyvault-public-network-access", () => {
 
     it("skips unknown values", () => {
         expect(violations(keyVaultPublicNetworkAccess, { ...vault({ publicNetworkAccess: U }), preview: true })).to.deep.equal([]);
+    });
+});
+
+describe("keyvault-private-endpoint", () => {
+    const VAULT_ID = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-akv-prod/providers/Microsoft.KeyVault/vaults/kv-akv-prod-01";
+    const closedVault = (properties: Record<string, unknown> = { publicNetworkAccess: "Disabled" }): StackResourceInput => ({ ...vault({ enableRbacAuthorization: true, ...properties }), name: "platform-kv" });
+    const endpoint = (target: unknown, extra: Partial<StackResourceInput> = {}): StackResourceInput => ({
+        type: "azure-native:network:PrivateEndpoint",
+        name: "platform-kv-private-endpoint",
+        props: { resourceGroupName: "rg-akv-prod", privateLinkServiceConnections: [{ name: "kv-akv-prod-01", privateLinkServiceId: target, groupIds: ["vault"] }] },
+        ...extra,
+    });
+    const expected =
+        'Key Vault "kv-akv-prod-01" has publicNetworkAccess "Disabled" and no private endpoint in this stack connects to it, so pods of this stack\'s clusters cannot reach it ' +
+        '(403 on mount) unless a private endpoint managed elsewhere does. Add a private endpoint with group "vault" in a subnet the cluster\'s VNet reaches and the ' +
+        "privatelink.vaultcore.azure.net zone linked to that VNet, or enable public access with a firewall that lets the cluster in.";
+
+    it("flags a closed vault without a private endpoint, at the vault", () => {
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault()])).to.deep.equal([{ message: expected, urn: "urn:pulumi:prod::aks-keyvault-secrets::azure-native:keyvault:Vault::platform-kv" }]);
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint("/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other")])).to.have.length(1);
+    });
+
+    it("passes a vault with an endpoint to it (by dependency while its ID is unknown, or by ID in any case), and open vaults", () => {
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint(VAULT_ID.toLowerCase())])).to.deep.equal([]);
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint(U, { dependsOn: ["platform-kv"] })], { preview: true })).to.deep.equal([]);
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault({ publicNetworkAccess: "Enabled" })])).to.deep.equal([]);
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault({})])).to.deep.equal([]);
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault({ publicNetworkAccess: U })], { preview: true })).to.deep.equal([]);
     });
 });

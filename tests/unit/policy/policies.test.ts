@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { keyVaultPublicNetworkAccess } from "../../../policy/key-vault";
+import { keyVaultPrivateEndpoint, keyVaultPublicNetworkAccess } from "../../../policy/key-vault";
 import { aksSecretRotation } from "../../../policy/cluster";
 import { policies } from "../../../policy/policies";
 import { StackPolicy } from "../../../policy/resource-policy";
@@ -11,7 +11,7 @@ describe("policy pack", () => {
     it("has unique names, descriptions, enforcement levels and one validate function per policy", () => {
         const names = policies.map((policy) => policy.name);
         expect(new Set(names).size).to.equal(names.length);
-        expect(names).to.have.length(11);
+        expect(names).to.have.length(12);
         for (const policy of policies) {
             expect(policy.name).to.match(/^[a-z0-9-]+$/);
             // What the engine shows next to a violation: how to fix it, where to read more, how to group it.
@@ -24,6 +24,7 @@ describe("policy pack", () => {
         }
         expect(aksSecretRotation.enforcementLevel).to.equal("advisory");
         expect(keyVaultPublicNetworkAccess.enforcementLevel).to.equal("advisory");
+        expect(keyVaultPrivateEndpoint.enforcementLevel).to.equal("advisory");
     });
 
     for (const stack of ["dev", "prod"]) {
