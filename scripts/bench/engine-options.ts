@@ -18,6 +18,11 @@ export interface EngineVariant {
     name: string;
     envVars?: Record<string, string>;
     parallel?: number;
+    /**
+     * `Error.stackTraceLimit` in the program's process: the SDK formats a stack trace for every promise it makes
+     * (`debuggablePromise`), and the Node.js host's source-map-support maps every frame of it.
+     */
+    stackTraceLimit?: number;
 }
 
 export const ENGINE_VARIANTS: EngineVariant[] = [
@@ -25,6 +30,8 @@ export const ENGINE_VARIANTS: EngineVariant[] = [
     { name: "--parallel 4", parallel: 4 },
     { name: "--parallel 64", parallel: 64 },
     { name: "server-side apply off", envVars: { PULUMI_K8S_ENABLE_SERVER_SIDE_APPLY: "false" } },
+    { name: "Error.stackTraceLimit 3", stackTraceLimit: 3 },
+    { name: "Error.stackTraceLimit 0", stackTraceLimit: 0 },
 ];
 
 /** Calls per gRPC method in a PULUMI_DEBUG_GRPC log (one JSON object per line). */
@@ -94,11 +101,14 @@ async function main(): Promise<void> {
                 stackName: `options-${ENGINE_VARIANTS.indexOf(variant)}`,
                 envVars: { ...skip, ...variant.envVars, ...(counting ? { PULUMI_DEBUG_GRPC: grpcLog } : {}) },
             });
+            const defaultLimit = Error.stackTraceLimit;
+            Error.stackTraceLimit = variant.stackTraceLimit ?? defaultLimit;
             const beforePreview = await metrics();
             const preview = await seconds(() => stack.preview({ parallel: variant.parallel }));
             const beforeUp = await metrics();
             const up = await seconds(() => stack.up({ parallel: variant.parallel }));
             const afterUp = await metrics();
+            Error.stackTraceLimit = defaultLimit;
             if (counting) {
                 requests.preview = requestCountDelta(beforePreview, beforeUp);
                 requests.up = requestCountDelta(beforeUp, afterUp);
