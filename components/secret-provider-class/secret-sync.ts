@@ -39,7 +39,7 @@ export function isSecretSyncPath(value: string): boolean {
         return false;
     }
     const rest = head.slice(1);
-    const hyphenated = /^[-A-Za-z0-9]*/.exec(rest)![0];
+    const hyphenated = rest.match(/^[-A-Za-z0-9]*/)?.[0] ?? "";
     const tail = rest.slice(hyphenated.length);
     return rest === "" || (hyphenated !== "" && /^(?:[._-]?[A-Za-z0-9])*$/.test(tail));
 }
