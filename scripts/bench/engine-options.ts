@@ -4,6 +4,11 @@
  * engine's gRPC calls per resource (PULUMI_DEBUG_GRPC) for the default settings.
  *
  *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200
+ *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200 --cli-profile DIR
+ *
+ * With `--cli-profile DIR`, the defaults' preview and up also write the CLI's own CPU profiles and execution traces
+ * (`pulumi --profiling`) to DIR/cli-preview.<pid>.cpu and DIR/cli-up.<pid>.cpu (read with `go tool pprof -top`);
+ * only the defaults run then, as profiling slows the CLI.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -70,14 +75,34 @@ export function requestCountDelta(before: Map<string, number>, after: Map<string
         .sort(([, a], [, b]) => b - a);
 }
 
-async function seconds(work: () => Promise<unknown>): Promise<number> {
+/** A `pulumi` that adds `--profiling <dir>/cli-<command>` to `preview` and `up`, for the Automation API to run. */
+export function profilingLauncher(realBinary: string, profileDir: string, launcherDir: string): string {
+    const launcher = path.join(launcherDir, "bin", "pulumi");
+    fs.mkdirSync(path.dirname(launcher), { recursive: true });
+    fs.mkdirSync(profileDir, { recursive: true });
+    const real = JSON.stringify(realBinary);
+    const prefix = JSON.stringify(path.resolve(profileDir));
+    fs.writeFileSync(
+        launcher,
+        `#!/bin/sh\ncase "$1" in preview|up) command="$1"; shift; exec ${real} "$command" --profiling ${prefix}/cli-"$command" "$@";; esac\nexec ${real} "$@"\n`,
+        { mode: 0o755 },
+    );
+    return launcher;
+}
+
+/** Wall time and this process's CPU time (the inline program, the SDK and the Automation API), in seconds. */
+async function seconds(work: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     await work();
-    return Number(process.hrtime.bigint() - started) / 1e9;
+    const used = process.cpuUsage(cpu);
+    return { wall: Number(process.hrtime.bigint() - started) / 1e9, cpu: (used.user + used.system) / 1e6 };
 }
 
 async function main(): Promise<void> {
     const apps = Number(process.argv[2] ?? 200);
+    const profileFlag = process.argv.indexOf("--cli-profile");
+    const profileDir = profileFlag >= 0 ? process.argv[profileFlag + 1] : undefined;
     const environment = await startLocalEnvironment("akv-engine-options", Array.from({ length: 10 }, (_, team) => `team-${team}`));
     const floor = new ApiFloor(environment.stackOptions.kubeconfig);
     try {
@@ -94,10 +119,15 @@ async function main(): Promise<void> {
         let grpc: Record<string, number> = {};
         const requests: Record<string, Array<[string, number]>> = {};
         const metrics = async () => apiRequestCounts(String((await environment.kube.request("GET", "/metrics")).body));
-        for (const variant of ENGINE_VARIANTS) {
+        // Profiling slows the CLI down, so a profiled run measures the defaults only.
+        const variants = profileDir ? ENGINE_VARIANTS.filter((variant) => variant.name === "defaults") : ENGINE_VARIANTS;
+        for (const variant of variants) {
             const counting = variant.name === "defaults";
+            const cli = base.pulumiBinary;
+            const launcher = counting && profileDir && cli ? profilingLauncher(cli, profileDir, path.join(environment.stackOptions.stateDir, "profiling")) : undefined;
             const stack = await openLocalStack({
                 ...base,
+                pulumiBinary: launcher ?? cli,
                 stackName: `options-${ENGINE_VARIANTS.indexOf(variant)}`,
                 envVars: { ...skip, ...variant.envVars, ...(counting ? { PULUMI_DEBUG_GRPC: grpcLog } : {}) },
             });
@@ -120,8 +150,8 @@ async function main(): Promise<void> {
                 grpc = grpcCallCounts(fs.readFileSync(grpcLog, "utf8"));
             }
             await stack.destroy();
-            rows.push(`| ${variant.name} | ${preview.toFixed(1)} | ${up.toFixed(1)} |`);
-            console.error(`${variant.name}: preview ${preview.toFixed(2)} s, up ${up.toFixed(2)} s`);
+            rows.push(`| ${variant.name} | ${preview.wall.toFixed(1)} | ${preview.cpu.toFixed(1)} | ${up.wall.toFixed(1)} | ${up.cpu.toFixed(1)} |`);
+            console.error(`${variant.name}: preview ${preview.wall.toFixed(2)} s (program CPU ${preview.cpu.toFixed(2)} s), up ${up.wall.toFixed(2)} s (program CPU ${up.cpu.toFixed(2)} s)`);
         }
         const measured = await floor.measure(objects, 16);
         console.log(
@@ -129,8 +159,11 @@ async function main(): Promise<void> {
                 `${apps} apps, ${resources} resources in state, ${objects.length} Kubernetes objects; API floor (16 in flight): ` +
                     `dry run ${measured.dryRun.toFixed(2)} s, create ${measured.create.toFixed(2)} s.`,
                 "",
-                "| setting | preview (s) | up (s) |",
-                "|---|---:|---:|",
+                "Program CPU: this process's CPU time during the run (the inline program, the SDK and the Automation API; the CLI and",
+                "the provider are other processes).",
+                "",
+                "| setting | preview (s) | program CPU in preview (s) | up (s) | program CPU in up (s) |",
+                "|---|---:|---:|---:|---:|",
                 ...rows,
                 "",
                 `gRPC calls of one preview and one up with the defaults (PULUMI_DEBUG_GRPC), per method and per resource in state (${resources}):`,
