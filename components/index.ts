@@ -30,5 +30,8 @@ export * from "./secret-provider-class/component";
 export * from "./workload/pod";
 export { POD_TEMPLATE_KINDS, POD_TEMPLATE_PATHS, POD_TEMPLATE_TYPE_TOKENS, PodTemplateKind, podTemplateOf, withPodTemplate } from "./workload/pod-templates";
 export * from "./workload/helm-transform";
+export * from "./workload/types";
+export * from "./workload/validate";
+export * from "./workload/render";
 export * from "./workload/component";
 export * from "./workload/identity-binding";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Problem } from "../components/shared/validation";
-import { AppWorkloadArgs, appWorkloadProblems } from "../components/workload/component";
+import { AppWorkloadArgs } from "../components/workload/types";
+import { appWorkloadProblems } from "../components/workload/validate";
 import { ApplicationConfig, PlatformFacts, placeholderPlatform, toAppWorkloadArgs } from "../program/config";
 import { renderKeyPath } from "../program/problems";
 import { applicationSchema } from "../program/schema";

@@ -1,7 +1,7 @@
 import * as YAML from "yaml";
 import { toDnsLabel } from "../components/shared/naming";
 import { CONFIG_NAMESPACE } from "../program/problems";
-import { ManagedWorkloadIdentity } from "../components/workload/component";
+import { ManagedWorkloadIdentity } from "../components/workload/types";
 import { applicationSchema } from "../program/schema";
 import { MigratedApplication, VaultApplication, applicationConfig, workloadArgsOf } from "./application";
 import { Finding, exitCodeFor, formatFinding, needsManualWork, sortFindings } from "./findings";

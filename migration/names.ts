@@ -1,6 +1,6 @@
 import { Problem } from "../components/shared/validation";
 import { isDnsLabel, isDnsSubdomain } from "../components/shared/kubernetes";
-import { NAMESPACE_SERVICE_ACCOUNT } from "../components/workload/component";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../components/workload/types";
 
 /**
  * Names given on the command line for converted apps and synced Secrets. The names the converter picks come from

@@ -2,7 +2,7 @@ import { Problem } from "../../components/shared/validation";
 import { SecretProviderClassSpec } from "../../components/secret-provider-class/types";
 import { isObject, namespaceOf } from "../../components/shared/manifests";
 import { podTemplateOf } from "../../components/workload/pod-templates";
-import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/component";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/types";
 import { MigratedIdentity } from "../application";
 import { SourcedManifest } from "../manifests";
 import { AdoptEmit, unique } from "./emit";

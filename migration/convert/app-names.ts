@@ -1,7 +1,7 @@
 import { MigratedIdentity, VaultApplication } from "../application";
 import { givenNameProblems } from "../names";
 import { toDnsLabel, uniqueName } from "../../components/shared/naming";
-import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/component";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/types";
 import { AppBuilder, AppSet } from "./app-builder";
 import { MigrationState } from "./state";
 

@@ -4,7 +4,7 @@ import { Finding } from "../findings";
 import { clonePlain, isObject } from "../../components/shared/manifests";
 import { uniqueName } from "../../components/shared/naming";
 import { PodTemplate, withPodTemplate } from "../../components/workload/pod-templates";
-import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/component";
+import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/types";
 import { BuilderSecret } from "./app-builder";
 import { AssembledApp } from "./assemble";
 import { PendingWorkload } from "./pending";

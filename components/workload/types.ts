@@ -1,0 +1,135 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { AccessScope } from "../key-vault-access/roles";
+import type { AzureCloudName, KeyVaultObject, SyncMechanism, SyncedSecret } from "../secret-provider-class/types";
+import type { BoundCluster } from "./identity-binding";
+import type { SecretEnvVar } from "./pod";
+
+/**
+ * The arguments of an AppWorkload and the names it shares with other code (migrate, the program). Types only, so
+ * importing them loads no provider SDK.
+ */
+
+/** Audience of tokens exchanged for Entra tokens by workload identity. */
+export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
+/** Annotation read by the Stakater Reloader controller to restart pods when the listed Secrets change. */
+export const RELOADER_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload";
+/** Annotation that tells the Pulumi Kubernetes provider not to wait for a rollout. */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
+/**
+ * The ServiceAccount the API server puts in every namespace. An app must not create it: the create fails with
+ * AlreadyExists at `pulumi up`, and a stack that owned it would delete it on destroy.
+ */
+export const NAMESPACE_SERVICE_ACCOUNT = "default";
+
+/** A user-assigned identity this app creates, with least-privilege roles on the vault. */
+export interface OwnIdentity {
+    /** Resource group of the identity. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Region of the identity. */
+    location: pulumi.Input<string>;
+    /** ARM ID of the vault, for the role assignments. */
+    vaultId: pulumi.Input<string>;
+    /** Role scope: "vault" (default) or "object". */
+    accessScope?: AccessScope;
+}
+
+/** A federated identity this app creates: user-assigned identity, federated credential, least-privilege roles. */
+export interface ManagedWorkloadIdentity extends OwnIdentity {
+    /** OIDC issuer URL of the cluster. */
+    oidcIssuerUrl: pulumi.Input<string>;
+}
+
+/** An identity this app creates and binds to the cluster (AKS makes its federated credential), with its roles. */
+export interface ManagedIdentityBinding extends OwnIdentity {
+    /** The cluster to bind the identity to. */
+    cluster: Omit<BoundCluster, "identityResourceId">;
+}
+
+/**
+ * How the app's pods authenticate to Key Vault.
+ * - `addon`: the cluster's addon identity (shared by all apps; its roles are granted once per vault).
+ * - `workloadIdentity` with `clientId`: an existing federated identity.
+ * - `workloadIdentity` with `managed`: this component creates the identity, its federated credential and its roles.
+ * - `identityBinding` (AKS preview) with `clientId`: an identity already bound to the cluster; with `managed`: this
+ *   component creates the identity, its roles and its binding. Either way it creates the RBAC that lets the
+ *   ServiceAccount use the identity.
+ * - `servicePrincipal`: credentials in a Kubernetes Secret (`nodePublishSecretRef`); a last resort.
+ */
+export type AppIdentity =
+    | { mode: "addon"; clientId: pulumi.Input<string> }
+    | { mode: "workloadIdentity"; clientId: pulumi.Input<string>; managed?: undefined }
+    | { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity; clientId?: undefined }
+    | { mode: "identityBinding"; clientId: pulumi.Input<string>; managed?: undefined }
+    | { mode: "identityBinding"; managed: ManagedIdentityBinding; clientId?: undefined }
+    | { mode: "servicePrincipal"; nodePublishSecretRef: string };
+
+/** The app's Deployment. */
+export interface AppDeployment {
+    /** Container image. */
+    image: pulumi.Input<string>;
+    /** Replicas; default 1. */
+    replicas?: number;
+    /** Container name; default the app name. */
+    containerName?: string;
+    /** Container ports. */
+    ports?: number[];
+    /** Command override. */
+    command?: string[];
+    /** Arguments. */
+    args?: string[];
+    /** Plain (non-secret) env vars. */
+    env?: Record<string, string>;
+    /** Resource requests and limits. */
+    resources?: k8s.types.input.core.v1.ResourceRequirements;
+    /** Don't wait for the rollout (for clusters without a controller manager, such as the local test stack). */
+    skipAwait?: boolean;
+}
+
+/** Inputs of one application. */
+export interface AppWorkloadArgs {
+    /** Namespace of every Kubernetes object of the app. */
+    namespace: string;
+    /** Create the namespace; default false (platform teams usually own namespaces). */
+    createNamespace?: boolean;
+    /** Service account name; default the app name. Not "default" when the app creates it (every namespace has one). */
+    serviceAccountName?: string;
+    /**
+     * Create the ServiceAccount; default true. False: the pods use `serviceAccountName` as declared elsewhere (by
+     * another app sharing it, by you, or the namespace's own "default"); pass a resource you declare in `dependsOn`
+     * so the pods wait for it.
+     */
+    createServiceAccount?: boolean;
+    /** The vault the app reads. */
+    keyVault: { name: pulumi.Input<string>; tenantId: pulumi.Input<string> };
+    /** How pods authenticate. */
+    identity: AppIdentity;
+    /** Key Vault objects mounted as files under `mountPath`. */
+    objects: KeyVaultObject[];
+    /** Kubernetes Secrets synced from Key Vault objects (their files), by the mechanism `syncMechanism` names. */
+    syncedSecrets?: SyncedSecret[];
+    /**
+     * Who keeps `syncedSecrets`: `secretObjects` (default) the CSI driver, from the class's `secretObjects`, only while
+     * pods mount the volume; `secretSync` the secrets-store-sync-controller, one SecretSync per Secret and a class
+     * without `secretObjects` (experimental, not an AKS addon: install the controller yourself).
+     */
+    syncMechanism?: SyncMechanism;
+    /**
+     * With `secretSync`, mount the CSI volume in the pods too, for apps that read files; default false (env vars
+     * only, no mount). With `secretObjects` pods always mount it, so false is an error.
+     */
+    mountFiles?: boolean;
+    /** Env vars from synced Secrets. */
+    env?: SecretEnvVar[];
+    /** Where files appear; default "/mnt/secrets-store". */
+    mountPath?: string;
+    /** Sovereign cloud. */
+    cloudName?: AzureCloudName;
+    /** The Deployment; omit to create only the ServiceAccount and SecretProviderClass (use `attachKeyVaultSecrets` in your own pods). */
+    deployment?: AppDeployment;
+    /**
+     * Restart pods when a synced Secret changes, through the Stakater Reloader annotation (install Reloader in
+     * the cluster). Env vars never change in running pods otherwise; mounted files do with rotation on.
+     */
+    restartOnSecretChange?: boolean;
+}

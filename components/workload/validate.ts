@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Problem, isGuid } from "../shared/validation";
+import { dns1123LabelErrors, isDnsLabel, isDnsSubdomain, isEnvVarName, mountPathErrors, portNumberErrors } from "../shared/kubernetes";
+import { secretProviderClassProblems } from "../secret-provider-class/validate";
+import { syncedSecretProblems } from "../secret-provider-class/synced-secrets";
+import { syncChoiceProblems } from "../secret-provider-class/secret-sync";
+import { DEFAULT_MOUNT_PATH, SecretEnvVar, secretEnvProblems } from "./pod";
+import { AppDeployment, AppWorkloadArgs, NAMESPACE_SERVICE_ACCOUNT } from "./types";
+import { appSecretProviderClassSpec } from "./render";
+
+/** Every problem with an app's arguments, each naming the app. */
+export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem[] {
+    const problems: Problem[] = [];
+    if (!isDnsLabel(app)) {
+        problems.push({ where: "name", message: `"${app}" is not a valid app name`, fix: "use lower-case letters, digits and '-', at most 63 characters" });
+    }
+    if (!isDnsLabel(args.namespace ?? "")) {
+        problems.push({ where: "namespace", message: `"${args.namespace ?? ""}" is not a valid namespace`, fix: "use lower-case letters, digits and '-'" });
+    }
+    if (args.serviceAccountName !== undefined && !isDnsSubdomain(args.serviceAccountName)) {
+        problems.push({ where: "serviceAccountName", message: `"${args.serviceAccountName}" is not a valid name`, fix: "use lower-case letters, digits, '-' and '.'" });
+    }
+    if (args.createServiceAccount !== false && (args.serviceAccountName ?? app) === NAMESPACE_SERVICE_ACCOUNT) {
+        problems.push({
+            where: args.serviceAccountName === undefined ? "name" : "serviceAccountName",
+            message: `would create ServiceAccount "${NAMESPACE_SERVICE_ACCOUNT}"${args.serviceAccountName === undefined ? " (the app name is its ServiceAccount's name)" : ""}, which the API server already keeps in every namespace: \`pulumi up\` fails with AlreadyExists`,
+            fix: `set serviceAccountName to a name of the app's own`,
+        });
+    }
+    const identity = args.identity;
+    const modes = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"];
+    let identityUsable = true;
+    if (!identity || !modes.includes(identity.mode)) {
+        identityUsable = false;
+        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${modes.join(", ")}` });
+    } else if ((identity.mode === "workloadIdentity" || identity.mode === "identityBinding") && (identity.clientId === undefined) === (identity.managed === undefined)) {
+        identityUsable = false;
+        problems.push({
+            where: "identity",
+            message: `${identity.mode === "workloadIdentity" ? "workload identity" : "identity binding"} needs exactly one of clientId (existing identity) or managed (create one)`,
+            fix: "set one of them",
+        });
+    } else if (identity.mode === "addon" && typeof identity.clientId === "string" && !isGuid(identity.clientId)) {
+        identityUsable = false;
+        problems.push({ where: "identity.clientId", message: `"${identity.clientId}" is not a GUID`, fix: "use the addon identity's clientId (az aks show --query addonProfiles.azureKeyvaultSecretsProvider.identity.clientId)" });
+    }
+    if (identityUsable) {
+        // A managed identity's client ID is unknown until it exists; an Output stands for it.
+        problems.push(...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending"))));
+    }
+    problems.push(...syncChoiceProblems({ ...args, identityMode: identity?.mode ?? "", syncedSecrets: args.syncedSecrets ?? [] }));
+    if (args.syncMechanism === "secretSync") {
+        problems.push(...syncedSecretProblems(args.syncedSecrets ?? [], args.objects ?? [], "secretSync"));
+    }
+    problems.push(...secretEnvProblems(args.env ?? [], args.syncedSecrets ?? []));
+    if (args.deployment && !args.deployment.image) {
+        problems.push({ where: "deployment.image", message: "is missing", fix: "set the container image" });
+    }
+    if (args.deployment) {
+        problems.push(...deploymentProblems(app, args.deployment, args.env ?? []));
+    }
+    const mountPathErrorList = mountPathErrors(args.mountPath ?? DEFAULT_MOUNT_PATH);
+    if (mountPathErrorList.length > 0) {
+        problems.push({ where: "mountPath", message: `"${args.mountPath}" ${mountPathErrorList.join("; ")}`, fix: `use an absolute directory such as "${DEFAULT_MOUNT_PATH}", or omit mountPath` });
+    }
+    if (args.deployment?.replicas !== undefined && (!Number.isInteger(args.deployment.replicas) || args.deployment.replicas < 0)) {
+        problems.push({ where: "deployment.replicas", message: `${args.deployment.replicas} is not a replica count`, fix: "use a whole number >= 0" });
+    }
+    if ((args.env ?? []).length > 0 && !args.deployment) {
+        problems.push({ where: "env", message: "is set but the app has no deployment to put it in", fix: "add a deployment, or wire your own pods with attachKeyVaultSecrets" });
+    }
+    return problems;
+}
+
+/** Problems the API server would find in the app's Deployment: container name, ports, plain env names. */
+export function deploymentProblems(app: string, deployment: AppDeployment, secretEnv: SecretEnvVar[]): Problem[] {
+    const problems: Problem[] = [];
+    const containerName = deployment.containerName ?? app;
+    const nameErrors = dns1123LabelErrors(containerName);
+    if (nameErrors.length > 0) {
+        problems.push({
+            where: deployment.containerName === undefined ? "name" : "deployment.containerName",
+            message: `container name "${containerName}" ${nameErrors.join("; ")}`,
+            fix: "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+        });
+    }
+    (deployment.ports ?? []).forEach((port, index) => {
+        const errors = portNumberErrors(port);
+        if (errors.length > 0) {
+            problems.push({ where: `deployment.ports[${index}]`, message: `${port} ${errors.join("; ")}`, fix: "use the port the container listens on, from 1 to 65535" });
+        }
+    });
+    for (const name of Object.keys(deployment.env ?? {})) {
+        if (!isEnvVarName(name)) {
+            problems.push({ where: `deployment.env["${name}"]`, message: `"${name}" is not a valid variable name`, fix: "use letters, digits and '_', not starting with a digit" });
+        }
+        if (secretEnv.some((variable) => variable.name === name)) {
+            problems.push({ where: `deployment.env["${name}"]`, message: "is also set from a synced Secret in env", fix: "keep one of the two" });
+        }
+    }
+    return problems;
+}
