@@ -82,7 +82,13 @@ function describeIdentity(app: ApplicationConfig): string {
 /** Which app declares each shared object, every object the stack makes, and the sharing that is refused. */
 export function kubernetesObjectPlan(apps: readonly IndexedApp[]): KubernetesObjectPlan {
     const sorted = [...apps].sort(byName);
-    const plan = new Map<string, AppObjectPlan>(sorted.map(({ app }) => [app.name, { createNamespace: false, createServiceAccount: false }]));
+    const plan = new Map<string, AppObjectPlan>();
+    // Two apps of one name (a problem reported elsewhere) share one entry, so the plan has one per name.
+    const entryOf = (name: string): AppObjectPlan => {
+        const entry = plan.get(name) ?? { createNamespace: false, createServiceAccount: false };
+        plan.set(name, entry);
+        return entry;
+    };
     const declarations: Declaration[] = [];
     const problems: ConfigProblem[] = [];
     const declare = (object: string, { index, app }: IndexedApp, ...key: Array<string | number>) => declarations.push({ object, path: ["applications", index, ...key], app: app.name });
@@ -99,7 +105,7 @@ export function kubernetesObjectPlan(apps: readonly IndexedApp[]): KubernetesObj
         const { app } = indexed;
         const account = `${app.namespace}/${serviceAccountOf(app)}`;
         const owner = accountOwner.get(account);
-        const entry = plan.get(app.name)!;
+        const entry = entryOf(app.name);
         const declaresNamespace = namespaceOwner.get(app.namespace);
         entry.createNamespace = declaresNamespace === app.name;
         entry.namespaceFrom = declaresNamespace && declaresNamespace !== app.name ? declaresNamespace : undefined;

@@ -133,5 +133,8 @@ export function groupObjectId(group: GroupReference, parent?: pulumi.Resource): 
     if (group.objectId) {
         return pulumi.output(group.objectId);
     }
-    return azuread.getGroupOutput({ displayName: group.displayName!, securityEnabled: true }, { parent }).objectId;
+    if (!group.displayName) {
+        throw new Error("groupObjectId: the group has neither objectId nor displayName (groupReferenceProblems reports this)");
+    }
+    return azuread.getGroupOutput({ displayName: group.displayName, securityEnabled: true }, { parent }).objectId;
 }

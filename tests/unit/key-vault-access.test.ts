@@ -118,4 +118,9 @@ describe("Key Vault access", () => {
         await settle();
         expect(registered("azure-native:authorization:RoleAssignment", "admins-secretsofficer").inputs).to.deep.include({ principalId: fakeGuid("kv-admins"), principalType: "Group" });
     });
+
+    it("refuses to look up a group it has no name or ID for", async () => {
+        const { groupObjectId } = await import("../../components");
+        expect(() => groupObjectId({})).to.throw("groupObjectId: the group has neither objectId nor displayName (groupReferenceProblems reports this)");
+    });
 });
