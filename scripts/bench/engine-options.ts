@@ -142,11 +142,10 @@ async function main(): Promise<void> {
             if (counting) {
                 requests.preview = requestCountDelta(beforePreview, beforeUp);
                 requests.up = requestCountDelta(beforeUp, afterUp);
-            }
-            if (counting) {
-                const state = recordedFromState((await stack.exportStack()).deployment.resources ?? []);
+                const inState = (await stack.exportStack()).deployment.resources ?? [];
+                const state = recordedFromState(inState);
                 objects = kubernetesObjects(state);
-                resources = ((await stack.exportStack()).deployment.resources ?? []).length;
+                resources = inState.length;
                 grpc = grpcCallCounts(fs.readFileSync(grpcLog, "utf8"));
             }
             await stack.destroy();

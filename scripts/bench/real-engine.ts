@@ -87,8 +87,9 @@ export async function realEngineMeasurements(sizes: number[], checkpoints: boole
                 await openLocalStack({ ...common, stackName: `replay-${apps}`, program: async () => registerFlat(program.recorded) }),
             );
             const floors: ApiFloorMeasurement[] = [];
+            const objects = kubernetesObjects(program.recorded);
             for (const inFlight of API_FLOOR_IN_FLIGHT) {
-                floors.push(await apiFloor.measure(kubernetesObjects(program.recorded), inFlight));
+                floors.push(await apiFloor.measure(objects, inFlight));
             }
             const withCheckpoints =
                 !checkpoints && apps <= CHECKPOINT_COMPARISON_MAX_APPS
