@@ -1,36 +1,45 @@
 /**
  * `npm run local`: the project's main job on the built-in local default. Picks its tools (what the machine has, the
- * offline toolchain for the rest), starts a local API server with the Secrets Store CSI CRDs (or uses a cluster you
- * name), runs `pulumi up --yes` on the `local` stack (app side only, no Azure), prints the stack outputs, and leaves
+ * offline toolchain for the rest), starts a local cluster with the Secrets Store CSI CRDs, a node (kubelet,
+ * containerd), the real CSI driver and Azure provider, and a Key Vault stand-in holding the local stack's objects
+ * (or uses a cluster you name), runs `pulumi up --yes` on the `local` stack (app side only, no Azure), waits for the
+ * pods, prints the stack outputs and what reached each app's pods (names and hashes, never values), and leaves
  * everything as it found it.
  *
- *   npm run local                                   # private control plane: up, print outputs, stop it
+ *   npm run local                                   # private cluster with a node: up, wait, print, stop it
+ *   npm run local -- --no-node                      # private control plane only: pods stay Pending
  *   npm run local -- --kubeconfig PATH              # that kubeconfig's current context (or AKV_LOCAL_KUBECONFIG):
  *                                                   # installs missing CRDs, up, outputs, destroy, removes what it added
  *   npm run local -- --kubeconfig PATH --allow-remote-cluster   # also when the context is not on this machine
  *   npm run local -- --keep                         # leave the cluster, the stack and its state; prints how to stop
  */
 import * as path from "path";
+import { parseStackConfig } from "../program/config";
 import { LocalEnvironment, startLocalEnvironment } from "./local-stack/environment";
 import { readKubeContext } from "./local-stack/kube";
-import { openLocalStack } from "./local-stack/stack";
+import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./local-stack/secrets-flow";
+import { localStackConfig, openLocalStack } from "./local-stack/stack";
 import { isLocalCluster, resolveLocalTools } from "./local-stack/tools";
 
 export interface LocalJobOptions {
     keep: boolean;
+    /** Run a node, the driver, the provider and the Key Vault stand-in (private control plane only). */
+    node: boolean;
     kubeconfig?: string;
     allowRemoteCluster: boolean;
 }
 
-const USAGE = "usage: npm run local -- [--kubeconfig PATH [--allow-remote-cluster]] [--keep]";
+const USAGE = "usage: npm run local -- [--kubeconfig PATH [--allow-remote-cluster]] [--no-node] [--keep]";
 
 /** Reads the command line and AKV_LOCAL_KUBECONFIG; never the ambient KUBECONFIG (a user's real cluster). */
 export function parseLocalJobArgs(argv: string[], env: NodeJS.ProcessEnv): LocalJobOptions {
-    const options: LocalJobOptions = { keep: false, allowRemoteCluster: false, kubeconfig: env.AKV_LOCAL_KUBECONFIG || undefined };
+    const options: LocalJobOptions = { keep: false, node: true, allowRemoteCluster: false, kubeconfig: env.AKV_LOCAL_KUBECONFIG || undefined };
     for (let index = 0; index < argv.length; index++) {
         const arg = argv[index];
         if (arg === "--keep") {
             options.keep = true;
+        } else if (arg === "--no-node") {
+            options.node = false;
         } else if (arg === "--allow-remote-cluster") {
             options.allowRemoteCluster = true;
         } else if (arg === "--kubeconfig" && argv[index + 1]) {
@@ -44,7 +53,8 @@ export function parseLocalJobArgs(argv: string[], env: NodeJS.ProcessEnv): Local
     if (options.allowRemoteCluster && !options.kubeconfig) {
         throw new Error(`--allow-remote-cluster needs --kubeconfig\n${USAGE}`);
     }
-    return options;
+    // A cluster you name brings its own nodes and driver (or none): the harness adds none.
+    return options.kubeconfig ? { ...options, node: false } : options;
 }
 
 const log = (line: string) => console.error(`[local] ${line}`);
@@ -73,13 +83,28 @@ async function main(): Promise<void> {
     log("tools (what this machine has, the offline toolchain for the rest):");
     const tools = resolveLocalTools({ needControlPlane: !kubeconfig, log });
     log(kubeconfig ? "preparing the cluster (CRDs, namespaces)" : "starting a private local API server");
-    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, log });
+    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, node: options.node, log });
     const stack = await openLocalStack(environment.stackOptions);
     try {
+        const config = parseStackConfig(localStackConfig());
+        if (environment.node) {
+            await prepareNode(environment.kube, environment.node, config, log);
+        }
         log("pulumi up --yes (stack local)");
         const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
         console.log("\n== stack outputs");
         console.log(JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2));
+        if (environment.node) {
+            const deliveries = await awaitDeliveries(environment.kube, config, result.outputs.applications.value, log);
+            console.log(`\n${formatDeliveries(deliveries)}`);
+            const failed = deliveries.filter((delivery) => delivery.problems.length > 0).map((delivery) => delivery.app);
+            if (failed.length > 0) {
+                throw new Error(`secrets did not reach the pods of ${failed.join(", ")} (see PROBLEM lines above; logs in ${environment.clusterEnv.AKV_CLUSTER_STATE_DIR}/logs)`);
+            }
+            if (options.keep) {
+                console.log(`\n${rotationHelp(environment, config.keyVault?.name ?? "")}`);
+            }
+        }
     } finally {
         if (options.keep) {
             log(`kept: KUBECONFIG=${environment.stackOptions.kubeconfig}; state in ${environment.stackOptions.stateDir}`);

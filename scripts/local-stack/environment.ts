@@ -10,6 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { KubeClient } from "./kube";
 import { LocalStackOptions, REPO_ROOT, localNamespaces } from "./stack";
+import { StandInFiles } from "./key-vault-seed";
 import { LocalTools } from "./tools";
 
 /** The `export NAME='value'` lines of `scripts/toolchain.sh env`, as an object. */
@@ -37,6 +38,16 @@ export function pinnedTools(): LocalTools {
     };
 }
 
+/** The binary of one toolchain tool (`scripts/toolchain.sh paths`). */
+export function toolPath(tool: string): string {
+    const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["paths"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const found = out.split("\n").find((line) => line.startsWith(`${tool}\t`));
+    if (!found) {
+        throw new Error(`scripts/toolchain.sh paths names no ${tool}`);
+    }
+    return found.split("\t")[1];
+}
+
 /** The CRD files: the Secrets Store CSI CRDs from the driver's Go module (downloaded if needed), our SecretSync fixture. */
 export function crdFiles(): string[] {
     const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["crds"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -51,7 +62,19 @@ export interface LocalEnvironment {
     clusterEnv: NodeJS.ProcessEnv;
     /** True when this is a cluster the user named, not one started here. */
     existing: boolean;
+    /** The node, the CSI driver, the Azure provider and the Key Vault stand-in (a private control plane started with `node`). */
+    node?: LocalNode;
     stop(): Promise<void>;
+}
+
+/** What a private cluster with a node offers the harness. */
+export interface LocalNode {
+    /** The Key Vault stand-in's binary, content file and a private scratch dir (see key-vault-seed.ts). */
+    standIn: StandInFiles;
+    /** The stand-in's request log (one JSON line per request, no values). */
+    requestLog: string;
+    /** Imports the probe image under each name, so Deployments using those images start without a registry. */
+    importImages(names: string[]): void;
 }
 
 export interface LocalEnvironmentOptions {
@@ -59,6 +82,8 @@ export interface LocalEnvironmentOptions {
     tools?: LocalTools;
     /** Use the current context of this kubeconfig instead of starting a control plane. */
     existingKubeconfig?: string;
+    /** Also run a node (kubelet, containerd), the CSI driver, the Azure provider and the Key Vault stand-in (private control plane only). */
+    node?: boolean;
     log?: (line: string) => void;
 }
 
@@ -127,6 +152,7 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
         AKV_ETCD: tools.etcd,
         AKV_KUBE_APISERVER: tools.kubeApiserver,
         ...(tools.kubeControllerManager ? { AKV_KUBE_CONTROLLER_MANAGER: tools.kubeControllerManager } : { AKV_CLUSTER_CONTROLLER_MANAGER: "0" }),
+        AKV_CLUSTER_NODE: options.node ? "1" : "0",
     };
     const script = path.join(REPO_ROOT, "scripts/local-cluster.sh");
     execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
@@ -135,10 +161,19 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
     for (const namespace of namespaces) {
         await kube.ensureNamespace(namespace);
     }
+    const clusterState = path.join(stateDir, "cluster");
+    const node: LocalNode | undefined = options.node
+        ? {
+              standIn: { binary: toolPath("keyvault-standin"), content: path.join(clusterState, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
+              requestLog: path.join(clusterState, "logs", "keyvault-requests.jsonl"),
+              importImages: (names) => execFileSync(script, ["images", ...names], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] }),
+          }
+        : undefined;
     return {
         kube,
         clusterEnv,
         existing: false,
+        node,
         stackOptions: stackOptions(kubeconfig),
         stop: async () => {
             execFileSync(script, ["stop"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });

@@ -138,7 +138,7 @@ export class KubeClient {
     }
 
     /** Creates an object unless one of that name exists; true when this call created it. */
-    async create(collectionPath: string, object: { apiVersion: string; kind: string; metadata: { name: string } }): Promise<boolean> {
+    async create(collectionPath: string, object: { apiVersion: string; kind: string; metadata: { name: string }; [field: string]: unknown }): Promise<boolean> {
         const response = await this.request("POST", collectionPath, object);
         if (response.status !== 201 && response.status !== 409) {
             throw new Error(`creating ${collectionPath}/${object.metadata.name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);

@@ -69,7 +69,7 @@ describe("npm run local with what the machine already has", function () {
         dirWith("pulumi-home/plugins/resource-kubernetes-v4.25.0", { "pulumi-resource-kubernetes": provider });
         const assets = dirWith("envtest", { etcd: tools.AKV_ETCD, "kube-apiserver": tools.AKV_KUBE_APISERVER, kubectl: "/bin/false" });
 
-        const run = runLocal([], { PATH: `${bin}${path.delimiter}${cleanPath}`, PULUMI_HOME: home, KUBEBUILDER_ASSETS: assets });
+        const run = runLocal(["--no-node"], { PATH: `${bin}${path.delimiter}${cleanPath}`, PULUMI_HOME: home, KUBEBUILDER_ASSETS: assets });
         expectSuccess(run);
         expect(run.stderr).to.match(/pulumi 3\.\d+\.\d+ from PATH \(.*user-bin\/pulumi\)/);
         expect(run.stderr).to.contain(`kubernetes provider 4.25.0 from the plugin cache (${path.join(home, "plugins", "resource-kubernetes-v4.25.0")})`);
@@ -81,7 +81,7 @@ describe("npm run local with what the machine already has", function () {
         const bin = path.join(scratch, "old-bin");
         fs.mkdirSync(bin);
         fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\necho v3.100.0\n", { mode: 0o755 });
-        const run = runLocal([], { PATH: `${bin}${path.delimiter}${cleanPath}` });
+        const run = runLocal(["--no-node"], { PATH: `${bin}${path.delimiter}${cleanPath}` });
         expectSuccess(run);
         expect(run.stderr).to.contain("pulumi from the toolchain (the one on PATH is 3.100.0, older than the SDK's 3.248.0)");
     });

@@ -1,0 +1,215 @@
+/**
+ * What the Key Vault stand-in (scripts/node/keyvault-standin) must hold for the local stack's apps to start: every
+ * object the apps mount, with as many versions as they read, and every identity they read with, allowed to read
+ * the vault. The plan is pure (from the stack config); `seedKeyVault` carries it out through the stand-in's own
+ * `add` and `grant` commands, the same ones a user runs to rotate a secret.
+ */
+import { execFileSync } from "child_process";
+import { randomBytes, randomUUID } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { serviceAccountOf } from "../../program/kubernetes-objects";
+import { ApplicationConfig, StackConfig } from "../../program/schema";
+import { workloadIdentitySubject } from "../../components/workload/render";
+
+/** The audience the driver requests service-account tokens for, and Entra ID federates. */
+export const FEDERATION_AUDIENCE = "api://AzureADTokenExchange";
+
+export type StandInObjectKind = "secret" | "key" | "certificate";
+/**
+ * How a value is made: the stand-in's own generators (a random string, a PEM private key and certificate for a TLS
+ * Secret, an RSA key, a certificate with its key), or a registry credential document written by the harness.
+ */
+export type StandInValue = "random" | "tls" | "rsa" | "certificate" | "dockerconfig";
+
+export interface SeedObject {
+    kind: StandInObjectKind;
+    name: string;
+    value: StandInValue;
+    /** How many versions to create (the apps' largest `objectVersionHistory`, at least 1). */
+    versions: number;
+}
+
+export type SeedIdentity =
+    | { mode: "managedIdentity"; clientId: string; apps: string[] }
+    | { mode: "federated"; clientId: string; issuer: string; subject: string; audience: string; apps: string[] }
+    | { mode: "servicePrincipal"; namespace: string; secretName: string; apps: string[] };
+
+export interface KeyVaultSeedPlan {
+    vault: string;
+    tenantId: string;
+    objects: SeedObject[];
+    identities: SeedIdentity[];
+    /** Apps the stand-in cannot serve, with why (they are reported, not seeded). */
+    skipped: Array<{ app: string; reason: string }>;
+}
+
+const OBJECT_KINDS: Record<string, StandInObjectKind> = { secret: "secret", key: "key", cert: "certificate" };
+
+/** The Key Vault object behind a file name an app's synced Secret reads (`objectAlias` or `objectName`, `/N` for history). */
+function objectOfFile(app: ApplicationConfig, fileName: string): string | undefined {
+    const base = fileName.replace(/\/\d+$/, "");
+    return app.objects.find((object) => (object.objectAlias ?? object.objectName) === base)?.objectName;
+}
+
+/** How a secret object's value must look for the Secrets the apps sync from it to be valid. */
+function secretValue(apps: ApplicationConfig[], objectName: string): StandInValue {
+    const types = apps.flatMap((app) =>
+        app.syncedSecrets.filter((secret) => secret.data.some((entry) => objectOfFile(app, entry.objectName) === objectName)).map((secret) => secret.type),
+    );
+    if (types.includes("kubernetes.io/tls")) {
+        return "tls";
+    }
+    return types.includes("kubernetes.io/dockerconfigjson") ? "dockerconfig" : "random";
+}
+
+/** The stand-in's content for a stack config whose vault is external (the local stack). */
+export function keyVaultSeedPlan(config: StackConfig, issuer: string): KeyVaultSeedPlan {
+    if (config.keyVault?.mode !== "external") {
+        throw new Error("the Key Vault stand-in serves stacks whose keyVault is external (name and tenantId given), like Pulumi.local.yaml");
+    }
+    const objects = new Map<string, SeedObject>();
+    const identities: SeedIdentity[] = [];
+    const skipped: KeyVaultSeedPlan["skipped"] = [];
+    const identityFor = <T extends SeedIdentity>(found: T | undefined, make: () => T, app: string) => {
+        if (found) {
+            found.apps.push(app);
+        } else {
+            identities.push(make());
+        }
+    };
+    for (const app of config.applications) {
+        const identity = app.identity;
+        if (identity.mode === "identityBinding") {
+            skipped.push({ app: app.name, reason: "identity binding needs the AKS token proxy, which no local node has" });
+            continue;
+        }
+        for (const object of app.objects) {
+            const kind = OBJECT_KINDS[object.objectType];
+            const key = `${kind}/${object.objectName}`;
+            const versions = Math.max(1, object.objectVersionHistory ?? 1);
+            const existing = objects.get(key);
+            if (existing) {
+                existing.versions = Math.max(existing.versions, versions);
+            } else {
+                const value: StandInValue = kind === "secret" ? secretValue(config.applications, object.objectName) : kind === "key" ? "rsa" : "certificate";
+                objects.set(key, { kind, name: object.objectName, value, versions });
+            }
+        }
+        if (identity.mode === "addon") {
+            const clientId = config.cluster?.mode === "external" ? config.cluster.addonIdentityClientId : undefined;
+            if (!clientId) {
+                throw new Error(`app "${app.name}" reads with the addon identity: set cluster.addonIdentityClientId`);
+            }
+            identityFor(
+                identities.find((entry): entry is Extract<SeedIdentity, { mode: "managedIdentity" }> => entry.mode === "managedIdentity" && entry.clientId === clientId),
+                () => ({ mode: "managedIdentity", clientId, apps: [app.name] }),
+                app.name,
+            );
+        } else if (identity.mode === "workloadIdentity") {
+            if (!identity.clientId) {
+                skipped.push({ app: app.name, reason: "workload identity without clientId creates an Azure identity, which the local stack cannot" });
+                continue;
+            }
+            const clientId = identity.clientId;
+            const subject = workloadIdentitySubject(app.namespace, serviceAccountOf(app));
+            identityFor(
+                identities.find((entry): entry is Extract<SeedIdentity, { mode: "federated" }> => entry.mode === "federated" && entry.clientId === clientId && entry.subject === subject),
+                () => ({ mode: "federated", clientId, issuer, subject, audience: FEDERATION_AUDIENCE, apps: [app.name] }),
+                app.name,
+            );
+        } else {
+            const secretName = identity.nodePublishSecretRef;
+            identityFor(
+                identities.find(
+                    (entry): entry is Extract<SeedIdentity, { mode: "servicePrincipal" }> => entry.mode === "servicePrincipal" && entry.namespace === app.namespace && entry.secretName === secretName,
+                ),
+                () => ({ mode: "servicePrincipal", namespace: app.namespace, secretName, apps: [app.name] }),
+                app.name,
+            );
+        }
+    }
+    return { vault: config.keyVault.name, tenantId: config.keyVault.tenantId, objects: [...objects.values()], identities, skipped };
+}
+
+/** A Kubernetes Secret the harness creates: a service principal's credentials in the shape the provider reads. */
+export interface CredentialSecret {
+    namespace: string;
+    name: string;
+    clientId: string;
+    clientSecret: string;
+}
+
+export interface StandInFiles {
+    /** The stand-in binary. */
+    binary: string;
+    /** Its content file. */
+    content: string;
+    /** A private scratch directory (values written for `--value-file`/`--secret-file` are removed at once). */
+    scratch: string;
+}
+
+function standIn(files: StandInFiles, args: string[]): string {
+    return execFileSync(files.binary, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+/** Runs `fn` with a 0600 file holding `text`, removed afterwards. */
+function withValueFile<T>(files: StandInFiles, text: string, fn: (file: string) => T): T {
+    fs.mkdirSync(files.scratch, { recursive: true, mode: 0o700 });
+    const file = path.join(files.scratch, `value-${randomUUID()}`);
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    try {
+        return fn(file);
+    } finally {
+        fs.rmSync(file, { force: true });
+    }
+}
+
+/** A registry credential document with a random password (never printed). */
+function dockerConfig(): string {
+    const auth = Buffer.from(`local:${randomBytes(18).toString("base64url")}`).toString("base64");
+    return JSON.stringify({ auths: { "registry.example": { auth } } });
+}
+
+/** Adds one new current version of an object; returns its version ID (the stand-in prints only that). */
+export function addVersion(files: StandInFiles, vault: string, object: Pick<SeedObject, "kind" | "name" | "value">): string {
+    const base = ["add", "--content", files.content, "--vault", vault, "--kind", object.kind, "--name", object.name];
+    if (object.value === "dockerconfig") {
+        return withValueFile(files, dockerConfig(), (file) => standIn(files, [...base, "--value-file", file, "--content-type", "application/json"]));
+    }
+    return standIn(files, object.value === "certificate" ? base : [...base, "--generate", object.value]);
+}
+
+/** Carries out a plan; returns the service-principal Secrets the caller must create in the cluster. */
+export function seedKeyVault(files: StandInFiles, plan: KeyVaultSeedPlan): CredentialSecret[] {
+    for (const object of plan.objects) {
+        for (let version = 0; version < object.versions; version++) {
+            addVersion(files, plan.vault, object);
+        }
+    }
+    const secrets: CredentialSecret[] = [];
+    const grant = (args: string[]) => standIn(files, ["grant", "--content", files.content, "--tenant", plan.tenantId, ...args, "--vault", plan.vault]);
+    for (const identity of plan.identities) {
+        if (identity.mode === "managedIdentity") {
+            grant(["--managed-identity", identity.clientId]);
+        } else if (identity.mode === "federated") {
+            grant(["--federated", identity.clientId, "--issuer", identity.issuer, "--subject", identity.subject]);
+        } else {
+            const credential: CredentialSecret = { namespace: identity.namespace, name: identity.secretName, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") };
+            withValueFile(files, credential.clientSecret, (file) => grant(["--service-principal", credential.clientId, "--secret-file", file]));
+            secrets.push(credential);
+        }
+    }
+    return secrets;
+}
+
+/** The Secret a `nodePublishSecretRef` names, in the keys the Azure provider reads. */
+export function credentialSecretObject(credential: CredentialSecret) {
+    return {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: credential.name, namespace: credential.namespace },
+        type: "Opaque",
+        stringData: { clientid: credential.clientId, clientsecret: credential.clientSecret },
+    };
+}

@@ -1,0 +1,242 @@
+/**
+ * End to end on a real node: the local stack's pods start on a kubelet with containerd and runc, the real Secrets
+ * Store CSI driver mounts their volumes through the real Azure provider, which fetches from our Key Vault and Entra
+ * ID stand-in in each identity mode the project renders. What the pods see is read from the probe image's log
+ * (names and hashes only). See docs/local-node.md.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import { Stack } from "@pulumi/pulumi/automation";
+import { parseStackConfig } from "../../program/config";
+import { StackConfig } from "../../program/schema";
+import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { addVersion } from "../../scripts/local-stack/key-vault-seed";
+import { KubeClient } from "../../scripts/local-stack/kube";
+import { AppDelivery, appDelivery, appPods, awaitDeliveries, lastProbeReport, lastWarning, podState, prepareNode, probeHash, ProbeReport, syncedSecretState } from "../../scripts/local-stack/secrets-flow";
+import { localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
+
+/** The driver's rotation poll interval on the local node (scripts/local-cluster/csi.sh) plus the kubelet's remount. */
+const ROTATION_DEADLINE_MS = 150_000;
+
+interface StandInContent {
+    vaults: Record<string, { secrets?: Record<string, Array<{ version: string; value: string }>> }>;
+}
+
+/** Request-log lines of the stand-in (no values in them). */
+function requests(node: LocalNode): Array<{ method: string; host: string; path: string; vault?: string; status: number }> {
+    return fs.existsSync(node.requestLog)
+        ? fs
+              .readFileSync(node.requestLog, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((line) => JSON.parse(line))
+        : [];
+}
+
+async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+        const found = await probe();
+        if (found !== undefined) {
+            return found;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+}
+
+/** The current probe report of one running pod of an app's Deployment. */
+async function currentReport(kube: KubeClient, namespace: string, deployment: string, pod?: string): Promise<{ pod: string; report?: ProbeReport }> {
+    const name = pod ?? (await appPods(kube, namespace, deployment)).map(podState).find((state) => state.ready)?.name;
+    if (!name) {
+        return { pod: "" };
+    }
+    const log = await kube.request("GET", `/api/v1/namespaces/${namespace}/pods/${name}/log`);
+    return { pod: name, report: typeof log.body === "string" ? lastProbeReport(log.body) : undefined };
+}
+
+describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key Vault stand-in", function () {
+    this.timeout(20 * 60 * 1000);
+    let environment: LocalEnvironment;
+    let node: LocalNode;
+    let stack: Stack;
+    let config: StackConfig;
+    let deliveries: AppDelivery[];
+    let exported: Record<string, { deployment?: string; namespace: string }>;
+    const delivery = (app: string) => deliveries.find((entry) => entry.app === app) as AppDelivery;
+    const content = (): StandInContent => JSON.parse(fs.readFileSync(node.standIn.content, "utf8"));
+    const currentValue = (name: string) => {
+        const versions = content().vaults["kv-local-demo"].secrets?.[name] ?? [];
+        return versions[versions.length - 1].value;
+    };
+
+    before(async () => {
+        environment = await startLocalEnvironment("akv-e2e-node", [], { node: true });
+        node = environment.node as LocalNode;
+        config = parseStackConfig(localStackConfig());
+        await prepareNode(environment.kube, node, config, () => undefined);
+        stack = await openLocalStack(environment.stackOptions);
+        const result = await stack.up();
+        exported = result.outputs.applications.value;
+        deliveries = await awaitDeliveries(environment.kube, config, exported, () => undefined);
+    });
+
+    after(async () => {
+        await environment?.stop();
+    });
+
+    it("starts every app's pods, with files, synced Secrets and env vars that agree, in each identity mode", () => {
+        for (const entry of deliveries.filter((candidate) => candidate.syncMechanism !== "secretSync")) {
+            expect(entry.pods.length, entry.app).to.be.greaterThan(0);
+            expect(entry.pods.every((pod) => pod.ready), `${entry.app}: ${JSON.stringify(entry.pods)}`).to.equal(true);
+            expect(entry.problems, entry.app).to.deep.equal([]);
+        }
+        const modes = new Set(deliveries.filter((entry) => entry.pods.every((pod) => pod.ready)).map((entry) => entry.identity));
+        expect([...modes].sort()).to.deep.equal(["addon", "servicePrincipal", "workloadIdentity"]);
+    });
+
+    it("mounts the values the vault holds: secrets byte for byte, a key as PEM, a certificate with its version history", async () => {
+        const orders = delivery("orders-api").report as ProbeReport;
+        expect(orders.files?.["orders-db-password"]).to.equal(probeHash(currentValue("orders-db-password")));
+        expect(orders.files?.["api-key"]).to.equal(probeHash(currentValue("orders-api-key")));
+        const reports = delivery("reports").report as ProbeReport;
+        expect(reports.files?.["reports-warehouse-password"]).to.equal(probeHash(currentValue("reports-warehouse-password")));
+
+        const signing = delivery("signing").report as ProbeReport;
+        expect(Object.keys(signing.files ?? {}).sort()).to.include.members(["root-ca.pem/0", "root-ca.pem/1", "signing.pub"]);
+        expect(signing.files?.["root-ca.pem/0"]).to.not.equal(signing.files?.["root-ca.pem/1"]);
+        const trust = await environment.kube.get(`/api/v1/namespaces/payments/secrets/signing-trust`);
+        expect(Buffer.from(trust.data["signing.pub"], "base64").toString()).to.match(/^-----BEGIN PUBLIC KEY-----/);
+        expect(Buffer.from(trust.data["current-ca.pem"], "base64").toString()).to.match(/^-----BEGIN CERTIFICATE-----/);
+        expect(trust.data["current-ca.pem"]).to.not.equal(trust.data["previous-ca.pem"]);
+    });
+
+    it("syncs a TLS Secret from a PEM bundle: certificate and key split into tls.crt and tls.key", async () => {
+        const tls = await environment.kube.get(`/api/v1/namespaces/payments/secrets/payments-tls`);
+        expect(tls.type).to.equal("kubernetes.io/tls");
+        expect(Buffer.from(tls.data["tls.crt"], "base64").toString()).to.match(/^-----BEGIN CERTIFICATE-----/);
+        expect(Buffer.from(tls.data["tls.key"], "base64").toString()).to.match(/PRIVATE KEY-----/);
+    });
+
+    it("leaves SecretSync apps waiting for a sync controller (none runs locally), without a secrets volume", () => {
+        const notifier = delivery("orders-notifier");
+        expect(notifier.pods.every((pod) => !pod.ready)).to.equal(true);
+        expect(notifier.pods[0].waiting).to.match(/CreateContainerConfigError.*orders-notifier-smtp/);
+    });
+
+    it("rotates: a new version reaches the file and the synced Secret within the poll interval; the env var keeps its value until a restart", async () => {
+        const before = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string);
+        const requestsBefore = requests(node).length;
+        const started = Date.now();
+        addVersion(node.standIn, "kv-local-demo", { kind: "secret", name: "orders-db-password", value: "random" });
+        const expected = probeHash(currentValue("orders-db-password"));
+        const rotated = await until("the rotated file", ROTATION_DEADLINE_MS, async () => {
+            const now = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string, before.pod);
+            return now.report?.files?.["orders-db-password"] === expected ? now.report : undefined;
+        });
+        const fileSeconds = (Date.now() - started) / 1000;
+        await until("the rotated synced Secret", ROTATION_DEADLINE_MS, async () => {
+            const state = await syncedSecretState(environment.kube, "orders", "orders-api-keyvault");
+            return state.hashes?.["db-password"] === expected ? state : undefined;
+        });
+        expect(rotated.env.DB_PASSWORD).to.equal(before.report?.env.DB_PASSWORD);
+        expect(rotated.env.DB_PASSWORD).to.not.equal(expected);
+        console.log(`      rotation: file after ${fileSeconds.toFixed(0)} s, ${requests(node).length - requestsBefore} stand-in requests meanwhile`);
+    });
+
+    it("the seed's trap: a pod that takes env from a synced Secret without mounting the volume never starts; ours does", async () => {
+        const kube = environment.kube;
+        await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
+            apiVersion: "secrets-store.csi.x-k8s.io/v1",
+            kind: "SecretProviderClass",
+            metadata: { name: "trap" },
+            spec: {
+                provider: "azure",
+                parameters: {
+                    keyvaultName: "kv-local-demo",
+                    tenantId: (config.keyVault as { tenantId: string }).tenantId,
+                    useVMManagedIdentity: "true",
+                    userAssignedIdentityID: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
+                    objects: "array:\n  - |\n    objectName: orders-db-password\n    objectType: secret\n",
+                },
+                secretObjects: [{ secretName: "trap-synced", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] }],
+            },
+        });
+        await kube.create("/apis/apps/v1/namespaces/orders/deployments", {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "trap" },
+            spec: {
+                selector: { matchLabels: { app: "trap" } },
+                template: {
+                    metadata: { labels: { app: "trap" } },
+                    spec: { containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "trap-synced", key: "password" } } }] }] },
+                },
+            },
+        });
+        const waiting = await until("the trap pod's waiting reason", 60_000, async () => {
+            const state = (await appPods(kube, "orders", "trap")).map(podState)[0];
+            return state?.waiting ? state : undefined;
+        });
+        expect(waiting.ready).to.equal(false);
+        expect(waiting.waiting).to.match(/CreateContainerConfigError: secret "trap-synced" not found/);
+        await new Promise((resolve) => setTimeout(resolve, 15_000));
+        expect((await appPods(kube, "orders", "trap")).map(podState)[0].ready).to.equal(false);
+        expect(await kube.find("/api/v1/namespaces/orders/secrets/trap-synced")).to.equal(undefined);
+        expect(delivery("orders-api").pods.every((pod) => pod.ready)).to.equal(true);
+        await kube.delete("/apis/apps/v1/namespaces/orders/deployments/trap");
+        await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/trap");
+    });
+
+    it("an identity the vault does not let in: the pod's event names the cause", async () => {
+        const kube = environment.kube;
+        const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
+        await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
+            apiVersion: "secrets-store.csi.x-k8s.io/v1",
+            kind: "SecretProviderClass",
+            metadata: { name: "stranger" },
+            spec: {
+                provider: "azure",
+                parameters: {
+                    keyvaultName: "kv-local-demo",
+                    tenantId: (config.keyVault as { tenantId: string }).tenantId,
+                    useVMManagedIdentity: "true",
+                    userAssignedIdentityID: stranger,
+                    objects: "array:\n  - |\n    objectName: orders-db-password\n    objectType: secret\n",
+                },
+            },
+        });
+        await kube.create("/api/v1/namespaces/orders/pods", {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "stranger" },
+            spec: {
+                containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }] }],
+                volumes: [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "stranger" } } }],
+            },
+        });
+        const warning = await until("a FailedMount event", 90_000, () => lastWarning(kube, "orders", "stranger"));
+        expect(warning).to.match(/^FailedMount: /);
+        expect(warning).to.contain(stranger);
+        await kube.delete("/api/v1/namespaces/orders/pods/stranger");
+        await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/stranger");
+    });
+
+    it("removing an app deletes its pods and synced Secret and touches no other app", async () => {
+        const kube = environment.kube;
+        const others = deliveries.filter((entry) => entry.app !== "orders-api" && entry.pods.every((pod) => pod.ready));
+        const podsBefore = Object.fromEntries(others.map((entry) => [entry.app, entry.pods.map((pod) => pod.name).sort()]));
+        const remaining = (localStackConfig().applications as Array<{ name: string }>).filter((app) => app.name !== "orders-api");
+        await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(remaining) });
+        await stack.up();
+        await until("orders-api's synced Secret gone", 90_000, async () => ((await kube.find("/api/v1/namespaces/orders/secrets/orders-api-keyvault")) ? undefined : true));
+        for (const entry of others) {
+            const now = await appDelivery(kube, config.applications.find((app) => app.name === entry.app) as StackConfig["applications"][number], exported[entry.app].deployment as string);
+            expect(now.pods.map((pod) => pod.name).sort(), entry.app).to.deep.equal(podsBefore[entry.app]);
+            expect(now.problems, entry.app).to.deep.equal([]);
+        }
+        expect(await kube.find("/api/v1/namespaces/payments/secrets/payments-tls")).to.not.equal(undefined);
+    });
+});

@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import * as fc from "fast-check";
+import { parseStackConfig } from "../../program/config";
+import { ApplicationConfig } from "../../program/schema";
+import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../../scripts/local-stack/key-vault-seed";
+import { deliveryProblems, lastProbeReport, podState, probeHash, ProbeReport, startsLocally, SyncedSecretState } from "../../scripts/local-stack/secrets-flow";
+import { localStackConfig } from "../../scripts/local-stack/stack";
+
+const ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+describe("local node: the Key Vault stand-in's seed plan", () => {
+    const config = parseStackConfig(localStackConfig());
+    const plan = keyVaultSeedPlan(config, ISSUER);
+
+    it("holds every object the local apps mount, once, with the versions they read and values their synced Secrets accept", () => {
+        const byName = Object.fromEntries(plan.objects.map((object) => [`${object.kind}/${object.name}`, object]));
+        expect(plan.vault).to.equal("kv-local-demo");
+        expect(byName["certificate/signing-root-ca"]).to.deep.include({ versions: 2, value: "certificate" });
+        expect(byName["key/signing-key"]).to.deep.include({ versions: 1, value: "rsa" });
+        expect(byName["secret/payments-tls"]).to.deep.include({ value: "tls" });
+        expect(byName["secret/orders-registry-credentials"]).to.deep.include({ value: "dockerconfig" });
+        expect(byName["secret/orders-db-password"]).to.deep.include({ versions: 1, value: "random" });
+        const mounted = new Set(config.applications.flatMap((app) => app.objects.map((object) => object.objectName)));
+        expect(plan.objects.map((object) => object.name).sort()).to.deep.equal([...mounted].sort());
+    });
+
+    it("lets each identity the apps read with read the vault: the addon identity, the program's federated subjects, a service principal", () => {
+        expect(plan.identities).to.deep.include({ mode: "managedIdentity", clientId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f", apps: ["orders-api", "signing"] });
+        expect(plan.identities).to.deep.include({
+            mode: "federated",
+            clientId: "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+            issuer: ISSUER,
+            subject: "system:serviceaccount:payments:payments",
+            audience: FEDERATION_AUDIENCE,
+            apps: ["payments"],
+        });
+        expect(plan.identities).to.deep.include({ mode: "servicePrincipal", namespace: "reports", secretName: "reports-keyvault-credentials", apps: ["reports"] });
+        expect(plan.skipped).to.deep.equal([]);
+    });
+
+    it("federates the ServiceAccount the program creates (serviceAccountName when given), and says which apps it cannot serve", () => {
+        const apps = [
+            { name: "a", namespace: "n", serviceAccountName: "shared", identity: { mode: "workloadIdentity", clientId: "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6a" }, objects: [{ objectName: "x", objectType: "secret" }] },
+            { name: "b", namespace: "n", identity: { mode: "identityBinding", clientId: "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6b" }, objects: [{ objectName: "y", objectType: "secret" }] },
+        ];
+        const other = keyVaultSeedPlan(parseStackConfig({ ...localStackConfig(), applications: apps }), ISSUER);
+        expect(other.identities.map((identity) => identity.mode === "federated" && identity.subject)).to.deep.equal(["system:serviceaccount:n:shared"]);
+        expect(other.skipped.map((entry) => entry.app)).to.deep.equal(["b"]);
+        expect(other.objects.map((object) => object.name)).to.deep.equal(["x"]);
+        expect(other.skipped[0].reason).to.contain("token proxy");
+    });
+});
+
+describe("local node: what reached the pods", () => {
+    const hash = (text: string) => probeHash(text);
+
+    it("reads the probe's last report, whatever else the log holds", () => {
+        const report = fc.record({ files: fc.option(fc.dictionary(fc.string({ minLength: 1 }), fc.string()), { nil: null }), env: fc.dictionary(fc.string({ minLength: 1 }), fc.string()) });
+        fc.assert(
+            fc.property(fc.array(fc.oneof(report.map((value) => ({ report: value })), fc.string().map((noise) => ({ noise: noise.replace(/\n/g, " ") })))), (entries) => {
+                const log = entries.map((entry) => ("report" in entry ? `akv-probe ${JSON.stringify(entry.report)}` : `x${entry.noise}`)).join("\n");
+                const reports = entries.filter((entry): entry is { report: ProbeReport } => "report" in entry);
+                expect(lastProbeReport(log)).to.deep.equal(reports.length > 0 ? reports[reports.length - 1].report : undefined);
+            }),
+        );
+    });
+
+    it("hashes like the probe: sha256, the first 16 hex digits", () => {
+        expect(probeHash("abc")).to.equal("sha256:ba7816bf8f01cfea");
+    });
+
+    const app = parseStackConfig(localStackConfig()).applications.find((entry) => entry.name === "orders-api") as ApplicationConfig;
+    const consistent = (): { report: ProbeReport; secrets: SyncedSecretState[] } => ({
+        report: { files: { "orders-db-password": hash("p"), "api-key": hash("k") }, env: { DB_PASSWORD: hash("p"), API_KEY: hash("k") } },
+        secrets: [{ name: "orders-api-keyvault", keys: ["api-key", "db-password"], hashes: { "db-password": hash("p"), "api-key": hash("k") } }],
+    });
+
+    it("finds nothing wrong when files, the synced Secret and env vars agree", () => {
+        const { report, secrets } = consistent();
+        expect(deliveryProblems(app, report, secrets)).to.deep.equal([]);
+    });
+
+    it("names each disagreement: a missing file, an unsynced Secret, a Secret key that differs from its file, an unset or stale env var", () => {
+        const missingFile = consistent();
+        delete missingFile.report.files!["api-key"];
+        expect(deliveryProblems(app, missingFile.report, missingFile.secrets)).to.deep.equal([
+            "file api-key is not in the volume",
+            "Secret orders-api-keyvault key api-key differs from file api-key",
+        ]);
+
+        const stale = consistent();
+        stale.report.env.DB_PASSWORD = hash("old");
+        expect(deliveryProblems(app, stale.report, stale.secrets)).to.deep.equal(["env DB_PASSWORD differs from Secret orders-api-keyvault key db-password"]);
+
+        const differs = consistent();
+        differs.secrets[0].hashes!["api-key"] = hash("other");
+        expect(deliveryProblems(app, differs.report, differs.secrets)).to.deep.equal([
+            "Secret orders-api-keyvault key api-key differs from file api-key",
+            "env API_KEY differs from Secret orders-api-keyvault key api-key",
+        ]);
+
+        const unset = consistent();
+        delete unset.report.env.API_KEY;
+        expect(deliveryProblems(app, unset.report, unset.secrets)).to.deep.equal(["env API_KEY is not set"]);
+
+        expect(deliveryProblems(app, consistent().report, [{ name: "orders-api-keyvault" }])).to.deep.equal(["Secret orders-api-keyvault was not synced"]);
+        expect(deliveryProblems(app, undefined, [])).to.deep.equal(["the probe printed no report"]);
+    });
+
+    it("reads a pod's readiness, its time to Ready and why it waits", () => {
+        expect(
+            podState({
+                metadata: { name: "p", creationTimestamp: "2026-12-02T05:00:00Z" },
+                status: { conditions: [{ type: "Ready", status: "True", lastTransitionTime: "2026-12-02T05:00:07Z" }] },
+            }),
+        ).to.deep.equal({ name: "p", ready: true, secondsToReady: 7 });
+        expect(
+            podState({
+                metadata: { name: "q", creationTimestamp: "2026-12-02T05:00:00Z" },
+                status: { conditions: [{ type: "Ready", status: "False" }], containerStatuses: [{ state: { waiting: { reason: "CreateContainerConfigError", message: 'secret "s" not found' } } }] },
+            }),
+        ).to.deep.equal({ name: "q", ready: false, waiting: 'CreateContainerConfigError: secret "s" not found' });
+    });
+
+    it("does not wait for SecretSync apps that take env vars from Secrets no local controller makes", () => {
+        const apps = parseStackConfig(localStackConfig()).applications;
+        expect(apps.filter((entry) => !startsLocally(entry)).map((entry) => entry.name)).to.deep.equal(["orders-notifier"]);
+    });
+});
