@@ -104,7 +104,10 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stopStandin()
-	if err := waitFor(func() bool { _, err := os.Stat(filepath.Join(w.ca, "ca.pem")); return err == nil && dialable(fmt.Sprintf("127.0.0.1:%d", port)) }); err != nil {
+	if err := waitFor(func() bool {
+		_, err := os.Stat(filepath.Join(w.ca, "ca.pem"))
+		return err == nil && dialable(fmt.Sprintf("127.0.0.1:%d", port))
+	}); err != nil {
 		return 0, fmt.Errorf("stand-in did not start (see %s)", standinOut)
 	}
 
