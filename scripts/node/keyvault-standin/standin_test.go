@@ -724,4 +724,19 @@ func TestNoValueOrTokenInTheLogOrOnStdout(t *testing.T) {
 		}
 	}
 	t.Logf("%d values and tokens checked against %d log lines", len(needles), len(lines))
+
+	counts, err := countRequests(bytes.NewReader(logData), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 token requests, 1 IMDS, 9 vault requests, plus one CONNECT per tunnel
+	v := counts.ByVault[tVault]
+	if counts.ByService["entra"] != 3 || counts.ByService["imds"] != 1 || counts.ByService["keyvault"] != 9 || v == nil ||
+		v.Requests != 9 || v.Objects["secret/db-password"] != 3 || counts.ByStatus["404"] != 1 || counts.Total != len(lines) {
+		t.Errorf("counts %+v, vault %+v", counts, v)
+	}
+	later, _ := countRequests(bytes.NewReader(logData), time.Now().Add(time.Minute))
+	if later.Total != 0 {
+		t.Errorf("--since in the future counted %d", later.Total)
+	}
 }
