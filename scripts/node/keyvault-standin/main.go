@@ -196,7 +196,11 @@ func addVersion(c *Content, vaultName, tenant, kind, name, value, contentType st
 		if n == "" {
 			n = name
 		}
-		v.Secrets[n] = append(old, SecretVersion{Version: version, Value: value, ContentType: contentType, Created: nextCreated(createdOfSecrets(old), now)})
+		prev := int64(0)
+		if len(old) > 0 {
+			prev = old[len(old)-1].Created
+		}
+		v.Secrets[n] = append(old, SecretVersion{Version: version, Value: value, ContentType: contentType, Created: nextCreated(prev, now)})
 	case "key", "certificate":
 		m := &v.Keys
 		if kind == "certificate" {
@@ -209,18 +213,18 @@ func addVersion(c *Content, vaultName, tenant, kind, name, value, contentType st
 		if n == "" {
 			n = name
 		}
-		(*m)[n] = append(old, PEMVersion{Version: version, PEM: value, Created: nextCreated(createdOfPEMs(old), now)})
+		prev := int64(0)
+		if len(old) > 0 {
+			prev = old[len(old)-1].Created
+		}
+		(*m)[n] = append(old, PEMVersion{Version: version, PEM: value, Created: nextCreated(prev, now)})
 	}
 	return version
 }
 
 // nextCreated keeps creation times strictly increasing, so two versions added in the same second keep their order.
-func nextCreated(previous []int64, now time.Time) int64 {
-	t := now.Unix()
-	if n := len(previous); n > 0 && previous[n-1] >= t {
-		t = previous[n-1] + 1
-	}
-	return t
+func nextCreated(previous int64, now time.Time) int64 {
+	return max(now.Unix(), previous+1)
 }
 
 func grantCommand(args []string) error {
@@ -309,7 +313,11 @@ func applyGrant(c *Content, g grant) {
 			t.ServicePrincipals = append(t.ServicePrincipals, *g.servicePrincipal)
 		}
 	case g.managedIdentity != nil:
-		if !containsFold(clientIDsOfManaged(t.ManagedIdentities), g.clientID) {
+		known := false
+		for _, mi := range t.ManagedIdentities {
+			known = known || strings.EqualFold(mi.ClientID, g.clientID)
+		}
+		if !known {
 			t.ManagedIdentities = append(t.ManagedIdentities, *g.managedIdentity)
 		}
 	case g.federated != nil:
@@ -335,37 +343,4 @@ func applyGrant(c *Content, g grant) {
 	if !v.isReader(g.clientID) {
 		v.Readers = append(v.Readers, g.clientID)
 	}
-}
-
-func containsFold(list []string, s string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func clientIDsOfManaged(mis []ManagedIdentity) []string {
-	out := make([]string, len(mis))
-	for i, m := range mis {
-		out[i] = m.ClientID
-	}
-	return out
-}
-
-func createdOfSecrets(vs []SecretVersion) []int64 {
-	out := make([]int64, len(vs))
-	for i, v := range vs {
-		out[i] = v.Created
-	}
-	return out
-}
-
-func createdOfPEMs(vs []PEMVersion) []int64 {
-	out := make([]int64, len(vs))
-	for i, v := range vs {
-		out[i] = v.Created
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -418,7 +419,10 @@ func samePublicKey(t *testing.T, jwk map[string]any, pub crypto.PublicKey) bool 
 			t.Fatal(err)
 		}
 		x, _ := base64.RawURLEncoding.DecodeString(fmt.Sprint(want["x"]))
-		return jwk["kty"] == "EC" && jwk["crv"] == want["crv"] && bytes.Equal(dec("x"), x) && len(dec("y")) == len(x)
+		y, _ := base64.RawURLEncoding.DecodeString(fmt.Sprint(want["y"]))
+		ec := pub.(*ecdsa.PublicKey)
+		return jwk["kty"] == "EC" && jwk["crv"] == want["crv"] && bytes.Equal(dec("x"), x) && bytes.Equal(dec("y"), y) &&
+			new(big.Int).SetBytes(x).Cmp(ec.X) == 0 && new(big.Int).SetBytes(y).Cmp(ec.Y) == 0
 	}
 }
 

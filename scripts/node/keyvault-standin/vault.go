@@ -18,11 +18,11 @@ import (
 // objectKinds maps a Key Vault collection to what the stand-in calls it, the error code for a miss, and the RBAC
 // data action a read needs.
 var objectKinds = map[string]struct {
-	kind, notFound, noun, getAction, listAction string
+	kind, notFound, getAction, listAction string
 }{
-	"secrets":      {"secret", "SecretNotFound", "secret", "secrets/getSecret/action", "secrets/readMetadata/action"},
-	"keys":         {"key", "KeyNotFound", "key", "keys/read", "keys/read"},
-	"certificates": {"certificate", "CertificateNotFound", "certificate", "certificates/read", "certificates/read"},
+	"secrets":      {"secret", "SecretNotFound", "secrets/getSecret/action", "secrets/readMetadata/action"},
+	"keys":         {"key", "KeyNotFound", "keys/read", "keys/read"},
+	"certificates": {"certificate", "CertificateNotFound", "certificates/read", "certificates/read"},
 }
 
 func vaultError(w http.ResponseWriter, e *logEntry, status int, code, message string) {
@@ -91,7 +91,7 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 	base := "https://" + strings.ToLower(name) + vaultDNSSuffix
 	versions, realName := objectVersions(v, coll.kind, segs[1])
 	if len(versions) == 0 {
-		vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.noun, strings.TrimSuffix(segs[1]+"/"+versionID, "/"), coll.noun))
+		vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.kind, strings.TrimSuffix(segs[1]+"/"+versionID, "/"), coll.kind))
 		return
 	}
 	if listing {
@@ -107,7 +107,7 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 			}
 		}
 		if !found {
-			vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s/%s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.noun, segs[1], versionID, coll.noun))
+			vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s/%s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.kind, segs[1], versionID, coll.kind))
 			return
 		}
 	}
