@@ -100,6 +100,9 @@ func addCommand(args []string, stdout *os.File) error {
 	if err != nil {
 		return err
 	}
+	if _, v := c.findVault(*vault); v == nil && *tenant == "" {
+		return fmt.Errorf("add: vault %s does not exist yet: give --tenant (the tenant its challenge names)", *vault)
+	}
 	version := addVersion(c, *vault, *tenant, *kind, *name, value, ctype, time.Now())
 	if err := writeContent(*content, c); err != nil {
 		return err

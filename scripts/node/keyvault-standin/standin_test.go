@@ -572,6 +572,7 @@ func TestAddAndGrantCommands(t *testing.T) {
 		{"--content", content, "--vault", "v1", "--kind", "secret", "--name", "s", "--generate", "rsa"},
 		{"--content", content, "--vault", "v1", "--kind", "blob", "--name", "s"},
 		{"--content", content, "--vault", "v1", "--kind", "secret"},
+		{"--content", content, "--vault", "new-vault", "--kind", "secret", "--name", "s"},
 	} {
 		if err := addCommand(bad, os.Stderr); err == nil {
 			t.Errorf("add %v succeeded", bad)
