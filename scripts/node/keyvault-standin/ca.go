@@ -52,22 +52,14 @@ func loadOrCreateAuthority(dir string) (*authority, error) {
 	if !errors.Is(errC, os.ErrNotExist) && errC != nil {
 		return nil, errC
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          serialNumber(),
 		Subject:               pkix.Name{CommonName: "keyvault-standin local CA", Organization: []string{"aks-keyvault-secrets local cluster"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(1, 0, 0),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		MaxPathLenZero:        true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, key, err := issueCertificate(tmpl, nil, nil, 365*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
@@ -107,29 +99,37 @@ func (a *authority) leafFor(host string) (*tls.Certificate, error) {
 	if c, ok := a.leaves[host]; ok {
 		return c, nil
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber: serialNumber(),
-		Subject:      pkix.Name{CommonName: host},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(0, 0, 30),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		Subject:     pkix.Name{CommonName: host},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	if ip := net.ParseIP(host); ip != nil {
 		tmpl.IPAddresses = []net.IP{ip}
 	} else {
 		tmpl.DNSNames = []string{host}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
+	der, key, err := issueCertificate(tmpl, a.cert, a.key, 30*24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
 	leaf := &tls.Certificate{Certificate: [][]byte{der, a.cert.Raw}, PrivateKey: key}
 	a.leaves[host] = leaf
 	return leaf, nil
+}
+
+// issueCertificate makes a P-256 key and a certificate for it from tmpl, valid from an hour ago for lifetime,
+// signed by parent (self-signed when parent is nil).
+func issueCertificate(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey, lifetime time.Duration) ([]byte, *ecdsa.PrivateKey, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = serialNumber(), now.Add(-time.Hour), now.Add(lifetime)
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	return der, key, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -217,46 +218,39 @@ func (s *server) checkAssertion(w http.ResponseWriter, e *logEntry, t *Tenant, c
 		entraError(w, e, http.StatusBadRequest, "invalid_client", 700024, "Client assertion is not within its valid time range.")
 		return false
 	}
-	var mine []FederatedCredential
-	for _, fc := range t.FederatedCredentials {
-		if strings.EqualFold(fc.ClientID, clientID) {
-			mine = append(mine, fc)
-		}
-	}
-	var issuerMatch []FederatedCredential
-	for _, fc := range mine {
-		if fc.Issuer == claims.Issuer {
-			issuerMatch = append(issuerMatch, fc)
-		}
-	}
-	if len(issuerMatch) == 0 {
-		entraError(w, e, http.StatusBadRequest, "invalid_client", 700211,
-			fmt.Sprintf("No matching federated identity record found for presented assertion issuer '%s'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.", claims.Issuer))
+	// Entra ID narrows the client's credentials claim by claim and names the first claim nothing matches.
+	noMatch := func(code int, claim, value string) bool {
+		entraError(w, e, http.StatusBadRequest, "invalid_client", code, fmt.Sprintf(
+			"No matching federated identity record found for presented assertion %s '%s'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.", claim, value))
 		return false
 	}
-	var subjectMatch []FederatedCredential
-	for _, fc := range issuerMatch {
-		if fc.Subject == claims.Subject {
-			subjectMatch = append(subjectMatch, fc)
-		}
+	candidates := filter(t.FederatedCredentials, func(fc FederatedCredential) bool {
+		return strings.EqualFold(fc.ClientID, clientID) && fc.Issuer == claims.Issuer
+	})
+	if len(candidates) == 0 {
+		return noMatch(700211, "issuer", claims.Issuer)
 	}
-	if len(subjectMatch) == 0 {
-		entraError(w, e, http.StatusBadRequest, "invalid_client", 700213,
-			fmt.Sprintf("No matching federated identity record found for presented assertion subject '%s'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.", claims.Subject))
-		return false
+	if candidates = filter(candidates, func(fc FederatedCredential) bool { return fc.Subject == claims.Subject }); len(candidates) == 0 {
+		return noMatch(700213, "subject", claims.Subject)
 	}
-	for _, fc := range subjectMatch {
+	for _, fc := range candidates {
 		aud := fc.Audience
 		if aud == "" {
 			aud = defaultFederatedAudience
 		}
-		for _, a := range claims.Audiences {
-			if a == aud {
-				return true
-			}
+		if slices.Contains(claims.Audiences, aud) {
+			return true
 		}
 	}
-	entraError(w, e, http.StatusBadRequest, "invalid_client", 700212,
-		fmt.Sprintf("No matching federated identity record found for presented assertion audience '%s'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.", strings.Join(claims.Audiences, ",")))
-	return false
+	return noMatch(700212, "audience", strings.Join(claims.Audiences, ","))
+}
+
+func filter[T any](xs []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range xs {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
