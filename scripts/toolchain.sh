@@ -14,6 +14,9 @@
 #
 # TOOLS: pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver
 #        kube-controller-manager (all built by default)
+# NODE_TOOLS (the local cluster's node; built by default too, `build node` builds only these):
+#        keyvault-standin (our Key Vault / Entra ID stand-in, scripts/node/keyvault-standin/, keyed by a hash
+#        of its source)
 #        (the controller manager only runs the garbage collector, namespace, service-account,
 #        deployment and replicaset controllers, so that deletes/destroy finish like on a real cluster)
 #
@@ -57,6 +60,8 @@ CRD_FILES=(secrets-store.csi.x-k8s.io_secretproviderclasses.yaml secrets-store.c
 SECRET_SYNC_CRD="$REPO_ROOT/scripts/crds/secret-sync.x-k8s.io_secretsyncs.yaml"
 
 DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
+NODE_TOOLS=(keyvault-standin)
+ALL_TOOLS=("${DEFAULT_TOOLS[@]}" "${NODE_TOOLS[@]}")
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -69,7 +74,8 @@ tool_version() {
     pulumi-resource-kubernetes) echo "$K8S_PROVIDER_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kube-apiserver|kube-controller-manager) echo "$KUBE_VERSION" ;;
-    *) die "unknown tool: $1 (known: ${DEFAULT_TOOLS[*]})" ;;
+    keyvault-standin) source_hash "$REPO_ROOT/scripts/node/keyvault-standin" ;;
+    *) die "unknown tool: $1 (known: ${ALL_TOOLS[*]})" ;;
   esac
 }
 # Cold build time measured on this project's 2-core CI machine with empty Go caches (docs/toolchain.md); with a
@@ -82,10 +88,20 @@ typical_seconds() {
     etcd) echo 60 ;;
     kube-apiserver) echo 420 ;;
     kube-controller-manager) echo 120 ;;
+    keyvault-standin) echo 20 ;;
     *) echo 120 ;;
   esac
 }
 minutes() { printf '%dm%02ds' $(( $1 / 60 )) $(( $1 % 60 )); }
+
+# Our own programs are keyed by their source: the build inputs (go.mod and the non-test .go files of the module's
+# top directory), so an edit rebuilds and anything else (tests, the nested providertest module) does not.
+source_hash() { # DIR -> 12 hex digits
+  (cd "$1" && ls go.mod *.go | grep -v '_test\.go$' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+}
+own_sources() { # DIR: copy the build inputs source_hash covers into the current directory
+  (cd "$1" && ls go.mod *.go | grep -v '_test\.go$') | while read -r f; do cp "$1/$f" .; done
+}
 
 tool_dir() { echo "$CACHE/$1-$(tool_version "$1")"; }
 tool_bin() { echo "$(tool_dir "$1")/bin/$1"; }
@@ -183,6 +199,7 @@ prepare_kubernetes() { # CMD
 }
 prepare_kube-apiserver() { prepare_kubernetes kube-apiserver; }
 prepare_kube-controller-manager() { prepare_kubernetes kube-controller-manager; }
+prepare_keyvault-standin() { own_sources "$REPO_ROOT/scripts/node/keyvault-standin"; }
 
 # ---- builds -------------------------------------------------------------------
 build_pulumi() { # OUT
@@ -236,6 +253,7 @@ build_kubernetes() { # CMD OUT
 }
 build_kube-apiserver() { build_kubernetes kube-apiserver "$1"; }
 build_kube-controller-manager() { build_kubernetes kube-controller-manager "$1"; }
+build_keyvault-standin() { go build -trimpath -ldflags "-s -w" -o "$1" .; }
 
 build_tool() {
   local tool="$1" bin dir src logf start end
@@ -300,8 +318,11 @@ bundle_language_host() {
 cmd_build() {
   command -v go >/dev/null || die "go not found"
   command -v node >/dev/null || die "node not found (used for JSON handling)"
-  local tools=("$@") t total0
-  [ ${#tools[@]} -gt 0 ] || tools=("${DEFAULT_TOOLS[@]}")
+  local tools=() t total0
+  for t in "$@"; do
+    if [ "$t" = node ]; then tools+=("${NODE_TOOLS[@]}"); else tools+=("$t"); fi
+  done
+  [ ${#tools[@]} -gt 0 ] || tools=("${ALL_TOOLS[@]}")
   total0=$(date +%s)
   for t in "${tools[@]}"; do tool_version "$t" >/dev/null; done
   mkdir -p "$CACHE"
@@ -334,7 +355,7 @@ path_dirs() {
 
 cmd_env() {
   local t missing=0
-  for t in "${DEFAULT_TOOLS[@]}"; do
+  for t in "${ALL_TOOLS[@]}"; do
     [ -x "$(tool_bin "$t")" ] || { log "warning: $t not built yet (run scripts/toolchain.sh build)"; missing=1; }
   done
   cat <<EOF
@@ -345,6 +366,7 @@ export AKV_POLICY_PULUMI='$(tool_dir pulumi-policy-cli)/bin/pulumi'
 export AKV_KUBE_APISERVER='$(tool_bin kube-apiserver)'
 export AKV_ETCD='$(tool_bin etcd)'
 export AKV_KUBE_CONTROLLER_MANAGER='$(tool_bin kube-controller-manager)'
+export AKV_KEYVAULT_STANDIN='$(tool_bin keyvault-standin)'
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 EOF
@@ -353,7 +375,7 @@ EOF
 
 cmd_check() {
   local t rc=0
-  for t in "${DEFAULT_TOOLS[@]}"; do
+  for t in "${ALL_TOOLS[@]}"; do
     if [ -x "$(tool_bin "$t")" ]; then echo "ok      $t $(tool_version "$t")"; else echo "missing $t $(tool_version "$t")"; rc=1; fi
   done
   return $rc
@@ -388,7 +410,7 @@ crd_kind() {
 
 cmd_paths() {
   local t
-  for t in "${DEFAULT_TOOLS[@]}"; do printf '%s\t%s\n' "$t" "$(tool_bin "$t")"; done
+  for t in "${ALL_TOOLS[@]}"; do printf '%s\t%s\n' "$t" "$(tool_bin "$t")"; done
 }
 
 # Optional: install the provider into the plugin cache ($PULUMI_HOME/plugins,
@@ -420,7 +442,7 @@ main() {
     crds) cmd_crds ;;
     plugin-install) cmd_plugin_install ;;
     -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
-    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli) cmd_build "$@" ;;
+    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli|keyvault-standin|node) cmd_build "$@" ;;
     *) die "unknown command: $cmd (try --help)" ;;
   esac
 }

@@ -1,0 +1,3 @@
+module local/keyvault-standin
+
+go 1.26
