@@ -19,7 +19,8 @@
 #        deployment and replicaset controllers, so that deletes/destroy finish like on a real cluster)
 # NODE_TOOLS: secrets-store-csi-driver (v1.6.0, with our monis.app/mlog replacement scripts/node/mlog)
 #        secrets-store-csi-driver-provider-azure (v1.8.2), csi-registrar (ours: scripts/node/csi-registrar,
-#        the kubelet plugin registration of the driver; keyed by a hash of its source)
+#        the kubelet plugin registration of the driver), csi-call (ours: scripts/node/csi-call, a CSI client that
+#        probes the driver and calls NodePublish/UnpublishVolume like the kubelet); ours are keyed by a source hash
 #
 # Everything is cached OUTSIDE the repository, keyed by version:
 #   ${AKV_TOOLCHAIN_CACHE:-$HOME/.cache/aks-keyvault-secrets-toolchain}/<tool>-<version>/bin/<binary>
@@ -70,7 +71,7 @@ SECRET_SYNC_CRD="$REPO_ROOT/scripts/crds/secret-sync.x-k8s.io_secretsyncs.yaml"
 
 DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
 # The tools of the local node (`scripts/toolchain.sh build node` builds only these).
-NODE_TOOLS=(secrets-store-csi-driver secrets-store-csi-driver-provider-azure csi-registrar)
+NODE_TOOLS=(secrets-store-csi-driver secrets-store-csi-driver-provider-azure csi-registrar csi-call)
 ALL_TOOLS=("${DEFAULT_TOOLS[@]}" "${NODE_TOOLS[@]}")
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
@@ -87,7 +88,7 @@ tool_version() {
     # the driver's cache key also covers our mlog replacement compiled into it
     secrets-store-csi-driver) echo "$CSI_DRIVER_VERSION-mlog.$(source_hash mlog)" ;;
     secrets-store-csi-driver-provider-azure) echo "$AZURE_PROVIDER_VERSION" ;;
-    csi-registrar) echo "src.$(source_hash csi-registrar)" ;;
+    csi-registrar|csi-call) echo "src.$(source_hash "$1")" ;;
     *) die "unknown tool: $1 (known: ${ALL_TOOLS[*]})" ;;
   esac
 }
@@ -103,7 +104,7 @@ typical_seconds() {
     kube-controller-manager) echo 120 ;;
     secrets-store-csi-driver) echo 150 ;;
     secrets-store-csi-driver-provider-azure) echo 120 ;;
-    csi-registrar) echo 40 ;;
+    csi-registrar|csi-call) echo 40 ;;
     *) echo 120 ;;
   esac
 }
@@ -236,9 +237,11 @@ prepare_secrets-store-csi-driver-provider-azure() {
 }
 
 # Our own program: its committed go.mod (exact requires) and sources; go.sum is made here, never committed.
-prepare_csi-registrar() {
-  rm -f ./*.go && cp "$NODE_SRC/csi-registrar/"*.go "$NODE_SRC/csi-registrar/go.mod" .
+prepare_own_program() { # NAME
+  rm -f ./*.go && cp "$NODE_SRC/$1/"*.go "$NODE_SRC/$1/go.mod" .
 }
+prepare_csi-registrar() { prepare_own_program csi-registrar; }
+prepare_csi-call() { prepare_own_program csi-call; }
 
 # ---- builds -------------------------------------------------------------------
 build_pulumi() { # OUT
@@ -306,6 +309,10 @@ build_secrets-store-csi-driver-provider-azure() {
 # Its unit test runs first: a registrar the kubelet cannot talk to must not land in the cache.
 build_csi-registrar() {
   go test -count=1 . && go build -trimpath -ldflags "-s -w" -o "$1" .
+}
+
+build_csi-call() {
+  go build -trimpath -ldflags "-s -w" -o "$1" .
 }
 
 build_tool() {
@@ -419,6 +426,7 @@ export AKV_KUBE_CONTROLLER_MANAGER='$(tool_bin kube-controller-manager)'
 export AKV_CSI_DRIVER='$(tool_bin secrets-store-csi-driver)'
 export AKV_AZURE_PROVIDER='$(tool_bin secrets-store-csi-driver-provider-azure)'
 export AKV_CSI_REGISTRAR='$(tool_bin csi-registrar)'
+export AKV_CSI_CALL='$(tool_bin csi-call)'
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 EOF
@@ -496,7 +504,7 @@ main() {
     plugin-install) cmd_plugin_install ;;
     -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
     pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli|\
-    secrets-store-csi-driver|secrets-store-csi-driver-provider-azure|csi-registrar) cmd_build "$@" ;;
+    secrets-store-csi-driver|secrets-store-csi-driver-provider-azure|csi-registrar|csi-call) cmd_build "$@" ;;
     *) die "unknown command: $cmd (try --help)" ;;
   esac
 }
