@@ -11,7 +11,8 @@
 #                          the kubelet's tokenRequests). Default sp.
 #   --vault NAME --tenant ID --client-id ID   default akvcheck / a fixed test tenant / a fixed test client
 #   --client-secret-file F  sp mode: the client secret (default: a random one)
-#   --object TYPE/NAME      Key Vault object to mount (secret/, key/ or cert/; repeatable; default secret/app-secret)
+#   --object TYPE/NAME[:N]  Key Vault object to mount (secret/, key/ or cert/; :N = objectVersionHistory N;
+#                          repeatable; default secret/app-secret)
 #   --expect-failure        succeed only if the mount FAILS in the provider (e.g. no stand-in yet): the driver must
 #                           have mounted a tmpfs, called the provider, reported its error and unmounted again
 #
@@ -57,14 +58,21 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CSI_CALL="${AKV_CSI_CALL:-$("$REPO_ROOT/scripts/toolchain.sh" paths | awk '$1 == "csi-call" { print $2 }')}"
 [ -x "$CSI_CALL" ] || fail "csi-call not built (scripts/toolchain.sh build node)"
 WORK="$(mktemp -d)"; chmod 700 "$WORK"
-trap 'rm -rf "$WORK"' EXIT
-
 NS=default POD="akv-check-$MODE" SPC="akv-check-$MODE"
+cleanup() { # the Pod (its SecretProviderClassPodStatus goes with it, by owner reference) and the SecretProviderClass
+  api DELETE "/api/v1/namespaces/$NS/pods/$POD?gracePeriodSeconds=0" >/dev/null 2>&1 || true
+  api DELETE "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/$NS/secretproviderclasses/$SPC" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
 objects_yaml() {
   local o
   echo "array:"
   for o in "${OBJECTS[@]}"; do
-    printf '  - |\n    objectName: %s\n    objectType: %s\n' "${o#*/}" "${o%%/*}"
+    local type="${o%%/*}" rest="${o#*/}"
+    printf '  - |\n    objectName: %s\n    objectType: %s\n' "${rest%%:*}" "$type"
+    [ "$rest" = "${rest%%:*}" ] || printf '    objectVersionHistory: %s\n' "${rest#*:}"
   done
 }
 params="$(node -e '
