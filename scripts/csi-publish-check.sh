@@ -154,10 +154,13 @@ say "mount: $(findmnt -n -o FSTYPE,OPTIONS -M "$TARGET")"
     if [ -f "$f" ]; then printf '[csi-check] file %s: %s bytes, sha256:%s\n' "$f" "$(stat -Lc %s "$f")" "$(sha256sum < "$f" | cut -c1-16)" >&2; fi
   done )
 status="$(api GET "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/$NS/secretproviderclasspodstatuses/$POD-$NS-$SPC")"
-[ "${status##*$'\n'}" = 200 ] && say "SecretProviderClassPodStatus $POD-$NS-$SPC: $(printf '%s' "${status%$'\n'*}" | node -e '
-  let s = ""; process.stdin.on("data", d => s += d).on("end", () => { const st = JSON.parse(s).status;
-    console.log("mounted=" + st.mounted + " objects=" + (st.objects || []).map(o => o.id + "@" + o.version).join(",")); });')" ||
-  say "no SecretProviderClassPodStatus $POD-$NS-$SPC (HTTP ${status##*$'\n'})"
+if [ "${status##*$'\n'}" = 200 ]; then
+  say "SecretProviderClassPodStatus $POD-$NS-$SPC: $(printf '%s' "${status%$'\n'*}" | node -e '
+    let s = ""; process.stdin.on("data", d => s += d).on("end", () => { const st = JSON.parse(s).status;
+      console.log("mounted=" + st.mounted + " objects=" + (st.objects || []).map(o => o.id + "@" + o.version).join(",")); });')"
+else
+  fail "no SecretProviderClassPodStatus $POD-$NS-$SPC after a successful mount (HTTP ${status##*$'\n'})"
+fi
 
 "$CSI_CALL" unpublish --endpoint "$SOCKET" --volume-id "$VOLUME_ID" --target "$TARGET" >&2
 ! mounted "$TARGET" || fail "target $TARGET still mounted after NodeUnpublishVolume"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The Secrets Store CSI driver, the Azure Key Vault provider and our plugin registrar as host processes next to the
 # local node's kubelet. Sourced by scripts/local-cluster.sh, whose helpers and variables it uses ($SD, log, die,
 # start_daemon, kill_group, wait_for, api, resolve_bin, free_port, apiserver_ready).
