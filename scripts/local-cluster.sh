@@ -32,6 +32,8 @@
 #   AKV_CLUSTER_CONTROLLER_MANAGER=0  do not run kube-controller-manager (then foreground
 #                          deletes and Namespace deletion hang: nothing removes the finalizers)
 #   AKV_CLUSTER_TIMEOUT    seconds to wait for readiness (default 180)
+#   AKV_CLUSTER_NODE=1     also start the node's parts: the Secrets Store CSI driver, the Azure provider and the
+#                          plugin registrar (scripts/local-cluster/csi.sh; AKV_ROTATION_POLL_INTERVAL, default 10s)
 #
 # Needs: bash, curl, openssl, node (for JSON), setsid, and go for the CRDs' module (once, then cached).
 # No kubectl needed: the CRDs are POSTed as YAML (the API server accepts application/yaml) and polled with curl.
@@ -46,6 +48,10 @@ KCM_CONTROLLERS="garbage-collector-controller,namespace-controller,serviceaccoun
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() { printf '[local-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The node's parts, each in its own file (functions only; they use the helpers below).
+# shellcheck source=local-cluster/csi.sh
+source "$REPO_ROOT/scripts/local-cluster/csi.sh"
 
 state_dir() { echo "${AKV_CLUSTER_STATE_DIR:-$DEFAULT_STATE_DIR}"; }
 
@@ -306,6 +312,11 @@ cmd_start() {
       || log "warning: garbage collector not reported synced yet (see $SD/logs/kube-controller-manager.log)"
   fi
 
+  # AKV_CLUSTER_NODE=1: the node's parts (the order standin -> node -> csi is wired when they are merged)
+  if [ "${AKV_CLUSTER_NODE:-0}" = 1 ]; then
+    csi_start
+  fi
+
   [ "$IN_RUN" = 1 ] || CLEANUP_ON_EXIT=0
   printf 'export KUBECONFIG=%q\n' "$SD/kubeconfig" > "$SD/env"
   log "ready; kubeconfig: $SD/kubeconfig  (stop: AKV_CLUSTER_STATE_DIR=$SD scripts/local-cluster.sh stop)"
@@ -334,6 +345,7 @@ cmd_stop() {
   SD="$(state_dir)"
   [ -d "$SD" ] || { log "nothing to stop ($SD does not exist)"; return 0; }
   SD="$(cd "$SD" && pwd)"
+  csi_stop
   kill_group kube-controller-manager
   kill_group kube-apiserver
   kill_group etcd

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Offline toolchain for the end-to-end tests, built from the Go module proxy.
 #
-#   scripts/toolchain.sh [build] [TOOL...]   build missing tools (default: all default tools)
+#   scripts/toolchain.sh [build] [TOOL...]   build missing tools (default: all tools, DEFAULT_TOOLS + NODE_TOOLS)
+#   scripts/toolchain.sh build node          build only the node tools (NODE_TOOLS)
 #   scripts/toolchain.sh env                 print `export ...` lines; use: eval "$(scripts/toolchain.sh env)"
-#   scripts/toolchain.sh check               exit 0 only if every default tool is already built
+#   scripts/toolchain.sh check               exit 0 only if every tool is already built
 #   scripts/toolchain.sh paths               print TOOL<TAB>binary path for each tool
 #   scripts/toolchain.sh crds                print the paths of the CRD files the local cluster serves: the
 #                                            Secrets Store CSI CRDs from the driver's Go module (downloaded
@@ -14,11 +15,14 @@
 #
 # TOOLS: pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver
 #        kube-controller-manager (all built by default)
-# NODE_TOOLS (the local cluster's node; built by default too, `build node` builds only these):
-#        keyvault-standin (our Key Vault / Entra ID stand-in, scripts/node/keyvault-standin/, keyed by a hash
-#        of its source)
 #        (the controller manager only runs the garbage collector, namespace, service-account,
 #        deployment and replicaset controllers, so that deletes/destroy finish like on a real cluster)
+# NODE_TOOLS (the local cluster's node; built by default too, `build node` builds only these):
+#        keyvault-standin (ours: scripts/node/keyvault-standin, the Key Vault / Entra ID stand-in)
+#        secrets-store-csi-driver (v1.6.0, with our monis.app/mlog replacement scripts/node/mlog)
+#        secrets-store-csi-driver-provider-azure (v1.8.2), csi-registrar (ours: scripts/node/csi-registrar,
+#        the kubelet plugin registration of the driver), csi-call (ours: scripts/node/csi-call, a CSI client that
+#        probes the driver and calls NodePublish/UnpublishVolume like the kubelet); ours are keyed by a source hash
 #
 # Everything is cached OUTSIDE the repository, keyed by version:
 #   ${AKV_TOOLCHAIN_CACHE:-$HOME/.cache/aks-keyvault-secrets-toolchain}/<tool>-<version>/bin/<binary>
@@ -56,11 +60,20 @@ POLICY_PULUMI_VERSION="${AKV_POLICY_PULUMI_VERSION:-3.215.0}"
 DRIVER_VERSION="${AKV_DRIVER_VERSION:-v1.5.6}"
 DRIVER_MODULE=sigs.k8s.io/secrets-store-csi-driver
 CRD_FILES=(secrets-store.csi.x-k8s.io_secretproviderclasses.yaml secrets-store.csi.x-k8s.io_secretproviderclasspodstatuses.yaml)
+# The Secrets Store CSI driver and Azure Key Vault provider that run next to the kubelet (the node tools): v1.6.0 is the
+# first driver release whose rotation works through the kubelet's republish (CSIDriver requiresRepublish), v1.8.2
+# the provider the AKS addon ships.
+CSI_DRIVER_VERSION="${AKV_CSI_DRIVER_VERSION:-v1.6.0}"
+AZURE_PROVIDER_VERSION="${AKV_AZURE_PROVIDER_VERSION:-v1.8.2}"
+AZURE_PROVIDER_MODULE=github.com/Azure/secrets-store-csi-driver-provider-azure
+# Our own Go programs and modules (scripts/node/): built from source, keyed by a hash of that source.
+NODE_SRC="$REPO_ROOT/scripts/node"
 # The secrets-store-sync-controller's SecretSync CRD: our own fixture (the module proxy does not serve the controller).
 SECRET_SYNC_CRD="$REPO_ROOT/scripts/crds/secret-sync.x-k8s.io_secretsyncs.yaml"
 
 DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
-NODE_TOOLS=(keyvault-standin)
+# The tools of the local node (`scripts/toolchain.sh build node` builds only these).
+NODE_TOOLS=(keyvault-standin secrets-store-csi-driver secrets-store-csi-driver-provider-azure csi-registrar csi-call)
 ALL_TOOLS=("${DEFAULT_TOOLS[@]}" "${NODE_TOOLS[@]}")
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
@@ -74,7 +87,11 @@ tool_version() {
     pulumi-resource-kubernetes) echo "$K8S_PROVIDER_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kube-apiserver|kube-controller-manager) echo "$KUBE_VERSION" ;;
-    keyvault-standin) source_hash "$REPO_ROOT/scripts/node/keyvault-standin" ;;
+    keyvault-standin) echo "src.$(source_hash keyvault-standin)" ;;
+    # the driver's cache key also covers our mlog replacement compiled into it
+    secrets-store-csi-driver) echo "$CSI_DRIVER_VERSION-mlog.$(source_hash mlog)" ;;
+    secrets-store-csi-driver-provider-azure) echo "$AZURE_PROVIDER_VERSION" ;;
+    csi-registrar|csi-call) echo "src.$(source_hash "$1")" ;;
     *) die "unknown tool: $1 (known: ${ALL_TOOLS[*]})" ;;
   esac
 }
@@ -89,18 +106,19 @@ typical_seconds() {
     kube-apiserver) echo 420 ;;
     kube-controller-manager) echo 120 ;;
     keyvault-standin) echo 20 ;;
+    secrets-store-csi-driver) echo 150 ;;
+    secrets-store-csi-driver-provider-azure) echo 120 ;;
+    csi-registrar|csi-call) echo 40 ;;
     *) echo 120 ;;
   esac
 }
 minutes() { printf '%dm%02ds' $(( $1 / 60 )) $(( $1 % 60 )); }
 
-# Our own programs are keyed by their source: the build inputs (go.mod and the non-test .go files of the module's
-# top directory), so an edit rebuilds and anything else (tests, the nested providertest module) does not.
-source_hash() { # DIR -> 12 hex digits
-  (cd "$1" && ls go.mod *.go | grep -v '_test\.go$' | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
-}
-own_sources() { # DIR: copy the build inputs source_hash covers into the current directory
-  (cd "$1" && ls go.mod *.go | grep -v '_test\.go$') | while read -r f; do cp "$1/$f" .; done
+# source_hash DIR -> first 12 hex digits of a hash over the names and contents of the files in scripts/node/DIR
+# (content, not mtime: a fresh clone must not rebuild an identical program; tests included, the build runs them)
+source_hash() {
+  (cd "$NODE_SRC/$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
+    sha256sum | cut -c1-12
 }
 
 tool_dir() { echo "$CACHE/$1-$(tool_version "$1")"; }
@@ -138,7 +156,9 @@ fill_template() { # SRC DST: substitute @VAR@ placeholders
   sed -e "s|@PULUMI_VERSION@|$PULUMI_VERSION|g" \
       -e "s|@K8S_PROVIDER_MODULE_VERSION@|$K8S_PROVIDER_MODULE_VERSION|g" \
       -e "s|@ETCD_VERSION@|$ETCD_VERSION|g" \
-      -e "s|@LANGHOST_SDK_VERSION@|$LANGHOST_SDK_VERSION|g" "$1" > "$2"
+      -e "s|@LANGHOST_SDK_VERSION@|$LANGHOST_SDK_VERSION|g" \
+      -e "s|@CSI_DRIVER_VERSION@|$CSI_DRIVER_VERSION|g" \
+      -e "s|@AZURE_PROVIDER_VERSION@|$AZURE_PROVIDER_VERSION|g" "$1" > "$2"
 }
 
 # ---- wrapper module preparation (network: module proxy only) ----------------
@@ -199,7 +219,34 @@ prepare_kubernetes() { # CMD
 }
 prepare_kube-apiserver() { prepare_kubernetes kube-apiserver; }
 prepare_kube-controller-manager() { prepare_kubernetes kube-controller-manager; }
-prepare_keyvault-standin() { own_sources "$REPO_ROOT/scripts/node/keyvault-standin"; }
+
+# The upstream module's own go.sum seeds the wrapper's: the checksum database behind the proxy has no record of some
+# versions upstream pins (the provider's sigs.k8s.io/secrets-store-csi-driver v1.5.4), so those are verified against
+# the hashes upstream recorded instead.
+seed_go_sum() { # MODULE@VERSION
+  local d
+  d="$(module_dir "$1")" || return 1
+  cp "$d/go.sum" go.sum && chmod u+w go.sum
+}
+
+prepare_secrets-store-csi-driver() {
+  fill_template "$TEMPLATES/secrets-store-csi-driver/go.mod.tmpl" go.mod || return 1
+  rm -rf mlog && cp -r "$NODE_SRC/mlog" mlog || return 1
+  seed_go_sum "$DRIVER_MODULE@$CSI_DRIVER_VERSION"
+}
+
+prepare_secrets-store-csi-driver-provider-azure() {
+  fill_template "$TEMPLATES/secrets-store-csi-driver-provider-azure/go.mod.tmpl" go.mod || return 1
+  seed_go_sum "$AZURE_PROVIDER_MODULE@$AZURE_PROVIDER_VERSION"
+}
+
+# Our own program: its committed go.mod (exact requires) and sources; go.sum is made here, never committed.
+prepare_own_program() { # NAME
+  rm -f ./*.go && cp "$NODE_SRC/$1/"*.go "$NODE_SRC/$1/go.mod" .
+}
+prepare_csi-registrar() { prepare_own_program csi-registrar; }
+prepare_csi-call() { prepare_own_program csi-call; }
+prepare_keyvault-standin() { prepare_own_program keyvault-standin; }
 
 # ---- builds -------------------------------------------------------------------
 build_pulumi() { # OUT
@@ -254,6 +301,25 @@ build_kubernetes() { # CMD OUT
 build_kube-apiserver() { build_kubernetes kube-apiserver "$1"; }
 build_kube-controller-manager() { build_kubernetes kube-controller-manager "$1"; }
 build_keyvault-standin() { go build -trimpath -ldflags "-s -w" -o "$1" .; }
+
+build_secrets-store-csi-driver() {
+  go build -trimpath -ldflags "-s -w -X $DRIVER_MODULE/pkg/version.BuildVersion=$CSI_DRIVER_VERSION" \
+    -o "$1" "$DRIVER_MODULE/cmd/secrets-store-csi-driver"
+}
+
+build_secrets-store-csi-driver-provider-azure() {
+  go build -trimpath -ldflags "-s -w -X $AZURE_PROVIDER_MODULE/pkg/version.BuildVersion=$AZURE_PROVIDER_VERSION" \
+    -o "$1" "$AZURE_PROVIDER_MODULE/cmd"
+}
+
+# Its unit test runs first: a registrar the kubelet cannot talk to must not land in the cache.
+build_csi-registrar() {
+  go test -count=1 . && go build -trimpath -ldflags "-s -w" -o "$1" .
+}
+
+build_csi-call() {
+  go build -trimpath -ldflags "-s -w" -o "$1" .
+}
 
 build_tool() {
   local tool="$1" bin dir src logf start end
@@ -349,7 +415,7 @@ cmd_build() {
 
 path_dirs() {
   local t d=""
-  for t in "${DEFAULT_TOOLS[@]}"; do d="$d${d:+:}$(tool_dir "$t")/bin"; done
+  for t in "${ALL_TOOLS[@]}"; do d="$d${d:+:}$(tool_dir "$t")/bin"; done
   echo "$d"
 }
 
@@ -367,6 +433,10 @@ export AKV_KUBE_APISERVER='$(tool_bin kube-apiserver)'
 export AKV_ETCD='$(tool_bin etcd)'
 export AKV_KUBE_CONTROLLER_MANAGER='$(tool_bin kube-controller-manager)'
 export AKV_KEYVAULT_STANDIN='$(tool_bin keyvault-standin)'
+export AKV_CSI_DRIVER='$(tool_bin secrets-store-csi-driver)'
+export AKV_AZURE_PROVIDER='$(tool_bin secrets-store-csi-driver-provider-azure)'
+export AKV_CSI_REGISTRAR='$(tool_bin csi-registrar)'
+export AKV_CSI_CALL='$(tool_bin csi-call)'
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 EOF
@@ -435,14 +505,16 @@ cmd_plugin_install() {
 main() {
   local cmd="${1:-build}"
   case "$cmd" in
-    build) shift || true; cmd_build "$@" ;;
+    build) shift || true
+      if [ "${1:-}" = node ]; then shift; cmd_build "${NODE_TOOLS[@]}" "$@"; else cmd_build "$@"; fi ;;
     env) cmd_env ;;
     check) cmd_check ;;
     paths) cmd_paths ;;
     crds) cmd_crds ;;
     plugin-install) cmd_plugin_install ;;
     -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
-    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli|keyvault-standin|node) cmd_build "$@" ;;
+    pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli|\
+    keyvault-standin|secrets-store-csi-driver|secrets-store-csi-driver-provider-azure|csi-registrar|csi-call|node) cmd_build "$@" ;;
     *) die "unknown command: $cmd (try --help)" ;;
   esac
 }
