@@ -171,9 +171,9 @@ function dockerConfig(): string {
     return JSON.stringify({ auths: { "registry.example": { auth } } });
 }
 
-/** Adds one new current version of an object; returns its version ID (the stand-in prints only that). */
-export function addVersion(files: StandInFiles, vault: string, object: Pick<SeedObject, "kind" | "name" | "value">): string {
-    const base = ["add", "--content", files.content, "--vault", vault, "--kind", object.kind, "--name", object.name];
+/** Adds one new current version of an object (creating the vault in its tenant if needed); returns its version ID (the stand-in prints only that). */
+export function addVersion(files: StandInFiles, vault: Pick<KeyVaultSeedPlan, "vault" | "tenantId">, object: Pick<SeedObject, "kind" | "name" | "value">): string {
+    const base = ["add", "--content", files.content, "--vault", vault.vault, "--tenant", vault.tenantId, "--kind", object.kind, "--name", object.name];
     if (object.value === "dockerconfig") {
         return withValueFile(files, dockerConfig(), (file) => standIn(files, [...base, "--value-file", file, "--content-type", "application/json"]));
     }
@@ -184,7 +184,7 @@ export function addVersion(files: StandInFiles, vault: string, object: Pick<Seed
 export function seedKeyVault(files: StandInFiles, plan: KeyVaultSeedPlan): CredentialSecret[] {
     for (const object of plan.objects) {
         for (let version = 0; version < object.versions; version++) {
-            addVersion(files, plan.vault, object);
+            addVersion(files, plan, object);
         }
     }
     const secrets: CredentialSecret[] = [];

@@ -130,7 +130,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         const before = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string);
         const requestsBefore = requests(node).length;
         const started = Date.now();
-        addVersion(node.standIn, "kv-local-demo", { kind: "secret", name: "orders-db-password", value: "random" });
+        addVersion(node.standIn, { vault: "kv-local-demo", tenantId: (config.keyVault as { tenantId: string }).tenantId }, { kind: "secret", name: "orders-db-password", value: "random" });
         const expected = probeHash(currentValue("orders-db-password"));
         const rotated = await until("the rotated file", ROTATION_DEADLINE_MS, async () => {
             const now = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string, before.pod);
