@@ -11,13 +11,18 @@
 #                                             always stop afterwards (also on failure / Ctrl-C);
 #                                             exits with CMD's exit code
 #   scripts/local-cluster.sh kubectl ARGS...  run `kubectl` (if one is installed) against the cluster
+#   scripts/local-cluster.sh import-images NAME...  (with the node) import our probe image under each NAME,
+#                                             e.g. registry.example/app:1, for pods to run without a registry
 #
 # Besides etcd and kube-apiserver it runs a kube-controller-manager with only the
 # garbage-collector, namespace, serviceaccount(-token), root-ca publisher, deployment and
 # replicaset controllers, so deletes with foreground propagation (the Pulumi kubernetes
 # provider's default) and Namespace deletion finish as on a real cluster.
-# There is no scheduler and no kubelet: Pods stay Pending and Deployments never become
+# By default there is no scheduler and no kubelet: Pods stay Pending and Deployments never become
 # ready, so give Deployments the annotation pulumi.com/skipAwait: "true".
+# With AKV_CLUSTER_NODE=1 it also runs a node (scripts/local-cluster/node.sh): containerd, runc, the CNI
+# bridge, a kubelet registered as akv-node and kube-scheduler; the controller manager then also runs the
+# node-lifecycle controller. Images come from no registry: our probe app is imported under the names the pods use.
 #
 # Environment (all optional):
 #   AKV_CLUSTER_STATE_DIR  state dir (kubeconfig, pids, logs). Default for start/stop:
@@ -32,8 +37,12 @@
 #   AKV_CLUSTER_CONTROLLER_MANAGER=0  do not run kube-controller-manager (then foreground
 #                          deletes and Namespace deletion hang: nothing removes the finalizers)
 #   AKV_CLUSTER_TIMEOUT    seconds to wait for readiness (default 180)
-#   AKV_CLUSTER_NODE=1     also start the node's parts: the Secrets Store CSI driver, the Azure provider and the
-#                          plugin registrar (scripts/local-cluster/csi.sh; AKV_ROTATION_POLL_INTERVAL, default 10s)
+#   AKV_CLUSTER_NODE=1     also run a node and what delivers secrets to its pods (needs root, and
+#                          `scripts/toolchain.sh build node`): the Key Vault stand-in (scripts/local-cluster/standin.sh),
+#                          containerd, kubelet and scheduler (scripts/local-cluster/node.sh), the Secrets Store CSI
+#                          driver, the Azure provider and the plugin registrar (scripts/local-cluster/csi.sh;
+#                          AKV_ROTATION_POLL_INTERVAL, default 10s)
+#   AKV_CLUSTER_IMAGES     with the node: space-separated image names to import the probe image under
 #
 # Needs: bash, curl, openssl, node (for JSON), setsid, and go for the CRDs' module (once, then cached).
 # No kubectl needed: the CRDs are POSTed as YAML (the API server accepts application/yaml) and polled with curl.
@@ -45,13 +54,10 @@ DEFAULT_STATE_DIR="$REPO_ROOT/.local/cluster"
 TIMEOUT="${AKV_CLUSTER_TIMEOUT:-180}"
 TOKEN_USER=akv-e2e-admin
 KCM_CONTROLLERS="garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,deployment-controller,replicaset-controller"
+CLUSTER_NODE="${AKV_CLUSTER_NODE:-0}"
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() { printf '[local-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
-
-# The node's parts, each in its own file (functions only; they use the helpers below).
-# shellcheck source=local-cluster/csi.sh
-source "$REPO_ROOT/scripts/local-cluster/csi.sh"
 
 state_dir() { echo "${AKV_CLUSTER_STATE_DIR:-$DEFAULT_STATE_DIR}"; }
 
@@ -83,6 +89,14 @@ json_get() { # JS-EXPRESSION over `j` (JSON parsed from stdin); prints it, exit 
 is_running() { # PID
   [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null
 }
+
+# The parts beside the control plane, each in its own file: start/stop functions only, run by cmd_start/cmd_stop.
+# shellcheck source=local-cluster/standin.sh
+source "$REPO_ROOT/scripts/local-cluster/standin.sh"
+# shellcheck source=local-cluster/node.sh
+source "$REPO_ROOT/scripts/local-cluster/node.sh"
+# shellcheck source=local-cluster/csi.sh
+source "$REPO_ROOT/scripts/local-cluster/csi.sh"
 
 # ---- start ---------------------------------------------------------------------
 gen_certs() { # DIR
@@ -209,7 +223,7 @@ cmd_start() {
   mkdir -p "$SD"
   SD="$(cd "$SD" && pwd)"
   local name
-  for name in etcd kube-apiserver kube-controller-manager; do
+  for name in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet containerd; do
     if [ -f "$SD/$name.pid" ] && is_running "$(cat "$SD/$name.pid")"; then
       die "$name of an earlier start is still running for $SD (AKV_CLUSTER_STATE_DIR=$SD scripts/local-cluster.sh stop first)"
     fi
@@ -223,6 +237,14 @@ cmd_start() {
   kas="$(resolve_bin kube-apiserver AKV_KUBE_APISERVER)"
   [ "${AKV_CLUSTER_CONTROLLER_MANAGER:-1}" = 0 ] ||
     kcm="$(resolve_bin kube-controller-manager AKV_KUBE_CONTROLLER_MANAGER)"
+  local authz=RBAC controllers="$KCM_CONTROLLERS"
+  if [ "$CLUSTER_NODE" = 1 ]; then
+    [ -n "$kcm" ] || die "AKV_CLUSTER_NODE=1 needs the controller manager (its node-lifecycle controller makes the node schedulable)"
+    [ "$(id -u)" = 0 ] || die "AKV_CLUSTER_NODE=1 needs root (containerd, mounts, network namespaces, cgroups)"
+    node_resolve_bins
+    authz=Node,RBAC   # the kubelet's own identity system:node:akv-node
+    controllers="$controllers,node-lifecycle-controller"
+  fi
 
   local crd_files=() f
   if [ "${AKV_CLUSTER_CRDS:-1}" = 0 ]; then
@@ -250,6 +272,11 @@ cmd_start() {
 
   CLEANUP_ON_EXIT=1   # from here on, a failure stops whatever was started
   gen_certs "$SD/pki"
+  local node_args=() node_flags
+  if [ "$CLUSTER_NODE" = 1 ]; then
+    node_flags="$(node_apiserver_args)" || die "could not prepare the API server's kubelet flags"
+    mapfile -t node_args <<< "$node_flags"
+  fi
 
   log "etcd $("$etcd" --version 2>/dev/null | head -n1 | awk '{print $NF}') on 127.0.0.1:$ep (data: $data/etcd)"
   start_daemon etcd "$SD/logs/etcd.log" "$etcd" --name akv-local --data-dir "$data/etcd" \
@@ -270,9 +297,9 @@ cmd_start() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$SD/pki/sa.pub" --service-account-signing-key-file "$SD/pki/sa.key" \
     --token-auth-file "$SD/pki/tokens.csv" \
-    --authorization-mode RBAC \
+    --authorization-mode "$authz" \
     --disable-admission-plugins ServiceAccount \
-    --allow-privileged=true --profiling=false --v=1
+    --allow-privileged=true --profiling=false --v=1 "${node_args[@]+"${node_args[@]}"}"
   wait_for "kube-apiserver /readyz" apiserver_ready || { tail -n 20 "$SD/logs/kube-apiserver.log" >&2
     die "kube-apiserver not ready (exited or ${TIMEOUT}s timeout); log: $SD/logs/kube-apiserver.log"; }
 
@@ -301,7 +328,7 @@ cmd_start() {
       --kubeconfig "$SD/kubeconfig" \
       --authentication-kubeconfig "$SD/kubeconfig" --authorization-kubeconfig "$SD/kubeconfig" \
       --secure-port 0 --leader-elect=false \
-      --controllers "$KCM_CONTROLLERS" \
+      --controllers "$controllers" \
       --root-ca-file "$SD/pki/ca.crt" --service-account-private-key-file "$SD/pki/sa.key" \
       --use-service-account-credentials=false --v=1
     # the serviceaccount controller creating default/default shows the controllers run
@@ -312,8 +339,11 @@ cmd_start() {
       || log "warning: garbage collector not reported synced yet (see $SD/logs/kube-controller-manager.log)"
   fi
 
-  # AKV_CLUSTER_NODE=1: the node's parts (the order standin -> node -> csi is wired when they are merged)
-  if [ "${AKV_CLUSTER_NODE:-0}" = 1 ]; then
+  if [ "$CLUSTER_NODE" = 1 ]; then
+    standin_start
+    node_start
+    # shellcheck disable=SC2086
+    [ -z "${AKV_CLUSTER_IMAGES:-}" ] || node_import_images $AKV_CLUSTER_IMAGES
     csi_start
   fi
 
@@ -345,7 +375,10 @@ cmd_stop() {
   SD="$(state_dir)"
   [ -d "$SD" ] || { log "nothing to stop ($SD does not exist)"; return 0; }
   SD="$(cd "$SD" && pwd)"
+  # Each part undoes only what a start left, whatever AKV_CLUSTER_NODE says now.
   csi_stop
+  node_stop
+  standin_stop
   kill_group kube-controller-manager
   kill_group kube-apiserver
   kill_group etcd
@@ -353,7 +386,13 @@ cmd_stop() {
     local data
     data="$(cat "$SD/datadir")"
     case "$data" in
-      */akv-cluster.*) rm -rf "$data" ;;
+      */akv-cluster.*)
+        # never follow a mount that is still there (a pod volume, a container rootfs) into what it shows
+        if [ -n "$(node_mounts_under "$data")" ]; then
+          log "not removing $data: mounts remain under it:"; node_mounts_under "$data" >&2
+        else
+          rm -rf --one-file-system "$data"
+        fi ;;
       *) log "not removing unexpected data dir '$data'" ;;
     esac
     rm -f "$SD/datadir"
@@ -408,6 +447,13 @@ forward_and_exit() { # SIGNAL EXIT_CODE
   exit "$2"
 }
 
+cmd_import_images() {
+  SD="$(state_dir)"
+  [ -f "$SD/node/snapshotter" ] || die "no node runs for $SD (start with AKV_CLUSTER_NODE=1)"
+  SD="$(cd "$SD" && pwd)"
+  node_import_images "$@"
+}
+
 cmd_kubectl() {
   SD="$(state_dir)"
   command -v kubectl >/dev/null || die "kubectl is not installed (not needed by the scripts)"
@@ -437,6 +483,7 @@ case "${1:-}" in
   env) cmd_env ;;
   run) shift; cmd_run "$@" ;;
   kubectl) shift; cmd_kubectl "$@" ;;
+  import-images) shift; cmd_import_images "$@" ;;
   -h|--help|help|"") awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$SELF" ;;
   *) die "unknown command: $1 (try --help)" ;;
 esac

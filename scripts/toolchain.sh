@@ -23,6 +23,10 @@
 #        secrets-store-csi-driver-provider-azure (v1.8.2), csi-registrar (ours: scripts/node/csi-registrar,
 #        the kubelet plugin registration of the driver), csi-call (ours: scripts/node/csi-call, a CSI client that
 #        probes the driver and calls NodePublish/UnpublishVolume like the kubelet); ours are keyed by a source hash
+#        kube-scheduler kubelet containerd (with ctr and
+#        containerd-shim-runc-v2) runc (cgo: needs libseccomp-dev and pkg-config) cni-plugins (bridge,
+#        host-local, loopback) node-images (our scripts/node/{oci-images,probe,pause}: the two static programs and
+#        their OCI image archives in <dir>/images/{pause,probe}.tar, keyed by a hash of their source)
 #
 # Everything is cached OUTSIDE the repository, keyed by version:
 #   ${AKV_TOOLCHAIN_CACHE:-$HOME/.cache/aks-keyvault-secrets-toolchain}/<tool>-<version>/bin/<binary>
@@ -55,6 +59,9 @@ LANGHOST_SDK_VERSION="${AKV_LANGHOST_SDK_VERSION:-3.68.0}"
 # through the current language host (not buildable here); up to v3.220 it runs them through a
 # `pulumi-analyzer-policy` plugin, which is a three-line script we provide next to it.
 POLICY_PULUMI_VERSION="${AKV_POLICY_PULUMI_VERSION:-3.215.0}"
+CONTAINERD_VERSION="${AKV_CONTAINERD_VERSION:-2.4.2}"
+RUNC_VERSION="${AKV_RUNC_VERSION:-1.5.3}"
+CNI_PLUGINS_VERSION="${AKV_CNI_PLUGINS_VERSION:-1.10.0}"
 # The Secrets Store CSI driver whose CRDs the local cluster serves: the driver release that provider v1.8.2 (what the
 # AKS addon ships) deploys (its chart's values.yaml); its CRDs are identical to v1.6.0's.
 DRIVER_VERSION="${AKV_DRIVER_VERSION:-v1.5.6}"
@@ -73,8 +80,11 @@ SECRET_SYNC_CRD="$REPO_ROOT/scripts/crds/secret-sync.x-k8s.io_secretsyncs.yaml"
 
 DEFAULT_TOOLS=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes etcd kube-apiserver kube-controller-manager pulumi-policy-cli)
 # The tools of the local node (`scripts/toolchain.sh build node` builds only these).
-NODE_TOOLS=(keyvault-standin secrets-store-csi-driver secrets-store-csi-driver-provider-azure csi-registrar csi-call)
+NODE_TOOLS=(kube-scheduler kubelet containerd runc cni-plugins node-images keyvault-standin secrets-store-csi-driver
+            secrets-store-csi-driver-provider-azure csi-registrar csi-call)
 ALL_TOOLS=("${DEFAULT_TOOLS[@]}" "${NODE_TOOLS[@]}")
+# Our own programs of the node's images, one Go module each under scripts/node/ (standard library only).
+NODE_IMAGE_PROGRAMS=(oci-images probe pause)
 
 log() { printf '[toolchain] %s\n' "$*" >&2; }
 die() { printf '[toolchain] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -86,14 +96,32 @@ tool_version() {
     pulumi-policy-cli) echo "$POLICY_PULUMI_VERSION" ;;
     pulumi-resource-kubernetes) echo "$K8S_PROVIDER_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
-    kube-apiserver|kube-controller-manager) echo "$KUBE_VERSION" ;;
+    kube-apiserver|kube-controller-manager|kube-scheduler|kubelet) echo "$KUBE_VERSION" ;;
     keyvault-standin) echo "src.$(source_hash keyvault-standin)" ;;
     # the driver's cache key also covers our mlog replacement compiled into it
     secrets-store-csi-driver) echo "$CSI_DRIVER_VERSION-mlog.$(source_hash mlog)" ;;
     secrets-store-csi-driver-provider-azure) echo "$AZURE_PROVIDER_VERSION" ;;
     csi-registrar|csi-call) echo "src.$(source_hash "$1")" ;;
+    containerd) echo "$CONTAINERD_VERSION" ;;
+    runc) echo "$RUNC_VERSION" ;;
+    cni-plugins) echo "$CNI_PLUGINS_VERSION" ;;
+    node-images) node_images_hash ;;
     *) die "unknown tool: $1 (known: ${ALL_TOOLS[*]})" ;;
   esac
+}
+# The binaries a tool puts into its bin/ dir; the first is the one whose presence means "built".
+tool_binaries() {
+  case "$1" in
+    containerd) echo containerd ctr containerd-shim-runc-v2 ;;
+    cni-plugins) echo bridge host-local loopback ;;
+    node-images) echo "${NODE_IMAGE_PROGRAMS[@]}" ;;
+    *) echo "$1" ;;
+  esac
+}
+NODE_IMAGES_HASH=""
+node_images_hash() { # computed once per run: the image tags and the cache key use it
+  [ -n "$NODE_IMAGES_HASH" ] || NODE_IMAGES_HASH="$(source_hash "${NODE_IMAGE_PROGRAMS[@]}")"
+  echo "$NODE_IMAGES_HASH"
 }
 # Cold build time measured on this project's 2-core CI machine with empty Go caches (docs/toolchain.md); with a
 # warm module and build cache a rebuild takes a fraction of it.
@@ -105,6 +133,12 @@ typical_seconds() {
     etcd) echo 60 ;;
     kube-apiserver) echo 420 ;;
     kube-controller-manager) echo 120 ;;
+    kube-scheduler) echo 60 ;;
+    kubelet) echo 150 ;;
+    containerd) echo 180 ;;
+    runc) echo 40 ;;
+    cni-plugins) echo 40 ;;
+    node-images) echo 10 ;;
     keyvault-standin) echo 20 ;;
     secrets-store-csi-driver) echo 150 ;;
     secrets-store-csi-driver-provider-azure) echo 120 ;;
@@ -114,15 +148,14 @@ typical_seconds() {
 }
 minutes() { printf '%dm%02ds' $(( $1 / 60 )) $(( $1 % 60 )); }
 
-# source_hash DIR -> first 12 hex digits of a hash over the names and contents of the files in scripts/node/DIR
+# source_hash DIR... -> first 12 hex digits of a hash over the names and contents of the files in scripts/node/DIR...
 # (content, not mtime: a fresh clone must not rebuild an identical program; tests included, the build runs them)
 source_hash() {
-  (cd "$NODE_SRC/$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
-    sha256sum | cut -c1-12
+  (cd "$NODE_SRC" && find "$@" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12
 }
 
 tool_dir() { echo "$CACHE/$1-$(tool_version "$1")"; }
-tool_bin() { echo "$(tool_dir "$1")/bin/$1"; }
+tool_bin() { local b; read -r b _ <<< "$(tool_binaries "$1")"; echo "$(tool_dir "$1")/bin/$b"; }
 tool_src() { echo "$CACHE/src/$1-$(tool_version "$1")"; }
 
 go_env() {
@@ -219,6 +252,35 @@ prepare_kubernetes() { # CMD
 }
 prepare_kube-apiserver() { prepare_kubernetes kube-apiserver; }
 prepare_kube-controller-manager() { prepare_kubernetes kube-controller-manager; }
+prepare_kube-scheduler() { prepare_kubernetes kube-scheduler; }
+prepare_kubelet() { prepare_kubernetes kubelet; }
+
+# containerd, runc and the CNI plugins have no replace directives today, but a wrapper with an exact require keeps
+# all tools on one pattern (and `go install` would refuse them the day they add one).
+prepare_wrapper() { # NAME MODULE VERSION PACKAGE...
+  local name="$1" module="$2" version="$3" p; shift 3
+  {
+    echo "// Generated by scripts/toolchain.sh: builds $module@$version."
+    echo "module local/$name"
+    echo
+    echo "go 1.26"
+    echo
+    echo "require $module $version"
+    echo
+    for p in "$@"; do echo "tool $p"; done
+  } > go.mod
+}
+prepare_containerd() {
+  local m=github.com/containerd/containerd/v2
+  prepare_wrapper containerd "$m" "v$CONTAINERD_VERSION" "$m/cmd/containerd" "$m/cmd/ctr" "$m/cmd/containerd-shim-runc-v2"
+}
+prepare_runc() { prepare_wrapper runc github.com/opencontainers/runc "v$RUNC_VERSION" github.com/opencontainers/runc; }
+prepare_cni-plugins() {
+  local m=github.com/containernetworking/plugins
+  prepare_wrapper cni-plugins "$m" "v$CNI_PLUGINS_VERSION" "$m/plugins/main/bridge" "$m/plugins/ipam/host-local" "$m/plugins/main/loopback"
+}
+# Our own programs are built from the repository itself; the wrapper dir only holds the build's go.mod.
+prepare_node-images() { printf 'module local/node-images\n\ngo 1.26\n' > go.mod; }
 
 # The upstream module's own go.sum seeds the wrapper's: the checksum database behind the proxy has no record of some
 # versions upstream pins (the provider's sigs.k8s.io/secrets-store-csi-driver v1.5.4), so those are verified against
@@ -300,6 +362,55 @@ build_kubernetes() { # CMD OUT
 }
 build_kube-apiserver() { build_kubernetes kube-apiserver "$1"; }
 build_kube-controller-manager() { build_kubernetes kube-controller-manager "$1"; }
+build_kube-scheduler() { build_kubernetes kube-scheduler "$1"; }
+build_kubelet() { build_kubernetes kubelet "$1"; }
+
+build_containerd() { # OUT (bin/containerd); ctr and the shim go next to it
+  local dir m=github.com/containerd/containerd/v2 ldf
+  dir="$(dirname "$1")"
+  ldf="-s -w -X $m/version.Version=v$CONTAINERD_VERSION -X $m/version.Package=$m"
+  # upstream's Makefile: urfave_cli_no_docs everywhere; the shim without gRPC (it speaks ttrpc) and without cgo
+  go build -trimpath -tags urfave_cli_no_docs -ldflags "$ldf" -o "$dir/ctr" "$m/cmd/ctr" || return 1
+  go build -trimpath -tags "urfave_cli_no_docs no_grpc" -ldflags "$ldf" -o "$dir/containerd-shim-runc-v2" \
+    "$m/cmd/containerd-shim-runc-v2" || return 1
+  go build -trimpath -tags urfave_cli_no_docs -ldflags "$ldf" -o "$1" "$m/cmd/containerd"
+}
+
+# runc needs cgo for libseccomp (and for its nsenter C code). Upstream's default tags minus libpathrs (a Rust
+# library that is not installed here; runc then uses its Go fallback, pathrs-lite).
+build_runc() {
+  command -v pkg-config >/dev/null && pkg-config --exists libseccomp ||
+    { echo "runc needs libseccomp-dev and pkg-config: apt-get install -y libseccomp-dev pkg-config"; return 1; }
+  CGO_ENABLED=1 go build -trimpath -tags "seccomp urfave_cli_no_docs" -ldflags "-s -w" -o "$1" \
+    github.com/opencontainers/runc
+}
+
+build_cni-plugins() { # OUT (bin/bridge); host-local and loopback next to it
+  local dir m=github.com/containernetworking/plugins ldf
+  dir="$(dirname "$1")"
+  ldf="-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=v$CNI_PLUGINS_VERSION"
+  go build -trimpath -ldflags "$ldf" -o "$dir/host-local" "$m/plugins/ipam/host-local" || return 1
+  go build -trimpath -ldflags "$ldf" -o "$dir/loopback" "$m/plugins/main/loopback" || return 1
+  go build -trimpath -ldflags "$ldf" -o "$1" "$m/plugins/main/bridge"
+}
+
+# The image packer, the two static programs the images run, and the images: <dir>/images/pause.tar and probe.tar
+# (OCI image layouts; node.sh imports them with `ctr images import`).
+build_node-images() { # OUT (bin/oci-images)
+  local dir p
+  dir="$(dirname "$1")"
+  for p in probe pause; do
+    go build -C "$REPO_ROOT/scripts/node/$p" -trimpath -ldflags "-s -w" -o "$dir/$p" . || return 1
+  done
+  go build -C "$REPO_ROOT/scripts/node/oci-images" -trimpath -ldflags "-s -w" -o "$1.build" . || return 1
+  mkdir -p "$dir/../images" || return 1
+  for p in pause probe; do
+    "$1.build" --binary "$dir/$p" --path "/$p" --name "localhost/akv-$p:$(node_images_hash)" \
+      --out "$dir/../images/$p.tar" || return 1
+  done
+  mv -f "$1.build" "$1"
+}
+
 build_keyvault-standin() { go build -trimpath -ldflags "-s -w" -o "$1" .; }
 
 build_secrets-store-csi-driver() {
@@ -413,9 +524,12 @@ cmd_build() {
   log "done in $(( $(date +%s) - total0 ))s; use: eval \"\$(scripts/toolchain.sh env)\""
 }
 
-path_dirs() {
+path_dirs() { # not the CNI plugins' and images' dirs: `bridge` would shadow iproute2's, and nobody runs them by hand
   local t d=""
-  for t in "${ALL_TOOLS[@]}"; do d="$d${d:+:}$(tool_dir "$t")/bin"; done
+  for t in "${ALL_TOOLS[@]}"; do
+    case "$t" in cni-plugins|node-images) continue ;; esac
+    d="$d${d:+:}$(tool_dir "$t")/bin"
+  done
   echo "$d"
 }
 
@@ -432,6 +546,12 @@ export AKV_POLICY_PULUMI='$(tool_dir pulumi-policy-cli)/bin/pulumi'
 export AKV_KUBE_APISERVER='$(tool_bin kube-apiserver)'
 export AKV_ETCD='$(tool_bin etcd)'
 export AKV_KUBE_CONTROLLER_MANAGER='$(tool_bin kube-controller-manager)'
+export AKV_KUBE_SCHEDULER='$(tool_bin kube-scheduler)'
+export AKV_KUBELET='$(tool_bin kubelet)'
+export AKV_CONTAINERD='$(tool_bin containerd)'
+export AKV_RUNC='$(tool_bin runc)'
+export AKV_CNI_BIN_DIR='$(tool_dir cni-plugins)/bin'
+export AKV_NODE_IMAGES_DIR='$(tool_dir node-images)/images'
 export AKV_KEYVAULT_STANDIN='$(tool_bin keyvault-standin)'
 export AKV_CSI_DRIVER='$(tool_bin secrets-store-csi-driver)'
 export AKV_AZURE_PROVIDER='$(tool_bin secrets-store-csi-driver-provider-azure)'
@@ -478,9 +598,11 @@ crd_kind() {
   esac
 }
 
-cmd_paths() {
-  local t
-  for t in "${ALL_TOOLS[@]}"; do printf '%s\t%s\n' "$t" "$(tool_bin "$t")"; done
+cmd_paths() { # one line per binary (containerd's ctr and shim, each CNI plugin, ...)
+  local t b
+  for t in "${ALL_TOOLS[@]}"; do
+    for b in $(tool_binaries "$t"); do printf '%s\t%s\n' "$b" "$(tool_dir "$t")/bin/$b"; done
+  done
 }
 
 # Optional: install the provider into the plugin cache ($PULUMI_HOME/plugins,
@@ -514,7 +636,8 @@ main() {
     plugin-install) cmd_plugin_install ;;
     -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
     pulumi|pulumi-language-nodejs|pulumi-resource-kubernetes|etcd|kube-apiserver|kube-controller-manager|pulumi-policy-cli|\
-    keyvault-standin|secrets-store-csi-driver|secrets-store-csi-driver-provider-azure|csi-registrar|csi-call|node) cmd_build "$@" ;;
+    kube-scheduler|kubelet|containerd|runc|cni-plugins|node-images|keyvault-standin|secrets-store-csi-driver|\
+    secrets-store-csi-driver-provider-azure|csi-registrar|csi-call|node) cmd_build "$@" ;;
     *) die "unknown command: $cmd (try --help)" ;;
   esac
 }

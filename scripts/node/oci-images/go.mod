@@ -1,0 +1,3 @@
+module akvsecrets.local/node/oci-images
+
+go 1.26

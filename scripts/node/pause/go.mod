@@ -1,0 +1,3 @@
+module akvsecrets.local/node/pause
+
+go 1.26

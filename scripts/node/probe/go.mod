@@ -1,0 +1,3 @@
+module akvsecrets.local/node/probe
+
+go 1.26
