@@ -272,8 +272,12 @@ cmd_start() {
 
   CLEANUP_ON_EXIT=1   # from here on, a failure stops whatever was started
   gen_certs "$SD/pki"
-  local node_args=() node_flags
+  # Without a node nothing runs pods, and without the controller manager no `default` ServiceAccount exists to
+  # admit them with; with the node, pods get their ServiceAccount and its token volume as on a real cluster (the
+  # kubelet's CSI token request needs the name).
+  local node_args=() node_flags service_account_admission=(--disable-admission-plugins ServiceAccount)
   if [ "$CLUSTER_NODE" = 1 ]; then
+    service_account_admission=()
     node_flags="$(node_apiserver_args)" || die "could not prepare the API server's kubelet flags"
     mapfile -t node_args <<< "$node_flags"
   fi
@@ -298,7 +302,7 @@ cmd_start() {
     --service-account-key-file "$SD/pki/sa.pub" --service-account-signing-key-file "$SD/pki/sa.key" \
     --token-auth-file "$SD/pki/tokens.csv" \
     --authorization-mode "$authz" \
-    --disable-admission-plugins ServiceAccount \
+    "${service_account_admission[@]}" \
     --allow-privileged=true --profiling=false --v=1 "${node_args[@]+"${node_args[@]}"}"
   wait_for "kube-apiserver /readyz" apiserver_ready || { tail -n 20 "$SD/logs/kube-apiserver.log" >&2
     die "kube-apiserver not ready (exited or ${TIMEOUT}s timeout); log: $SD/logs/kube-apiserver.log"; }

@@ -166,7 +166,7 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
         ? {
               standIn: { binary: toolPath("keyvault-standin"), content: path.join(clusterState, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
               requestLog: path.join(clusterState, "logs", "keyvault-requests.jsonl"),
-              importImages: (names) => execFileSync(script, ["images", ...names], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] }),
+              importImages: (names) => execFileSync(script, ["import-images", ...names], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] }),
           }
         : undefined;
     return {

@@ -230,7 +230,8 @@ export function formatDeliveries(deliveries: AppDelivery[]): string {
     for (const delivery of deliveries) {
         const ready = delivery.pods.filter((pod) => pod.ready);
         const times = ready.map((pod) => pod.secondsToReady).filter((value): value is number => value !== undefined);
-        const timing = times.length > 0 ? `, Ready ${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)} s after creation` : "";
+        const [fastest, slowest] = [Math.min(...times).toFixed(0), Math.max(...times).toFixed(0)];
+        const timing = times.length === 0 ? "" : `, Ready ${fastest === slowest ? fastest : `${fastest}-${slowest}`} s after creation`;
         lines.push(`${delivery.app} (namespace ${delivery.namespace}, identity ${delivery.identity}, sync ${delivery.syncMechanism}): ${ready.length}/${delivery.pods.length} pods Ready${timing}`);
         for (const pod of delivery.pods.filter((entry) => !entry.ready)) {
             lines.push(`  pod ${pod.name} not Ready: ${pod.waiting ?? "no reason reported yet"}`);
