@@ -88,7 +88,7 @@ is_running() { # PID
 }
 
 # The parts beside the control plane, each in its own file: start/stop functions only, run by cmd_start/cmd_stop.
-# shellcheck source=local-cluster/node.sh
+# shellcheck source=scripts/local-cluster/node.sh
 source "$REPO_ROOT/scripts/local-cluster/node.sh"
 
 # ---- start ---------------------------------------------------------------------
