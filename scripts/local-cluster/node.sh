@@ -138,7 +138,7 @@ node_image_name() { # ARCHIVE -> the name the archive carries
   tar -xOf "$1" index.json | json_get 'j.manifests[0].annotations["io.containerd.image.name"]'
 }
 
-node_write_containerd_config() { # D SNAPSHOTTER PAUSE_IMAGE
+node_write_containerd_config() { # D SNAPSHOTTER PAUSE_IMAGE PLATFORM
   local d="$1"
   cat > "$SD/node/containerd.toml" <<EOF
 # Written by scripts/local-cluster/node.sh; everything under the cluster's data dir.
@@ -163,6 +163,11 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.snapshotter.v1.bt
     address = ""
   [plugins.'io.containerd.internal.v1.opt']
     path = "$d/containerd/opt"
+  # what `ctr images import` unpacks into (the transfer service knows only overlayfs by default)
+  [plugins.'io.containerd.transfer.v1.local']
+    [[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+      platform = "$4"
+      snapshotter = "$2"
   [plugins.'io.containerd.grpc.v1.cri']
     stream_server_address = "127.0.0.1"
     stream_server_port = "0"
@@ -317,7 +322,7 @@ EOF
 }
 
 node_start() {
-  local d snapshotter pause cg h cidr
+  local d snapshotter pause platform cg h cidr
   d="$(node_data)"
   node_resolve_bins
   command -v ip >/dev/null || die "ip (iproute2) not found: the node's bridge needs it"
@@ -333,7 +338,9 @@ node_start() {
 
   snapshotter="$(node_pick_snapshotter "$d")"
   pause="$(node_image_name "$NODE_IMAGES_DIR/pause.tar")" || die "no image name in $NODE_IMAGES_DIR/pause.tar"
-  node_write_containerd_config "$d" "$snapshotter" "$pause"
+  platform="linux/$(tar -xOf "$NODE_IMAGES_DIR/pause.tar" index.json | json_get 'j.manifests[0].platform.architecture')" ||
+    die "no platform in $NODE_IMAGES_DIR/pause.tar"
+  node_write_containerd_config "$d" "$snapshotter" "$pause" "$platform"
   cidr="$(node_pick_pod_cidr)"
   echo "$cidr" > "$SD/node/pod-cidr"
   node_write_cni_config "$d" "$cidr"
