@@ -445,9 +445,10 @@ node_stop() {
   fi
   kill_group containerd
   # Whatever survived: container processes in our cgroups, shims naming our data dir.
-  for _ in 1 2 3; do
+  local round
+  for round in 1 2 3 4; do
     pids="$( { [ -z "$cg" ] || node_cgroup_pids "$cg"; node_shim_pids "$d"; } | sort -un)"
-    [ -n "$pids" ] || break
+    [ -n "$pids" ] && [ "$round" != 4 ] || break
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null || true
     sleep 0.3
