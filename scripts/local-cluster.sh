@@ -91,11 +91,11 @@ is_running() { # PID
 }
 
 # The parts beside the control plane, each in its own file: start/stop functions only, run by cmd_start/cmd_stop.
-# shellcheck source=local-cluster/standin.sh
+# shellcheck source=scripts/local-cluster/standin.sh
 source "$REPO_ROOT/scripts/local-cluster/standin.sh"
-# shellcheck source=local-cluster/node.sh
+# shellcheck source=scripts/local-cluster/node.sh
 source "$REPO_ROOT/scripts/local-cluster/node.sh"
-# shellcheck source=local-cluster/csi.sh
+# shellcheck source=scripts/local-cluster/csi.sh
 source "$REPO_ROOT/scripts/local-cluster/csi.sh"
 
 # ---- start ---------------------------------------------------------------------

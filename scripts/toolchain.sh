@@ -133,12 +133,12 @@ typical_seconds() {
     etcd) echo 60 ;;
     kube-apiserver) echo 420 ;;
     kube-controller-manager) echo 120 ;;
-    kube-scheduler) echo 60 ;;
-    kubelet) echo 150 ;;
-    containerd) echo 180 ;;
-    runc) echo 40 ;;
-    cni-plugins) echo 40 ;;
-    node-images) echo 10 ;;
+    kube-scheduler) echo 120 ;;   # after kube-apiserver; 544 s as the first Kubernetes build
+    kubelet) echo 120 ;;
+    containerd) echo 120 ;;
+    runc) echo 20 ;;
+    cni-plugins) echo 15 ;;
+    node-images) echo 5 ;;
     keyvault-standin) echo 20 ;;
     secrets-store-csi-driver) echo 150 ;;
     secrets-store-csi-driver-provider-azure) echo 120 ;;

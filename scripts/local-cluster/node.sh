@@ -25,13 +25,13 @@
 #   AKV_CNI_BIN_DIR        dir with the bridge, host-local and loopback plugins
 #   AKV_NODE_IMAGES_DIR    dir with pause.tar and probe.tar (scripts/toolchain.sh build node-images)
 #   AKV_NODE_SNAPSHOTTER   overlayfs or native (default: overlayfs if an overlay mount works in D, else native)
-#   AKV_NODE_POD_CIDR      pod subnet on the bridge (default 10.244.0.0/24)
+#   AKV_NODE_POD_CIDR      pod subnet on the bridge (default: a free 10.244.N.0/24, N from the data dir's name, so
+#                          nodes of clusters started side by side on one machine get different subnets)
 #   AKV_KUBELET_SYNC_FREQUENCY  the kubelet's pod resync (default 10s; it is also when the kubelet republishes CSI
 #                          volumes with requiresRepublish, i.e. how soon a rotated secret reaches the pod)
 
 NODE_NAME=akv-node
 NODE_CNI_NETWORK=akv-pods
-NODE_POD_CIDR="${AKV_NODE_POD_CIDR:-10.244.0.0/24}"
 
 node_data() { cat "$SD/datadir"; }
 # Names derived from the data dir (mktemp's suffix), so two clusters never share or remove each other's.
@@ -138,7 +138,7 @@ node_image_name() { # ARCHIVE -> the name the archive carries
   tar -xOf "$1" index.json | json_get 'j.manifests[0].annotations["io.containerd.image.name"]'
 }
 
-node_write_containerd_config() { # D SNAPSHOTTER PAUSE_IMAGE
+node_write_containerd_config() { # D SNAPSHOTTER PAUSE_IMAGE PLATFORM
   local d="$1"
   cat > "$SD/node/containerd.toml" <<EOF
 # Written by scripts/local-cluster/node.sh; everything under the cluster's data dir.
@@ -163,6 +163,11 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.snapshotter.v1.bt
     address = ""
   [plugins.'io.containerd.internal.v1.opt']
     path = "$d/containerd/opt"
+  # what `ctr images import` unpacks into (the transfer service knows only overlayfs by default)
+  [plugins.'io.containerd.transfer.v1.local']
+    [[plugins.'io.containerd.transfer.v1.local'.unpack_config]]
+      platform = "$4"
+      snapshotter = "$2"
   [plugins.'io.containerd.grpc.v1.cri']
     stream_server_address = "127.0.0.1"
     stream_server_port = "0"
@@ -189,7 +194,25 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.snapshotter.v1.bt
 EOF
 }
 
-node_write_cni_config() { # D
+# A /24 no route on this host uses yet; the first one tried depends on the data dir, so two clusters starting at
+# the same moment are unlikely to race for the same one.
+node_pick_pod_cidr() {
+  if [ -n "${AKV_NODE_POD_CIDR:-}" ]; then
+    if [ -n "$(ip route show "$AKV_NODE_POD_CIDR" 2>/dev/null)" ]; then
+      die "a route for AKV_NODE_POD_CIDR=$AKV_NODE_POD_CIDR exists already (another local cluster's node?)"
+    fi
+    echo "$AKV_NODE_POD_CIDR"; return
+  fi
+  local start i n
+  start=$(( $(node_suffix | cksum | cut -d' ' -f1) % 200 ))
+  for i in $(seq 0 199); do
+    n=$(( (start + i) % 200 ))
+    if [ -z "$(ip route show "10.244.$n.0/24" 2>/dev/null)" ]; then echo "10.244.$n.0/24"; return; fi
+  done
+  die "no free 10.244.N.0/24 for the pods (set AKV_NODE_POD_CIDR)"
+}
+
+node_write_cni_config() { # D CIDR
   cat > "$1/cni/10-$NODE_CNI_NETWORK.conflist" <<EOF
 {
   "cniVersion": "1.0.0",
@@ -203,7 +226,7 @@ node_write_cni_config() { # D
       "hairpinMode": true,
       "ipam": {
         "type": "host-local",
-        "ranges": [[{ "subnet": "$NODE_POD_CIDR" }]],
+        "ranges": [[{ "subnet": "$2" }]],
         "routes": [{ "dst": "0.0.0.0/0" }],
         "dataDir": "$1/cni-ipam"
       }
@@ -299,12 +322,10 @@ EOF
 }
 
 node_start() {
-  local d snapshotter pause cg h
+  local d snapshotter pause platform cg h cidr
   d="$(node_data)"
   node_resolve_bins
   command -v ip >/dev/null || die "ip (iproute2) not found: the node's bridge needs it"
-  [ -n "$(ip route show "$NODE_POD_CIDR" 2>/dev/null)" ] &&
-    die "a route for $NODE_POD_CIDR exists already (another local cluster's node?); stop it or set AKV_NODE_POD_CIDR"
   mkdir -p "$SD/node" "$d/kubelet" "$d/containerd/root" "$d/containerd/state" "$d/containerd/opt" "$d/cni" \
     "$d/cni-ipam" "$d/pod-logs"
   # what node_stop must remove, written before it exists
@@ -317,9 +338,13 @@ node_start() {
 
   snapshotter="$(node_pick_snapshotter "$d")"
   pause="$(node_image_name "$NODE_IMAGES_DIR/pause.tar")" || die "no image name in $NODE_IMAGES_DIR/pause.tar"
-  node_write_containerd_config "$d" "$snapshotter" "$pause"
-  node_write_cni_config "$d"
-  log "containerd $("$NODE_CONTAINERD" --version | awk '{print $3}') (snapshotter $snapshotter, socket $d/containerd.sock)"
+  platform="linux/$(tar -xOf "$NODE_IMAGES_DIR/pause.tar" index.json | json_get 'j.manifests[0].platform.architecture')" ||
+    die "no platform in $NODE_IMAGES_DIR/pause.tar"
+  node_write_containerd_config "$d" "$snapshotter" "$pause" "$platform"
+  cidr="$(node_pick_pod_cidr)"
+  echo "$cidr" > "$SD/node/pod-cidr"
+  node_write_cni_config "$d" "$cidr"
+  log "containerd $("$NODE_CONTAINERD" --version | awk '{print $3}') (snapshotter $snapshotter, socket $d/containerd.sock, pods on $cidr)"
   PATH="$(dirname "$NODE_CONTAINERD"):$PATH" \
     start_daemon containerd "$SD/logs/containerd.log" "$NODE_CONTAINERD" --config "$SD/node/containerd.toml" --log-level warn
   wait_for "containerd" containerd_ready || { tail -n 20 "$SD/logs/containerd.log" >&2; die "containerd not ready; log: $SD/logs/containerd.log"; }
@@ -336,8 +361,8 @@ node_start() {
   wait_for "kube-scheduler" scheduler_running || { tail -n 20 "$SD/logs/kube-scheduler.log" >&2; die "kube-scheduler not running; log: $SD/logs/kube-scheduler.log"; }
 
   node_write_kubelet_pki
-  echo "$(free_port)" > "$SD/kubelet.port"
-  echo "$(free_port)" > "$SD/kubelet-healthz.port"
+  free_port > "$SD/kubelet.port"
+  free_port > "$SD/kubelet-healthz.port"
   node_write_kubelet_config "$d" "$(cat "$SD/kubelet.port")" "$(cat "$SD/kubelet-healthz.port")"
   log "kubelet $NODE_NAME on port $(cat "$SD/kubelet.port") (root dir $d/kubelet, cgroup root $cg)"
   start_daemon kubelet "$SD/logs/kubelet.log" "$NODE_KUBELET" \
@@ -420,9 +445,10 @@ node_stop() {
   fi
   kill_group containerd
   # Whatever survived: container processes in our cgroups, shims naming our data dir.
-  for _ in 1 2 3; do
+  local round
+  for round in 1 2 3 4; do
     pids="$( { [ -z "$cg" ] || node_cgroup_pids "$cg"; node_shim_pids "$d"; } | sort -un)"
-    [ -n "$pids" ] || break
+    [ -n "$pids" ] && [ "$round" != 4 ] || break
     # shellcheck disable=SC2086
     kill -KILL $pids 2>/dev/null || true
     sleep 0.3
