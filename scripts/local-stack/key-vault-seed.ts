@@ -203,6 +203,11 @@ export function seedKeyVault(files: StandInFiles, plan: KeyVaultSeedPlan): Crede
     return secrets;
 }
 
+/** Registers a managed identity in the tenant without letting it read any vault (the refusal a missing role gives). */
+export function registerManagedIdentity(files: StandInFiles, tenantId: string, clientId: string): void {
+    standIn(files, ["grant", "--content", files.content, "--tenant", tenantId, "--managed-identity", clientId]);
+}
+
 /** The Secret a `nodePublishSecretRef` names, in the keys the Azure provider reads. */
 export function credentialSecretObject(credential: CredentialSecret) {
     return {

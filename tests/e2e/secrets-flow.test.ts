@@ -10,10 +10,14 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../../program/config";
 import { StackConfig } from "../../program/schema";
 import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../scripts/local-stack/environment";
-import { addVersion } from "../../scripts/local-stack/key-vault-seed";
+import { requestsPerMount } from "../../components/key-vault/request-budget";
+import { renderObjectsParameter } from "../../components/secret-provider-class/render";
+import { KeyVaultObject } from "../../components/secret-provider-class/types";
+import { addVersion, registerManagedIdentity } from "../../scripts/local-stack/key-vault-seed";
 import { KubeClient } from "../../scripts/local-stack/kube";
 import { AppDelivery, appDelivery, appPods, awaitDeliveries, lastProbeReport, lastWarning, podState, prepareNode, probeHash, ProbeReport, syncedSecretState } from "../../scripts/local-stack/secrets-flow";
-import { localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
+import { openLocalStack } from "../../scripts/local-stack/stack";
+import { localConfigWithServicePrincipal } from "../stack-files";
 
 /** The driver's rotation poll interval on the local node (scripts/local-cluster/csi.sh) plus the kubelet's remount. */
 const ROTATION_DEADLINE_MS = 150_000;
@@ -23,7 +27,7 @@ interface StandInContent {
 }
 
 /** Request-log lines of the stand-in (no values in them). */
-function requests(node: LocalNode): Array<{ method: string; host: string; path: string; vault?: string; status: number }> {
+function requests(node: LocalNode): Array<{ time: string; method: string; host: string; path: string; vault?: string; object?: string; status: number }> {
     return fs.existsSync(node.requestLog)
         ? fs
               .readFileSync(node.requestLog, "utf8")
@@ -73,11 +77,12 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     };
 
     before(async () => {
-        environment = await startLocalEnvironment("akv-e2e-node", [], { node: true });
+        const raw = localConfigWithServicePrincipal();
+        environment = await startLocalEnvironment("akv-e2e-node", ["reports"], { node: true });
         node = environment.node as LocalNode;
-        config = parseStackConfig(localStackConfig());
+        config = parseStackConfig(raw);
         await prepareNode(environment.kube, node, config, () => undefined);
-        stack = await openLocalStack(environment.stackOptions);
+        stack = await openLocalStack({ ...environment.stackOptions, stackConfig: raw });
         const result = await stack.up();
         exported = result.outputs.applications.value;
         deliveries = await awaitDeliveries(environment.kube, config, exported, () => undefined);
@@ -176,9 +181,9 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
                 },
             },
         });
-        const waiting = await until("the trap pod's waiting reason", 60_000, async () => {
+        const waiting = await until("the trap pod's CreateContainerConfigError", 60_000, async () => {
             const state = (await appPods(kube, "orders", "trap")).map(podState)[0];
-            return state?.waiting ? state : undefined;
+            return state?.waiting?.startsWith("CreateContainerConfigError") ? state : undefined;
         });
         expect(waiting.ready).to.equal(false);
         expect(waiting.waiting).to.match(/CreateContainerConfigError: secret "trap-synced" not found/);
@@ -190,9 +195,10 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/trap");
     });
 
-    it("an identity the vault does not let in: the pod's event names the cause", async () => {
+    it("an identity the vault does not let in (a missing role): the pod's event names the identity and the refusal", async () => {
         const kube = environment.kube;
         const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
+        registerManagedIdentity(node.standIn, (config.keyVault as { tenantId: string }).tenantId, stranger);
         await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
             apiVersion: "secrets-store.csi.x-k8s.io/v1",
             kind: "SecretProviderClass",
@@ -218,17 +224,80 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             },
         });
         const warning = await until("a FailedMount event", 90_000, () => lastWarning(kube, "orders", "stranger"));
-        expect(warning).to.match(/^FailedMount: /);
-        expect(warning).to.contain(stranger);
+        expect(warning, warning).to.match(/^FailedMount: /);
+        expect(warning, warning).to.match(/Forbidden|403/);
+        expect(warning, warning).to.contain(stranger);
         await kube.delete("/api/v1/namespaces/orders/pods/stranger");
         await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/stranger");
+    });
+
+    it("the preview's request budget counts per mount what the provider really sends (the stand-in's log over several rotations)", async () => {
+        const kube = environment.kube;
+        const vault = { vault: "kv-local-demo", tenantId: (config.keyVault as { tenantId: string }).tenantId };
+        // Objects only this test's pod reads, so every request for them comes from its mounts.
+        const objects: KeyVaultObject[] = [
+            { objectName: "budget-plain", objectType: "secret" },
+            { objectName: "budget-history", objectType: "secret", objectVersionHistory: 3 },
+            { objectName: "budget-key", objectType: "key" },
+        ];
+        addVersion(node.standIn, vault, { kind: "secret", name: "budget-plain", value: "random" });
+        for (let version = 0; version < 4; version++) {
+            addVersion(node.standIn, vault, { kind: "secret", name: "budget-history", value: "random" });
+        }
+        addVersion(node.standIn, vault, { kind: "key", name: "budget-key", value: "rsa" });
+        await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
+            apiVersion: "secrets-store.csi.x-k8s.io/v1",
+            kind: "SecretProviderClass",
+            metadata: { name: "budget" },
+            spec: {
+                provider: "azure",
+                parameters: {
+                    keyvaultName: vault.vault,
+                    tenantId: vault.tenantId,
+                    useVMManagedIdentity: "true",
+                    userAssignedIdentityID: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
+                    objects: renderObjectsParameter(objects),
+                },
+            },
+        });
+        await kube.create("/api/v1/namespaces/orders/pods", {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "budget" },
+            spec: {
+                containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }] }],
+                volumes: [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "budget" } } }],
+            },
+        });
+        await until("the budget pod Ready", 60_000, async () => (podState(await kube.get("/api/v1/namespaces/orders/pods/budget")).ready ? true : undefined));
+        await new Promise((resolve) => setTimeout(resolve, 35_000));
+        await kube.delete("/api/v1/namespaces/orders/pods/budget");
+        await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/budget");
+
+        const names = new Set(objects.map((object) => object.objectName));
+        const mine = requests(node).filter((entry) => entry.vault === vault.vault && entry.object !== undefined && names.has(entry.object));
+        // One provider Mount is one burst of requests; the kubelet republishes every ~10 s.
+        const bursts: Array<typeof mine> = [];
+        for (const entry of mine) {
+            const last = bursts[bursts.length - 1];
+            if (last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < 2000) {
+                last.push(entry);
+            } else {
+                bursts.push([entry]);
+            }
+        }
+        const counted = bursts.map((burst) => burst.filter((entry) => entry.status !== 401).length);
+        const challenges = bursts.map((burst) => burst.filter((entry) => entry.status === 401).length);
+        console.log(`      ${bursts.length} mounts; Key Vault requests per mount ${counted.join(", ")} (+ 401 challenges ${challenges.join(", ")}); budget says ${requestsPerMount(objects)}`);
+        expect(bursts.length).to.be.greaterThan(1);
+        expect(counted).to.deep.equal(bursts.map(() => requestsPerMount(objects)));
     });
 
     it("removing an app deletes its pods and synced Secret and touches no other app", async () => {
         const kube = environment.kube;
         const others = deliveries.filter((entry) => entry.app !== "orders-api" && entry.pods.every((pod) => pod.ready));
         const podsBefore = Object.fromEntries(others.map((entry) => [entry.app, entry.pods.map((pod) => pod.name).sort()]));
-        const remaining = (localStackConfig().applications as Array<{ name: string }>).filter((app) => app.name !== "orders-api");
+        const remaining = (localConfigWithServicePrincipal().applications as Array<{ name: string }>).filter((app) => app.name !== "orders-api");
         await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(remaining) });
         await stack.up();
         await until("orders-api's synced Secret gone", 90_000, async () => ((await kube.find("/api/v1/namespaces/orders/secrets/orders-api-keyvault")) ? undefined : true));

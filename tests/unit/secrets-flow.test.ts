@@ -5,11 +5,12 @@ import { ApplicationConfig } from "../../program/schema";
 import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../../scripts/local-stack/key-vault-seed";
 import { deliveryProblems, lastProbeReport, podState, probeHash, ProbeReport, startsLocally, SyncedSecretState } from "../../scripts/local-stack/secrets-flow";
 import { localStackConfig } from "../../scripts/local-stack/stack";
+import { localConfigWithServicePrincipal } from "../stack-files";
 
 const ISSUER = "https://kubernetes.default.svc.cluster.local";
 
 describe("local node: the Key Vault stand-in's seed plan", () => {
-    const config = parseStackConfig(localStackConfig());
+    const config = parseStackConfig(localConfigWithServicePrincipal());
     const plan = keyVaultSeedPlan(config, ISSUER);
 
     it("holds every object the local apps mount, once, with the versions they read and values their synced Secrets accept", () => {
