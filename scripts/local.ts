@@ -87,15 +87,13 @@ async function main(): Promise<void> {
     const stack = await openLocalStack(environment.stackOptions);
     try {
         const config = parseStackConfig(localStackConfig());
-        if (environment.node) {
-            await prepareNode(environment.kube, environment.node, config, log);
-        }
+        const seed = environment.node ? await prepareNode(environment.kube, environment.node, config, log) : undefined;
         log("pulumi up --yes (stack local)");
         const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
         console.log("\n== stack outputs");
         console.log(JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2));
-        if (environment.node) {
-            const deliveries = await awaitDeliveries(environment.kube, config, result.outputs.applications.value, log);
+        if (seed) {
+            const deliveries = await awaitDeliveries(environment.kube, config, result.outputs.applications.value, seed, log);
             console.log(`\n${formatDeliveries(deliveries)}`);
             const failed = deliveries.filter((delivery) => delivery.problems.length > 0).map((delivery) => delivery.app);
             if (failed.length > 0) {

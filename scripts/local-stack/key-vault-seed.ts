@@ -134,6 +134,8 @@ export function keyVaultSeedPlan(config: StackConfig, issuer: string): KeyVaultS
 
 /** A Kubernetes Secret the harness creates: a service principal's credentials in the shape the provider reads. */
 export interface CredentialSecret {
+    /** The apps that read with it. */
+    apps: string[];
     namespace: string;
     name: string;
     clientId: string;
@@ -195,7 +197,7 @@ export function seedKeyVault(files: StandInFiles, plan: KeyVaultSeedPlan): Crede
         } else if (identity.mode === "federated") {
             grant(["--federated", identity.clientId, "--issuer", identity.issuer, "--subject", identity.subject]);
         } else {
-            const credential: CredentialSecret = { namespace: identity.namespace, name: identity.secretName, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") };
+            const credential: CredentialSecret = { apps: identity.apps, namespace: identity.namespace, name: identity.secretName, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") };
             withValueFile(files, credential.clientSecret, (file) => grant(["--service-principal", credential.clientId, "--secret-file", file]));
             secrets.push(credential);
         }

@@ -5,6 +5,7 @@
  * check that files, Secrets and env vars agree).
  */
 import { createHash } from "crypto";
+import * as fs from "fs";
 import { ApplicationConfig, StackConfig } from "../../program/schema";
 import { LocalEnvironment, LocalNode } from "./environment";
 import { credentialSecretObject, keyVaultSeedPlan, seedKeyVault } from "./key-vault-seed";
@@ -61,6 +62,8 @@ export interface AppDelivery {
     pods: PodState[];
     report?: ProbeReport;
     secrets: SyncedSecretState[];
+    /** The Mounts the stand-in saw for this app's objects, first (pod start) to last (rotation polls). */
+    mounts?: MountRequests[];
     /** Disagreements between files, synced Secrets and env vars (empty when everything matches). */
     problems: string[];
 }
@@ -113,6 +116,62 @@ export function deliveryProblems(app: ApplicationConfig, report: ProbeReport | u
         }
     }
     return problems;
+}
+
+/** One line of the stand-in's request log (no values, no tokens in it). */
+export interface StandInRequest {
+    time: string;
+    service: string;
+    method: string;
+    host: string;
+    path?: string;
+    vault?: string;
+    object?: string;
+    clientId?: string;
+    status: number;
+}
+
+/** The stand-in's request log. */
+export function readRequestLog(file: string): StandInRequest[] {
+    if (!fs.existsSync(file)) {
+        return [];
+    }
+    return fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
+}
+
+/** What one provider Mount sent: Key Vault reads (what the request budget counts), 401 challenges, token requests. */
+export interface MountRequests {
+    keyVault: number;
+    challenges: number;
+    tokens: number;
+}
+
+/** Requests closer than this belong to one Mount: a Mount takes tens of ms, the kubelet republishes every ~10 s. */
+const MOUNT_GAP_MS = 2000;
+
+/**
+ * The Mounts of one app, from the log: bursts of requests for its objects in its vault, each with the token
+ * requests (Entra ID token endpoint or IMDS) its identity made during the burst. Object names must be the app's alone.
+ */
+export function mountRequests(log: readonly StandInRequest[], vault: string, objectNames: ReadonlySet<string>, clientId?: string): MountRequests[] {
+    const bursts: StandInRequest[][] = [];
+    for (const entry of log.filter((candidate) => candidate.service === "keyvault" && candidate.vault === vault && candidate.object !== undefined && objectNames.has(candidate.object))) {
+        const last = bursts[bursts.length - 1];
+        if (last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < MOUNT_GAP_MS) {
+            last.push(entry);
+        } else {
+            bursts.push([entry]);
+        }
+    }
+    return bursts.map((burst) => {
+        const [start, end] = [Date.parse(burst[0].time) - MOUNT_GAP_MS, Date.parse(burst[burst.length - 1].time)];
+        const tokens = log.filter((entry) => (entry.service === "entra" || entry.service === "imds") && entry.clientId !== undefined && entry.clientId === clientId && Date.parse(entry.time) >= start && Date.parse(entry.time) <= end);
+        return { keyVault: burst.filter((entry) => entry.status !== 401).length, challenges: burst.filter((entry) => entry.status === 401).length, tokens: tokens.length };
+    });
 }
 
 type Condition = { type: string; status: string; lastTransitionTime?: string };
@@ -245,6 +304,12 @@ export function formatDeliveries(deliveries: AppDelivery[]): string {
         for (const secret of delivery.secrets) {
             lines.push(`  synced Secret ${secret.name}: ${secret.keys ? `keys ${secret.keys.join(", ")}` : delivery.syncMechanism === "secretSync" ? "absent (SecretSync: no sync controller runs locally)" : "absent"}`);
         }
+        if (delivery.mounts && delivery.mounts.length > 0) {
+            const [first, ...later] = delivery.mounts;
+            const describe = (mount: MountRequests) => `${mount.keyVault} Key Vault reads + ${mount.challenges} 401 challenges + ${mount.tokens} token requests`;
+            const rest = later.length === 0 ? "" : `; ${later.length} later (rotation polls): ${[...new Set(later.map(describe))].join(" / ")}`;
+            lines.push(`  stand-in: first mount ${describe(first)}${rest}`);
+        }
         lines.push(...delivery.problems.map((problem) => `  PROBLEM: ${problem}`));
     }
     return lines.join("\n");
@@ -256,19 +321,34 @@ export async function serviceAccountIssuer(kube: KubeClient): Promise<string> {
     return discovery.issuer;
 }
 
+/** What the harness put into the stand-in: the vault, and the client ID each app reads with. */
+export interface NodeSeed {
+    vault: string;
+    clientIds: Map<string, string>;
+    requestLog: string;
+}
+
 /** Before `up`: the stand-in holds the apps' objects and identities, the credentials Secrets exist, the images are imported. */
-export async function prepareNode(kube: KubeClient, node: LocalNode, config: StackConfig, log: (line: string) => void): Promise<void> {
+export async function prepareNode(kube: KubeClient, node: LocalNode, config: StackConfig, log: (line: string) => void): Promise<NodeSeed> {
     const plan = keyVaultSeedPlan(config, await serviceAccountIssuer(kube));
     log(`Key Vault stand-in: vault ${plan.vault} with ${plan.objects.length} objects, ${plan.identities.length} identities (${plan.identities.map((identity) => identity.mode).join(", ")})`);
     for (const skipped of plan.skipped) {
         log(`not served locally: app ${skipped.app}: ${skipped.reason}`);
     }
+    const clientIds = new Map<string, string>();
+    for (const identity of plan.identities) {
+        if (identity.mode !== "servicePrincipal") {
+            identity.apps.forEach((app) => clientIds.set(app, identity.clientId));
+        }
+    }
     for (const credential of seedKeyVault(node.standIn, plan)) {
         await kube.create(`/api/v1/namespaces/${credential.namespace}/secrets`, credentialSecretObject(credential));
+        credential.apps.forEach((app) => clientIds.set(app, credential.clientId));
     }
     const images = [...new Set(config.applications.flatMap((app) => (app.deployment ? [app.deployment.image] : [])))].sort();
     log(`importing the probe image as ${images.join(", ")}`);
     node.importImages(images);
+    return { vault: plan.vault, clientIds, requestLog: node.requestLog };
 }
 
 /** How long the main job waits for pods to be Ready: a first mount goes through the kubelet, driver, provider and stand-in. */
@@ -279,6 +359,7 @@ export async function awaitDeliveries(
     kube: KubeClient,
     config: StackConfig,
     exported: Record<string, { deployment?: string }>,
+    seed: NodeSeed,
     log: (line: string) => void,
 ): Promise<AppDelivery[]> {
     const apps = config.applications.flatMap((app) => {
@@ -287,7 +368,13 @@ export async function awaitDeliveries(
     });
     log(`waiting for the pods of ${apps.filter((entry) => startsLocally(entry.app)).length} apps to be Ready`);
     await waitForApps(kube, apps, READY_TIMEOUT_MS);
-    return Promise.all(apps.map(({ app, deployment }) => appDelivery(kube, app, deployment)));
+    const deliveries = await Promise.all(apps.map(({ app, deployment }) => appDelivery(kube, app, deployment)));
+    const requests = readRequestLog(seed.requestLog);
+    return deliveries.map((delivery) => {
+        const app = apps.find((entry) => entry.app.name === delivery.app)?.app as ApplicationConfig;
+        const objects = new Set(app.objects.map((object) => object.objectName));
+        return { ...delivery, mounts: mountRequests(requests, seed.vault, objects, seed.clientIds.get(app.name)) };
+    });
 }
 
 /** What `--keep` prints: how to rotate a secret in the stand-in and watch it arrive. */

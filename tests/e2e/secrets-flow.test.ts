@@ -15,7 +15,22 @@ import { renderObjectsParameter } from "../../components/secret-provider-class/r
 import { KeyVaultObject } from "../../components/secret-provider-class/types";
 import { addVersion, registerManagedIdentity } from "../../scripts/local-stack/key-vault-seed";
 import { KubeClient } from "../../scripts/local-stack/kube";
-import { AppDelivery, appDelivery, appPods, awaitDeliveries, lastProbeReport, lastWarning, podState, prepareNode, probeHash, ProbeReport, syncedSecretState } from "../../scripts/local-stack/secrets-flow";
+import {
+    AppDelivery,
+    appDelivery,
+    appPods,
+    awaitDeliveries,
+    formatDeliveries,
+    lastProbeReport,
+    lastWarning,
+    mountRequests,
+    podState,
+    prepareNode,
+    probeHash,
+    ProbeReport,
+    readRequestLog,
+    syncedSecretState,
+} from "../../scripts/local-stack/secrets-flow";
 import { openLocalStack } from "../../scripts/local-stack/stack";
 import { localConfigWithServicePrincipal } from "../stack-files";
 
@@ -24,17 +39,6 @@ const ROTATION_DEADLINE_MS = 150_000;
 
 interface StandInContent {
     vaults: Record<string, { secrets?: Record<string, Array<{ version: string; value: string }>> }>;
-}
-
-/** Request-log lines of the stand-in (no values in them). */
-function requests(node: LocalNode): Array<{ time: string; method: string; host: string; path: string; vault?: string; object?: string; status: number }> {
-    return fs.existsSync(node.requestLog)
-        ? fs
-              .readFileSync(node.requestLog, "utf8")
-              .split("\n")
-              .filter(Boolean)
-              .map((line) => JSON.parse(line))
-        : [];
 }
 
 async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -81,11 +85,12 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         environment = await startLocalEnvironment("akv-e2e-node", ["reports"], { node: true });
         node = environment.node as LocalNode;
         config = parseStackConfig(raw);
-        await prepareNode(environment.kube, node, config, () => undefined);
+        const seed = await prepareNode(environment.kube, node, config, () => undefined);
         stack = await openLocalStack({ ...environment.stackOptions, stackConfig: raw });
         const result = await stack.up();
         exported = result.outputs.applications.value;
-        deliveries = await awaitDeliveries(environment.kube, config, exported, () => undefined);
+        deliveries = await awaitDeliveries(environment.kube, config, exported, seed, () => undefined);
+        console.log(formatDeliveries(deliveries).replace(/^/gm, "      "));
     });
 
     after(async () => {
@@ -125,15 +130,20 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         expect(Buffer.from(tls.data["tls.key"], "base64").toString()).to.match(/PRIVATE KEY-----/);
     });
 
-    it("leaves SecretSync apps waiting for a sync controller (none runs locally), without a secrets volume", () => {
-        const notifier = delivery("orders-notifier");
-        expect(notifier.pods.every((pod) => !pod.ready)).to.equal(true);
-        expect(notifier.pods[0].waiting).to.match(/CreateContainerConfigError.*orders-notifier-smtp/);
+    it("leaves SecretSync apps waiting for a sync controller (none runs locally), without a secrets volume", async () => {
+        const pods = await until("orders-notifier's CreateContainerConfigError", 60_000, async () => {
+            const states = (await appPods(environment.kube, "orders", exported["orders-notifier"].deployment as string)).map(podState);
+            return states.length > 0 && states.every((state) => state.waiting?.startsWith("CreateContainerConfigError")) ? states : undefined;
+        });
+        expect(pods.every((pod) => !pod.ready)).to.equal(true);
+        expect(pods[0].waiting).to.match(/CreateContainerConfigError: secret "orders-notifier-smtp" not found/);
+        const pod = await environment.kube.get(`/api/v1/namespaces/orders/pods/${pods[0].name}`);
+        expect((pod.spec.volumes ?? []).filter((volume: { csi?: unknown }) => volume.csi)).to.deep.equal([]);
     });
 
     it("rotates: a new version reaches the file and the synced Secret within the poll interval; the env var keeps its value until a restart", async () => {
         const before = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string);
-        const requestsBefore = requests(node).length;
+        const requestsBefore = readRequestLog(node.requestLog).length;
         const started = Date.now();
         addVersion(node.standIn, { vault: "kv-local-demo", tenantId: (config.keyVault as { tenantId: string }).tenantId }, { kind: "secret", name: "orders-db-password", value: "random" });
         const expected = probeHash(currentValue("orders-db-password"));
@@ -148,7 +158,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         });
         expect(rotated.env.DB_PASSWORD).to.equal(before.report?.env.DB_PASSWORD);
         expect(rotated.env.DB_PASSWORD).to.not.equal(expected);
-        console.log(`      rotation: file after ${fileSeconds.toFixed(0)} s, ${requests(node).length - requestsBefore} stand-in requests meanwhile`);
+        console.log(`      rotation: file after ${fileSeconds.toFixed(0)} s, ${readRequestLog(node.requestLog).length - requestsBefore} stand-in requests meanwhile`);
     });
 
     it("the seed's trap: a pod that takes env from a synced Secret without mounting the volume never starts; ours does", async () => {
@@ -274,23 +284,10 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         await kube.delete("/api/v1/namespaces/orders/pods/budget");
         await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/budget");
 
-        const names = new Set(objects.map((object) => object.objectName));
-        const mine = requests(node).filter((entry) => entry.vault === vault.vault && entry.object !== undefined && names.has(entry.object));
-        // One provider Mount is one burst of requests; the kubelet republishes every ~10 s.
-        const bursts: Array<typeof mine> = [];
-        for (const entry of mine) {
-            const last = bursts[bursts.length - 1];
-            if (last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < 2000) {
-                last.push(entry);
-            } else {
-                bursts.push([entry]);
-            }
-        }
-        const counted = bursts.map((burst) => burst.filter((entry) => entry.status !== 401).length);
-        const challenges = bursts.map((burst) => burst.filter((entry) => entry.status === 401).length);
-        console.log(`      ${bursts.length} mounts; Key Vault requests per mount ${counted.join(", ")} (+ 401 challenges ${challenges.join(", ")}); budget says ${requestsPerMount(objects)}`);
-        expect(bursts.length).to.be.greaterThan(1);
-        expect(counted).to.deep.equal(bursts.map(() => requestsPerMount(objects)));
+        const mounts = mountRequests(readRequestLog(node.requestLog), vault.vault, new Set(objects.map((object) => object.objectName)), (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId);
+        console.log(`      ${mounts.length} mounts; Key Vault reads per mount ${mounts.map((mount) => mount.keyVault).join(", ")} (+ 401 challenges ${mounts.map((mount) => mount.challenges).join(", ")}); the budget counts ${requestsPerMount(objects)}`);
+        expect(mounts.length).to.be.greaterThan(1);
+        expect(mounts.map((mount) => mount.keyVault)).to.deep.equal(mounts.map(() => requestsPerMount(objects)));
     });
 
     it("removing an app deletes its pods and synced Secret and touches no other app", async () => {

@@ -3,7 +3,17 @@ import * as fc from "fast-check";
 import { parseStackConfig } from "../../program/config";
 import { ApplicationConfig } from "../../program/schema";
 import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../../scripts/local-stack/key-vault-seed";
-import { deliveryProblems, lastProbeReport, podState, probeHash, ProbeReport, startsLocally, SyncedSecretState } from "../../scripts/local-stack/secrets-flow";
+import {
+    deliveryProblems,
+    lastProbeReport,
+    mountRequests,
+    podState,
+    probeHash,
+    ProbeReport,
+    StandInRequest,
+    startsLocally,
+    SyncedSecretState,
+} from "../../scripts/local-stack/secrets-flow";
 import { localStackConfig } from "../../scripts/local-stack/stack";
 import { localConfigWithServicePrincipal } from "../stack-files";
 
@@ -126,5 +136,35 @@ describe("local node: what reached the pods", () => {
     it("does not wait for SecretSync apps that take env vars from Secrets no local controller makes", () => {
         const apps = parseStackConfig(localStackConfig()).applications;
         expect(apps.filter((entry) => !startsLocally(entry)).map((entry) => entry.name)).to.deep.equal(["orders-notifier"]);
+    });
+});
+
+describe("local node: the stand-in's requests per Mount", () => {
+    const at = (ms: number) => new Date(Date.UTC(2026, 11, 2) + ms).toISOString();
+    const read = (ms: number, object: string, status = 200, vault = "kv"): StandInRequest => ({ time: at(ms), service: "keyvault", method: "GET", host: `${vault}.vault.azure.net`, vault, object, status });
+    const token = (ms: number, clientId: string, service = "entra"): StandInRequest => ({ time: at(ms), service, method: "POST", host: "login.microsoftonline.com", clientId, status: 200 });
+
+    it("splits the log into Mounts, counts reads, challenges and the app identity's token requests, and ignores other apps and vaults", () => {
+        const log = [
+            read(0, "a", 401), token(5, "me"), token(6, "other"), read(10, "a"), read(20, "b"), read(25, "x"), read(30, "a", 200, "other-vault"),
+            read(12_000, "a"), read(12_010, "b"), token(12_005, "me", "imds"),
+        ];
+        expect(mountRequests(log, "kv", new Set(["a", "b"]), "me")).to.deep.equal([
+            { keyVault: 2, challenges: 1, tokens: 1 },
+            { keyVault: 2, challenges: 0, tokens: 1 },
+        ]);
+        expect(mountRequests(log, "kv", new Set(["a", "b"]))).to.deep.equal([
+            { keyVault: 2, challenges: 1, tokens: 0 },
+            { keyVault: 2, challenges: 0, tokens: 0 },
+        ]);
+    });
+
+    it("finds as many Mounts as bursts more than the gap apart, with every read in one", () => {
+        fc.assert(
+            fc.property(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }), (sizes) => {
+                const log = sizes.flatMap((size, burst) => Array.from({ length: size }, (_, index) => read(burst * 10_000 + index * 50, "a")));
+                expect(mountRequests(log, "kv", new Set(["a"])).map((mount) => mount.keyVault)).to.deep.equal(sizes);
+            }),
+        );
     });
 });
