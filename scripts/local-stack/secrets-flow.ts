@@ -306,7 +306,8 @@ export function formatDeliveries(deliveries: AppDelivery[]): string {
         }
         if (delivery.mounts && delivery.mounts.length > 0) {
             const [first, ...later] = delivery.mounts;
-            const describe = (mount: MountRequests) => `${mount.keyVault} Key Vault reads + ${mount.challenges} 401 challenges + ${mount.tokens} token requests`;
+            const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+            const describe = (mount: MountRequests) => `${count(mount.keyVault, "Key Vault read")} + ${count(mount.challenges, "401 challenge")} + ${count(mount.tokens, "token request")}`;
             const rest = later.length === 0 ? "" : `; ${later.length} later (rotation polls): ${[...new Set(later.map(describe))].join(" / ")}`;
             lines.push(`  stand-in: first mount ${describe(first)}${rest}`);
         }
