@@ -155,11 +155,14 @@ const MOUNT_GAP_MS = 2000;
 
 /**
  * The Mounts of one app, from the log: bursts of requests for its objects in its vault, each with the token
- * requests (Entra ID token endpoint or IMDS) its identity made during the burst. Object names must be the app's alone.
+ * requests (Entra ID token endpoint or IMDS) its identity made during the burst. Object names must be the app's alone;
+ * with a client ID, only that identity's reads count (a 401 challenge names no identity).
  */
 export function mountRequests(log: readonly StandInRequest[], vault: string, objectNames: ReadonlySet<string>, clientId?: string): MountRequests[] {
     const bursts: StandInRequest[][] = [];
-    for (const entry of log.filter((candidate) => candidate.service === "keyvault" && candidate.vault === vault && candidate.object !== undefined && objectNames.has(candidate.object))) {
+    const ours = (entry: StandInRequest) =>
+        entry.service === "keyvault" && entry.vault === vault && entry.object !== undefined && objectNames.has(entry.object) && (entry.status === 401 || clientId === undefined || entry.clientId === clientId);
+    for (const entry of log.filter(ours)) {
         const last = bursts[bursts.length - 1];
         if (last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < MOUNT_GAP_MS) {
             last.push(entry);

@@ -208,7 +208,9 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     it("an identity the vault does not let in (a missing role): the pod's event names the identity and the refusal", async () => {
         const kube = environment.kube;
         const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
-        registerManagedIdentity(node.standIn, (config.keyVault as { tenantId: string }).tenantId, stranger);
+        const tenantId = (config.keyVault as { tenantId: string }).tenantId;
+        registerManagedIdentity(node.standIn, tenantId, stranger);
+        addVersion(node.standIn, { vault: "kv-local-demo", tenantId }, { kind: "secret", name: "stranger-secret", value: "random" });
         await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
             apiVersion: "secrets-store.csi.x-k8s.io/v1",
             kind: "SecretProviderClass",
@@ -220,7 +222,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
                     tenantId: (config.keyVault as { tenantId: string }).tenantId,
                     useVMManagedIdentity: "true",
                     userAssignedIdentityID: stranger,
-                    objects: "array:\n  - |\n    objectName: orders-db-password\n    objectType: secret\n",
+                    objects: "array:\n  - |\n    objectName: stranger-secret\n    objectType: secret\n",
                 },
             },
         });
@@ -288,6 +290,25 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         console.log(`      ${mounts.length} mounts; Key Vault reads per mount ${mounts.map((mount) => mount.keyVault).join(", ")} (+ 401 challenges ${mounts.map((mount) => mount.challenges).join(", ")}); the budget counts ${requestsPerMount(objects)}`);
         expect(mounts.length).to.be.greaterThan(1);
         expect(mounts.map((mount) => mount.keyVault)).to.deep.equal(mounts.map(() => requestsPerMount(objects)));
+    });
+
+    it("re-reads every object at each rotation poll, as the budget assumes; per app, the stand-in's requests at pod start and per poll", () => {
+        const log = readRequestLog(node.requestLog);
+        const clientIds: Record<string, string | undefined> = {
+            addon: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
+        };
+        for (const entry of deliveries.filter((candidate) => candidate.pods.every((pod) => pod.ready) && candidate.pods.length > 0)) {
+            const app = config.applications.find((candidate) => candidate.name === entry.app) as StackConfig["applications"][number];
+            const identity = app.identity;
+            const clientId = identity.mode === "addon" ? clientIds.addon : identity.mode === "workloadIdentity" ? identity.clientId : undefined;
+            const names = new Set(app.objects.map((object) => object.objectName));
+            const mounts = mountRequests(log, "kv-local-demo", names, clientId);
+            const [first, ...polls] = mounts;
+            console.log(`      ${entry.app} (${identity.mode}): pod start ${JSON.stringify(first)}; ${polls.length} polls: ${[...new Set(polls.map((mount) => JSON.stringify(mount)))].join(" ")}`);
+            expect(polls.length, entry.app).to.be.greaterThan(0);
+            // A rotated object adds no read; a poll reads what the pod start read (rotation happened to orders-db-password only).
+            expect(polls.every((mount) => mount.keyVault === first.keyVault), entry.app).to.equal(true);
+        }
     });
 
     it("removing an app deletes its pods and synced Secret and touches no other app", async () => {

@@ -141,13 +141,23 @@ describe("local node: what reached the pods", () => {
 
 describe("local node: the stand-in's requests per Mount", () => {
     const at = (ms: number) => new Date(Date.UTC(2026, 11, 2) + ms).toISOString();
-    const read = (ms: number, object: string, status = 200, vault = "kv"): StandInRequest => ({ time: at(ms), service: "keyvault", method: "GET", host: `${vault}.vault.azure.net`, vault, object, status });
+    const read = (ms: number, object: string, status = 200, vault = "kv", clientId = "me"): StandInRequest => ({
+        time: at(ms),
+        service: "keyvault",
+        method: "GET",
+        host: `${vault}.vault.azure.net`,
+        vault,
+        object,
+        status,
+        ...(status === 401 ? {} : { clientId }),
+    });
     const token = (ms: number, clientId: string, service = "entra"): StandInRequest => ({ time: at(ms), service, method: "POST", host: "login.microsoftonline.com", clientId, status: 200 });
 
-    it("splits the log into Mounts, counts reads, challenges and the app identity's token requests, and ignores other apps and vaults", () => {
+    it("splits the log into Mounts, counts reads, challenges and the app identity's token requests, and ignores other apps, vaults and (given a client ID) identities", () => {
         const log = [
             read(0, "a", 401), token(5, "me"), token(6, "other"), read(10, "a"), read(20, "b"), read(25, "x"), read(30, "a", 200, "other-vault"),
             read(12_000, "a"), read(12_010, "b"), token(12_005, "me", "imds"),
+            read(30_000, "a", 403, "kv", "stranger"),
         ];
         expect(mountRequests(log, "kv", new Set(["a", "b"]), "me")).to.deep.equal([
             { keyVault: 2, challenges: 1, tokens: 1 },
@@ -156,6 +166,7 @@ describe("local node: the stand-in's requests per Mount", () => {
         expect(mountRequests(log, "kv", new Set(["a", "b"]))).to.deep.equal([
             { keyVault: 2, challenges: 1, tokens: 0 },
             { keyVault: 2, challenges: 0, tokens: 0 },
+            { keyVault: 1, challenges: 0, tokens: 0 },
         ]);
     });
 
