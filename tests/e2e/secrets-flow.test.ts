@@ -24,6 +24,7 @@ import {
     lastProbeReport,
     lastWarning,
     mountRequests,
+    NodeSeed,
     podState,
     prepareNode,
     probeHash,
@@ -72,6 +73,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     let stack: Stack;
     let config: StackConfig;
     let deliveries: AppDelivery[];
+    let seed: NodeSeed;
     let exported: Record<string, { deployment?: string; namespace: string }>;
     const delivery = (app: string) => deliveries.find((entry) => entry.app === app) as AppDelivery;
     const content = (): StandInContent => JSON.parse(fs.readFileSync(node.standIn.content, "utf8"));
@@ -85,7 +87,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         environment = await startLocalEnvironment("akv-e2e-node", ["reports"], { node: true });
         node = environment.node as LocalNode;
         config = parseStackConfig(raw);
-        const seed = await prepareNode(environment.kube, node, config, () => undefined);
+        seed = await prepareNode(environment.kube, node, config, () => undefined);
         stack = await openLocalStack({ ...environment.stackOptions, stackConfig: raw });
         const result = await stack.up();
         exported = result.outputs.applications.value;
@@ -294,17 +296,12 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
 
     it("re-reads every object at each rotation poll, as the budget assumes; per app, the stand-in's requests at pod start and per poll", () => {
         const log = readRequestLog(node.requestLog);
-        const clientIds: Record<string, string | undefined> = {
-            addon: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
-        };
         for (const entry of deliveries.filter((candidate) => candidate.pods.every((pod) => pod.ready) && candidate.pods.length > 0)) {
             const app = config.applications.find((candidate) => candidate.name === entry.app) as StackConfig["applications"][number];
-            const identity = app.identity;
-            const clientId = identity.mode === "addon" ? clientIds.addon : identity.mode === "workloadIdentity" ? identity.clientId : undefined;
             const names = new Set(app.objects.map((object) => object.objectName));
-            const mounts = mountRequests(log, "kv-local-demo", names, clientId);
+            const mounts = mountRequests(log, seed.vault, names, seed.clientIds.get(app.name));
             const [first, ...polls] = mounts;
-            console.log(`      ${entry.app} (${identity.mode}): pod start ${JSON.stringify(first)}; ${polls.length} polls: ${[...new Set(polls.map((mount) => JSON.stringify(mount)))].join(" ")}`);
+            console.log(`      ${entry.app} (${app.identity.mode}): pod start ${JSON.stringify(first)}; ${polls.length} polls: ${[...new Set(polls.map((mount) => JSON.stringify(mount)))].join(" ")}`);
             expect(polls.length, entry.app).to.be.greaterThan(0);
             // A rotated object adds no read; a poll reads what the pod start read (rotation happened to orders-db-password only).
             expect(polls.every((mount) => mount.keyVault === first.keyVault), entry.app).to.equal(true);
