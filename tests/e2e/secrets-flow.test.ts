@@ -56,6 +56,41 @@ async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T
     }
 }
 
+/** A SecretProviderClass in `orders` that reads with a managed identity (what the addon identity renders), made by hand. */
+function managedIdentityClass(name: string, config: StackConfig, clientId: string, objects: KeyVaultObject[], secretObjects?: unknown[]) {
+    return {
+        apiVersion: "secrets-store.csi.x-k8s.io/v1",
+        kind: "SecretProviderClass",
+        metadata: { name },
+        spec: {
+            provider: "azure",
+            parameters: {
+                keyvaultName: (config.keyVault as { name: string }).name,
+                tenantId: (config.keyVault as { tenantId: string }).tenantId,
+                useVMManagedIdentity: "true",
+                userAssignedIdentityID: clientId,
+                objects: renderObjectsParameter(objects),
+            },
+            ...(secretObjects ? { secretObjects } : {}),
+        },
+    };
+}
+
+/** A bare pod of the probe image that mounts a class's CSI volume. */
+function podMounting(name: string, className: string) {
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name },
+        spec: {
+            containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }] }],
+            volumes: [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: className } } }],
+        },
+    };
+}
+
+const CLASSES = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses";
+
 /** The current probe report of one running pod of an app's Deployment. */
 async function currentReport(kube: KubeClient, namespace: string, deployment: string, pod?: string): Promise<{ pod: string; report?: ProbeReport }> {
     const name = pod ?? (await appPods(kube, namespace, deployment)).map(podState).find((state) => state.ready)?.name;
@@ -74,6 +109,8 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     let config: StackConfig;
     let deliveries: AppDelivery[];
     let seed: NodeSeed;
+    let addonClientId: string;
+    let tenantId: string;
     let exported: Record<string, { deployment?: string; namespace: string }>;
     const delivery = (app: string) => deliveries.find((entry) => entry.app === app) as AppDelivery;
     const content = (): StandInContent => JSON.parse(fs.readFileSync(node.standIn.content, "utf8"));
@@ -87,6 +124,8 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         environment = await startLocalEnvironment("akv-e2e-node", ["reports"], { node: true });
         node = environment.node as LocalNode;
         config = parseStackConfig(raw);
+        addonClientId = (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId;
+        tenantId = (config.keyVault as { tenantId: string }).tenantId;
         seed = await prepareNode(environment.kube, node, config, () => undefined);
         stack = await openLocalStack({ ...environment.stackOptions, stackConfig: raw });
         const result = await stack.up();
@@ -147,7 +186,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         const before = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string);
         const requestsBefore = readRequestLog(node.requestLog).length;
         const started = Date.now();
-        addVersion(node.standIn, { vault: "kv-local-demo", tenantId: (config.keyVault as { tenantId: string }).tenantId }, { kind: "secret", name: "orders-db-password", value: "random" });
+        addVersion(node.standIn, { vault: "kv-local-demo", tenantId: tenantId }, { kind: "secret", name: "orders-db-password", value: "random" });
         const expected = probeHash(currentValue("orders-db-password"));
         const rotated = await until("the rotated file", ROTATION_DEADLINE_MS, async () => {
             const now = await currentReport(environment.kube, "orders", exported["orders-api"].deployment as string, before.pod);
@@ -165,22 +204,12 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
 
     it("the seed's trap: a pod that takes env from a synced Secret without mounting the volume never starts; ours does", async () => {
         const kube = environment.kube;
-        await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
-            apiVersion: "secrets-store.csi.x-k8s.io/v1",
-            kind: "SecretProviderClass",
-            metadata: { name: "trap" },
-            spec: {
-                provider: "azure",
-                parameters: {
-                    keyvaultName: "kv-local-demo",
-                    tenantId: (config.keyVault as { tenantId: string }).tenantId,
-                    useVMManagedIdentity: "true",
-                    userAssignedIdentityID: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
-                    objects: "array:\n  - |\n    objectName: orders-db-password\n    objectType: secret\n",
-                },
-                secretObjects: [{ secretName: "trap-synced", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] }],
-            },
-        });
+        await kube.create(
+            CLASSES,
+            managedIdentityClass("trap", config, addonClientId, [{ objectName: "orders-db-password", objectType: "secret" }], [
+                { secretName: "trap-synced", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] },
+            ]),
+        );
         await kube.create("/apis/apps/v1/namespaces/orders/deployments", {
             apiVersion: "apps/v1",
             kind: "Deployment",
@@ -204,50 +233,27 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         expect(await kube.find("/api/v1/namespaces/orders/secrets/trap-synced")).to.equal(undefined);
         expect(delivery("orders-api").pods.every((pod) => pod.ready)).to.equal(true);
         await kube.delete("/apis/apps/v1/namespaces/orders/deployments/trap");
-        await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/trap");
+        await kube.delete(`${CLASSES}/trap`);
     });
 
     it("an identity the vault does not let in (a missing role): the pod's event names the identity and the refusal", async () => {
         const kube = environment.kube;
         const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
-        const tenantId = (config.keyVault as { tenantId: string }).tenantId;
         registerManagedIdentity(node.standIn, tenantId, stranger);
         addVersion(node.standIn, { vault: "kv-local-demo", tenantId }, { kind: "secret", name: "stranger-secret", value: "random" });
-        await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
-            apiVersion: "secrets-store.csi.x-k8s.io/v1",
-            kind: "SecretProviderClass",
-            metadata: { name: "stranger" },
-            spec: {
-                provider: "azure",
-                parameters: {
-                    keyvaultName: "kv-local-demo",
-                    tenantId: (config.keyVault as { tenantId: string }).tenantId,
-                    useVMManagedIdentity: "true",
-                    userAssignedIdentityID: stranger,
-                    objects: "array:\n  - |\n    objectName: stranger-secret\n    objectType: secret\n",
-                },
-            },
-        });
-        await kube.create("/api/v1/namespaces/orders/pods", {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: { name: "stranger" },
-            spec: {
-                containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }] }],
-                volumes: [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "stranger" } } }],
-            },
-        });
+        await kube.create(CLASSES, managedIdentityClass("stranger", config, stranger, [{ objectName: "stranger-secret", objectType: "secret" }]));
+        await kube.create("/api/v1/namespaces/orders/pods", podMounting("stranger", "stranger"));
         const warning = await until("a FailedMount event", 90_000, () => lastWarning(kube, "orders", "stranger"));
         expect(warning, warning).to.match(/^FailedMount: /);
         expect(warning, warning).to.match(/Forbidden|403/);
         expect(warning, warning).to.contain(stranger);
         await kube.delete("/api/v1/namespaces/orders/pods/stranger");
-        await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/stranger");
+        await kube.delete(`${CLASSES}/stranger`);
     });
 
     it("the preview's request budget counts per mount what the provider really sends (the stand-in's log over several rotations)", async () => {
         const kube = environment.kube;
-        const vault = { vault: "kv-local-demo", tenantId: (config.keyVault as { tenantId: string }).tenantId };
+        const vault = { vault: "kv-local-demo", tenantId: tenantId };
         // Objects only this test's pod reads, so every request for them comes from its mounts.
         const objects: KeyVaultObject[] = [
             { objectName: "budget-plain", objectType: "secret" },
@@ -259,36 +265,14 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             addVersion(node.standIn, vault, { kind: "secret", name: "budget-history", value: "random" });
         }
         addVersion(node.standIn, vault, { kind: "key", name: "budget-key", value: "rsa" });
-        await kube.create("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses", {
-            apiVersion: "secrets-store.csi.x-k8s.io/v1",
-            kind: "SecretProviderClass",
-            metadata: { name: "budget" },
-            spec: {
-                provider: "azure",
-                parameters: {
-                    keyvaultName: vault.vault,
-                    tenantId: vault.tenantId,
-                    useVMManagedIdentity: "true",
-                    userAssignedIdentityID: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
-                    objects: renderObjectsParameter(objects),
-                },
-            },
-        });
-        await kube.create("/api/v1/namespaces/orders/pods", {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: { name: "budget" },
-            spec: {
-                containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }] }],
-                volumes: [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "budget" } } }],
-            },
-        });
+        await kube.create(CLASSES, managedIdentityClass("budget", config, addonClientId, objects));
+        await kube.create("/api/v1/namespaces/orders/pods", podMounting("budget", "budget"));
         await until("the budget pod Ready", 60_000, async () => (podState(await kube.get("/api/v1/namespaces/orders/pods/budget")).ready ? true : undefined));
         await new Promise((resolve) => setTimeout(resolve, 35_000));
         await kube.delete("/api/v1/namespaces/orders/pods/budget");
-        await kube.delete("/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses/budget");
+        await kube.delete(`${CLASSES}/budget`);
 
-        const mounts = mountRequests(readRequestLog(node.requestLog), vault.vault, new Set(objects.map((object) => object.objectName)), (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId);
+        const mounts = mountRequests(readRequestLog(node.requestLog), vault.vault, new Set(objects.map((object) => object.objectName)), addonClientId);
         console.log(`      ${mounts.length} mounts; Key Vault reads per mount ${mounts.map((mount) => mount.keyVault).join(", ")} (+ 401 challenges ${mounts.map((mount) => mount.challenges).join(", ")}); the budget counts ${requestsPerMount(objects)}`);
         expect(mounts.length).to.be.greaterThan(1);
         expect(mounts.map((mount) => mount.keyVault)).to.deep.equal(mounts.map(() => requestsPerMount(objects)));
