@@ -76,14 +76,24 @@ function existingCluster(options: LocalJobOptions): string | undefined {
     return kubeconfig;
 }
 
+/** The node needs root (containerd, mounts, network namespaces, cgroups); without it the job says so and runs without one. */
+function runsNode(log: (line: string) => void): boolean {
+    if (process.getuid?.() === 0) {
+        return true;
+    }
+    log("not root: running the control plane only, as with --no-node (the node needs root for containerd, mounts, network namespaces and cgroups); pods stay Pending and no secret is delivered");
+    return false;
+}
+
 async function main(): Promise<void> {
     const options = parseLocalJobArgs(process.argv.slice(2), process.env);
     const started = Date.now();
     const kubeconfig = existingCluster(options);
+    const node = options.node && runsNode(log);
     log("tools (what this machine has, the offline toolchain for the rest):");
-    const tools = resolveLocalTools({ needControlPlane: !kubeconfig, log });
+    const tools = resolveLocalTools({ needControlPlane: !kubeconfig, needNode: node, log });
     log(kubeconfig ? "preparing the cluster (CRDs, namespaces)" : "starting a private local API server");
-    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, node: options.node, log });
+    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, node, log });
     const stack = await openLocalStack(environment.stackOptions);
     try {
         const config = parseStackConfig(localStackConfig());

@@ -5,6 +5,7 @@
 #   scripts/toolchain.sh build node          build only the node tools (NODE_TOOLS)
 #   scripts/toolchain.sh env                 print `export ...` lines; use: eval "$(scripts/toolchain.sh env)"
 #   scripts/toolchain.sh check               exit 0 only if every tool is already built
+#   scripts/toolchain.sh node-tools          print the names of the node tools (NODE_TOOLS), one per line
 #   scripts/toolchain.sh paths               print TOOL<TAB>binary path for each tool
 #   scripts/toolchain.sh crds                print the paths of the CRD files the local cluster serves: the
 #                                            Secrets Store CSI CRDs from the driver's Go module (downloaded
@@ -632,6 +633,7 @@ main() {
     env) cmd_env ;;
     check) cmd_check ;;
     paths) cmd_paths ;;
+    node-tools) printf '%s\n' "${NODE_TOOLS[@]}" ;;
     crds) cmd_crds ;;
     plugin-install) cmd_plugin_install ;;
     -h|--help|help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;

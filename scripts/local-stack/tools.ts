@@ -110,6 +110,17 @@ function toolchainPaths(): Record<string, string> {
     return Object.fromEntries(out.trim().split("\n").map((line) => line.split("\t") as [string, string]));
 }
 
+/** The node's tools (`scripts/toolchain.sh node-tools`) that are not built yet (`scripts/toolchain.sh check`). */
+function missingNodeTools(): string[] {
+    const script = path.join(REPO_ROOT, "scripts/toolchain.sh");
+    const nodeTools = new Set(execFileSync(script, ["node-tools"], { encoding: "utf8" }).trim().split("\n"));
+    const check = spawnSync(script, ["check"], { encoding: "utf8" });
+    return check.stdout
+        .split("\n")
+        .map((line) => /^missing (\S+) /.exec(line)?.[1])
+        .filter((tool): tool is string => tool !== undefined && nodeTools.has(tool));
+}
+
 /** Where each tool of one run comes from. */
 export interface LocalTools {
     pulumi: string;
@@ -125,6 +136,8 @@ export interface LocalTools {
 export interface ResolveOptions {
     /** A control plane is started here (false: an existing cluster is used, so no API server is needed). */
     needControlPlane: boolean;
+    /** It also runs the node: kubelet, containerd, the CSI driver, the Azure provider, the Key Vault stand-in (toolchain only). */
+    needNode?: boolean;
     log: (line: string) => void;
 }
 
@@ -181,13 +194,24 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
             toBuild.push(...["etcd", "kube-apiserver"].filter((tool) => !isExecutable(toolchain[tool])));
             note("kube-apiserver and etcd from the toolchain");
         }
-        // Only deletes need the controller manager (garbage collector, namespace finalizer); an up does not.
-        if (isExecutable(toolchain["kube-controller-manager"])) {
+        // Only deletes need the controller manager (garbage collector, namespace finalizer); an up does not, unless a
+        // node runs (its node-lifecycle controller makes the node schedulable).
+        if (options.needNode && !isExecutable(toolchain["kube-controller-manager"])) {
+            chosen.kubeControllerManager = toolchain["kube-controller-manager"];
+            toBuild.push("kube-controller-manager");
+            note("kube-controller-manager from the toolchain (the node needs it)");
+        } else if (isExecutable(toolchain["kube-controller-manager"])) {
             chosen.kubeControllerManager = toolchain["kube-controller-manager"];
             note("kube-controller-manager from the toolchain");
         } else {
             note("no kube-controller-manager (not needed for an up; `scripts/toolchain.sh build kube-controller-manager` adds it)");
         }
+    }
+
+    if (options.needNode) {
+        const missing = missingNodeTools();
+        toBuild.push(...missing);
+        note(`the node's tools from the toolchain${missing.length > 0 ? ` (to build: ${missing.join(", ")})` : ""}`);
     }
 
     const build = (tools: string[]) => {
