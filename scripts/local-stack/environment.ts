@@ -11,7 +11,7 @@ import * as YAML from "yaml";
 import { KubeClient } from "./kube";
 import { LocalStackOptions, REPO_ROOT, localNamespaces } from "./stack";
 import { StandInFiles } from "./key-vault-seed";
-import { LocalTools } from "./tools";
+import { LocalTools, toolchainPaths } from "./tools";
 
 /** The `export NAME='value'` lines of `scripts/toolchain.sh env`, as an object. */
 export function toolchainEnv(): Record<string, string> {
@@ -36,16 +36,6 @@ export function pinnedTools(): LocalTools {
         kubeControllerManager: env.AKV_KUBE_CONTROLLER_MANAGER,
         report: ["the pinned toolchain (scripts/toolchain.sh)"],
     };
-}
-
-/** The binary of one toolchain tool (`scripts/toolchain.sh paths`). */
-export function toolPath(tool: string): string {
-    const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["paths"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    const found = out.split("\n").find((line) => line.startsWith(`${tool}\t`));
-    if (!found) {
-        throw new Error(`scripts/toolchain.sh paths names no ${tool}`);
-    }
-    return found.split("\t")[1];
 }
 
 /** The CRD files: the Secrets Store CSI CRDs from the driver's Go module (downloaded if needed), our SecretSync fixture. */
@@ -164,7 +154,7 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
     const clusterState = path.join(stateDir, "cluster");
     const node: LocalNode | undefined = options.node
         ? {
-              standIn: { binary: toolPath("keyvault-standin"), content: path.join(clusterState, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
+              standIn: { binary: toolchainPaths()["keyvault-standin"], content: path.join(clusterState, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
               requestLog: path.join(clusterState, "logs", "keyvault-requests.jsonl"),
               importImages: (names) => execFileSync(script, ["import-images", ...names], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] }),
           }

@@ -63,26 +63,53 @@ function secretValue(apps: ApplicationConfig[], objectName: string): StandInValu
     return types.includes("kubernetes.io/dockerconfigjson") ? "dockerconfig" : "random";
 }
 
+/** The identity an app reads with, keyed so that apps sharing it share one entry; or why the stand-in cannot serve it. */
+function seedIdentity(app: ApplicationConfig, config: StackConfig, issuer: string): { key: string; identity: SeedIdentity } | { skip: string } {
+    const identity = app.identity;
+    if (identity.mode === "identityBinding") {
+        return { skip: "identity binding needs the AKS token proxy, which no local node has" };
+    }
+    if (identity.mode === "addon") {
+        const clientId = config.cluster?.mode === "external" ? config.cluster.addonIdentityClientId : undefined;
+        if (!clientId) {
+            throw new Error(`app "${app.name}" reads with the addon identity: set cluster.addonIdentityClientId`);
+        }
+        return { key: `managed/${clientId}`, identity: { mode: "managedIdentity", clientId, apps: [app.name] } };
+    }
+    if (identity.mode === "workloadIdentity") {
+        if (!identity.clientId) {
+            return { skip: "workload identity without clientId creates an Azure identity, which the local stack cannot" };
+        }
+        const subject = workloadIdentitySubject(app.namespace, serviceAccountOf(app));
+        return {
+            key: `federated/${identity.clientId}/${subject}`,
+            identity: { mode: "federated", clientId: identity.clientId, issuer, subject, audience: FEDERATION_AUDIENCE, apps: [app.name] },
+        };
+    }
+    const secretName = identity.nodePublishSecretRef;
+    return { key: `sp/${app.namespace}/${secretName}`, identity: { mode: "servicePrincipal", namespace: app.namespace, secretName, apps: [app.name] } };
+}
+
 /** The stand-in's content for a stack config whose vault is external (the local stack). */
 export function keyVaultSeedPlan(config: StackConfig, issuer: string): KeyVaultSeedPlan {
     if (config.keyVault?.mode !== "external") {
         throw new Error("the Key Vault stand-in serves stacks whose keyVault is external (name and tenantId given), like Pulumi.local.yaml");
     }
     const objects = new Map<string, SeedObject>();
-    const identities: SeedIdentity[] = [];
+    // Apps that read with the same identity share one entry.
+    const identities = new Map<string, SeedIdentity>();
     const skipped: KeyVaultSeedPlan["skipped"] = [];
-    const identityFor = <T extends SeedIdentity>(found: T | undefined, make: () => T, app: string) => {
-        if (found) {
-            found.apps.push(app);
-        } else {
-            identities.push(make());
-        }
-    };
     for (const app of config.applications) {
-        const identity = app.identity;
-        if (identity.mode === "identityBinding") {
-            skipped.push({ app: app.name, reason: "identity binding needs the AKS token proxy, which no local node has" });
+        const found = seedIdentity(app, config, issuer);
+        if ("skip" in found) {
+            skipped.push({ app: app.name, reason: found.skip });
             continue;
+        }
+        const shared = identities.get(found.key);
+        if (shared) {
+            shared.apps.push(app.name);
+        } else {
+            identities.set(found.key, found.identity);
         }
         for (const object of app.objects) {
             const kind = OBJECT_KINDS[object.objectType];
@@ -96,40 +123,8 @@ export function keyVaultSeedPlan(config: StackConfig, issuer: string): KeyVaultS
                 objects.set(key, { kind, name: object.objectName, value, versions });
             }
         }
-        if (identity.mode === "addon") {
-            const clientId = config.cluster?.mode === "external" ? config.cluster.addonIdentityClientId : undefined;
-            if (!clientId) {
-                throw new Error(`app "${app.name}" reads with the addon identity: set cluster.addonIdentityClientId`);
-            }
-            identityFor(
-                identities.find((entry): entry is Extract<SeedIdentity, { mode: "managedIdentity" }> => entry.mode === "managedIdentity" && entry.clientId === clientId),
-                () => ({ mode: "managedIdentity", clientId, apps: [app.name] }),
-                app.name,
-            );
-        } else if (identity.mode === "workloadIdentity") {
-            if (!identity.clientId) {
-                skipped.push({ app: app.name, reason: "workload identity without clientId creates an Azure identity, which the local stack cannot" });
-                continue;
-            }
-            const clientId = identity.clientId;
-            const subject = workloadIdentitySubject(app.namespace, serviceAccountOf(app));
-            identityFor(
-                identities.find((entry): entry is Extract<SeedIdentity, { mode: "federated" }> => entry.mode === "federated" && entry.clientId === clientId && entry.subject === subject),
-                () => ({ mode: "federated", clientId, issuer, subject, audience: FEDERATION_AUDIENCE, apps: [app.name] }),
-                app.name,
-            );
-        } else {
-            const secretName = identity.nodePublishSecretRef;
-            identityFor(
-                identities.find(
-                    (entry): entry is Extract<SeedIdentity, { mode: "servicePrincipal" }> => entry.mode === "servicePrincipal" && entry.namespace === app.namespace && entry.secretName === secretName,
-                ),
-                () => ({ mode: "servicePrincipal", namespace: app.namespace, secretName, apps: [app.name] }),
-                app.name,
-            );
-        }
     }
-    return { vault: config.keyVault.name, tenantId: config.keyVault.tenantId, objects: [...objects.values()], identities, skipped };
+    return { vault: config.keyVault.name, tenantId: config.keyVault.tenantId, objects: [...objects.values()], identities: [...identities.values()], skipped };
 }
 
 /** A Kubernetes Secret the harness creates: a service principal's credentials in the shape the provider reads. */

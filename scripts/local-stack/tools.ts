@@ -104,8 +104,8 @@ function installedVersion(pkg: string): Version {
     return version;
 }
 
-/** Versions and binary paths the offline toolchain would use, by tool name (`scripts/toolchain.sh paths`). */
-function toolchainPaths(): Record<string, string> {
+/** Binary paths the offline toolchain would use, by binary name (`scripts/toolchain.sh paths`). */
+export function toolchainPaths(): Record<string, string> {
     const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["paths"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     return Object.fromEntries(out.trim().split("\n").map((line) => line.split("\t") as [string, string]));
 }

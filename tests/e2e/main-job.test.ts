@@ -12,6 +12,7 @@ import * as path from "path";
 import { KubeClient } from "../../scripts/local-stack/kube";
 import { toolchainEnv } from "../../scripts/local-stack/environment";
 import { REPO_ROOT } from "../../scripts/local-stack/stack";
+import { toolchainPaths } from "../../scripts/local-stack/tools";
 
 const CRDS = ["secretproviderclasses.secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io", "secretsyncs.secret-sync.x-k8s.io"];
 
@@ -62,10 +63,7 @@ describe("npm run local with what the machine already has", function () {
     it("uses a recent pulumi on PATH, the provider from the plugin cache, kube-apiserver and etcd from KUBEBUILDER_ASSETS", () => {
         const bin = dirWith("user-bin", { pulumi: tools.AKV_PULUMI });
         const home = path.join(scratch, "pulumi-home");
-        const provider = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["paths"], { encoding: "utf8" })
-            .split("\n")
-            .find((line) => line.startsWith("pulumi-resource-kubernetes\t"))!
-            .split("\t")[1];
+        const provider = toolchainPaths()["pulumi-resource-kubernetes"];
         dirWith("pulumi-home/plugins/resource-kubernetes-v4.25.0", { "pulumi-resource-kubernetes": provider });
         const assets = dirWith("envtest", { etcd: tools.AKV_ETCD, "kube-apiserver": tools.AKV_KUBE_APISERVER, kubectl: "/bin/false" });
 
