@@ -23,6 +23,8 @@
 # With AKV_CLUSTER_NODE=1 it also runs a node (scripts/local-cluster/node.sh): containerd, runc, the CNI
 # bridge, a kubelet registered as akv-node and kube-scheduler; the controller manager then also runs the
 # node-lifecycle controller. Images come from no registry: our probe app is imported under the names the pods use.
+# Before the node it starts the Key Vault stand-in (scripts/local-cluster/standin.sh), after it the CSI driver,
+# the Azure provider and the plugin registrar (scripts/local-cluster/csi.sh); stop undoes them in reverse.
 #
 # Environment (all optional):
 #   AKV_CLUSTER_STATE_DIR  state dir (kubeconfig, pids, logs). Default for start/stop:
