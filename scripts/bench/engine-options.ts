@@ -1,7 +1,9 @@
 /**
  * What a user can set, measured one by one in one run: `pulumi preview` and `pulumi up` of the local stack with N
- * apps under each engine and Kubernetes-provider option, next to the API floor of the same objects, plus the
- * engine's gRPC calls per resource (PULUMI_DEBUG_GRPC) for the default settings.
+ * apps under each engine, Kubernetes-provider and Node.js option, next to the API floor of the same objects, with
+ * the CPU time of every process in each run, the engine's gRPC calls per resource (PULUMI_DEBUG_GRPC) and the API
+ * server's requests for the defaults, and the phases of the CLI's own trace (`--otel-traces`) for the defaults and
+ * the fastest settings.
  *
  *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200
  *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200 --cli-profile DIR
@@ -12,13 +14,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumiLog from "@pulumi/pulumi/log";
 import { openLocalStack } from "../local-stack/stack";
 import { startLocalEnvironment } from "../local-stack/environment";
 import { benchLocalConfig } from "./generate";
 import { ApiFloor, kubernetesObjects } from "./api-floor";
 import { recordedFromState } from "./real-engine";
+import { ProcessCpuSampler } from "./process-cpu";
+import { TracePhases, parseOtlpJsonLines, tracePhases } from "./otel-trace";
 
-/** One setting a user can choose, as CLI environment and `up`/`preview` options. */
+/** One setting a user can choose (or, marked `experiment`, what a change upstream would give), as CLI environment and options. */
 export interface EngineVariant {
     name: string;
     envVars?: Record<string, string>;
@@ -28,15 +33,44 @@ export interface EngineVariant {
      * (`debuggablePromise`), and the Node.js host's source-map-support maps every frame of it.
      */
     stackTraceLimit?: number;
+    /** Run index.ts through the CLI's Node.js language host, as `pulumi up` in a clone does, instead of inline. */
+    throughLanguageHost?: boolean;
+    /**
+     * Not a setting: the SDK's debug-level log messages (several per resource) are dropped instead of sent to the
+     * engine one at a time, to measure what that costs.
+     */
+    dropSdkDebugLogs?: boolean;
+    /** Also record the CLI's OpenTelemetry trace and report its phases. */
+    traced?: boolean;
 }
 
+/** The Kubernetes provider's client without its own rate limit (client-go makes no limiter for a negative QPS). */
+const NO_CLIENT_RATE_LIMIT = { PULUMI_K8S_CLIENT_QPS: "-1" };
+
 export const ENGINE_VARIANTS: EngineVariant[] = [
-    { name: "defaults" },
-    { name: "--parallel 4", parallel: 4 },
+    { name: "defaults", traced: true },
     { name: "--parallel 64", parallel: 64 },
     { name: "server-side apply off", envVars: { PULUMI_K8S_ENABLE_SERVER_SIDE_APPLY: "false" } },
-    { name: "Error.stackTraceLimit 3", stackTraceLimit: 3 },
     { name: "Error.stackTraceLimit 0", stackTraceLimit: 0 },
+    { name: "client QPS 200, burst 400", envVars: { PULUMI_K8S_CLIENT_QPS: "200", PULUMI_K8S_CLIENT_BURST: "400" } },
+    { name: "client rate limit off", envVars: NO_CLIENT_RATE_LIMIT, traced: true },
+    { name: "client rate limit off, --parallel 64", envVars: NO_CLIENT_RATE_LIMIT, parallel: 64 },
+    { name: "client rate limit off, Error.stackTraceLimit 0", envVars: NO_CLIENT_RATE_LIMIT, stackTraceLimit: 0 },
+    { name: "client rate limit off, SDK debug logs dropped (experiment)", envVars: NO_CLIENT_RATE_LIMIT, dropSdkDebugLogs: true },
+    {
+        name: "client rate limit off, Error.stackTraceLimit 0, SDK debug logs dropped (experiment)",
+        envVars: NO_CLIENT_RATE_LIMIT,
+        stackTraceLimit: 0,
+        dropSdkDebugLogs: true,
+        traced: true,
+    },
+    { name: "CLI and language host (ts-node type-checks index.ts)", throughLanguageHost: true },
+    { name: "CLI and language host, PULUMI_NODEJS_TRANSPILE_ONLY=true", throughLanguageHost: true, envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } },
+    {
+        name: "CLI and language host, transpile only, client rate limit off, NODE_OPTIONS=--stack-trace-limit=0",
+        throughLanguageHost: true,
+        envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...NO_CLIENT_RATE_LIMIT, NODE_OPTIONS: "--stack-trace-limit=0" },
+    },
 ];
 
 /** Calls per gRPC method in a PULUMI_DEBUG_GRPC log (one JSON object per line). */
@@ -75,34 +109,77 @@ export function requestCountDelta(before: Map<string, number>, after: Map<string
         .sort(([, a], [, b]) => b - a);
 }
 
-/** A `pulumi` that adds `--profiling <dir>/cli-<command>` to `preview` and `up`, for the Automation API to run. */
-export function profilingLauncher(realBinary: string, profileDir: string, launcherDir: string): string {
+/**
+ * A `pulumi` for the Automation API to run that adds flags to `preview` and `up`; `$command` in them is the
+ * command's name, e.g. `--profiling DIR/cli-$command`.
+ */
+export function flagLauncher(realBinary: string, launcherDir: string, flags: string): string {
     const launcher = path.join(launcherDir, "bin", "pulumi");
     fs.mkdirSync(path.dirname(launcher), { recursive: true });
-    fs.mkdirSync(profileDir, { recursive: true });
     const real = JSON.stringify(realBinary);
-    const prefix = JSON.stringify(path.resolve(profileDir));
-    fs.writeFileSync(
-        launcher,
-        `#!/bin/sh\ncase "$1" in preview|up) command="$1"; shift; exec ${real} "$command" --profiling ${prefix}/cli-"$command" "$@";; esac\nexec ${real} "$@"\n`,
-        { mode: 0o755 },
-    );
+    fs.writeFileSync(launcher, `#!/bin/sh\ncase "$1" in preview|up) command="$1"; shift; exec ${real} "$command" ${flags} "$@";; esac\nexec ${real} "$@"\n`, {
+        mode: 0o755,
+    });
     return launcher;
 }
 
-/** Wall time and this process's CPU time (the inline program, the SDK and the Automation API), in seconds. */
-async function seconds(work: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+/** Replaces the SDK's `log.debug` with a no-op until the returned function is called. */
+function dropSdkDebugLogs(): () => void {
+    const log = pulumiLog as { debug: typeof pulumiLog.debug };
+    const original = log.debug;
+    log.debug = () => Promise.resolve();
+    return () => {
+        log.debug = original;
+    };
+}
+
+/** The processes of a run, by the command name the kernel keeps (at most 15 characters). */
+const PROCESS_COLUMNS: Array<{ title: string; commands: string[] }> = [
+    { title: "CLI", commands: ["pulumi"] },
+    { title: "provider", commands: ["pulumi-resource"] },
+    { title: "API server + etcd", commands: ["kube-apiserver", "etcd"] },
+];
+
+export interface RunCpu {
+    wall: number;
+    /** The program's process: this one when inline, the language host's Node.js child otherwise. */
+    program: number;
+    /** CPU seconds per PROCESS_COLUMNS entry. */
+    processes: number[];
+}
+
+/** Times one run and the CPU time of every process during it. */
+async function measured(work: () => Promise<unknown>, throughLanguageHost: boolean): Promise<RunCpu> {
+    const sampler = new ProcessCpuSampler();
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     await work();
     const used = process.cpuUsage(cpu);
-    return { wall: Number(process.hrtime.bigint() - started) / 1e9, cpu: (used.user + used.system) / 1e6 };
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    const byCommand = sampler.stop();
+    const sum = (commands: string[]) => commands.reduce((total, command) => total + (byCommand.get(command) ?? 0), 0);
+    const inline = (used.user + used.system) / 1e6;
+    return {
+        wall,
+        program: throughLanguageHost ? sum(["node"]) : inline,
+        processes: PROCESS_COLUMNS.map((column) => sum(column.commands)),
+    };
+}
+
+/** Markdown row of a trace's phases. */
+function phaseRow(name: string, run: string, phases: TracePhases): string {
+    const f = (value: number, digits = 1) => value.toFixed(digits);
+    return (
+        `| ${name} | ${run} | ${phases.registrations} | ${f(phases.lastRegistration)} | ${f(phases.providerConfigured)} | ${f(phases.firstCheck)} | ` +
+        `${f(phases.lastCreateEnd)} | ${f(phases.programEnd)} | ${f(phases.providerCreateMedian * 1000, 0)} / ${f(phases.providerCreateP90 * 1000, 0)} | ` +
+        `${phases.logCalls} | ${phases.logCallsAfterLastCreate} |`
+    );
 }
 
 async function main(): Promise<void> {
     const apps = Number(process.argv[2] ?? 200);
     const profileFlag = process.argv.indexOf("--cli-profile");
-    const profileDir = profileFlag >= 0 ? process.argv[profileFlag + 1] : undefined;
+    const profileDir = profileFlag >= 0 ? path.resolve(process.argv[profileFlag + 1]) : undefined;
     const environment = await startLocalEnvironment("akv-engine-options", Array.from({ length: 10 }, (_, team) => `team-${team}`));
     const floor = new ApiFloor(environment.stackOptions.kubeconfig);
     try {
@@ -113,7 +190,11 @@ async function main(): Promise<void> {
         await warmUp.destroy();
 
         const grpcLog = path.join(environment.stackOptions.stateDir, "grpc.json");
-        const rows: string[] = [];
+        const traceDir = path.join(environment.stackOptions.stateDir, "otel");
+        fs.mkdirSync(traceDir, { recursive: true });
+        const timed: Array<{ variant: EngineVariant; preview: RunCpu; up: RunCpu }> = [];
+        const cpuRows: string[] = [];
+        const phaseRows: string[] = [];
         let objects: ReturnType<typeof kubernetesObjects> = [];
         let resources = 0;
         let grpc: Record<string, number> = {};
@@ -121,49 +202,89 @@ async function main(): Promise<void> {
         const metrics = async () => apiRequestCounts(String((await environment.kube.request("GET", "/metrics")).body));
         // Profiling slows the CLI down, so a profiled run measures the defaults only.
         const variants = profileDir ? ENGINE_VARIANTS.filter((variant) => variant.name === "defaults") : ENGINE_VARIANTS;
+        const cli = base.pulumiBinary;
+        if (!cli) {
+            throw new Error("no Pulumi CLI: run scripts/toolchain.sh build");
+        }
         for (const variant of variants) {
+            const index = ENGINE_VARIANTS.indexOf(variant);
             const counting = variant.name === "defaults";
-            const cli = base.pulumiBinary;
-            const launcher = counting && profileDir && cli ? profilingLauncher(cli, profileDir, path.join(environment.stackOptions.stateDir, "profiling")) : undefined;
+            const flags = [
+                ...(counting && profileDir ? [`--profiling ${JSON.stringify(profileDir)}/cli-$command`] : []),
+                ...(variant.traced && !profileDir ? [`--otel-traces file://${traceDir}/${index}-$command.json`] : []),
+            ];
+            const launcher = flags.length ? flagLauncher(cli, path.join(environment.stackOptions.stateDir, `launcher-${index}`), flags.join(" ")) : cli;
             const stack = await openLocalStack({
                 ...base,
-                pulumiBinary: launcher ?? cli,
-                stackName: `options-${ENGINE_VARIANTS.indexOf(variant)}`,
+                pulumiBinary: launcher,
+                stackName: `options-${index}`,
+                throughLanguageHost: variant.throughLanguageHost,
                 envVars: { ...skip, ...variant.envVars, ...(counting ? { PULUMI_DEBUG_GRPC: grpcLog } : {}) },
             });
             const defaultLimit = Error.stackTraceLimit;
             Error.stackTraceLimit = variant.stackTraceLimit ?? defaultLimit;
+            const restoreDebugLogs = variant.dropSdkDebugLogs ? dropSdkDebugLogs() : () => undefined;
             const beforePreview = await metrics();
-            const preview = await seconds(() => stack.preview({ parallel: variant.parallel }));
+            const preview = await measured(() => stack.preview({ parallel: variant.parallel }), variant.throughLanguageHost ?? false);
             const beforeUp = await metrics();
-            const up = await seconds(() => stack.up({ parallel: variant.parallel }));
+            const up = await measured(() => stack.up({ parallel: variant.parallel }), variant.throughLanguageHost ?? false);
             const afterUp = await metrics();
+            restoreDebugLogs();
             Error.stackTraceLimit = defaultLimit;
             if (counting) {
                 requests.preview = requestCountDelta(beforePreview, beforeUp);
                 requests.up = requestCountDelta(beforeUp, afterUp);
                 const inState = (await stack.exportStack()).deployment.resources ?? [];
-                const state = recordedFromState(inState);
-                objects = kubernetesObjects(state);
+                objects = kubernetesObjects(recordedFromState(inState));
                 resources = inState.length;
                 grpc = grpcCallCounts(fs.readFileSync(grpcLog, "utf8"));
             }
             await stack.destroy();
-            rows.push(`| ${variant.name} | ${preview.wall.toFixed(1)} | ${preview.cpu.toFixed(1)} | ${up.wall.toFixed(1)} | ${up.cpu.toFixed(1)} |`);
-            console.error(`${variant.name}: preview ${preview.wall.toFixed(2)} s (program CPU ${preview.cpu.toFixed(2)} s), up ${up.wall.toFixed(2)} s (program CPU ${up.cpu.toFixed(2)} s)`);
+            timed.push({ variant, preview, up });
+            cpuRows.push(
+                ...([
+                    ["preview", preview],
+                    ["up", up],
+                ] as const).map(
+                    ([run, cpu]) =>
+                        `| ${variant.name} | ${run} | ${cpu.wall.toFixed(1)} | ${cpu.program.toFixed(1)} | ${cpu.processes.map((seconds) => seconds.toFixed(1)).join(" | ")} | ` +
+                        `${((cpu.program + cpu.processes.reduce((a, b) => a + b, 0)) / cpu.wall).toFixed(2)} |`,
+                ),
+            );
+            if (variant.traced && !profileDir) {
+                for (const run of ["preview", "up"]) {
+                    phaseRows.push(phaseRow(variant.name, run, tracePhases(parseOtlpJsonLines(fs.readFileSync(path.join(traceDir, `${index}-${run}.json`), "utf8")))));
+                }
+            }
+            console.error(`${variant.name}: preview ${preview.wall.toFixed(2)} s (program CPU ${preview.program.toFixed(2)} s), up ${up.wall.toFixed(2)} s (program CPU ${up.program.toFixed(2)} s)`);
         }
-        const measured = await floor.measure(objects, 16);
+        const measuredFloor = await floor.measure(objects, 16);
         console.log(
             [
                 `${apps} apps, ${resources} resources in state, ${objects.length} Kubernetes objects; API floor (16 in flight): ` +
-                    `dry run ${measured.dryRun.toFixed(2)} s, create ${measured.create.toFixed(2)} s.`,
+                    `dry run ${measuredFloor.dryRun.toFixed(2)} s, create ${measuredFloor.create.toFixed(2)} s.`,
                 "",
-                "Program CPU: this process's CPU time during the run (the inline program, the SDK and the Automation API; the CLI and",
-                "the provider are other processes).",
-                "",
-                "| setting | preview (s) | program CPU in preview (s) | up (s) | program CPU in up (s) |",
+                "| setting | preview (s) | preview / floor | up (s) | up / floor |",
                 "|---|---:|---:|---:|---:|",
-                ...rows,
+                ...timed.map(
+                    ({ variant, preview, up }) =>
+                        `| ${variant.name} | ${preview.wall.toFixed(1)} | ${(preview.wall / measuredFloor.dryRun).toFixed(0)}x | ${up.wall.toFixed(1)} | ${(up.wall / measuredFloor.create).toFixed(0)}x |`,
+                ),
+                "",
+                "CPU seconds per process in each run (read from /proc; the program's process is this one when inline, the language",
+                "host's Node.js child otherwise); busy cores = all of them / wall time, on a machine with 2:",
+                "",
+                `| setting | run | wall (s) | program | ${PROCESS_COLUMNS.map((column) => column.title).join(" | ")} | busy cores |`,
+                `|---|---|---:|---:|${PROCESS_COLUMNS.map(() => "---:|").join("")}---:|`,
+                ...cpuRows,
+                "",
+                "Phases of the CLI's trace (`--otel-traces`), seconds from its start: the program's registrations, the provider's",
+                "steps, and the end of the program's run; the provider's own time per Create; the engine's Log calls, in all and",
+                "after the last Create had ended:",
+                "",
+                "| setting | run | registrations | last registration | provider configured | first Check | last Create ended | program ended | provider Create median / p90 (ms) | Log calls | Log calls after the last Create |",
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                ...phaseRows,
                 "",
                 `gRPC calls of one preview and one up with the defaults (PULUMI_DEBUG_GRPC), per method and per resource in state (${resources}):`,
                 "",

@@ -39,6 +39,12 @@ export interface LocalStackOptions {
     envVars?: Record<string, string>;
     /** Append `--json` to `pulumi preview`, so `PreviewResult.stdout` is the document `pulumi preview --json` prints. */
     jsonPreview?: boolean;
+    /**
+     * Run the repository's index.ts the way `pulumi up` in a clone does (the CLI starts the Node.js language host,
+     * which runs it under ts-node with the repository's tsconfig.json) instead of inline in this process. `program`,
+     * `transforms` and `beforeProgram` need the inline program and cannot be combined with it.
+     */
+    throughLanguageHost?: boolean;
 }
 
 /** The config of Pulumi.local.yaml, keyed without the project namespace. */
@@ -82,9 +88,16 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     const backend = path.join(options.stateDir, "backend");
     fs.mkdirSync(workDir, { recursive: true });
     fs.mkdirSync(backend, { recursive: true });
-    // A private copy, so config edits made by tests never touch the committed stack file.
-    // Without `main`: the program runs inline here, and the engine would look for index.ts in the work dir.
-    fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*\n/m, ""));
+    if (options.throughLanguageHost && (options.program || options.transforms || options.beforeProgram)) {
+        throw new Error("throughLanguageHost runs index.ts as it is: program, transforms and beforeProgram need the inline program");
+    }
+    // A private copy, so config edits made by tests never touch the committed stack file. Inline, without `main` (the
+    // engine would look for index.ts in the work dir); through the language host, `main` is the repository's index.ts.
+    const project = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
+    fs.writeFileSync(
+        path.join(workDir, "Pulumi.yaml"),
+        project.replace(/^main: .*\n/m, options.throughLanguageHost ? `main: ${path.relative(workDir, path.join(REPO_ROOT, "index.ts"))}\n` : ""),
+    );
     const stackName = options.stackName ?? LOCAL_STACK;
     const stackFile = path.join(workDir, `Pulumi.${stackName}.yaml`);
     if (options.stackConfig) {
@@ -98,6 +111,26 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
         throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
     }
     const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir, options.jsonPreview ?? false) });
+    const workspaceOptions = {
+        workDir,
+        pulumiCommand,
+        pulumiHome: path.join(options.stateDir, "home"),
+        secretsProvider: "passphrase",
+        envVars: {
+            PULUMI_BACKEND_URL: `file://${backend}`,
+            PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
+            KUBECONFIG: options.kubeconfig,
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PATH: [options.extraPath, process.env.PATH].filter(Boolean).join(path.delimiter),
+            // The language host runs the program from the work dir; ts-node takes the repository's compiler options.
+            ...(options.throughLanguageHost ? { PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json") } : {}),
+            ...options.envVars,
+        },
+    };
+    if (options.throughLanguageHost) {
+        return LocalWorkspace.createOrSelectStack({ stackName, workDir }, workspaceOptions);
+    }
     return LocalWorkspace.createOrSelectStack(
         {
             stackName,
@@ -114,20 +147,6 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
                 return { platform: outputs.platform, applications: outputs.applications };
             },
         },
-        {
-            workDir,
-            pulumiCommand,
-            pulumiHome: path.join(options.stateDir, "home"),
-            secretsProvider: "passphrase",
-            envVars: {
-                PULUMI_BACKEND_URL: `file://${backend}`,
-                PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
-                KUBECONFIG: options.kubeconfig,
-                PULUMI_SKIP_UPDATE_CHECK: "true",
-                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                PATH: [options.extraPath, process.env.PATH].filter(Boolean).join(path.delimiter),
-                ...options.envVars,
-            },
-        },
+        workspaceOptions,
     );
 }
