@@ -5,6 +5,7 @@
 export * from "./shared/validation";
 export * from "./shared/arm-ids";
 export { deterministicGuid } from "./shared/naming";
+export * from "./shared/kubernetes-client";
 
 export * from "./cluster/addon";
 export * from "./cluster/component";

@@ -16,6 +16,7 @@ import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
 import { AzureConfig, ClusterPlan, VaultPlan, stackPlan } from "./stack-plan";
 import { KubernetesObjectPlan, appObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
+import { kubernetesClientSettings } from "../components/shared/kubernetes-client";
 
 /** What a platform stack exports and an app stack (or a team) needs. */
 export interface PlatformExports {
@@ -279,8 +280,11 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
         pulumi.log.warn(`${CONFIG_NAMESPACE}:${key} is ignored: with platformStack, the ${key === "cluster" ? "cluster" : "vault"} and its facts come from stack ${platformStack}. Remove ${key} from this stack's config.`);
     }
     const platform = stack.kind === "app" ? await platformFromStack(config, stack.platformStack, plan) : platformFromConfig(stack.cluster, stack.vault, config, secretKeys);
-    // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider.
-    const kubernetes = platform.kubeconfig ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig }) : undefined;
+    // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider, which
+    // also takes the stack's `kubernetes:*` config (an explicit provider would ignore it); README says how to raise its rate.
+    const kubernetes = platform.kubeconfig
+        ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig, kubeClientSettings: kubernetesClientSettings(process.env) })
+        : undefined;
 
     const platformNetwork = stack.kind === "platform" ? { cluster: stack.cluster, vault: stack.vault } : undefined;
     const warnings = [

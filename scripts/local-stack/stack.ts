@@ -29,8 +29,13 @@ export interface LocalStackOptions {
     transforms?: pulumi.ResourceTransform[];
     /** Another stack name (default "local"); it still reads the config of Pulumi.local.yaml. */
     stackName?: string;
-    /** Config of the stack file (keys without the project namespace) instead of Pulumi.local.yaml's; for configs too large for `pulumi config set`. */
+    /**
+     * The project's config of the stack file (keys without the project namespace) instead of Pulumi.local.yaml's; for
+     * configs too large for `pulumi config set`. The providers' config of Pulumi.local.yaml is kept, or `providerConfig`.
+     */
     stackConfig?: Record<string, unknown>;
+    /** With `stackConfig`: the providers' config (full keys, e.g. `kubernetes:kubeClientSettings`) instead of Pulumi.local.yaml's. */
+    providerConfig?: Record<string, unknown>;
     /** Another inline program (default: the stack program); e.g. the benchmark's floor. */
     program?: () => Promise<Record<string, unknown> | void>;
     /** Awaited at the start of every run of the program, while the engine holds the stack's lock (tests). */
@@ -47,12 +52,19 @@ export interface LocalStackOptions {
     throughLanguageHost?: boolean;
 }
 
-/** The config of Pulumi.local.yaml, keyed without the project namespace. */
+function localStackFileConfig(): Array<[string, unknown]> {
+    return Object.entries(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), "utf8")).config as Record<string, unknown>);
+}
+
+/** The project's config in Pulumi.local.yaml, keyed without the project namespace. */
 export function localStackConfig(): Record<string, any> {
-    const file = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), "utf8"));
-    return Object.fromEntries(
-        Object.entries(file.config as Record<string, unknown>).map(([key, value]) => [key.replace(`${CONFIG_NAMESPACE}:`, ""), value]),
-    );
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    return Object.fromEntries(localStackFileConfig().flatMap(([key, value]) => (key.startsWith(prefix) ? [[key.slice(prefix.length), value]] : [])));
+}
+
+/** The providers' config in Pulumi.local.yaml (other namespaces, e.g. `kubernetes:kubeClientSettings`), with full keys. */
+export function localProviderConfig(): Record<string, unknown> {
+    return Object.fromEntries(localStackFileConfig().filter(([key]) => !key.startsWith(`${CONFIG_NAMESPACE}:`)));
 }
 
 /** Namespaces the local config's apps live in (created by the harness, see Pulumi.local.yaml). */
@@ -88,6 +100,9 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     const backend = path.join(options.stateDir, "backend");
     fs.mkdirSync(workDir, { recursive: true });
     fs.mkdirSync(backend, { recursive: true });
+    if (options.providerConfig && !options.stackConfig) {
+        throw new Error("providerConfig replaces the providers' config of a generated stack file: give stackConfig too");
+    }
     if (options.throughLanguageHost && (options.program || options.transforms || options.beforeProgram)) {
         throw new Error("throughLanguageHost runs index.ts as it is: program, transforms and beforeProgram need the inline program");
     }
@@ -101,7 +116,10 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     const stackName = options.stackName ?? LOCAL_STACK;
     const stackFile = path.join(workDir, `Pulumi.${stackName}.yaml`);
     if (options.stackConfig) {
-        const config = Object.fromEntries(Object.entries(options.stackConfig).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]));
+        const config = {
+            ...(options.providerConfig ?? localProviderConfig()),
+            ...Object.fromEntries(Object.entries(options.stackConfig).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value])),
+        };
         fs.writeFileSync(stackFile, YAML.stringify({ config }));
     } else if (!fs.existsSync(stackFile)) {
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), stackFile);

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { addonIdentityWarning, roleAssignmentWarning } from "../../program/warnings";
 import { runProgram } from "../../program/main";
+import { KUBERNETES_CLIENT_RATE } from "../../components/shared/kubernetes-client";
 import { KEY_VAULT_ROLES, managedNetworkPrivateEndpointWarning, parseObjectsParameter, roleAssignmentName } from "../../components";
 import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, capturedWarnings, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
@@ -78,6 +79,10 @@ describe("program on the dev stack", () => {
         expect(JSON.stringify(registered("pulumi:providers:kubernetes", "cluster").inputs.kubeconfig)).to.contain("aks-platform-dev");
         expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").provider).to.match(/pulumi:providers:kubernetes::cluster::/);
         expect(registered("kubernetes:apps/v1:Deployment", "payments-deployment").provider).to.match(/pulumi:providers:kubernetes::cluster::/);
+    });
+
+    it("raises the cluster provider's client rate above the provider's 50 requests/s", () => {
+        expect(JSON.parse(registered("pulumi:providers:kubernetes", "cluster").inputs.kubeClientSettings)).to.deep.equal(KUBERNETES_CLIENT_RATE);
     });
 });
 
