@@ -6,7 +6,11 @@
  * the fastest settings.
  *
  *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200
+ *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 500 --variants 1,5
  *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200 --cli-profile DIR
+ *
+ * `--variants` runs the defaults and the variants of those indexes in ENGINE_VARIANTS only (a 500-app run of all of
+ * them takes most of an hour on 2 cores).
  *
  * With `--cli-profile DIR`, the defaults' preview and up also write the CLI's own CPU profiles and execution traces
  * (`pulumi --profiling`) to DIR/cli-preview.<pid>.cpu and DIR/cli-up.<pid>.cpu (read with `go tool pprof -top`);
@@ -40,38 +44,45 @@ export interface EngineVariant {
      * engine one at a time, to measure what that costs.
      */
     dropSdkDebugLogs?: boolean;
-    /** Also record the CLI's OpenTelemetry trace and report its phases. */
+    /** The providers' stack config instead of Pulumi.local.yaml's (e.g. another `kubernetes:kubeClientSettings`). */
+    providerConfig?: Record<string, unknown>;
+    /**
+     * Also record the CLI's OpenTelemetry trace and the engine's gRPC calls (PULUMI_DEBUG_GRPC) and report the trace's
+     * phases; traced runs are compared with each other, as recording costs time.
+     */
     traced?: boolean;
 }
 
-/** The Kubernetes provider's client without its own rate limit (client-go makes no limiter for a negative QPS). */
-const NO_CLIENT_RATE_LIMIT = { PULUMI_K8S_CLIENT_QPS: "-1" };
+/** The local stack's provider config with another client rate (Pulumi.local.yaml sets the program's). */
+function clientRate(settings?: { qps: number; burst?: number }): Record<string, unknown> {
+    return settings ? { "kubernetes:kubeClientSettings": settings } : {};
+}
 
 export const ENGINE_VARIANTS: EngineVariant[] = [
     { name: "defaults", traced: true },
-    { name: "--parallel 64", parallel: 64 },
-    { name: "server-side apply off", envVars: { PULUMI_K8S_ENABLE_SERVER_SIDE_APPLY: "false" } },
+    { name: "the provider's own client rate (QPS 50, burst 100)", providerConfig: clientRate(), traced: true },
+    // client-go makes no rate limiter for a negative QPS.
+    { name: "client rate limit off", providerConfig: clientRate({ qps: -1 }) },
     { name: "Error.stackTraceLimit 0", stackTraceLimit: 0 },
-    { name: "client QPS 200, burst 400", envVars: { PULUMI_K8S_CLIENT_QPS: "200", PULUMI_K8S_CLIENT_BURST: "400" } },
-    { name: "client rate limit off", envVars: NO_CLIENT_RATE_LIMIT, traced: true },
-    { name: "client rate limit off, --parallel 64", envVars: NO_CLIENT_RATE_LIMIT, parallel: 64 },
-    { name: "client rate limit off, Error.stackTraceLimit 0", envVars: NO_CLIENT_RATE_LIMIT, stackTraceLimit: 0 },
-    { name: "client rate limit off, SDK debug logs dropped (experiment)", envVars: NO_CLIENT_RATE_LIMIT, dropSdkDebugLogs: true },
-    {
-        name: "client rate limit off, Error.stackTraceLimit 0, SDK debug logs dropped (experiment)",
-        envVars: NO_CLIENT_RATE_LIMIT,
-        stackTraceLimit: 0,
-        dropSdkDebugLogs: true,
-        traced: true,
-    },
-    { name: "CLI and language host (ts-node type-checks index.ts)", throughLanguageHost: true },
+    { name: "SDK debug logs dropped (experiment)", dropSdkDebugLogs: true },
+    { name: "Error.stackTraceLimit 0, SDK debug logs dropped (experiment)", stackTraceLimit: 0, dropSdkDebugLogs: true },
     { name: "CLI and language host, PULUMI_NODEJS_TRANSPILE_ONLY=true", throughLanguageHost: true, envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } },
-    {
-        name: "CLI and language host, transpile only, client rate limit off, NODE_OPTIONS=--stack-trace-limit=0",
-        throughLanguageHost: true,
-        envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...NO_CLIENT_RATE_LIMIT, NODE_OPTIONS: "--stack-trace-limit=0" },
-    },
 ];
+
+/** The variants `--variants 0,1,5` names by their index in ENGINE_VARIANTS (the first is always run: it is counted); all without it. */
+export function chosenVariants(argv: readonly string[]): EngineVariant[] {
+    const flag = argv.indexOf("--variants");
+    if (flag < 0) {
+        return ENGINE_VARIANTS;
+    }
+    const named = (argv[flag + 1] ?? "").split(",");
+    const unknown = named.filter((text) => !/^\d+$/.test(text) || !ENGINE_VARIANTS[Number(text)]);
+    if (unknown.length > 0) {
+        throw new Error(`--variants: no variant ${unknown.map((text) => JSON.stringify(text)).join(", ")}; there are 0 to ${ENGINE_VARIANTS.length - 1}`);
+    }
+    const indexes = new Set([0, ...named.map(Number)]);
+    return ENGINE_VARIANTS.filter((_, index) => indexes.has(index));
+}
 
 /** Calls per gRPC method in a PULUMI_DEBUG_GRPC log (one JSON object per line). */
 export function grpcCallCounts(log: string): Record<string, number> {
@@ -189,7 +200,6 @@ async function main(): Promise<void> {
         await warmUp.up();
         await warmUp.destroy();
 
-        const grpcLog = path.join(environment.stackOptions.stateDir, "grpc.json");
         const traceDir = path.join(environment.stackOptions.stateDir, "otel");
         fs.mkdirSync(traceDir, { recursive: true });
         const timed: Array<{ variant: EngineVariant; preview: RunCpu; up: RunCpu }> = [];
@@ -201,7 +211,7 @@ async function main(): Promise<void> {
         const requests: Record<string, Array<[string, number]>> = {};
         const metrics = async () => apiRequestCounts(String((await environment.kube.request("GET", "/metrics")).body));
         // Profiling slows the CLI down, so a profiled run measures the defaults only.
-        const variants = profileDir ? ENGINE_VARIANTS.filter((variant) => variant.name === "defaults") : ENGINE_VARIANTS;
+        const variants = profileDir ? ENGINE_VARIANTS.filter((variant) => variant.name === "defaults") : chosenVariants(process.argv);
         const cli = base.pulumiBinary;
         if (!cli) {
             throw new Error("no Pulumi CLI: run scripts/toolchain.sh build");
@@ -209,6 +219,7 @@ async function main(): Promise<void> {
         for (const variant of variants) {
             const index = ENGINE_VARIANTS.indexOf(variant);
             const counting = variant.name === "defaults";
+            const grpcLog = path.join(environment.stackOptions.stateDir, `grpc-${index}.json`);
             const flags = [
                 ...(counting && profileDir ? [`--profiling ${JSON.stringify(profileDir)}/cli-$command`] : []),
                 ...(variant.traced && !profileDir ? [`--otel-traces file://${traceDir}/${index}-$command.json`] : []),
@@ -219,7 +230,8 @@ async function main(): Promise<void> {
                 pulumiBinary: launcher,
                 stackName: `options-${index}`,
                 throughLanguageHost: variant.throughLanguageHost,
-                envVars: { ...skip, ...variant.envVars, ...(counting ? { PULUMI_DEBUG_GRPC: grpcLog } : {}) },
+                providerConfig: variant.providerConfig,
+                envVars: { ...skip, ...variant.envVars, ...(variant.traced ? { PULUMI_DEBUG_GRPC: grpcLog } : {}) },
             });
             const defaultLimit = Error.stackTraceLimit;
             Error.stackTraceLimit = variant.stackTraceLimit ?? defaultLimit;

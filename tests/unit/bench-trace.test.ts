@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { cpuSecondsByCommand, parseProcStat, readAllProcesses } from "../../scripts/bench/process-cpu";
 import { SPAN, parseOtlpJsonLines, tracePhases } from "../../scripts/bench/otel-trace";
-import { flagLauncher } from "../../scripts/bench/engine-options";
+import { ENGINE_VARIANTS, chosenVariants, flagLauncher } from "../../scripts/bench/engine-options";
 
 /** One OTLP/JSON export line with spans of one service; times in seconds from 1000 s after the epoch. */
 function exportLine(service: string, spans: Array<[string, number, number]>): string {
@@ -130,5 +130,25 @@ describe("benchmark: the CLI launcher that adds flags", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("benchmark: the engine-option variants a run measures", () => {
+    it("runs all without --variants, else the defaults and the named ones, in their order", () => {
+        expect(chosenVariants(["node", "engine-options.ts", "500"])).to.equal(ENGINE_VARIANTS);
+        expect(chosenVariants(["node", "engine-options.ts", "500", "--variants", "5,1"]).map((variant) => variant.name)).to.deep.equal(
+            [0, 1, 5].map((index) => ENGINE_VARIANTS[index].name),
+        );
+        expect(ENGINE_VARIANTS[0].name).to.equal("defaults");
+    });
+
+    it("names the variants it does not know and how many there are", () => {
+        expect(() => chosenVariants(["--variants", "1,99,x"])).to.throw(`--variants: no variant "99", "x"; there are 0 to ${ENGINE_VARIANTS.length - 1}`);
+    });
+
+    it("compares the provider's own client rate with the program's, set in the stack file", () => {
+        const ownRate = ENGINE_VARIANTS.find((variant) => variant.name.startsWith("the provider's own client rate"));
+        expect(ownRate?.providerConfig).to.deep.equal({});
+        expect(ENGINE_VARIANTS[0].providerConfig).to.equal(undefined);
     });
 });
