@@ -1,8 +1,8 @@
 /**
  * The Kubernetes provider's client-side rate limit. pulumi-kubernetes paces its API client at 50 requests/s with a
  * burst of 100 unless told otherwise, and every object costs at least one request in `preview` (a server-side dry
- * run) and in `up`: past about 100 objects each one waits for the limiter, which made the 500-app local stack spend
- * 28 of its 30 s of `preview` in the provider (docs/performance.md). The engine already bounds the requests in flight
+ * run) and in `up`: past about 100 objects each one waits for the limiter, which spread the 1500 objects of the
+ * 500-app local stack over 28 s of a 30 s `preview` (docs/performance.md). The engine already bounds the requests in flight
  * (`--parallel`), and the API server protects itself with priority and fairness (429 and Retry-After, which the
  * client obeys), so a provider made with these settings allows far more than the engine sends. The program's own
  * provider uses them; give them to yours: `new k8s.Provider(name, { kubeconfig, kubeClientSettings: kubernetesClientSettings(process.env) })`.

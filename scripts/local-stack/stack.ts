@@ -52,19 +52,25 @@ export interface LocalStackOptions {
     throughLanguageHost?: boolean;
 }
 
-function localStackFileConfig(): Array<[string, unknown]> {
-    return Object.entries(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), "utf8")).config as Record<string, unknown>);
+function stackFileEntries(stack: string): Array<[string, unknown]> {
+    return Object.entries(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>);
+}
+
+const PROJECT_PREFIX = `${CONFIG_NAMESPACE}:`;
+
+/** The project's config in a committed `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
+export function committedStackConfig(stack: string): Record<string, any> {
+    return Object.fromEntries(stackFileEntries(stack).flatMap(([key, value]) => (key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [])));
 }
 
 /** The project's config in Pulumi.local.yaml, keyed without the project namespace. */
 export function localStackConfig(): Record<string, any> {
-    const prefix = `${CONFIG_NAMESPACE}:`;
-    return Object.fromEntries(localStackFileConfig().flatMap(([key, value]) => (key.startsWith(prefix) ? [[key.slice(prefix.length), value]] : [])));
+    return committedStackConfig(LOCAL_STACK);
 }
 
 /** The providers' config in Pulumi.local.yaml (other namespaces, e.g. `kubernetes:kubeClientSettings`), with full keys. */
 export function localProviderConfig(): Record<string, unknown> {
-    return Object.fromEntries(localStackFileConfig().filter(([key]) => !key.startsWith(`${CONFIG_NAMESPACE}:`)));
+    return Object.fromEntries(stackFileEntries(LOCAL_STACK).filter(([key]) => !key.startsWith(PROJECT_PREFIX)));
 }
 
 /** Namespaces the local config's apps live in (created by the harness, see Pulumi.local.yaml). */
