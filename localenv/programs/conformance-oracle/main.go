@@ -2,7 +2,7 @@
 //
 // It reads one JSON case per line on stdin and writes one JSON verdict per line on stdout (see docs/conformance.md).
 // A case passes when, in this order:
-//   - the Azure provider's own mount path (GetSecretsStoreObjectContent, provider v1.8.2) gets as far as its first
+//   - the Azure provider's own mount path (GetSecretsStoreObjectContent, at the provider version go.mod pins) gets as far as its first
 //     network call, for the whole class and for each object on its own (the provider stops at the first failure);
 //   - the CSI driver's own file writer (fileutil.WritePayloads) accepts the files the provider would return;
 //   - for each synced Secret, the driver's secretObjects checks and data extraction (secretutil) succeed on the

@@ -1,5 +1,5 @@
 // csi-call: a small CSI client that talks to a driver's socket the way the kubelet does (our own program; built by
-// scripts/toolchain.sh, which makes go.sum). The CSI spec version is the one kubelet 1.37.2 uses.
+// localenv/localenv build, which makes go.sum). The CSI spec version is the one the kubelet of versions.json uses.
 module local/csi-call
 
 go 1.26

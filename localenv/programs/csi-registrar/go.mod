@@ -1,5 +1,6 @@
 // Our own kubelet plugin registrar for the Secrets Store CSI driver (node-driver-registrar is not served by the Go
-// module proxy). Built by scripts/toolchain.sh (tool csi-registrar), which makes go.sum; versions match kubelet 1.37.2.
+// module proxy). Built by localenv/localenv build (tool csi-registrar), which makes go.sum; versions match the kubelet of
+// versions.json (the versions test checks k8s.io/kubelet).
 module local/csi-registrar
 
 go 1.26

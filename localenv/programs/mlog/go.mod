@@ -1,6 +1,6 @@
 // Our own stand-in for monis.app/mlog, which the Go module proxy does not serve. The Secrets Store CSI driver
-// v1.6.0 imports it for six names only (Setup, FormatText, FormatJSON, ValidateAndSetKlogLevelAndFormatGlobally,
-// Error, Fatal); scripts/toolchain.sh `replace`s the real module with this directory in the driver's wrapper.
+// imports it for six names only (Setup, FormatText, FormatJSON, ValidateAndSetKlogLevelAndFormatGlobally,
+// Error, Fatal); the localenv builder `replace`s the real module with this directory in the driver's wrapper.
 // Requires pinned to the driver's own versions so that the replace raises none of them.
 module monis.app/mlog
 

@@ -1,5 +1,5 @@
-// Package mlog is the small subset of monis.app/mlog that sigs.k8s.io/secrets-store-csi-driver v1.6.0 calls,
-// written on klog: the driver logs through klog everywhere else, so these functions only choose klog's output
+// Package mlog is the small subset of monis.app/mlog that sigs.k8s.io/secrets-store-csi-driver (the version of the
+// node's lane in versions.json) calls, written on klog: the driver logs through klog everywhere else, so these functions only choose klog's output
 // format and verbosity once at start-up and report fatal errors.
 package mlog
 

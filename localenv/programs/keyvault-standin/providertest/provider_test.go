@@ -1,6 +1,6 @@
 package providertest
 
-// The differential test: the stand-in is right when the Azure Key Vault provider v1.8.2, built from its module and
+// The differential test: the stand-in is right when the Azure Key Vault provider (the version go.mod pins), built from its module and
 // unchanged, mounts the right bytes through it in every identity mode, and fails with the cause named when Azure
 // would refuse. It runs the stand-in and the provider as processes and calls the provider's gRPC Mount the way the
 // Secrets Store CSI driver does. It compares SHA-256 hashes and never prints a value.
