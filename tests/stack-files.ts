@@ -1,5 +1,5 @@
 /** The committed stack files' config, as the program reads it (keys without the project namespace), for tests. */
-import { committedStackConfig } from "../scripts/local-stack/stack";
+import { committedStackConfig } from "../localenv/harness/stack";
 
 /** Config of `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
 export const stackFileConfig = committedStackConfig;

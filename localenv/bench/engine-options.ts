@@ -19,8 +19,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumiLog from "@pulumi/pulumi/log";
-import { openLocalStack } from "../local-stack/stack";
-import { startLocalEnvironment } from "../local-stack/environment";
+import { openLocalStack } from "../harness/stack";
+import { startLocalEnvironment } from "../harness/environment";
 import { benchLocalConfig } from "./generate";
 import { ApiFloor, kubernetesObjects } from "./api-floor";
 import { recordedFromState } from "./real-engine";

@@ -5,8 +5,8 @@
  * Needs the toolchain (scripts/toolchain.sh build).
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { openLocalStack } from "../local-stack/stack";
-import { startLocalEnvironment } from "../local-stack/environment";
+import { openLocalStack } from "../harness/stack";
+import { startLocalEnvironment } from "../harness/environment";
 import { benchLocalConfig } from "./generate";
 import { RecordedResource, floorConfigMaps, registerFlat } from "./flat-replay";
 import { API_FLOOR_IN_FLIGHT, ApiFloor, ApiFloorMeasurement, kubernetesObjects } from "./api-floor";

@@ -14,12 +14,12 @@
  *   npm run local -- --keep                         # leave the cluster, the stack and its state; prints how to stop
  */
 import * as path from "path";
-import { parseStackConfig } from "../program/config";
-import { LocalEnvironment, startLocalEnvironment } from "./local-stack/environment";
-import { readKubeContext } from "./local-stack/kube";
-import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./local-stack/secrets-flow";
-import { localStackConfig, openLocalStack } from "./local-stack/stack";
-import { isLocalCluster, resolveLocalTools } from "./local-stack/tools";
+import { parseStackConfig } from "../../program/config";
+import { LocalEnvironment, startLocalEnvironment } from "./environment";
+import { readKubeContext } from "./kube";
+import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./secrets-flow";
+import { localStackConfig, openLocalStack } from "./stack";
+import { isLocalCluster, resolveLocalTools } from "./tools";
 
 export interface LocalJobOptions {
     keep: boolean;

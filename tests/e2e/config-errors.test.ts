@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { toolchainEnv } from "../../scripts/local-stack/environment";
-import { REPO_ROOT } from "../../scripts/local-stack/stack";
+import { toolchainEnv } from "../../localenv/harness/environment";
+import { REPO_ROOT } from "../../localenv/harness/stack";
 
 const TOKEN = "tok-9f8e7d6c5b4a-not-for-logs";
 

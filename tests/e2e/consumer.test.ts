@@ -10,8 +10,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
-import { REPO_ROOT } from "../../scripts/local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { REPO_ROOT } from "../../localenv/harness/stack";
 
 /**
  * The consumer's SDKs: the newest each registry serves that runs on Node.js 20 (@pulumi/pulumi 3.249+ needs 22);

@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
 import { keyVaultSecretsTransform } from "../../components/workload/helm-transform";
-import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { REPO_ROOT, openLocalStack } from "../../localenv/harness/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
 
 /** Local stack only: nothing runs pods here, so no workload or Service of the chart would ever become ready. */
 const skipAwait: pulumi.ResourceTransform = (args) =>

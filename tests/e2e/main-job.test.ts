@@ -9,10 +9,10 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KubeClient } from "../../scripts/local-stack/kube";
-import { toolchainEnv } from "../../scripts/local-stack/environment";
-import { REPO_ROOT } from "../../scripts/local-stack/stack";
-import { toolchainPaths } from "../../scripts/local-stack/tools";
+import { KubeClient } from "../../localenv/harness/kube";
+import { toolchainEnv } from "../../localenv/harness/environment";
+import { REPO_ROOT } from "../../localenv/harness/stack";
+import { toolchainPaths } from "../../localenv/harness/tools";
 
 const CRDS = ["secretproviderclasses.secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io", "secretsyncs.secret-sync.x-k8s.io"];
 
@@ -24,7 +24,7 @@ interface JobRun {
 
 /** `npm run local` as a child process, with a PATH that holds no toolchain directory unless given. */
 function runLocal(args: string[], env: NodeJS.ProcessEnv): JobRun {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/local.ts", ...args], {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "localenv/harness/main-job.ts", ...args], {
         cwd: REPO_ROOT,
         encoding: "utf8",
         env: { ...process.env, PULUMI_HOME: undefined, KUBEBUILDER_ASSETS: undefined, AKV_LOCAL_KUBECONFIG: undefined, ...env },

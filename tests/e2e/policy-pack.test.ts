@@ -7,8 +7,8 @@ import { expect } from "chai";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment, toolchainEnv } from "../../scripts/local-stack/environment";
+import { REPO_ROOT, openLocalStack } from "../../localenv/harness/stack";
+import { LocalEnvironment, startLocalEnvironment, toolchainEnv } from "../../localenv/harness/environment";
 
 const POLICY_PACK = path.join(REPO_ROOT, "policy");
 

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../../scripts/bench/api-floor";
-import { RealEngineMeasurement, apiFloorRows } from "../../scripts/bench/real-engine";
-import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../../scripts/bench/engine-options";
+import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../../localenv/bench/api-floor";
+import { RealEngineMeasurement, apiFloorRows } from "../../localenv/bench/real-engine";
+import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../../localenv/bench/engine-options";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
 

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { registered, resetRegistrations, settle } from "../mocks";
-import { floorConfigMaps, registerFlat, sdkClassOf } from "../../scripts/bench/flat-replay";
-import { recordedFromState } from "../../scripts/bench/real-engine";
+import { floorConfigMaps, registerFlat, sdkClassOf } from "../../localenv/bench/flat-replay";
+import { recordedFromState } from "../../localenv/bench/real-engine";
 
 describe("benchmark floors", () => {
     beforeEach(resetRegistrations);

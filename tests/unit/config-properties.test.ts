@@ -13,7 +13,7 @@ import { CONFIG_KEYS, TopLevelKey } from "../../program/schema";
 import { secretPlainTexts } from "../../program/secrets";
 import { KEY_VAULT_ROLES, leastPrivilegedRole } from "../../components/key-vault-access/roles";
 import { KeyVaultObjectType } from "../../components/secret-provider-class/types";
-import { unwrapSecrets } from "../../scripts/bench/api-floor";
+import { unwrapSecrets } from "../../localenv/bench/api-floor";
 import { SUBSCRIPTION_ID, addonIdentityOf, fakeGuid, plainPart, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 const RUNS = Number(process.env.FC_RUNS ?? 60);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import * as k8s from "@pulumi/kubernetes";
 import { KUBERNETES_CLIENT_RATE, KUBERNETES_CLIENT_RATE_ENV, kubernetesClientSettings } from "../../components/shared/kubernetes-client";
-import { localProviderConfig } from "../../scripts/local-stack/stack";
+import { localProviderConfig } from "../../localenv/harness/stack";
 
 const envValue = fc.option(fc.oneof(fc.constant(""), fc.constant("-1"), fc.integer({ min: 1, max: 5000 }).map(String)), { nil: undefined });
 

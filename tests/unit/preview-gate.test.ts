@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, runGate } from "../../scripts/preview-gate";
-import { GuardFinding, destructiveKind, evaluatePreview } from "../../scripts/preview-gate/gate";
-import { DEFAULT_GUARDED_TYPES, normalizeType, parsePreviewJson, parseUrn, shortStackName } from "../../scripts/preview-gate/preview";
+import { parseArgs, runGate } from "../../.github/preview-gate/preview-gate";
+import { GuardFinding, destructiveKind, evaluatePreview } from "../../.github/preview-gate/gate";
+import { DEFAULT_GUARDED_TYPES, normalizeType, parsePreviewJson, parseUrn, shortStackName } from "../../.github/preview-gate/preview";
 
 /**
  * Fixtures in tests/fixtures/preview are data-driven: every `<name>.json` is a `pulumi preview --json` document
@@ -242,7 +242,7 @@ describe("preview gate: pure functions", () => {
 describe("preview gate: command line", function () {
     this.timeout(60000);
 
-    const script = path.join(REPO_ROOT, "scripts", "preview-gate.ts");
+    const script = path.join(REPO_ROOT, ".github", "preview-gate", "preview-gate.ts");
     const run = (args: string[], input: string) =>
         spawnSync(process.execPath, ["-r", "ts-node/register", script, ...args], {
             cwd: REPO_ROOT,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import { parseStackConfig } from "../../program/config";
 import { ApplicationConfig } from "../../program/schema";
-import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../../scripts/local-stack/key-vault-seed";
+import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../../localenv/harness/key-vault-seed";
 import {
     deliveryProblems,
     lastProbeReport,
@@ -13,8 +13,8 @@ import {
     StandInRequest,
     startsLocally,
     SyncedSecretState,
-} from "../../scripts/local-stack/secrets-flow";
-import { localStackConfig } from "../../scripts/local-stack/stack";
+} from "../../localenv/harness/secrets-flow";
+import { localStackConfig } from "../../localenv/harness/stack";
 import { localConfigWithServicePrincipal } from "../stack-files";
 
 const ISSUER = "https://kubernetes.default.svc.cluster.local";
