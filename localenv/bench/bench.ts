@@ -4,7 +4,7 @@
  *
  *   npm run bench                      # sizes 10,50,100,500; 5 repetitions under mocks (median)
  *   npm run bench -- --sizes 10,50 --repeat 1 --no-write
- *   npm run bench -- --real            # also the real engine on the local stack (needs scripts/toolchain.sh)
+ *   npm run bench -- --real            # also the real engine on the local stack (needs `localenv/localenv build --for main`)
  *   npm run bench -- --real --checkpoints   # ... keeping the file backend's checkpoint after every step
  */
 import { spawnSync } from "child_process";

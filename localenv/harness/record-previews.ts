@@ -2,7 +2,7 @@
  * Records `pulumi preview --json` documents of the local stack with the real engine, as fixtures for the preview
  * gate's tests (tests/fixtures/preview/local-*.json). A maintainer action, run after changing the program:
  *
- *   eval "$(scripts/toolchain.sh env)" && node -r ts-node/register/transpile-only scripts/local-stack/record-previews.ts
+ *   localenv/localenv build --for main && node -r ts-node/register/transpile-only localenv/harness/record-previews.ts
  *
  * The expectations (`*.expected.json`) are written by hand, from what each change means, not from the gate.
  */

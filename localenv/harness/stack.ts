@@ -1,7 +1,7 @@
 /**
  * The `local` stack through the Automation API: the real Pulumi engine and Kubernetes provider, the program run
  * inline in this process (no language host is needed, see docs/toolchain.md), a file backend and passphrase
- * secrets in a throwaway state directory, and the local API server from scripts/local-cluster.sh.
+ * secrets in a throwaway state directory, and the local API server from `localenv/localenv up`.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { stackProgram } from "../../program/entry";
 import { CONFIG_NAMESPACE } from "../../program/config";
+import { toolchainPaths } from "./localenv";
+import { installProviderPlugin } from "./tools";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const LOCAL_STACK = "local";
@@ -21,10 +23,12 @@ export interface LocalStackOptions {
     stateDir: string;
     /** Kubeconfig of the local API server. */
     kubeconfig: string;
-    /** Path of the toolchain's `pulumi` binary (default: $AKV_PULUMI). */
+    /** The `pulumi` binary (default: the toolchain's). */
     pulumiBinary?: string;
-    /** Directory of `pulumi-resource-kubernetes` and the other tools to put on PATH (default: from $PATH). */
-    extraPath?: string;
+    /** The `pulumi-resource-kubernetes` binary, installed into the run's plugin cache (default: the toolchain's). */
+    provider?: string;
+    /** Directories to put first on PATH for plugins a cache cannot hold, e.g. the policy CLI's analyzer. */
+    extraPath?: string[];
     /** More stack transforms (tests: e.g. protect some resources). */
     transforms?: pulumi.ResourceTransform[];
     /** Another stack name (default "local"); it still reads the config of Pulumi.local.yaml. */
@@ -130,15 +134,16 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     } else if (!fs.existsSync(stackFile)) {
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), stackFile);
     }
-    const binary = options.pulumiBinary ?? process.env.AKV_PULUMI;
-    if (!binary) {
-        throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
-    }
+    const binary = options.pulumiBinary ?? toolchainPaths().pulumi;
+    const pulumiHome = path.join(options.stateDir, "home");
+    installProviderPlugin(binary, pulumiHome, options.provider ?? toolchainPaths()["pulumi-resource-kubernetes"]);
+    // The language host is bundled with the CLI, so no plugin cache takes it: the engine finds it on PATH.
+    const languageHostDir = options.throughLanguageHost ? [path.dirname(toolchainPaths()["pulumi-language-nodejs"])] : [];
     const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir, options.jsonPreview ?? false) });
     const workspaceOptions = {
         workDir,
         pulumiCommand,
-        pulumiHome: path.join(options.stateDir, "home"),
+        pulumiHome,
         secretsProvider: "passphrase",
         envVars: {
             PULUMI_BACKEND_URL: `file://${backend}`,
@@ -146,7 +151,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             KUBECONFIG: options.kubeconfig,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PATH: [options.extraPath, process.env.PATH].filter(Boolean).join(path.delimiter),
+            PATH: [...(options.extraPath ?? []), ...languageHostDir, process.env.PATH].filter(Boolean).join(path.delimiter),
             // The language host runs the program from the work dir; ts-node takes the repository's compiler options.
             ...(options.throughLanguageHost ? { PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json") } : {}),
             ...options.envVars,

@@ -35,7 +35,7 @@ import {
 import { openLocalStack } from "../../localenv/harness/stack";
 import { localConfigWithServicePrincipal } from "../stack-files";
 
-/** The driver's rotation poll interval on the local node (scripts/local-cluster/csi.sh) plus the kubelet's remount. */
+/** The driver's rotation poll interval on the local node (`localenv/localenv up --rotation-poll-interval`) plus the kubelet's remount. */
 const ROTATION_DEADLINE_MS = 150_000;
 
 interface StandInContent {
