@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { stackProgram } from "../../program/entry";
 import { CONFIG_NAMESPACE } from "../../program/config";
+import { stackFileConfig, stackFileProviderConfig } from "../../tests/stack-files";
 import { toolchainPaths } from "./localenv";
 import { installProviderPlugin } from "./tools";
 
@@ -56,25 +57,30 @@ export interface LocalStackOptions {
     throughLanguageHost?: boolean;
 }
 
-function stackFileEntries(stack: string): Array<[string, unknown]> {
-    return Object.entries(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>);
-}
-
-const PROJECT_PREFIX = `${CONFIG_NAMESPACE}:`;
-
-/** The project's config in a committed `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
-export function committedStackConfig(stack: string): Record<string, any> {
-    return Object.fromEntries(stackFileEntries(stack).flatMap(([key, value]) => (key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [])));
-}
-
-/** The project's config in Pulumi.local.yaml, keyed without the project namespace. */
+/** The project's config in Pulumi.local.yaml, keyed without the project namespace; a fresh copy each call. */
 export function localStackConfig(): Record<string, any> {
-    return committedStackConfig(LOCAL_STACK);
+    return stackFileConfig(LOCAL_STACK);
 }
 
 /** The providers' config in Pulumi.local.yaml (other namespaces, e.g. `kubernetes:kubeClientSettings`), with full keys. */
 export function localProviderConfig(): Record<string, unknown> {
-    return Object.fromEntries(stackFileEntries(LOCAL_STACK).filter(([key]) => !key.startsWith(PROJECT_PREFIX)));
+    return stackFileProviderConfig(LOCAL_STACK);
+}
+
+/**
+ * The local stack plus an app in the identity mode the committed stacks leave out because the policy pack refuses it
+ * (a service principal, a last resort): the node's tests cover every mode the program renders.
+ */
+export function localConfigWithServicePrincipal(): Record<string, any> {
+    const config = localStackConfig();
+    config.applications.push({
+        name: "reports",
+        namespace: "reports",
+        identity: { mode: "servicePrincipal", nodePublishSecretRef: "reports-keyvault-credentials" },
+        objects: [{ objectName: "reports-warehouse-password", objectType: "secret" }],
+        deployment: { image: "registry.example/reports:1.1.0", skipAwait: true },
+    });
+    return config;
 }
 
 /** Namespaces the local config's apps live in (created by the harness, see Pulumi.local.yaml). */

@@ -32,8 +32,7 @@ import {
     readRequestLog,
     syncedSecretState,
 } from "../../localenv/harness/secrets-flow";
-import { openLocalStack } from "../../localenv/harness/stack";
-import { localConfigWithServicePrincipal } from "../stack-files";
+import { localConfigWithServicePrincipal, openLocalStack } from "../../localenv/harness/stack";
 
 /** The driver's rotation poll interval on the local node (`localenv/localenv up --rotation-poll-interval`) plus the kubelet's remount. */
 const ROTATION_DEADLINE_MS = 150_000;

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../../localenv/bench/api-floor";
-import { RealEngineMeasurement, apiFloorRows } from "../../localenv/bench/real-engine";
-import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../../localenv/bench/engine-options";
+import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../api-floor";
+import { RealEngineMeasurement, apiFloorRows } from "../real-engine";
+import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../engine-options";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
 
