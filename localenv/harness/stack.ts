@@ -144,7 +144,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     const pulumiHome = path.join(options.stateDir, "home");
     installProviderPlugin(binary, pulumiHome, options.provider ?? toolchainPaths()["pulumi-resource-kubernetes"]);
     // The language host is bundled with the CLI, so no plugin cache takes it: the engine finds it on PATH.
-    const languageHostDir = options.throughLanguageHost ? [path.dirname(toolchainPaths()["pulumi-language-nodejs"])] : [];
+    const pluginDirs = [...(options.extraPath ?? []), ...(options.throughLanguageHost ? [path.dirname(toolchainPaths()["pulumi-language-nodejs"])] : [])];
     const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir, options.jsonPreview ?? false) });
     const workspaceOptions = {
         workDir,
@@ -157,7 +157,9 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             KUBECONFIG: options.kubeconfig,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PATH: [...(options.extraPath ?? []), ...languageHostDir, process.env.PATH].filter(Boolean).join(path.delimiter),
+            PATH: [...pluginDirs, process.env.PATH].filter(Boolean).join(path.delimiter),
+            // Without plugins on PATH on purpose, the engine runs the provider of the run's cache, not one a user's PATH holds.
+            ...(pluginDirs.length === 0 ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}),
             // The language host runs the program from the work dir; ts-node takes the repository's compiler options.
             ...(options.throughLanguageHost ? { PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json") } : {}),
             ...options.envVars,
