@@ -15,7 +15,8 @@ function answer(args: string[]): string {
 
 /** Runs a command whose output is for the user (a build's plan and progress), on this process's stderr. */
 function narrate(args: string[]): void {
-    execFileSync(LOCALENV, args, { stdio: ["ignore", process.stderr, "inherit"] });
+    // stdout goes to our stderr: a caller's stdout stays for its answer (e.g. the main job's outputs).
+    execFileSync(LOCALENV, args, { stdio: ["ignore", 2, "inherit"] });
 }
 
 let paths: Record<string, string> | undefined;
