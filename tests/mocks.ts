@@ -253,18 +253,28 @@ function isSecretValue(value: unknown): boolean {
     return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE.key] === SECRET_SIGNATURE.value;
 }
 
-/** Inputs with every secret value left out: what the state would hold in plain text. */
-export function plainPart(value: unknown): unknown {
+/** Inputs with every secret value replaced by what `secret` makes of it. */
+function withSecrets(value: unknown, secret: (wrapped: Record<string, unknown>) => unknown): unknown {
     if (isSecretValue(value)) {
-        return "[secret]";
+        return secret(value as Record<string, unknown>);
     }
     if (Array.isArray(value)) {
-        return value.map(plainPart);
+        return value.map((item) => withSecrets(item, secret));
     }
     if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainPart(item)]));
+        return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withSecrets(item, secret)]));
     }
     return value;
+}
+
+/** Inputs with every secret value left out: what the state would hold in plain text. */
+export function plainPart(value: unknown): unknown {
+    return withSecrets(value, () => "[secret]");
+}
+
+/** Inputs with every secret value replaced by the value it wraps (e.g. to compare names a secure config made secret). */
+export function revealed(value: unknown): unknown {
+    return withSecrets(value, (wrapped) => revealed(wrapped.value));
 }
 
 /** The plain values of secrets in inputs (so tests can check the secret is there, as a secret). */

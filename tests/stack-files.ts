@@ -1,21 +1,25 @@
-/** The committed stack files' config, as the program reads it (keys without the project namespace), for tests. */
-import { committedStackConfig } from "../scripts/local-stack/stack";
-
-/** Config of `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
-export const stackFileConfig = committedStackConfig;
-
 /**
- * The local stack plus an app in the identity mode the committed stacks leave out because the policy pack refuses it
- * (a service principal, a last resort): the node's end-to-end tests cover every mode the program renders.
+ * The committed stack files, read as the engine hands them to the program: the project's config keyed without the
+ * project namespace, the providers' config with full keys. The product's tests and the lab's harness read them here.
  */
-export function localConfigWithServicePrincipal(): Record<string, any> {
-    const config = stackFileConfig("local");
-    config.applications.push({
-        name: "reports",
-        namespace: "reports",
-        identity: { mode: "servicePrincipal", nodePublishSecretRef: "reports-keyvault-credentials" },
-        objects: [{ objectName: "reports-warehouse-password", objectType: "secret" }],
-        deployment: { image: "registry.example/reports:1.1.0", skipAwait: true },
-    });
-    return config;
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CONFIG_NAMESPACE } from "../program/config";
+
+const PROJECT_PREFIX = `${CONFIG_NAMESPACE}:`;
+
+function stackFileEntries(stack: string): Array<[string, unknown]> {
+    const file = YAML.parse(fs.readFileSync(path.resolve(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8"));
+    return Object.entries(file.config as Record<string, unknown>);
+}
+
+/** The project's config in `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
+export function stackFileConfig(stack: string): Record<string, any> {
+    return Object.fromEntries(stackFileEntries(stack).flatMap(([key, value]) => (key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [])));
+}
+
+/** The providers' config in `Pulumi.<stack>.yaml` (other namespaces, e.g. `kubernetes:kubeClientSettings`), with full keys. */
+export function stackFileProviderConfig(stack: string): Record<string, unknown> {
+    return Object.fromEntries(stackFileEntries(stack).filter(([key]) => !key.startsWith(PROJECT_PREFIX)));
 }

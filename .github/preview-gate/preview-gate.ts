@@ -3,7 +3,7 @@
  * operation) and fails when a guarded resource would be replaced or deleted on a guarded stack.
  *
  *   pulumi preview --stack prod --json > preview.json
- *   npx ts-node scripts/preview-gate.ts --stack prod < preview.json >> "$GITHUB_STEP_SUMMARY"
+ *   npx ts-node .github/preview-gate/preview-gate.ts --stack prod < preview.json >> "$GITHUB_STEP_SUMMARY"
  *
  * Guarded resources: the types in `--guard-types` (default: AKS ManagedCluster, Key Vault Vault, RoleAssignment),
  * and any resource whose old or new state has `protect: true`.
@@ -26,9 +26,9 @@
  * instead of `create-replacement` + `delete-replaced` (unless `--show-replacement-steps`); all of them are handled.
  */
 import * as fs from "fs";
-import { GateOptions, GateResult, evaluatePreview } from "./preview-gate/gate";
-import { renderMarkdown } from "./preview-gate/markdown";
-import { DEFAULT_GUARDED_TYPES, DEFAULT_GUARD_STACKS, PreviewDigest, parsePreviewJson } from "./preview-gate/preview";
+import { GateOptions, GateResult, evaluatePreview } from "./gate";
+import { renderMarkdown } from "./markdown";
+import { DEFAULT_GUARDED_TYPES, DEFAULT_GUARD_STACKS, PreviewDigest, parsePreviewJson } from "./preview";
 
 /** Command-line options are unusable. */
 export class UsageError extends Error {

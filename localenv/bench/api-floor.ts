@@ -5,7 +5,7 @@
  * server to check them (server-side dry run, which the Kubernetes provider also does in preview).
  */
 import * as https from "https";
-import { KubeClient } from "../local-stack/kube";
+import { KubeClient } from "../harness/kube";
 import { RecordedResource } from "./flat-replay";
 
 /** A Kubernetes object as the API server takes it. */

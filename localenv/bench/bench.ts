@@ -4,18 +4,18 @@
  *
  *   npm run bench                      # sizes 10,50,100,500; 5 repetitions under mocks (median)
  *   npm run bench -- --sizes 10,50 --repeat 1 --no-write
- *   npm run bench -- --real            # also the real engine on the local stack (needs scripts/toolchain.sh)
+ *   npm run bench -- --real            # also the real engine on the local stack (needs `localenv/localenv build --for main`)
  *   npm run bench -- --real --checkpoints   # ... keeping the file backend's checkpoint after every step
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AZURE_ROLE_ASSIGNMENT_LIMIT, parseStackConfig, plannedRoleAssignmentCount } from "../program/config";
-import { benchPlatformConfig } from "./bench/generate";
-import { apiFloorRows, realEngineMeasurements, realEngineRows } from "./bench/real-engine";
+import { AZURE_ROLE_ASSIGNMENT_LIMIT, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
+import { benchPlatformConfig } from "./generate";
+import { apiFloorRows, realEngineMeasurements, realEngineRows } from "./real-engine";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "../..");
 const NODE_TS = ["-r", "ts-node/register/transpile-only"];
 
 function argValue(name: string): string | undefined {
@@ -81,10 +81,10 @@ function mocksSection(): { rows: string[]; summary: Record<number, { program: nu
         const recorded = path.join(os.tmpdir(), `akv-bench-${process.pid}-${apps}.json`);
         for (let run = 0; run < repeat; run++) {
             // Alternate so drift on a shared machine hits all sides alike.
-            const measured = runJson(["scripts/bench/mocks-run.ts", "program", String(apps), recorded]);
+            const measured = runJson(["localenv/bench/mocks-run.ts", "program", String(apps), recorded]);
             program.push(measured);
-            floor.push(runJson(["scripts/bench/mocks-run.ts", "floor", String(apps), String(measured.resources)]));
-            replay.push(runJson(["scripts/bench/mocks-run.ts", "replay", String(apps), recorded]));
+            floor.push(runJson(["localenv/bench/mocks-run.ts", "floor", String(apps), String(measured.resources)]));
+            replay.push(runJson(["localenv/bench/mocks-run.ts", "replay", String(apps), recorded]));
         }
         if (apps === Math.max(...sizes)) {
             perType = perTypeRows(recorded);
@@ -107,7 +107,7 @@ function perTypeRows(recorded: string): string[] {
     const rows = ["| resource type | ms per registration | vs. ConfigMap |", "|---|---:|---:|"];
     let configMap = 0;
     for (const type of PER_TYPE) {
-        const each = median(Array.from({ length: repeat }, () => runJson(["scripts/bench/mocks-run.ts", "type", String(PER_TYPE_COUNT), recorded, type]).wallMs)) / PER_TYPE_COUNT;
+        const each = median(Array.from({ length: repeat }, () => runJson(["localenv/bench/mocks-run.ts", "type", String(PER_TYPE_COUNT), recorded, type]).wallMs)) / PER_TYPE_COUNT;
         configMap ||= each;
         rows.push(`| \`${type}\` | ${fmt(each, 2)} | ${fmt(each / configMap, 2)}x |`);
     }
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     const started = new Date().toISOString();
     console.error(`benchmark on ${machine()}`);
     const mocks = mocksSection();
-    const startup = median(Array.from({ length: repeat }, () => runJson(["scripts/bench/startup.ts"]).firstRegistrationMs));
+    const startup = median(Array.from({ length: repeat }, () => runJson(["localenv/bench/startup.ts"]).firstRegistrationMs));
     const tsc = timed("npx", ["tsc", "--noEmit"]);
     const tests = timed("npx", ["mocha"], { TS_NODE_TRANSPILE_ONLY: "true" });
     const growth = sizes.includes(50) && sizes.includes(500) ? mocks.summary[500].program / mocks.summary[50].program : undefined;

@@ -5,9 +5,9 @@
  * server's requests for the defaults, and the phases of the CLI's own trace (`--otel-traces`) for the defaults and
  * the fastest settings.
  *
- *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200
- *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 500 --variants 1,5
- *   node -r ts-node/register/transpile-only scripts/bench/engine-options.ts 200 --cli-profile DIR
+ *   node -r ts-node/register/transpile-only localenv/bench/engine-options.ts 200
+ *   node -r ts-node/register/transpile-only localenv/bench/engine-options.ts 500 --variants 1,5
+ *   node -r ts-node/register/transpile-only localenv/bench/engine-options.ts 200 --cli-profile DIR
  *
  * `--variants` runs the defaults and the variants of those indexes in ENGINE_VARIANTS only (a 500-app run of all of
  * them takes most of an hour on 2 cores).
@@ -19,8 +19,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumiLog from "@pulumi/pulumi/log";
-import { openLocalStack } from "../local-stack/stack";
-import { startLocalEnvironment } from "../local-stack/environment";
+import { openLocalStack } from "../harness/stack";
+import { startLocalEnvironment } from "../harness/environment";
+import { toolchainPaths } from "../harness/localenv";
 import { benchLocalConfig } from "./generate";
 import { ApiFloor, kubernetesObjects } from "./api-floor";
 import { recordedFromState } from "./real-engine";
@@ -212,10 +213,7 @@ async function main(): Promise<void> {
         const metrics = async () => apiRequestCounts(String((await environment.kube.request("GET", "/metrics")).body));
         // Profiling slows the CLI down, so a profiled run measures the defaults only.
         const variants = profileDir ? ENGINE_VARIANTS.filter((variant) => variant.name === "defaults") : chosenVariants(process.argv);
-        const cli = base.pulumiBinary;
-        if (!cli) {
-            throw new Error("no Pulumi CLI: run scripts/toolchain.sh build");
-        }
+        const cli = base.pulumiBinary ?? toolchainPaths().pulumi;
         for (const variant of variants) {
             const index = ENGINE_VARIANTS.indexOf(variant);
             const counting = variant.name === "defaults";

@@ -1,7 +1,7 @@
 /**
  * One measurement in a fresh process (so peak memory is this run's own): the program, or the floor (the same
  * number of plain resources, no component logic), under the unit tests' Pulumi mocks.
- * Usage: node -r ts-node/register/transpile-only scripts/bench/mocks-run.ts program|floor|replay|type ...
+ * Usage: node -r ts-node/register/transpile-only localenv/bench/mocks-run.ts program|floor|replay|type ...
  *   program APPS [FILE]        the program; with FILE, also writes its custom resources (type, name, inputs) there
  *   floor APPS COUNT           COUNT ConfigMaps
  *   replay APPS FILE           the program's own custom resources from FILE, registered flat through their SDK

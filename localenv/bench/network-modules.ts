@@ -3,7 +3,7 @@
  * KeyVault component loads its private endpoint module only when one is configured. Prints CPU and wall ms of
  * loading the two modules' indexes and then of the four resource classes the endpoint uses.
  *
- *   node -r ts-node/register/transpile-only scripts/bench/network-modules.ts
+ *   node -r ts-node/register/transpile-only localenv/bench/network-modules.ts
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
 function timed(run: () => void): { cpuMs: number; wallMs: number } {

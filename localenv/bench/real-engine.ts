@@ -2,11 +2,11 @@
  * Real-engine part of the benchmark: `pulumi preview` and `pulumi up` of the local stack with N apps on one local
  * kube-apiserver, against two floor stacks with no component logic: as many plain ConfigMaps, and the program's
  * own Kubernetes resources (read back from the program's state) registered flat through their SDK classes.
- * Needs the toolchain (scripts/toolchain.sh build).
+ * Needs the toolchain (`localenv/localenv build --for main`).
  */
 import { Stack } from "@pulumi/pulumi/automation";
-import { openLocalStack } from "../local-stack/stack";
-import { startLocalEnvironment } from "../local-stack/environment";
+import { openLocalStack } from "../harness/stack";
+import { startLocalEnvironment } from "../harness/environment";
 import { benchLocalConfig } from "./generate";
 import { RecordedResource, floorConfigMaps, registerFlat } from "./flat-replay";
 import { API_FLOOR_IN_FLIGHT, ApiFloor, ApiFloorMeasurement, kubernetesObjects } from "./api-floor";

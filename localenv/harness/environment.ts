@@ -1,55 +1,37 @@
 /**
  * A Kubernetes API server with the Secrets Store CSI CRDs, the SecretSync CRD fixture and the local stack's namespaces, for the main job, the
- * e2e tests, the benchmark and the preview recorder: a private control plane started by scripts/local-cluster.sh,
- * or a cluster the user names. `stop()` leaves things as they were found.
+ * e2e tests, the benchmark and the preview recorder: a private control plane started by `localenv/localenv up`, or
+ * a cluster the user names. `stop()` leaves things as they were found.
  */
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { KubeClient } from "./kube";
-import { LocalStackOptions, REPO_ROOT, localNamespaces } from "./stack";
+import { LocalStackOptions, localNamespaces } from "./stack";
 import { StandInFiles } from "./key-vault-seed";
-import { LocalTools, toolchainPaths } from "./tools";
+import { LocalTools } from "./tools";
+import { clusterDown, clusterUp, crdFiles, importImages, toolchainPaths } from "./localenv";
 
-/** The `export NAME='value'` lines of `scripts/toolchain.sh env`, as an object. */
-export function toolchainEnv(): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const line of execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["env"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).split("\n")) {
-        const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
-        if (match) {
-            env[match[1]] = match[2].replace(/'"\$PATH"$/, "").replace(/^'|'$/g, "");
-        }
-    }
-    return env;
-}
-
-/** The pinned toolchain (scripts/toolchain.sh), as the e2e tests use it. */
+/** The pinned toolchain (`localenv/localenv paths`), as the end-to-end tests use it; `build --for main` builds it. */
 export function pinnedTools(): LocalTools {
-    const env = toolchainEnv();
+    const paths = toolchainPaths();
     return {
-        pulumi: env.AKV_PULUMI,
-        providerDir: env.PATH,
-        etcd: env.AKV_ETCD,
-        kubeApiserver: env.AKV_KUBE_APISERVER,
-        kubeControllerManager: env.AKV_KUBE_CONTROLLER_MANAGER,
-        report: ["the pinned toolchain (scripts/toolchain.sh)"],
+        pulumi: paths.pulumi,
+        provider: paths["pulumi-resource-kubernetes"],
+        etcd: paths.etcd,
+        kubeApiserver: paths["kube-apiserver"],
+        kubeControllerManager: paths["kube-controller-manager"],
+        report: ["the pinned toolchain (localenv/localenv paths)"],
     };
-}
-
-/** The CRD files: the Secrets Store CSI CRDs from the driver's Go module (downloaded if needed), our SecretSync fixture. */
-export function crdFiles(): string[] {
-    const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["crds"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    return out.trim().split("\n").filter(Boolean);
 }
 
 export interface LocalEnvironment {
     kube: KubeClient;
     /** Options for openLocalStack (state dir, kubeconfig, toolchain). */
     stackOptions: LocalStackOptions;
-    /** Environment of scripts/local-cluster.sh for this cluster (a private control plane only). */
-    clusterEnv: NodeJS.ProcessEnv;
+    /** The state dir of `localenv/localenv up` (a private control plane only): its logs, pid files, the node's state. */
+    clusterStateDir?: string;
     /** True when this is a cluster the user named, not one started here. */
     existing: boolean;
     /** The node, the CSI driver, the Azure provider and the Key Vault stand-in (a private control plane started with `node`). */
@@ -108,7 +90,7 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
     const log = options.log ?? (() => undefined);
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     const namespaces = [...localNamespaces(), ...extraNamespaces];
-    const stackOptions = (kubeconfig: string): LocalStackOptions => ({ stateDir, kubeconfig, pulumiBinary: tools.pulumi, extraPath: tools.providerDir });
+    const stackOptions = (kubeconfig: string): LocalStackOptions => ({ stateDir, kubeconfig, pulumiBinary: tools.pulumi, provider: tools.provider });
 
     if (options.existingKubeconfig) {
         const kube = new KubeClient(options.existingKubeconfig);
@@ -121,7 +103,6 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
         }
         return {
             kube,
-            clusterEnv: {},
             existing: true,
             stackOptions: stackOptions(options.existingKubeconfig),
             stop: async () => {
@@ -136,37 +117,33 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
         };
     }
 
-    const clusterEnv: NodeJS.ProcessEnv = {
-        ...process.env,
-        AKV_CLUSTER_STATE_DIR: path.join(stateDir, "cluster"),
-        AKV_ETCD: tools.etcd,
-        AKV_KUBE_APISERVER: tools.kubeApiserver,
-        ...(tools.kubeControllerManager ? { AKV_KUBE_CONTROLLER_MANAGER: tools.kubeControllerManager } : { AKV_CLUSTER_CONTROLLER_MANAGER: "0" }),
-        AKV_CLUSTER_NODE: options.node ? "1" : "0",
-    };
-    const script = path.join(REPO_ROOT, "scripts/local-cluster.sh");
-    execFileSync(script, ["start"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
-    const kubeconfig = path.join(stateDir, "cluster", "kubeconfig");
+    const clusterStateDir = path.join(stateDir, "cluster");
+    const kubeconfig = clusterUp(clusterStateDir, {
+        node: options.node,
+        etcd: tools.etcd,
+        kubeApiserver: tools.kubeApiserver,
+        // Only deletes need it (garbage collector, namespace finalizer): none when this run has none.
+        kubeControllerManager: tools.kubeControllerManager ?? false,
+    });
     const kube = new KubeClient(kubeconfig);
     for (const namespace of namespaces) {
         await kube.ensureNamespace(namespace);
     }
-    const clusterState = path.join(stateDir, "cluster");
     const node: LocalNode | undefined = options.node
         ? {
-              standIn: { binary: toolchainPaths()["keyvault-standin"], content: path.join(clusterState, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
-              requestLog: path.join(clusterState, "logs", "keyvault-requests.jsonl"),
-              importImages: (names) => execFileSync(script, ["import-images", ...names], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] }),
+              standIn: { binary: toolchainPaths()["keyvault-standin"], content: path.join(clusterStateDir, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
+              requestLog: path.join(clusterStateDir, "logs", "keyvault-requests.jsonl"),
+              importImages: (names) => importImages(clusterStateDir, names),
           }
         : undefined;
     return {
         kube,
-        clusterEnv,
+        clusterStateDir,
         existing: false,
         node,
         stackOptions: stackOptions(kubeconfig),
         stop: async () => {
-            execFileSync(script, ["stop"], { env: clusterEnv, stdio: ["ignore", "ignore", "inherit"] });
+            clusterDown(clusterStateDir);
             fs.rmSync(stateDir, { recursive: true, force: true });
         },
     };

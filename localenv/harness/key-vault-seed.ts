@@ -1,5 +1,5 @@
 /**
- * What the Key Vault stand-in (scripts/node/keyvault-standin) must hold for the local stack's apps to start: every
+ * What the Key Vault stand-in (localenv/programs/keyvault-standin) must hold for the local stack's apps to start: every
  * object the apps mount, with as many versions as they read, and every identity they read with, allowed to read
  * the vault. The plan is pure (from the stack config); `seedKeyVault` carries it out through the stand-in's own
  * `add` and `grant` commands, the same ones a user runs to rotate a secret.

@@ -1,5 +1,5 @@
 /**
- * A minimal Kubernetes REST client for the local API server (as written by scripts/local-cluster.sh) or a cluster
+ * A minimal Kubernetes REST client for the local API server (as written by `localenv/localenv up`) or a cluster
  * the user names (kind, k3d, ...): enough to create namespaces, install CRDs and read objects back.
  * It reads the kubeconfig's current context: CA (data or file, or insecure-skip-tls-verify), bearer token (or token
  * file) or client certificate (data or file). Exec and auth-provider plugins are not supported.

@@ -14,12 +14,12 @@
  *   npm run local -- --keep                         # leave the cluster, the stack and its state; prints how to stop
  */
 import * as path from "path";
-import { parseStackConfig } from "../program/config";
-import { LocalEnvironment, startLocalEnvironment } from "./local-stack/environment";
-import { readKubeContext } from "./local-stack/kube";
-import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./local-stack/secrets-flow";
-import { localStackConfig, openLocalStack } from "./local-stack/stack";
-import { isLocalCluster, resolveLocalTools } from "./local-stack/tools";
+import { parseStackConfig } from "../../program/config";
+import { LocalEnvironment, startLocalEnvironment } from "./environment";
+import { readKubeContext } from "./kube";
+import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./secrets-flow";
+import { localStackConfig, openLocalStack } from "./stack";
+import { isLocalCluster, resolveLocalTools } from "./tools";
 
 export interface LocalJobOptions {
     keep: boolean;
@@ -99,7 +99,8 @@ async function main(): Promise<void> {
         const config = parseStackConfig(localStackConfig());
         const seed = environment.node ? await prepareNode(environment.kube, environment.node, config, log) : undefined;
         log("pulumi up --yes (stack local)");
-        const result = await stack.up({ onOutput: (text) => process.stdout.write(text) });
+        // The engine's own "Outputs:" would print them a second time, as YAML-ish text before the JSON below.
+        const result = await stack.up({ onOutput: (text) => process.stdout.write(text), suppressOutputs: true });
         console.log("\n== stack outputs");
         console.log(JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2));
         if (seed) {
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
             console.log(`\n${formatDeliveries(deliveries)}`);
             const failed = deliveries.filter((delivery) => delivery.problems.length > 0).map((delivery) => delivery.app);
             if (failed.length > 0) {
-                throw new Error(`secrets did not reach the pods of ${failed.join(", ")} (see PROBLEM lines above; logs in ${environment.clusterEnv.AKV_CLUSTER_STATE_DIR}/logs)`);
+                throw new Error(`secrets did not reach the pods of ${failed.join(", ")} (see PROBLEM lines above; logs in ${environment.clusterStateDir}/logs)`);
             }
             if (options.keep) {
                 console.log(`\n${rotationHelp(environment, config.keyVault?.name ?? "")}`);
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
     } finally {
         if (options.keep) {
             log(`kept: KUBECONFIG=${environment.stackOptions.kubeconfig}; state in ${environment.stackOptions.stateDir}`);
-            if (!environment.existing) {
-                log(`stop: AKV_CLUSTER_STATE_DIR=${environment.clusterEnv.AKV_CLUSTER_STATE_DIR} scripts/local-cluster.sh stop && rm -rf ${environment.stackOptions.stateDir}`);
+            if (environment.clusterStateDir) {
+                log(`stop: localenv/localenv down --state-dir ${environment.clusterStateDir} && rm -rf ${environment.stackOptions.stateDir}`);
             }
         } else {
             try {
@@ -131,7 +132,26 @@ async function main(): Promise<void> {
             }
         }
     }
+    console.log(`\n${nextSteps(options.keep ? environment.clusterStateDir : undefined)}`);
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * The closing lines: how to run your own `pulumi preview` with the lab's tools, and your own image on the local
+ * node. `keptStateDir`: the state dir of a private cluster this run kept, which the commands then name.
+ */
+export function nextSteps(keptStateDir?: string): string {
+    const stateDir = keptStateDir ?? "DIR";
+    const env = (purpose: string) => `eval "$(localenv/localenv env --for ${purpose}${keptStateDir ? ` --state-dir ${keptStateDir}` : ""})"`;
+    return [
+        "== your own pulumi preview with the lab's tools (the CLI, the Node.js language host, the Kubernetes provider)",
+        `  localenv/localenv build --for consumer && ${env("consumer")} && pulumi preview`,
+        "  with the policy pack (its older CLI comes first on PATH):",
+        `  localenv/localenv build --for policy && ${env("policy")} && pulumi preview --policy-pack policy`,
+        "== your own image on the local node (the probe image runs under the name you give)",
+        ...(keptStateDir ? [] : ["  npm run local -- --keep   (keeps the cluster and prints its state dir DIR)"]),
+        `  localenv/localenv import-images --state-dir ${stateDir} NAME`,
+    ].join("\n");
 }
 
 if (require.main === module) {

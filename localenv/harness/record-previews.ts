@@ -1,8 +1,8 @@
 /**
  * Records `pulumi preview --json` documents of the local stack with the real engine, as fixtures for the preview
- * gate's tests (tests/fixtures/preview/local-*.json). A maintainer action, run after changing the program:
+ * gate's tests (.github/preview-gate/test/fixtures/local-*.json). A maintainer action, run after changing the program:
  *
- *   eval "$(scripts/toolchain.sh env)" && node -r ts-node/register/transpile-only scripts/local-stack/record-previews.ts
+ *   localenv/localenv build --for main && node -r ts-node/register/transpile-only localenv/harness/record-previews.ts
  *
  * The expectations (`*.expected.json`) are written by hand, from what each change means, not from the gate.
  */
@@ -14,7 +14,7 @@ import { CONFIG_NAMESPACE } from "../../program/config";
 import { startLocalEnvironment } from "./environment";
 import { REPO_ROOT, localStackConfig, openLocalStack } from "./stack";
 
-const FIXTURES = path.join(REPO_ROOT, "tests/fixtures/preview");
+const FIXTURES = path.join(REPO_ROOT, ".github/preview-gate/test/fixtures");
 
 /** Protects the `signing` app and everything in it (protect is inherited by children). */
 const protectSigning: pulumi.ResourceTransform = (args) =>

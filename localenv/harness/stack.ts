@@ -1,7 +1,7 @@
 /**
  * The `local` stack through the Automation API: the real Pulumi engine and Kubernetes provider, the program run
  * inline in this process (no language host is needed, see docs/toolchain.md), a file backend and passphrase
- * secrets in a throwaway state directory, and the local API server from scripts/local-cluster.sh.
+ * secrets in a throwaway state directory, and the local API server from `localenv/localenv up`.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -10,6 +10,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { stackProgram } from "../../program/entry";
 import { CONFIG_NAMESPACE } from "../../program/config";
+import { stackFileConfig, stackFileProviderConfig } from "../../tests/stack-files";
+import { toolchainPaths } from "./localenv";
+import { installProviderPlugin } from "./tools";
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 export const LOCAL_STACK = "local";
@@ -21,10 +24,12 @@ export interface LocalStackOptions {
     stateDir: string;
     /** Kubeconfig of the local API server. */
     kubeconfig: string;
-    /** Path of the toolchain's `pulumi` binary (default: $AKV_PULUMI). */
+    /** The `pulumi` binary (default: the toolchain's). */
     pulumiBinary?: string;
-    /** Directory of `pulumi-resource-kubernetes` and the other tools to put on PATH (default: from $PATH). */
-    extraPath?: string;
+    /** The `pulumi-resource-kubernetes` binary, installed into the run's plugin cache (default: the toolchain's). */
+    provider?: string;
+    /** Directories to put first on PATH for plugins a cache cannot hold, e.g. the policy CLI's analyzer. */
+    extraPath?: string[];
     /** More stack transforms (tests: e.g. protect some resources). */
     transforms?: pulumi.ResourceTransform[];
     /** Another stack name (default "local"); it still reads the config of Pulumi.local.yaml. */
@@ -52,25 +57,30 @@ export interface LocalStackOptions {
     throughLanguageHost?: boolean;
 }
 
-function stackFileEntries(stack: string): Array<[string, unknown]> {
-    return Object.entries(YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")).config as Record<string, unknown>);
-}
-
-const PROJECT_PREFIX = `${CONFIG_NAMESPACE}:`;
-
-/** The project's config in a committed `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
-export function committedStackConfig(stack: string): Record<string, any> {
-    return Object.fromEntries(stackFileEntries(stack).flatMap(([key, value]) => (key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [])));
-}
-
-/** The project's config in Pulumi.local.yaml, keyed without the project namespace. */
+/** The project's config in Pulumi.local.yaml, keyed without the project namespace; a fresh copy each call. */
 export function localStackConfig(): Record<string, any> {
-    return committedStackConfig(LOCAL_STACK);
+    return stackFileConfig(LOCAL_STACK);
 }
 
 /** The providers' config in Pulumi.local.yaml (other namespaces, e.g. `kubernetes:kubeClientSettings`), with full keys. */
 export function localProviderConfig(): Record<string, unknown> {
-    return Object.fromEntries(stackFileEntries(LOCAL_STACK).filter(([key]) => !key.startsWith(PROJECT_PREFIX)));
+    return stackFileProviderConfig(LOCAL_STACK);
+}
+
+/**
+ * The local stack plus an app in the identity mode the committed stacks leave out because the policy pack refuses it
+ * (a service principal, a last resort): the node's tests cover every mode the program renders.
+ */
+export function localConfigWithServicePrincipal(): Record<string, any> {
+    const config = localStackConfig();
+    config.applications.push({
+        name: "reports",
+        namespace: "reports",
+        identity: { mode: "servicePrincipal", nodePublishSecretRef: "reports-keyvault-credentials" },
+        objects: [{ objectName: "reports-warehouse-password", objectType: "secret" }],
+        deployment: { image: "registry.example/reports:1.1.0", skipAwait: true },
+    });
+    return config;
 }
 
 /** Namespaces the local config's apps live in (created by the harness, see Pulumi.local.yaml). */
@@ -130,15 +140,16 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     } else if (!fs.existsSync(stackFile)) {
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), stackFile);
     }
-    const binary = options.pulumiBinary ?? process.env.AKV_PULUMI;
-    if (!binary) {
-        throw new Error("no Pulumi CLI: run scripts/toolchain.sh build and eval \"$(scripts/toolchain.sh env)\", or set AKV_PULUMI");
-    }
+    const binary = options.pulumiBinary ?? toolchainPaths().pulumi;
+    const pulumiHome = path.join(options.stateDir, "home");
+    installProviderPlugin(binary, pulumiHome, options.provider ?? toolchainPaths()["pulumi-resource-kubernetes"]);
+    // The language host is bundled with the CLI, so no plugin cache takes it: the engine finds it on PATH.
+    const pluginDirs = [...(options.extraPath ?? []), ...(options.throughLanguageHost ? [path.dirname(toolchainPaths()["pulumi-language-nodejs"])] : [])];
     const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir, options.jsonPreview ?? false) });
     const workspaceOptions = {
         workDir,
         pulumiCommand,
-        pulumiHome: path.join(options.stateDir, "home"),
+        pulumiHome,
         secretsProvider: "passphrase",
         envVars: {
             PULUMI_BACKEND_URL: `file://${backend}`,
@@ -146,7 +157,9 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             KUBECONFIG: options.kubeconfig,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PATH: [options.extraPath, process.env.PATH].filter(Boolean).join(path.delimiter),
+            PATH: [...pluginDirs, process.env.PATH].filter(Boolean).join(path.delimiter),
+            // Without plugins on PATH on purpose, the engine runs the provider of the run's cache, not one a user's PATH holds.
+            ...(pluginDirs.length === 0 ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}),
             // The language host runs the program from the work dir; ts-node takes the repository's compiler options.
             ...(options.throughLanguageHost ? { PULUMI_NODEJS_TSCONFIG_PATH: path.join(REPO_ROOT, "tsconfig.json") } : {}),
             ...options.envVars,

@@ -1,14 +1,14 @@
 /**
  * Which tools `npm run local` runs with: what the machine already has, when it is good enough (a Pulumi CLI on PATH,
  * the Kubernetes provider in the Pulumi plugin cache or from the engine's own plugin download, envtest's
- * kube-apiserver and etcd from KUBEBUILDER_ASSETS), and the offline toolchain (scripts/toolchain.sh, built from the
- * Go module proxy) for whatever is missing. The end-to-end tests keep to the pinned toolchain.
+ * kube-apiserver and etcd from KUBEBUILDER_ASSETS), and the offline toolchain (`localenv/localenv build`, built from
+ * the Go module proxy) for whatever is missing. The end-to-end tests keep to the pinned toolchain.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { REPO_ROOT } from "./stack";
+import { buildTools, toolchainPaths, toolsBuilt } from "./localenv";
 
 /** A `major.minor.patch[-pre]` version, compared the semver way (a pre-release sorts before its release). */
 export interface Version {
@@ -96,7 +96,7 @@ function onPath(binary: string, searchPath = process.env.PATH ?? ""): string | u
 }
 
 function installedVersion(pkg: string): Version {
-    const manifest = JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`, { paths: [REPO_ROOT] }), "utf8"));
+    const manifest = JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), "utf8"));
     const version = parseVersion(manifest.version);
     if (!version) {
         throw new Error(`${pkg}: unreadable version ${manifest.version}`);
@@ -104,28 +104,32 @@ function installedVersion(pkg: string): Version {
     return version;
 }
 
-/** Binary paths the offline toolchain would use, by binary name (`scripts/toolchain.sh paths`). */
-export function toolchainPaths(): Record<string, string> {
-    const out = execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["paths"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    return Object.fromEntries(out.trim().split("\n").map((line) => line.split("\t") as [string, string]));
+/** The Kubernetes provider version the SDK asks the engine for (the @pulumi/kubernetes package's). */
+export function kubernetesProviderVersion(): string {
+    return formatVersion(installedVersion("@pulumi/kubernetes"));
 }
 
-/** The node's tools (`scripts/toolchain.sh node-tools`) that are not built yet (`scripts/toolchain.sh check`). */
-function missingNodeTools(): string[] {
-    const script = path.join(REPO_ROOT, "scripts/toolchain.sh");
-    const nodeTools = new Set(execFileSync(script, ["node-tools"], { encoding: "utf8" }).trim().split("\n"));
-    const check = spawnSync(script, ["check"], { encoding: "utf8" });
-    return check.stdout
-        .split("\n")
-        .map((line) => /^missing (\S+) /.exec(line)?.[1])
-        .filter((tool): tool is string => tool !== undefined && nodeTools.has(tool));
+/**
+ * Installs the provider binary into a plugin cache unless it is there. The engine takes a plugin from the cache
+ * silently, but warns "using pulumi-resource-kubernetes from $PATH" at every lookup of one it finds on PATH.
+ */
+export function installProviderPlugin(pulumi: string, pulumiHome: string, provider: string): void {
+    const version = kubernetesProviderVersion();
+    const target = pluginCacheBinary(pulumiHome, "kubernetes", version);
+    if (path.resolve(provider) === target || isExecutable(target)) {
+        return;
+    }
+    execFileSync(pulumi, ["plugin", "install", "resource", "kubernetes", version, "--file", provider], {
+        env: { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" },
+        stdio: ["ignore", "ignore", "pipe"],
+    });
 }
 
 /** Where each tool of one run comes from. */
 export interface LocalTools {
     pulumi: string;
-    /** Directory of `pulumi-resource-kubernetes` (put first on PATH, where the engine finds it). */
-    providerDir: string;
+    /** The `pulumi-resource-kubernetes` binary (installed into each run's private plugin cache). */
+    provider: string;
     etcd?: string;
     kubeApiserver?: string;
     kubeControllerManager?: string;
@@ -169,14 +173,14 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
         }
     }
 
-    const providerVersion = formatVersion(installedVersion("@pulumi/kubernetes"));
+    const providerVersion = kubernetesProviderVersion();
     const pulumiHome = process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
     const cached = pluginCacheBinary(pulumiHome, "kubernetes", providerVersion);
     if (isExecutable(cached)) {
-        chosen.providerDir = path.dirname(cached);
-        note(`kubernetes provider ${providerVersion} from the plugin cache (${chosen.providerDir})`);
+        chosen.provider = cached;
+        note(`kubernetes provider ${providerVersion} from the plugin cache (${path.dirname(cached)})`);
     } else if (isExecutable(toolchain["pulumi-resource-kubernetes"])) {
-        chosen.providerDir = path.dirname(toolchain["pulumi-resource-kubernetes"]);
+        chosen.provider = toolchain["pulumi-resource-kubernetes"];
         note(`kubernetes provider ${providerVersion} from the toolchain (built before)`);
     }
 
@@ -204,23 +208,26 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
             chosen.kubeControllerManager = toolchain["kube-controller-manager"];
             note("kube-controller-manager from the toolchain");
         } else {
-            note("no kube-controller-manager (not needed for an up; `scripts/toolchain.sh build kube-controller-manager` adds it)");
+            note("no kube-controller-manager (not needed for an up; `localenv/localenv build kube-controller-manager` adds it)");
         }
     }
 
+    const purposes: string[] = [];
     if (options.needNode) {
-        const missing = missingNodeTools();
-        toBuild.push(...missing);
-        note(`the node's tools from the toolchain${missing.length > 0 ? ` (to build: ${missing.join(", ")})` : ""}`);
+        const built = toolsBuilt(["node"]);
+        if (!built) {
+            purposes.push("node");
+        }
+        note(`the node's tools from the toolchain${built ? "" : " (some to build)"}`);
     }
 
-    const build = (tools: string[]) => {
-        if (tools.length > 0) {
-            options.log(`building what is missing: ${tools.join(", ")}`);
-            execFileSync(path.join(REPO_ROOT, "scripts/toolchain.sh"), ["build", ...tools], { stdio: ["ignore", "inherit", "inherit"] });
+    const build = (tools: string[], forPurposes: string[] = []) => {
+        if (tools.length > 0 || forPurposes.length > 0) {
+            options.log(`building what is missing: ${[...forPurposes.map((purpose) => `the ${purpose} tools`), ...tools].join(", ")}`);
+            buildTools(forPurposes, tools);
         }
     };
-    if (!chosen.providerDir) {
+    if (!chosen.provider) {
         // The engine's download needs a CLI: build that first when it is missing, then try.
         if (toBuild.includes("pulumi")) {
             build(["pulumi"]);
@@ -228,15 +235,15 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
         }
         const downloaded = downloadPlugin(chosen.pulumi!, pulumiHome, providerVersion, options.log);
         if (downloaded) {
-            chosen.providerDir = path.dirname(downloaded);
+            chosen.provider = downloaded;
             note(`kubernetes provider ${providerVersion} downloaded by the engine into the plugin cache`);
         } else {
-            chosen.providerDir = path.dirname(toolchain["pulumi-resource-kubernetes"]);
+            chosen.provider = toolchain["pulumi-resource-kubernetes"];
             toBuild.push("pulumi-resource-kubernetes");
             note(`kubernetes provider ${providerVersion} from the toolchain (no plugin download here)`);
         }
     }
-    build(toBuild);
+    build(toBuild, purposes);
     return { ...(chosen as LocalTools), report };
 }
 

@@ -1,12 +1,14 @@
 /**
- * Client of the conformance oracle (conformance/oracle, built by scripts/conformance-oracle.sh): upstream's own
- * provider, driver and API-server code, run in batches inside a network namespace with no route.
+ * Client of the conformance oracle (localenv/programs/conformance-oracle, built and run by `localenv/localenv`):
+ * upstream's own provider, driver and API-server code, run in batches inside a network namespace with no route.
  */
 import { execFileSync, spawn } from "child_process";
 import * as path from "path";
+import { LOCALENV, buildTools } from "../../localenv/harness/localenv";
 
-const ROOT = path.resolve(__dirname, "../..");
-const SCRIPT = path.join(ROOT, "scripts/conformance-oracle.sh");
+const SOURCE = path.resolve(__dirname, "../../localenv/programs/conformance-oracle");
+/** `tool conformance-oracle`: runs the oracle inside a network namespace without a route. */
+const RUN_ORACLE = ["tool", "conformance-oracle"];
 
 /** Upper bounds per oracle process; a run over either is a failure, like a crash. */
 export const ORACLE_BOUNDS = { millisPerCase: 5_000, maxRssMiB: 1_024 };
@@ -28,7 +30,7 @@ export interface OracleFailure {
     error: string;
 }
 
-/** The provider's and driver's reading of a class (see conformance/oracle/main.go `Reading`). */
+/** The provider's and driver's reading of a class (see localenv/programs/conformance-oracle/main.go `Reading`). */
 export interface ProviderReading {
     keyvaultName: string;
     tenantID: string;
@@ -73,34 +75,42 @@ export interface OracleRun {
     wallMillis: number;
 }
 
-let binary: string | undefined;
+let built = false;
 
-/** Builds the oracle once (cached outside the repository) and returns its path. */
-export function oracleBinary(): string {
-    binary ??= execFileSync("bash", [SCRIPT, "build"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-    return binary;
+/** Builds the oracle once (cached outside the repository), before any run's time bound starts. */
+function buildOracle(): void {
+    if (!built) {
+        buildTools(["conformance"]);
+        built = true;
+    }
 }
 
 /** Upstream module versions the oracle is built from, one `module version` per line. */
 export function oracleVersions(): string {
-    return execFileSync(oracleBinary(), ["-version"], { encoding: "utf8" });
+    buildOracle();
+    return execFileSync(LOCALENV, [...RUN_ORACLE, "--", "-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 }
 
-/** The module-cache directory of a module the oracle depends on, at the version its go.mod pins. */
+/** The module-cache directory of a module the oracle depends on, at the version its go.mod pins (and go.sum verifies). */
 export function oracleModuleDir(modulePath: string): string {
-    return execFileSync("bash", [SCRIPT, "module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    const go = (args: string[]) =>
+        execFileSync("go", args, { cwd: SOURCE, encoding: "utf8", env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" }, stdio: ["ignore", "pipe", "inherit"] });
+    go(["mod", "download", modulePath]);
+    return go(["list", "-m", "-f", "{{.Dir}}", modulePath]).trim();
 }
 
 /**
- * Runs one oracle process on every case (inside `unshare -n`), with a wall-clock bound of
+^ * Runs one oracle process on every case (in its network namespace), with a wall-clock bound of
  * `ORACLE_BOUNDS.millisPerCase` per case. Rejects on a crash, a timeout, a missing verdict or a memory overrun.
  */
 export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn("unshare", ["-n", oracleBinary()], { stdio: ["pipe", "pipe", "pipe"] });
+        buildOracle();
+        // Its own process group, so a timeout kills the oracle too, whatever runs it inside the namespace.
+        const child = spawn(LOCALENV, RUN_ORACLE, { stdio: ["pipe", "pipe", "pipe"], detached: true });
         const timeout = setTimeout(() => {
-            child.kill("SIGKILL");
+            process.kill(-child.pid!, "SIGKILL");
             reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));
         }, ORACLE_BOUNDS.millisPerCase * Math.max(cases.length, 1));
         let stdout = "";

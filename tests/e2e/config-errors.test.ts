@@ -9,8 +9,8 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { toolchainEnv } from "../../scripts/local-stack/environment";
-import { REPO_ROOT } from "../../scripts/local-stack/stack";
+import { toolchainPaths } from "../../localenv/harness/localenv";
+import { REPO_ROOT } from "../../localenv/harness/stack";
 
 const TOKEN = "tok-9f8e7d6c5b4a-not-for-logs";
 
@@ -20,7 +20,7 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
     let env: NodeJS.ProcessEnv;
 
     before(() => {
-        const tools = toolchainEnv();
+        const tools = toolchainPaths();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-cli-"));
         const project = path.join(dir, "project");
         fs.mkdirSync(project);
@@ -30,14 +30,14 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(project, "Pulumi.cli.yaml"));
         env = {
             ...process.env,
-            PATH: `${tools.PATH}${path.delimiter}${process.env.PATH}`,
+            PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(path.delimiter),
             PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
             PULUMI_HOME: path.join(dir, "home"),
             PULUMI_CONFIG_PASSPHRASE: "config-errors-test-only",
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         };
-        const pulumi = (...args: string[]) => execFileSync(tools.AKV_PULUMI, args, { cwd: project, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const pulumi = (...args: string[]) => execFileSync(tools.pulumi, args, { cwd: project, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         pulumi("stack", "init", "cli", "--non-interactive");
         pulumi("config", "set", "--path", "aks-keyvault-secrets:applications[0].deployment.env.API_TOKEN", TOKEN, "--secret");
         pulumi("config", "set", "--path", "aks-keyvault-secrets:aplications", "[]");
@@ -48,17 +48,17 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
     it("runs index.ts itself (not package.json's main, the library) on a valid config", () => {
         const project = path.join(dir, "project");
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(project, "Pulumi.valid.yaml"));
-        const tools = toolchainEnv();
-        execFileSync(tools.AKV_PULUMI, ["stack", "init", "valid", "--non-interactive"], { cwd: project, env, stdio: "ignore" });
+        const tools = toolchainPaths();
+        execFileSync(tools.pulumi, ["stack", "init", "valid", "--non-interactive"], { cwd: project, env, stdio: "ignore" });
         // No cluster is reachable: the Kubernetes provider previews its objects without one.
-        const result = spawnSync(tools.AKV_PULUMI, ["preview", "--non-interactive", "--stack", "valid"], { cwd: project, env: { ...env, KUBECONFIG: path.join(dir, "none") }, encoding: "utf8" });
+        const result = spawnSync(tools.pulumi, ["preview", "--non-interactive", "--stack", "valid"], { cwd: project, env: { ...env, KUBECONFIG: path.join(dir, "none") }, encoding: "utf8" });
         expect(result.stdout, result.stderr).to.match(/\+ 19 to create/);
     });
 
     it("prints every problem with its key path and fix, without stack frames or the secure value", () => {
         const stackFile = fs.readFileSync(path.join(dir, "project", "Pulumi.cli.yaml"), "utf8");
         expect(stackFile).to.match(/API_TOKEN:\n\s+secure: v1:/);
-        const result = spawnSync(toolchainEnv().AKV_PULUMI, ["preview", "--non-interactive", "--stack", "cli"], { cwd: path.join(dir, "project"), env, encoding: "utf8" });
+        const result = spawnSync(toolchainPaths().pulumi, ["preview", "--non-interactive", "--stack", "cli"], { cwd: path.join(dir, "project"), env, encoding: "utf8" });
         const output = `${result.stdout}\n${result.stderr}`;
         expect(result.status, output).to.not.equal(0);
         expect(output).to.contain("error: Stack configuration is invalid (2 problems):");

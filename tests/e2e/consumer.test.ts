@@ -10,8 +10,9 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
-import { REPO_ROOT } from "../../scripts/local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { REPO_ROOT } from "../../localenv/harness/stack";
+import { toolchainPaths } from "../../localenv/harness/localenv";
 
 /**
  * The consumer's SDKs: the newest each registry serves that runs on Node.js 20 (@pulumi/pulumi 3.249+ needs 22);
@@ -144,11 +145,11 @@ describe("the library in a consumer's stack (npm pack, newer SDKs inside the pee
 
     it("previews against the local API server with the real CLI and language host", async () => {
         environment = await startLocalEnvironment("akv-e2e-consumer", [NAMESPACE]);
-        const { pulumiBinary, extraPath, kubeconfig, stateDir } = environment.stackOptions;
+        const { pulumiBinary, provider, kubeconfig, stateDir } = environment.stackOptions;
         const backend = path.join(stateDir, "consumer-backend");
         fs.mkdirSync(backend);
         const env = {
-            PATH: [path.dirname(pulumiBinary!), extraPath, process.env.PATH].join(path.delimiter),
+            PATH: [path.dirname(pulumiBinary!), path.dirname(toolchainPaths()["pulumi-language-nodejs"]), path.dirname(provider!), process.env.PATH].join(path.delimiter),
             PULUMI_HOME: path.join(stateDir, "consumer-home"),
             PULUMI_BACKEND_URL: `file://${backend}`,
             PULUMI_CONFIG_PASSPHRASE: "consumer-test-only",

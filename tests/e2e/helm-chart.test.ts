@@ -4,13 +4,27 @@
  * adds the CSI volume, the mount and the env wiring to its workloads.
  */
 import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Stack } from "@pulumi/pulumi/automation";
 import { keyVaultSecretsTransform } from "../../components/workload/helm-transform";
-import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { REPO_ROOT, openLocalStack } from "../../localenv/harness/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { LOCALENV } from "../../localenv/harness/localenv";
+
+const CHART = path.join(REPO_ROOT, "tests/fixtures/migration/chart");
+
+describe("the Helm chart fixture's committed render (tests/fixtures/migration/chart.rendered.yaml)", function () {
+    this.timeout(10 * 60 * 1000);
+
+    it("is what Helm's own template engine produces now: the unit tests of the transform read it", () => {
+        const output = execFileSync(LOCALENV, ["tool", "helm-template", "--", CHART, "shop", "shop"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        expect(output).to.equal(fs.readFileSync(path.join(REPO_ROOT, "tests/fixtures/migration/chart.rendered.yaml"), "utf8"));
+    });
+});
 
 /** Local stack only: nothing runs pods here, so no workload or Service of the chart would ever become ready. */
 const skipAwait: pulumi.ResourceTransform = (args) =>
@@ -32,7 +46,7 @@ describe("Helm chart wired through the transform (real engine, real kube-apiserv
             program: async () => {
                 new k8s.helm.v4.Chart(
                     "shop",
-                    { chart: path.join(REPO_ROOT, "tests/fixtures/migration/chart"), namespace: "orders" },
+                    { chart: CHART, namespace: "orders" },
                     {
                         transforms: [
                             keyVaultSecretsTransform([

@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as k8s from "@pulumi/kubernetes";
-import { openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { openLocalStack } from "../../localenv/harness/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
 import { KUBERNETES_CLIENT_RATE, kubernetesClientSettings } from "../../components/shared/kubernetes-client";
 
 const NAMESPACE = "client-rate";

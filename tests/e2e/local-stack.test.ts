@@ -1,16 +1,16 @@
 /**
- * End to end: the real Pulumi engine and Kubernetes provider against a real kube-apiserver (scripts/local-cluster.sh),
+ * End to end: the real Pulumi engine and Kubernetes provider against a real kube-apiserver (`localenv/localenv up`),
  * with the `local` stack (Pulumi.local.yaml, app side only). No mocks. Run with `npm run test:e2e` after
- * `scripts/toolchain.sh build`.
+ * `localenv/localenv build --for main`.
  */
 import { expect } from "chai";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack, EngineEvent } from "@pulumi/pulumi/automation";
-import { KubeClient } from "../../scripts/local-stack/kube";
-import { LOCAL_PASSPHRASE, localNamespaces, localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { KubeClient } from "../../localenv/harness/kube";
+import { LOCAL_PASSPHRASE, localNamespaces, localStackConfig, openLocalStack } from "../../localenv/harness/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
 import { CONFIG_NAMESPACE } from "../../program/config";
 import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
@@ -63,7 +63,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
     let environment: LocalEnvironment | undefined;
     /** When set, each program run awaits it (see the state-lock test). */
     let hold: (() => Promise<void>) | undefined;
-    let clusterEnv: Record<string, string>;
+    let clusterStateDir: string;
     let kube: KubeClient;
     let stack: Stack;
     const config = localStackConfig();
@@ -85,7 +85,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
     before(async () => {
         environment = await startLocalEnvironment("akv-e2e");
         kube = environment.kube;
-        clusterEnv = environment.clusterEnv as Record<string, string>;
+        clusterStateDir = environment.clusterStateDir!;
         stack = await openLocalStack({ ...environment.stackOptions, beforeProgram: async () => hold?.() });
     });
 
@@ -293,7 +293,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
     });
 
     it("an API server that dies during pulumi up fails the run clearly; after a restart, refresh and up converge", async () => {
-        const pidFile = path.join(clusterEnv.AKV_CLUSTER_STATE_DIR, "kube-apiserver.pid");
+        const pidFile = path.join(clusterStateDir, "kube-apiserver.pid");
         const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
         const commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
         // A change that touches every app, plus a new app, so there is work in flight when the server dies.
@@ -324,7 +324,7 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
 
         const restarted = spawn(commandLine[0], commandLine.slice(1), {
             detached: true,
-            stdio: ["ignore", fs.openSync(path.join(clusterEnv.AKV_CLUSTER_STATE_DIR, "logs", "kube-apiserver.restart.log"), "a"), "ignore"],
+            stdio: ["ignore", fs.openSync(path.join(clusterStateDir, "logs", "kube-apiserver.restart.log"), "a"), "ignore"],
         });
         restarted.unref();
         fs.writeFileSync(pidFile, `${restarted.pid}\n`);

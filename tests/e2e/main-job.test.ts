@@ -5,14 +5,13 @@
  * not on this machine (refused). The plain run, with nothing but the toolchain, is a step of .ci/run.
  */
 import { expect } from "chai";
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KubeClient } from "../../scripts/local-stack/kube";
-import { toolchainEnv } from "../../scripts/local-stack/environment";
-import { REPO_ROOT } from "../../scripts/local-stack/stack";
-import { toolchainPaths } from "../../scripts/local-stack/tools";
+import { KubeClient } from "../../localenv/harness/kube";
+import { REPO_ROOT } from "../../localenv/harness/stack";
+import { clusterDown, clusterUp, toolchainPaths } from "../../localenv/harness/localenv";
 
 const CRDS = ["secretproviderclasses.secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io", "secretsyncs.secret-sync.x-k8s.io"];
 
@@ -24,7 +23,7 @@ interface JobRun {
 
 /** `npm run local` as a child process, with a PATH that holds no toolchain directory unless given. */
 function runLocal(args: string[], env: NodeJS.ProcessEnv): JobRun {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/local.ts", ...args], {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "localenv/harness/main-job.ts", ...args], {
         cwd: REPO_ROOT,
         encoding: "utf8",
         env: { ...process.env, PULUMI_HOME: undefined, KUBEBUILDER_ASSETS: undefined, AKV_LOCAL_KUBECONFIG: undefined, ...env },
@@ -42,7 +41,7 @@ function expectSuccess(run: JobRun): void {
 
 describe("npm run local with what the machine already has", function () {
     this.timeout(20 * 60 * 1000);
-    const tools = toolchainEnv();
+    const tools = toolchainPaths();
     let scratch = "";
     const cleanPath = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !dir.includes("aks-keyvault-secrets-toolchain")).join(path.delimiter);
 
@@ -61,11 +60,10 @@ describe("npm run local with what the machine already has", function () {
     }
 
     it("uses a recent pulumi on PATH, the provider from the plugin cache, kube-apiserver and etcd from KUBEBUILDER_ASSETS", () => {
-        const bin = dirWith("user-bin", { pulumi: tools.AKV_PULUMI });
+        const bin = dirWith("user-bin", { pulumi: tools.pulumi });
         const home = path.join(scratch, "pulumi-home");
-        const provider = toolchainPaths()["pulumi-resource-kubernetes"];
-        dirWith("pulumi-home/plugins/resource-kubernetes-v4.25.0", { "pulumi-resource-kubernetes": provider });
-        const assets = dirWith("envtest", { etcd: tools.AKV_ETCD, "kube-apiserver": tools.AKV_KUBE_APISERVER, kubectl: "/bin/false" });
+        dirWith("pulumi-home/plugins/resource-kubernetes-v4.25.0", { "pulumi-resource-kubernetes": tools["pulumi-resource-kubernetes"] });
+        const assets = dirWith("envtest", { etcd: tools.etcd, "kube-apiserver": tools["kube-apiserver"], kubectl: "/bin/false" });
 
         const run = runLocal(["--no-node"], { PATH: `${bin}${path.delimiter}${cleanPath}`, PULUMI_HOME: home, KUBEBUILDER_ASSETS: assets });
         expectSuccess(run);
@@ -101,17 +99,18 @@ describe("npm run local with what the machine already has", function () {
     });
 
     describe("an existing cluster named by --kubeconfig", () => {
-        const clusterEnv = { ...process.env, AKV_CLUSTER_STATE_DIR: "", AKV_CLUSTER_CRDS: "0" };
+        let stateDir = "";
         let kube: KubeClient;
         let kubeconfig = "";
 
         before(async () => {
-            clusterEnv.AKV_CLUSTER_STATE_DIR = path.join(scratch, "bare-cluster");
-            kubeconfig = execFileSync(path.join(REPO_ROOT, "scripts/local-cluster.sh"), ["start"], { env: clusterEnv, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+            stateDir = path.join(scratch, "bare-cluster");
+            // No CRDs: the job must install them, as on a user's cluster without the driver.
+            kubeconfig = clusterUp(stateDir, { noCrds: true });
             kube = new KubeClient(kubeconfig);
             await kube.ensureNamespace("orders"); // the user's own namespace: must survive the job
         });
-        after(() => execFileSync(path.join(REPO_ROOT, "scripts/local-cluster.sh"), ["stop"], { env: clusterEnv, stdio: "ignore" }));
+        after(() => clusterDown(stateDir));
 
         it("installs only the missing CRDs, ups the stack, then leaves the cluster as it found it", async () => {
             for (const crd of CRDS) {

@@ -7,8 +7,9 @@ import { expect } from "chai";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { REPO_ROOT, openLocalStack } from "../../scripts/local-stack/stack";
-import { LocalEnvironment, startLocalEnvironment, toolchainEnv } from "../../scripts/local-stack/environment";
+import { REPO_ROOT, openLocalStack } from "../../localenv/harness/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { policyPulumi, toolchainPaths } from "../../localenv/harness/localenv";
 
 const POLICY_PACK = path.join(REPO_ROOT, "policy");
 
@@ -31,9 +32,9 @@ describe("policy pack on the local stack (real engine)", function () {
 
     before(async () => {
         environment = await startLocalEnvironment("akv-e2e-policy");
-        const policyCli = toolchainEnv().AKV_POLICY_PULUMI;
-        expect(policyCli, "AKV_POLICY_PULUMI from scripts/toolchain.sh env").to.be.a("string");
-        const options = { ...environment.stackOptions, pulumiBinary: policyCli, extraPath: `${path.dirname(policyCli)}${path.delimiter}${environment.stackOptions.extraPath}` };
+        // The analyzer plugin sits beside the policy CLI; the pack runs on the Node.js language host.
+        const policyCli = policyPulumi();
+        const options = { ...environment.stackOptions, pulumiBinary: policyCli, extraPath: [path.dirname(policyCli), path.dirname(toolchainPaths()["pulumi-language-nodejs"])] };
         stacks.clean = await openLocalStack({ ...options, stackName: "policy-clean" });
         stacks.violating = await openLocalStack({ ...options, stackName: "policy-violating", transforms: [misCasedParameter, reservedSecretSyncLabel] });
     });

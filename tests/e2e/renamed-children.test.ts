@@ -6,8 +6,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
-import { openLocalStack } from "../../scripts/local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { openLocalStack } from "../../localenv/harness/stack";
 import { stackProgram } from "../../program/entry";
 
 const NAMESPACE = "renamed-children";

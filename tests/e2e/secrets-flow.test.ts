@@ -9,12 +9,12 @@ import * as fs from "fs";
 import { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../../program/config";
 import { StackConfig } from "../../program/schema";
-import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../scripts/local-stack/environment";
+import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../localenv/harness/environment";
 import { requestsPerMount } from "../../components/key-vault/request-budget";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { KeyVaultObject } from "../../components/secret-provider-class/types";
-import { addVersion, registerManagedIdentity } from "../../scripts/local-stack/key-vault-seed";
-import { KubeClient } from "../../scripts/local-stack/kube";
+import { addVersion, registerManagedIdentity } from "../../localenv/harness/key-vault-seed";
+import { KubeClient } from "../../localenv/harness/kube";
 import {
     AppDelivery,
     appDelivery,
@@ -31,11 +31,10 @@ import {
     ProbeReport,
     readRequestLog,
     syncedSecretState,
-} from "../../scripts/local-stack/secrets-flow";
-import { openLocalStack } from "../../scripts/local-stack/stack";
-import { localConfigWithServicePrincipal } from "../stack-files";
+} from "../../localenv/harness/secrets-flow";
+import { localConfigWithServicePrincipal, openLocalStack } from "../../localenv/harness/stack";
 
-/** The driver's rotation poll interval on the local node (scripts/local-cluster/csi.sh) plus the kubelet's remount. */
+/** The driver's rotation poll interval on the local node (`localenv/localenv up --rotation-poll-interval`) plus the kubelet's remount. */
 const ROTATION_DEADLINE_MS = 150_000;
 
 interface StandInContent {

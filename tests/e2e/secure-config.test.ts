@@ -8,8 +8,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
-import { localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { localStackConfig, openLocalStack } from "../../localenv/harness/stack";
 import { CONFIG_NAMESPACE } from "../../program/config";
 
 const SPC_API = "secrets-store.csi.x-k8s.io/v1";

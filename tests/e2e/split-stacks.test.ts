@@ -6,9 +6,9 @@
  */
 import { expect } from "chai";
 import { Stack } from "@pulumi/pulumi/automation";
-import { KubeClient } from "../../scripts/local-stack/kube";
-import { LocalEnvironment, startLocalEnvironment } from "../../scripts/local-stack/environment";
-import { localStackConfig, openLocalStack } from "../../scripts/local-stack/stack";
+import { KubeClient } from "../../localenv/harness/kube";
+import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
+import { localStackConfig, openLocalStack } from "../../localenv/harness/stack";
 import { CONFIG_NAMESPACE } from "../../program/config";
 
 const SPC_API = "secrets-store.csi.x-k8s.io/v1";

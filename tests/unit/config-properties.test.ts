@@ -13,8 +13,7 @@ import { CONFIG_KEYS, TopLevelKey } from "../../program/schema";
 import { secretPlainTexts } from "../../program/secrets";
 import { KEY_VAULT_ROLES, leastPrivilegedRole } from "../../components/key-vault-access/roles";
 import { KeyVaultObjectType } from "../../components/secret-provider-class/types";
-import { unwrapSecrets } from "../../scripts/bench/api-floor";
-import { SUBSCRIPTION_ID, addonIdentityOf, fakeGuid, plainPart, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+import { SUBSCRIPTION_ID, addonIdentityOf, fakeGuid, plainPart, registrations, resetRegistrations, revealed, settle, valueOf } from "../mocks";
 
 const RUNS = Number(process.env.FC_RUNS ?? 60);
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -168,7 +167,7 @@ function expectUniqueObjects(): void {
     // A secure config value in an object's metadata (e.g. the tenant ID of a secure keyVault) makes it a secret.
     const kubernetes = registrations
         .filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.inputs.metadata)
-        .map((r) => ({ type: r.type, metadata: unwrapSecrets(r.inputs.metadata) as { namespace?: string; name: string } }))
+        .map((r) => ({ type: r.type, metadata: revealed(r.inputs.metadata) as { namespace?: string; name: string } }))
         .map(({ type, metadata }) => `${type}/${metadata.namespace ?? ""}/${metadata.name}`);
     expect(kubernetes, "Kubernetes objects").to.deep.equal([...new Set(kubernetes)]);
 }

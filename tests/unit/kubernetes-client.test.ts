@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fc from "fast-check";
 import * as k8s from "@pulumi/kubernetes";
 import { KUBERNETES_CLIENT_RATE, KUBERNETES_CLIENT_RATE_ENV, kubernetesClientSettings } from "../../components/shared/kubernetes-client";
-import { localProviderConfig } from "../../scripts/local-stack/stack";
+import { stackFileProviderConfig } from "../stack-files";
 
 const envValue = fc.option(fc.oneof(fc.constant(""), fc.constant("-1"), fc.integer({ min: 1, max: 5000 }).map(String)), { nil: undefined });
 
@@ -42,6 +42,6 @@ describe("the Kubernetes provider's client rate", () => {
     });
 
     it("is also the local stack's, whose external cluster the default provider serves from Pulumi.local.yaml", () => {
-        expect(localProviderConfig()["kubernetes:kubeClientSettings"]).to.deep.equal(KUBERNETES_CLIENT_RATE);
+        expect(stackFileProviderConfig("local")["kubernetes:kubeClientSettings"]).to.deep.equal(KUBERNETES_CLIENT_RATE);
     });
 });

@@ -26,7 +26,7 @@ import { TENANT_ID, errorFrom, ofType, registered, registeredOptions, resetRegis
 const SECRET_SYNC_TYPE = `kubernetes:${SECRET_SYNC_API_VERSION}:SecretSync`;
 const SPC_TYPE = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
 const CLIENT_ID = "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
-const CRD_FILE = path.resolve(__dirname, "../../scripts/crds/secret-sync.x-k8s.io_secretsyncs.yaml");
+const CRD_FILE = path.resolve(__dirname, "../../localenv/crds/secret-sync.x-k8s.io_secretsyncs.yaml");
 
 /** The pattern of `sourcePath` and `targetKey` in our CRD fixture, as the API server reads it. */
 function fixturePattern(field: "sourcePath" | "targetKey"): RegExp {

@@ -4,9 +4,9 @@ import * as fc from "fast-check";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { cpuSecondsByCommand, parseProcStat, readAllProcesses } from "../../scripts/bench/process-cpu";
-import { SPAN, parseOtlpJsonLines, tracePhases } from "../../scripts/bench/otel-trace";
-import { ENGINE_VARIANTS, chosenVariants, flagLauncher } from "../../scripts/bench/engine-options";
+import { cpuSecondsByCommand, parseProcStat, readAllProcesses } from "../process-cpu";
+import { SPAN, parseOtlpJsonLines, tracePhases } from "../otel-trace";
+import { ENGINE_VARIANTS, chosenVariants, flagLauncher } from "../engine-options";
 
 /** One OTLP/JSON export line with spans of one service; times in seconds from 1000 s after the epoch. */
 function exportLine(service: string, spans: Array<[string, number, number]>): string {

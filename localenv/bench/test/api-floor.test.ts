@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../../scripts/bench/api-floor";
-import { RealEngineMeasurement, apiFloorRows } from "../../scripts/bench/real-engine";
-import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../../scripts/bench/engine-options";
+import { collectionPath, inParallel, kubernetesObjects, unwrapSecrets } from "../api-floor";
+import { RealEngineMeasurement, apiFloorRows } from "../real-engine";
+import { apiRequestCounts, grpcCallCounts, requestCountDelta } from "../engine-options";
 
 const SECRET = "4dabf18193072939515e22adb298388d";
 

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import * as k8s from "@pulumi/kubernetes";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { registered, resetRegistrations, settle } from "../mocks";
-import { floorConfigMaps, registerFlat, sdkClassOf } from "../../scripts/bench/flat-replay";
-import { recordedFromState } from "../../scripts/bench/real-engine";
+import { registered, resetRegistrations, settle } from "../../../tests/mocks";
+import { floorConfigMaps, registerFlat, sdkClassOf } from "../flat-replay";
+import { recordedFromState } from "../real-engine";
 
 describe("benchmark floors", () => {
     beforeEach(resetRegistrations);

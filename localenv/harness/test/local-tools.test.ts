@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as path from "path";
-import { parseLocalJobArgs } from "../../scripts/local";
-import { cliIsRecentEnough, compareVersions, envtestBinaries, isLocalCluster, parseVersion, pluginCacheBinary } from "../../scripts/local-stack/tools";
+import { parseLocalJobArgs } from "../main-job";
+import { cliIsRecentEnough, compareVersions, envtestBinaries, isLocalCluster, parseVersion, pluginCacheBinary } from "../tools";
 
 describe("npm run local: which tools and which cluster", () => {
     const v = (text: string) => parseVersion(text)!;

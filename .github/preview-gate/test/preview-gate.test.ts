@@ -2,12 +2,12 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, runGate } from "../../scripts/preview-gate";
-import { GuardFinding, destructiveKind, evaluatePreview } from "../../scripts/preview-gate/gate";
-import { DEFAULT_GUARDED_TYPES, normalizeType, parsePreviewJson, parseUrn, shortStackName } from "../../scripts/preview-gate/preview";
+import { parseArgs, runGate } from "../preview-gate";
+import { GuardFinding, destructiveKind, evaluatePreview } from "../gate";
+import { DEFAULT_GUARDED_TYPES, normalizeType, parsePreviewJson, parseUrn, shortStackName } from "../preview";
 
 /**
- * Fixtures in tests/fixtures/preview are data-driven: every `<name>.json` is a `pulumi preview --json` document
+ * Fixtures in fixtures/ (beside this file) are data-driven: every `<name>.json` is a `pulumi preview --json` document
  * and states what the gate must do with it, either
  *   - in `<name>.expected.json`: `{ description, cases: [{ name?, args, exitCode, findings?, counts?,
  *     stdoutIncludes?, stderrIncludes? }] }` (findings and counts are compared exactly; each finding lists only
@@ -15,8 +15,8 @@ import { DEFAULT_GUARDED_TYPES, normalizeType, parsePreviewJson, parseUrn, short
  *   - by its name: `<name>.pass.json` / `<name>.fail.json` = exit 0 / exit 1 for `--stack prod`.
  * Recorded previews from the real engine can be dropped in the folder the same way.
  */
-const FIXTURE_DIR = path.join(__dirname, "..", "fixtures", "preview");
-const REPO_ROOT = path.join(__dirname, "..", "..");
+const FIXTURE_DIR = path.join(__dirname, "fixtures");
+const REPO_ROOT = path.join(__dirname, "..", "..", "..");
 
 interface ExpectedCase {
     name?: string;
@@ -242,7 +242,7 @@ describe("preview gate: pure functions", () => {
 describe("preview gate: command line", function () {
     this.timeout(60000);
 
-    const script = path.join(REPO_ROOT, "scripts", "preview-gate.ts");
+    const script = path.join(__dirname, "..", "preview-gate.ts");
     const run = (args: string[], input: string) =>
         spawnSync(process.execPath, ["-r", "ts-node/register", script, ...args], {
             cwd: REPO_ROOT,

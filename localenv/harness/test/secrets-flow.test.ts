@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { parseStackConfig } from "../../program/config";
-import { ApplicationConfig } from "../../program/schema";
-import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../../scripts/local-stack/key-vault-seed";
+import { parseStackConfig } from "../../../program/config";
+import { ApplicationConfig } from "../../../program/schema";
+import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../key-vault-seed";
 import {
     deliveryProblems,
     lastProbeReport,
@@ -13,9 +13,8 @@ import {
     StandInRequest,
     startsLocally,
     SyncedSecretState,
-} from "../../scripts/local-stack/secrets-flow";
-import { localStackConfig } from "../../scripts/local-stack/stack";
-import { localConfigWithServicePrincipal } from "../stack-files";
+} from "../secrets-flow";
+import { localConfigWithServicePrincipal, localStackConfig } from "../stack";
 
 const ISSUER = "https://kubernetes.default.svc.cluster.local";
 
