@@ -67,3 +67,11 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     const config = parseStackConfig(values, secretKeys);
     return runProgram(config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))));
 }
+
+// What else an inline (Automation API) run of the program and the tools around it read: the config's reader and its
+// types, the program itself, and the names it derives from the config. The lab (localenv/) imports the program only
+// from here.
+export { CONFIG_NAMESPACE, parseStackConfig, plannedRoleAssignmentCount } from "./config";
+export { AZURE_ROLE_ASSIGNMENT_LIMIT, ApplicationConfig, StackConfig } from "./schema";
+export { ProgramOutputs, runProgram } from "./main";
+export { serviceAccountOf } from "./kubernetes-objects";

@@ -1,5 +1,8 @@
 /** `pulumi preview --json` read into a digest: steps, resource states, diagnostics, URNs and type tokens. */
-import { isObject } from "../../components/shared/manifests";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** A resource state as serialized in a preview step (`apitype.ResourceV3`, fields this gate reads). */
 export interface PreviewResourceState {

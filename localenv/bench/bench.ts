@@ -11,7 +11,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AZURE_ROLE_ASSIGNMENT_LIMIT, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
+import { AZURE_ROLE_ASSIGNMENT_LIMIT, parseStackConfig, plannedRoleAssignmentCount } from "../../program/entry";
 import { benchPlatformConfig } from "./generate";
 import { apiFloorRows, realEngineMeasurements, realEngineRows } from "./real-engine";
 

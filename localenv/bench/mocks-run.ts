@@ -13,8 +13,7 @@ import { performance } from "perf_hooks";
 import { registrations, settle } from "../../tests/mocks";
 import { startRegistrationClock } from "./registration-clock";
 import { benchPlatformConfig } from "./generate";
-import { parseStackConfig } from "../../program/config";
-import { runProgram } from "../../program/main";
+import { parseStackConfig, runProgram } from "../../program/entry";
 import { FLOOR_CONFIG_MAP, RecordedResource, floorConfigMaps, registerFlat } from "./flat-replay";
 
 async function main(): Promise<void> {

@@ -8,9 +8,8 @@ import { execFileSync } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { serviceAccountOf } from "../../program/kubernetes-objects";
-import { ApplicationConfig, StackConfig } from "../../program/schema";
-import { workloadIdentitySubject } from "../../components/workload/render";
+import { ApplicationConfig, serviceAccountOf, StackConfig } from "../../program/entry";
+import { workloadIdentitySubject } from "../../components";
 
 /** The audience the driver requests service-account tokens for, and Entra ID federates. */
 export const FEDERATION_AUDIENCE = "api://AzureADTokenExchange";

@@ -14,7 +14,7 @@
  *   npm run local -- --keep                         # leave the cluster, the stack and its state; prints how to stop
  */
 import * as path from "path";
-import { parseStackConfig } from "../../program/config";
+import { parseStackConfig } from "../../program/entry";
 import { LocalEnvironment, startLocalEnvironment } from "./environment";
 import { readKubeContext } from "./kube";
 import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./secrets-flow";

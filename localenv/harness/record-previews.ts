@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE } from "../../program/config";
+import { CONFIG_NAMESPACE } from "../../program/entry";
 import { startLocalEnvironment } from "./environment";
 import { REPO_ROOT, localStackConfig, openLocalStack } from "./stack";
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
-import { ApplicationConfig, StackConfig } from "../../program/schema";
+import { ApplicationConfig, StackConfig } from "../../program/entry";
 import { LocalEnvironment, LocalNode } from "./environment";
 import { credentialSecretObject, keyVaultSeedPlan, seedKeyVault } from "./key-vault-seed";
 import { KubeClient } from "./kube";

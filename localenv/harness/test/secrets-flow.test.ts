@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { parseStackConfig } from "../../../program/config";
-import { ApplicationConfig } from "../../../program/schema";
+import { ApplicationConfig, parseStackConfig } from "../../../program/entry";
 import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../key-vault-seed";
 import {
     deliveryProblems,
