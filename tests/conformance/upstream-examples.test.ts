@@ -10,7 +10,7 @@ const PROVIDER_MODULE = "github.com/Azure/secrets-store-csi-driver-provider-azur
 
 /**
  * The upstream examples that are invalid on purpose, with the provider's reason. Every other example must pass.
- * (Only one is, at v1.8.2: its secret3 object sets objectEncoding to "SECRET_ALIAS".)
+ * (Only one is, at the provider version the oracle pins: its secret3 object sets objectEncoding to "SECRET_ALIAS".)
  */
 const EXPECTED_FAILURES: Record<string, RegExp> = {
     "keyvault-secrets/v1alpha1_secretproviderclass_secrets.yaml": /^provider: mount: failed to get objectType:secret, objectName:secret3, objectVersion:: invalid objectEncoding: SECRET_ALIAS, should be hex, base64 or utf-8$/,

@@ -62,13 +62,14 @@ describe("npm run local with what the machine already has", function () {
     it("uses a recent pulumi on PATH, the provider from the plugin cache, kube-apiserver and etcd from KUBEBUILDER_ASSETS", () => {
         const bin = dirWith("user-bin", { pulumi: tools.pulumi });
         const home = path.join(scratch, "pulumi-home");
-        dirWith("pulumi-home/plugins/resource-kubernetes-v4.25.0", { "pulumi-resource-kubernetes": tools["pulumi-resource-kubernetes"] });
+        const provider = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")) as { version: string }).version;
+        dirWith(`pulumi-home/plugins/resource-kubernetes-v${provider}`, { "pulumi-resource-kubernetes": tools["pulumi-resource-kubernetes"] });
         const assets = dirWith("envtest", { etcd: tools.etcd, "kube-apiserver": tools["kube-apiserver"], kubectl: "/bin/false" });
 
         const run = runLocal(["--no-node"], { PATH: `${bin}${path.delimiter}${cleanPath}`, PULUMI_HOME: home, KUBEBUILDER_ASSETS: assets });
         expectSuccess(run);
         expect(run.stderr).to.match(/pulumi 3\.\d+\.\d+ from PATH \(.*user-bin\/pulumi\)/);
-        expect(run.stderr).to.contain(`kubernetes provider 4.25.0 from the plugin cache (${path.join(home, "plugins", "resource-kubernetes-v4.25.0")})`);
+        expect(run.stderr).to.contain(`kubernetes provider ${provider} from the plugin cache (${path.join(home, "plugins", `resource-kubernetes-v${provider}`)})`);
         expect(run.stderr).to.contain(`kube-apiserver and etcd from KUBEBUILDER_ASSETS (${assets})`);
         expect(run.stderr).to.not.contain("building what is missing");
     });

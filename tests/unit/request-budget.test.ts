@@ -4,7 +4,7 @@ import { KEY_VAULT_REQUESTS_PER_10S, requestBudget, requestsPerMount, secretSync
 import { requestBudgetWarning } from "../../program/warnings";
 
 describe("Key Vault request budget", () => {
-    it("counts one GET per object, and a version list plus N + 1 GETs with objectVersionHistory N > 1 (provider v1.8.2)", () => {
+    it("counts one GET per object, and a version list plus N + 1 GETs with objectVersionHistory N > 1 (as the Azure provider reads them)", () => {
         expect(requestsPerMount([])).to.equal(0);
         expect(requestsPerMount([{}, { objectVersionHistory: 0 }, { objectVersionHistory: 1 }])).to.equal(3);
         expect(requestsPerMount([{ objectVersionHistory: 2 }])).to.equal(4);

@@ -7,13 +7,13 @@ describe("npm run local: which tools and which cluster", () => {
     const v = (text: string) => parseVersion(text)!;
 
     it("reads versions as `pulumi version` and package.json print them", () => {
-        expect(v("v3.274.1\n")).to.deep.equal({ major: 3, minor: 274, patch: 1, prerelease: "" });
+        expect(v("v3.301.4\n")).to.deep.equal({ major: 3, minor: 301, patch: 4, prerelease: "" });
         expect(v("3.250.0-alpha.x1234")).to.deep.equal({ major: 3, minor: 250, patch: 0, prerelease: "alpha.x1234" });
         expect(parseVersion("unknown")).to.equal(undefined);
     });
 
     it("orders versions like semver: numbers first, a pre-release before its release", () => {
-        expect(compareVersions(v("3.248.0"), v("3.274.1"))).to.equal(-1);
+        expect(compareVersions(v("3.248.0"), v("3.301.4"))).to.equal(-1);
         expect(compareVersions(v("3.300.0"), v("3.274.9"))).to.equal(1);
         expect(compareVersions(v("3.248.0-alpha"), v("3.248.0"))).to.equal(-1);
         expect(compareVersions(v("3.248.0"), v("3.248.0"))).to.equal(0);
@@ -22,7 +22,7 @@ describe("npm run local: which tools and which cluster", () => {
     it("takes a CLI on PATH of the SDK's major version, at least as new as the SDK", () => {
         const sdk = v("3.248.0");
         expect(cliIsRecentEnough(v("3.248.0"), sdk)).to.equal(true);
-        expect(cliIsRecentEnough(v("3.274.1"), sdk)).to.equal(true);
+        expect(cliIsRecentEnough(v("3.301.4"), sdk)).to.equal(true);
         expect(cliIsRecentEnough(v("3.247.9"), sdk)).to.equal(false);
         expect(cliIsRecentEnough(v("3.248.0-alpha.1"), sdk)).to.equal(false);
         expect(cliIsRecentEnough(v("4.0.0"), sdk)).to.equal(false);
@@ -35,8 +35,8 @@ describe("npm run local: which tools and which cluster", () => {
     });
 
     it("knows where the engine caches a plugin", () => {
-        expect(pluginCacheBinary("/home/u/.pulumi", "kubernetes", "4.25.0")).to.equal(
-            path.join("/home/u/.pulumi", "plugins", "resource-kubernetes-v4.25.0", "pulumi-resource-kubernetes"),
+        expect(pluginCacheBinary("/home/u/.pulumi", "kubernetes", "4.99.1")).to.equal(
+            path.join("/home/u/.pulumi", "plugins", "resource-kubernetes-v4.99.1", "pulumi-resource-kubernetes"),
         );
     });
 
