@@ -77,8 +77,18 @@ func (s *step) goCommand(args ...string) error { return s.goBuildIn(s.buildDir, 
 
 // goBuildIn runs a go command in dir (the go subcommand is args[0]).
 func (s *step) goBuildIn(dir string, args ...string) error {
-	s.begin("go " + args[0])
+	s.begin("go " + commandWords(args))
 	return s.run(dir, "go", args...)
+}
+
+// commandWords are the go command's words before its first flag ("mod tidy", "build"), to name a step.
+func commandWords(args []string) string {
+	for i, arg := range args {
+		if strings.HasPrefix(arg, "-") {
+			return strings.Join(args[:i], " ")
+		}
+	}
+	return strings.Join(args, " ")
 }
 
 func (s *step) run(dir, name string, args ...string) error {
