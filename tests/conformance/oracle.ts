@@ -1,12 +1,13 @@
 /**
- * Client of the conformance oracle (conformance/oracle, built by scripts/conformance-oracle.sh): upstream's own
- * provider, driver and API-server code, run in batches inside a network namespace with no route.
+ * Client of the conformance oracle (localenv/programs/conformance-oracle, built and run by `localenv/localenv tool
+ * conformance-oracle`): upstream's own provider, driver and API-server code, run in batches inside a network
+ * namespace with no route.
  */
 import { execFileSync, spawn } from "child_process";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "../..");
-const SCRIPT = path.join(ROOT, "scripts/conformance-oracle.sh");
+const LOCALENV = path.join(ROOT, "localenv/localenv");
 
 /** Upper bounds per oracle process; a run over either is a failure, like a crash. */
 export const ORACLE_BOUNDS = { millisPerCase: 5_000, maxRssMiB: 1_024 };
@@ -73,32 +74,37 @@ export interface OracleRun {
     wallMillis: number;
 }
 
-let binary: string | undefined;
+let built = false;
 
-/** Builds the oracle once (cached outside the repository) and returns its path. */
-export function oracleBinary(): string {
-    binary ??= execFileSync("bash", [SCRIPT, "build"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
-    return binary;
+/** Builds the oracle once (cached outside the repository), so that no run's time bound includes the build. */
+function buildOracle(): void {
+    if (!built) {
+        execFileSync(LOCALENV, ["build", "conformance-oracle"], { stdio: ["ignore", "inherit", "inherit"] });
+        built = true;
+    }
 }
 
 /** Upstream module versions the oracle is built from, one `module version` per line. */
 export function oracleVersions(): string {
-    return execFileSync(oracleBinary(), ["-version"], { encoding: "utf8" });
+    buildOracle();
+    return execFileSync(LOCALENV, ["tool", "conformance-oracle", "--", "-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 }
 
 /** The module-cache directory of a module the oracle depends on, at the version its go.mod pins. */
 export function oracleModuleDir(modulePath: string): string {
-    return execFileSync("bash", [SCRIPT, "module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return execFileSync(LOCALENV, ["tool", "conformance-oracle", "--module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 }
 
 /**
- * Runs one oracle process on every case (inside `unshare -n`), with a wall-clock bound of
+ * Runs one oracle process on every case (`localenv tool` runs it inside `unshare -n`), with a wall-clock bound of
  * `ORACLE_BOUNDS.millisPerCase` per case. Rejects on a crash, a timeout, a missing verdict or a memory overrun.
  */
 export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
+    buildOracle();
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn("unshare", ["-n", oracleBinary()], { stdio: ["pipe", "pipe", "pipe"] });
+        // the entry script and the tool exec, so this child is the oracle itself (a kill reaches it)
+        const child = spawn(LOCALENV, ["tool", "conformance-oracle"], { stdio: ["pipe", "pipe", "pipe"] });
         const timeout = setTimeout(() => {
             child.kill("SIGKILL");
             reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));
