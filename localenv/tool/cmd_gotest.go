@@ -9,6 +9,7 @@ import (
 	"aks-keyvault-secrets/localenv/internal/toolchain"
 )
 
+// The test command lives in cmd_gotest.go: go would take cmd_test.go for a test file.
 func init() {
 	register("test", "the Go tests of this tool and of our programs (each in a scratch copy)", runTest)
 }
