@@ -46,7 +46,7 @@ func (t *Toolchain) Build(tools []Tool, progress io.Writer) error {
 		return err
 	}
 	if len(missing) > 0 {
-		fmt.Fprintf(progress, "[localenv] done in %s\n", minutes(time.Since(started)))
+		fmt.Fprintf(progress, "[localenv] done in %s; use: eval \"$(localenv/localenv env)\"\n", minutes(time.Since(started)))
 	}
 	return nil
 }

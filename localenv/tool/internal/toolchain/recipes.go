@@ -301,7 +301,7 @@ func copyOwnProgram(name string) func(s *step) error {
 }
 
 // seedGoSum starts the wrapper's go.sum from the upstream module's own: the checksum database behind the proxy has
-// no record of some versions upstream pins (the provider's sigs.k8s.io/secrets-store-csi-driver v1.5.4), so those
+// no record of some versions upstream pins (the driver version the Azure provider pins), so those
 // are verified against the hashes upstream recorded instead.
 func seedGoSum(moduleAtVersion string) func(s *step) error {
 	return func(s *step) error {
