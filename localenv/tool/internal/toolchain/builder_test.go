@@ -185,3 +185,14 @@ func openCheckout(t *testing.T) *Toolchain {
 	}
 	return tc
 }
+
+func TestGoEnvSetsGoflagsAndKeepsAChosenToolchain(t *testing.T) {
+	env := strings.Join(goEnv([]string{"HOME=/h", "GOFLAGS=-x", "CGO_ENABLED=1"}, wrapperGoflags("-x")), " ")
+	if env != "CGO_ENABLED=0 GOFLAGS=-x -mod=mod -buildvcs=false HOME=/h GOTOOLCHAIN=local" {
+		t.Errorf("got %s", env)
+	}
+	env = strings.Join(goEnv([]string{"GOTOOLCHAIN=go1.99.0", "GOFLAGS=-x"}, "-mod=readonly"), " ")
+	if env != "CGO_ENABLED=0 GOFLAGS=-mod=readonly GOTOOLCHAIN=go1.99.0" {
+		t.Errorf("got %s", env)
+	}
+}

@@ -231,11 +231,11 @@ func nodeImagesRecipe() recipe {
 		build: func(s *step, out string) error {
 			dir := filepath.Dir(out)
 			for _, program := range []string{"probe", "pause"} {
-				if err := s.goBuildIn(s.programDir(program), "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, program), "."); err != nil {
+				if err := s.goIn(s.programDir(program), "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, program), "."); err != nil {
 					return err
 				}
 			}
-			if err := s.goBuildIn(s.programDir("oci-images"), "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "."); err != nil {
+			if err := s.goIn(s.programDir("oci-images"), "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "."); err != nil {
 				return err
 			}
 			images := filepath.Join(filepath.Dir(dir), "images")

@@ -73,10 +73,10 @@ func (s *step) note(line string) { fmt.Fprintf(s.log, "[localenv] %s\n", line) }
 
 func (s *step) programDir(name string) string { return filepath.Join(s.toolchain.ProgramsDir(), name) }
 
-func (s *step) goCommand(args ...string) error { return s.goBuildIn(s.buildDir, args...) }
+func (s *step) goCommand(args ...string) error { return s.goIn(s.buildDir, args...) }
 
-// goBuildIn runs a go command in dir (the go subcommand is args[0]).
-func (s *step) goBuildIn(dir string, args ...string) error {
+// goIn runs a go command in dir, as the step named by its words.
+func (s *step) goIn(dir string, args ...string) error {
 	s.begin("go " + commandWords(args))
 	return s.run(dir, "go", args...)
 }
@@ -105,7 +105,7 @@ func (s *step) run(dir, name string, args ...string) error {
 
 // Download is what `go mod download -json` says of one module.
 type Download struct {
-	Path, Version, Error, GoMod, Dir string
+	Error, GoMod, Dir string
 }
 
 func (s *step) download(moduleAtVersion string) (Download, error) {
