@@ -1,6 +1,10 @@
 package main
 
-import "aks-keyvault-secrets/localenv/internal/toolchain"
+import (
+	"os"
+
+	"aks-keyvault-secrets/localenv/internal/toolchain"
+)
 
 func init() {
 	register("build", "build missing tools into the cache: [--for PURPOSE]... [--lane L] [TOOL...] (default all)", runBuild)
@@ -22,5 +26,6 @@ func runBuild(args []string) error {
 	if err != nil {
 		return err
 	}
-	return tc.Build(tools, progress)
+	// build messages on stderr: a command's stdout stays its answer
+	return tc.Build(tools, os.Stderr)
 }

@@ -22,7 +22,7 @@ func runLint(args []string) error {
 	if err != nil {
 		return err
 	}
-	actionlint, err := tc.EnsureBuilt("actionlint", progress)
+	actionlint, err := tc.EnsureBuilt("actionlint", os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func runTool(args []string) error {
 	if err != nil {
 		return err
 	}
-	binary, err := tc.EnsureBuilt(name, progress)
+	binary, err := tc.EnsureBuilt(name, os.Stderr)
 	if err != nil {
 		return err
 	}

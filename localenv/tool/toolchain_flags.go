@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"flag"
-	"io"
 	"os"
 	"strings"
 
@@ -44,6 +43,3 @@ func parseFlags(flags *flag.FlagSet, args []string) error {
 func openToolchain(lane string) (*toolchain.Toolchain, error) {
 	return toolchain.Open(localenvDir(), toolchain.DefaultCache(), lane)
 }
-
-// progress is where build messages go: stderr, so that a command's stdout stays its answer.
-var progress io.Writer = os.Stderr
