@@ -1,14 +1,11 @@
 /**
- * Client of the conformance oracle (localenv/programs/conformance-oracle, built and run by `localenv/localenv`):
- * upstream's own provider, driver and API-server code, run in batches inside a network namespace with no route.
+ * Client of the conformance oracle (localenv/programs/conformance-oracle, built and run by `localenv/localenv tool
+ * conformance-oracle`): upstream's own provider, driver and API-server code, run in batches inside a network
+ * namespace with no route.
  */
 import { execFileSync, spawn } from "child_process";
-import * as path from "path";
 import { LOCALENV, buildTools } from "../../localenv/harness/localenv";
 
-const SOURCE = path.resolve(__dirname, "../../localenv/programs/conformance-oracle");
-/** `tool conformance-oracle`: runs the oracle inside a network namespace without a route. */
-const RUN_ORACLE = ["tool", "conformance-oracle"];
 
 /** Upper bounds per oracle process; a run over either is a failure, like a crash. */
 export const ORACLE_BOUNDS = { millisPerCase: 5_000, maxRssMiB: 1_024 };
@@ -30,7 +27,7 @@ export interface OracleFailure {
     error: string;
 }
 
-/** The provider's and driver's reading of a class (see localenv/programs/conformance-oracle/main.go `Reading`). */
+/** The provider's and driver's reading of a class (see conformance/oracle/main.go `Reading`). */
 export interface ProviderReading {
     keyvaultName: string;
     tenantID: string;
@@ -77,10 +74,10 @@ export interface OracleRun {
 
 let built = false;
 
-/** Builds the oracle once (cached outside the repository), before any run's time bound starts. */
+/** Builds the oracle once (cached outside the repository), so that no run's time bound includes the build. */
 function buildOracle(): void {
     if (!built) {
-        buildTools(["conformance"]);
+        buildTools([], ["conformance-oracle"]);
         built = true;
     }
 }
@@ -88,29 +85,26 @@ function buildOracle(): void {
 /** Upstream module versions the oracle is built from, one `module version` per line. */
 export function oracleVersions(): string {
     buildOracle();
-    return execFileSync(LOCALENV, [...RUN_ORACLE, "--", "-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    return execFileSync(LOCALENV, ["tool", "conformance-oracle", "--", "-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 }
 
-/** The module-cache directory of a module the oracle depends on, at the version its go.mod pins (and go.sum verifies). */
+/** The module-cache directory of a module the oracle depends on, at the version its go.mod pins. */
 export function oracleModuleDir(modulePath: string): string {
-    const go = (args: string[]) =>
-        execFileSync("go", args, { cwd: SOURCE, encoding: "utf8", env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" }, stdio: ["ignore", "pipe", "inherit"] });
-    go(["mod", "download", modulePath]);
-    return go(["list", "-m", "-f", "{{.Dir}}", modulePath]).trim();
+    return execFileSync(LOCALENV, ["tool", "conformance-oracle", "--module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 }
 
 /**
-^ * Runs one oracle process on every case (in its network namespace), with a wall-clock bound of
+ * Runs one oracle process on every case (`localenv tool` runs it inside `unshare -n`), with a wall-clock bound of
  * `ORACLE_BOUNDS.millisPerCase` per case. Rejects on a crash, a timeout, a missing verdict or a memory overrun.
  */
 export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
+    buildOracle();
     const started = Date.now();
     return new Promise((resolve, reject) => {
-        buildOracle();
-        // Its own process group, so a timeout kills the oracle too, whatever runs it inside the namespace.
-        const child = spawn(LOCALENV, RUN_ORACLE, { stdio: ["pipe", "pipe", "pipe"], detached: true });
+        // the entry script and the tool exec, so this child is the oracle itself (a kill reaches it)
+        const child = spawn(LOCALENV, ["tool", "conformance-oracle"], { stdio: ["pipe", "pipe", "pipe"] });
         const timeout = setTimeout(() => {
-            process.kill(-child.pid!, "SIGKILL");
+            child.kill("SIGKILL");
             reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));
         }, ORACLE_BOUNDS.millisPerCase * Math.max(cases.length, 1));
         let stdout = "";

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"strings"
+
+	"aks-keyvault-secrets/localenv/internal/toolchain"
+)
+
+// purposeList is a repeatable --for flag.
+type purposeList []string
+
+func (p *purposeList) String() string { return strings.Join(*p, ",") }
+
+func (p *purposeList) Set(value string) error {
+	*p = append(*p, value)
+	return nil
+}
+
+const purposeHelp = "a purpose: main, node, consumer, policy, lint, helm, conformance (localenv/README.md)"
+
+// newFlags is a flag set whose errors and -h go to stderr and end the command.
+func newFlags(name string) *flag.FlagSet {
+	flags := flag.NewFlagSet(name, flag.ContinueOnError)
+	flags.SetOutput(os.Stderr)
+	return flags
+}
+
+// parseFlags parses args; -h ends the command with exit 0 and a bad flag with exit 2 (flag has said why).
+func parseFlags(flags *flag.FlagSet, args []string) error {
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitError{0}
+		}
+		return exitError{2}
+	}
+	return nil
+}
+
+// openToolchain is the checkout's toolchain in the cache, for the lane given ("" = the default lane).
+func openToolchain(lane string) (*toolchain.Toolchain, error) {
+	return toolchain.Open(localenvDir(), toolchain.DefaultCache(), lane)
+}
