@@ -43,13 +43,31 @@ func runLint(args []string) error {
 	}
 	// -pyflakes= : the workflows contain no Python steps
 	workflowsClean := runIn(root, actionlint, append([]string{"-no-color", "-pyflakes=", "-shellcheck=" + shellcheck}, workflows...)...)
-	scriptsClean := runIn(root, shellcheck, scripts...)
+	scriptsClean := runIn(root, shellcheck, scripts...) && withinLengthLimit(root, scripts)
 	fmt.Fprintf(os.Stderr, "[localenv] lint: %d workflow file(s) %s, %d shell file(s) %s\n",
 		len(workflows), verdict(workflowsClean), len(scripts), verdict(scriptsClean))
 	if !workflowsClean || !scriptsClean {
 		return exitError{1}
 	}
 	return nil
+}
+
+// maxShellLines keeps shell to thin glue: logic (supervision, waits, clean-up) belongs in this Go tool, with tests.
+const maxShellLines = 150
+
+func withinLengthLimit(root string, scripts []string) bool {
+	within := true
+	for _, script := range scripts {
+		data, err := os.ReadFile(filepath.Join(root, script))
+		if err != nil {
+			continue
+		}
+		if lines := bytes.Count(data, []byte("\n")); lines > maxShellLines {
+			fmt.Fprintf(os.Stderr, "%s: %d lines, over the limit of %d for shell: move its logic into localenv/tool\n", script, lines, maxShellLines)
+			within = false
+		}
+	}
+	return within
 }
 
 func verdict(clean bool) string {
