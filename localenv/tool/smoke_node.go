@@ -42,8 +42,8 @@ func smokeNode() error {
 	var traces nodeTraces
 	opts := upOptions{node: true, images: commaList{smokeImage}, timeout: 180 * time.Second,
 		rotationPollInterval: 10 * time.Second, kubeletSyncFrequency: 10 * time.Second, csiLogLevel: 2}
-	err := withEnvironment(opts, func(sd statedir.Dir, _ <-chan os.Signal) error {
-		return smokeInside(sd, &traces)
+	err := withEnvironment(opts, func(sd statedir.Dir, signals <-chan os.Signal) error {
+		return smokeInside(sd, &traces, signals)
 	})
 	if err != nil {
 		return err
@@ -51,7 +51,10 @@ func smokeNode() error {
 	return checkNothingLeft(traces, netnsBefore)
 }
 
-func smokeInside(sd statedir.Dir, traces *nodeTraces) error {
+func smokeInside(sd statedir.Dir, traces *nodeTraces, signals <-chan os.Signal) error {
+	until := func(what string, timeout time.Duration, ok func() (bool, error)) error {
+		return pollUntil(what, timeout, signals, ok)
+	}
 	traces.dataDir = sd.DataDir()
 	traces.bridge, _ = sd.Read("node/bridge")
 	traces.cgroupRoot, _ = sd.Read("node/cgroup-root")
@@ -72,7 +75,7 @@ func smokeInside(sd statedir.Dir, traces *nodeTraces) error {
 	if len(traces.sandboxes) == 0 {
 		return fmt.Errorf("no pod sandboxes in %s", traces.dataDir)
 	}
-	if err := checkProbeLog(client); err != nil {
+	if err := checkProbeLog(client, until); err != nil {
 		return err
 	}
 	deleted := time.Now()
@@ -157,7 +160,7 @@ func podCount(client *kube.Client, want int) func() (bool, error) {
 
 // checkProbeLog reads a pod's log through the API server (the kubelet's serving certificate and the API server's
 // client certificate at work) and its events.
-func checkProbeLog(client *kube.Client) error {
+func checkProbeLog(client *kube.Client, until func(string, time.Duration, func() (bool, error)) error) error {
 	pods, err := smokePodList(client)
 	if err != nil || len(pods.Items) == 0 {
 		return errors.Join(err, errors.New("no pod to read a log from"))
@@ -218,7 +221,8 @@ func (t *nodeTraces) record() {
 	}
 }
 
-func until(what string, timeout time.Duration, ok func() (bool, error)) error {
+// pollUntil checks every second until ok, the timeout, or a signal (then the environment still goes down).
+func pollUntil(what string, timeout time.Duration, signals <-chan os.Signal, ok func() (bool, error)) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		if done, _ := ok(); done {
@@ -227,7 +231,11 @@ func until(what string, timeout time.Duration, ok func() (bool, error)) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: not within %s", what, timeout)
 		}
-		time.Sleep(time.Second)
+		select {
+		case sig := <-signals:
+			return fmt.Errorf("%s: interrupted (%s)", what, sig)
+		case <-time.After(time.Second):
+		}
 	}
 }
 

@@ -256,10 +256,13 @@ func Stop(sd statedir.Dir) {
 	}
 	if data := sd.DataDir(); data != "" {
 		if err := removeDataDir(data); err != nil {
+			// the record stays, so that a later down tries again
 			console.Log("warning: %v", err)
+		} else {
+			_ = os.Remove(sd.Path("datadir"))
 		}
 	}
-	for _, name := range []string{"datadir", "pki", "kubeconfig", "env"} {
+	for _, name := range []string{"pki", "kubeconfig", "env"} {
 		_ = os.Remove(sd.Path(name))
 	}
 	ports, _ := filepath.Glob(sd.Path("*.port"))
