@@ -31,5 +31,6 @@ func runDown(args []string) error {
 		return nil
 	}
 	stopEnvironment(sd)
+	console.Log("stopped (logs kept in %s)", sd.Path("logs"))
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -52,9 +51,6 @@ func withEnvironment(opts upOptions, body func(sd statedir.Dir, signals <-chan o
 	}
 	sd, err := startEnvironment(opts)
 	if err != nil {
-		if tempStateDir {
-			console.Log("cluster logs kept in %s", filepath.Join(opts.stateDir, "logs"))
-		}
 		return err
 	}
 	select {
@@ -64,12 +60,11 @@ func withEnvironment(opts upOptions, body func(sd statedir.Dir, signals <-chan o
 		err = body(sd, signals)
 	}
 	stopEnvironment(sd)
-	if tempStateDir {
-		if err == nil {
-			_ = os.RemoveAll(string(sd))
-		} else {
-			console.Log("cluster logs kept in %s", sd.Path("logs"))
-		}
+	if tempStateDir && err == nil {
+		_ = os.RemoveAll(string(sd))
+		console.Log("stopped")
+	} else {
+		console.Log("stopped (logs kept in %s)", sd.Path("logs"))
 	}
 	return err
 }

@@ -55,6 +55,7 @@ func startEnvironment(opts upOptions) (statedir.Dir, error) {
 	if err := plan.start(); err != nil {
 		console.Log("start failed; stopping what was started")
 		stopEnvironment(sd)
+		console.Log("stopped (logs kept in %s)", sd.Path("logs"))
 		return "", err
 	}
 	if err := sd.Write("env", "export KUBECONFIG="+shellQuote(sd.Path("kubeconfig"))); err != nil {
@@ -192,7 +193,6 @@ func stopEnvironment(sd statedir.Dir) {
 	node.Stop(sd, ctrBinary())
 	standin.Stop(sd)
 	cluster.Stop(sd)
-	console.Log("stopped (logs kept in %s)", sd.Path("logs"))
 }
 
 // ctrBinary is the toolchain's ctr, "" when it is not there (then down kills the containers without containerd).

@@ -175,7 +175,11 @@ func TailLog(path string, lines int) {
 	if err != nil {
 		return
 	}
-	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	text := strings.TrimRight(string(data), "\n")
+	if text == "" {
+		return
+	}
+	all := strings.Split(text, "\n")
 	if len(all) > lines {
 		all = all[len(all)-lines:]
 	}
