@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,31 +166,8 @@ func (n *Node) pickSnapshotter() string {
 
 func (n *Node) startContainerd(timeout time.Duration) (string, error) {
 	snapshotter := n.pickSnapshotter()
-	pause, err := readImageArchive(filepath.Join(n.bins.ImagesDir, "pause.tar"))
+	podCIDR, err := n.writeContainerdConfig(snapshotter)
 	if err != nil {
-		return "", err
-	}
-	config := renderContainerdConfig(containerdConfig{dataDir: n.dataDir, snapshotter: snapshotter,
-		pauseImage: pause.name, platform: "linux/" + pause.architecture, runc: n.bins.Runc, cniBinDir: n.bins.CNIBinDir})
-	if err := os.WriteFile(n.sd.Path("node", "containerd.toml"), []byte(config), 0o644); err != nil {
-		return "", err
-	}
-	routes, err := hostRoutes()
-	if err != nil {
-		return "", err
-	}
-	podCIDR, err := pickPodCIDR(n.suffix(), routes)
-	if err != nil {
-		return "", err
-	}
-	if err := n.sd.Write("node/pod-cidr", podCIDR.String()); err != nil {
-		return "", err
-	}
-	cni, err := renderCNIConfig(n.bridgeName(), podCIDR, n.path("cni-ipam"))
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(n.path("cni", "10-"+cniNetwork+".conflist"), []byte(cni), 0o644); err != nil {
 		return "", err
 	}
 	console.Log("containerd (snapshotter %s, socket %s, pods on %s)", snapshotter, socket(n.dataDir), podCIDR)
@@ -208,6 +186,35 @@ func (n *Node) startContainerd(timeout time.Duration) (string, error) {
 		return err == nil, err
 	})
 	return snapshotter, err
+}
+
+// writeContainerdConfig writes containerd's config and the pods' network on a pod CIDR it picks and records.
+func (n *Node) writeContainerdConfig(snapshotter string) (netip.Prefix, error) {
+	pause, err := readImageArchive(filepath.Join(n.bins.ImagesDir, "pause.tar"))
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	config := renderContainerdConfig(containerdConfig{dataDir: n.dataDir, snapshotter: snapshotter,
+		pauseImage: pause.name, platform: "linux/" + pause.architecture, runc: n.bins.Runc, cniBinDir: n.bins.CNIBinDir})
+	if err := os.WriteFile(n.sd.Path("node", "containerd.toml"), []byte(config), 0o644); err != nil {
+		return netip.Prefix{}, err
+	}
+	routes, err := hostRoutes()
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	podCIDR, err := pickPodCIDR(n.suffix(), routes)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if err := n.sd.Write("node/pod-cidr", podCIDR.String()); err != nil {
+		return netip.Prefix{}, err
+	}
+	cni, err := renderCNIConfig(n.bridgeName(), podCIDR, n.path("cni-ipam"))
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return podCIDR, os.WriteFile(n.path("cni", "10-"+cniNetwork+".conflist"), []byte(cni), 0o644)
 }
 
 func (n *Node) importPause(snapshotter string) error {
@@ -278,18 +285,11 @@ func (n *Node) startKubelet(cfg Config, client *kube.Client) error {
 	if err != nil {
 		return err
 	}
-	for name, port := range map[string]int{"kubelet": ports[0], "kubelet-healthz": ports[1]} {
-		if err := n.sd.Write(name+".port", fmt.Sprint(port)); err != nil {
-			return err
-		}
-	}
-	config := renderKubeletConfig(kubeletConfig{dataDir: n.dataDir, pkiDir: n.sd.Path("pki"),
-		cgroupRoot: n.cgroupRoot(), address: nodeIP.String(), port: ports[0], healthzPort: ports[1],
-		syncFrequency: cfg.SyncFrequency.String()})
-	if err := os.WriteFile(n.sd.Path("node", "kubelet.yaml"), []byte(config), 0o644); err != nil {
+	port, healthzPort := ports[0], ports[1]
+	if err := n.writeKubeletConfig(cfg, nodeIP, port, healthzPort); err != nil {
 		return err
 	}
-	console.Log("kubelet %s on %s:%d (root dir %s, cgroup root %s)", Name, nodeIP, ports[0], n.path("kubelet"), n.cgroupRoot())
+	console.Log("kubelet %s on %s:%d (root dir %s, cgroup root %s)", Name, nodeIP, port, n.path("kubelet"), n.cgroupRoot())
 	daemon := proc.Daemon{Name: "kubelet", Log: n.sd.Log("kubelet"), Argv: []string{n.bins.Kubelet,
 		"--config", n.sd.Path("node", "kubelet.yaml"), "--kubeconfig", n.sd.Path("node", "kubelet.kubeconfig"),
 		"--hostname-override", Name, "--node-ip", nodeIP.String(),
@@ -297,20 +297,7 @@ func (n *Node) startKubelet(cfg Config, client *kube.Client) error {
 	if _, err := proc.Start(string(n.sd), daemon); err != nil {
 		return err
 	}
-	health := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
-	healthURL := fmt.Sprintf("http://127.0.0.1:%d/healthz", ports[1])
-	err = n.waitOrTail("kubelet", "kubelet /healthz", cfg.Timeout, func() (bool, error) {
-		if err := proc.Alive(string(n.sd), "kubelet"); err != nil {
-			return false, err
-		}
-		resp, err := health.Get(healthURL)
-		if err != nil {
-			return false, err
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
-	})
-	if err != nil {
+	if err := n.waitOrTail("kubelet", "kubelet /healthz", cfg.Timeout, n.kubeletHealthy(healthzPort)); err != nil {
 		return err
 	}
 	return n.waitOrTail("kubelet", "node "+Name+" Ready and schedulable", cfg.Timeout, func() (bool, error) {
@@ -321,6 +308,34 @@ func (n *Node) startKubelet(cfg Config, client *kube.Client) error {
 		status, err := client.Get("/api/v1/nodes/"+Name, &node)
 		return status == http.StatusOK && node.Schedulable(), err
 	})
+}
+
+func (n *Node) writeKubeletConfig(cfg Config, nodeIP net.IP, port, healthzPort int) error {
+	for name, value := range map[string]int{"kubelet": port, "kubelet-healthz": healthzPort} {
+		if err := n.sd.Write(name+".port", fmt.Sprint(value)); err != nil {
+			return err
+		}
+	}
+	config := renderKubeletConfig(kubeletConfig{dataDir: n.dataDir, pkiDir: n.sd.Path("pki"),
+		cgroupRoot: n.cgroupRoot(), address: nodeIP.String(), port: port, healthzPort: healthzPort,
+		syncFrequency: cfg.SyncFrequency.String()})
+	return os.WriteFile(n.sd.Path("node", "kubelet.yaml"), []byte(config), 0o644)
+}
+
+func (n *Node) kubeletHealthy(healthzPort int) func() (bool, error) {
+	health := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", healthzPort)
+	return func() (bool, error) {
+		if err := proc.Alive(string(n.sd), "kubelet"); err != nil {
+			return false, err
+		}
+		resp, err := health.Get(url)
+		if err != nil {
+			return false, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	}
 }
 
 // writeKubeletIdentity: a client certificate as system:node:akv-node (group system:nodes), a serving certificate
