@@ -17,15 +17,15 @@ func defaultStateDir() string { return filepath.Join(repoRoot(), ".local", "clus
 
 // upFlagSet declares the flags of up on fs; run shares them.
 func upFlagSet(fs *flag.FlagSet, opts *upOptions, stateDirDefault string) {
-	fs.StringVar(&opts.stateDir, "state-dir", stateDirDefault, "state dir (kubeconfig, pids, ports, logs)")
+	fs.StringVar(&opts.stateDir, "state-dir", stateDirDefault, "`DIR` for the kubeconfig, pids, ports and logs")
 	fs.BoolVar(&opts.node, "node", false, "also run the node (root): Key Vault stand-in, containerd, kubelet, kube-scheduler, CSI driver, Azure provider, plugin registrar")
 	fs.BoolVar(&opts.noCRDs, "no-crds", false, "install no CRDs")
-	fs.Var(&opts.crds, "crd", "CRD file to install (repeatable; default: what `localenv/localenv crds` prints)")
+	fs.Var(&opts.crds, "crd", "`FILE` to install as a CRD (repeatable; default: the files localenv/localenv crds prints)")
 	fs.BoolVar(&opts.noControllerManager, "no-controller-manager", false, "run no kube-controller-manager (then foreground deletes and Namespace deletion hang)")
-	fs.StringVar(&opts.etcd, "etcd", "", "etcd binary (default: the toolchain's)")
-	fs.StringVar(&opts.apiServer, "kube-apiserver", "", "kube-apiserver binary (default: the toolchain's)")
-	fs.StringVar(&opts.controllerManager, "kube-controller-manager", "", "kube-controller-manager binary (default: the toolchain's)")
-	fs.Var(&opts.images, "images", "with --node: NAME,... to import the probe image under")
+	fs.StringVar(&opts.etcd, "etcd", "", "etcd binary `PATH` (default: the toolchain's)")
+	fs.StringVar(&opts.apiServer, "kube-apiserver", "", "kube-apiserver binary `PATH` (default: the toolchain's)")
+	fs.StringVar(&opts.controllerManager, "kube-controller-manager", "", "kube-controller-manager binary `PATH` (default: the toolchain's)")
+	fs.Var(&opts.images, "images", "with --node: `NAME,...` to import the probe image under")
 	fs.DurationVar(&opts.rotationPollInterval, "rotation-poll-interval", 10*time.Second, "the CSI driver's rotation poll interval")
 	fs.DurationVar(&opts.kubeletSyncFrequency, "kubelet-sync-frequency", 10*time.Second, "the kubelet's pod resync, also how often it republishes CSI volumes")
 	fs.IntVar(&opts.csiLogLevel, "csi-log-level", 2, "klog -v of the CSI driver and the Azure provider (2: names, never values)")

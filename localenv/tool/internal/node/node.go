@@ -378,13 +378,13 @@ func (n *Node) waitOrTail(name, what string, timeout time.Duration, ready func()
 // ImportImages imports our probe image under each name (e.g. registry.example/app:1), so pods run it without a
 // registry: a tag other than :latest gives imagePullPolicy IfNotPresent.
 func ImportImages(sd statedir.Dir, bins Binaries, names []string) error {
-	n, err := open(sd, bins)
-	if err != nil {
-		return err
-	}
 	snapshotter, err := sd.Read("node/snapshotter")
 	if err != nil {
 		return errors.New("no node runs for " + string(sd) + " (up --node)")
+	}
+	n, err := open(sd, bins)
+	if err != nil {
+		return err
 	}
 	archive := filepath.Join(bins.ImagesDir, "probe.tar")
 	probe, err := readImageArchive(archive)
