@@ -35,8 +35,8 @@ func runRun(args []string) error {
 }
 
 // withEnvironment starts the environment (in a fresh temp state dir unless one is given), runs body and always
-// stops it again, also on SIGINT, SIGTERM and SIGHUP, which body receives. A temp state dir is removed after
-// success and kept, with its logs, after a failure.
+// stops it again, also on SIGINT, SIGTERM and SIGHUP, which body receives (one that comes during the start takes
+// effect when the start is done). A temp state dir is removed after success and kept, with its logs, after a failure.
 func withEnvironment(opts upOptions, body func(sd statedir.Dir, signals <-chan os.Signal) error) error {
 	signals := make(chan os.Signal, 4)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)

@@ -67,12 +67,12 @@ func startEnvironment(opts upOptions) (statedir.Dir, error) {
 
 // environmentPlan is every part's config, resolved (binaries found, CRD files listed) before anything starts.
 type environmentPlan struct {
-	cluster  cluster.Config
-	withNode bool
-	standin  string
-	node     node.Config
-	csi      csi.Config
-	images   []string
+	cluster       cluster.Config
+	withNode      bool
+	standinBinary string
+	node          node.Config
+	csi           csi.Config
+	images        []string
 }
 
 func planEnvironment(opts upOptions, sd statedir.Dir) (environmentPlan, error) {
@@ -107,7 +107,7 @@ func (plan *environmentPlan) planNode(opts upOptions, sd statedir.Dir, bins *bin
 	if os.Geteuid() != 0 {
 		return errors.New("--node needs root (containerd, mounts, network namespaces, cgroups)")
 	}
-	plan.standin = bins.get("keyvault-standin", "")
+	plan.standinBinary = bins.get("keyvault-standin", "")
 	bridge := bins.get("bridge", "")
 	plan.node = node.Config{State: sd, SyncFrequency: opts.kubeletSyncFrequency, Timeout: opts.timeout,
 		Bins: node.Binaries{Kubelet: bins.get("kubelet", ""), Scheduler: bins.get("kube-scheduler", ""),
@@ -173,7 +173,7 @@ func (plan environmentPlan) start() error {
 	if !plan.withNode {
 		return nil
 	}
-	if err := standin.Start(plan.cluster.State, plan.standin, plan.cluster.Timeout); err != nil {
+	if err := standin.Start(plan.cluster.State, plan.standinBinary, plan.cluster.Timeout); err != nil {
 		return err
 	}
 	if err := node.Start(plan.node); err != nil {
