@@ -12,7 +12,7 @@ func init() {
 
 func runBuild(args []string) error {
 	flags := newFlags("build")
-	var purposes purposeList
+	var purposes repeatable
 	flags.Var(&purposes, "for", purposeHelp+" (repeatable)")
 	lane := flags.String("lane", "", "the driver/provider lane of versions.json (default: its default lane)")
 	if err := parseFlags(flags, args); err != nil {

@@ -27,32 +27,45 @@ func runCRDs(args []string) error {
 	if err := parseFlags(newFlags("crds"), args); err != nil {
 		return err
 	}
-	v, err := versions.Load(localenvDir())
+	files, err := crdFiles()
 	if err != nil {
 		return err
+	}
+	for _, file := range files {
+		fmt.Println(file)
+	}
+	return nil
+}
+
+// crdFiles are the CRD files the local cluster serves: the driver's, each checked to define its kind, downloaded into
+// the Go module cache once; then our SecretSync fixture.
+func crdFiles() ([]string, error) {
+	v, err := versions.Load(localenvDir())
+	if err != nil {
+		return nil, err
 	}
 	module := secretsStoreDriverModule + "@" + v.SecretsStoreCRDs.Driver
 	download, err := toolchain.DownloadModule(module, toolchain.BuildEnv(), os.Stderr)
 	if err != nil {
-		return fmt.Errorf("the CRDs come from the Go module %s: %w", module, err)
+		return nil, fmt.Errorf("the CRDs come from the Go module %s: %w", module, err)
 	}
+	var files []string
 	for _, crd := range secretsStoreCRDs {
 		path := filepath.Join(download.Dir, "config", "crd", "bases", crd.file)
 		text, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("%s has no config/crd/bases/%s", module, crd.file)
+			return nil, fmt.Errorf("%s has no config/crd/bases/%s", module, crd.file)
 		}
 		if err := checkCRD(string(text), crd.kind); err != nil {
-			return fmt.Errorf("%s of %s: %w", crd.file, module, err)
+			return nil, fmt.Errorf("%s of %s: %w", crd.file, module, err)
 		}
-		fmt.Println(path)
+		files = append(files, path)
 	}
 	secretSync := filepath.Join(localenvDir(), "crds", "secret-sync.x-k8s.io_secretsyncs.yaml")
 	if _, err := os.Stat(secretSync); err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Println(secretSync)
-	return nil
+	return append(files, secretSync), nil
 }
 
 var (

@@ -9,13 +9,22 @@ import (
 	"aks-keyvault-secrets/localenv/internal/toolchain"
 )
 
-// purposeList is a repeatable --for flag.
-type purposeList []string
+// repeatable collects every value of a flag given more than once.
+type repeatable []string
 
-func (p *purposeList) String() string { return strings.Join(*p, ",") }
+func (r *repeatable) String() string     { return strings.Join(*r, " ") }
+func (r *repeatable) Set(v string) error { *r = append(*r, v); return nil }
 
-func (p *purposeList) Set(value string) error {
-	*p = append(*p, value)
+// commaList splits NAME,... into its names.
+type commaList []string
+
+func (c *commaList) String() string { return strings.Join(*c, ",") }
+func (c *commaList) Set(v string) error {
+	for _, name := range strings.Split(v, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			*c = append(*c, name)
+		}
+	}
 	return nil
 }
 

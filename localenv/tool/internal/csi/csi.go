@@ -1,0 +1,249 @@
+// Package csi runs the Secrets Store CSI driver, the Azure Key Vault provider and our plugin registrar as host
+// processes next to the node's kubelet, and the CSIDriver object that tells the kubelet how to call the driver.
+//
+// The provider's only way out is the Key Vault stand-in, as its HTTPS_PROXY/HTTP_PROXY, trusting only the
+// stand-in's CA. It runs with an otherwise empty environment, so no proxy exception, Azure identity variable or
+// system CA of the host applies. Without a stand-in it gets a proxy port where nothing listens: every fetch fails,
+// nothing leaves the machine.
+package csi
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"aks-keyvault-secrets/localenv/internal/console"
+	"aks-keyvault-secrets/localenv/internal/kube"
+	"aks-keyvault-secrets/localenv/internal/proc"
+	"aks-keyvault-secrets/localenv/internal/standin"
+	"aks-keyvault-secrets/localenv/internal/statedir"
+)
+
+// DriverName is the CSI driver's name.
+const DriverName = "secrets-store.csi.k8s.io"
+
+const driverObjectPath = "/apis/storage.k8s.io/v1/csidrivers"
+
+// Daemons are the pid file names, in start order.
+var Daemons = []string{"csi-provider", "csi-driver", "csi-registrar"}
+
+// the driver runs mount and umount
+const hostPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Binaries are the CSI part's programs from the toolchain.
+type Binaries struct {
+	Driver, Provider, Registrar, Call string
+}
+
+// Config is what `up --node` asks of the CSI part.
+type Config struct {
+	State                statedir.Dir
+	Bins                 Binaries
+	RotationPollInterval time.Duration
+	LogLevel             int
+	NodeName             string
+	Timeout              time.Duration
+}
+
+// paths of the sockets and dirs, all in the data dir
+type paths struct {
+	pluginDir, socket, registrySocket, providerDir, providerSocket, noSystemCAs string
+}
+
+func pathsOf(dataDir string) paths {
+	plugin := filepath.Join(dataDir, "kubelet", "plugins", "csi-secrets-store")
+	providers := filepath.Join(dataDir, "providers")
+	return paths{
+		pluginDir:      plugin,
+		socket:         filepath.Join(plugin, "csi.sock"),
+		registrySocket: filepath.Join(dataDir, "kubelet", "plugins_registry", DriverName+"-reg.sock"),
+		providerDir:    providers,
+		providerSocket: filepath.Join(providers, "azure.sock"),
+		noSystemCAs:    filepath.Join(dataDir, "csi-no-system-cas"),
+	}
+}
+
+// Start creates the CSIDriver object and runs provider, driver and registrar, waiting for each socket and for the
+// driver to answer GetPluginInfo/Probe.
+func Start(cfg Config) error {
+	sd := cfg.State
+	p := pathsOf(sd.DataDir())
+	for _, dir := range []string{p.pluginDir, filepath.Dir(p.registrySocket), p.providerDir, p.noSystemCAs} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	client, err := sd.Kube()
+	if err != nil {
+		return err
+	}
+	if err := createDriverObject(sd, client); err != nil {
+		return err
+	}
+	if err := startProvider(cfg, p); err != nil {
+		return err
+	}
+	if err := startDriver(cfg, p); err != nil {
+		return err
+	}
+	console.Log("plugin registrar on %s", p.registrySocket)
+	registrar := proc.Daemon{Name: "csi-registrar", Log: sd.Log("csi-registrar"), Argv: []string{cfg.Bins.Registrar,
+		"--registration-socket", p.registrySocket, "--csi-endpoint", p.socket, "--driver-name", DriverName}}
+	return startAndWait(cfg, registrar, "plugin registration socket", socketUp(p.registrySocket))
+}
+
+// driverObject: inline (Ephemeral) volumes only, pod info and a workload identity token in every NodePublishVolume,
+// and periodic republish, which is how the driver rotates (since v1.6).
+func driverObject() map[string]any {
+	return map[string]any{
+		"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver",
+		"metadata": map[string]any{"name": DriverName},
+		"spec": map[string]any{"podInfoOnMount": true, "attachRequired": false,
+			"volumeLifecycleModes": []string{"Ephemeral"}, "requiresRepublish": true,
+			"tokenRequests": []any{map[string]any{"audience": "api://AzureADTokenExchange"}}},
+	}
+}
+
+func createDriverObject(sd statedir.Dir, client *kube.Client) error {
+	resp, err := client.PostJSON(driverObjectPath, driverObject())
+	if err != nil {
+		return err
+	}
+	verb := "created"
+	if resp.Status == http.StatusConflict {
+		// left by an earlier start against the same API server: replace it, so that its spec is ours
+		if _, err := client.Delete(driverObjectPath+"/"+DriverName, ""); err != nil {
+			return err
+		}
+		if resp, err = client.PostJSON(driverObjectPath, driverObject()); err != nil {
+			return err
+		}
+		verb = "recreated"
+	}
+	if resp.Status != http.StatusCreated {
+		return resp.Failed("creating CSIDriver " + DriverName)
+	}
+	console.Log("CSIDriver %s %s", DriverName, verb)
+	return sd.Write("csi-driver-object", DriverName)
+}
+
+func startProvider(cfg Config, p paths) error {
+	sd := cfg.State
+	proxyPort, err := sd.Port("standin")
+	if err != nil {
+		ports, err := proc.FreePorts(1)
+		if err != nil {
+			return err
+		}
+		proxyPort = ports[0]
+		console.Log("warning: no Key Vault stand-in: the provider's proxy is 127.0.0.1:%d, where nothing listens, so every fetch fails", proxyPort)
+	}
+	ca := standin.CAFile(sd)
+	if _, err := os.Stat(ca); err != nil {
+		console.Log("warning: no stand-in CA at %s: the provider trusts no server certificate", ca)
+	}
+	// The health and metrics ports can be neither turned off nor bound to loopback (it listens on ":PORT"; no flag names an address):
+	// free ones keep them out of the way.
+	ports, err := proc.FreePorts(2)
+	if err != nil {
+		return err
+	}
+	proxy := "http://127.0.0.1:" + strconv.Itoa(proxyPort)
+	console.Log("Azure Key Vault provider on %s (proxy %s)", p.providerSocket, proxy)
+	provider := proc.Daemon{Name: "csi-provider", Log: sd.Log("csi-provider"),
+		Env: []string{"PATH=" + hostPath, "HTTPS_PROXY=" + proxy, "HTTP_PROXY=" + proxy,
+			"SSL_CERT_FILE=" + ca, "SSL_CERT_DIR=" + p.noSystemCAs},
+		Argv: []string{cfg.Bins.Provider, "--endpoint", unixEndpoint(p.providerSocket),
+			"--healthz-port", strconv.Itoa(ports[0]), "--prometheus-port", strconv.Itoa(ports[1]),
+			"-v=" + strconv.Itoa(cfg.LogLevel)}}
+	return startAndWait(cfg, provider, "Azure provider socket", socketUp(p.providerSocket))
+}
+
+func startDriver(cfg Config, p paths) error {
+	sd := cfg.State
+	console.Log("Secrets Store CSI driver on %s (node %s, rotation every %s)", p.socket, cfg.NodeName, cfg.RotationPollInterval)
+	driver := proc.Daemon{Name: "csi-driver", Log: sd.Log("csi-driver"),
+		Env: []string{"PATH=" + hostPath, "KUBECONFIG=" + sd.Path("kubeconfig")},
+		Argv: []string{cfg.Bins.Driver, "--endpoint", unixEndpoint(p.socket), "--drivername", DriverName,
+			"--nodeid", cfg.NodeName, "--provider-volume", p.providerDir,
+			"--additional-provider-volume-paths", p.providerDir,
+			"--enable-secret-rotation", "--rotation-poll-interval", cfg.RotationPollInterval.String(),
+			// "0" turns the metrics server off; the driver opens no health port
+			"--metrics-addr", "0", "-v=" + strconv.Itoa(cfg.LogLevel)}}
+	if err := startAndWait(cfg, driver, "CSI driver socket", socketUp(p.socket)); err != nil {
+		return err
+	}
+	answers := func() (bool, error) {
+		out, err := exec.Command(cfg.Bins.Call, "probe", "--endpoint", p.socket, "--driver-name", DriverName,
+			"--timeout", "1s").CombinedOutput()
+		if err != nil {
+			return false, fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+		}
+		return true, nil
+	}
+	return wait(cfg, "csi-driver", "CSI driver answers GetPluginInfo/Probe", answers)
+}
+
+// unixEndpoint is how driver and provider want a socket path: both put back the leading "/" themselves.
+func unixEndpoint(path string) string { return "unix://" + strings.TrimPrefix(path, "/") }
+
+func socketUp(path string) func() (bool, error) {
+	return func() (bool, error) {
+		info, err := os.Stat(path)
+		return err == nil && info.Mode()&os.ModeSocket != 0, nil
+	}
+}
+
+func startAndWait(cfg Config, d proc.Daemon, what string, ready func() (bool, error)) error {
+	if _, err := proc.Start(string(cfg.State), d); err != nil {
+		return err
+	}
+	return wait(cfg, d.Name, what, ready)
+}
+
+// wait gives up at once when the daemon exits, and then shows its log's end.
+func wait(cfg Config, name, what string, ready func() (bool, error)) error {
+	sd := cfg.State
+	err := proc.WaitFor(what, cfg.Timeout, func() (bool, error) {
+		if err := proc.Alive(string(sd), name); err != nil {
+			return false, err
+		}
+		return ready()
+	})
+	if err != nil {
+		proc.TailLog(sd.Log(name), 20)
+		return fmt.Errorf("%w; log: %s", err, sd.Log(name))
+	}
+	return nil
+}
+
+// Stop stops the three (the registrar first: its socket going away makes the kubelet deregister the driver),
+// removes their sockets, and deletes the CSIDriver object while the API server still answers.
+func Stop(sd statedir.Dir, apiServerReady func() bool) {
+	for i := len(Daemons) - 1; i >= 0; i-- {
+		proc.Stop(string(sd), Daemons[i])
+	}
+	if data := sd.DataDir(); data != "" {
+		p := pathsOf(data)
+		for _, file := range []string{p.registrySocket, p.socket, p.providerSocket} {
+			_ = os.Remove(file)
+		}
+		_ = os.RemoveAll(p.noSystemCAs)
+	}
+	if _, err := os.Stat(sd.Path("csi-driver-object")); err != nil {
+		return
+	}
+	if apiServerReady() {
+		if client, err := sd.Kube(); err == nil {
+			if _, err := client.Delete(driverObjectPath+"/"+DriverName, ""); err == nil {
+				console.Log("CSIDriver %s deleted", DriverName)
+			}
+		}
+	}
+	_ = os.Remove(sd.Path("csi-driver-object"))
+}
