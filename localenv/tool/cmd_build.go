@@ -2,8 +2,6 @@ package main
 
 import (
 	"os"
-
-	"aks-keyvault-secrets/localenv/internal/toolchain"
 )
 
 func init() {
@@ -11,18 +9,7 @@ func init() {
 }
 
 func runBuild(args []string) error {
-	flags := newFlags("build")
-	var purposes repeatable
-	flags.Var(&purposes, "for", purposeHelp+" (repeatable)")
-	lane := flags.String("lane", "", "the driver/provider lane of versions.json (default: its default lane)")
-	if err := parseFlags(flags, args); err != nil {
-		return err
-	}
-	tc, err := openToolchain(*lane)
-	if err != nil {
-		return err
-	}
-	tools, err := toolchain.Select(purposes, flags.Args())
+	tc, tools, err := selectedTools("build", args)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-
-	"aks-keyvault-secrets/localenv/internal/toolchain"
 )
 
 func init() {
@@ -11,18 +9,7 @@ func init() {
 }
 
 func runCheck(args []string) error {
-	flags := newFlags("check")
-	var purposes repeatable
-	flags.Var(&purposes, "for", purposeHelp+" (repeatable)")
-	lane := flags.String("lane", "", "the driver/provider lane of versions.json (default: its default lane)")
-	if err := parseFlags(flags, args); err != nil {
-		return err
-	}
-	tc, err := openToolchain(*lane)
-	if err != nil {
-		return err
-	}
-	tools, err := toolchain.Select(purposes, flags.Args())
+	tc, tools, err := selectedTools("check", args)
 	if err != nil {
 		return err
 	}

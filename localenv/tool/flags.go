@@ -52,3 +52,20 @@ func parseFlags(flags *flag.FlagSet, args []string) error {
 func openToolchain(lane string) (*toolchain.Toolchain, error) {
 	return toolchain.Open(localenvDir(), toolchain.DefaultCache(), lane)
 }
+
+// selectedTools reads the flags build and check share (--for PURPOSE..., --lane, TOOL...) and resolves the tools.
+func selectedTools(command string, args []string) (*toolchain.Toolchain, []toolchain.Tool, error) {
+	flags := newFlags(command)
+	var purposes repeatable
+	flags.Var(&purposes, "for", purposeHelp+" (repeatable)")
+	lane := flags.String("lane", "", "the driver/provider lane of versions.json (default: its default lane)")
+	if err := parseFlags(flags, args); err != nil {
+		return nil, nil, err
+	}
+	tc, err := openToolchain(*lane)
+	if err != nil {
+		return nil, nil, err
+	}
+	tools, err := toolchain.Select(purposes, flags.Args())
+	return tc, tools, err
+}
