@@ -26,6 +26,7 @@ export * from "./secret-provider-class/secret-sync";
 export * from "./secret-provider-class/validate";
 export * from "./secret-provider-class/render";
 export * from "./secret-provider-class/parse";
+export * from "./secret-provider-class/provider-version";
 export * from "./secret-provider-class/component";
 
 export * from "./workload/pod";
