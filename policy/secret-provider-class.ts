@@ -3,6 +3,7 @@ import type { Input } from "@pulumi/pulumi";
 import { IDENTITY_MODE_FLAGS, PROVIDER_PARAMETER_KEYS, parseIdentity, parseObjectsParameter } from "../components/secret-provider-class/parse";
 import { KeyVaultObject, MANAGED_IDENTITY_DEPRECATION_URL, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../components/secret-provider-class/types";
 import { secretProviderClassProblems } from "../components/secret-provider-class/validate";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../components/secret-provider-class/provider-version";
 import { Problem, formatProblem } from "../components/shared/validation";
 import { kubernetesName, qualified } from "./kubernetes";
 import { UNKNOWN, isMap, itemsOf, keysOf, read, str } from "./props";
@@ -202,7 +203,9 @@ export const secretProviderClassManagedIdentityDeprecated: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "low",
     remediationSteps:
-        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it. Where one identity serves many clusters or service accounts, AKS identity binding (preview, feature IdentityBindingPreview) is the alternative: identity { mode: identityBinding }, or useAzureTokenProxy: \"true\" with clientID.",
+        "Move the app to workload identity: in this program, identity { mode: workloadIdentity } (the program creates the identity, its federated credential and its roles); by hand, a federated identity with clientID in the class and the pods' ServiceAccount annotated with it. " +
+        `Where one identity serves many clusters or service accounts, AKS identity binding (preview, feature IdentityBindingPreview) is the alternative on a cluster whose provider is v${IDENTITY_BINDING_PROVIDER_VERSION} or later ` +
+        `(the AKS addon's, v${AKS_ADDON_PROVIDER.version}, ignores it): identity { mode: identityBinding } with cluster.keyVaultProvider, or useAzureTokenProxy: "true" with clientID.`,
     url: MANAGED_IDENTITY_DEPRECATION_URL,
     tags: ["secrets-store-csi", "identity", "deprecation"],
     validateResource: forType(SECRET_PROVIDER_CLASS, (args, reportViolation) => {

@@ -14,6 +14,7 @@ import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
 import { secretKeyProblems, secretPlainTexts } from "./secrets";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION, providerReadsIdentityBinding } from "../components/secret-provider-class/provider-version";
 
 /**
  * The stack configuration's checks: the schema of every key and the rules between keys, run at start-up so a
@@ -183,8 +184,37 @@ export function bindsIdentity(app: ApplicationConfig): boolean {
     return app.identity.mode === "identityBinding" && !app.identity.clientId;
 }
 
-/** The one limitation of identity bindings the AKS documentation names (identity-bindings-concepts, "What limitations exist"). */
-export const IDENTITY_BINDING_UNSUPPORTED = "AKS does not support identity bindings on clusters with API server VNet integration";
+/** The AKS addon's provider, as messages name it. */
+const ADDON_PROVIDER = `the AKS addon's provider, v${AKS_ADDON_PROVIDER.version} (node images ${AKS_ADDON_PROVIDER.nodeImages})`;
+
+/**
+ * The problem of an identity-binding app on a cluster whose provider does not read identity binding (before v1.8.1):
+ * it ignores `useAzureTokenProxy`, so the mount falls back to workload identity with the cluster's token, which
+ * Entra refuses. `providerVersion`: the cluster's `keyVaultProvider.version`, undefined for the AKS addon's provider;
+ * `platformStack`: in an app stack, the stack whose cluster it is.
+ */
+export function identityBindingProviderProblem({ index, app }: IndexedApp, providerVersion: string | undefined, platformStack?: string): ConfigProblem | undefined {
+    if (app.identity.mode !== "identityBinding" || providerReadsIdentityBinding(providerVersion)) {
+        return undefined;
+    }
+    const cluster = platformStack ? `the cluster of platform stack ${platformStack}` : "the cluster";
+    const runs = providerVersion
+        ? `${platformStack ? `platform stack ${platformStack} says its cluster runs` : "cluster.keyVaultProvider.version says the cluster runs"} v${providerVersion.replace(/^v/, "")}`
+        : `${cluster} runs ${ADDON_PROVIDER}`;
+    const where = platformStack ? " in the platform stack" : "";
+    const workloadIdentity = "use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`)";
+    return {
+        path: ["applications", index, "identity"],
+        context: `app "${app.name}"`,
+        message:
+            `uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v${IDENTITY_BINDING_PROVIDER_VERSION} on, but ${runs}, which ignores it: ` +
+            "the mount would fall back to workload identity with the cluster's token, and Entra would refuse it",
+        fix: providerVersion
+            ? `${workloadIdentity}, which that provider supports, or upgrade the provider to v${IDENTITY_BINDING_PROVIDER_VERSION} or later and set cluster.keyVaultProvider.version${where} to its version`
+            : `${workloadIdentity}, which the addon supports, or, once the cluster's provider is v${IDENTITY_BINDING_PROVIDER_VERSION} or later (an addon that ships it, or one ` +
+              `installed with its Helm chart with the addon off and cluster mode external), declare it${where}: \`cluster.keyVaultProvider: { version: <version> }\``,
+    };
+}
 
 /** Objects as far as roles are concerned. */
 export function readObjects(objects: readonly ReadObject[]): ReadObject[] {
@@ -337,6 +367,11 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
             message: "uses identity binding, but cluster.workloadIdentity is false; AKS documents identity bindings on clusters with the OIDC issuer and workload identity on",
             fix: "set cluster.workloadIdentity: true (it turns on both), or use identity mode addon",
         });
+    }
+    // In an app stack the platform stack's `platform` output says which provider its cluster runs (platformStackProblems).
+    const unread = split ? undefined : identityBindingProviderProblem({ index, app }, cluster?.keyVaultProvider?.version);
+    if (unread) {
+        problems.push(unread);
     }
     if (bindsIdentity(app) && (split || cluster?.mode === "external")) {
         problems.push({

@@ -7,7 +7,16 @@ import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/co
 import { AppWorkload } from "../components/workload/component";
 import { AppIdentity, ManagedIdentityBinding } from "../components/workload/types";
 import { markChecked } from "../components/shared/checked";
-import { StackConfig, addonReadObjects, bindsIdentity, createsIdentity, federatesIdentity, plannedRoleAssignmentCount, toAppWorkloadArgs } from "./config";
+import {
+    StackConfig,
+    addonReadObjects,
+    bindsIdentity,
+    createsIdentity,
+    federatesIdentity,
+    identityBindingProviderProblem,
+    plannedRoleAssignmentCount,
+    toAppWorkloadArgs,
+} from "./config";
 import { addonIdentityWarning, identityBindingWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
 import { requestsPerMount } from "../components/key-vault/request-budget";
 import { managedNetworkPrivateEndpointWarning } from "../components/key-vault/network";
@@ -28,6 +37,8 @@ export interface PlatformExports {
     /** Issuer of federated credentials; only when the cluster has the OIDC issuer and workload identity on. */
     oidcIssuerUrl?: string;
     kubeconfig?: string;
+    /** The Azure Key Vault provider its cluster runs when it is not the AKS addon's (`cluster.keyVaultProvider`). */
+    keyVaultProvider?: { version: string };
     /** Kubernetes objects this stack declares (`Kind/namespace/name`); app stacks refuse to declare them again. */
     kubernetesObjects: string[];
 }
@@ -87,6 +98,11 @@ export function platformStackProblems(config: StackConfig, stackName: string, pl
     if (config.applications.some(createsIdentity) && !platform.keyVaultId) {
         problems.push(missing("keyVaultId", "set keyVault.id (mode external) in the platform stack, or give these apps identity.clientId"));
     }
+    problems.push(
+        ...config.applications
+            .map((app, index) => identityBindingProviderProblem({ index, app }, platform.keyVaultProvider?.version, stackName))
+            .filter((problem): problem is ConfigProblem => problem !== undefined),
+    );
     return [...problems, ...objectsOwnedElsewhereProblems(plan.declarations, platform.kubernetesObjects ?? [], stackName)];
 }
 
@@ -383,6 +399,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
             addonIdentity: platform.addonIdentity ?? (platform.addonClientId ? { clientId: platform.addonClientId } : undefined),
             oidcIssuerUrl: platform.oidcIssuerUrl,
             kubeconfig: platform.kubeconfig,
+            keyVaultProvider: config.cluster?.mode === "external" && !platformStack ? config.cluster.keyVaultProvider : undefined,
             kubernetesObjects: plan.objects,
         }),
         applications: pulumi.output(applications),

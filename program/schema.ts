@@ -7,6 +7,7 @@ import {
 } from "../components/secret-provider-class/types";
 import { SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
 import { isGuid } from "../components/shared/validation";
+import { isProviderVersion } from "../components/secret-provider-class/provider-version";
 
 /**
  * The schema of the stack config: every key of the project namespace, documented in the README's configuration
@@ -36,6 +37,16 @@ const existingAzureResource = z.strictObject({
     resourceGroupName: z.string().optional(),
 });
 
+/**
+ * The Azure Key Vault provider the cluster's pods mount through, when it is not the one the AKS addon ships today
+ * (`AKS_ADDON_PROVIDER`): on a created or read cluster (the addon is always on there), what its addon runs; on an
+ * external one, also a provider installed with its Helm chart. Absent: the addon's. The program cannot read it.
+ */
+const keyVaultProvider = example(
+    z.strictObject({ version: example(z.string().refine(isProviderVersion, { message: "must be a provider release (major.minor.patch)" }), "1.8.2") }),
+    "{ version: 1.8.2 }",
+);
+
 const cluster = example(
     z.discriminatedUnion("mode", [
         z.strictObject({
@@ -55,12 +66,14 @@ const cluster = example(
             workloadIdentity: z.boolean().default(true),
             adoptResourceId: z.string().optional(),
             protect: z.boolean().default(false),
+            keyVaultProvider: keyVaultProvider.optional(),
         }),
-        existingAzureResource,
+        existingAzureResource.extend({ keyVaultProvider: keyVaultProvider.optional() }),
         z.strictObject({
             mode: z.literal("external"),
             addonIdentityClientId: guid.optional(),
             oidcIssuerUrl: z.url().optional(),
+            keyVaultProvider: keyVaultProvider.optional(),
         }),
     ]),
     "{ mode: external, addonIdentityClientId: <guid> }",

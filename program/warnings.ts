@@ -8,6 +8,7 @@ import {
     secretSyncCandidates,
     secretSyncCount,
 } from "../components/key-vault/request-budget";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../components/secret-provider-class/provider-version";
 
 /** What a stack's preview warns about: once per stack, not per app. */
 
@@ -57,7 +58,8 @@ export function addonIdentityWarning(addonApps: readonly string[]): string | und
         `(useVMManagedIdentity) the Azure provider plans to deprecate in favour of workload identity (${MANAGED_IDENTITY_DEPRECATION_URL}). It keeps working. ` +
         `To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles. ` +
         `Where one identity is shared by many clusters or service accounts (workload identity allows 20 federated credentials per identity), ` +
-        `{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet.`
+        `{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet, and it needs the Azure ` +
+        `provider v${IDENTITY_BINDING_PROVIDER_VERSION} or later, which the AKS addon does not ship (it runs v${AKS_ADDON_PROVIDER.version}): declare the cluster's provider with cluster.keyVaultProvider.`
     );
 }
 

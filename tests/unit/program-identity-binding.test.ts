@@ -5,7 +5,23 @@ import { runProgram } from "../../program/main";
 import { identityBindingWarning } from "../../program/warnings";
 import { stackFileConfig } from "../stack-files";
 import { ExistingAksCluster } from "../../components";
-import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, errorFrom, fakeGuid, ofType, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
+import {
+    SUBSCRIPTION_ID,
+    TENANT_ID,
+    addonIdentityOf,
+    azureState,
+    errorFrom,
+    fakeGuid,
+    ofType,
+    outputError,
+    platformStackOutput,
+    registered,
+    rejection,
+    resetPlatformStackOutput,
+    resetRegistrations,
+    settle,
+    valueOf,
+} from "../mocks";
 
 const CLIENT_ID = "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f";
 const N = CONFIG_NAMESPACE;
@@ -14,13 +30,15 @@ function app(identity: Record<string, unknown>) {
     return { name: "fleet-agent", namespace: "fleet", identity, objects: [{ objectName: "fleet-token", objectType: "secret" }] };
 }
 
+/** A provider that reads identity binding: on created and read clusters, an addon that ships it (not today's, v1.7.2). */
+const provider = { keyVaultProvider: { version: "1.8.2" } };
 const created = {
     azure: { location: "westeurope", resourceGroupName: "rg-dev" },
-    cluster: { mode: "create", name: "aks-dev", systemNodePool: { vmSize: "Standard_D4ds_v5", count: 2 }, secretRotation: { enabled: true } },
+    cluster: { mode: "create", name: "aks-dev", systemNodePool: { vmSize: "Standard_D4ds_v5", count: 2 }, secretRotation: { enabled: true }, ...provider },
     keyVault: { mode: "create", name: "kv-dev-1" },
 };
 const external = {
-    cluster: { mode: "external" },
+    cluster: { mode: "external", ...provider },
     keyVault: { mode: "external", name: "kv-local", tenantId: TENANT_ID },
 };
 
@@ -61,7 +79,7 @@ describe("identity mode identityBinding: config checks", () => {
     });
 
     it("needs the vault's resource ID for the roles of the identity it creates", () => {
-        const raw = { azure: created.azure, cluster: { mode: "existing", name: "aks-shared" }, keyVault: external.keyVault, applications: [app({ mode: "identityBinding" })] };
+        const raw = { azure: created.azure, cluster: { mode: "existing", name: "aks-shared", ...provider }, keyVault: external.keyVault, applications: [app({ mode: "identityBinding" })] };
         expect(configError(raw)).to.contain(
             `${N}:applications[0].identity (app "fleet-agent"): an identity the app creates for its identity binding needs the vault's resource ID for its role. ` +
                 "Fix: set keyVault.id, or give identity.clientId of an existing identity.",
@@ -82,6 +100,97 @@ describe("identity mode identityBinding: config checks", () => {
     it("counts the roles of an identity it creates in the role-assignment budget", () => {
         const config = parseStackConfig({ ...created, applications: [app({ mode: "identityBinding" }), { ...app({ mode: "identityBinding", clientId: CLIENT_ID }), name: "other" }] });
         expect(plannedRoleAssignmentCount(config, { hasVaultId: true, hasAddonIdentity: true })).to.equal(1);
+    });
+});
+
+describe("identity mode identityBinding: the cluster's provider must read it (v1.8.1 or later)", () => {
+    const withoutProvider = (cluster: Record<string, unknown>) => Object.fromEntries(Object.entries(cluster).filter(([key]) => key !== "keyVaultProvider"));
+    const onAddon =
+        `${N}:applications[0].identity (app "fleet-agent"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ` +
+        "but the cluster runs the AKS addon's provider, v1.7.2 (node images 202604.24 to 202607.09), which ignores it: the mount would fall back to workload identity " +
+        "with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`), which the addon supports, " +
+        "or, once the cluster's provider is v1.8.1 or later (an addon that ships it, or one installed with its Helm chart with the addon off and cluster mode external), " +
+        "declare it: `cluster.keyVaultProvider: { version: <version> }`.";
+
+    it("fails without cluster.keyVaultProvider (the AKS addon's provider), in each cluster mode, with or without clientId", () => {
+        const clusters = [withoutProvider(created.cluster), { mode: "existing", name: "aks-shared" }, { mode: "external" }];
+        for (const cluster of clusters) {
+            for (const identity of [{ mode: "identityBinding" }, { mode: "identityBinding", clientId: CLIENT_ID }]) {
+                const raw = { ...created, cluster, keyVault: { ...external.keyVault, id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-local" } };
+                const problems = (errorFrom(() => parseStackConfig({ ...raw, applications: [app(identity)] })) as StackConfigError).problems;
+                expect(problems.filter((line) => line.includes("useAzureTokenProxy")), `${cluster.mode} ${JSON.stringify(identity)}`).to.deep.equal([onAddon]);
+            }
+        }
+    });
+
+    it("fails when cluster.keyVaultProvider names a release before v1.8.1, saying which", () => {
+        for (const version of ["1.8.0", "v1.7.2"]) {
+            expect(configError({ ...external, cluster: { mode: "external", keyVaultProvider: { version } }, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] })).to.contain(
+                `${N}:applications[0].identity (app "fleet-agent"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ` +
+                    `but cluster.keyVaultProvider.version says the cluster runs v${version.replace("v", "")}, which ignores it: the mount would fall back to workload identity ` +
+                    "with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`), which that provider " +
+                    "supports, or upgrade the provider to v1.8.1 or later and set cluster.keyVaultProvider.version to its version.",
+            );
+        }
+    });
+
+    it("takes v1.8.1 and later in each cluster mode, and asks nothing of the other identity modes", () => {
+        for (const version of ["1.8.1", "v1.8.1", "1.8.2", "1.10.0", "2.0.0"]) {
+            const keyVaultProvider = { version };
+            expect(() => parseStackConfig({ ...external, cluster: { mode: "external", keyVaultProvider }, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }), version).to.not.throw();
+            expect(() => parseStackConfig({ ...created, cluster: { ...created.cluster, keyVaultProvider }, applications: [app({ mode: "identityBinding" })] }), version).to.not.throw();
+        }
+        const others = [{ mode: "addon" }, { mode: "workloadIdentity" }].map((identity, index) => ({ ...app(identity), name: `app-${index}` }));
+        expect(() => parseStackConfig({ ...created, cluster: withoutProvider(created.cluster), applications: others })).to.not.throw();
+    });
+
+    it("refuses a version that is not a release, by the schema", () => {
+        const at = (version: unknown) => configError({ ...external, cluster: { mode: "external", keyVaultProvider: { version } } });
+        expect(at("1.8")).to.contain(`${N}:cluster.keyVaultProvider.version: the string "1.8" must be a provider release (major.minor.patch). Fix: write a value like 1.8.2.`);
+        expect(at(1.8)).to.contain(`${N}:cluster.keyVaultProvider.version: expected a string, got the number 1.8. Fix: write it as a string, e.g. \`version: 1.8.2\`.`);
+    });
+
+    describe("in an app stack: the provider the platform stack exports", () => {
+        afterEach(resetPlatformStackOutput);
+        const appStack = { platformStack: "organization/aks-keyvault-secrets/dev", applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] };
+
+        it("fails the preview when the platform's cluster runs the addon's provider", async () => {
+            resetRegistrations();
+            const error = await rejection(runProgram(parseStackConfig(appStack)));
+            expect(error).to.be.instanceOf(StackConfigError);
+            expect(error.message).to.contain(
+                `${N}:applications[0].identity (app "fleet-agent"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ` +
+                    "but the cluster of platform stack organization/aks-keyvault-secrets/dev runs the AKS addon's provider, v1.7.2 (node images 202604.24 to 202607.09), which " +
+                    "ignores it: the mount would fall back to workload identity with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity " +
+                    "(`identity: { mode: workloadIdentity }`), which the addon supports, or, once the cluster's provider is v1.8.1 or later (an addon that ships it, or one " +
+                    "installed with its Helm chart with the addon off and cluster mode external), declare it in the platform stack: `cluster.keyVaultProvider: { version: <version> }`.",
+            );
+            await settle();
+        });
+
+        it("fails the preview when the platform names a release before v1.8.1, and takes v1.8.1 and later", async () => {
+            platformStackOutput.keyVaultProvider = { version: "1.7.2" };
+            resetRegistrations();
+            expect((await rejection(runProgram(parseStackConfig(appStack)))).message).to.contain(
+                `${N}:applications[0].identity (app "fleet-agent"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ` +
+                    "but platform stack organization/aks-keyvault-secrets/dev says its cluster runs v1.7.2, which ignores it: the mount would fall back to workload identity " +
+                    "with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`), which that provider " +
+                    "supports, or upgrade the provider to v1.8.1 or later and set cluster.keyVaultProvider.version in the platform stack to its version.",
+            );
+            await settle();
+            platformStackOutput.keyVaultProvider = { version: "1.8.1" };
+            resetRegistrations();
+            await valueOf((await runProgram(parseStackConfig(appStack))).applications);
+            await settle();
+            expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "fleet-agent-spc").inputs.spec.parameters).to.deep.include({ useAzureTokenProxy: "true" });
+        });
+
+        it("is exported by a platform stack that declares it", async () => {
+            resetRegistrations();
+            const outputs = await runProgram(parseStackConfig({ ...external, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }));
+            expect((await valueOf(outputs.platform)).keyVaultProvider).to.deep.equal({ version: "1.8.2" });
+            await settle();
+        });
     });
 });
 
@@ -116,7 +225,12 @@ describe("identity mode identityBinding: what a stack registers", () => {
             securityProfile: { workloadIdentity: { enabled: true } },
         };
         azureState.vaults["kv-shared"] = { id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-shared`, name: "kv-shared", properties: { tenantId: TENANT_ID, enableRbacAuthorization: true } };
-        const raw = { azure: created.azure, cluster: { mode: "existing", name: "aks-shared", resourceGroupName: "rg-aks" }, keyVault: { mode: "existing", name: "kv-shared" }, applications: [app({ mode: "identityBinding" })] };
+        const raw = {
+            azure: created.azure,
+            cluster: { mode: "existing", name: "aks-shared", resourceGroupName: "rg-aks", ...provider },
+            keyVault: { mode: "existing", name: "kv-shared" },
+            applications: [app({ mode: "identityBinding" })],
+        };
         await valueOf((await runProgram(parseStackConfig(raw))).applications);
         await settle();
         expect(registered("azure-native:containerservice:IdentityBinding", "fleet-agent-identity-binding-binding").inputs).to.deep.include({ resourceGroupName: "rg-aks", resourceName: "aks-shared" });
@@ -153,14 +267,17 @@ describe("identity mode identityBinding: the preview warning", () => {
         console.warn = (message: string) => warned.push(message);
         try {
             resetRegistrations();
-            await valueOf((await runProgram(parseStackConfig(stackFileConfig("dev")))).applications);
+            const apps = [app({ mode: "identityBinding" }), { ...app({ mode: "identityBinding", clientId: CLIENT_ID }), name: "inventory-sync", namespace: "inventory" }];
+            await valueOf((await runProgram(parseStackConfig({ ...created, applications: apps }))).applications);
             await settle();
-            resetRegistrations();
-            await valueOf((await runProgram(parseStackConfig(stackFileConfig("prod")))).applications);
-            await settle();
+            for (const stack of ["dev", "prod"]) {
+                resetRegistrations();
+                await valueOf((await runProgram(parseStackConfig(stackFileConfig(stack)))).applications);
+                await settle();
+            }
         } finally {
             console.warn = consoleWarn;
         }
-        expect(warned.filter((message) => message.includes("identity mode identityBinding"))).to.deep.equal([`warning: [runtime] ${identityBindingWarning(["inventory-sync"])}`]);
+        expect(warned.filter((message) => message.includes("identity mode identityBinding"))).to.deep.equal([`warning: [runtime] ${identityBindingWarning(["fleet-agent", "inventory-sync"])}`]);
     });
 });

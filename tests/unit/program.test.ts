@@ -350,7 +350,8 @@ describe("role-assignment budget", () => {
                 "in favour of workload identity (https://github.com/Azure/secrets-store-csi-driver-provider-azure/issues/837). It keeps working. " +
                 "To move an app, set its identity to { mode: workloadIdentity }: the program then creates its own identity, federated credential and least-privilege roles. " +
                 "Where one identity is shared by many clusters or service accounts (workload identity allows 20 federated credentials per identity), " +
-                "{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet.",
+                "{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet, and it needs the Azure " +
+                "provider v1.8.1 or later, which the AKS addon does not ship (it runs v1.7.2): declare the cluster's provider with cluster.keyVaultProvider.",
         );
         expect(addonIdentityWarning(["a", "b", "c", "d", "e", "f", "g"])).to.match(/^7 apps use identity mode addon \(a, b, c, d, e and 2 more\): /);
 

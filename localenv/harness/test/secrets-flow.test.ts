@@ -52,7 +52,9 @@ describe("local node: the Key Vault stand-in's seed plan", () => {
             { name: "a", namespace: "n", serviceAccountName: "shared", identity: { mode: "workloadIdentity", clientId: "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6a" }, objects: [{ objectName: "x", objectType: "secret" }] },
             { name: "b", namespace: "n", identity: { mode: "identityBinding", clientId: "0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6b" }, objects: [{ objectName: "y", objectType: "secret" }] },
         ];
-        const other = keyVaultSeedPlan(parseStackConfig({ ...localStackConfig(), applications: apps }), ISSUER);
+        // A cluster whose provider reads identity binding (v1.8.1 or later), as the local node's does, so the config is valid.
+        const local = localStackConfig();
+        const other = keyVaultSeedPlan(parseStackConfig({ ...local, cluster: { ...local.cluster, keyVaultProvider: { version: "1.8.2" } }, applications: apps }), ISSUER);
         expect(other.identities.map((identity) => identity.mode === "federated" && identity.subject)).to.deep.equal(["system:serviceaccount:n:shared"]);
         expect(other.skipped.map((entry) => entry.app)).to.deep.equal(["b"]);
         expect(other.objects.map((object) => object.name)).to.deep.equal(["x"]);

@@ -67,7 +67,8 @@ export function expectAcceptedByProgram(applications: readonly VaultApplication[
         expect(() =>
             parseStackConfig({
                 azure: { location: "westeurope", resourceGroupName: "rg-apps" },
-                cluster: { mode: "external", addonIdentityClientId: "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f", oidcIssuerUrl: "https://oidc.example/issuer/" },
+                // A provider that reads every identity mode a hand-written class may use (identity binding from v1.8.1).
+                cluster: { mode: "external", addonIdentityClientId: "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f", oidcIssuerUrl: "https://oidc.example/issuer/", keyVaultProvider: { version: "1.8.2" } },
                 keyVault: { mode: "external", name: vault.length >= 3 ? vault : `${vault}-kv`, tenantId: TENANT_ID, id: `/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/${vault}` },
                 applications: apps,
             }),
