@@ -399,7 +399,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
             addonIdentity: platform.addonIdentity ?? (platform.addonClientId ? { clientId: platform.addonClientId } : undefined),
             oidcIssuerUrl: platform.oidcIssuerUrl,
             kubeconfig: platform.kubeconfig,
-            keyVaultProvider: config.cluster?.mode === "external" && !platformStack ? config.cluster.keyVaultProvider : undefined,
+            keyVaultProvider: platformStack ? undefined : config.cluster?.keyVaultProvider,
             kubernetesObjects: plan.objects,
         }),
         applications: pulumi.output(applications),

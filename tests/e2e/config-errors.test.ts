@@ -41,6 +41,9 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         pulumi("stack", "init", "cli", "--non-interactive");
         pulumi("config", "set", "--path", "aks-keyvault-secrets:applications[0].deployment.env.API_TOKEN", TOKEN, "--secret");
         pulumi("config", "set", "--path", "aks-keyvault-secrets:aplications", "[]");
+        // orders-api on identity binding with a bound identity: the local stack's cluster declares no keyVaultProvider (the addon's).
+        pulumi("config", "set", "--path", "aks-keyvault-secrets:applications[0].identity.mode", "identityBinding");
+        pulumi("config", "set", "--path", "aks-keyvault-secrets:applications[0].identity.clientId", "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f");
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -61,10 +64,18 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         const result = spawnSync(toolchainPaths().pulumi, ["preview", "--non-interactive", "--stack", "cli"], { cwd: path.join(dir, "project"), env, encoding: "utf8" });
         const output = `${result.stdout}\n${result.stderr}`;
         expect(result.status, output).to.not.equal(0);
-        expect(output).to.contain("error: Stack configuration is invalid (2 problems):");
+        expect(output).to.contain("error: Stack configuration is invalid (3 problems):");
         expect(output).to.contain("- aks-keyvault-secrets:aplications: is not a key of the aks-keyvault-secrets namespace (did you mean `applications`?)");
         expect(output).to.contain("- aks-keyvault-secrets:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret");
         expect(output).to.contain("sync it with syncedSecrets and read it through env");
+        // Every text under applications is redacted (the key is secret), the app's name too.
+        expect(output).to.contain(
+            '- aks-keyvault-secrets:applications[0].identity (app "[secret]"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ' +
+                "but the cluster runs the AKS addon's provider, v1.7.2 (node images 202604.24 to 202607.09), which ignores it: the mount would fall back to workload identity " +
+                "with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`), which the addon supports, " +
+                "or, once the cluster's provider is v1.8.1 or later (an addon that ships it, or one installed with its Helm chart with the addon off and cluster mode external), " +
+                "declare it: `cluster.keyVaultProvider: { version: <version> }`.",
+        );
         expect(output).to.not.contain(TOKEN);
         expect(output, "Node stack frames").to.not.match(/^\s+at .+\((\/|node:).+\)$/m);
         expect(output).to.not.contain("unhandled exception");

@@ -185,11 +185,13 @@ describe("identity mode identityBinding: the cluster's provider must read it (v1
             expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "fleet-agent-spc").inputs.spec.parameters).to.deep.include({ useAzureTokenProxy: "true" });
         });
 
-        it("is exported by a platform stack that declares it", async () => {
-            resetRegistrations();
-            const outputs = await runProgram(parseStackConfig({ ...external, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }));
-            expect((await valueOf(outputs.platform)).keyVaultProvider).to.deep.equal({ version: "1.8.2" });
-            await settle();
+        it("is exported by a platform stack that declares it, in any cluster mode", async () => {
+            for (const raw of [external, created]) {
+                resetRegistrations();
+                const outputs = await runProgram(parseStackConfig({ ...raw, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }));
+                expect((await valueOf(outputs.platform)).keyVaultProvider, raw.cluster.mode).to.deep.equal({ version: "1.8.2" });
+                await settle();
+            }
         });
     });
 });
