@@ -48,8 +48,9 @@ function laneName(): string {
 }
 
 /**
- * How long a new version may take to reach the file and the synced Secret, with the node's 10 s poll: measured 5-11 s
- * on both lanes (docs/local-node.md), 18 s at most before on a loaded machine; twice that.
+ * How long a new version may take to reach the file and the synced Secret, with the node's 10 s poll: measured 4-11 s
+ * on the addon lane, 2-15 s on the upstream lane (docs/local-node.md), 18 s at most before on a loaded machine; twice
+ * that.
  */
 const ROTATION_DEADLINE_MS = 40_000;
 /** How many rotations the rotation test measures. */
