@@ -180,7 +180,11 @@ func (t *Toolchain) BuiltBinary(name string) (string, error) {
 		return "", err
 	}
 	if !isExecutable(path) {
-		return "", fmt.Errorf("%s is not built (%s): run localenv/localenv build", name, path)
+		build := "localenv/localenv build"
+		if t.Lane != "" {
+			build += " --lane " + t.Lane
+		}
+		return "", fmt.Errorf("%s is not built (%s): run %s", name, path, build)
 	}
 	return path, nil
 }
