@@ -112,11 +112,12 @@ func rotatesThroughRepublish(driver string) bool {
 }
 
 // driverObject is the CSIDriver object as the driver's own Helm chart renders it with secret rotation on and the
-// workload identity audience in tokenRequests (how the AKS addon runs it): inline (Ephemeral) volumes only, pod info
-// and the pod's token in every NodePublishVolume. A driver that rotates through republish also gets
-// requiresRepublish, and the token in the request's secrets rather than its volume context (the chart's choice from
-// Kubernetes 1.35 on; such a driver reads both). A driver with its own reconciler gets neither: its chart has no
-// such fields, and its reconciler asks the API server for the pod's token itself.
+// workload identity audience in tokenRequests (the AKS addon's own manifests are not public; the chart is the closest
+// record): inline (Ephemeral) volumes only, pod info and the pod's token in every NodePublishVolume. A driver that
+// rotates through republish also gets requiresRepublish, and the token in the request's secrets rather than its
+// volume context (the chart's choice from Kubernetes 1.35 on; such a driver reads both). A driver with its own
+// reconciler gets neither: its chart has no such fields, and for its re-mounts it asks the API server for the pod's
+// token itself, for the audiences of tokenRequests.
 func driverObject(republish bool) map[string]any {
 	spec := map[string]any{"podInfoOnMount": true, "attachRequired": false,
 		"volumeLifecycleModes": []string{"Ephemeral"},
