@@ -206,8 +206,8 @@ export function registerManagedIdentity(files: StandInFiles, tenantId: string, c
 
 /**
  * The Secret a `nodePublishSecretRef` names, in the keys the Azure provider reads. Labelled `used`, as the driver's
- * own log line asks: a driver that rotates through its own reconciler (the addon lane's) reads the Secret from a cache of
- * labelled Secrets only, and without the label never re-fetches that pod's objects (docs/local-node.md).
+ * own log line asks: a driver that rotates through its own reconciler (the addon lane's) reads the Secret from a
+ * cache of labelled Secrets only, and without the label never re-fetches that pod's objects (docs/local-node.md).
  */
 export function credentialSecretObject(credential: CredentialSecret) {
     return {
