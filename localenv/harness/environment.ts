@@ -56,6 +56,8 @@ export interface LocalEnvironmentOptions {
     existingKubeconfig?: string;
     /** Also run a node (kubelet, containerd), the CSI driver, the Azure provider and the Key Vault stand-in (private control plane only). */
     node?: boolean;
+    /** The driver/provider lane of versions.json the node runs (default: its default lane). */
+    lane?: string;
     log?: (line: string) => void;
 }
 
@@ -120,6 +122,7 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
     const clusterStateDir = path.join(stateDir, "cluster");
     const kubeconfig = clusterUp(clusterStateDir, {
         node: options.node,
+        lane: options.lane,
         etcd: tools.etcd,
         kubeApiserver: tools.kubeApiserver,
         // Only deletes need it (garbage collector, namespace finalizer): none when this run has none.

@@ -204,12 +204,16 @@ export function registerManagedIdentity(files: StandInFiles, tenantId: string, c
     standIn(files, ["grant", "--content", files.content, "--tenant", tenantId, "--managed-identity", clientId]);
 }
 
-/** The Secret a `nodePublishSecretRef` names, in the keys the Azure provider reads. */
+/**
+ * The Secret a `nodePublishSecretRef` names, in the keys the Azure provider reads. Labelled `used`, as the driver's
+ * own log line asks: a driver that rotates through its own reconciler (the addon lane's) reads the Secret from a
+ * cache of labelled Secrets only, and without the label never re-fetches that pod's objects (docs/local-node.md).
+ */
 export function credentialSecretObject(credential: CredentialSecret) {
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: credential.name, namespace: credential.namespace },
+        metadata: { name: credential.name, namespace: credential.namespace, labels: { "secrets-store.csi.k8s.io/used": "true" } },
         type: "Opaque",
         stringData: { clientid: credential.clientId, clientsecret: credential.clientSecret },
     };

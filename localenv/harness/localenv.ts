@@ -37,21 +37,28 @@ export function crdFiles(): string[] {
     return answer(["crds"]).split("\n").filter(Boolean);
 }
 
-/** Whether every tool of these purposes is built (`check --for ...`, exit 0). */
-export function toolsBuilt(purposes: string[]): boolean {
-    return spawnSync(LOCALENV, ["check", ...purposes.flatMap((purpose) => ["--for", purpose])], { stdio: "ignore" }).status === 0;
+/** `--lane L` for a lane of versions.json's `lanes`, nothing for its default lane. */
+function laneArgs(lane: string | undefined): string[] {
+    return lane ? ["--lane", lane] : [];
 }
 
-/** Builds what is missing of these purposes and tools (`build --for PURPOSE... TOOL...`); the build tells its plan. */
-export function buildTools(purposes: string[], tools: string[] = []): void {
+/** Whether every tool of these purposes is built for the lane (`check --for ... [--lane L]`, exit 0). */
+export function toolsBuilt(purposes: string[], lane?: string): boolean {
+    return spawnSync(LOCALENV, ["check", ...purposes.flatMap((purpose) => ["--for", purpose]), ...laneArgs(lane)], { stdio: "ignore" }).status === 0;
+}
+
+/** Builds what is missing of these purposes and tools (`build --for PURPOSE... [--lane L] TOOL...`); the build tells its plan. */
+export function buildTools(purposes: string[], tools: string[] = [], lane?: string): void {
     if (purposes.length > 0 || tools.length > 0) {
-        narrate(["build", ...purposes.flatMap((purpose) => ["--for", purpose]), ...tools]);
+        narrate(["build", ...purposes.flatMap((purpose) => ["--for", purpose]), ...laneArgs(lane), ...tools]);
     }
 }
 
-/** What `up` starts: the node and binaries other than the toolchain's. */
+/** What `up` starts: the node (with the driver and provider of a lane) and binaries other than the toolchain's. */
 export interface ClusterOptions {
     node?: boolean;
+    /** The driver/provider lane of versions.json the node runs (default: its default lane). */
+    lane?: string;
     /** Start no CRDs (`--no-crds`): a bare API server, as a user's existing cluster may be. */
     noCrds?: boolean;
     etcd?: string;
@@ -63,7 +70,7 @@ export interface ClusterOptions {
 /** Starts a cluster whose state lives in `stateDir` (`up`); returns its kubeconfig's path. */
 export function clusterUp(stateDir: string, options: ClusterOptions = {}): string {
     const args = ["up", "--state-dir", stateDir];
-    if (options.node) args.push("--node");
+    if (options.node) args.push("--node", ...laneArgs(options.lane));
     if (options.noCrds) args.push("--no-crds");
     if (options.etcd) args.push("--etcd", options.etcd);
     if (options.kubeApiserver) args.push("--kube-apiserver", options.kubeApiserver);

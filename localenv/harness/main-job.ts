@@ -7,6 +7,8 @@
  * everything as it found it.
  *
  *   npm run local                                   # private cluster with a node: up, wait, print, stop it
+ *   npm run local -- --lane upstream                # the node runs that lane's driver and provider (versions.json;
+ *                                                   # default: its default lane, what the AKS addon ships)
  *   npm run local -- --no-node                      # private control plane only: pods stay Pending
  *   npm run local -- --kubeconfig PATH              # that kubeconfig's current context (or AKV_LOCAL_KUBECONFIG):
  *                                                   # installs missing CRDs, up, outputs, destroy, removes what it added
@@ -27,9 +29,11 @@ export interface LocalJobOptions {
     node: boolean;
     kubeconfig?: string;
     allowRemoteCluster: boolean;
+    /** The driver/provider lane of versions.json the node runs (undefined: its default lane). */
+    lane?: string;
 }
 
-const USAGE = "usage: npm run local -- [--kubeconfig PATH [--allow-remote-cluster]] [--no-node] [--keep]";
+const USAGE = "usage: npm run local -- [--kubeconfig PATH [--allow-remote-cluster]] [--lane NAME] [--no-node] [--keep]";
 
 /** Reads the command line and AKV_LOCAL_KUBECONFIG; never the ambient KUBECONFIG (a user's real cluster). */
 export function parseLocalJobArgs(argv: string[], env: NodeJS.ProcessEnv): LocalJobOptions {
@@ -46,12 +50,19 @@ export function parseLocalJobArgs(argv: string[], env: NodeJS.ProcessEnv): Local
             options.kubeconfig = argv[++index];
         } else if (arg.startsWith("--kubeconfig=")) {
             options.kubeconfig = arg.slice("--kubeconfig=".length);
+        } else if (arg === "--lane" && argv[index + 1]) {
+            options.lane = argv[++index];
+        } else if (arg.startsWith("--lane=")) {
+            options.lane = arg.slice("--lane=".length);
         } else {
             throw new Error(`unknown argument "${arg}"\n${USAGE}`);
         }
     }
     if (options.allowRemoteCluster && !options.kubeconfig) {
         throw new Error(`--allow-remote-cluster needs --kubeconfig\n${USAGE}`);
+    }
+    if (options.lane && options.kubeconfig) {
+        throw new Error(`--lane picks the local node's driver and provider; a cluster you name brings its own\n${USAGE}`);
     }
     // A cluster you name brings its own nodes and driver (or none): the harness adds none.
     return options.kubeconfig ? { ...options, node: false } : options;
@@ -91,9 +102,9 @@ async function main(): Promise<void> {
     const kubeconfig = existingCluster(options);
     const node = options.node && runsNode(log);
     log("tools (what this machine has, the offline toolchain for the rest):");
-    const tools = resolveLocalTools({ needControlPlane: !kubeconfig, needNode: node, log });
+    const tools = resolveLocalTools({ needControlPlane: !kubeconfig, needNode: node, lane: options.lane, log });
     log(kubeconfig ? "preparing the cluster (CRDs, namespaces)" : "starting a private local API server");
-    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, node, log });
+    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, node, lane: options.lane, log });
     const stack = await openLocalStack(environment.stackOptions);
     try {
         const config = parseStackConfig(localStackConfig());

@@ -142,6 +142,8 @@ export interface ResolveOptions {
     needControlPlane: boolean;
     /** It also runs the node: kubelet, containerd, the CSI driver, the Azure provider, the Key Vault stand-in (toolchain only). */
     needNode?: boolean;
+    /** The driver/provider lane of versions.json the node's tools are built for (default: its default lane). */
+    lane?: string;
     log: (line: string) => void;
 }
 
@@ -214,7 +216,7 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
 
     const purposes: string[] = [];
     if (options.needNode) {
-        const built = toolsBuilt(["node"]);
+        const built = toolsBuilt(["node"], options.lane);
         if (!built) {
             purposes.push("node");
         }
@@ -224,7 +226,7 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
     const build = (tools: string[], forPurposes: string[] = []) => {
         if (tools.length > 0 || forPurposes.length > 0) {
             options.log(`building what is missing: ${[...forPurposes.map((purpose) => `the ${purpose} tools`), ...tools].join(", ")}`);
-            buildTools(forPurposes, tools);
+            buildTools(forPurposes, tools, options.lane);
         }
     };
     if (!chosen.provider) {

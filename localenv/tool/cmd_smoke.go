@@ -6,33 +6,36 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-
-	"aks-keyvault-secrets/localenv/internal/toolchain"
 )
 
 func init() {
-	register("smoke", "[node|standin]: the node's smoke test; the stand-in against the Azure provider's own code (default: both)", runSmoke)
+	register("smoke", "[--lane L] [node|standin]: the node's smoke test; the stand-in against the Azure provider's own code (default: both)", runSmoke)
 }
 
 func runSmoke(args []string) error {
-	switch {
+	flags := newFlags("smoke")
+	lane := flags.String("lane", "", "the driver/provider lane of versions.json to run (default: its default lane)")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	switch args := flags.Args(); {
 	case len(args) == 1 && args[0] == "node":
-		return smokeNode()
+		return smokeNode(*lane)
 	case len(args) == 1 && args[0] == "standin":
-		return smokeStandin()
+		return smokeStandin(*lane)
 	case len(args) == 0:
-		if err := smokeStandin(); err != nil {
+		if err := smokeStandin(*lane); err != nil {
 			return err
 		}
-		return smokeNode()
+		return smokeNode(*lane)
 	}
-	return errors.New("usage: localenv/localenv smoke [node|standin]")
+	return errors.New("usage: localenv/localenv smoke [--lane L] [node|standin]")
 }
 
 // smokeStandin runs the stand-in's provider test: the Azure provider's own gRPC Mount in each identity mode against
-// the stand-in, both as built in the toolchain.
-func smokeStandin() error {
-	tc, err := toolchain.Open(localenvDir(), toolchain.DefaultCache(), "")
+// the stand-in, both as built in the toolchain; the provider is the lane's.
+func smokeStandin(lane string) error {
+	tc, err := openToolchain(lane)
 	if err != nil {
 		return err
 	}

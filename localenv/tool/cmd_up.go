@@ -18,6 +18,7 @@ func defaultStateDir() string { return filepath.Join(repoRoot(), ".local", "clus
 // upFlagSet declares the flags of up on fs; run shares them.
 func upFlagSet(fs *flag.FlagSet, opts *upOptions, stateDirDefault string) {
 	fs.StringVar(&opts.stateDir, "state-dir", stateDirDefault, "`DIR` for the kubeconfig, pids, ports and logs")
+	fs.StringVar(&opts.lane, "lane", "", "with --node: the driver/provider `LANE` of versions.json the node runs (default: its default lane)")
 	fs.BoolVar(&opts.node, "node", false, "also run the node (root): Key Vault stand-in, containerd, kubelet, kube-scheduler, CSI driver, Azure provider, plugin registrar")
 	fs.BoolVar(&opts.noCRDs, "no-crds", false, "install no CRDs")
 	fs.Var(&opts.crds, "crd", "`FILE` to install as a CRD (repeatable; default: the files localenv/localenv crds prints)")

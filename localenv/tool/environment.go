@@ -20,6 +20,7 @@ import (
 // upOptions are the flags of `up` (and of `run`), as localenv/README.md lists them.
 type upOptions struct {
 	stateDir                                   string
+	lane                                       string
 	node, noCRDs, noControllerManager          bool
 	crds                                       repeatable
 	etcd, apiServer, controllerManager         string
@@ -75,7 +76,7 @@ type environmentPlan struct {
 }
 
 func planEnvironment(opts upOptions, sd statedir.Dir) (environmentPlan, error) {
-	tc, err := toolchain.Open(localenvDir(), toolchain.DefaultCache(), "")
+	tc, err := openToolchain(opts.lane)
 	if err != nil {
 		return environmentPlan{}, err
 	}
@@ -116,7 +117,7 @@ func (plan *environmentPlan) planNode(opts upOptions, sd statedir.Dir, bins *bin
 		bins.get(name, "")
 	}
 	plan.csi = csi.Config{State: sd, RotationPollInterval: opts.rotationPollInterval, LogLevel: opts.csiLogLevel,
-		NodeName: node.Name, Timeout: opts.timeout,
+		NodeName: node.Name, Timeout: opts.timeout, Lane: bins.tc.SelectedLane(),
 		Bins: csi.Binaries{Driver: bins.get("secrets-store-csi-driver", ""),
 			Provider:  bins.get("secrets-store-csi-driver-provider-azure", ""),
 			Registrar: bins.get("csi-registrar", ""), Call: bins.get("csi-call", "")}}

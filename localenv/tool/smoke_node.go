@@ -37,10 +37,10 @@ type nodeTraces struct {
 // smokeNode runs a private cluster with the node: a 2-replica Deployment of the probe comes up, a pod's log comes
 // through the API server (names and hashes, never the value), the Deployment's deletion takes its pods; one pod is
 // left running for down. After down, nothing of the node may be left.
-func smokeNode() error {
+func smokeNode(lane string) error {
 	netnsBefore := netnsNames()
 	var traces nodeTraces
-	opts := upOptions{node: true, images: commaList{smokeImage}, timeout: 180 * time.Second,
+	opts := upOptions{node: true, lane: lane, images: commaList{smokeImage}, timeout: 180 * time.Second,
 		rotationPollInterval: 10 * time.Second, kubeletSyncFrequency: 10 * time.Second, csiLogLevel: 2}
 	err := withEnvironment(opts, func(sd statedir.Dir, signals <-chan os.Signal) error {
 		return smokeInside(sd, &traces, signals)

@@ -22,6 +22,7 @@ import (
 	"aks-keyvault-secrets/localenv/internal/proc"
 	"aks-keyvault-secrets/localenv/internal/standin"
 	"aks-keyvault-secrets/localenv/internal/statedir"
+	"aks-keyvault-secrets/localenv/internal/versions"
 )
 
 // DriverName is the CSI driver's name.
@@ -42,8 +43,10 @@ type Binaries struct {
 
 // Config is what `up --node` asks of the CSI part.
 type Config struct {
-	State                statedir.Dir
-	Bins                 Binaries
+	State statedir.Dir
+	Bins  Binaries
+	// Lane is the driver/provider pair the binaries were built for: how the driver rotates depends on its version.
+	Lane                 versions.Lane
 	RotationPollInterval time.Duration
 	LogLevel             int
 	NodeName             string
@@ -82,7 +85,7 @@ func Start(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := createDriverObject(sd, client); err != nil {
+	if err := createDriverObject(sd, client, rotatesThroughRepublish(cfg.Lane.Driver)); err != nil {
 		return err
 	}
 	if err := startProvider(cfg, p); err != nil {
@@ -97,20 +100,39 @@ func Start(cfg Config) error {
 	return startAndWait(cfg, registrar, "plugin registration socket", socketUp(p.registrySocket))
 }
 
-// driverObject: inline (Ephemeral) volumes only, pod info and a workload identity token in every NodePublishVolume,
-// and periodic republish, which is how the driver rotates (since v1.6).
-func driverObject() map[string]any {
-	return map[string]any{
-		"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver",
-		"metadata": map[string]any{"name": DriverName},
-		"spec": map[string]any{"podInfoOnMount": true, "attachRequired": false,
-			"volumeLifecycleModes": []string{"Ephemeral"}, "requiresRepublish": true,
-			"tokenRequests": []any{map[string]any{"audience": "api://AzureADTokenExchange"}}},
+// rotatesThroughRepublish says whether a driver version rotates when the kubelet republishes its volumes (v1.6 and
+// later: the rotation reconciler is gone) rather than through its own rotation reconciler, which re-mounts by
+// itself. A version it cannot read counts as the newer kind.
+func rotatesThroughRepublish(driver string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(driver, "v%d.%d.", &major, &minor); err != nil {
+		return true
 	}
+	return major > 1 || major == 1 && minor >= 6
 }
 
-func createDriverObject(sd statedir.Dir, client *kube.Client) error {
-	resp, err := client.PostJSON(driverObjectPath, driverObject())
+// driverObject is the CSIDriver object as the driver's own Helm chart renders it with secret rotation on and the
+// workload identity audience in tokenRequests (the AKS addon's own manifests are not public; the chart is the closest
+// record): inline (Ephemeral) volumes only, pod info and the pod's token in every NodePublishVolume. A driver that
+// rotates through republish also gets requiresRepublish, and the token in the request's secrets rather than its
+// volume context (the chart's choice from Kubernetes 1.35 on; such a driver reads both). A driver with its own
+// reconciler gets neither: its chart has no such fields, and for its re-mounts it asks the API server for the pod's
+// token itself, for the audiences of tokenRequests.
+func driverObject(republish bool) map[string]any {
+	spec := map[string]any{"podInfoOnMount": true, "attachRequired": false,
+		"volumeLifecycleModes": []string{"Ephemeral"},
+		"tokenRequests":        []any{map[string]any{"audience": "api://AzureADTokenExchange"}}}
+	if republish {
+		spec["requiresRepublish"] = true
+		spec["serviceAccountTokenInSecrets"] = true
+	}
+	return map[string]any{"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver",
+		"metadata": map[string]any{"name": DriverName}, "spec": spec}
+}
+
+func createDriverObject(sd statedir.Dir, client *kube.Client, republish bool) error {
+	object := driverObject(republish)
+	resp, err := client.PostJSON(driverObjectPath, object)
 	if err != nil {
 		return err
 	}
@@ -120,7 +142,7 @@ func createDriverObject(sd statedir.Dir, client *kube.Client) error {
 		if _, err := client.Delete(driverObjectPath+"/"+DriverName, ""); err != nil {
 			return err
 		}
-		if resp, err = client.PostJSON(driverObjectPath, driverObject()); err != nil {
+		if resp, err = client.PostJSON(driverObjectPath, object); err != nil {
 			return err
 		}
 		verb = "recreated"
@@ -128,7 +150,7 @@ func createDriverObject(sd statedir.Dir, client *kube.Client) error {
 	if resp.Status != http.StatusCreated {
 		return resp.Failed("creating CSIDriver " + DriverName)
 	}
-	console.Log("CSIDriver %s %s", DriverName, verb)
+	console.Log("CSIDriver %s %s (requiresRepublish %v)", DriverName, verb, republish)
 	return sd.Write("csi-driver-object", DriverName)
 }
 
@@ -154,7 +176,7 @@ func startProvider(cfg Config, p paths) error {
 		return err
 	}
 	proxy := "http://127.0.0.1:" + strconv.Itoa(proxyPort)
-	console.Log("Azure Key Vault provider on %s (proxy %s)", p.providerSocket, proxy)
+	console.Log("Azure Key Vault provider %s on %s (proxy %s)", cfg.Lane.Provider, p.providerSocket, proxy)
 	provider := proc.Daemon{Name: "csi-provider", Log: sd.Log("csi-provider"),
 		Env: []string{"PATH=" + hostPath, "HTTPS_PROXY=" + proxy, "HTTP_PROXY=" + proxy,
 			"SSL_CERT_FILE=" + ca, "SSL_CERT_DIR=" + p.noSystemCAs},
@@ -166,12 +188,19 @@ func startProvider(cfg Config, p paths) error {
 
 func startDriver(cfg Config, p paths) error {
 	sd := cfg.State
-	console.Log("Secrets Store CSI driver on %s (node %s, rotation every %s)", p.socket, cfg.NodeName, cfg.RotationPollInterval)
+	how := "its rotation reconciler"
+	if rotatesThroughRepublish(cfg.Lane.Driver) {
+		how = "the kubelet's republish"
+	}
+	console.Log("Secrets Store CSI driver %s (lane %s) on %s (node %s, rotation every %s through %s)",
+		cfg.Lane.Driver, cfg.Lane.Name, p.socket, cfg.NodeName, cfg.RotationPollInterval, how)
 	driver := proc.Daemon{Name: "csi-driver", Log: sd.Log("csi-driver"),
 		Env: []string{"PATH=" + hostPath, "KUBECONFIG=" + sd.Path("kubeconfig")},
 		Argv: []string{cfg.Bins.Driver, "--endpoint", unixEndpoint(p.socket), "--drivername", DriverName,
 			"--nodeid", cfg.NodeName, "--provider-volume", p.providerDir,
 			"--additional-provider-volume-paths", p.providerDir,
+			// Every version takes these two: a driver with a rotation reconciler runs it every interval; one that
+			// rotates through republish re-fetches on a republish once the interval has passed since the last write.
 			"--enable-secret-rotation", "--rotation-poll-interval", cfg.RotationPollInterval.String(),
 			// "0" turns the metrics server off; the driver opens no health port
 			"--metrics-addr", "0", "-v=" + strconv.Itoa(cfg.LogLevel)}}

@@ -64,9 +64,9 @@ func (t *Toolchain) recipe(tool Tool) (recipe, error) {
 			return goBuild("-ldflags", "-s -w", ".")(s, out)
 		}}, nil
 	case "secrets-store-csi-driver":
-		return driverRecipe(t.lane().Driver), nil
+		return driverRecipe(t.SelectedLane().Driver), nil
 	case "secrets-store-csi-driver-provider-azure":
-		provider := t.lane().Provider
+		provider := t.SelectedLane().Provider
 		return recipe{
 			prepare: all(templateGoMod("secrets-store-csi-driver-provider-azure/go.mod.tmpl", nil), seedGoSum(azureProviderModule+"@"+provider)),
 			build:   goBuild("-ldflags", "-s -w -X "+azureProviderModule+"/pkg/version.BuildVersion="+provider, azureProviderModule+"/cmd"),

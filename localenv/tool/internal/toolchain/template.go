@@ -39,7 +39,7 @@ func (t *Toolchain) recipeTemplate(path string, overrides map[string]string) (st
 	if err != nil {
 		return "", err
 	}
-	lane := t.lane()
+	lane := t.SelectedLane()
 	values := map[string]string{
 		"PULUMI_VERSION":              t.Versions.Pulumi.CLI,
 		"K8S_PROVIDER_MODULE_VERSION": t.Versions.KubernetesProvider.Module,

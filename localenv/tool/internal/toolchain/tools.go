@@ -72,7 +72,8 @@ func Open(dir, cache, lane string) (*Toolchain, error) {
 // ProgramsDir holds our own Go programs (one module each).
 func (t *Toolchain) ProgramsDir() string { return filepath.Join(t.Dir, "programs") }
 
-func (t *Toolchain) lane() versions.Lane {
+// SelectedLane is the driver/provider pair the node tools are built for.
+func (t *Toolchain) SelectedLane() versions.Lane {
 	lane, _ := t.Versions.Lane(t.Lane) // checked by Open
 	return lane
 }
@@ -105,8 +106,8 @@ var Tools = []Tool{
 	{Name: "node-images", Binaries: []string{"oci-images", "probe", "pause"}, Typical: 5 * time.Second, version: func(t *Toolchain) string { return t.SourceHash("oci-images", "probe", "pause") }},
 	{Name: "keyvault-standin", Binaries: []string{"keyvault-standin"}, Typical: 20 * time.Second, version: ownSource("keyvault-standin")},
 	// the driver's cache key also covers our mlog replacement compiled into it
-	{Name: "secrets-store-csi-driver", Binaries: []string{"secrets-store-csi-driver"}, Typical: 150 * time.Second, version: func(t *Toolchain) string { return t.lane().Driver + "-mlog." + t.SourceHash("mlog") }},
-	{Name: "secrets-store-csi-driver-provider-azure", Binaries: []string{"secrets-store-csi-driver-provider-azure"}, Typical: 120 * time.Second, version: func(t *Toolchain) string { return t.lane().Provider }},
+	{Name: "secrets-store-csi-driver", Binaries: []string{"secrets-store-csi-driver"}, Typical: 150 * time.Second, version: func(t *Toolchain) string { return t.SelectedLane().Driver + "-mlog." + t.SourceHash("mlog") }},
+	{Name: "secrets-store-csi-driver-provider-azure", Binaries: []string{"secrets-store-csi-driver-provider-azure"}, Typical: 120 * time.Second, version: func(t *Toolchain) string { return t.SelectedLane().Provider }},
 	{Name: "csi-registrar", Binaries: []string{"csi-registrar"}, Typical: 40 * time.Second, version: ownSource("csi-registrar")},
 	{Name: "csi-call", Binaries: []string{"csi-call"}, Typical: 40 * time.Second, version: ownSource("csi-call")},
 	{Name: "helm-template", Binaries: []string{"helm-template"}, Typical: 90 * time.Second, version: func(t *Toolchain) string { return t.Versions.Helm.Version + "-src." + t.SourceHash("helm-template") }},
@@ -179,7 +180,11 @@ func (t *Toolchain) BuiltBinary(name string) (string, error) {
 		return "", err
 	}
 	if !isExecutable(path) {
-		return "", fmt.Errorf("%s is not built (%s): run localenv/localenv build", name, path)
+		build := "localenv/localenv build"
+		if t.Lane != "" {
+			build += " --lane " + t.Lane
+		}
+		return "", fmt.Errorf("%s is not built (%s): run %s", name, path, build)
 	}
 	return path, nil
 }

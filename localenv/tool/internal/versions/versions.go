@@ -48,6 +48,8 @@ type single struct {
 
 // Lane is one pair of the Secrets Store CSI driver and the Azure Key Vault provider the node runs.
 type Lane struct {
+	// Name is the lane's key in versions.json.
+	Name     string `json:"-"`
 	Driver   string `json:"driver"`
 	Provider string `json:"provider"`
 }
@@ -71,7 +73,7 @@ func (l *Lanes) UnmarshalJSON(data []byte) error {
 			}
 			continue
 		}
-		var lane Lane
+		lane := Lane{Name: name}
 		if err := json.Unmarshal(value, &lane); err != nil {
 			return fmt.Errorf("lanes.%s: %w", name, err)
 		}
