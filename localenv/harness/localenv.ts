@@ -42,10 +42,13 @@ export function toolsBuilt(purposes: string[]): boolean {
     return spawnSync(LOCALENV, ["check", ...purposes.flatMap((purpose) => ["--for", purpose])], { stdio: "ignore" }).status === 0;
 }
 
-/** Builds what is missing of these purposes and tools (`build --for PURPOSE... TOOL...`); the build tells its plan. */
-export function buildTools(purposes: string[], tools: string[] = []): void {
+/**
+ * Builds what is missing of these purposes and tools (`build --for PURPOSE... [--lane L] TOOL...`), for a version lane
+ * of versions.json (default: its default lane); the build tells its plan.
+ */
+export function buildTools(purposes: string[], tools: string[] = [], lane?: string): void {
     if (purposes.length > 0 || tools.length > 0) {
-        narrate(["build", ...purposes.flatMap((purpose) => ["--for", purpose]), ...tools]);
+        narrate(["build", ...purposes.flatMap((purpose) => ["--for", purpose]), ...(lane ? ["--lane", lane] : []), ...tools]);
     }
 }
 

@@ -59,13 +59,6 @@ var equalPins = map[string]func(v *Versions) map[string]string{
 	"package.json": func(v *Versions) map[string]string {
 		return map[string]string{`"@pulumi/kubernetes": "` + v.KubernetesProvider.Version + `"`: "kubernetesProvider.version"}
 	},
-	"localenv/programs/conformance-oracle/go.mod": func(v *Versions) map[string]string {
-		return map[string]string{
-			"k8s.io/kubernetes v" + v.ConformanceOracle.Kubernetes:                    "conformanceOracle.kubernetes",
-			"sigs.k8s.io/secrets-store-csi-driver " + v.ConformanceOracle.Driver:      "conformanceOracle.driver",
-			"secrets-store-csi-driver-provider-azure " + v.ConformanceOracle.Provider: "conformanceOracle.provider",
-		}
-	},
 	"localenv/programs/keyvault-standin/providertest/go.mod": func(v *Versions) map[string]string {
 		return map[string]string{
 			"sigs.k8s.io/secrets-store-csi-driver " + v.StandinProviderTest.Driver:      "standinProviderTest.driver",
