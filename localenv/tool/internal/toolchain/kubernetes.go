@@ -74,7 +74,7 @@ func kubernetesGoMod(upstream, version, name string, requires []string, tools ..
 	return b.String(), nil
 }
 
-var googleapisRequire = regexp.MustCompile(`(?m)^\s*google\.golang\.org/genproto/googleapis/rpc (\S+)`)
+var googleapisRequire = regexp.MustCompile(`(?m)^\s*(?:require\s+)?google\.golang\.org/genproto/googleapis/rpc (\S+)`)
 
 // genprotoRequire is the monolithic google.golang.org/genproto at the commit upstream's go.mod pins its
 // googleapis/rpc module to. Older modules (the driver before 1.6) require a monolith from before googleapis/rpc was
