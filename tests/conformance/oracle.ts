@@ -34,7 +34,7 @@ export interface OracleFailure {
     error: string;
 }
 
-/** The provider's and driver's reading of a class (see conformance/oracle/main.go `Reading`). */
+/** The provider's reading of a class (localenv/programs/conformance-provider, `Reading`) with the driver's secretObjects. */
 export interface ProviderReading {
     keyvaultName: string;
     tenantID: string;

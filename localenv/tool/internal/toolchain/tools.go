@@ -119,7 +119,7 @@ var Tools = []Tool{
 	{Name: "actionlint", Binaries: []string{"actionlint"}, Typical: 60 * time.Second, version: upstream(func(v *versions.Versions) string { return v.Actionlint.Version })},
 	// the conformance oracle's two halves (docs/conformance.md): the lane's provider; the lane's driver with the API
 	// server validation of the Kubernetes release
-	{Name: "conformance-provider", Binaries: []string{"conformance-provider"}, Typical: 90 * time.Second, version: func(t *Toolchain) string {
+	{Name: "conformance-provider", Binaries: []string{"conformance-provider"}, Typical: 60 * time.Second, version: func(t *Toolchain) string {
 		return t.lane().Provider + "-src." + t.SourceHash("conformance-provider")
 	}},
 	{Name: "conformance-oracle", Binaries: []string{"conformance-oracle"}, Typical: 300 * time.Second, version: func(t *Toolchain) string {
