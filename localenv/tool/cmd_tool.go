@@ -2,9 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -12,25 +13,34 @@ import (
 )
 
 func init() {
-	register("tool", "build one of our helper programs if needed and run it: NAME [--] [ARGS...]; conformance-oracle --module M", runTool)
+	register("tool", "build one of our helper programs if needed and run it: [--lane L] NAME [--] [ARGS...]; conformance-oracle --module M", runTool)
 }
 
 func runTool(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(os.Stderr, "usage: localenv/localenv tool NAME [--] [ARGS...] (helm-template, conformance-oracle, any tool of `check`)\n"+
-			"       localenv/localenv tool conformance-oracle --module MODULE   the module dir of a dependency at the oracle's pinned version")
+	flags := newFlags("tool")
+	lane := flags.String("lane", "", "the driver/provider lane of versions.json (default: its default lane)")
+	flags.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: localenv/localenv tool [--lane L] NAME [--] [ARGS...] (helm-template, conformance-oracle, any tool of `check`)\n"+
+			"       localenv/localenv tool [--lane L] conformance-oracle --module MODULE   the module dir of the lane's driver or provider")
+		flags.PrintDefaults()
+	}
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() == 0 {
+		flags.Usage()
 		return exitError{2}
 	}
-	name, rest := args[0], args[1:]
+	name, rest := flags.Arg(0), flags.Args()[1:]
+	tc, err := openToolchain(*lane)
+	if err != nil {
+		return err
+	}
 	if name == "conformance-oracle" && len(rest) == 2 && rest[0] == "--module" {
-		return printOracleModuleDir(rest[1])
+		return printLaneModuleDir(tc, rest[1])
 	}
 	if len(rest) > 0 && rest[0] == "--" {
 		rest = rest[1:]
-	}
-	tc, err := openToolchain("")
-	if err != nil {
-		return err
 	}
 	binary, err := tc.EnsureBuilt(name, os.Stderr)
 	if err != nil {
@@ -38,8 +48,13 @@ func runTool(args []string) error {
 	}
 	argv := append([]string{binary}, rest...)
 	if name == "conformance-oracle" {
+		// the oracle runs its provider half as a child: the lane's provider, built apart (docs/conformance.md)
+		provider, err := tc.EnsureBuilt("conformance-provider", os.Stderr)
+		if err != nil {
+			return err
+		}
 		// upstream's validation code must not reach out: a network namespace without a route
-		argv = append([]string{"unshare", "-n"}, argv...)
+		argv = append([]string{"unshare", "-n", binary, "-provider", provider}, rest...)
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -49,22 +64,18 @@ func runTool(args []string) error {
 	return syscall.Exec(path, argv, os.Environ())
 }
 
-// printOracleModuleDir prints where dependency module is in the module cache at the version the oracle's go.mod
-// pins (downloading it if needed), verified against the oracle's committed go.sum.
-func printOracleModuleDir(module string) error {
-	oracle := filepath.Join(localenvDir(), "programs", "conformance-oracle")
-	env := append(toolchain.BuildEnv(), "GOFLAGS=-mod=readonly")
-	download := exec.Command("go", "mod", "download", module)
-	download.Dir, download.Env, download.Stderr = oracle, env, os.Stderr
-	if err := download.Run(); err != nil {
-		return fmt.Errorf("go mod download %s for the conformance oracle: %w", module, err)
+// printLaneModuleDir prints where the lane's driver or provider module is in the module cache (downloading it if
+// needed), for tests that read upstream's files (the provider's examples).
+func printLaneModuleDir(tc *toolchain.Toolchain, module string) error {
+	modules := tc.LaneModules()
+	version, ok := modules[module]
+	if !ok {
+		return fmt.Errorf("--module takes a module of the lane: %s", strings.Join(slices.Sorted(maps.Keys(modules)), ", "))
 	}
-	list := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module)
-	list.Dir, list.Env, list.Stderr = oracle, env, os.Stderr
-	out, err := list.Output()
+	download, err := toolchain.DownloadModule(module+"@"+version, toolchain.BuildEnv(), os.Stderr)
 	if err != nil {
-		return fmt.Errorf("go list -m %s for the conformance oracle: %w", module, err)
+		return err
 	}
-	fmt.Println(strings.TrimSpace(string(out)))
+	fmt.Println(download.Dir)
 	return nil
 }

@@ -4,7 +4,7 @@ import * as YAML from "yaml";
 import { parseObjectsParameter, parseSecretProviderClassYaml, renderObjectsParameter, secretProviderClassManifest } from "../../components";
 import { compare, tableMarkdown } from "./compare";
 import { GeneratedCase, generatedCase } from "./generator";
-import { OracleCase, OracleVerdict, comparableReading, runOracle } from "./oracle";
+import { ORACLE_LANE, OracleCase, OracleVerdict, comparableReading, oracleVersions, runOracle } from "./oracle";
 import { VALIDATOR_BOUNDS, ourVerdicts } from "./our-validator";
 import { report } from "./report";
 
@@ -38,6 +38,7 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
     before(async function () {
         this.timeout(600_000);
         console.log(`      conformance seed ${SEED}, ${RUNS} cases (reproduce: AKV_CONFORMANCE_SEED=${SEED} AKV_CONFORMANCE_RUNS=${RUNS} npm run test:conformance)`);
+        console.log(`      lane ${ORACLE_LANE ?? "(default)"} (AKV_LANE): ${oracleVersions().trim().split("\n").join(", ")}`);
         upstream = await oracleVerdicts(cases.map(({ id, generated }) => oracleCaseOf(id, generated)));
     });
 

@@ -1,11 +1,18 @@
 /**
- * Client of the conformance oracle (localenv/programs/conformance-oracle, built and run by `localenv/localenv tool
- * conformance-oracle`): upstream's own provider, driver and API-server code, run in batches inside a network
- * namespace with no route.
+ * Client of the conformance oracle (localenv/programs/conformance-oracle and its provider half
+ * localenv/programs/conformance-provider, built and run by `localenv/localenv tool conformance-oracle`): upstream's
+ * own provider, driver and API-server code, run in batches inside a network namespace with no route, at the driver
+ * and provider versions of one lane of localenv/versions.json.
  */
 import { execFileSync, spawn } from "child_process";
 import { LOCALENV, buildTools } from "../../localenv/harness/localenv";
 
+
+/** The version lane the oracle runs ($AKV_LANE; unset: versions.json's default lane, what the AKS addon ships). */
+export const ORACLE_LANE = process.env.AKV_LANE || undefined;
+
+/** `localenv tool` for the oracle of that lane. */
+const ORACLE_TOOL = ["tool", ...(ORACLE_LANE ? ["--lane", ORACLE_LANE] : []), "conformance-oracle"];
 
 /** Upper bounds per oracle process; a run over either is a failure, like a crash. */
 export const ORACLE_BOUNDS = { millisPerCase: 5_000, maxRssMiB: 1_024 };
@@ -27,7 +34,7 @@ export interface OracleFailure {
     error: string;
 }
 
-/** The provider's and driver's reading of a class (see conformance/oracle/main.go `Reading`). */
+/** The provider's reading of a class (localenv/programs/conformance-provider, `Reading`) with the driver's secretObjects. */
 export interface ProviderReading {
     keyvaultName: string;
     tenantID: string;
@@ -77,7 +84,7 @@ let built = false;
 /** Builds the oracle once (cached outside the repository), so that no run's time bound includes the build. */
 function buildOracle(): void {
     if (!built) {
-        buildTools([], ["conformance-oracle"]);
+        buildTools(["conformance"], [], ORACLE_LANE);
         built = true;
     }
 }
@@ -85,12 +92,12 @@ function buildOracle(): void {
 /** Upstream module versions the oracle is built from, one `module version` per line. */
 export function oracleVersions(): string {
     buildOracle();
-    return execFileSync(LOCALENV, ["tool", "conformance-oracle", "--", "-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    return execFileSync(LOCALENV, [...ORACLE_TOOL, "--", "-version"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
 }
 
-/** The module-cache directory of a module the oracle depends on, at the version its go.mod pins. */
+/** The module-cache directory of the lane's driver or provider module. */
 export function oracleModuleDir(modulePath: string): string {
-    return execFileSync(LOCALENV, ["tool", "conformance-oracle", "--module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return execFileSync(LOCALENV, [...ORACLE_TOOL, "--module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 }
 
 /**
@@ -102,7 +109,7 @@ export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
         // the entry script and the tool exec, so this child is the oracle itself (a kill reaches it)
-        const child = spawn(LOCALENV, ["tool", "conformance-oracle"], { stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(LOCALENV, ORACLE_TOOL, { stdio: ["pipe", "pipe", "pipe"] });
         const timeout = setTimeout(() => {
             child.kill("SIGKILL");
             reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));

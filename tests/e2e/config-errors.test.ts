@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../../components";
 import { toolchainPaths } from "../../localenv/harness/localenv";
 import { REPO_ROOT } from "../../localenv/harness/stack";
 
@@ -70,8 +71,8 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         expect(output).to.contain("sync it with syncedSecrets and read it through env");
         // Every text under applications is redacted (the key is secret), the app's name too.
         expect(output).to.contain(
-            '- aks-keyvault-secrets:applications[0].identity (app "[secret]"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ' +
-                "but the cluster runs the AKS addon's provider, v1.7.2 (node images 202604.24 to 202607.09), which ignores it: the mount would fall back to workload identity " +
+            `- aks-keyvault-secrets:applications[0].identity (app "[secret]"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v${IDENTITY_BINDING_PROVIDER_VERSION} on, ` +
+                `but the cluster runs the AKS addon's provider, v${AKS_ADDON_PROVIDER.version} (node images ${AKS_ADDON_PROVIDER.nodeImages}), which ignores it: the mount would fall back to workload identity ` +
                 "with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`), which the addon supports, " +
                 "or, once the cluster's provider is v1.8.1 or later (an addon that ships it, or one installed with its Helm chart with the addon off and cluster mode external), " +
                 "declare it: `cluster.keyVaultProvider: { version: <version> }`.",

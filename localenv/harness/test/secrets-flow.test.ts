@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
+import { IDENTITY_BINDING_PROVIDER_VERSION } from "../../../components";
 import { ApplicationConfig, parseStackConfig } from "../../../program/entry";
 import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../key-vault-seed";
 import {
@@ -54,7 +55,7 @@ describe("local node: the Key Vault stand-in's seed plan", () => {
         ];
         // A cluster whose provider reads identity binding (v1.8.1 or later), as the local node's does, so the config is valid.
         const local = localStackConfig();
-        const other = keyVaultSeedPlan(parseStackConfig({ ...local, cluster: { ...local.cluster, keyVaultProvider: { version: "1.8.2" } }, applications: apps }), ISSUER);
+        const other = keyVaultSeedPlan(parseStackConfig({ ...local, cluster: { ...local.cluster, keyVaultProvider: { version: IDENTITY_BINDING_PROVIDER_VERSION } }, applications: apps }), ISSUER);
         expect(other.identities.map((identity) => identity.mode === "federated" && identity.subject)).to.deep.equal(["system:serviceaccount:n:shared"]);
         expect(other.skipped.map((entry) => entry.app)).to.deep.equal(["b"]);
         expect(other.objects.map((object) => object.name)).to.deep.equal(["x"]);

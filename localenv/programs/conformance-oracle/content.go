@@ -11,13 +11,9 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/Azure/secrets-store-csi-driver-provider-azure/pkg/provider/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/kubernetes/pkg/apis/core"
 	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
@@ -88,100 +84,50 @@ type content struct {
 	data []byte
 }
 
-// contents lists what the provider may write for an object (its main file), one entry per kind of vault content;
-// an error when the provider fails to decode every content it could get.
-func (m contentMaterial) contents(object types.KeyVaultObject) ([]content, error) {
-	switch object.ObjectType {
-	case types.VaultObjectTypeCertificate:
-		return []content{{"certificate", m.certificate}}, nil
-	case types.VaultObjectTypeKey:
-		return []content{{"public key", m.publicKey}}, nil
-	case types.VaultObjectTypeSecret:
-	default:
-		return nil, nil // the provider's own checks refuse the object; nothing is written
-	}
-	if !strings.EqualFold(object.ObjectFormat, types.ObjectFormatPFX) {
-		// A plain secret holds any value (in the declared encoding), a certificate-backed one a PEM bundle.
-		return []content{{"PEM key and certificate", m.pemBundle}, {"JSON document", m.jsonDocument}}, nil
-	}
-	// objectFormat pfx: a certificate-backed secret, returned as base64 PFX text, then decoded per objectEncoding.
-	switch {
-	case strings.EqualFold(object.ObjectEncoding, types.ObjectEncodingBase64):
-		raw, err := base64.StdEncoding.DecodeString(m.pfxBase64)
-		return []content{{"PFX", raw}}, err
-	case strings.EqualFold(object.ObjectEncoding, types.ObjectEncodingHex):
+// content is the material of one kind the provider half names (its files.go), or the provider's error when the
+// provider cannot decode what the vault returns in the object's encoding.
+func (m contentMaterial) content(kind string) ([]byte, error) {
+	switch kind {
+	case "certificate":
+		return m.certificate, nil
+	case "public key":
+		return m.publicKey, nil
+	case "PEM key and certificate":
+		return m.pemBundle, nil
+	case "JSON document":
+		return m.jsonDocument, nil
+	case "PFX as base64 text":
+		return []byte(m.pfxBase64), nil
+	case "PFX decoded from base64":
+		return base64.StdEncoding.DecodeString(m.pfxBase64)
+	case "PFX decoded from hex":
 		_, err := hex.DecodeString(m.pfxBase64)
 		return nil, fmt.Errorf("objectEncoding hex of PFX content (base64 text from Key Vault): %w", err)
-	default:
-		return []content{{"PFX as base64 text", []byte(m.pfxBase64)}}, nil
 	}
-}
-
-// objectPaths are the files the provider returns for an object: its file name, or with version history
-// `<name>/<k>` for k = 0..objectVersionHistory when the vault holds that many versions (see docs/conformance.md).
-// Only the indices that can matter are materialized: the first three, the last, and any another path refers to.
-func objectPaths(object types.KeyVaultObject, references []string) []string {
-	name := object.GetFileName()
-	if object.IsSyncingSingleVersion() {
-		return []string{name}
-	}
-	last := int(object.ObjectVersionHistory)
-	indices := map[int]bool{last: true}
-	for index := 0; index <= last && index < 3; index++ {
-		indices[index] = true
-	}
-	prefix := filepath.Clean(name) + "/"
-	if prefix == "./" {
-		prefix = ""
-	}
-	for _, reference := range references {
-		rest, found := strings.CutPrefix(filepath.Clean(reference), prefix)
-		segment, _, _ := strings.Cut(rest, "/")
-		if index, err := strconv.Atoi(segment); found && err == nil && index >= 0 && index <= last && strconv.Itoa(index) == segment {
-			indices[index] = true
-		}
-	}
-	sorted := make([]int, 0, len(indices))
-	for index := range indices {
-		sorted = append(sorted, index)
-	}
-	sort.Ints(sorted)
-	paths := make([]string, 0, len(sorted))
-	for _, index := range sorted {
-		paths = append(paths, filepath.Join(name, strconv.Itoa(index)))
-	}
-	return paths
+	return nil, fmt.Errorf("the provider half names content %q, which the driver half does not know", kind)
 }
 
 // writeAndSync writes the provider's files with the driver's writer and syncs every secretObject, for each
 // combination of object contents until one passes. It returns that combination's files, or the first
 // combination's files and failures when none passes.
-func writeAndSync(material contentMaterial, reading Reading, spc *secretsstorev1.SecretProviderClass) ([]string, []Failure) {
-	var objects []types.KeyVaultObject
+func writeAndSync(material contentMaterial, planned []plannedObject, spc *secretsstorev1.SecretProviderClass) ([]string, []Failure) {
+	var objects []plannedObject
 	var choices [][]content
 	var failures []Failure
-	references := []string{}
-	for _, secret := range spc.Spec.SecretObjects {
-		for _, data := range secret.Data {
-			if data != nil {
-				references = append(references, strings.TrimSpace(data.ObjectName))
+	for _, object := range planned {
+		var options []content
+		for _, kind := range object.Contents {
+			data, err := material.content(kind)
+			if err != nil {
+				failures = append(failures, Failure{Stage: fmt.Sprintf("provider: content of objects[%d]", object.Index), Error: err.Error()})
+				continue
 			}
+			options = append(options, content{kind, data})
 		}
-	}
-	for index, object := range reading.Objects {
-		if object.Error != "" {
-			continue
+		if len(options) > 0 {
+			objects = append(objects, object)
+			choices = append(choices, options)
 		}
-		options, err := material.contents(object.KeyVaultObject)
-		if err != nil {
-			failures = append(failures, Failure{Stage: fmt.Sprintf("provider: content of objects[%d]", index), Error: err.Error()})
-		}
-		if len(options) == 0 {
-			continue
-		}
-		objects = append(objects, object.KeyVaultObject)
-		choices = append(choices, options)
-		references = append(references, object.GetFileName())
 	}
 	var firstFiles []string
 	var firstFailures []Failure
@@ -190,7 +136,7 @@ func writeAndSync(material contentMaterial, reading Reading, spc *secretsstorev1
 		if !ok {
 			break
 		}
-		files, scenarioFailures := writeScenario(objects, picks, references, spc)
+		files, scenarioFailures := writeScenario(objects, picks, spc)
 		if len(scenarioFailures) == 0 {
 			return files, failures
 		}
@@ -211,7 +157,7 @@ func pick(choices [][]content, scenario int) ([]content, bool) {
 	return picks, scenario == 0
 }
 
-func writeScenario(objects []types.KeyVaultObject, picks []content, references []string, spc *secretsstorev1.SecretProviderClass) ([]string, []Failure) {
+func writeScenario(objects []plannedObject, picks []content, spc *secretsstorev1.SecretProviderClass) ([]string, []Failure) {
 	dir, err := os.MkdirTemp("", "oracle-mount-")
 	if err != nil {
 		fail(err)
@@ -221,10 +167,8 @@ func writeScenario(objects []types.KeyVaultObject, picks []content, references [
 	var payload []*v1alpha1.File
 	var paths []string
 	for index, object := range objects {
-		// The provider ignores an invalid filePermission here (mode 0), as it does.
-		mode, _ := object.GetFilePermission(0o644)
-		for _, path := range objectPaths(object, references) {
-			payload = append(payload, &v1alpha1.File{Path: path, Mode: mode, Contents: picks[index].data})
+		for _, path := range object.Paths {
+			payload = append(payload, &v1alpha1.File{Path: path, Mode: object.Mode, Contents: picks[index].data})
 			paths = append(paths, path)
 		}
 	}

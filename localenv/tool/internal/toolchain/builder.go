@@ -108,7 +108,7 @@ func (t *Toolchain) buildOne(tool Tool, progress io.Writer) error {
 	}
 	defer logFile.Close()
 
-	s, err := t.newStep(tool, version, r, logFile)
+	s, err := t.newStep(tool, version, logFile)
 	if err != nil {
 		return err
 	}
@@ -127,17 +127,10 @@ func (t *Toolchain) buildOne(tool Tool, progress io.Writer) error {
 	return appendTiming(t.Cache, fmt.Sprintf("%s %s %ds %s", tool.Name, version, int(took.Seconds()), time.Now().UTC().Format(time.RFC3339)))
 }
 
-func (t *Toolchain) newStep(tool Tool, version string, r recipe, log io.Writer) (*step, error) {
+func (t *Toolchain) newStep(tool Tool, version string, log io.Writer) (*step, error) {
 	s := &step{toolchain: t, tool: tool, version: version, log: log}
 	s.env = goEnv(os.Environ(), wrapperGoflags(os.Getenv("GOFLAGS")))
-	if r.ownModule != "" {
-		// verified against the committed go.sum only: some pinned versions are not in the checksum database
-		s.env = goEnv(os.Environ(), "-mod=readonly")
-		s.buildDir = r.ownModule
-		return s, os.MkdirAll(t.BinDir(tool), 0o755)
-	}
 	s.srcDir = filepath.Join(t.Cache, "src", tool.Name+"-"+version)
-	s.buildDir = s.srcDir
 	for _, dir := range []string{s.srcDir, t.BinDir(tool)} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -159,10 +152,8 @@ func runRecipe(s *step, r recipe, bin string) error {
 			return err
 		}
 	}
-	if r.ownModule == "" {
-		if err := s.goCommand("mod", "tidy"); err != nil {
-			return err
-		}
+	if err := s.goCommand("mod", "tidy"); err != nil {
+		return err
 	}
 	tmp := bin + ".tmp"
 	buildStarted := time.Now()

@@ -69,6 +69,51 @@ func TestKubernetesWrapperGoModKeepsAGodebugBlock(t *testing.T) {
 	}
 }
 
+func TestKubernetesGoModAddsRequirementsWithoutTools(t *testing.T) {
+	got, err := kubernetesGoMod(sampleKubernetesGoMod, "1.99.4", "conformance-oracle", []string{"example.com/driver v1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(got, "module local/conformance-oracle\n") ||
+		!strings.Contains(got, "require (\n\tk8s.io/kubernetes v1.99.4\n\texample.com/driver v1.2.3\n)\n") ||
+		!strings.HasSuffix(got, "\tk8s.io/apiserver => k8s.io/apiserver v0.99.4\n)\n") {
+		t.Errorf("got\n%s", got)
+	}
+}
+
+func TestGenprotoRequireFollowsTheGoogleapisPin(t *testing.T) {
+	upstream := sampleKubernetesGoMod + "\nrequire google.golang.org/genproto/googleapis/rpc v0.0.0-20990101000000-abcdef012345 // indirect\n"
+	got, err := genprotoRequire(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "google.golang.org/genproto v0.0.0-20990101000000-abcdef012345"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := genprotoRequire(sampleKubernetesGoMod); err == nil {
+		t.Error("no error for a go.mod without googleapis/rpc")
+	}
+}
+
+func TestProviderHalfTagsFollowTheProvidersAuthPackage(t *testing.T) {
+	for source, want := range map[string]string{
+		"package auth\n\nfunc SetProxyTransport(t policy.Transporter, err error) {}\n": "identitybinding",
+		"package auth\n\nfunc NewConfig() {}\n":                                        "",
+	} {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "pkg", "auth"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "pkg", "auth", "auth.go"), []byte(source), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := providerHalfTags(dir)
+		if err != nil || got != want {
+			t.Errorf("%q: got %q, %v; want %q", source, got, err, want)
+		}
+	}
+}
+
 func TestPlanTextNamesEveryToolAndTheTotal(t *testing.T) {
 	got := PlanText([]PlannedTool{
 		{Name: "etcd", Version: "9.8.7", Typical: 60 * time.Second},

@@ -18,11 +18,10 @@ type step struct {
 	toolchain *Toolchain
 	tool      Tool
 	version   string
-	srcDir    string
-	// buildDir is where go commands run: the src dir, or the program's own folder.
-	buildDir string
-	log      io.Writer
-	env      []string
+	// srcDir holds the wrapper module; go commands run there.
+	srcDir string
+	log    io.Writer
+	env    []string
 
 	mu      sync.Mutex
 	current string
@@ -73,7 +72,7 @@ func (s *step) note(line string) { fmt.Fprintf(s.log, "[localenv] %s\n", line) }
 
 func (s *step) programDir(name string) string { return filepath.Join(s.toolchain.ProgramsDir(), name) }
 
-func (s *step) goCommand(args ...string) error { return s.goIn(s.buildDir, args...) }
+func (s *step) goCommand(args ...string) error { return s.goIn(s.srcDir, args...) }
 
 // goIn runs a go command in dir, as the step named by its words.
 func (s *step) goIn(dir string, args ...string) error {

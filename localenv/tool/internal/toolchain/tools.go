@@ -78,6 +78,12 @@ func (t *Toolchain) SelectedLane() versions.Lane {
 	return lane
 }
 
+// LaneModules are the lane's driver and provider modules, each with its version.
+func (t *Toolchain) LaneModules() map[string]string {
+	lane := t.SelectedLane()
+	return map[string]string{driverModule: lane.Driver, azureProviderModule: lane.Provider}
+}
+
 func upstream(get func(v *versions.Versions) string) func(t *Toolchain) string {
 	return func(t *Toolchain) string { return get(t.Versions) }
 }
@@ -112,7 +118,14 @@ var Tools = []Tool{
 	{Name: "csi-call", Binaries: []string{"csi-call"}, Typical: 40 * time.Second, version: ownSource("csi-call")},
 	{Name: "helm-template", Binaries: []string{"helm-template"}, Typical: 90 * time.Second, version: func(t *Toolchain) string { return t.Versions.Helm.Version + "-src." + t.SourceHash("helm-template") }},
 	{Name: "actionlint", Binaries: []string{"actionlint"}, Typical: 60 * time.Second, version: upstream(func(v *versions.Versions) string { return v.Actionlint.Version })},
-	{Name: "conformance-oracle", Binaries: []string{"conformance-oracle"}, Typical: 300 * time.Second, version: ownSource("conformance-oracle")},
+	// the conformance oracle's two halves (docs/conformance.md): the lane's provider; the lane's driver with the API
+	// server validation of the Kubernetes release
+	{Name: "conformance-provider", Binaries: []string{"conformance-provider"}, Typical: 60 * time.Second, version: func(t *Toolchain) string {
+		return t.SelectedLane().Provider + "-src." + t.SourceHash("conformance-provider")
+	}},
+	{Name: "conformance-oracle", Binaries: []string{"conformance-oracle"}, Typical: 300 * time.Second, version: func(t *Toolchain) string {
+		return t.SelectedLane().Driver + "-k8s" + t.Versions.Kubernetes.Version + "-src." + t.SourceHash("conformance-oracle")
+	}},
 }
 
 // Purposes name the tools one kind of use needs; `build --for PURPOSE` builds exactly these.
@@ -128,7 +141,7 @@ var Purposes = map[string][]string{
 	"policy":      {"pulumi-policy-cli", "pulumi-language-nodejs", "pulumi-resource-kubernetes"},
 	"lint":        {"actionlint"},
 	"helm":        {"helm-template"},
-	"conformance": {"conformance-oracle"},
+	"conformance": {"conformance-provider", "conformance-oracle"},
 }
 
 // Lookup finds a tool by name.

@@ -35,13 +35,14 @@ func load(t *testing.T) (*Versions, []byte) {
 }
 
 // Files that may name a version without being a pin: versions.json itself, lock files (generated), recorded test
-// fixtures (what a run printed), prose (its tables are generated and checked below), the product's code (it cites
-// the upstream version a rule was read from, a fact that stays true when the lab moves on), and the files whose pins
-// are checked equal to versions.json below.
+// fixtures (what a run printed), prose (its tables are generated and checked below), the product's code and its unit
+// tests (they cite the upstream version a rule was read from, a fact that stays true when the lab moves on; where the
+// product states what the lab runs too, the two are checked equal below), and the files whose pins are checked equal
+// to versions.json below.
 func exempt(path string) bool {
 	switch {
 	case path == "localenv/versions.json", filepath.Base(path) == "package-lock.json", filepath.Base(path) == "go.sum",
-		strings.Contains("/"+path, "/fixtures/"), strings.HasSuffix(path, ".md"):
+		strings.Contains("/"+path, "/fixtures/"), strings.HasSuffix(path, ".md"), strings.HasPrefix(path, "tests/unit/"):
 		return true
 	}
 	for _, product := range []string{"index.ts", "components/", "program/", "policy/", "migration/", "cli/"} {
@@ -59,18 +60,16 @@ var equalPins = map[string]func(v *Versions) map[string]string{
 	"package.json": func(v *Versions) map[string]string {
 		return map[string]string{`"@pulumi/kubernetes": "` + v.KubernetesProvider.Version + `"`: "kubernetesProvider.version"}
 	},
-	"localenv/programs/conformance-oracle/go.mod": func(v *Versions) map[string]string {
-		return map[string]string{
-			"k8s.io/kubernetes v" + v.ConformanceOracle.Kubernetes:                    "conformanceOracle.kubernetes",
-			"sigs.k8s.io/secrets-store-csi-driver " + v.ConformanceOracle.Driver:      "conformanceOracle.driver",
-			"secrets-store-csi-driver-provider-azure " + v.ConformanceOracle.Provider: "conformanceOracle.provider",
-		}
-	},
 	"localenv/programs/keyvault-standin/providertest/go.mod": func(v *Versions) map[string]string {
 		return map[string]string{
 			"sigs.k8s.io/secrets-store-csi-driver " + v.StandinProviderTest.Driver:      "standinProviderTest.driver",
 			"secrets-store-csi-driver-provider-azure " + v.StandinProviderTest.Provider: "standinProviderTest.provider",
 		}
+	},
+	// The product's word for what the AKS addon ships is the lab's addon lane.
+	"components/secret-provider-class/provider-version.ts": func(v *Versions) map[string]string {
+		addon, _ := v.Lane("addon")
+		return map[string]string{`AKS_ADDON_PROVIDER = { version: "` + strings.TrimPrefix(addon.Provider, "v") + `"`: "lanes.addon.provider"}
 	},
 	"localenv/programs/csi-registrar/go.mod": func(v *Versions) map[string]string {
 		return map[string]string{"k8s.io/kubelet v0." + strings.SplitN(v.Kubernetes.Version, ".", 2)[1]: "kubernetes.version (its staging module k8s.io/kubelet)"}

@@ -30,12 +30,7 @@ type Versions struct {
 	SecretsStoreCRDs struct {
 		Driver string `json:"driver"`
 	} `json:"secretsStoreCrds"`
-	Lanes             Lanes `json:"lanes"`
-	ConformanceOracle struct {
-		Kubernetes string `json:"kubernetes"`
-		Driver     string `json:"driver"`
-		Provider   string `json:"provider"`
-	} `json:"conformanceOracle"`
+	Lanes               Lanes `json:"lanes"`
 	StandinProviderTest struct {
 		Driver   string `json:"driver"`
 		Provider string `json:"provider"`
@@ -46,7 +41,8 @@ type single struct {
 	Version string `json:"version"`
 }
 
-// Lane is one pair of the Secrets Store CSI driver and the Azure Key Vault provider the node runs.
+// Lane is one pair of the Secrets Store CSI driver and the Azure Key Vault provider: the node runs it, the
+// conformance oracle runs its code.
 type Lane struct {
 	// Name is the lane's key in versions.json.
 	Name     string `json:"-"`
@@ -157,9 +153,6 @@ func (v *Versions) flat() map[string]string {
 		"helm.version":                 v.Helm.Version,
 		"actionlint.version":           v.Actionlint.Version,
 		"secretsStoreCrds.driver":      v.SecretsStoreCRDs.Driver,
-		"conformanceOracle.kubernetes": v.ConformanceOracle.Kubernetes,
-		"conformanceOracle.driver":     v.ConformanceOracle.Driver,
-		"conformanceOracle.provider":   v.ConformanceOracle.Provider,
 		"standinProviderTest.driver":   v.StandinProviderTest.Driver,
 		"standinProviderTest.provider": v.StandinProviderTest.Provider,
 	}
