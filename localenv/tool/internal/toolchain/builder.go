@@ -159,7 +159,7 @@ func runRecipe(s *step, r recipe, bin string) error {
 			return err
 		}
 	}
-	if r.ownModule == "" {
+	if r.ownModule == "" && !r.notGo {
 		if err := s.goCommand("mod", "tidy"); err != nil {
 			return err
 		}
@@ -170,7 +170,7 @@ func runRecipe(s *step, r recipe, bin string) error {
 		os.Remove(tmp)
 		return err
 	}
-	fmt.Fprintf(s.log, "== %s go build done in %ds\n", time.Now().UTC().Format(time.RFC3339), int(time.Since(buildStarted).Seconds()))
+	fmt.Fprintf(s.log, "== %s build done in %ds\n", time.Now().UTC().Format(time.RFC3339), int(time.Since(buildStarted).Seconds()))
 	return os.Rename(tmp, bin)
 }
 

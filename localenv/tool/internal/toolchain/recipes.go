@@ -15,6 +15,8 @@ type recipe struct {
 	build   func(s *step, out string) error
 	// ownModule builds in the program's own folder with its committed go.mod and go.sum: no wrapper, no tidy.
 	ownModule string
+	// notGo fetches a release that is no Go module (Node.js): build alone makes the tool, in an empty src dir.
+	notGo bool
 }
 
 const (
@@ -79,6 +81,8 @@ func (t *Toolchain) recipe(tool Tool) (recipe, error) {
 			// built outside its own module, actionlint would call itself "(devel)"
 			build: goBuild("-ldflags", "-s -w -X "+actionlintModule+".version="+v.Actionlint.Version, actionlintModule+"/cmd/actionlint"),
 		}, nil
+	case "nodejs":
+		return nodejsRecipe(v.CurrentRuntime.Node), nil
 	case "conformance-oracle":
 		return recipe{ownModule: filepath.Join(t.ProgramsDir(), "conformance-oracle"), build: goBuild(".")}, nil
 	}

@@ -22,7 +22,8 @@ import (
 	"aks-keyvault-secrets/localenv/internal/versions"
 )
 
-// Tool is one thing the builder makes: one Go build (or a few of one module) into <cache>/<name>-<version>/bin.
+// Tool is one thing the builder makes: one Go build (or a few of one module), or one fetched release (Node.js), into
+// <cache>/<name>-<version>/bin.
 type Tool struct {
 	Name string
 	// Binaries it puts into its bin dir; the first is the one whose presence means "built".
@@ -111,6 +112,8 @@ var Tools = []Tool{
 	{Name: "csi-call", Binaries: []string{"csi-call"}, Typical: 40 * time.Second, version: ownSource("csi-call")},
 	{Name: "helm-template", Binaries: []string{"helm-template"}, Typical: 90 * time.Second, version: func(t *Toolchain) string { return t.Versions.Helm.Version + "-src." + t.SourceHash("helm-template") }},
 	{Name: "actionlint", Binaries: []string{"actionlint"}, Typical: 60 * time.Second, version: upstream(func(v *versions.Versions) string { return v.Actionlint.Version })},
+	// the runtime lane `current`'s Node.js, fetched when the machine's node is another major (npm run test:current-runtime)
+	{Name: "nodejs", Binaries: []string{"node", "npm", "npx"}, Typical: 30 * time.Second, version: upstream(func(v *versions.Versions) string { return v.CurrentRuntime.Node })},
 	{Name: "conformance-oracle", Binaries: []string{"conformance-oracle"}, Typical: 300 * time.Second, version: ownSource("conformance-oracle")},
 }
 
@@ -128,6 +131,8 @@ var Purposes = map[string][]string{
 	"lint":        {"actionlint"},
 	"helm":        {"helm-template"},
 	"conformance": {"conformance-oracle"},
+	// the runtime lane `current` when the machine's node is not its major
+	"current-runtime": {"nodejs"},
 }
 
 // Lookup finds a tool by name.
