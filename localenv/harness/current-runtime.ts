@@ -1,0 +1,138 @@
+/**
+ * `npm run test:current-runtime`: the runtime lane `current`. The repository's lock holds the lowest SDK versions the
+ * peer ranges allow and runs on the machine's Node.js; this lane proves the other end, what a team starting today
+ * gets: Node.js 24 and the newest SDKs (versions.json's `currentRuntime`). It copies the checkout into a scratch
+ * folder, sets the copy's devDependencies to those versions, `npm install`s them with Node.js 24 (the copy's lock
+ * only) and runs there the type checks, `npm test` and the consumer end-to-end test (the toolchain's CLI and
+ * language host, on Node.js 24).
+ *
+ *   npm run test:current-runtime                  # the checks above; the scratch copy is removed at the end
+ *   npm run test:current-runtime -- --keep        # ... and left in place (its path is printed)
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildTools, versionsFile, toolchainPaths } from "./localenv";
+import { REPO_ROOT } from "./stack";
+
+export interface CurrentRuntime {
+    /** The Node.js version the toolchain fetches when the machine's node is another major. */
+    node: string;
+    /** npm package name -> version, the copy's devDependencies. */
+    packages: Record<string, string>;
+}
+
+/** versions.json's `currentRuntime` entry, as the `versions` command prints it. */
+export function parseCurrentRuntime(versionsJson: string): CurrentRuntime {
+    const { node, source: _source, ...packages } = (JSON.parse(versionsJson) as { currentRuntime: Record<string, string> }).currentRuntime;
+    return { node, packages };
+}
+
+/** package.json with the lane's versions as devDependencies; packages the lane does not name stay as locked. */
+export function withLaneDevDependencies(packageJson: string, packages: Record<string, string>): string {
+    const manifest = JSON.parse(packageJson) as { devDependencies: Record<string, string> };
+    const unknown = Object.keys(packages).filter((name) => !(name in manifest.devDependencies));
+    if (unknown.length > 0) {
+        throw new Error(`versions.json's currentRuntime names packages that are not devDependencies: ${unknown.join(", ")}`);
+    }
+    manifest.devDependencies = { ...manifest.devDependencies, ...packages };
+    return `${JSON.stringify(manifest, undefined, 2)}\n`;
+}
+
+/** Whether a `node --version` answer is of the wanted version's major. */
+export function sameMajor(nodeVersion: string, wanted: string): boolean {
+    return nodeVersion.replace(/^v/, "").split(".")[0] === wanted.split(".")[0];
+}
+
+/** The folder of the Node.js 24 to run: the machine's node when it is of that major, else the toolchain's. */
+function nodeBinDir(runtime: CurrentRuntime): string {
+    if (sameMajor(process.version, runtime.node)) {
+        console.error(`[current-runtime] node: the machine's ${process.version} (${process.execPath})`);
+        return path.dirname(process.execPath);
+    }
+    buildTools([], ["nodejs"]);
+    const node = toolchainPaths()["node"];
+    console.error(`[current-runtime] node: the toolchain's v${runtime.node} (${node}; the machine's is ${process.version})`);
+    return path.dirname(node);
+}
+
+/**
+ * The checkout's files as the work tree has them (tracked, and new files not ignored), copied into a fresh folder:
+ * what is being changed gets tested, and no node_modules, build output or cluster state comes along.
+ */
+function scratchCopy(): string {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "akv-current-runtime-"));
+    const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" });
+    for (const file of new Set(listed.split("\0").filter(Boolean))) {
+        const from = path.join(REPO_ROOT, file);
+        if (!fs.existsSync(from)) continue; // deleted in the work tree, not yet in the index
+        fs.mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true });
+        fs.copyFileSync(from, path.join(scratch, file));
+        fs.chmodSync(path.join(scratch, file), fs.statSync(from).mode);
+    }
+    return scratch;
+}
+
+/** Runs one step in the scratch copy with Node.js 24 first on PATH; throws naming the step when it fails. */
+function step(title: string, scratch: string, nodeDir: string, command: string, args: string[]): void {
+    console.error(`\n== [current-runtime] ${title}: ${command} ${args.join(" ")}`);
+    const result = spawnSync(command, args, {
+        cwd: scratch,
+        stdio: "inherit",
+        env: { ...process.env, PATH: [nodeDir, process.env.PATH].join(path.delimiter) },
+    });
+    if (result.status !== 0) {
+        throw new Error(`[current-runtime] ${title} failed (exit ${result.status ?? result.signal}) in ${scratch}`);
+    }
+}
+
+/** The versions the copy installed, checked against the lane's: npm must not have resolved anything else. */
+function checkInstalled(scratch: string, runtime: CurrentRuntime): void {
+    const wrong = Object.entries(runtime.packages).flatMap(([name, version]) => {
+        const installed = (JSON.parse(fs.readFileSync(path.join(scratch, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+        return installed === version ? [] : [`${name} ${installed} (wanted ${version})`];
+    });
+    if (wrong.length > 0) {
+        throw new Error(`[current-runtime] the scratch copy installed ${wrong.join(", ")}`);
+    }
+    console.error(`[current-runtime] installed: ${Object.entries(runtime.packages).map(([name, version]) => `${name} ${version}`).join(", ")}`);
+}
+
+function main(): void {
+    const keep = process.argv.includes("--keep");
+    const runtime = parseCurrentRuntime(versionsFile());
+    const nodeDir = nodeBinDir(runtime);
+    const scratch = scratchCopy();
+    console.error(`[current-runtime] scratch copy: ${scratch}`);
+    let passed = false;
+    try {
+        const manifest = path.join(scratch, "package.json");
+        fs.writeFileSync(manifest, withLaneDevDependencies(fs.readFileSync(manifest, "utf8"), runtime.packages));
+        step("install the newest SDKs", scratch, nodeDir, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"]);
+        checkInstalled(scratch, runtime);
+        step("type check", scratch, nodeDir, "npx", ["tsc", "--noEmit"]);
+        step("type check: policy pack", scratch, nodeDir, "npx", ["tsc", "--noEmit", "-p", "policy/tsconfig.json"]);
+        step("unit tests", scratch, nodeDir, "npm", ["test"]);
+        buildTools(["main", "consumer"]);
+        // --no-config: the e2e config's spec would add every other end-to-end file to the one named here
+        step("consumer end to end", scratch, nodeDir, "npx", ["mocha", "--no-config", "--require", "ts-node/register/transpile-only", "--timeout", "900000", "tests/e2e/consumer.test.ts"]);
+        passed = true;
+    } finally {
+        if (keep || !passed) {
+            console.error(`[current-runtime] the scratch copy stays: ${scratch}`);
+        } else {
+            fs.rmSync(scratch, { recursive: true, force: true });
+        }
+    }
+    console.error(`[current-runtime] passed: Node.js ${runtime.node.split(".")[0]} with the newest SDKs`);
+}
+
+if (require.main === module) {
+    try {
+        main();
+    } catch (error) {
+        console.error(error instanceof Error ? error.message : error);
+        process.exit(1);
+    }
+}
