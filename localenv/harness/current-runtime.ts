@@ -8,11 +8,14 @@
  *
  *   npm run test:current-runtime                  # the checks above; the scratch copy is removed at the end
  *   npm run test:current-runtime -- --keep        # ... and left in place (its path is printed)
+ *   npm run test:current-runtime -- --bench 500   # then the real-engine bench at 500 apps on both runtimes: this
+ *                                                 # checkout (the machine's node, the lock's SDKs), then the copy
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { RealEngineMeasurement } from "../bench/real-engine";
 import { buildTools, versionsFile, toolchainPaths } from "./localenv";
 import { REPO_ROOT } from "./stack";
 
@@ -99,8 +102,68 @@ function checkInstalled(scratch: string, runtime: CurrentRuntime): void {
     console.error(`[current-runtime] installed: ${Object.entries(runtime.packages).map(([name, version]) => `${name} ${version}`).join(", ")}`);
 }
 
+/** One side of the bench comparison: where it ran, with which node, and what it measured. */
+export interface BenchSide {
+    label: string;
+    measurements: RealEngineMeasurement[];
+}
+
+/** Markdown rows: each size's times on both sides and current / lower, measured in one run. */
+export function benchComparisonRows(lower: BenchSide, current: BenchSide): string[] {
+    const f = (value: number) => value.toFixed(1);
+    const rows = [
+        `| apps | what | ${lower.label} (s) | ${current.label} (s) | ratio |`,
+        "|---:|---|---:|---:|---:|",
+    ];
+    for (const before of lower.measurements) {
+        const after = current.measurements.find((m) => m.apps === before.apps);
+        if (!after) continue;
+        const sides: Array<[string, (m: RealEngineMeasurement) => number]> = [
+            ["program preview", (m) => m.program.preview],
+            ["program up", (m) => m.program.up],
+            ["ConfigMaps preview", (m) => m.configMaps.preview],
+            ["ConfigMaps up", (m) => m.configMaps.up],
+            ["same resources flat, preview", (m) => m.replay.preview],
+            ["same resources flat, up", (m) => m.replay.up],
+        ];
+        for (const [what, time] of sides) {
+            rows.push(`| ${before.apps} | ${what} | ${f(time(before))} | ${f(time(after))} | ${(time(after) / time(before)).toFixed(2)}x |`);
+        }
+    }
+    return rows;
+}
+
+/** The real-engine measurements of localenv/bench/real-engine.ts run in dir with the node of nodeDir. */
+function realEngineIn(dir: string, nodeDir: string, sizes: string): RealEngineMeasurement[] {
+    console.error(`\n== [current-runtime] real-engine bench (${sizes} apps) in ${dir} with ${path.join(nodeDir, "node")}`);
+    const result = spawnSync(path.join(nodeDir, "node"), ["-r", "ts-node/register/transpile-only", "localenv/bench/real-engine.ts", sizes], {
+        cwd: dir,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, PATH: [nodeDir, process.env.PATH].join(path.delimiter) },
+        maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) {
+        throw new Error(`[current-runtime] the real-engine bench failed (exit ${result.status ?? result.signal}) in ${dir}`);
+    }
+    return JSON.parse(result.stdout.trim().split("\n").pop()!) as RealEngineMeasurement[];
+}
+
+/** Both runtimes, one after the other in one run, and the table of their ratios on stdout. */
+function benchBothRuntimes(scratch: string, nodeDir: string, runtime: CurrentRuntime, sizes: string): void {
+    buildTools(["main"]);
+    const installed = (dir: string, name: string) => (JSON.parse(fs.readFileSync(path.join(dir, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    const label = (dir: string, node: string) => `Node.js ${node}, @pulumi/pulumi ${installed(dir, "@pulumi/pulumi")}, @pulumi/kubernetes ${installed(dir, "@pulumi/kubernetes")}`;
+    const lower = { label: label(REPO_ROOT, process.version), measurements: realEngineIn(REPO_ROOT, path.dirname(process.execPath), sizes) };
+    const current = { label: label(scratch, `v${runtime.node}`), measurements: realEngineIn(scratch, nodeDir, sizes) };
+    console.log([`Measured ${new Date().toISOString()} with \`npm run test:current-runtime -- --bench ${sizes}\` (Pulumi CLI: the toolchain's, both sides):`, "", ...benchComparisonRows(lower, current)].join("\n"));
+}
+
 function main(): void {
     const keep = process.argv.includes("--keep");
+    const benchFlag = process.argv.indexOf("--bench");
+    const sizesAfterFlag = process.argv[benchFlag + 1];
+    const benchSizes = benchFlag < 0 ? undefined : sizesAfterFlag && !sizesAfterFlag.startsWith("--") ? sizesAfterFlag : "500";
     const runtime = parseCurrentRuntime(versionsFile());
     const nodeDir = nodeBinDir(runtime);
     const scratch = scratchCopy();
@@ -117,6 +180,9 @@ function main(): void {
         buildTools(["main", "consumer"]);
         // --no-config: the e2e config's spec would add every other end-to-end file to the one named here
         step("consumer end to end", scratch, nodeDir, "npx", ["mocha", "--no-config", "--require", "ts-node/register/transpile-only", "--timeout", "900000", "tests/e2e/consumer.test.ts"]);
+        if (benchSizes) {
+            benchBothRuntimes(scratch, nodeDir, runtime, benchSizes);
+        }
         passed = true;
     } finally {
         if (keep || !passed) {
