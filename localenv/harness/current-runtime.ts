@@ -32,15 +32,19 @@ export function parseCurrentRuntime(versionsJson: string): CurrentRuntime {
     return { node, packages };
 }
 
-/** package.json with the lane's versions as devDependencies; packages the lane does not name stay as locked. */
-export function withLaneDevDependencies(packageJson: string, packages: Record<string, string>): string {
-    const manifest = JSON.parse(packageJson) as { devDependencies: Record<string, string> };
-    const unknown = Object.keys(packages).filter((name) => !(name in manifest.devDependencies));
-    if (unknown.length > 0) {
-        throw new Error(`versions.json's currentRuntime names packages that are not devDependencies: ${unknown.join(", ")}`);
+/**
+ * A package.json with the lane's versions wherever it names those packages (dependencies, devDependencies; never
+ * the peer ranges), and the lane's packages it does not name.
+ */
+export function withLaneVersions(packageJson: string, packages: Record<string, string>): { manifest: string; unnamed: string[] } {
+    const manifest = JSON.parse(packageJson) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    const unnamed: string[] = [];
+    for (const [name, version] of Object.entries(packages)) {
+        const section = [manifest.dependencies, manifest.devDependencies].find((pins) => pins && name in pins);
+        if (section) section[name] = version;
+        else unnamed.push(name);
     }
-    manifest.devDependencies = { ...manifest.devDependencies, ...packages };
-    return `${JSON.stringify(manifest, undefined, 2)}\n`;
+    return { manifest: `${JSON.stringify(manifest, undefined, 2)}\n`, unnamed };
 }
 
 /** Whether a `node --version` answer is of the wanted version's major. */
@@ -77,16 +81,16 @@ function scratchCopy(): string {
     return scratch;
 }
 
-/** Runs one step in the scratch copy with Node.js 24 first on PATH; throws naming the step when it fails. */
-function step(title: string, scratch: string, nodeDir: string, command: string, args: string[]): void {
+/** Runs one step in a folder of the scratch copy with Node.js 24 first on PATH; throws naming the step when it fails. */
+function step(title: string, dir: string, nodeDir: string, command: string, args: string[]): void {
     console.error(`\n== [current-runtime] ${title}: ${command} ${args.join(" ")}`);
     const result = spawnSync(command, args, {
-        cwd: scratch,
+        cwd: dir,
         stdio: "inherit",
         env: { ...process.env, PATH: [nodeDir, process.env.PATH].join(path.delimiter) },
     });
     if (result.status !== 0) {
-        throw new Error(`[current-runtime] ${title} failed (exit ${result.status ?? result.signal}) in ${scratch}`);
+        throw new Error(`[current-runtime] ${title} failed (exit ${result.status ?? result.signal}) in ${dir}`);
     }
 }
 
@@ -94,7 +98,8 @@ function step(title: string, scratch: string, nodeDir: string, command: string, 
 function checkInstalled(scratch: string, runtime: CurrentRuntime): void {
     const wrong = Object.entries(runtime.packages).flatMap(([name, version]) => {
         const installed = (JSON.parse(fs.readFileSync(path.join(scratch, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-        return installed === version ? [] : [`${name} ${installed} (wanted ${version})`];
+        // @pulumi/policy's own package.json says "v1.21.0" for what npm installed as 1.21.0
+        return installed.replace(/^v/, "") === version ? [] : [`${name} ${installed} (wanted ${version})`];
     });
     if (wrong.length > 0) {
         throw new Error(`[current-runtime] the scratch copy installed ${wrong.join(", ")}`);
@@ -170,9 +175,16 @@ function main(): void {
     console.error(`[current-runtime] scratch copy: ${scratch}`);
     let passed = false;
     try {
-        const manifest = path.join(scratch, "package.json");
-        fs.writeFileSync(manifest, withLaneDevDependencies(fs.readFileSync(manifest, "utf8"), runtime.packages));
+        const root = withLaneVersions(fs.readFileSync(path.join(scratch, "package.json"), "utf8"), runtime.packages);
+        if (root.unnamed.length > 0) {
+            throw new Error(`versions.json's currentRuntime names packages package.json does not: ${root.unnamed.join(", ")}`);
+        }
+        fs.writeFileSync(path.join(scratch, "package.json"), root.manifest);
+        // The policy pack pins what it shares with the root to the same versions (tests/unit/policy/package.test.ts).
+        const policy = path.join(scratch, "policy");
+        fs.writeFileSync(path.join(policy, "package.json"), withLaneVersions(fs.readFileSync(path.join(policy, "package.json"), "utf8"), runtime.packages).manifest);
         step("install the newest SDKs", scratch, nodeDir, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"]);
+        step("the policy pack's lock", policy, nodeDir, "npm", ["install", "--package-lock-only", "--no-audit", "--no-fund", "--loglevel=error"]);
         checkInstalled(scratch, runtime);
         step("type check", scratch, nodeDir, "npx", ["tsc", "--noEmit"]);
         step("type check: policy pack", scratch, nodeDir, "npx", ["tsc", "--noEmit", "-p", "policy/tsconfig.json"]);

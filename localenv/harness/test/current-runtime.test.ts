@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { parseCurrentRuntime, sameMajor, withLaneDevDependencies } from "../current-runtime";
+import { parseCurrentRuntime, sameMajor, withLaneVersions } from "../current-runtime";
 
 describe("the runtime lane current", () => {
     it("reads the node version and the packages of versions.json's currentRuntime, without its source", () => {
@@ -7,14 +7,15 @@ describe("the runtime lane current", () => {
         expect(parseCurrentRuntime(versions)).to.deep.equal({ node: "30.2.1", packages: { "@pulumi/pulumi": "9.1.0", typescript: "7.0.1" } });
     });
 
-    it("sets only the named devDependencies and leaves dependencies and peer ranges alone", () => {
-        const manifest = { name: "x", dependencies: { yaml: "1.0.0" }, peerDependencies: { "@pulumi/pulumi": "^9.0.0" }, devDependencies: { "@pulumi/pulumi": "9.0.0", mocha: "1.0.0" } };
-        const changed = JSON.parse(withLaneDevDependencies(JSON.stringify(manifest), { "@pulumi/pulumi": "9.1.0" }));
-        expect(changed).to.deep.equal({ ...manifest, devDependencies: { "@pulumi/pulumi": "9.1.0", mocha: "1.0.0" } });
-    });
-
-    it("refuses a package that is not a devDependency (a typo would install nothing the tests use)", () => {
-        expect(() => withLaneDevDependencies(JSON.stringify({ devDependencies: {} }), { "@pulumi/pulumii": "9.1.0" })).to.throw(/@pulumi\/pulumii/);
+    it("sets the named packages where the manifest pins them, leaves peer ranges alone and names the rest", () => {
+        const manifest = { name: "x", dependencies: { "@pulumi/policy": "1.0.0" }, peerDependencies: { "@pulumi/pulumi": "^9.0.0" }, devDependencies: { "@pulumi/pulumi": "9.0.0", mocha: "1.0.0" } };
+        const changed = withLaneVersions(JSON.stringify(manifest), { "@pulumi/pulumi": "9.1.0", "@pulumi/policy": "1.1.0", typescript: "7.0.1" });
+        expect(JSON.parse(changed.manifest)).to.deep.equal({
+            ...manifest,
+            dependencies: { "@pulumi/policy": "1.1.0" },
+            devDependencies: { "@pulumi/pulumi": "9.1.0", mocha: "1.0.0" },
+        });
+        expect(changed.unnamed).to.deep.equal(["typescript"]);
     });
 
     it("takes the machine's node when its major is the lane's", () => {
