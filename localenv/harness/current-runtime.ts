@@ -86,7 +86,8 @@ function step(title: string, dir: string, nodeDir: string, command: string, args
     console.error(`\n== [current-runtime] ${title}: ${command} ${args.join(" ")}`);
     const result = spawnSync(command, args, {
         cwd: dir,
-        stdio: "inherit",
+        // the steps' output goes to stderr: stdout is for the bench's table alone
+        stdio: ["ignore", 2, "inherit"],
         env: { ...process.env, PATH: [nodeDir, process.env.PATH].join(path.delimiter) },
     });
     if (result.status !== 0) {
