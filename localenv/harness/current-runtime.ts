@@ -99,7 +99,7 @@ function step(title: string, dir: string, nodeDir: string, command: string, args
 function checkInstalled(scratch: string, runtime: CurrentRuntime): void {
     const wrong = Object.entries(runtime.packages).flatMap(([name, version]) => {
         const installed = (JSON.parse(fs.readFileSync(path.join(scratch, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-        // @pulumi/policy's own package.json says "v1.21.0" for what npm installed as 1.21.0
+        // @pulumi/policy's own package.json writes its version with a leading v, which npm drops
         return installed.replace(/^v/, "") === version ? [] : [`${name} ${installed} (wanted ${version})`];
     });
     if (wrong.length > 0) {
