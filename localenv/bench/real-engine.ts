@@ -208,3 +208,18 @@ export function realEngineRows(measurements: RealEngineMeasurement[], checkpoint
               ]),
     ];
 }
+
+/**
+ * `node -r ts-node/register/transpile-only localenv/bench/real-engine.ts SIZES`: the measurements alone, as JSON on
+ * stdout, for a caller that runs them under another Node.js or other SDKs (npm run test:current-runtime -- --bench).
+ */
+if (require.main === module) {
+    const sizes = (process.argv[2] ?? "500").split(",").map(Number);
+    realEngineMeasurements(sizes, false).then(
+        (measurements) => console.log(JSON.stringify(measurements)),
+        (error) => {
+            console.error(error);
+            process.exit(1);
+        },
+    );
+}

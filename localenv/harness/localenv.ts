@@ -32,6 +32,11 @@ export function policyPulumi(): string {
     return path.join(path.dirname(toolchainPaths()["pulumi-policy-cli"]), "pulumi");
 }
 
+/** versions.json as the `versions` command prints it (checked: every version present). */
+export function versionsFile(): string {
+    return answer(["versions"]);
+}
+
 /** The CRD files the local cluster serves (`crds`). */
 export function crdFiles(): string[] {
     return answer(["crds"]).split("\n").filter(Boolean);

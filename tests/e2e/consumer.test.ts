@@ -1,6 +1,7 @@
 /**
  * End to end: the library as another team's stack uses it. `npm pack` of this repository (its `prepare` builds
- * bin/), installed into a fresh project next to SDK versions newer than ours inside the peer ranges; the project
+ * bin/), installed into a fresh project next to the SDK versions this checkout has installed (the lock's lower bounds
+ * here; the newest in the runtime lane `current`, `npm run test:current-runtime`); the project
  * type-checks a program that passes its own `k8s.Provider`, holds exactly one copy of each Pulumi SDK, and
  * `pulumi preview` of it runs against the local API server through the CLI and its Node.js language host. The
  * package's `aks-keyvault-secrets` command (its built bin) runs there too.
@@ -14,16 +15,18 @@ import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/
 import { REPO_ROOT } from "../../localenv/harness/stack";
 import { toolchainPaths } from "../../localenv/harness/localenv";
 
+/** The version of a package as installed in this checkout. */
+function installedVersion(name: string): string {
+    return (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+}
+
 /**
- * The consumer's SDKs: the newest each registry serves that runs on Node.js 20 (@pulumi/pulumi 3.249+ needs 22);
- * @pulumi/kubernetes is nine minor versions past ours. Each must satisfy our peer range (`npm ls` checks).
+ * The consumer's SDKs: the ones this checkout runs on, so the runtime lane `current` proves the newest of each on
+ * Node.js 24 and a plain run the lower bounds. Each must satisfy our peer range (`npm ls` checks).
  */
-const CONSUMER_SDKS: Record<string, string> = {
-    "@pulumi/pulumi": "3.248.0",
-    "@pulumi/kubernetes": "4.34.2",
-    "@pulumi/azure-native": "3.28.0",
-    "@pulumi/azuread": "6.9.1",
-};
+const CONSUMER_SDKS: Record<string, string> = Object.fromEntries(
+    ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/azure-native", "@pulumi/azuread"].map((name) => [name, installedVersion(name)]),
+);
 const NAMESPACE = "consumer";
 const MIGRATION_FIXTURES = path.join(REPO_ROOT, "tests/fixtures/migration");
 
@@ -75,7 +78,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     return result.stdout;
 }
 
-describe("the library in a consumer's stack (npm pack, newer SDKs inside the peer ranges)", function () {
+describe("the library in a consumer's stack (npm pack, next to the SDKs this checkout runs on)", function () {
     this.timeout(15 * 60 * 1000);
     let work = "";
     let consumer = "";
@@ -93,7 +96,7 @@ describe("the library in a consumer's stack (npm pack, newer SDKs inside the pee
                     name: "billing-stack",
                     private: true,
                     dependencies: { ...CONSUMER_SDKS, "aks-keyvault-secrets": `file:${path.join(work, tarball)}` },
-                    devDependencies: { typescript: "5.9.3", "@types/node": "20.19.43" },
+                    devDependencies: { typescript: installedVersion("typescript"), "@types/node": installedVersion("@types/node") },
                 },
                 undefined,
                 2,

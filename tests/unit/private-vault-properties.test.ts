@@ -37,7 +37,9 @@ const network = fc.record(
     { requiredKeys: [] },
 );
 
-describe("private vaults (properties)", () => {
+describe("private vaults (properties)", function () {
+    // 15 whole programs under mocks: 7-17 s alone on 2 cores, past mocha's 20 s when CI's other jobs share them
+    this.timeout(60_000);
     it("fails the preview exactly when nothing reaches the vault; else registers the endpoint, zone, links and zone group asked for, under the vault component", async () => {
         await fc.assert(
             fc.asyncProperty(network, async (settings) => {

@@ -152,8 +152,10 @@ func runRecipe(s *step, r recipe, bin string) error {
 			return err
 		}
 	}
-	if err := s.goCommand("mod", "tidy"); err != nil {
-		return err
+	if !r.notGo {
+		if err := s.goCommand("mod", "tidy"); err != nil {
+			return err
+		}
 	}
 	tmp := bin + ".tmp"
 	buildStarted := time.Now()
@@ -161,7 +163,7 @@ func runRecipe(s *step, r recipe, bin string) error {
 		os.Remove(tmp)
 		return err
 	}
-	fmt.Fprintf(s.log, "== %s go build done in %ds\n", time.Now().UTC().Format(time.RFC3339), int(time.Since(buildStarted).Seconds()))
+	fmt.Fprintf(s.log, "== %s build done in %ds\n", time.Now().UTC().Format(time.RFC3339), int(time.Since(buildStarted).Seconds()))
 	return os.Rename(tmp, bin)
 }
 

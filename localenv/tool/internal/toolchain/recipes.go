@@ -14,6 +14,8 @@ import (
 type recipe struct {
 	prepare func(s *step) error
 	build   func(s *step, out string) error
+	// notGo fetches a release that is no Go module (Node.js): build alone makes the tool, in an empty src dir.
+	notGo bool
 }
 
 const (
@@ -78,6 +80,8 @@ func (t *Toolchain) recipe(tool Tool) (recipe, error) {
 			// built outside its own module, actionlint would call itself "(devel)"
 			build: goBuild("-ldflags", "-s -w -X "+actionlintModule+".version="+v.Actionlint.Version, actionlintModule+"/cmd/actionlint"),
 		}, nil
+	case "nodejs":
+		return nodejsRecipe(v.CurrentRuntime.Node), nil
 	case "conformance-oracle":
 		return conformanceOracleRecipe(t.SelectedLane().Driver, v.Kubernetes.Version), nil
 	case "conformance-provider":

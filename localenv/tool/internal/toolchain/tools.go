@@ -22,7 +22,8 @@ import (
 	"aks-keyvault-secrets/localenv/internal/versions"
 )
 
-// Tool is one thing the builder makes: one Go build (or a few of one module) into <cache>/<name>-<version>/bin.
+// Tool is one thing the builder makes: one Go build (or a few of one module), or one fetched release (Node.js), into
+// <cache>/<name>-<version>/bin.
 type Tool struct {
 	Name string
 	// Binaries it puts into its bin dir; the first is the one whose presence means "built".
@@ -126,6 +127,8 @@ var Tools = []Tool{
 	{Name: "conformance-oracle", Binaries: []string{"conformance-oracle"}, Typical: 300 * time.Second, version: func(t *Toolchain) string {
 		return t.SelectedLane().Driver + "-k8s" + t.Versions.Kubernetes.Version + "-src." + t.SourceHash("conformance-oracle")
 	}},
+	// the runtime lane `current`'s Node.js, fetched when the machine's node is another major (npm run test:current-runtime)
+	{Name: "nodejs", Binaries: []string{"node", "npm", "npx"}, Typical: 30 * time.Second, version: upstream(func(v *versions.Versions) string { return v.CurrentRuntime.Node })},
 }
 
 // Purposes name the tools one kind of use needs; `build --for PURPOSE` builds exactly these.
@@ -142,6 +145,8 @@ var Purposes = map[string][]string{
 	"lint":        {"actionlint"},
 	"helm":        {"helm-template"},
 	"conformance": {"conformance-provider", "conformance-oracle"},
+	// the runtime lane `current` when the machine's node is not its major
+	"current-runtime": {"nodejs"},
 }
 
 // Lookup finds a tool by name.

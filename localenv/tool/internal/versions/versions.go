@@ -20,13 +20,14 @@ type Versions struct {
 		Version string `json:"version"`
 		Module  string `json:"module"`
 	} `json:"kubernetesProvider"`
-	Kubernetes       single `json:"kubernetes"`
-	Etcd             single `json:"etcd"`
-	Containerd       single `json:"containerd"`
-	Runc             single `json:"runc"`
-	CNIPlugins       single `json:"cniPlugins"`
-	Helm             single `json:"helm"`
-	Actionlint       single `json:"actionlint"`
+	CurrentRuntime   CurrentRuntime `json:"currentRuntime"`
+	Kubernetes       single         `json:"kubernetes"`
+	Etcd             single         `json:"etcd"`
+	Containerd       single         `json:"containerd"`
+	Runc             single         `json:"runc"`
+	CNIPlugins       single         `json:"cniPlugins"`
+	Helm             single         `json:"helm"`
+	Actionlint       single         `json:"actionlint"`
 	SecretsStoreCRDs struct {
 		Driver string `json:"driver"`
 	} `json:"secretsStoreCrds"`
@@ -35,6 +36,25 @@ type Versions struct {
 		Driver   string `json:"driver"`
 		Provider string `json:"provider"`
 	} `json:"standinProviderTest"`
+}
+
+// CurrentRuntime is the runtime lane `current`: the Node.js version the toolchain provides when the machine's node is
+// another major, and the npm packages (name -> version) a scratch copy of the checkout installs as devDependencies.
+type CurrentRuntime struct {
+	Node     string
+	Packages map[string]string
+}
+
+func (c *CurrentRuntime) UnmarshalJSON(data []byte) error {
+	var fields map[string]string
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return fmt.Errorf("currentRuntime: %w", err)
+	}
+	c.Node = fields["node"]
+	delete(fields, "node")
+	delete(fields, "source")
+	c.Packages = fields
+	return nil
 }
 
 type single struct {
@@ -114,6 +134,9 @@ func Parse(data []byte) (*Versions, error) {
 			missing = append(missing, key)
 		}
 	}
+	if v.CurrentRuntime.Packages["@pulumi/pulumi"] == "" {
+		missing = append(missing, "currentRuntime.@pulumi/pulumi")
+	}
 	if _, err := v.Lane(""); err != nil {
 		missing = append(missing, "lanes.default (naming a lane)")
 	}
@@ -135,6 +158,9 @@ func (v *Versions) Flat() map[string]string {
 		out["lanes."+name+".driver"] = lane.Driver
 		out["lanes."+name+".provider"] = lane.Provider
 	}
+	for name, version := range v.CurrentRuntime.Packages {
+		out["currentRuntime."+name] = version
+	}
 	return out
 }
 
@@ -143,6 +169,7 @@ func (v *Versions) flat() map[string]string {
 		"pulumi.cli":                   v.Pulumi.CLI,
 		"pulumi.policyCli":             v.Pulumi.PolicyCLI,
 		"pulumi.languageHostSdk":       v.Pulumi.LanguageHostSDK,
+		"currentRuntime.node":          v.CurrentRuntime.Node,
 		"kubernetesProvider.version":   v.KubernetesProvider.Version,
 		"kubernetesProvider.module":    v.KubernetesProvider.Module,
 		"kubernetes.version":           v.Kubernetes.Version,
