@@ -37,6 +37,14 @@ func (t *Toolchain) Build(tools []Tool, progress io.Writer) error {
 	if len(missing) > 0 {
 		fmt.Fprint(progress, PlanText(missing, t.Cache))
 	}
+	// before any long build: a machine that cannot build runc says so now, not after the Kubernetes builds
+	for _, planned := range missing {
+		if planned.Name == "runc" {
+			if err := ensureRuncBuildDeps(progress); err != nil {
+				return err
+			}
+		}
+	}
 	for _, tool := range tools {
 		if err := t.buildOne(tool, progress); err != nil {
 			return err
