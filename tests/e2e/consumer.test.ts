@@ -128,11 +128,13 @@ describe("the library in a consumer's stack (npm pack, next to the SDKs this che
     });
 
     it("installs the aks-keyvault-secrets command: --help, and migrate on a fixture with the same output as in this repository", () => {
-        const help = spawnSync("npx", ["--no-install", "aks-keyvault-secrets", "--help"], { cwd: consumer, encoding: "utf8" });
+        // The installed bin itself, not through npx: npm prints its own warnings (e.g. about a user's .npmrc) on stderr.
+        const command = path.join(consumer, "node_modules", ".bin", "aks-keyvault-secrets");
+        const help = spawnSync(command, ["--help"], { cwd: consumer, encoding: "utf8" });
         expect(help.status, help.stderr).to.equal(0);
         expect(help.stdout).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/usage.txt"), "utf8"));
         fs.cpSync(path.join(MIGRATION_FIXTURES, "basic/akv2k8s"), path.join(consumer, "akv2k8s"), { recursive: true });
-        const migrate = spawnSync("npx", ["--no-install", "aks-keyvault-secrets", "migrate", "akv2k8s"], { cwd: consumer, encoding: "utf8" });
+        const migrate = spawnSync(command, ["migrate", "akv2k8s"], { cwd: consumer, encoding: "utf8" });
         expect(migrate.status, migrate.stderr).to.equal(2);
         expect(migrate.stdout).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/basic/stdout.yaml"), "utf8"));
         expect(migrate.stderr).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/basic/stderr.txt"), "utf8"));
