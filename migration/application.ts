@@ -17,7 +17,7 @@ type ApplicationEntry = z.input<typeof applicationSchema>;
 
 /**
  * One entry of the stack config's applications list, as the migration tools write it (the keys and meaning are the
- * program's: see the configuration reference in README.md). Converted apps have no `deployment`: the team's own
+ * program's: see docs/configuration.md). Converted apps have no `deployment`: the team's own
  * Deployment (or Helm chart) stays, and is wired to the app's SecretProviderClass with the patched manifest or the
  * Helm transform.
  */

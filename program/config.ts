@@ -426,7 +426,7 @@ export function parseStackConfig(raw: Record<string, unknown>, secretKeys: Reado
     const parsed = stackConfigSchema.safeParse(raw);
     if (problems.length > 0 || !parsed.success) {
         throw new StackConfigError(
-            problems.length > 0 ? problems : [{ path: [], message: "does not match the schema", fix: "see the configuration reference in README.md" }],
+            problems.length > 0 ? problems : [{ path: [], message: "does not match the schema", fix: "see docs/configuration.md" }],
             secretPlainTexts(raw, secretKeys),
         );
     }

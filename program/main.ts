@@ -297,7 +297,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     }
     const platform = stack.kind === "app" ? await platformFromStack(config, stack.platformStack, plan) : platformFromConfig(stack.cluster, stack.vault, config, secretKeys);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider, which
-    // also takes the stack's `kubernetes:*` config (an explicit provider would ignore it); README says how to raise its rate.
+    // also takes the stack's `kubernetes:*` config (an explicit provider would ignore it); docs/azure.md says how to raise its rate.
     const kubernetes = platform.kubeconfig
         ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig, kubeClientSettings: kubernetesClientSettings(process.env) })
         : undefined;

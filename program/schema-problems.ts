@@ -180,7 +180,7 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                         fix: `set ${renderKeyPath([String(path[path.length - 1])])} to one of ${options.join(", ")}`,
                     });
                 } else {
-                    problems.push({ path, context: where, message: issue.message, fix: "see the configuration reference in README.md" });
+                    problems.push({ path, context: where, message: issue.message, fix: "see docs/configuration.md" });
                 }
                 break;
             }
@@ -219,7 +219,7 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                 break;
             default: {
                 const sample = schema && unwrap(schema).example;
-                problems.push({ path, context: where, message: `${describeValue(input)} ${issue.message}`, fix: sample ? `write a value like ${sample}` : "see the configuration reference in README.md" });
+                problems.push({ path, context: where, message: `${describeValue(input)} ${issue.message}`, fix: sample ? `write a value like ${sample}` : "see docs/configuration.md" });
             }
         }
     }

@@ -10,8 +10,8 @@ import { isGuid } from "../components/shared/validation";
 import { isProviderVersion } from "../components/secret-provider-class/provider-version";
 
 /**
- * The schema of the stack config: every key of the project namespace, documented in the README's configuration
- * reference. Each object and list carries a one-line `example` (zod metadata) that wrong-shape messages quote.
+ * The schema of the stack config: every key of the project namespace, documented in docs/configuration.md
+ * (generated from it). Each object and list carries a one-line `example` (zod metadata) that wrong-shape messages quote.
  */
 
 /** Azure's limit of role assignments per subscription (all assignments, not only this program's). */

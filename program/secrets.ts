@@ -7,7 +7,7 @@ import { StackConfig, TopLevelKey } from "./schema";
  * key feeds into a resource or an output becomes a Pulumi secret (`SECRET_CAPABLE`), or a secure value there is
  * refused, because it would end up in plain text anyway (resource names, URNs and IDs are never encrypted in the
  * state; plain Deployment env is plain text in the cluster) or because the key decides what the stack creates.
- * The README's configuration reference documents the same table.
+ * docs/azure.md documents the same table.
  */
 
 /** Why a secure value under a key is refused for this config, or undefined when it can stay secret. */
