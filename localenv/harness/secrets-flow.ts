@@ -125,6 +125,8 @@ export interface StandInRequest {
     method: string;
     host: string;
     path?: string;
+    /** The query's parameter names (never their values). */
+    query?: string[];
     vault?: string;
     object?: string;
     clientId?: string;
@@ -153,10 +155,16 @@ export interface MountRequests {
 /** Requests closer than this belong to one Mount: a Mount takes tens of ms, the kubelet republishes every ~10 s. */
 const MOUNT_GAP_MS = 2000;
 
+/** What tells two requests of one Mount apart: one Mount sends each request once (its 401 challenge, then the read). */
+function requestKey(entry: StandInRequest): string {
+    return [entry.method, entry.path ?? entry.object, (entry.query ?? []).join("&"), entry.status].join(" ");
+}
+
 /**
  * The Mounts of one app, from the log: bursts of requests for its objects in its vault, each with the token
  * requests (Entra ID token endpoint or IMDS) its identity made during the burst. Object names must be the app's alone;
- * with a client ID, only that identity's reads count (a 401 challenge names no identity).
+ * with a client ID, only that identity's reads count (a 401 challenge names no identity). A request the burst already
+ * holds starts the next Mount: under load the kubelet's retry or a rotation poll can follow a Mount within the gap.
  */
 export function mountRequests(log: readonly StandInRequest[], vault: string, objectNames: ReadonlySet<string>, clientId?: string): MountRequests[] {
     const bursts: StandInRequest[][] = [];
@@ -164,7 +172,8 @@ export function mountRequests(log: readonly StandInRequest[], vault: string, obj
         entry.service === "keyvault" && entry.vault === vault && entry.object !== undefined && objectNames.has(entry.object) && (entry.status === 401 || clientId === undefined || entry.clientId === clientId);
     for (const entry of log.filter(ours)) {
         const last = bursts[bursts.length - 1];
-        if (last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < MOUNT_GAP_MS) {
+        const sameMount = last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < MOUNT_GAP_MS && !last.some((earlier) => requestKey(earlier) === requestKey(entry));
+        if (sameMount) {
             last.push(entry);
         } else {
             bursts.push([entry]);
