@@ -1,6 +1,7 @@
 /**
- * The user-facing docs stay short and true: the README's size, its consumer example equal to the file that is
- * type-checked, links that resolve (files and headings), and commands that exist (npm scripts, localenv commands).
+ * The user-facing docs stay short and true: the README's size, its consumer example equal to
+ * docs/examples/consumer-stack.ts (which has its own tsconfig: `npx tsc -p docs/examples`), links that resolve (files
+ * and headings), and commands that exist (npm scripts, localenv commands).
  */
 import { expect } from "chai";
 import * as fs from "fs";
