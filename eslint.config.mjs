@@ -29,6 +29,18 @@ export default tseslint.config(
             // an API marked @deprecated (e.g. zod's `message`), before the next major version removes it
             "@typescript-eslint/no-deprecated": "error",
             "@typescript-eslint/no-unnecessary-type-assertion": "error",
+            // As tsc's noUnusedLocals/noUnusedParameters: a leading underscore marks a name kept on purpose (a
+            // parameter a signature needs, a key left out of a rest: `const { source: _source, ...rest } = o`).
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                {
+                    argsIgnorePattern: "^_",
+                    varsIgnorePattern: "^_",
+                    caughtErrorsIgnorePattern: "^_",
+                    destructuredArrayIgnorePattern: "^_",
+                    ignoreRestSiblings: true,
+                },
+            ],
         },
     },
     {
