@@ -104,7 +104,8 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     }
 }
 
-pulumi.runtime.setMocks(
+// setMocks is async by signature only: the mocks are in place when it returns (a module mocha requires cannot await)
+void pulumi.runtime.setMocks(
     {
         newResource(args: pulumi.runtime.MockResourceArgs) {
             registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider });

@@ -14,8 +14,11 @@ function stackFileEntries(stack: string): Array<[string, unknown]> {
     return Object.entries(file.config as Record<string, unknown>);
 }
 
+/** A stack file's project config as the YAML holds it: the tests and the lab read and edit it by path. */
+export type StackFileConfig = Record<string, any>;
+
 /** The project's config in `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
-export function stackFileConfig(stack: string): Record<string, any> {
+export function stackFileConfig(stack: string): StackFileConfig {
     return Object.fromEntries(stackFileEntries(stack).flatMap(([key, value]) => (key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [])));
 }
 

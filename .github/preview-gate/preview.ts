@@ -133,7 +133,7 @@ export function parsePreviewJson(text: string): PreviewDigest {
     if (parsed.changeSummary !== undefined && !isObject(parsed.changeSummary)) {
         throw new PreviewInputError("`changeSummary` is not an object");
     }
-    return parsed as PreviewDigest;
+    return parsed;
 }
 
 /** Parts of a URN `urn:pulumi:<stack>::<project>::<parent$...$type>::<name>`. */

@@ -39,7 +39,7 @@ function runJson(args: string[]): Record<string, number> {
     if (result.status !== 0) {
         throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
     }
-    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+    return JSON.parse(result.stdout.trim().split("\n").pop() ?? "");
 }
 
 /** Wall time (s) and peak RSS (MiB) of a command, from GNU time. */

@@ -39,6 +39,7 @@ export function sdkClassOf(type: string): ResourceClass {
     }
     const azure = AZURE_NATIVE_TYPE.exec(type)?.groups;
     if (azure) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module the type names, loaded when first needed (an import would load every azure-native module)
         const module = require(`@pulumi/azure-native/${azure.module}`) as Record<string, ResourceClass | undefined>;
         const resourceClass = module[azure.kind];
         if (resourceClass) {

@@ -48,7 +48,7 @@ interface StateResource {
 export function recordedFromState(resources: StateResource[]): RecordedResource[] {
     return resources
         .filter((resource) => resource.custom && !resource.type.startsWith("pulumi:providers:"))
-        .map((resource) => ({ type: resource.type, name: resource.urn.split("::").pop()!, inputs: resource.inputs ?? {} }));
+        .map((resource) => ({ type: resource.type, name: resource.urn.split("::").pop() ?? resource.urn, inputs: resource.inputs ?? {} }));
 }
 
 /** Preview, up (create), optionally read the state back, destroy. */
@@ -109,7 +109,7 @@ export async function realEngineMeasurements(sizes: number[], checkpoints: boole
         return results;
     } finally {
         apiFloor.close();
-        environment.stop();
+        await environment.stop();
     }
 }
 
@@ -202,9 +202,9 @@ export function realEngineRows(measurements: RealEngineMeasurement[], checkpoint
                   "",
                   "| apps | program up, checkpoints skipped (s) | program up, checkpoint after every step (s) | ratio |",
                   "|---:|---:|---:|---:|",
-                  ...measurements
-                      .filter((m) => m.programUpWithCheckpoints !== undefined)
-                      .map((m) => `| ${m.apps} | ${f(m.program.up)} | ${f(m.programUpWithCheckpoints!)} | ${ratio(m.programUpWithCheckpoints!, m.program.up)} |`),
+                  ...measurements.flatMap(({ apps, program, programUpWithCheckpoints: checkpointed }) =>
+                      checkpointed === undefined ? [] : [`| ${apps} | ${f(program.up)} | ${f(checkpointed)} | ${ratio(checkpointed, program.up)} |`],
+                  ),
               ]),
     ];
 }

@@ -152,7 +152,7 @@ function realEngineIn(dir: string, nodeDir: string, sizes: string): RealEngineMe
     if (result.status !== 0) {
         throw new Error(`[current-runtime] the real-engine bench failed (exit ${result.status ?? result.signal}) in ${dir}`);
     }
-    return JSON.parse(result.stdout.trim().split("\n").pop()!) as RealEngineMeasurement[];
+    return JSON.parse(result.stdout.trim().split("\n").pop() ?? "") as RealEngineMeasurement[];
 }
 
 /** Both runtimes, one after the other in one run, and the table of their ratios on stdout. */

@@ -9,9 +9,16 @@ import * as https from "https";
 import * as path from "path";
 import * as YAML from "yaml";
 
+/**
+ * A Kubernetes object or list as the API server sends it: JSON that the lab and the tests read by path and check by
+ * what they assert; a type for every path they read would repeat the API's schema and catch nothing more.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one name for the API server's untyped JSON
+export type KubeObject = any;
+
 export interface KubeResponse {
     status: number;
-    body: any;
+    body: KubeObject;
 }
 
 /** The current context of a kubeconfig: its name, server and credentials, file references resolved. */
@@ -23,6 +30,26 @@ export interface KubeContext {
     token?: string;
     cert?: Buffer;
     key?: Buffer;
+}
+
+/** A kubeconfig's cluster entry: the fields read here. */
+interface KubeconfigCluster {
+    server: string;
+    "certificate-authority-data"?: unknown;
+    "certificate-authority"?: unknown;
+    "insecure-skip-tls-verify"?: unknown;
+}
+
+/** A kubeconfig's user entry: the fields read here. */
+interface KubeconfigUser {
+    token?: string;
+    tokenFile?: unknown;
+    exec?: unknown;
+    "auth-provider"?: unknown;
+    "client-certificate-data"?: unknown;
+    "client-certificate"?: unknown;
+    "client-key-data"?: unknown;
+    "client-key"?: unknown;
 }
 
 function named<T>(list: Array<{ name: string } & T> | undefined, name: string, what: string): T {
@@ -42,8 +69,8 @@ export function readKubeContext(kubeconfigPath: string): KubeContext {
         throw new Error(`${kubeconfigPath}: no current-context`);
     }
     const context = named<{ context: { cluster: string; user: string } }>(config.contexts, contextName, "context").context;
-    const cluster = named<{ cluster: Record<string, any> }>(config.clusters, context.cluster, "cluster").cluster;
-    const user = named<{ user: Record<string, any> }>(config.users, context.user, "user").user ?? {};
+    const cluster = named<{ cluster: KubeconfigCluster }>(config.clusters, context.cluster, "cluster").cluster;
+    const user: KubeconfigUser = named<{ user?: KubeconfigUser }>(config.users, context.user, "user").user ?? {};
     if (user.exec || user["auth-provider"]) {
         throw new Error(`${kubeconfigPath}: context "${contextName}" authenticates through a plugin; use a kubeconfig with a token or a client certificate`);
     }
@@ -112,7 +139,7 @@ export class KubeClient {
         });
     }
 
-    async get(apiPath: string): Promise<any> {
+    async get(apiPath: string): Promise<KubeObject> {
         const response = await this.request("GET", apiPath);
         if (response.status !== 200) {
             throw new Error(`GET ${apiPath}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
@@ -121,7 +148,7 @@ export class KubeClient {
     }
 
     /** The object, or undefined when it does not exist. */
-    async find(apiPath: string): Promise<any | undefined> {
+    async find(apiPath: string): Promise<KubeObject | undefined> {
         const response = await this.request("GET", apiPath);
         if (response.status === 404) {
             return undefined;

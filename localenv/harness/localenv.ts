@@ -81,7 +81,7 @@ export function clusterUp(stateDir: string, options: ClusterOptions = {}): strin
     if (options.kubeApiserver) args.push("--kube-apiserver", options.kubeApiserver);
     if (options.kubeControllerManager === false) args.push("--no-controller-manager");
     else if (options.kubeControllerManager) args.push("--kube-controller-manager", options.kubeControllerManager);
-    return answer(args).trim().split("\n").pop()!;
+    return answer(args).trim().split("\n").pop() ?? "";
 }
 
 /** Stops what `up` started in `stateDir` and removes what it left; its logs stay (`down`). */

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         await setApps(config.applications.filter((app: { name: string }) => app.name !== "signing"));
         await record(stack, "local-remove-protected-app");
     } finally {
-        environment.stop();
+        await environment.stop();
     }
 }
 

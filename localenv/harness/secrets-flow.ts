@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { ApplicationConfig, StackConfig } from "../../program/entry";
 import { LocalEnvironment, LocalNode } from "./environment";
 import { credentialSecretObject, keyVaultSeedPlan, seedKeyVault } from "./key-vault-seed";
-import { KubeClient } from "./kube";
+import { KubeClient, KubeObject } from "./kube";
 
 /** What the probe image prints: `akv-probe {"files":{...},"env":{...}}`, hashes as `sha256:<16 hex>`. */
 export interface ProbeReport {
@@ -189,13 +189,13 @@ export function mountRequests(log: readonly StandInRequest[], vault: string, obj
 type Condition = { type: string; status: string; lastTransitionTime?: string };
 
 /** A pod's state from its object (pure). */
-export function podState(pod: any): PodState {
+export function podState(pod: KubeObject): PodState {
     const conditions: Condition[] = pod.status?.conditions ?? [];
     const ready = conditions.find((condition) => condition.type === "Ready");
     const created = Date.parse(pod.metadata?.creationTimestamp ?? "");
     const readyAt = ready?.status === "True" && ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
     const waiting = (pod.status?.containerStatuses ?? [])
-        .map((status: any) => status.state?.waiting)
+        .map((status: KubeObject) => status.state?.waiting)
         .filter(Boolean)
         .map((state: { reason?: string; message?: string }) => [state.reason, state.message].filter(Boolean).join(": "))[0];
     return {
@@ -207,19 +207,19 @@ export function podState(pod: any): PodState {
 }
 
 /** The pods of an app's Deployment (by its selector). */
-export async function appPods(kube: KubeClient, namespace: string, deployment: string): Promise<any[]> {
+export async function appPods(kube: KubeClient, namespace: string, deployment: string): Promise<KubeObject[]> {
     const object = await kube.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${deployment}`);
     const selector = Object.entries(object.spec.selector.matchLabels as Record<string, string>)
         .map(([key, value]) => `${key}=${value}`)
         .join(",");
     const list = await kube.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`);
-    return (list.items as any[]).filter((pod) => !pod.metadata.deletionTimestamp).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    return (list.items as KubeObject[]).filter((pod) => !pod.metadata.deletionTimestamp).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
 /** The latest warning event about a pod (e.g. FailedMount with the provider's error). */
 export async function lastWarning(kube: KubeClient, namespace: string, pod: string): Promise<string | undefined> {
     const list = await kube.get(`/api/v1/namespaces/${namespace}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`);
-    const warnings = (list.items as any[]).filter((event) => event.type === "Warning").sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)));
+    const warnings = (list.items as KubeObject[]).filter((event) => event.type === "Warning").sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)));
     const last = warnings.pop();
     return last ? `${last.reason}: ${last.message}` : undefined;
 }

@@ -7,9 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE, stackProgram } from "../../program/entry";
-import { stackFileConfig, stackFileProviderConfig } from "../../tests/stack-files";
+import { StackFileConfig, stackFileConfig, stackFileProviderConfig } from "../../tests/stack-files";
 import { toolchainPaths } from "./localenv";
 import { installProviderPlugin } from "./tools";
 
@@ -41,7 +41,7 @@ export interface LocalStackOptions {
     /** With `stackConfig`: the providers' config (full keys, e.g. `kubernetes:kubeClientSettings`) instead of Pulumi.local.yaml's. */
     providerConfig?: Record<string, unknown>;
     /** Another inline program (default: the stack program); e.g. the benchmark's floor. */
-    program?: () => Promise<Record<string, unknown> | void>;
+    program?: PulumiFn;
     /** Awaited at the start of every run of the program, while the engine holds the stack's lock (tests). */
     beforeProgram?: () => Promise<void>;
     /** More environment variables for the CLI (e.g. the benchmark's `PULUMI_SKIP_CHECKPOINTS`). */
@@ -57,7 +57,7 @@ export interface LocalStackOptions {
 }
 
 /** The project's config in Pulumi.local.yaml, keyed without the project namespace; a fresh copy each call. */
-export function localStackConfig(): Record<string, any> {
+export function localStackConfig(): StackFileConfig {
     return stackFileConfig(LOCAL_STACK);
 }
 
@@ -70,7 +70,7 @@ export function localProviderConfig(): Record<string, unknown> {
  * The local stack plus an app in the identity mode the committed stacks leave out because the policy pack refuses it
  * (a service principal, a last resort): the node's tests cover every mode the program renders.
  */
-export function localConfigWithServicePrincipal(): Record<string, any> {
+export function localConfigWithServicePrincipal(): StackFileConfig {
     const config = localStackConfig();
     config.applications.push({
         name: "reports",

@@ -235,7 +235,7 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
             build(["pulumi"]);
             toBuild.splice(toBuild.indexOf("pulumi"), 1);
         }
-        const downloaded = downloadPlugin(chosen.pulumi!, pulumiHome, providerVersion, options.log);
+        const downloaded = downloadPlugin(chosen.pulumi, pulumiHome, providerVersion, options.log);
         if (downloaded) {
             chosen.provider = downloaded;
             note(`kubernetes provider ${providerVersion} downloaded by the engine into the plugin cache`);

@@ -15,15 +15,21 @@ export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 
 type Container = k8s.types.input.core.v1.Container;
 
+/** What the edits rewrite in a scanned pod spec, at the indices the scan found (a plain copy of the manifest's JSON). */
+interface ScannedPodSpec {
+    containers: Array<{ env: Array<{ name: string; valueFrom?: unknown }>; envFrom: Array<{ secretRef?: Record<string, unknown> }> }>;
+    volumes: Array<{ secret: { secretName: string } }>;
+}
+
+/** Fields `kubectl get -o yaml` adds to metadata that must not be applied back. */
+const SERVER_METADATA = ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"];
+
 /** Fields `kubectl get -o yaml` adds that must not be applied back. */
 function cleanForApply(manifest: Record<string, unknown>): Record<string, unknown> {
     const copy = { ...manifest };
     delete copy.status;
     if (isObject(copy.metadata)) {
-        const metadata = { ...copy.metadata };
-        for (const field of ["uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink"]) {
-            delete metadata[field];
-        }
+        const metadata = Object.fromEntries(Object.entries(copy.metadata).filter(([field]) => !SERVER_METADATA.includes(field)));
         if (isObject(metadata.annotations)) {
             const annotations = { ...metadata.annotations };
             delete annotations["kubectl.kubernetes.io/last-applied-configuration"];
@@ -51,8 +57,8 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
         return { error: `internal: the patch reads synced Secret(s) ${unnamed.map((secret) => secret.id).join(", ")} that no app syncs`, fix: INTERNAL_FIX };
     }
     const nameOf = (secret: BuilderSecret) => names.get(secret) ?? secret.id;
-    const template = clonePlain(work.template) as PodTemplate & { spec: Record<string, any> };
-    const spec = template.spec;
+    const template = clonePlain(work.template);
+    const spec = template.spec as ScannedPodSpec;
     const findings: Finding[] = [];
     for (const edit of work.envEdits) {
         const env = spec.containers[edit.containerIndex].env;
@@ -98,7 +104,7 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
         if (problems.length > 0) {
             return { error: `internal: the rewritten env does not match app "${app.name}": ${problems.map((p) => p.message).join("; ")}`, fix: INTERNAL_FIX };
         }
-        const currentSpec = wired.spec as Record<string, any>;
+        const currentSpec = wired.spec as k8s.types.input.core.v1.PodSpec;
         const volumes = (currentSpec.volumes ?? []) as Array<{ name: string }>;
         const mounts = (currentSpec.containers as Container[]).flatMap((c) => ((c.volumeMounts ?? []) as Array<{ mountPath: string }>).map((m) => m.mountPath));
         const volumeName = uniqueName(index === 0 ? DEFAULT_VOLUME_NAME : `${DEFAULT_VOLUME_NAME}-${app.name}`, (name) => volumes.some((v) => v.name === name), 63);
@@ -125,12 +131,12 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
     }
     if (serviceAccounts.size === 1) {
         const account = [...serviceAccounts][0];
-        const wiredSpec = wired.spec as Record<string, any>;
+        const wiredSpec = wired.spec as k8s.types.input.core.v1.PodSpec;
         const before = wiredSpec.serviceAccountName ?? NAMESPACE_SERVICE_ACCOUNT;
         wired = {
             ...wired,
-            metadata: { ...(wired.metadata as Record<string, unknown>), labels: { ...((wired.metadata as any)?.labels ?? {}), [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },
-            spec: { ...wiredSpec, serviceAccountName: account } as k8s.types.input.core.v1.PodSpec,
+            metadata: { ...(wired.metadata as Record<string, unknown>), labels: { ...(wired.metadata as { labels?: Record<string, string> } | undefined)?.labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },
+            spec: { ...wiredSpec, serviceAccountName: account },
         };
         if (before !== account) {
             findings.push({

@@ -89,8 +89,8 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         stack = await openLocalStack({ ...environment.stackOptions, beforeProgram: async () => hold?.() });
     });
 
-    after(() => {
-        environment?.stop();
+    after(async () => {
+        await environment?.stop();
         console.log(`      timings (s): ${JSON.stringify(timings)}`);
     });
 

@@ -80,7 +80,7 @@ describe("platform stack and app stack (real StackReference, real kube-apiserver
 
     after(async () => {
         await platform?.destroy().catch(() => undefined);
-        environment?.stop();
+        await environment?.stop();
     });
 
     it("ups the platform, then the app stack with the platform's vault, tenant and addon identity", async () => {

@@ -31,7 +31,7 @@ describe("AKS addon", () => {
             { enabled: true },
         );
         expect(merged.resourceGroupName).to.equal("rg");
-        expect(await valueOf(merged.addonProfiles!)).to.deep.equal({
+        expect(await valueOf(merged.addonProfiles)).to.deep.equal({
             omsagent: { enabled: true },
             azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
         });

@@ -32,6 +32,7 @@ describe("the Kubernetes provider's client rate", () => {
                 return k8s.types.input.kubeClientSettingsProvideDefaults(kubernetesClientSettings(process.env));
             } finally {
                 for (const key of Object.values(KUBERNETES_CLIENT_RATE_ENV)) {
+                    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- how a variable is unset: process.env is a map by Node's design
                     if (saved[key] === undefined) delete process.env[key];
                     else process.env[key] = saved[key];
                 }

@@ -4,7 +4,7 @@ import { PolicyProviderResource, PolicyResource, PolicyResourceOptions, Resource
 import { ResourcePolicy, StackPolicy } from "../../../policy/resource-policy";
 
 // The proxy @pulumi/policy wraps resource properties in during preview, to test unknown values the real way.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- proxy.d.ts declares no exports: the type is given here
 export const policyProxy = require("@pulumi/policy/proxy") as {
     unknownCheckingProxy<T>(value: T): T;
     unknownStringValue: unknown;

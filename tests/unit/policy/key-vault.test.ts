@@ -45,7 +45,7 @@ describe("keyvault-rbac-authorization", () => {
 
     it("flags a vault that turns RBAC off, naming it by resource name when vaultName is autonamed", () => {
         const input = vault({ enableRbacAuthorization: false });
-        delete (input.props as Record<string, unknown>).vaultName;
+        delete input.props.vaultName;
         const [message] = violations(keyVaultRbacAuthorization, input);
         expect(message).to.match(/^Key Vault "platform-kv" sets properties.enableRbacAuthorization to false: role assignments/);
     });

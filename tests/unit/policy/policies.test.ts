@@ -48,7 +48,7 @@ describe("policy pack", () => {
         for (const policy of policies) {
             expect(policy.remediationSteps, policy.name).to.be.a("string").and.not.equal("");
             expect(() => new URL(policy.url ?? ""), policy.name).to.not.throw();
-            expect(policy.tags, policy.name).to.be.an("array").that.is.not.empty;
+            expect(policy.tags, policy.name).to.be.an("array").that.has.lengthOf.above(0);
         }
     });
 
