@@ -8,8 +8,8 @@ import { appWorkloadProblems } from "../components/workload/validate";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
 import { secretNameCollisionProblems } from "./secret-names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
-import { ConfigProblem, StackConfigError, atPath } from "./problems";
-import { appKeyPath, componentKeyPath } from "./paths";
+import { ConfigProblem, StackConfigError, atPath, keyPathOf } from "./problems";
+import { appKeyPath } from "./paths";
 import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
@@ -273,13 +273,13 @@ function platformComponentProblems(config: Partial<StackConfig>): ConfigProblem[
     const problems: ConfigProblem[] = [];
     const cluster = config.cluster;
     if (cluster?.mode === "create") {
-        const args = { resourceGroupName: "", location: "", clusterName: cluster.name, systemNodePool: cluster.systemNodePool, secretRotation: cluster.secretRotation, adoptExistingResourceId: cluster.adoptResourceId };
-        problems.push(...aksClusterProblems(args).map((problem) => atPath(componentKeyPath("cluster", problem.where), problem)));
+        const args = { resourceGroupName: "", location: "", name: cluster.name, systemNodePool: cluster.systemNodePool, secretRotation: cluster.secretRotation, adoptResourceId: cluster.adoptResourceId };
+        problems.push(...aksClusterProblems(args).map((problem) => atPath(["cluster", ...keyPathOf(problem.where)], problem)));
     }
     const vault = config.keyVault;
     if (vault && vault.mode !== "external") {
         // Placeholders for what is known only in Azure; the vault's own settings are checked as written.
-        const placed = { vaultName: vault.name, resourceGroupName: "", privateEndpoint: vault.privateEndpoint };
+        const placed = { name: vault.name, resourceGroupName: "", privateEndpoint: vault.privateEndpoint };
         const args: KeyVaultArgs =
             vault.mode === "create"
                 ? {
@@ -292,12 +292,12 @@ function platformComponentProblems(config: Partial<StackConfig>): ConfigProblem[
                       networkAcls: vault.networkAcls,
                   }
                 : { ...placed, mode: "existing" };
-        problems.push(...keyVaultProblems(args).map((problem) => atPath(componentKeyPath("keyVault", problem.where), problem)));
+        problems.push(...keyVaultProblems(args).map((problem) => atPath(["keyVault", ...keyPathOf(problem.where)], problem)));
     } else if (vault) {
         problems.push(...keyVaultNameProblems(vault.name).map((problem) => atPath(["keyVault", "name"], problem)));
     }
     if (config.access?.adminGroup) {
-        problems.push(...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) => atPath(componentKeyPath("access", problem.where), problem)));
+        problems.push(...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) => atPath(["access", ...keyPathOf(problem.where)], problem)));
     }
     return problems;
 }

@@ -145,12 +145,12 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             {
                 resourceGroupName: cluster.azure.resourceGroupName,
                 location: cluster.azure.location,
-                clusterName: cluster.config.name,
+                name: cluster.config.name,
                 kubernetesVersion: cluster.config.kubernetesVersion,
                 systemNodePool: cluster.config.systemNodePool,
                 secretRotation: cluster.config.secretRotation,
                 workloadIdentity: cluster.config.workloadIdentity,
-                adoptExistingResourceId: cluster.config.adoptResourceId,
+                adoptResourceId: cluster.config.adoptResourceId,
             },
             { protect: cluster.config.protect },
         );
@@ -165,7 +165,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
         const resourceGroupName = cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName;
         const existing = new ExistingAksCluster("cluster", {
             resourceGroupName,
-            clusterName: cluster.config.name,
+            name: cluster.config.name,
             // AKS documents identity bindings on clusters with the OIDC issuer and workload identity on.
             requireWorkloadIdentity: config.applications.some(federatesIdentity) || identityBinding,
             requireIdentityBindingSupport: identityBinding,
@@ -196,7 +196,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             vault.mode === "create"
                 ? {
                       mode: "create",
-                      vaultName: vault.config.name,
+                      name: vault.config.name,
                       resourceGroupName: vault.azure.resourceGroupName,
                       location: vault.azure.location,
                       tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
@@ -210,7 +210,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
                   }
                 : {
                       mode: "existing",
-                      vaultName: vault.config.name,
+                      name: vault.config.name,
                       resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName,
                       privateEndpoint: vault.config.privateEndpoint,
                       clusterSubnetIds,

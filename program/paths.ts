@@ -1,4 +1,4 @@
-import { KeyPath } from "./problems";
+import { KeyPath, keyPathOf } from "./problems";
 import { ApplicationConfig } from "./schema";
 
 /**
@@ -6,14 +6,6 @@ import { ApplicationConfig } from "./schema";
  * `vaultName`, `identity.clientID`. These map them to the config key that holds the value, so a message always
  * points at what the user wrote. Unknown forms keep their words, under the key they came from.
  */
-
-function splitPath(text: string): Array<string | number> {
-    const parts: Array<string | number> = [];
-    for (const match of text.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)) {
-        parts.push(match[2] !== undefined ? Number(match[2]) : (match[3] ?? match[1]));
-    }
-    return parts;
-}
 
 /** Config path (under `applications[i]`) of a `where` from the AppWorkload and SecretProviderClass checks. */
 export function appKeyPath(where: string, app: ApplicationConfig): KeyPath {
@@ -29,15 +21,8 @@ export function appKeyPath(where: string, app: ApplicationConfig): KeyPath {
     for (const [pattern, replace] of renames) {
         const match = where.match(pattern);
         if (match) {
-            return splitPath(replace(match) + where.slice(match[0].length));
+            return keyPathOf(replace(match) + where.slice(match[0].length));
         }
     }
-    return splitPath(where);
-}
-
-/** Config path of a `where` from a cluster, vault or access check, under the key `top`. */
-export function componentKeyPath(top: "cluster" | "keyVault" | "access", where: string): KeyPath {
-    const renames: Record<string, string> = { clusterName: "name", adoptExistingResourceId: "adoptResourceId", vaultName: "name", keyvaultName: "name" };
-    const [head, ...rest] = splitPath(where);
-    return [top, renames[String(head)] ?? head, ...rest];
+    return keyPathOf(where);
 }

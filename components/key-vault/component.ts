@@ -22,7 +22,7 @@ import {
 /** Inputs every vault takes, created or read. */
 interface KeyVaultCommonArgs {
     /** Vault name (globally unique, 3-24 characters). */
-    vaultName: string;
+    name: string;
     /** Resource group of the vault (existing for both modes). */
     resourceGroupName: pulumi.Input<string>;
     /**
@@ -123,7 +123,7 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
                 problems.push({
                     where: key,
                     message: "is set for an existing vault, whose network settings this program reads and checks but does not change",
-                    fix: `remove it, and change the vault itself (az keyvault update --name ${args.vaultName} ..., az keyvault network-rule add ...)`,
+                    fix: `remove it, and change the vault itself (az keyvault update --name ${args.name} ..., az keyvault network-rule add ...)`,
                 });
             }
         }
@@ -191,7 +191,7 @@ function describePrivateEndpoint(endpoint: KeyVaultPrivateEndpointArgs): string 
 
 /** Problems with vault arguments. */
 export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
-    const problems = keyVaultNameProblems(args.vaultName, "vaultName");
+    const problems = keyVaultNameProblems(args.name, "name");
     if (args.mode !== "create" && args.mode !== "existing") {
         problems.push({ where: "mode", message: `"${String((args as { mode?: unknown }).mode)}" is not a vault mode`, fix: 'use "create" or "existing"' });
         return problems;
@@ -253,7 +253,7 @@ export class KeyVault extends pulumi.ComponentResource {
         const plannedEndpoints = endpoint ? [describePrivateEndpoint(endpoint)] : [];
         // The VNets a zone this component creates is linked to; an existing zone's links are its owner's.
         const zoneLinks = endpoint?.mode === "create" && endpoint.privateDnsZoneId === undefined ? pulumi.output(linkedVirtualNetworks(endpoint)) : undefined;
-        const vaultReference = pulumi.output(args.resourceGroupName).apply((resourceGroupName): VaultReference => ({ vaultName: args.vaultName, resourceGroupName }));
+        const vaultReference = pulumi.output(args.resourceGroupName).apply((resourceGroupName): VaultReference => ({ vaultName: args.name, resourceGroupName }));
         let vaultId: pulumi.Output<string>;
         let location: pulumi.Input<string>;
         let network: pulumi.Output<VaultNetworkState>;
@@ -264,7 +264,7 @@ export class KeyVault extends pulumi.ComponentResource {
                 {
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
-                    vaultName: args.vaultName,
+                    vaultName: args.name,
                     properties: {
                         tenantId: args.tenantId,
                         sku: { family: "A", name: args.skuName ?? "standard" },
@@ -292,9 +292,9 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
             this.vaultId = pulumi.all([vault.id, this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, zoneLinks, false)]).apply(([id]) => id);
         } else {
-            const live = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
+            const live = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.name }, { parent: this });
             const rbacChecked = pulumi.all([live, args.resourceGroupName]).apply(([vault, resourceGroupName]) => {
-                const error = accessPolicyModeError(vault.properties, args.vaultName, resourceGroupName);
+                const error = accessPolicyModeError(vault.properties, args.name, resourceGroupName);
                 if (error) {
                     throw new pulumi.ResourceError(error, this, true);
                 }
@@ -312,7 +312,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = checked.properties.apply((properties) => properties.vaultUri ?? "");
         }
         if (endpoint?.mode === "create") {
-            const created = createPrivateEndpoint(name, this, { vaultId, vaultName: args.vaultName, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
+            const created = createPrivateEndpoint(name, this, { vaultId, vaultName: args.name, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
             this.privateEndpointId = created.privateEndpointId;
         }
         this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, tenantId: this.tenantId, vaultUri: this.vaultUri, privateEndpointId: this.privateEndpointId });
