@@ -9,7 +9,6 @@ import { ReadObject, planAssignments } from "../components/key-vault-access/role
 import { secretNameCollisionProblems } from "./secret-names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
 import { ConfigProblem, StackConfigError, atPath, keyPathOf } from "./problems";
-import { appKeyPath } from "./paths";
 import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
@@ -399,7 +398,7 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         }
     }
     const args = toAppWorkloadArgs(app, placeholderPlatform);
-    problems.push(...appWorkloadProblems(app.name, args).map((problem) => atPath(["applications", index, ...appKeyPath(problem.where, app)], problem, where)));
+    problems.push(...appWorkloadProblems(app.name, args).map((problem) => atPath(["applications", index, ...keyPathOf(problem.where)], problem, where)));
     return problems;
 }
 
