@@ -5,7 +5,12 @@ import {
     KEY_VAULT_OBJECT_FORMATS,
     KEY_VAULT_OBJECT_TYPES,
 } from "../components/secret-provider-class/types";
-import { SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
+import { DEFAULT_SYNC_MECHANISM, SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
+import { DEFAULT_ROTATION_POLL_INTERVAL } from "../components/cluster/addon";
+import { DEFAULT_WORKLOAD_IDENTITY } from "../components/cluster/component";
+import { DEFAULT_PUBLIC_NETWORK_ACCESS, DEFAULT_PURGE_PROTECTION, DEFAULT_SKU_NAME, DEFAULT_SOFT_DELETE_RETENTION_DAYS } from "../components/key-vault/component";
+import { DEFAULT_FIREWALL_BYPASS } from "../components/key-vault/network";
+import { ACCESS_SCOPES, ADMIN_GROUP_ROLES, DEFAULT_ACCESS_SCOPE, DEFAULT_ADMIN_GROUP_ROLE } from "../components/key-vault-access/roles";
 import { isGuid } from "../components/shared/validation";
 import { isProviderVersion } from "../components/secret-provider-class/provider-version";
 
@@ -23,7 +28,7 @@ function example<T extends z.ZodType>(schema: T, text: string): T {
 
 const guid = example(z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" }), "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
 
-const rotation = example(z.strictObject({ enabled: z.boolean(), pollInterval: z.string().optional() }), "{ enabled: true, pollInterval: 2m }");
+const rotation = example(z.strictObject({ enabled: z.boolean(), pollInterval: z.string().default(DEFAULT_ROTATION_POLL_INTERVAL) }), "{ enabled: true, pollInterval: 2m }");
 
 const azure = example(
     z.strictObject({ location: z.string().min(1), resourceGroupName: z.string().min(1), tenantId: guid.optional() }),
@@ -63,7 +68,7 @@ const cluster = example(
                 "{ vmSize: Standard_D4ds_v5, count: 3 }",
             ),
             secretRotation: rotation,
-            workloadIdentity: z.boolean().default(true),
+            workloadIdentity: z.boolean().default(DEFAULT_WORKLOAD_IDENTITY),
             adoptResourceId: z.string().optional(),
             protect: z.boolean().default(false),
             keyVaultProvider: keyVaultProvider.optional(),
@@ -100,7 +105,7 @@ const privateEndpoint = example(
 const networkAcls = example(
     z.strictObject({
         defaultAction: z.enum(["Allow", "Deny"]),
-        bypass: z.enum(["AzureServices", "None"]).optional(),
+        bypass: z.enum(["AzureServices", "None"]).default(DEFAULT_FIREWALL_BYPASS),
         virtualNetworkSubnetIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes]").optional(),
         ipRules: example(z.array(z.string()), '["203.0.113.7"]').optional(),
     }),
@@ -112,12 +117,12 @@ const keyVault = example(
         z.strictObject({
             mode: z.literal("create"),
             name: z.string(),
-            publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+            publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default(DEFAULT_PUBLIC_NETWORK_ACCESS),
             networkAcls: networkAcls.optional(),
             privateEndpoint: privateEndpoint.optional(),
-            enablePurgeProtection: z.boolean().default(true),
-            softDeleteRetentionInDays: z.number().int().default(90),
-            skuName: z.enum(["standard", "premium"]).default("standard"),
+            enablePurgeProtection: z.boolean().default(DEFAULT_PURGE_PROTECTION),
+            softDeleteRetentionInDays: z.number().int().default(DEFAULT_SOFT_DELETE_RETENTION_DAYS),
+            skuName: z.enum(["standard", "premium"]).default(DEFAULT_SKU_NAME),
             protect: z.boolean().default(false),
         }),
         z.strictObject({
@@ -143,13 +148,13 @@ const readObject = example(z.strictObject({ objectName: z.string(), objectType }
 
 const access = example(
     z.strictObject({
-        scope: z.enum(["vault", "object"]).default("vault"),
+        scope: z.enum(ACCESS_SCOPES).default(DEFAULT_ACCESS_SCOPE),
         roleAssignmentLimit: z.number().int().positive().default(AZURE_ROLE_ASSIGNMENT_LIMIT),
         adminGroup: example(
             z.strictObject({
                 displayName: z.string().optional(),
                 objectId: z.string().optional(),
-                role: z.enum(["secretsOfficer", "certificatesOfficer", "administrator"]).default("secretsOfficer"),
+                role: z.enum(ADMIN_GROUP_ROLES).default(DEFAULT_ADMIN_GROUP_ROLE),
             }),
             "{ displayName: platform-keyvault-admins, role: secretsOfficer }",
         ).optional(),
@@ -221,7 +226,7 @@ const application = example(
         identity,
         objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]"),
         syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]").default([]),
-        syncMechanism: z.enum(SYNC_MECHANISMS).default("secretObjects"),
+        syncMechanism: z.enum(SYNC_MECHANISMS).default(DEFAULT_SYNC_MECHANISM),
         mountFiles: z.boolean().optional(),
         env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]),
         mountPath: z.string().optional(),
@@ -237,7 +242,7 @@ export const stackConfigSchema = z.strictObject({
     azure: azure.optional(),
     cluster: cluster.optional(),
     keyVault: keyVault.optional(),
-    access: access.default({ scope: "vault", roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
+    access: access.default({ scope: DEFAULT_ACCESS_SCOPE, roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
     platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { message: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev").optional(),
     akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })), "[orders/orders-api-secrets]").default([]),
     applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]").default([]),

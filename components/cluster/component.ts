@@ -5,6 +5,9 @@ import { Problem, throwIfProblems } from "../shared/validation";
 import { armIdProblems } from "../shared/arm-ids";
 import { AddonIdentity, SecretRotation, addonIdentityOrError, keyVaultAddonProfile, secretRotationProblems } from "./addon";
 
+/** The OIDC issuer and workload identity are on unless `workloadIdentity: false`: per-app workload identities need them. */
+export const DEFAULT_WORKLOAD_IDENTITY = true;
+
 /** Node pool of a new cluster. */
 export interface SystemNodePool {
     /** VM size, e.g. "Standard_D4ds_v5". */
@@ -37,7 +40,7 @@ export interface AksClusterArgs {
     systemNodePool: SystemNodePool;
     /** Secret rotation of the addon (per environment). */
     secretRotation: SecretRotation;
-    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default true. */
+    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default `DEFAULT_WORKLOAD_IDENTITY` (true). */
     workloadIdentity?: boolean;
     /**
      * Adopt a cluster that already exists outside Pulumi: its resource ID is imported on the first `pulumi up`.
@@ -119,7 +122,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
         super(`${TOKEN_PREFIX}:index:AksCluster`, name, {}, opts);
         throwIfProblems(`AksCluster "${name}"`, aksClusterProblems(args), this);
         const clusterName = args.name ?? name;
-        const workloadIdentity = args.workloadIdentity ?? true;
+        const workloadIdentity = args.workloadIdentity ?? DEFAULT_WORKLOAD_IDENTITY;
         const cluster = new containerservice.ManagedCluster(
             `${name}-aks`,
             {

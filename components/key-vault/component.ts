@@ -6,6 +6,7 @@ import { keyVaultNameProblems } from "./names";
 import { armIdProblems, parseArmId } from "../shared/arm-ids";
 import { createPrivateEndpoint, linkedVirtualNetworks } from "./private-endpoint";
 import {
+    DEFAULT_FIREWALL_BYPASS,
     KEY_VAULT_PRIVATE_DNS_ZONE,
     KEY_VAULT_PRIVATE_DNS_ZONES,
     KeyVaultNetworkAclsArgs,
@@ -18,6 +19,15 @@ import {
     vaultReachabilityError,
     vaultReachabilityWarning,
 } from "./network";
+
+/** AKS nodes reach a vault over its public endpoint unless it is closed (then through a private endpoint). */
+export const DEFAULT_PUBLIC_NETWORK_ACCESS = "Enabled";
+/** Purge protection is on unless turned off: a deleted vault or secret can then be recovered. */
+export const DEFAULT_PURGE_PROTECTION = true;
+/** Azure's longest soft-delete retention, in days. */
+export const DEFAULT_SOFT_DELETE_RETENTION_DAYS = 90;
+/** Key Vault's SKU without HSM-backed keys, enough for secrets and certificates. */
+export const DEFAULT_SKU_NAME = "standard";
 
 /** Inputs every vault takes, created or read. */
 interface KeyVaultCommonArgs {
@@ -175,7 +185,7 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
 function plannedNetworkState(args: CreateKeyVaultArgs, ruleSubnetIds: readonly string[]): VaultNetworkState {
     const acls = args.networkAcls;
     return {
-        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+        publicNetworkAccess: args.publicNetworkAccess ?? DEFAULT_PUBLIC_NETWORK_ACCESS,
         networkAcls: acls && {
             defaultAction: acls.defaultAction,
             bypass: acls.bypass,
@@ -267,15 +277,15 @@ export class KeyVault extends pulumi.ComponentResource {
                     vaultName: args.name,
                     properties: {
                         tenantId: args.tenantId,
-                        sku: { family: "A", name: args.skuName ?? "standard" },
+                        sku: { family: "A", name: args.skuName ?? DEFAULT_SKU_NAME },
                         enableRbacAuthorization: true,
                         enableSoftDelete: true,
-                        softDeleteRetentionInDays: args.softDeleteRetentionInDays ?? 90,
-                        enablePurgeProtection: args.enablePurgeProtection === false ? undefined : true,
-                        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+                        softDeleteRetentionInDays: args.softDeleteRetentionInDays ?? DEFAULT_SOFT_DELETE_RETENTION_DAYS,
+                        enablePurgeProtection: (args.enablePurgeProtection ?? DEFAULT_PURGE_PROTECTION) ? true : undefined,
+                        publicNetworkAccess: args.publicNetworkAccess ?? DEFAULT_PUBLIC_NETWORK_ACCESS,
                         networkAcls: acls && {
                             defaultAction: acls.defaultAction,
-                            bypass: acls.bypass ?? "None",
+                            bypass: acls.bypass ?? DEFAULT_FIREWALL_BYPASS,
                             ipRules: (acls.ipRules ?? []).map((value) => ({ value })),
                             virtualNetworkRules: (acls.virtualNetworkSubnetIds ?? []).map((id) => ({ id })),
                         },

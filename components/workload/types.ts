@@ -12,6 +12,8 @@ import type { SecretEnvVar } from "./pod";
 
 /** Audience of tokens exchanged for Entra tokens by workload identity. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
+/** Pod label the workload identity webhook looks for: it injects the federated token only into pods that carry it ("true"). */
+export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 /** Annotation read by the Stakater Reloader controller to restart pods when the listed Secrets change. */
 export const RELOADER_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload";
 /** Annotation that tells the Pulumi Kubernetes provider not to wait for a rollout. */
@@ -45,6 +47,10 @@ export interface ManagedIdentityBinding extends OwnIdentity {
     /** The cluster to bind the identity to. */
     cluster: Omit<BoundCluster, "identityResourceId">;
 }
+
+/** How an app's pods may authenticate to Key Vault (see AppIdentity). */
+export const APP_IDENTITY_MODES = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"] as const;
+export type AppIdentityMode = (typeof APP_IDENTITY_MODES)[number];
 
 /**
  * How the app's pods authenticate to Key Vault.

@@ -6,7 +6,7 @@ import { syncedSecretProblems } from "../secret-provider-class/synced-secrets";
 import { syncChoiceProblems } from "../secret-provider-class/secret-sync";
 import { InputPaths } from "../secret-provider-class/input-paths";
 import { DEFAULT_MOUNT_PATH, SecretEnvVar, secretEnvProblems } from "./pod";
-import { AppDeployment, AppWorkloadArgs, NAMESPACE_SERVICE_ACCOUNT } from "./types";
+import { APP_IDENTITY_MODES, AppDeployment, AppWorkloadArgs, NAMESPACE_SERVICE_ACCOUNT } from "./types";
 import { appSecretProviderClassSpec } from "./render";
 
 /**
@@ -47,11 +47,10 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
         });
     }
     const identity = args.identity;
-    const modes = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"];
     let identityUsable = true;
-    if (!identity || !modes.includes(identity.mode)) {
+    if (!identity || !(APP_IDENTITY_MODES as readonly string[]).includes(identity.mode)) {
         identityUsable = false;
-        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${modes.join(", ")}` });
+        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${APP_IDENTITY_MODES.join(", ")}` });
     } else if ((identity.mode === "workloadIdentity" || identity.mode === "identityBinding") && (identity.clientId === undefined) === (identity.managed === undefined)) {
         identityUsable = false;
         problems.push({
