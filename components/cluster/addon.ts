@@ -21,7 +21,8 @@ export interface SecretRotation {
     pollInterval?: string;
 }
 
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+/** A Go duration (`time.ParseDuration`) without sign: one or more of a number and a unit, e.g. "1h30m". */
+export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** Seconds in a Go duration string, or undefined when it is not one. */
