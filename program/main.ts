@@ -11,7 +11,10 @@ import {
     StackConfig,
     addonReadObjects,
     bindsIdentity,
+    clusterArgsOf,
+    createdVaultArgsOf,
     createsIdentity,
+    existingVaultArgsOf,
     federatesIdentity,
     identityBindingProviderProblem,
     plannedRoleAssignmentCount,
@@ -140,20 +143,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     // Known for a cluster in a VNet of its own (a created one with systemNodePool.vnetSubnetId, an existing one read from Azure).
     let clusterSubnetIds: pulumi.Output<string[] | undefined> | undefined;
     if (cluster.mode === "create") {
-        const aks = new AksCluster(
-            "cluster",
-            {
-                resourceGroupName: cluster.azure.resourceGroupName,
-                location: cluster.azure.location,
-                name: cluster.config.name,
-                kubernetesVersion: cluster.config.kubernetesVersion,
-                systemNodePool: cluster.config.systemNodePool,
-                secretRotation: cluster.config.secretRotation,
-                workloadIdentity: cluster.config.workloadIdentity,
-                adoptResourceId: cluster.config.adoptResourceId,
-            },
-            { protect: cluster.config.protect },
-        );
+        const aks = new AksCluster("cluster", { resourceGroupName: cluster.azure.resourceGroupName, location: cluster.azure.location, ...clusterArgsOf(cluster.config) }, { protect: cluster.config.protect });
         clusterFacts = {
             addonIdentity: aks.addonIdentity,
             oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined,
@@ -195,26 +185,13 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             "keyvault",
             vault.mode === "create"
                 ? {
-                      mode: "create",
-                      name: vault.config.name,
+                      ...createdVaultArgsOf(vault.config),
                       resourceGroupName: vault.azure.resourceGroupName,
                       location: vault.azure.location,
                       tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
-                      publicNetworkAccess: vault.config.publicNetworkAccess,
-                      networkAcls: vault.config.networkAcls,
-                      privateEndpoint: vault.config.privateEndpoint,
                       clusterSubnetIds,
-                      enablePurgeProtection: vault.config.enablePurgeProtection,
-                      softDeleteRetentionInDays: vault.config.softDeleteRetentionInDays,
-                      skuName: vault.config.skuName,
                   }
-                : {
-                      mode: "existing",
-                      name: vault.config.name,
-                      resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName,
-                      privateEndpoint: vault.config.privateEndpoint,
-                      clusterSubnetIds,
-                  },
+                : { ...existingVaultArgsOf(vault.config), resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName, clusterSubnetIds },
             { protect: vault.mode === "create" && vault.config.protect },
         );
         vaultFacts = { keyVaultName: keyVault.vaultName, tenantId: keyVault.tenantId, keyVaultId: keyVault.vaultId };
