@@ -48,8 +48,8 @@ export interface ManagedIdentityBinding extends OwnIdentity {
     cluster: Omit<BoundCluster, "identityResourceId">;
 }
 
-/** How an app's pods may authenticate to Key Vault (see AppIdentity). */
-export const APP_IDENTITY_MODES = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"] as const;
+/** How an app's pods may authenticate to Key Vault: the modes of AppIdentity, which `satisfies` keeps in step. */
+export const APP_IDENTITY_MODES = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"] as const satisfies readonly AppIdentity["mode"][];
 export type AppIdentityMode = (typeof APP_IDENTITY_MODES)[number];
 
 /**
