@@ -5,7 +5,7 @@ import { AksCluster, ExistingAksCluster } from "../components/cluster/component"
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
 import { AppWorkload } from "../components/workload/component";
-import { AppIdentity, ManagedIdentityBinding } from "../components/workload/types";
+import { AppIdentity, DEFAULT_REPLICAS, ManagedIdentityBinding } from "../components/workload/types";
 import { markChecked } from "../components/shared/checked";
 import {
     StackConfig,
@@ -294,7 +294,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
             config.keyVault ? `Key Vault "${config.keyVault.name}"` : `The Key Vault of platform stack ${platformStack}`,
             config.applications.map((app) => ({
                 app: app.name,
-                pods: app.deployment?.replicas ?? 1,
+                pods: app.deployment?.replicas ?? DEFAULT_REPLICAS,
                 requestsPerMount: requestsPerMount(app.objects),
                 syncMechanism: app.syncMechanism,
                 mountFiles: app.mountFiles,

@@ -12,8 +12,9 @@ import { DEFAULT_PUBLIC_NETWORK_ACCESS, DEFAULT_PURGE_PROTECTION, DEFAULT_SKU_NA
 import { DEFAULT_FIREWALL_BYPASS } from "../components/key-vault/network";
 import { ACCESS_SCOPES, ADMIN_GROUP_ROLES, DEFAULT_ACCESS_SCOPE, DEFAULT_ADMIN_GROUP_ROLE } from "../components/key-vault-access/roles";
 import { isGuid } from "../components/shared/validation";
-import { isProviderVersion } from "../components/secret-provider-class/provider-version";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION, isProviderVersion } from "../components/secret-provider-class/provider-version";
 import { DEFAULT_MOUNT_PATH } from "../components/workload/pod";
+import { DEFAULT_REPLICAS } from "../components/workload/types";
 
 /**
  * The schema of the stack config: every key of the project namespace, with what it means (`describe`), from which
@@ -70,7 +71,7 @@ const keyVaultProvider = example(
     }),
     "{ version: 1.8.2 }",
 ).describe(
-    "The Azure Key Vault provider the cluster's pods mount through, when it is not the one the AKS addon ships (v1.7.2). The program cannot read it: it is a statement the stack makes, and it decides which identity modes the preview accepts (`identityBinding` needs v1.8.1 or later). In an app stack the platform stack's applies.",
+    `The Azure Key Vault provider the cluster's pods mount through, when it is not the one the AKS addon ships (v${AKS_ADDON_PROVIDER.version}). The program cannot read it: it is a statement the stack makes, and it decides which identity modes the preview accepts (\`identityBinding\` needs v${IDENTITY_BINDING_PROVIDER_VERSION} or later). In an app stack the platform stack's applies.`,
 );
 
 const cluster = example(
@@ -291,7 +292,7 @@ const identity = example(
         z.strictObject({
             mode: z
                 .literal("identityBinding")
-                .describe("AKS identity binding (AKS preview); needs the Azure provider v1.8.1 or later, declared with `cluster.keyVaultProvider.version`, or the preview fails."),
+                .describe(`AKS identity binding (AKS preview); needs the Azure provider v${IDENTITY_BINDING_PROVIDER_VERSION} or later, declared with \`cluster.keyVaultProvider.version\`, or the preview fails.`),
             clientId: guid
                 .optional()
                 .describe("Client ID of an identity already bound to the cluster; without it the program creates the identity, its roles and its binding (cluster mode `create` or `existing`, not in an app stack)."),
@@ -316,7 +317,7 @@ const secretEnv = example(
 const deployment = example(
     z.strictObject({
         image: z.string().describe("Container image."),
-        replicas: z.number().int().optional().describe("Replicas; default 1."),
+        replicas: z.number().int().optional().describe(`Replicas; default ${DEFAULT_REPLICAS}.`),
         containerName: z.string().optional().describe("Container name (DNS label); default: the app name."),
         ports: example(z.array(z.number().int()), "[8080]").optional().describe("Container ports, 1 to 65535."),
         command: example(z.array(z.string()), '["/app/server"]').optional().describe("Command of the container."),

@@ -10,7 +10,7 @@ import { KeyVaultAccess } from "../key-vault-access/component";
 import { DEFAULT_ACCESS_SCOPE } from "../key-vault-access/roles";
 import { attachKeyVaultSecrets, DEFAULT_MOUNT_PATH } from "./pod";
 import { IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
-import { AppDeployment, AppWorkloadArgs, ManagedIdentityBinding, ManagedWorkloadIdentity, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_AUDIENCE, WORKLOAD_IDENTITY_USE_LABEL } from "./types";
+import { AppDeployment, AppWorkloadArgs, DEFAULT_REPLICAS, ManagedIdentityBinding, ManagedWorkloadIdentity, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_AUDIENCE, WORKLOAD_IDENTITY_USE_LABEL } from "./types";
 import { appSecretProviderClassSpec, workloadIdentitySubject } from "./render";
 import { appWorkloadProblems } from "./validate";
 
@@ -265,7 +265,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                     annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
                 },
                 spec: {
-                    replicas: deployment.replicas ?? 1,
+                    replicas: deployment.replicas ?? DEFAULT_REPLICAS,
                     selector: { matchLabels: { "app.kubernetes.io/name": name } },
                     template: podTemplate,
                 },

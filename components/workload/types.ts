@@ -70,11 +70,14 @@ export type AppIdentity =
     | { mode: "identityBinding"; managed: ManagedIdentityBinding; clientId?: undefined }
     | { mode: "servicePrincipal"; nodePublishSecretRef: string };
 
+/** One pod unless the Deployment asks for more (or none). */
+export const DEFAULT_REPLICAS = 1;
+
 /** The app's Deployment. */
 export interface AppDeployment {
     /** Container image. */
     image: pulumi.Input<string>;
-    /** Replicas; default 1. */
+    /** Replicas; default `DEFAULT_REPLICAS` (1). */
     replicas?: number;
     /** Container name; default the app name. */
     containerName?: string;
