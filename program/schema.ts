@@ -6,9 +6,15 @@ import {
     KEY_VAULT_OBJECT_TYPES,
 } from "../components/secret-provider-class/types";
 import { DEFAULT_SYNC_MECHANISM, SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
-import { DEFAULT_ROTATION_POLL_INTERVAL } from "../components/cluster/addon";
+import { DEFAULT_ROTATION_POLL_INTERVAL, MIN_ROTATION_POLL_SECONDS } from "../components/cluster/addon";
 import { DEFAULT_WORKLOAD_IDENTITY } from "../components/cluster/component";
-import { DEFAULT_PUBLIC_NETWORK_ACCESS, DEFAULT_PURGE_PROTECTION, DEFAULT_SKU_NAME, DEFAULT_SOFT_DELETE_RETENTION_DAYS } from "../components/key-vault/component";
+import {
+    DEFAULT_PUBLIC_NETWORK_ACCESS,
+    DEFAULT_PURGE_PROTECTION,
+    DEFAULT_SKU_NAME,
+    DEFAULT_SOFT_DELETE_RETENTION_DAYS,
+    SOFT_DELETE_RETENTION_DAYS,
+} from "../components/key-vault/component";
 import { DEFAULT_FIREWALL_BYPASS } from "../components/key-vault/network";
 import { ACCESS_SCOPES, ADMIN_GROUP_ROLES, DEFAULT_ACCESS_SCOPE, DEFAULT_ADMIN_GROUP_ROLE } from "../components/key-vault-access/roles";
 import { isGuid } from "../components/shared/validation";
@@ -38,7 +44,7 @@ const rotation = example(
             .string()
             .default(DEFAULT_ROTATION_POLL_INTERVAL)
             .describe(
-                "Go duration between re-fetches, at least `10s`: the addon config `rotationPollInterval`. Every pod's volume re-reads all its objects at each poll; the preview warns when this stack's pods would use more than half of Key Vault's request limit.",
+                `Go duration between re-fetches, at least \`${MIN_ROTATION_POLL_SECONDS}s\`: the addon config \`rotationPollInterval\`. Every pod's volume re-reads all its objects at each poll; the preview warns when this stack's pods would use more than half of Key Vault's request limit.`,
             ),
     }),
     "{ enabled: true, pollInterval: 2m }",
@@ -173,7 +179,7 @@ const keyVault = example(
             networkAcls: networkAcls.optional(),
             privateEndpoint: privateEndpoint.optional(),
             enablePurgeProtection: z.boolean().default(DEFAULT_PURGE_PROTECTION).describe("Purge protection; `false` leaves it unset (Azure cannot turn it off once on)."),
-            softDeleteRetentionInDays: z.number().int().default(DEFAULT_SOFT_DELETE_RETENTION_DAYS).describe("Soft-delete retention, 7 to 90 days."),
+            softDeleteRetentionInDays: z.number().int().default(DEFAULT_SOFT_DELETE_RETENTION_DAYS).describe(`Soft-delete retention, ${SOFT_DELETE_RETENTION_DAYS.min} to ${SOFT_DELETE_RETENTION_DAYS.max} days.`),
             skuName: z.enum(["standard", "premium"]).default(DEFAULT_SKU_NAME).describe("The vault's SKU."),
             protect: z.boolean().default(false).describe("Pulumi's `protect` on the vault: `pulumi destroy` refuses to delete it."),
         }),

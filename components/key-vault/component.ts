@@ -24,8 +24,10 @@ import {
 export const DEFAULT_PUBLIC_NETWORK_ACCESS = "Enabled";
 /** Purge protection is on unless turned off: a deleted vault or secret can then be recovered. */
 export const DEFAULT_PURGE_PROTECTION = true;
+/** The soft-delete retention Azure accepts, in days. */
+export const SOFT_DELETE_RETENTION_DAYS = { min: 7, max: 90 } as const;
 /** Azure's longest soft-delete retention, in days. */
-export const DEFAULT_SOFT_DELETE_RETENTION_DAYS = 90;
+export const DEFAULT_SOFT_DELETE_RETENTION_DAYS = SOFT_DELETE_RETENTION_DAYS.max;
 /** Key Vault's SKU without HSM-backed keys, enough for secrets and certificates. */
 export const DEFAULT_SKU_NAME = "standard";
 
@@ -216,8 +218,9 @@ export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
             problems.push({ where: "tenantId", message: `"${args.tenantId}" is not a GUID`, fix: "use the Entra tenant ID" });
         }
         const retention = args.softDeleteRetentionInDays;
-        if (retention !== undefined && (!Number.isInteger(retention) || retention < 7 || retention > 90)) {
-            problems.push({ where: "softDeleteRetentionInDays", message: `${retention} is outside 7-90`, fix: "use a whole number of days from 7 to 90" });
+        const { min, max } = SOFT_DELETE_RETENTION_DAYS;
+        if (retention !== undefined && (!Number.isInteger(retention) || retention < min || retention > max)) {
+            problems.push({ where: "softDeleteRetentionInDays", message: `${retention} is outside ${min}-${max}`, fix: `use a whole number of days from ${min} to ${max}` });
         }
     }
     problems.push(...networkProblems(args));
