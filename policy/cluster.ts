@@ -1,5 +1,5 @@
 /** The policy on AKS clusters: the Key Vault secrets provider addon rotates mounted secrets. */
-import { KEY_VAULT_ADDON_KEY, goDurationSeconds } from "../components/cluster/addon";
+import { DEFAULT_ROTATION_POLL_INTERVAL, GO_DURATION, KEY_VAULT_ADDON_KEY, goDurationSeconds } from "../components/cluster/addon";
 import { UNKNOWN, isMap, keysOf, read } from "./props";
 import { ResourcePolicy, displayName, forType, policyConfig } from "./resource-policy";
 
@@ -16,14 +16,14 @@ export const aksSecretRotation: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     remediationSteps:
-        "Set addonProfiles.azureKeyvaultSecretsProvider.config.enableSecretRotation to \"true\" and rotationPollInterval to a Go duration within the configured bound (in this program: cluster.secretRotation).",
+        `Set addonProfiles.${KEY_VAULT_ADDON_KEY}.config.enableSecretRotation to "true" and rotationPollInterval to a Go duration within the configured bound (in this program: cluster.secretRotation).`,
     url: "https://learn.microsoft.com/azure/aks/csi-secrets-store-configuration-options",
     tags: ["aks", "rotation"],
     configSchema: {
         properties: {
             maxPollInterval: {
                 type: "string",
-                pattern: "^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$",
+                pattern: GO_DURATION.source,
                 description: 'Longest rotationPollInterval allowed (Go duration, e.g. "10m"); unset = any.',
             },
         },
@@ -50,8 +50,8 @@ export const aksSecretRotation: ResourcePolicy = {
             const state = rotation === undefined ? "does not set enableSecretRotation (AKS defaults it to \"false\")" : `sets enableSecretRotation to ${JSON.stringify(rotation)}`;
             reportViolation(
                 `AKS cluster "${cluster}" enables the ${KEY_VAULT_ADDON_KEY} addon but ${state}: mounted secrets keep the value read at pod start ` +
-                    'until the pod is recreated, so a rotated or revoked Key Vault secret stays in use. Set addonProfiles.azureKeyvaultSecretsProvider.config ' +
-                    '{ enableSecretRotation: "true", rotationPollInterval: "2m" } (values are strings).',
+                    `until the pod is recreated, so a rotated or revoked Key Vault secret stays in use. Set addonProfiles.${KEY_VAULT_ADDON_KEY}.config ` +
+                    `{ enableSecretRotation: "true", rotationPollInterval: "${DEFAULT_ROTATION_POLL_INTERVAL}" } (values are strings).`,
             );
             return;
         }
@@ -60,15 +60,16 @@ export const aksSecretRotation: ResourcePolicy = {
         if (interval === UNKNOWN || !maxPollInterval) {
             return;
         }
-        const value = typeof interval === "string" && interval !== "" ? interval : "2m";
+        // AKS polls every DEFAULT_ROTATION_POLL_INTERVAL when the value is left out.
+        const value = typeof interval === "string" && interval !== "" ? interval : DEFAULT_ROTATION_POLL_INTERVAL;
         const seconds = goDurationSeconds(value);
         const max = goDurationSeconds(maxPollInterval);
         if (seconds === undefined) {
-            reportViolation(`AKS cluster "${cluster}" sets rotationPollInterval ${JSON.stringify(interval)}, which is not a Go duration such as "2m".`);
+            reportViolation(`AKS cluster "${cluster}" sets rotationPollInterval ${JSON.stringify(interval)}, which is not a Go duration such as "${DEFAULT_ROTATION_POLL_INTERVAL}".`);
         } else if (max !== undefined && seconds > max) {
             reportViolation(
                 `AKS cluster "${cluster}" polls Key Vault for rotated secrets every ${value}, longer than the ${maxPollInterval} this stack allows ` +
-                    "(policy config maxPollInterval). Lower addonProfiles.azureKeyvaultSecretsProvider.config.rotationPollInterval.",
+                    `(policy config maxPollInterval). Lower addonProfiles.${KEY_VAULT_ADDON_KEY}.config.rotationPollInterval.`,
             );
         }
     }),

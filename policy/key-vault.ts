@@ -2,6 +2,7 @@
 import { PolicyConfigSchema, PolicyResource, ResourceValidationArgs } from "@pulumi/policy";
 import { UNKNOWN, itemsOf, read, stackOfUrn, stackSelected, str } from "./props";
 import { ResourcePolicy, StackPolicy, displayName, forType, policyConfig } from "./resource-policy";
+import { KEY_VAULT_PRIVATE_DNS_ZONE, KEY_VAULT_PRIVATE_LINK_GROUP, vaultReachability } from "../components/key-vault/network";
 
 const VAULT = /^azure-native:keyvault(\/v[0-9a-z]+)?:Vault$/;
 
@@ -100,7 +101,9 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
         if (access === UNKNOWN || defaultAction === UNKNOWN) {
             return;
         }
-        if ((access ?? "").toLowerCase() === "disabled" || (defaultAction ?? "").toLowerCase() === "deny") {
+        // The library's rule: only a vault without a private endpoint, open to public traffic, lets in any network.
+        const reachability = vaultReachability({ publicNetworkAccess: access, networkAcls: { defaultAction } }, { plannedPrivateEndpoints: [] });
+        if (reachability.verdict !== "reachable" || reachability.via !== "public network") {
             return;
         }
         reportViolation(
@@ -114,7 +117,7 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
 
 const PRIVATE_ENDPOINT = /^azure-native:network(\/v[0-9a-z]+)?:PrivateEndpoint$/;
 
-/** True when a private endpoint of the stack connects to `vault` (group "vault"): by dependency, or by the vault's ID when known. */
+/** True when a private endpoint of the stack connects to `vault` (group KEY_VAULT_PRIVATE_LINK_GROUP): by dependency, or by the vault's ID when known. */
 function connectsTo(endpoint: PolicyResource, vault: PolicyResource, vaultName: string): boolean {
     if (endpoint.dependencies.some((dependency) => dependency.urn === vault.urn)) {
         return true;
@@ -135,7 +138,7 @@ export const keyVaultPrivateEndpoint: StackPolicy = {
     enforcementLevel: "advisory",
     severity: "high",
     remediationSteps:
-        'Create a private endpoint (group "vault") to the vault in a subnet the cluster\'s VNet reaches, with the privatelink.vaultcore.azure.net zone linked to that VNet (keyVault.privateEndpoint { mode: create, subnetId } in this program), or keep publicNetworkAccess "Enabled" with a firewall that lets the cluster in.',
+        `Create a private endpoint (group "${KEY_VAULT_PRIVATE_LINK_GROUP}") to the vault in a subnet the cluster's VNet reaches, with the ${KEY_VAULT_PRIVATE_DNS_ZONE} zone linked to that VNet (keyVault.privateEndpoint { mode: create, subnetId } in this program), or keep publicNetworkAccess "Enabled" with a firewall that lets the cluster in.`,
     url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
     tags: ["keyvault", "network"],
     validateStack: (args, reportViolation) => {
@@ -145,17 +148,20 @@ export const keyVaultPrivateEndpoint: StackPolicy = {
                 continue;
             }
             const access = str(read(vault.props, "properties", "publicNetworkAccess"));
-            if (typeof access !== "string" || access.toLowerCase() !== "disabled") {
+            if (typeof access !== "string") {
                 continue;
             }
             const vaultName = displayName(vault, "vaultName");
-            if (endpoints.some((endpoint) => connectsTo(endpoint, vault, vaultName))) {
+            // The library's rule: a vault closed to public traffic is reached only through a private endpoint.
+            const connecting = endpoints.filter((endpoint) => connectsTo(endpoint, vault, vaultName)).map((endpoint) => endpoint.urn);
+            const reachability = vaultReachability({ publicNetworkAccess: access }, { plannedPrivateEndpoints: connecting });
+            if (reachability.verdict !== "unreachable") {
                 continue;
             }
             reportViolation(
                 `Key Vault "${vaultName}" has publicNetworkAccess "Disabled" and no private endpoint in this stack connects to it, so pods of this stack's ` +
-                    "clusters cannot reach it (403 on mount) unless a private endpoint managed elsewhere does. Add a private endpoint with group \"vault\" " +
-                    "in a subnet the cluster's VNet reaches and the privatelink.vaultcore.azure.net zone linked to that VNet, or enable public access with a firewall that lets the cluster in.",
+                    `clusters cannot reach it (403 on mount) unless a private endpoint managed elsewhere does. Add a private endpoint with group "${KEY_VAULT_PRIVATE_LINK_GROUP}" ` +
+                    `in a subnet the cluster's VNet reaches and the ${KEY_VAULT_PRIVATE_DNS_ZONE} zone linked to that VNet, or enable public access with a firewall that lets the cluster in.`,
                 vault.urn,
             );
         }

@@ -1,15 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { aksClusterProblems } from "../components/cluster/component";
-import { KeyVaultArgs, keyVaultProblems } from "../components/key-vault/component";
+import { AksClusterArgs, aksClusterProblems } from "../components/cluster/component";
+import { CreateKeyVaultArgs, ExistingKeyVaultArgs, KeyVaultArgs, keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs } from "../components/workload/types";
 import { appWorkloadProblems } from "../components/workload/validate";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
 import { secretNameCollisionProblems } from "./secret-names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
-import { ConfigProblem, StackConfigError, atPath } from "./problems";
-import { appKeyPath, componentKeyPath } from "./paths";
+import { ConfigProblem, StackConfigError, atPath, keyPathOf } from "./problems";
 import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
@@ -137,33 +136,60 @@ export const placeholderPlatform: PlatformFacts = {
     addonClientId: "00000000-0000-0000-0000-000000000000",
 };
 
-/** Maps one app's config to component args (the managed identity and the shared-object plan come from the program). */
+/**
+ * Maps one app's config to component args (the managed identity and the shared-object plan come from the program).
+ * Every key but `name` (the component's name) and `identity` is an AppWorkloadArgs field of the same name and type:
+ * `satisfies` fails the type check when either side renames or retypes one.
+ */
 export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFacts, managed?: AppWorkloadArgs["identity"], objects?: AppObjectPlan): AppWorkloadArgs {
+    const { name, identity: configIdentity, namespace, createNamespace, serviceAccountName, ...sameAsArgs } = app;
     const identity: AppWorkloadArgs["identity"] =
-        app.identity.mode === "addon"
+        configIdentity.mode === "addon"
             ? { mode: "addon", clientId: platform.addonClientId ?? "" }
-            : app.identity.mode === "servicePrincipal"
-              ? { mode: "servicePrincipal", nodePublishSecretRef: app.identity.nodePublishSecretRef }
-              : app.identity.clientId
-                ? { mode: app.identity.mode, clientId: app.identity.clientId }
-                : (managed ?? { mode: app.identity.mode, clientId: "00000000-0000-0000-0000-000000000000" });
+            : configIdentity.mode === "servicePrincipal"
+              ? { mode: "servicePrincipal", nodePublishSecretRef: configIdentity.nodePublishSecretRef }
+              : configIdentity.clientId
+                ? { mode: configIdentity.mode, clientId: configIdentity.clientId }
+                : (managed ?? { mode: configIdentity.mode, clientId: "00000000-0000-0000-0000-000000000000" });
+    // In this order, which the migration tool writes into the TypeScript it generates.
     return {
-        namespace: app.namespace,
-        createNamespace: objects ? objects.createNamespace : app.createNamespace,
-        serviceAccountName: app.serviceAccountName,
+        namespace,
+        createNamespace: objects ? objects.createNamespace : createNamespace,
+        serviceAccountName,
         createServiceAccount: objects?.createServiceAccount,
         keyVault: { name: platform.keyVaultName, tenantId: platform.tenantId },
         identity,
-        objects: app.objects,
-        syncedSecrets: app.syncedSecrets,
-        syncMechanism: app.syncMechanism,
-        mountFiles: app.mountFiles,
-        env: app.env,
-        mountPath: app.mountPath,
-        cloudName: app.cloudName,
-        restartOnSecretChange: app.restartOnSecretChange,
-        deployment: app.deployment,
+        ...(sameAsArgs satisfies Pick<AppWorkloadArgs, keyof typeof sameAsArgs>),
     };
+}
+
+/** The config of a cluster this stack creates (mode create). */
+type CreatedClusterConfig = Extract<StackConfig["cluster"] & {}, { mode: "create" }>;
+/** The config of a vault this stack creates (mode create). */
+type CreatedVaultConfig = Extract<StackConfig["keyVault"] & {}, { mode: "create" }>;
+/** The config of a vault this stack reads (mode existing). */
+type ExistingVaultConfig = Extract<StackConfig["keyVault"] & {}, { mode: "existing" }>;
+
+/**
+ * The AksCluster args a created cluster's config holds: every key but `mode`, `protect` (a resource option) and
+ * `keyVaultProvider` (a statement about the cluster) is an AksClusterArgs field of the same name and type, which
+ * `satisfies` checks, so renaming either side fails the type check.
+ */
+export function clusterArgsOf(config: CreatedClusterConfig) {
+    const { mode, protect, keyVaultProvider, ...sameAsArgs } = config;
+    return sameAsArgs satisfies Pick<AksClusterArgs, keyof typeof sameAsArgs>;
+}
+
+/** The KeyVault args a created vault's config holds (all but `protect`, a resource option), checked as clusterArgsOf's are. */
+export function createdVaultArgsOf(config: CreatedVaultConfig) {
+    const { protect, ...sameAsArgs } = config;
+    return sameAsArgs satisfies Pick<CreateKeyVaultArgs, keyof typeof sameAsArgs>;
+}
+
+/** The KeyVault args a read vault's config holds (its resource group defaults to the stack's), checked as clusterArgsOf's are. */
+export function existingVaultArgsOf(config: ExistingVaultConfig) {
+    const { resourceGroupName, ...sameAsArgs } = config;
+    return sameAsArgs satisfies Pick<ExistingKeyVaultArgs, keyof typeof sameAsArgs>;
 }
 
 /**
@@ -273,31 +299,22 @@ function platformComponentProblems(config: Partial<StackConfig>): ConfigProblem[
     const problems: ConfigProblem[] = [];
     const cluster = config.cluster;
     if (cluster?.mode === "create") {
-        const args = { resourceGroupName: "", location: "", clusterName: cluster.name, systemNodePool: cluster.systemNodePool, secretRotation: cluster.secretRotation, adoptExistingResourceId: cluster.adoptResourceId };
-        problems.push(...aksClusterProblems(args).map((problem) => atPath(componentKeyPath("cluster", problem.where), problem)));
+        const args = { resourceGroupName: "", location: "", ...clusterArgsOf(cluster) };
+        problems.push(...aksClusterProblems(args).map((problem) => atPath(["cluster", ...keyPathOf(problem.where)], problem)));
     }
     const vault = config.keyVault;
     if (vault && vault.mode !== "external") {
         // Placeholders for what is known only in Azure; the vault's own settings are checked as written.
-        const placed = { vaultName: vault.name, resourceGroupName: "", privateEndpoint: vault.privateEndpoint };
         const args: KeyVaultArgs =
             vault.mode === "create"
-                ? {
-                      ...placed,
-                      mode: "create",
-                      location: "checked-with-azure",
-                      tenantId: "00000000-0000-0000-0000-000000000000",
-                      softDeleteRetentionInDays: vault.softDeleteRetentionInDays,
-                      publicNetworkAccess: vault.publicNetworkAccess,
-                      networkAcls: vault.networkAcls,
-                  }
-                : { ...placed, mode: "existing" };
-        problems.push(...keyVaultProblems(args).map((problem) => atPath(componentKeyPath("keyVault", problem.where), problem)));
+                ? { ...createdVaultArgsOf(vault), resourceGroupName: "", location: "checked-with-azure", tenantId: "00000000-0000-0000-0000-000000000000" }
+                : { ...existingVaultArgsOf(vault), resourceGroupName: "" };
+        problems.push(...keyVaultProblems(args).map((problem) => atPath(["keyVault", ...keyPathOf(problem.where)], problem)));
     } else if (vault) {
         problems.push(...keyVaultNameProblems(vault.name).map((problem) => atPath(["keyVault", "name"], problem)));
     }
     if (config.access?.adminGroup) {
-        problems.push(...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) => atPath(componentKeyPath("access", problem.where), problem)));
+        problems.push(...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) => atPath(["access", ...keyPathOf(problem.where)], problem)));
     }
     return problems;
 }
@@ -399,7 +416,7 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         }
     }
     const args = toAppWorkloadArgs(app, placeholderPlatform);
-    problems.push(...appWorkloadProblems(app.name, args).map((problem) => atPath(["applications", index, ...appKeyPath(problem.where, app)], problem, where)));
+    problems.push(...appWorkloadProblems(app.name, args).map((problem) => atPath(["applications", index, ...keyPathOf(problem.where)], problem, where)));
     return problems;
 }
 

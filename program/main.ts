@@ -5,13 +5,16 @@ import { AksCluster, ExistingAksCluster } from "../components/cluster/component"
 import { KeyVault } from "../components/key-vault/component";
 import { KeyVaultAccess, groupObjectId } from "../components/key-vault-access/component";
 import { AppWorkload } from "../components/workload/component";
-import { AppIdentity, ManagedIdentityBinding } from "../components/workload/types";
+import { AppIdentity, DEFAULT_REPLICAS, ManagedIdentityBinding } from "../components/workload/types";
 import { markChecked } from "../components/shared/checked";
 import {
     StackConfig,
     addonReadObjects,
     bindsIdentity,
+    clusterArgsOf,
+    createdVaultArgsOf,
     createsIdentity,
+    existingVaultArgsOf,
     federatesIdentity,
     identityBindingProviderProblem,
     plannedRoleAssignmentCount,
@@ -140,20 +143,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     // Known for a cluster in a VNet of its own (a created one with systemNodePool.vnetSubnetId, an existing one read from Azure).
     let clusterSubnetIds: pulumi.Output<string[] | undefined> | undefined;
     if (cluster.mode === "create") {
-        const aks = new AksCluster(
-            "cluster",
-            {
-                resourceGroupName: cluster.azure.resourceGroupName,
-                location: cluster.azure.location,
-                clusterName: cluster.config.name,
-                kubernetesVersion: cluster.config.kubernetesVersion,
-                systemNodePool: cluster.config.systemNodePool,
-                secretRotation: cluster.config.secretRotation,
-                workloadIdentity: cluster.config.workloadIdentity,
-                adoptExistingResourceId: cluster.config.adoptResourceId,
-            },
-            { protect: cluster.config.protect },
-        );
+        const aks = new AksCluster("cluster", { resourceGroupName: cluster.azure.resourceGroupName, location: cluster.azure.location, ...clusterArgsOf(cluster.config) }, { protect: cluster.config.protect });
         clusterFacts = {
             addonIdentity: aks.addonIdentity,
             oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined,
@@ -165,7 +155,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
         const resourceGroupName = cluster.config.resourceGroupName ?? cluster.azure.resourceGroupName;
         const existing = new ExistingAksCluster("cluster", {
             resourceGroupName,
-            clusterName: cluster.config.name,
+            name: cluster.config.name,
             // AKS documents identity bindings on clusters with the OIDC issuer and workload identity on.
             requireWorkloadIdentity: config.applications.some(federatesIdentity) || identityBinding,
             requireIdentityBindingSupport: identityBinding,
@@ -195,26 +185,13 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
             "keyvault",
             vault.mode === "create"
                 ? {
-                      mode: "create",
-                      vaultName: vault.config.name,
+                      ...createdVaultArgsOf(vault.config),
                       resourceGroupName: vault.azure.resourceGroupName,
                       location: vault.azure.location,
                       tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
-                      publicNetworkAccess: vault.config.publicNetworkAccess,
-                      networkAcls: vault.config.networkAcls,
-                      privateEndpoint: vault.config.privateEndpoint,
                       clusterSubnetIds,
-                      enablePurgeProtection: vault.config.enablePurgeProtection,
-                      softDeleteRetentionInDays: vault.config.softDeleteRetentionInDays,
-                      skuName: vault.config.skuName,
                   }
-                : {
-                      mode: "existing",
-                      vaultName: vault.config.name,
-                      resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName,
-                      privateEndpoint: vault.config.privateEndpoint,
-                      clusterSubnetIds,
-                  },
+                : { ...existingVaultArgsOf(vault.config), resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName, clusterSubnetIds },
             { protect: vault.mode === "create" && vault.config.protect },
         );
         vaultFacts = { keyVaultName: keyVault.vaultName, tenantId: keyVault.tenantId, keyVaultId: keyVault.vaultId };
@@ -317,7 +294,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
             config.keyVault ? `Key Vault "${config.keyVault.name}"` : `The Key Vault of platform stack ${platformStack}`,
             config.applications.map((app) => ({
                 app: app.name,
-                pods: app.deployment?.replicas ?? 1,
+                pods: app.deployment?.replicas ?? DEFAULT_REPLICAS,
                 requestsPerMount: requestsPerMount(app.objects),
                 syncMechanism: app.syncMechanism,
                 mountFiles: app.mountFiles,

@@ -29,6 +29,11 @@ export function renderKeyPath(path: KeyPath): string {
     return path.map((part, index) => (typeof part === "number" ? `[${part}]` : index === 0 ? part : `.${part}`)).join("");
 }
 
+/** The key path a component problem's `where` names, read as written: `env[2].key` is `["env", 2, "key"]`, `labels["a/b"]` is `["labels", "a/b"]`. */
+export function keyPathOf(where: string): Array<string | number> {
+    return [...where.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((match) => (match[2] !== undefined ? Number(match[2]) : (match[3] ?? match[1])));
+}
+
 /** One line: `aks-keyvault-secrets:<path> (<context>): <message>. Fix: <fix>.` */
 export function formatConfigProblem(problem: ConfigProblem): string {
     const context = problem.context ? ` (${problem.context})` : "";

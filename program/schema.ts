@@ -5,13 +5,27 @@ import {
     KEY_VAULT_OBJECT_FORMATS,
     KEY_VAULT_OBJECT_TYPES,
 } from "../components/secret-provider-class/types";
-import { SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
+import { DEFAULT_SYNC_MECHANISM, SYNCED_SECRET_TYPES, SYNC_MECHANISMS } from "../components/secret-provider-class/types";
+import { DEFAULT_ROTATION_POLL_INTERVAL, MIN_ROTATION_POLL_SECONDS } from "../components/cluster/addon";
+import { DEFAULT_WORKLOAD_IDENTITY } from "../components/cluster/component";
+import {
+    DEFAULT_PUBLIC_NETWORK_ACCESS,
+    DEFAULT_PURGE_PROTECTION,
+    DEFAULT_SKU_NAME,
+    DEFAULT_SOFT_DELETE_RETENTION_DAYS,
+    SOFT_DELETE_RETENTION_DAYS,
+} from "../components/key-vault/component";
+import { DEFAULT_FIREWALL_BYPASS } from "../components/key-vault/network";
+import { ACCESS_SCOPES, ADMIN_GROUP_ROLES, DEFAULT_ACCESS_SCOPE, DEFAULT_ADMIN_GROUP_ROLE } from "../components/key-vault-access/roles";
 import { isGuid } from "../components/shared/validation";
-import { isProviderVersion } from "../components/secret-provider-class/provider-version";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION, isProviderVersion } from "../components/secret-provider-class/provider-version";
+import { DEFAULT_MOUNT_PATH } from "../components/workload/pod";
+import { DEFAULT_REPLICAS } from "../components/workload/types";
 
 /**
- * The schema of the stack config: every key of the project namespace, documented in docs/configuration.md
- * (generated from it). Each object and list carries a one-line `example` (zod metadata) that wrong-shape messages quote.
+ * The schema of the stack config: every key of the project namespace, with what it means (`describe`), from which
+ * docs/configuration.md is generated (program/config-reference.ts). Each object and list carries a one-line
+ * `example` (zod metadata) that wrong-shape messages quote.
  */
 
 /** Azure's limit of role assignments per subscription (all assignments, not only this program's). */
@@ -23,18 +37,33 @@ function example<T extends z.ZodType>(schema: T, text: string): T {
 
 const guid = example(z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" }), "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
 
-const rotation = example(z.strictObject({ enabled: z.boolean(), pollInterval: z.string().optional() }), "{ enabled: true, pollInterval: 2m }");
+const rotation = example(
+    z.strictObject({
+        enabled: z.boolean().describe('Re-fetch mounted objects while pods run: the addon config `enableSecretRotation: "true"/"false"`. Env vars from synced Secrets still change only when pods restart.'),
+        pollInterval: z
+            .string()
+            .default(DEFAULT_ROTATION_POLL_INTERVAL)
+            .describe(
+                `Go duration between re-fetches, at least \`${MIN_ROTATION_POLL_SECONDS}s\`: the addon config \`rotationPollInterval\`. Every pod's volume re-reads all its objects at each poll; the preview warns when this stack's pods would use more than half of Key Vault's request limit.`,
+            ),
+    }),
+    "{ enabled: true, pollInterval: 2m }",
+).describe("Secret rotation of the addon.");
 
 const azure = example(
-    z.strictObject({ location: z.string().min(1), resourceGroupName: z.string().min(1), tenantId: guid.optional() }),
+    z.strictObject({
+        location: z.string().min(1).describe("Region of created resources."),
+        resourceGroupName: z.string().min(1).describe("Existing resource group of the cluster, vault and app identities."),
+        tenantId: guid.optional().describe("Tenant of a created vault; default: the tenant of the deploying identity."),
+    }),
     "{ location: westeurope, resourceGroupName: rg-platform-dev }",
-);
+).describe("Where Azure resources are created or read; needed when `cluster` or `keyVault` is in mode `create` or `existing`, or an app creates its identity.");
 
 /** A resource that already exists in Azure, read by name (resource group defaults to `azure.resourceGroupName`). */
 const existingAzureResource = z.strictObject({
     mode: z.literal("existing"),
-    name: z.string(),
-    resourceGroupName: z.string().optional(),
+    name: z.string().describe("Name of the existing resource."),
+    resourceGroupName: z.string().optional().describe("Its resource group; default: `azure.resourceGroupName`."),
 });
 
 /**
@@ -43,132 +72,190 @@ const existingAzureResource = z.strictObject({
  * external one, also a provider installed with its Helm chart. Absent: the addon's. The program cannot read it.
  */
 const keyVaultProvider = example(
-    z.strictObject({ version: example(z.string().refine(isProviderVersion, { message: "must be a provider release (major.minor.patch)" }), "1.8.2") }),
+    z.strictObject({
+        version: example(z.string().refine(isProviderVersion, { message: "must be a provider release (major.minor.patch)" }), "1.8.2").describe("The provider's release, `major.minor.patch` (a leading `v` allowed)."),
+    }),
     "{ version: 1.8.2 }",
+).describe(
+    `The Azure Key Vault provider the cluster's pods mount through, when it is not the one the AKS addon ships (v${AKS_ADDON_PROVIDER.version}). The program cannot read it: it is a statement the stack makes, and it decides which identity modes the preview accepts (\`identityBinding\` needs v${IDENTITY_BINDING_PROVIDER_VERSION} or later). In an app stack the platform stack's applies.`,
 );
 
 const cluster = example(
     z.discriminatedUnion("mode", [
         z.strictObject({
-            mode: z.literal("create"),
-            name: z.string(),
-            kubernetesVersion: z.string().optional(),
+            mode: z.literal("create").describe("A new cluster with the addon, or one adopted with `adoptResourceId`."),
+            name: z.string().describe("AKS cluster name."),
+            kubernetesVersion: z.string().optional().describe("Kubernetes version; default: AKS's."),
             systemNodePool: example(
                 z.strictObject({
-                    vmSize: z.string(),
-                    count: z.number().int(),
-                    availabilityZones: example(z.array(z.string()), '["1", "2", "3"]').optional(),
-                    vnetSubnetId: z.string().optional(),
+                    vmSize: z.string().describe("VM size of the nodes."),
+                    count: z.number().int().describe("Number of nodes, 1 to 1000."),
+                    availabilityZones: example(z.array(z.string()), '["1", "2", "3"]').optional().describe("Availability zones of the nodes."),
+                    vnetSubnetId: z
+                        .string()
+                        .optional()
+                        .describe(
+                            "ARM ID of a subnet of your VNet for the nodes; default: an AKS-managed VNet. A private vault needs it: an endpoint and DNS link in a VNet you can name, and the node subnet the vault's firewall check matches rules against. The cluster's identity then needs Network Contributor on the subnet, which the program does not grant.",
+                        ),
                 }),
                 "{ vmSize: Standard_D4ds_v5, count: 3 }",
-            ),
+            ).describe("The system node pool."),
             secretRotation: rotation,
-            workloadIdentity: z.boolean().default(true),
-            adoptResourceId: z.string().optional(),
-            protect: z.boolean().default(false),
+            workloadIdentity: z
+                .boolean()
+                .default(DEFAULT_WORKLOAD_IDENTITY)
+                .describe("Turn on the OIDC issuer and workload identity; with `false`, apps in identity mode `workloadIdentity` or `identityBinding` fail the preview."),
+            adoptResourceId: z.string().optional().describe("Resource ID of an existing cluster to import on the first `pulumi up` (docs/adopting-a-cluster.md)."),
+            protect: z.boolean().default(false).describe("Pulumi's `protect` on the cluster: `pulumi destroy` refuses to delete it."),
             keyVaultProvider: keyVaultProvider.optional(),
         }),
-        existingAzureResource.extend({ keyVaultProvider: keyVaultProvider.optional() }),
+        existingAzureResource.extend({
+            mode: existingAzureResource.shape.mode.describe(
+                "Read only. The preview fails, with the `az` command that fixes it, when the addon is off, when an app needs workload identity and it is off, and for identity-binding apps when the cluster has API server VNet integration.",
+            ),
+            keyVaultProvider: keyVaultProvider.optional(),
+        }),
         z.strictObject({
-            mode: z.literal("external"),
-            addonIdentityClientId: guid.optional(),
-            oidcIssuerUrl: z.url().optional(),
+            mode: z.literal("external").describe("No Azure call at all: Kubernetes objects go through the ambient kubeconfig, served by Pulumi's default Kubernetes provider."),
+            addonIdentityClientId: guid.optional().describe("Client ID of the addon identity; needed by apps in identity mode `addon`."),
+            oidcIssuerUrl: z.url().optional().describe("The cluster's OIDC issuer; needed by apps that create their own workload identity."),
             keyVaultProvider: keyVaultProvider.optional(),
         }),
     ]),
     "{ mode: external, addonIdentityClientId: <guid> }",
-);
+).describe("The AKS cluster: created, read, or external (required unless `platformStack` is set).");
 
 // The shapes of IDs, CIDRs and the cluster's reach are the KeyVault component's checks (one home), reported at these keys.
 const createdPrivateEndpoint = example(
     z.strictObject({
-        mode: z.literal("create"),
-        subnetId: z.string(),
-        privateDnsZoneId: z.string().optional(),
-        linkVirtualNetworkIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks]").optional(),
-        resourceGroupName: z.string().optional(),
-        location: z.string().optional(),
+        mode: z.literal("create").describe("A private endpoint (group `vault`) in the subnet, registered in the `privatelink.vaultcore.azure.net` zone through a DNS zone group."),
+        subnetId: z.string().describe("ARM ID of the subnet of the endpoint."),
+        privateDnsZoneId: z.string().optional().describe("ARM ID of an existing private DNS zone; default: the program creates the zone."),
+        linkVirtualNetworkIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks]")
+            .optional()
+            .describe("VNets to link the zone to: the cluster's. Default: the subnet's VNet when the program creates the zone, none with an existing zone (its owner links it)."),
+        resourceGroupName: z.string().optional().describe("Resource group of the endpoint and a created zone; default: the vault's."),
+        location: z.string().optional().describe("Region of the endpoint (the VNet's); default: the vault's."),
     }),
     "{ mode: create, subnetId: /subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-private-endpoints }",
 );
 
 const privateEndpoint = example(
-    z.discriminatedUnion("mode", [createdPrivateEndpoint, z.strictObject({ mode: z.literal("external"), id: z.string() })]),
+    z.discriminatedUnion("mode", [
+        createdPrivateEndpoint,
+        z.strictObject({
+            mode: z.literal("external").describe("A private endpoint managed elsewhere (e.g. by the network team's stack): the preview counts it as the cluster's way in."),
+            id: z.string().describe("ARM ID of the private endpoint."),
+        }),
+    ]),
     "{ mode: create, subnetId: /subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-private-endpoints }",
-);
+).describe("A private endpoint to the vault (docs/private-vaults.md).");
 
 const networkAcls = example(
     z.strictObject({
-        defaultAction: z.enum(["Allow", "Deny"]),
-        bypass: z.enum(["AzureServices", "None"]).optional(),
-        virtualNetworkSubnetIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes]").optional(),
-        ipRules: example(z.array(z.string()), '["203.0.113.7"]').optional(),
+        defaultAction: z.enum(["Allow", "Deny"]).describe("What happens to traffic no rule matches: `Deny` turns the firewall on."),
+        bypass: z
+            .enum(["AzureServices", "None"])
+            .default(DEFAULT_FIREWALL_BYPASS)
+            .describe("Whether Azure's trusted services skip the firewall. AKS pods are not one of them, so `AzureServices` never lets them through."),
+        virtualNetworkSubnetIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes]")
+            .optional()
+            .describe("The node subnet(s), each with the `Microsoft.KeyVault` service endpoint."),
+        ipRules: example(z.array(z.string()), '["203.0.113.7"]').optional().describe("IPv4 addresses or CIDR ranges: the cluster's egress IPs."),
     }),
     "{ defaultAction: Deny, virtualNetworkSubnetIds: [<node subnet ID>] }",
-);
+).describe("The vault's firewall. Azure ignores it while `publicNetworkAccess` is `Disabled`.");
 
 const keyVault = example(
     z.discriminatedUnion("mode", [
         z.strictObject({
-            mode: z.literal("create"),
-            name: z.string(),
-            publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+            mode: z
+                .literal("create")
+                .describe(
+                    "A new vault: RBAC authorization, soft delete on. The preview fails when the cluster could not reach it: `publicNetworkAccess: Disabled` without a `privateEndpoint`, or `networkAcls.defaultAction: Deny` with no subnet, IP rule or private endpoint.",
+                ),
+            name: z.string().describe("Vault name: 3-24 letters, digits and single hyphens, globally unique."),
+            publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default(DEFAULT_PUBLIC_NETWORK_ACCESS).describe("`Disabled` needs a private endpoint."),
             networkAcls: networkAcls.optional(),
             privateEndpoint: privateEndpoint.optional(),
-            enablePurgeProtection: z.boolean().default(true),
-            softDeleteRetentionInDays: z.number().int().default(90),
-            skuName: z.enum(["standard", "premium"]).default("standard"),
-            protect: z.boolean().default(false),
+            enablePurgeProtection: z.boolean().default(DEFAULT_PURGE_PROTECTION).describe("Purge protection; `false` leaves it unset (Azure cannot turn it off once on)."),
+            softDeleteRetentionInDays: z.number().int().default(DEFAULT_SOFT_DELETE_RETENTION_DAYS).describe(`Soft-delete retention, ${SOFT_DELETE_RETENTION_DAYS.min} to ${SOFT_DELETE_RETENTION_DAYS.max} days.`),
+            skuName: z.enum(["standard", "premium"]).default(DEFAULT_SKU_NAME).describe("The vault's SKU."),
+            protect: z.boolean().default(false).describe("Pulumi's `protect` on the vault: `pulumi destroy` refuses to delete it."),
         }),
         z.strictObject({
-            mode: z.literal("existing"),
-            name: z.string(),
-            resourceGroupName: z.string().optional(),
-            privateEndpoint: createdPrivateEndpoint.optional(),
+            mode: z
+                .literal("existing")
+                .describe(
+                    "Read only. The preview fails with the `az` command that fixes it when the vault still uses access policies, or when the cluster cannot reach it; a Deny firewall whose subnet rules match none of the cluster's known node subnets is a warning.",
+                ),
+            name: z.string().describe("Vault name."),
+            resourceGroupName: z.string().optional().describe("Its resource group; default: `azure.resourceGroupName`."),
+            privateEndpoint: createdPrivateEndpoint.optional().describe("A private endpoint this stack creates to the vault (mode `create` only; the vault's own connections are read from Azure)."),
         }),
         z.strictObject({
-            mode: z.literal("external"),
-            name: z.string(),
-            tenantId: guid,
-            id: z.string().optional(),
+            mode: z.literal("external").describe("No Azure call, so no network check."),
+            name: z.string().describe("Vault name."),
+            tenantId: guid.describe("Tenant of the vault."),
+            id: z.string().optional().describe("Resource ID of the vault; needed only by apps that create their own identity."),
         }),
     ]),
     "{ mode: external, name: kv-platform-dev, tenantId: <guid> }",
-);
+).describe("The Key Vault: created, read, or external (required unless `platformStack` is set).");
 
 const objectType = z.enum(KEY_VAULT_OBJECT_TYPES);
 
 /** An object some identity reads, as far as roles are concerned. */
-const readObject = example(z.strictObject({ objectName: z.string(), objectType }), "{ objectName: db-password, objectType: secret }");
+const readObject = example(
+    z.strictObject({ objectName: z.string().describe("Name of the object in the vault."), objectType: objectType.describe("What the object is; it picks the role.") }),
+    "{ objectName: db-password, objectType: secret }",
+);
 
 const access = example(
     z.strictObject({
-        scope: z.enum(["vault", "object"]).default("vault"),
-        roleAssignmentLimit: z.number().int().positive().default(AZURE_ROLE_ASSIGNMENT_LIMIT),
+        scope: z
+            .enum(ACCESS_SCOPES)
+            .default(DEFAULT_ACCESS_SCOPE)
+            .describe("`vault`: one role per principal on the vault. `object`: one assignment per object on `<vault>/secrets/<name>`, `/certificates/<name>`, `/keys/<name>`."),
+        roleAssignmentLimit: z
+            .number()
+            .int()
+            .positive()
+            .default(AZURE_ROLE_ASSIGNMENT_LIMIT)
+            .describe("Azure's role-assignment limit for the subscription; the preview warns when this configuration's Key Vault assignments reach 80% of it (the limit is shared with every other assignment there)."),
         adminGroup: example(
             z.strictObject({
-                displayName: z.string().optional(),
-                objectId: z.string().optional(),
-                role: z.enum(["secretsOfficer", "certificatesOfficer", "administrator"]).default("secretsOfficer"),
+                displayName: z.string().optional().describe("Display name of the Entra group, looked up at preview (exactly one of `displayName` and `objectId`)."),
+                objectId: z.string().optional().describe("Object ID of the group."),
+                role: z.enum(ADMIN_GROUP_ROLES).default(DEFAULT_ADMIN_GROUP_ROLE).describe("The group's role on the vault."),
             }),
             "{ displayName: platform-keyvault-admins, role: secretsOfficer }",
-        ).optional(),
-        addonIdentityObjects: example(z.array(readObject), "[{ objectName: orders-db-password, objectType: secret }]").default([]),
+        )
+            .optional()
+            .describe("An Entra group that manages the vault's content. Not in an app stack (the platform stack grants it)."),
+        addonIdentityObjects: example(z.array(readObject), "[{ objectName: orders-db-password, objectType: secret }]")
+            .default([])
+            .describe("Objects the addon identity may read for addon-mode apps of app stacks, on top of this stack's own addon-mode apps (docs/split-stacks.md). Not in an app stack."),
     }),
     "{ scope: vault }",
+).describe(
+    "Key Vault roles. Identities get the least-privileged reader: Key Vault Secrets User when only `secret` objects are read, Key Vault Certificate User when any `cert` or `key` object is. Officer and Administrator roles are refused for service principals.",
 );
 
 const keyVaultObject = example(
     z.strictObject({
-        objectName: z.string(),
-        objectType,
-        objectAlias: z.string().optional(),
-        objectVersion: z.string().optional(),
+        objectName: z.string().describe("Name of the object in the vault."),
+        objectType: objectType.describe("What to fetch: `secret` (a value; for a certificate, its key and chain), `key` (the public key), `cert` (the certificate)."),
+        objectAlias: z.string().optional().describe("File name in the mount; default: `objectName`. Synced Secrets read the file by this name."),
+        objectVersion: z.string().optional().describe("A version of the object; default: the latest."),
         // Its bounds and truncation are the SecretProviderClass validator's rule (one home), reported at this key.
-        objectVersionHistory: z.number().optional(),
-        objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS).optional(),
-        objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS).optional(),
-        filePermission: z.string().optional(),
+        objectVersionHistory: z
+            .number()
+            .optional()
+            .describe("N from 2 to 100: files `<alias>/0` (the newest version, or `objectVersion`) to `<alias>/N`; 0 or 1: the single file `<alias>`."),
+        objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS).optional().describe("Format of a certificate's secret; secrets only."),
+        objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS).optional().describe("Decoding of the secret's value before it is written; secrets only."),
+        filePermission: z.string().optional().describe('Quoted octal file mode, e.g. `"0440"`.'),
     }),
     "{ objectName: db-password, objectType: secret }",
 );
@@ -177,56 +264,109 @@ const stringMap = (text: string) => example(z.record(z.string(), z.string()), te
 
 const syncedSecret = example(
     z.strictObject({
-        secretName: z.string(),
-        type: z.enum(SYNCED_SECRET_TYPES),
-        data: example(z.array(example(z.strictObject({ key: z.string(), objectName: z.string() }), "{ key: db-password, objectName: db-password }")), "[{ key: db-password, objectName: db-password }]"),
-        labels: stringMap("{ team: orders }").optional(),
-        annotations: stringMap("{ owner: orders-team }").optional(),
+        secretName: z.string().describe("Name of the Kubernetes Secret."),
+        type: z.enum(SYNCED_SECRET_TYPES).describe("Secret type: `kubernetes.io/tls` takes exactly `tls.crt` and `tls.key`, `kubernetes.io/dockerconfigjson` `.dockerconfigjson`."),
+        data: example(
+            z.array(
+                example(
+                    z.strictObject({
+                        key: z.string().describe("Key in the Secret."),
+                        objectName: z.string().describe("The file it is read from: the object's alias when it has one."),
+                    }),
+                    "{ key: db-password, objectName: db-password }",
+                ),
+            ),
+            "[{ key: db-password, objectName: db-password }]",
+        ).describe("The Secret's keys and the mounted files they hold."),
+        labels: stringMap("{ team: orders }").optional().describe("Labels of the Secret."),
+        annotations: stringMap("{ owner: orders-team }").optional().describe("Annotations of the Secret."),
     }),
     "{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }",
 );
 
 const identity = example(
     z.discriminatedUnion("mode", [
-        z.strictObject({ mode: z.literal("addon") }),
-        z.strictObject({ mode: z.literal("workloadIdentity"), clientId: guid.optional() }),
-        z.strictObject({ mode: z.literal("identityBinding"), clientId: guid.optional() }),
-        z.strictObject({ mode: z.literal("servicePrincipal"), nodePublishSecretRef: z.string() }),
+        z.strictObject({
+            mode: z
+                .literal("addon")
+                .describe("The cluster's addon identity. The Azure provider plans to deprecate this mode in favour of workload identity; the preview warns once per stack while apps use it."),
+        }),
+        z.strictObject({
+            mode: z.literal("workloadIdentity").describe("A federated identity for the app's ServiceAccount (docs/workload-identity.md)."),
+            clientId: guid.optional().describe("Client ID of an existing identity; without it the program creates one, its federated credential and its least-privilege roles."),
+        }),
+        z.strictObject({
+            mode: z
+                .literal("identityBinding")
+                .describe(`AKS identity binding (AKS preview); needs the Azure provider v${IDENTITY_BINDING_PROVIDER_VERSION} or later, declared with \`cluster.keyVaultProvider.version\`, or the preview fails.`),
+            clientId: guid
+                .optional()
+                .describe("Client ID of an identity already bound to the cluster; without it the program creates the identity, its roles and its binding (cluster mode `create` or `existing`, not in an app stack)."),
+        }),
+        z.strictObject({
+            mode: z.literal("servicePrincipal").describe("Credentials in a Kubernetes Secret passed as the volume's `nodePublishSecretRef`."),
+            nodePublishSecretRef: z.string().describe("Name of the Secret holding `clientid` and `clientsecret`."),
+        }),
     ]),
     "{ mode: addon }",
-);
+).describe("How the app's pods authenticate to Key Vault.");
 
-const secretEnv = example(z.strictObject({ name: z.string(), secretName: z.string(), key: z.string() }), "{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }");
+const secretEnv = example(
+    z.strictObject({
+        name: z.string().describe("Variable name."),
+        secretName: z.string().describe("One of this app's `syncedSecrets`."),
+        key: z.string().describe("A key of that Secret."),
+    }),
+    "{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }",
+);
 
 const deployment = example(
     z.strictObject({
-        image: z.string(),
-        replicas: z.number().int().optional(),
-        containerName: z.string().optional(),
-        ports: example(z.array(z.number().int()), "[8080]").optional(),
-        command: example(z.array(z.string()), '["/app/server"]').optional(),
-        args: example(z.array(z.string()), '["--port", "8080"]').optional(),
-        env: stringMap("{ LOG_LEVEL: info }").optional(),
-        skipAwait: z.boolean().optional(),
+        image: z.string().describe("Container image."),
+        replicas: z.number().int().optional().describe(`Replicas; default ${DEFAULT_REPLICAS}.`),
+        containerName: z.string().optional().describe("Container name (DNS label); default: the app name."),
+        ports: example(z.array(z.number().int()), "[8080]").optional().describe("Container ports, 1 to 65535."),
+        command: example(z.array(z.string()), '["/app/server"]').optional().describe("Command of the container."),
+        args: example(z.array(z.string()), '["--port", "8080"]').optional().describe("Arguments of the container."),
+        env: stringMap("{ LOG_LEVEL: info }").optional().describe("Plain env vars (names of letters, digits and `_`); never a secret: it is plain text in the Deployment."),
+        skipAwait: z.boolean().optional().describe("Do not wait for the rollout."),
     }),
     "{ image: ghcr.io/acme/orders-api:1.4.2, replicas: 2 }",
-);
+).describe("The app's Deployment; without it, only the ServiceAccount and SecretProviderClass are created.");
 
 const application = example(
     z.strictObject({
-        name: z.string(),
-        namespace: z.string(),
-        createNamespace: z.boolean().default(false),
-        serviceAccountName: z.string().optional(),
+        name: z.string().describe("App name (DNS label), unique in the stack: names the SecretProviderClass, ServiceAccount (default), Deployment and container (default)."),
+        namespace: z.string().describe("Namespace of all its objects."),
+        createNamespace: z.boolean().default(false).describe("Create the namespace; apps sharing a namespace may all say so, it is declared once."),
+        serviceAccountName: z
+            .string()
+            .optional()
+            .describe(
+                "ServiceAccount of the pods; default: the app name. Not `default`. Apps may share one when they use the same identity; an app that creates its own identity cannot share its ServiceAccount.",
+            ),
         identity,
-        objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]"),
-        syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]").default([]),
-        syncMechanism: z.enum(SYNC_MECHANISMS).default("secretObjects"),
-        mountFiles: z.boolean().optional(),
-        env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]),
-        mountPath: z.string().optional(),
-        cloudName: z.enum(AZURE_CLOUD_NAMES).optional(),
-        restartOnSecretChange: z.boolean().default(false),
+        objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]").describe("Key Vault objects mounted as files, with the provider's own fields."),
+        syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]")
+            .default([])
+            .describe("Kubernetes Secrets kept in sync from the objects' files, by the mechanism `syncMechanism` names."),
+        syncMechanism: z
+            .enum(SYNC_MECHANISMS)
+            .default(DEFAULT_SYNC_MECHANISM)
+            .describe(
+                "Who keeps `syncedSecrets`: `secretObjects` the CSI driver, only while a pod mounts the volume; `secretSync` the secrets-store-sync-controller (experimental, not an AKS addon: you install it), one SecretSync per Secret (docs/secret-sync.md).",
+            ),
+        mountFiles: z.boolean().optional().describe("With `secretSync`: `true` also mounts the CSI volume in the pods; default: env vars only. With `secretObjects` the pods always mount it, and `false` is an error."),
+        env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]).describe("Env vars from synced Secrets."),
+        mountPath: z
+            .string()
+            .optional()
+            .describe(`Where files appear; default \`${DEFAULT_MOUNT_PATH}\`. Not empty, no \`..\` element. With \`secretSync\` only together with \`mountFiles: true\`.`),
+        cloudName: z.enum(AZURE_CLOUD_NAMES).optional().describe("Sovereign cloud; default: Azure's public cloud."),
+        restartOnSecretChange: z
+            .boolean()
+            .default(false)
+            .describe("Add `secret.reloader.stakater.com/reload: <synced secrets>` to the Deployment, so Reloader (which you install) restarts its pods when a synced Secret changes."),
         deployment: deployment.optional(),
     }),
     "{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }",
@@ -237,10 +377,18 @@ export const stackConfigSchema = z.strictObject({
     azure: azure.optional(),
     cluster: cluster.optional(),
     keyVault: keyVault.optional(),
-    access: access.default({ scope: "vault", roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
-    platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { message: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev").optional(),
-    akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })), "[orders/orders-api-secrets]").default([]),
-    applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]").default([]),
+    access: access.default({ scope: DEFAULT_ACCESS_SCOPE, roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
+    platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { message: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev")
+        .optional()
+        .describe(
+            "`<org>/<project>/<stack>` of a platform stack: this stack becomes an app stack and takes the vault, tenant, addon identity, OIDC issuer and kubeconfig from the platform's `platform` output (docs/split-stacks.md).",
+        ),
+    akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })), "[orders/orders-api-secrets]")
+        .default([])
+        .describe("`namespace/name` of Secrets akv2k8s writes while both run side by side: a synced Secret of the same name fails the preview (docs/migration.md)."),
+    applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]")
+        .default([])
+        .describe("The apps: per app a SecretProviderClass, a ServiceAccount and optionally a Deployment and its identity."),
 });
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;

@@ -13,6 +13,9 @@ export const KEY_VAULT_ADDON_CLI_NAME = "azure-keyvault-secrets-provider";
 /** AKS default poll interval; always sent so the stored config matches what we declare. */
 export const DEFAULT_ROTATION_POLL_INTERVAL = "2m";
 
+/** Shortest poll interval, in seconds: faster, every node calls Key Vault for every mounted object often enough to be throttled. */
+export const MIN_ROTATION_POLL_SECONDS = 10;
+
 /** Secret rotation settings of the addon. */
 export interface SecretRotation {
     /** Re-fetch mounted objects from Key Vault while pods run. Env vars from synced Secrets still need a restart. */
@@ -21,7 +24,8 @@ export interface SecretRotation {
     pollInterval?: string;
 }
 
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+/** A Go duration (`time.ParseDuration`) without sign: one or more of a number and a unit, e.g. "1h30m". */
+export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** Seconds in a Go duration string, or undefined when it is not one. */
@@ -50,11 +54,11 @@ export function secretRotationProblems(rotation: SecretRotation, where = "secret
                 message: `"${rotation.pollInterval}" is not a positive Go duration`,
                 fix: 'use a value like "2m", "30s" or "1h"',
             });
-        } else if (seconds < 10) {
+        } else if (seconds < MIN_ROTATION_POLL_SECONDS) {
             problems.push({
                 where: `${where}.pollInterval`,
-                message: `"${rotation.pollInterval}" would call Key Vault for every mounted object on every node more than every 10 s and hit its throttling limits`,
-                fix: 'use at least "10s"; the AKS default is "2m"',
+                message: `"${rotation.pollInterval}" would call Key Vault for every mounted object on every node more than every ${MIN_ROTATION_POLL_SECONDS} s and hit its throttling limits`,
+                fix: `use at least "${MIN_ROTATION_POLL_SECONDS}s"; the AKS default is "${DEFAULT_ROTATION_POLL_INTERVAL}"`,
             });
         }
     }

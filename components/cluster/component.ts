@@ -5,6 +5,9 @@ import { Problem, throwIfProblems } from "../shared/validation";
 import { armIdProblems } from "../shared/arm-ids";
 import { AddonIdentity, SecretRotation, addonIdentityOrError, keyVaultAddonProfile, secretRotationProblems } from "./addon";
 
+/** The OIDC issuer and workload identity are on unless `workloadIdentity: false`: per-app workload identities need them. */
+export const DEFAULT_WORKLOAD_IDENTITY = true;
+
 /** Node pool of a new cluster. */
 export interface SystemNodePool {
     /** VM size, e.g. "Standard_D4ds_v5". */
@@ -28,7 +31,7 @@ export interface AksClusterArgs {
     /** Azure region, e.g. "westeurope". */
     location: pulumi.Input<string>;
     /** Physical cluster name; defaults to the component name. */
-    clusterName?: string;
+    name?: string;
     /** Kubernetes version; omit for the AKS default. */
     kubernetesVersion?: pulumi.Input<string>;
     /** DNS prefix of the API server; defaults to the cluster name. */
@@ -37,13 +40,13 @@ export interface AksClusterArgs {
     systemNodePool: SystemNodePool;
     /** Secret rotation of the addon (per environment). */
     secretRotation: SecretRotation;
-    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default true. */
+    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default `DEFAULT_WORKLOAD_IDENTITY` (true). */
     workloadIdentity?: boolean;
     /**
      * Adopt a cluster that already exists outside Pulumi: its resource ID is imported on the first `pulumi up`.
      * Every input must then match the live cluster, or the import fails at preview with the differing fields.
      */
-    adoptExistingResourceId?: string;
+    adoptResourceId?: string;
     /** Tags on the cluster. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -61,11 +64,11 @@ export function aksClusterProblems(args: AksClusterArgs): Problem[] {
     if (!pool?.vmSize) {
         problems.push({ where: "systemNodePool.vmSize", message: "is missing", fix: 'set a VM size such as "Standard_D4ds_v5"' });
     }
-    if (args.clusterName !== undefined && !/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/.test(args.clusterName)) {
-        problems.push({ where: "clusterName", message: `"${args.clusterName}" is not a valid AKS name`, fix: "use 1-63 letters, digits, '-' and '_', starting and ending with a letter or digit" });
+    if (args.name !== undefined && !/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/.test(args.name)) {
+        problems.push({ where: "name", message: `"${args.name}" is not a valid AKS name`, fix: "use 1-63 letters, digits, '-' and '_', starting and ending with a letter or digit" });
     }
-    if (args.adoptExistingResourceId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i.test(args.adoptExistingResourceId)) {
-        problems.push({ where: "adoptExistingResourceId", message: `"${args.adoptExistingResourceId}" is not a managed cluster resource ID`, fix: "use the output of `az aks show -g <rg> -n <name> --query id -o tsv`" });
+    if (args.adoptResourceId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i.test(args.adoptResourceId)) {
+        problems.push({ where: "adoptResourceId", message: `"${args.adoptResourceId}" is not a managed cluster resource ID`, fix: "use the output of `az aks show -g <rg> -n <name> --query id -o tsv`" });
     }
     return problems;
 }
@@ -118,8 +121,8 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
     constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AksCluster`, name, {}, opts);
         throwIfProblems(`AksCluster "${name}"`, aksClusterProblems(args), this);
-        const clusterName = args.clusterName ?? name;
-        const workloadIdentity = args.workloadIdentity ?? true;
+        const clusterName = args.name ?? name;
+        const workloadIdentity = args.workloadIdentity ?? DEFAULT_WORKLOAD_IDENTITY;
         const cluster = new containerservice.ManagedCluster(
             `${name}-aks`,
             {
@@ -147,7 +150,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
                 securityProfile: { workloadIdentity: { enabled: workloadIdentity } },
                 tags: args.tags,
             },
-            { parent: this, import: args.adoptExistingResourceId },
+            { parent: this, import: args.adoptResourceId },
         );
         this.clusterName = cluster.name;
         this.resourceId = cluster.id;
@@ -170,7 +173,7 @@ export interface ExistingAksClusterArgs {
     /** Resource group of the cluster. */
     resourceGroupName: string;
     /** Cluster name. */
-    clusterName: string;
+    name: string;
     /** Fail at preview unless the OIDC issuer and workload identity are enabled. */
     requireWorkloadIdentity?: boolean;
     /** Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). */
@@ -231,7 +234,7 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
 
     constructor(name: string, args: ExistingAksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
-        const { resourceGroupName, clusterName } = args;
+        const { resourceGroupName, name: clusterName } = args;
         const cluster = containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this });
         this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName]), clusterName, this);
         this.oidcIssuerUrl = cluster.apply((live) => {

@@ -6,6 +6,7 @@ import { Problem, isGuid, throwIfProblems } from "../shared/validation";
 import { nameSuffix } from "../shared/naming";
 import {
     AccessScope,
+    DEFAULT_ACCESS_SCOPE,
     KEY_VAULT_ROLES,
     KeyVaultRoleName,
     OFFICER_ROLES,
@@ -71,7 +72,7 @@ export function accessPlan(args: KeyVaultAccessArgs): PlannedAssignment[] {
     if (args.roles) {
         return [...new Set(args.roles)].sort().map((role) => ({ nameSuffix: nameSuffix(role), scopeSuffix: "", role }));
     }
-    return planAssignments(args.objects ?? [], args.scope ?? "vault");
+    return planAssignments(args.objects ?? [], args.scope ?? DEFAULT_ACCESS_SCOPE);
 }
 
 /**

@@ -46,7 +46,16 @@ export interface RoleDefinition {
 export const PRIVILEGED_ROLES: readonly RoleDefinition[] = [...OFFICER_ROLES.map((role) => KEY_VAULT_ROLES[role]), ...Object.values(VAULT_MANAGEMENT_ROLES)];
 
 /** Where a role is granted: the whole vault, or each object. */
-export type AccessScope = "vault" | "object";
+export const ACCESS_SCOPES = ["vault", "object"] as const;
+export type AccessScope = (typeof ACCESS_SCOPES)[number];
+/** One role per principal on the vault, unless object scope is asked for. */
+export const DEFAULT_ACCESS_SCOPE: AccessScope = "vault";
+
+/** The roles an admin group may get on the vault: content management, never the management plane. */
+export const ADMIN_GROUP_ROLES = ["secretsOfficer", "certificatesOfficer", "administrator"] as const satisfies readonly KeyVaultRoleName[];
+export type AdminGroupRole = (typeof ADMIN_GROUP_ROLES)[number];
+/** The admin group manages secrets unless it is given another role. */
+export const DEFAULT_ADMIN_GROUP_ROLE: AdminGroupRole = "secretsOfficer";
 
 /** An object a principal reads, as far as roles are concerned. */
 export interface ReadObject {

@@ -6,6 +6,7 @@ import { keyVaultNameProblems } from "./names";
 import { armIdProblems, parseArmId } from "../shared/arm-ids";
 import { createPrivateEndpoint, linkedVirtualNetworks } from "./private-endpoint";
 import {
+    DEFAULT_FIREWALL_BYPASS,
     KEY_VAULT_PRIVATE_DNS_ZONE,
     KEY_VAULT_PRIVATE_DNS_ZONES,
     KeyVaultNetworkAclsArgs,
@@ -19,10 +20,21 @@ import {
     vaultReachabilityWarning,
 } from "./network";
 
+/** AKS nodes reach a vault over its public endpoint unless it is closed (then through a private endpoint). */
+export const DEFAULT_PUBLIC_NETWORK_ACCESS = "Enabled";
+/** Purge protection is on unless turned off: a deleted vault or secret can then be recovered. */
+export const DEFAULT_PURGE_PROTECTION = true;
+/** The soft-delete retention Azure accepts, in days. */
+export const SOFT_DELETE_RETENTION_DAYS = { min: 7, max: 90 } as const;
+/** Azure's longest soft-delete retention, in days. */
+export const DEFAULT_SOFT_DELETE_RETENTION_DAYS = SOFT_DELETE_RETENTION_DAYS.max;
+/** Key Vault's SKU without HSM-backed keys, enough for secrets and certificates. */
+export const DEFAULT_SKU_NAME = "standard";
+
 /** Inputs every vault takes, created or read. */
 interface KeyVaultCommonArgs {
     /** Vault name (globally unique, 3-24 characters). */
-    vaultName: string;
+    name: string;
     /** Resource group of the vault (existing for both modes). */
     resourceGroupName: pulumi.Input<string>;
     /**
@@ -123,7 +135,7 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
                 problems.push({
                     where: key,
                     message: "is set for an existing vault, whose network settings this program reads and checks but does not change",
-                    fix: `remove it, and change the vault itself (az keyvault update --name ${args.vaultName} ..., az keyvault network-rule add ...)`,
+                    fix: `remove it, and change the vault itself (az keyvault update --name ${args.name} ..., az keyvault network-rule add ...)`,
                 });
             }
         }
@@ -175,7 +187,7 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
 function plannedNetworkState(args: CreateKeyVaultArgs, ruleSubnetIds: readonly string[]): VaultNetworkState {
     const acls = args.networkAcls;
     return {
-        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+        publicNetworkAccess: args.publicNetworkAccess ?? DEFAULT_PUBLIC_NETWORK_ACCESS,
         networkAcls: acls && {
             defaultAction: acls.defaultAction,
             bypass: acls.bypass,
@@ -191,7 +203,7 @@ function describePrivateEndpoint(endpoint: KeyVaultPrivateEndpointArgs): string 
 
 /** Problems with vault arguments. */
 export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
-    const problems = keyVaultNameProblems(args.vaultName, "vaultName");
+    const problems = keyVaultNameProblems(args.name, "name");
     if (args.mode !== "create" && args.mode !== "existing") {
         problems.push({ where: "mode", message: `"${String((args as { mode?: unknown }).mode)}" is not a vault mode`, fix: 'use "create" or "existing"' });
         return problems;
@@ -206,8 +218,9 @@ export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
             problems.push({ where: "tenantId", message: `"${args.tenantId}" is not a GUID`, fix: "use the Entra tenant ID" });
         }
         const retention = args.softDeleteRetentionInDays;
-        if (retention !== undefined && (!Number.isInteger(retention) || retention < 7 || retention > 90)) {
-            problems.push({ where: "softDeleteRetentionInDays", message: `${retention} is outside 7-90`, fix: "use a whole number of days from 7 to 90" });
+        const { min, max } = SOFT_DELETE_RETENTION_DAYS;
+        if (retention !== undefined && (!Number.isInteger(retention) || retention < min || retention > max)) {
+            problems.push({ where: "softDeleteRetentionInDays", message: `${retention} is outside ${min}-${max}`, fix: `use a whole number of days from ${min} to ${max}` });
         }
     }
     problems.push(...networkProblems(args));
@@ -253,7 +266,7 @@ export class KeyVault extends pulumi.ComponentResource {
         const plannedEndpoints = endpoint ? [describePrivateEndpoint(endpoint)] : [];
         // The VNets a zone this component creates is linked to; an existing zone's links are its owner's.
         const zoneLinks = endpoint?.mode === "create" && endpoint.privateDnsZoneId === undefined ? pulumi.output(linkedVirtualNetworks(endpoint)) : undefined;
-        const vaultReference = pulumi.output(args.resourceGroupName).apply((resourceGroupName): VaultReference => ({ vaultName: args.vaultName, resourceGroupName }));
+        const vaultReference = pulumi.output(args.resourceGroupName).apply((resourceGroupName): VaultReference => ({ vaultName: args.name, resourceGroupName }));
         let vaultId: pulumi.Output<string>;
         let location: pulumi.Input<string>;
         let network: pulumi.Output<VaultNetworkState>;
@@ -264,18 +277,18 @@ export class KeyVault extends pulumi.ComponentResource {
                 {
                     resourceGroupName: args.resourceGroupName,
                     location: args.location,
-                    vaultName: args.vaultName,
+                    vaultName: args.name,
                     properties: {
                         tenantId: args.tenantId,
-                        sku: { family: "A", name: args.skuName ?? "standard" },
+                        sku: { family: "A", name: args.skuName ?? DEFAULT_SKU_NAME },
                         enableRbacAuthorization: true,
                         enableSoftDelete: true,
-                        softDeleteRetentionInDays: args.softDeleteRetentionInDays ?? 90,
-                        enablePurgeProtection: args.enablePurgeProtection === false ? undefined : true,
-                        publicNetworkAccess: args.publicNetworkAccess ?? "Enabled",
+                        softDeleteRetentionInDays: args.softDeleteRetentionInDays ?? DEFAULT_SOFT_DELETE_RETENTION_DAYS,
+                        enablePurgeProtection: (args.enablePurgeProtection ?? DEFAULT_PURGE_PROTECTION) ? true : undefined,
+                        publicNetworkAccess: args.publicNetworkAccess ?? DEFAULT_PUBLIC_NETWORK_ACCESS,
                         networkAcls: acls && {
                             defaultAction: acls.defaultAction,
-                            bypass: acls.bypass ?? "None",
+                            bypass: acls.bypass ?? DEFAULT_FIREWALL_BYPASS,
                             ipRules: (acls.ipRules ?? []).map((value) => ({ value })),
                             virtualNetworkRules: (acls.virtualNetworkSubnetIds ?? []).map((id) => ({ id })),
                         },
@@ -292,9 +305,9 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
             this.vaultId = pulumi.all([vault.id, this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, zoneLinks, false)]).apply(([id]) => id);
         } else {
-            const live = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.vaultName }, { parent: this });
+            const live = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.name }, { parent: this });
             const rbacChecked = pulumi.all([live, args.resourceGroupName]).apply(([vault, resourceGroupName]) => {
-                const error = accessPolicyModeError(vault.properties, args.vaultName, resourceGroupName);
+                const error = accessPolicyModeError(vault.properties, args.name, resourceGroupName);
                 if (error) {
                     throw new pulumi.ResourceError(error, this, true);
                 }
@@ -312,7 +325,7 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = checked.properties.apply((properties) => properties.vaultUri ?? "");
         }
         if (endpoint?.mode === "create") {
-            const created = createPrivateEndpoint(name, this, { vaultId, vaultName: args.vaultName, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
+            const created = createPrivateEndpoint(name, this, { vaultId, vaultName: args.name, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
             this.privateEndpointId = created.privateEndpointId;
         }
         this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, tenantId: this.tenantId, vaultUri: this.vaultUri, privateEndpointId: this.privateEndpointId });

@@ -14,6 +14,9 @@ export const KEY_VAULT_PRIVATE_LINK_GROUP = "vault";
 /** Zone names of Key Vault private endpoints in the Azure clouds (public, US Government, China). */
 export const KEY_VAULT_PRIVATE_DNS_ZONES = [KEY_VAULT_PRIVATE_DNS_ZONE, "privatelink.vaultcore.usgovcloudapi.net", "privatelink.vaultcore.azure.cn"];
 
+/** Azure's trusted services do not skip the firewall unless asked: AKS is not one of them (see vaultReachability). */
+export const DEFAULT_FIREWALL_BYPASS = "None";
+
 /** An IPv4 address or CIDR range, the forms Key Vault's firewall accepts. */
 export function isIpv4Rule(value: string): boolean {
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value);

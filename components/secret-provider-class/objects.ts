@@ -108,9 +108,8 @@ function versionHistoryProblems(history: number, where: string): Problem[] {
     return [];
 }
 
-/** Problems with one Key Vault object. */
-export function keyVaultObjectProblems(object: KeyVaultObject, index: number): Problem[] {
-    const where = describeObject(object, index);
+/** Problems with one Key Vault object; `where`: what the caller calls it (default: the CRD's `objects[0] "name"`). */
+export function keyVaultObjectProblems(object: KeyVaultObject, index: number, where = describeObject(object, index)): Problem[] {
     const { padded, problems } = paddedFieldProblems(object, where);
     if (!padded.has("objectName") && (typeof object.objectName !== "string" || !KEY_VAULT_OBJECT_NAME.test(object.objectName))) {
         problems.push({

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problem } from "../shared/validation";
 import { renderSecretMetadata } from "./render";
-import { SYNC_MECHANISMS, SyncMechanism, SyncedSecret } from "./types";
+import { DEFAULT_SYNC_MECHANISM, SYNC_MECHANISMS, SyncMechanism, SyncedSecret } from "./types";
 
 /**
  * The secrets-store-sync-controller's `SecretSync` (`secret-sync.x-k8s.io/v1alpha1`, controller v0.0.4): one object
@@ -86,7 +86,7 @@ export function podsMountVolume(choice: Pick<SyncChoice, "syncMechanism" | "moun
 
 /** Problems with the choice of sync mechanism and pod mount. */
 export function syncChoiceProblems(choice: SyncChoice): Problem[] {
-    const mechanism = choice.syncMechanism ?? "secretObjects";
+    const mechanism = choice.syncMechanism ?? DEFAULT_SYNC_MECHANISM;
     if (!(SYNC_MECHANISMS as readonly string[]).includes(mechanism)) {
         return [{ where: "syncMechanism", message: `"${mechanism}" is not a sync mechanism`, fix: `use one of ${SYNC_MECHANISMS.join(", ")}` }];
     }

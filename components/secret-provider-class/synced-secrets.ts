@@ -4,6 +4,7 @@ import { WrittenFiles, writesPath, writtenFiles } from "./paths";
 import { describeObject } from "./objects";
 import { reservedKeyProblems, secretSyncPathErrors } from "./secret-sync";
 import { SYNCED_SECRET_TYPES, KeyVaultObject, SyncMechanism, SyncedSecret } from "./types";
+import { CLASS_INPUT_PATHS, InputPaths } from "./input-paths";
 
 /**
  * Checks of synced Secrets, the Kubernetes Secrets the driver syncs from mounted files (`secretObjects`) or the sync
@@ -97,8 +98,14 @@ function typedKeyProblems(secret: SyncedSecret, keys: string[], where: string): 
 /**
  * Problems with synced Kubernetes Secrets: names, types, keys, labels, annotations, and the files they read; with
  * `secretSync` what the SecretSync CRD adds (its key and path pattern, its reserved prefix) instead of the driver's label.
+ * `paths`: what the caller calls the Secrets (default: the CRD's `secretObjects`).
  */
-export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: KeyVaultObject[], mechanism: SyncMechanism = "secretObjects"): Problem[] {
+export function syncedSecretProblems(
+    secretObjects: SyncedSecret[],
+    objects: KeyVaultObject[],
+    mechanism: SyncMechanism = "secretObjects",
+    paths: Pick<InputPaths, "syncedSecrets" | "syncedSecret" | "repeatedSyncedSecret"> = CLASS_INPUT_PATHS,
+): Problem[] {
     const problems: Problem[] = [];
     const aliasedNames = new Map(
         objects.filter((o) => o.objectAlias && o.objectAlias !== o.objectName).map((o) => [o.objectName, o.objectAlias!]),
@@ -108,10 +115,10 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
     // PEM (and the versions of one object hold the same kind of value).
     const needsOfObject = new Map<number, Array<{ what: string; by: string }>>();
     for (const name of duplicates(secretObjects.map((s) => s.secretName))) {
-        problems.push({ where: `secretObjects "${name}"`, message: "is declared more than once", fix: "merge its data into one entry" });
+        problems.push({ where: paths.repeatedSyncedSecret(name), message: "is declared more than once", fix: "merge its data into one entry" });
     }
     secretObjects.forEach((secret, index) => {
-        const where = `secretObjects[${index}] "${secret.secretName ?? ""}"`;
+        const where = paths.syncedSecret(secret, index);
         if (typeof secret.secretName === "string" && secret.secretName !== secret.secretName.trim()) {
             problems.push({ where: `${where}.secretName`, message: `"${secret.secretName}" has leading or trailing white space, which the driver strips`, fix: `write "${secret.secretName.trim()}"` });
         } else if (typeof secret.secretName !== "string" || !isDnsSubdomain(secret.secretName)) {
@@ -208,7 +215,7 @@ export function syncedSecretProblems(secretObjects: SyncedSecret[], objects: Key
         const pem = needs.filter((need) => need.what !== "a JSON document");
         if (json.length > 0 && pem.length > 0) {
             problems.push({
-                where: "secretObjects",
+                where: paths.syncedSecrets,
                 message: `${describeObject(objects[writer], writer)} is read as a JSON document (${json.map((need) => need.by).join(", ")}) and as PEM (${pem.map((need) => need.by).join(", ")}); one object cannot hold both`,
                 fix: "read the registry credentials and the certificate from different objects",
             });

@@ -77,6 +77,8 @@ export interface SyncedSecretData {
  */
 export const SYNC_MECHANISMS = ["secretObjects", "secretSync"] as const;
 export type SyncMechanism = (typeof SYNC_MECHANISMS)[number];
+/** The driver keeps synced Secrets unless an app asks for the (experimental) sync controller. */
+export const DEFAULT_SYNC_MECHANISM: SyncMechanism = "secretObjects";
 
 /** A Kubernetes Secret synced from Key Vault objects (by the driver from mounted files, or by the sync controller). */
 export interface SyncedSecret {

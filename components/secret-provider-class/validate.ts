@@ -4,6 +4,7 @@ import { keyVaultNameProblems, tenantIdProblems } from "../key-vault/names";
 import { keyVaultObjectProblems, objectSetProblems } from "./objects";
 import { syncedSecretProblems } from "./synced-secrets";
 import { AZURE_CLOUD_NAMES, AzureCloudName, SecretProviderClassSpec, SecretProviderIdentity } from "./types";
+import { CLASS_INPUT_PATHS, InputPaths } from "./input-paths";
 
 /**
  * Pure checks for everything the Azure provider or the CSI driver would ignore or reject only at pod start.
@@ -20,7 +21,7 @@ const IDENTITY_FIELDS: Record<SecretProviderIdentity["mode"], string> = {
 };
 
 /** Problems with the identity choice: an unknown mode, fields of more than one mode, malformed IDs. */
-export function identityProblems(identity: SecretProviderIdentity): Problem[] {
+export function identityProblems(identity: SecretProviderIdentity, paths: Pick<InputPaths, "clientID" | "userAssignedIdentityID"> = CLASS_INPUT_PATHS): Problem[] {
     const modes = Object.keys(IDENTITY_FIELDS) as Array<SecretProviderIdentity["mode"]>;
     if (!identity || !modes.includes(identity.mode)) {
         return [
@@ -50,7 +51,7 @@ export function identityProblems(identity: SecretProviderIdentity): Problem[] {
     }
     const problems: Problem[] = [];
     if (identity.mode === "workloadIdentity" || identity.mode === "identityBinding") {
-        problems.push(...clientIdProblems(identity));
+        problems.push(...clientIdProblems(identity, paths.clientID));
     }
     if (
         identity.mode === "managedIdentity" &&
@@ -59,7 +60,7 @@ export function identityProblems(identity: SecretProviderIdentity): Problem[] {
         !isGuid(identity.userAssignedIdentityID)
     ) {
         problems.push({
-            where: "identity.userAssignedIdentityID",
+            where: paths.userAssignedIdentityID,
             message: `"${identity.userAssignedIdentityID}" is not a GUID`,
             fix: "use the client ID (not the object or resource ID) of the addon identity",
         });
@@ -75,19 +76,19 @@ export function identityProblems(identity: SecretProviderIdentity): Problem[] {
 }
 
 /** The client ID of a workload identity or an identity binding: a GUID, and never missing. */
-function clientIdProblems(identity: Extract<SecretProviderIdentity, { mode: "workloadIdentity" | "identityBinding" }>): Problem[] {
+function clientIdProblems(identity: Extract<SecretProviderIdentity, { mode: "workloadIdentity" | "identityBinding" }>, where: string): Problem[] {
     const whose = identity.mode === "workloadIdentity" ? "the federated identity" : "the managed identity bound to the cluster";
     if (identity.clientID === undefined || identity.clientID === "") {
         return [
             {
-                where: "identity.clientID",
+                where,
                 message: identity.mode === "workloadIdentity" ? "is missing" : 'is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding")',
                 fix: `set the client ID of ${whose}`,
             },
         ];
     }
     if (typeof identity.clientID === "string" && !isGuid(identity.clientID)) {
-        return [{ where: "identity.clientID", message: `"${identity.clientID}" is not a GUID`, fix: `use the client ID of ${whose}` }];
+        return [{ where, message: `"${identity.clientID}" is not a GUID`, fix: `use the client ID of ${whose}` }];
     }
     return [];
 }
@@ -122,16 +123,19 @@ export function cloudNameProblems(cloudName: string | undefined): Problem[] {
     return [{ where: "cloudName", message: `"${cloudName}" is not a cloud the provider knows`, fix: `use one of ${AZURE_CLOUD_NAMES.join(", ")}` }];
 }
 
-/** Every problem with a spec whose values are known now; Output values are checked once they resolve. */
-export function secretProviderClassProblems(spec: SecretProviderClassSpec): Problem[] {
+/**
+ * Every problem with a spec whose values are known now; Output values are checked once they resolve. `paths`: what
+ * the caller calls the spec's inputs (default: the CRD's words).
+ */
+export function secretProviderClassProblems(spec: SecretProviderClassSpec, paths: InputPaths = CLASS_INPUT_PATHS): Problem[] {
     const objects = spec.objects ?? [];
     return [
-        ...(typeof spec.keyvaultName === "string" ? keyVaultNameProblems(spec.keyvaultName) : []),
-        ...(typeof spec.tenantID === "string" ? tenantIdProblems(spec.tenantID) : []),
+        ...(typeof spec.keyvaultName === "string" ? keyVaultNameProblems(spec.keyvaultName, paths.keyvaultName) : []),
+        ...(typeof spec.tenantID === "string" ? tenantIdProblems(spec.tenantID, paths.tenantID) : []),
         ...cloudNameProblems(spec.cloudName),
-        ...identityProblems(spec.identity),
-        ...objects.flatMap(keyVaultObjectProblems),
+        ...identityProblems(spec.identity, paths),
+        ...objects.flatMap((object, index) => keyVaultObjectProblems(object, index, paths.object(object, index))),
         ...objectSetProblems(objects),
-        ...syncedSecretProblems(spec.secretObjects ?? [], objects),
+        ...syncedSecretProblems(spec.secretObjects ?? [], objects, "secretObjects", paths),
     ];
 }

@@ -7,9 +7,10 @@ import { throwIfProblems } from "../shared/validation";
 import { SecretProviderClass } from "../secret-provider-class/component";
 import { podsMountVolume, renderSecretSync } from "../secret-provider-class/secret-sync";
 import { KeyVaultAccess } from "../key-vault-access/component";
+import { DEFAULT_ACCESS_SCOPE } from "../key-vault-access/roles";
 import { attachKeyVaultSecrets, DEFAULT_MOUNT_PATH } from "./pod";
 import { IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
-import { AppDeployment, AppWorkloadArgs, ManagedIdentityBinding, ManagedWorkloadIdentity, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_AUDIENCE } from "./types";
+import { AppDeployment, AppWorkloadArgs, DEFAULT_REPLICAS, ManagedIdentityBinding, ManagedWorkloadIdentity, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_AUDIENCE, WORKLOAD_IDENTITY_USE_LABEL } from "./types";
 import { appSecretProviderClassSpec, workloadIdentitySubject } from "./render";
 import { appWorkloadProblems } from "./validate";
 
@@ -198,7 +199,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                 principalId: userAssignedIdentity.principalId,
                 principalType: "ServicePrincipal",
                 objects: args.objects,
-                scope: managed.accessScope ?? "vault",
+                scope: managed.accessScope ?? DEFAULT_ACCESS_SCOPE,
                 description: `Key Vault read access for app ${name} (managed by Pulumi)`,
             },
             { parent: this },
@@ -222,7 +223,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         const podTemplate = attachKeyVaultSecrets(
             {
                 metadata: {
-                    labels: { ...wiring.labels, ...(wiring.workloadIdentity ? { "azure.workload.identity/use": "true" } : {}) },
+                    labels: { ...wiring.labels, ...(wiring.workloadIdentity ? { [WORKLOAD_IDENTITY_USE_LABEL]: "true" } : {}) },
                     ...(wiring.identityBinding ? { annotations: { [USE_IDENTITY_BINDING_ANNOTATION]: "true" } } : {}),
                 },
                 spec: {
@@ -264,7 +265,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                     annotations: Object.keys(annotations).length > 0 ? annotations : undefined,
                 },
                 spec: {
-                    replicas: deployment.replicas ?? 1,
+                    replicas: deployment.replicas ?? DEFAULT_REPLICAS,
                     selector: { matchLabels: { "app.kubernetes.io/name": name } },
                     template: podTemplate,
                 },

@@ -42,14 +42,14 @@ export const DEFAULT_MOUNT_PATH = "/mnt/secrets-store";
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
 
-/** Problems with env wiring against the Secrets the SecretProviderClass syncs. */
+/** Problems with env wiring against the Secrets the SecretProviderClass syncs, each at its place in `env`. */
 export function secretEnvProblems(env: SecretEnvVar[], syncedSecrets: SyncedSecret[]): Problem[] {
     const problems: Problem[] = [];
     for (const name of duplicates(env.map((variable) => variable.name))) {
-        problems.push({ where: `env "${name}"`, message: "is declared more than once", fix: "keep one entry per variable" });
+        problems.push({ where: `env[${env.findIndex((variable) => variable.name === name)}]`, message: "is declared more than once", fix: "keep one entry per variable" });
     }
-    for (const variable of env) {
-        const where = `env "${variable.name}"`;
+    env.forEach((variable, index) => {
+        const where = `env[${index}]`;
         if (!isEnvVarName(variable.name ?? "")) {
             problems.push({ where, message: "is not a valid variable name", fix: "use letters, digits and '_', not starting with a digit" });
         }
@@ -67,7 +67,7 @@ export function secretEnvProblems(env: SecretEnvVar[], syncedSecrets: SyncedSecr
                 fix: `use one of: ${secret.data.map((entry) => entry.key).join(", ")}`,
             });
         }
-    }
+    });
     return problems;
 }
 

@@ -12,6 +12,8 @@ import type { SecretEnvVar } from "./pod";
 
 /** Audience of tokens exchanged for Entra tokens by workload identity. */
 export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
+/** Pod label the workload identity webhook looks for: it injects the federated token only into pods that carry it ("true"). */
+export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 /** Annotation read by the Stakater Reloader controller to restart pods when the listed Secrets change. */
 export const RELOADER_SECRET_ANNOTATION = "secret.reloader.stakater.com/reload";
 /** Annotation that tells the Pulumi Kubernetes provider not to wait for a rollout. */
@@ -46,6 +48,10 @@ export interface ManagedIdentityBinding extends OwnIdentity {
     cluster: Omit<BoundCluster, "identityResourceId">;
 }
 
+/** How an app's pods may authenticate to Key Vault: the modes of AppIdentity, which `satisfies` keeps in step. */
+export const APP_IDENTITY_MODES = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"] as const satisfies readonly AppIdentity["mode"][];
+export type AppIdentityMode = (typeof APP_IDENTITY_MODES)[number];
+
 /**
  * How the app's pods authenticate to Key Vault.
  * - `addon`: the cluster's addon identity (shared by all apps; its roles are granted once per vault).
@@ -64,11 +70,14 @@ export type AppIdentity =
     | { mode: "identityBinding"; managed: ManagedIdentityBinding; clientId?: undefined }
     | { mode: "servicePrincipal"; nodePublishSecretRef: string };
 
+/** One pod unless the Deployment asks for more (or none). */
+export const DEFAULT_REPLICAS = 1;
+
 /** The app's Deployment. */
 export interface AppDeployment {
     /** Container image. */
     image: pulumi.Input<string>;
-    /** Replicas; default 1. */
+    /** Replicas; default `DEFAULT_REPLICAS` (1). */
     replicas?: number;
     /** Container name; default the app name. */
     containerName?: string;

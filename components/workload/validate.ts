@@ -4,11 +4,30 @@ import { dns1123LabelErrors, isDnsLabel, isDnsSubdomain, isEnvVarName, mountPath
 import { secretProviderClassProblems } from "../secret-provider-class/validate";
 import { syncedSecretProblems } from "../secret-provider-class/synced-secrets";
 import { syncChoiceProblems } from "../secret-provider-class/secret-sync";
+import { InputPaths } from "../secret-provider-class/input-paths";
 import { DEFAULT_MOUNT_PATH, SecretEnvVar, secretEnvProblems } from "./pod";
-import { AppDeployment, AppWorkloadArgs, NAMESPACE_SERVICE_ACCOUNT } from "./types";
+import { APP_IDENTITY_MODES, AppDeployment, AppWorkloadArgs, NAMESPACE_SERVICE_ACCOUNT } from "./types";
 import { appSecretProviderClassSpec } from "./render";
 
-/** Every problem with an app's arguments, each naming the app. */
+/**
+ * The AppWorkloadArgs paths of what the class's checks find in the spec the app renders (render.ts), so the app's
+ * problems name its own inputs.
+ */
+function appInputPaths(args: AppWorkloadArgs): InputPaths {
+    return {
+        keyvaultName: "keyVault.name",
+        tenantID: "keyVault.tenantId",
+        clientID: "identity.clientId",
+        userAssignedIdentityID: "identity.clientId",
+        object: (_, index) => `objects[${index}]`,
+        syncedSecrets: "syncedSecrets",
+        syncedSecret: (_, index) => `syncedSecrets[${index}]`,
+        // Said of a name declared more than once: its last declaration, the one to merge or remove.
+        repeatedSyncedSecret: (name) => `syncedSecrets[${Math.max(0, (args.syncedSecrets ?? []).map((secret) => secret.secretName).lastIndexOf(name))}]`,
+    };
+}
+
+/** Every problem with an app's arguments, each at its AppWorkloadArgs path. */
 export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem[] {
     const problems: Problem[] = [];
     if (!isDnsLabel(app)) {
@@ -28,11 +47,10 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
         });
     }
     const identity = args.identity;
-    const modes = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"];
     let identityUsable = true;
-    if (!identity || !modes.includes(identity.mode)) {
+    if (!identity || !(APP_IDENTITY_MODES as readonly string[]).includes(identity.mode)) {
         identityUsable = false;
-        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${modes.join(", ")}` });
+        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${APP_IDENTITY_MODES.join(", ")}` });
     } else if ((identity.mode === "workloadIdentity" || identity.mode === "identityBinding") && (identity.clientId === undefined) === (identity.managed === undefined)) {
         identityUsable = false;
         problems.push({
@@ -46,11 +64,11 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
     }
     if (identityUsable) {
         // A managed identity's client ID is unknown until it exists; an Output stands for it.
-        problems.push(...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending"))));
+        problems.push(...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending")), appInputPaths(args)));
     }
     problems.push(...syncChoiceProblems({ ...args, identityMode: identity?.mode ?? "", syncedSecrets: args.syncedSecrets ?? [] }));
     if (args.syncMechanism === "secretSync") {
-        problems.push(...syncedSecretProblems(args.syncedSecrets ?? [], args.objects ?? [], "secretSync"));
+        problems.push(...syncedSecretProblems(args.syncedSecrets ?? [], args.objects ?? [], "secretSync", appInputPaths(args)));
     }
     problems.push(...secretEnvProblems(args.env ?? [], args.syncedSecrets ?? []));
     if (args.deployment && !args.deployment.image) {

@@ -4,14 +4,12 @@ import { Finding } from "../findings";
 import { clonePlain, isObject } from "../../components/shared/manifests";
 import { uniqueName } from "../../components/shared/naming";
 import { PodTemplate, withPodTemplate } from "../../components/workload/pod-templates";
-import { NAMESPACE_SERVICE_ACCOUNT } from "../../components/workload/types";
+import { NAMESPACE_SERVICE_ACCOUNT, WORKLOAD_IDENTITY_USE_LABEL } from "../../components/workload/types";
 import { BuilderSecret } from "./app-builder";
 import { AssembledApp } from "./assemble";
 import { PendingWorkload } from "./pending";
 
 /* Rewriting a workload manifest found by the converter. */
-
-export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 
 type Container = k8s.types.input.core.v1.Container;
 

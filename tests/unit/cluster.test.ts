@@ -54,7 +54,7 @@ describe("AksCluster", () => {
         const cluster = new AksCluster("cluster", {
             resourceGroupName: "rg-dev",
             location: "westeurope",
-            clusterName: "aks-dev",
+            name: "aks-dev",
             systemNodePool: { vmSize: "Standard_D4ds_v5", count: 2 },
             secretRotation: { enabled: true, pollInterval: "2m" },
         });
@@ -91,10 +91,10 @@ describe("AksCluster", () => {
                 new AksCluster("bad", {
                     resourceGroupName: "rg",
                     location: "westeurope",
-                    clusterName: "-bad-",
+                    name: "-bad-",
                     systemNodePool: { vmSize: "", count: 0, vnetSubnetId: "snet-aks-nodes" },
                     secretRotation: { enabled: true, pollInterval: "soon" },
-                    adoptExistingResourceId: "aks-dev",
+                    adoptResourceId: "aks-dev",
                 }),
         );
         expect(error).to.be.instanceOf(ValidationError);
@@ -102,8 +102,8 @@ describe("AksCluster", () => {
         expect(error.message).to.contain("systemNodePool.count: 0 is not a node count. Fix: use an integer from 1 to 1000 (3 for production).");
         expect(error.message).to.contain('systemNodePool.vmSize: is missing. Fix: set a VM size such as "Standard_D4ds_v5".');
         expect(error.message).to.contain('systemNodePool.vnetSubnetId: "snet-aks-nodes" is not the resource ID of a subnet. Fix: use the full ID,');
-        expect(error.message).to.contain('clusterName: "-bad-" is not a valid AKS name');
-        expect(error.message).to.contain('adoptExistingResourceId: "aks-dev" is not a managed cluster resource ID. Fix: use the output of `az aks show -g <rg> -n <name> --query id -o tsv`.');
+        expect(error.message).to.contain('name: "-bad-" is not a valid AKS name');
+        expect(error.message).to.contain('adoptResourceId: "aks-dev" is not a managed cluster resource ID. Fix: use the output of `az aks show -g <rg> -n <name> --query id -o tsv`.');
     });
 });
 
@@ -117,7 +117,7 @@ describe("ExistingAksCluster", () => {
             oidcIssuerProfile: { enabled: true, issuerURL: "https://issuer.example/aks-shared/" },
             securityProfile: { workloadIdentity: { enabled: true } },
         };
-        const cluster = new ExistingAksCluster("shared", { resourceGroupName: "rg-shared", clusterName: "aks-shared", requireWorkloadIdentity: true });
+        const cluster = new ExistingAksCluster("shared", { resourceGroupName: "rg-shared", name: "aks-shared", requireWorkloadIdentity: true });
         expect(await valueOf(cluster.addonIdentity)).to.deep.equal(addonIdentityOf("aks-shared"));
         expect(await valueOf(cluster.oidcIssuerUrl)).to.equal("https://issuer.example/aks-shared/");
         expect(await valueOf(cluster.nodeSubnetIds), "an AKS-managed VNet names no subnet").to.equal(undefined);
@@ -132,7 +132,7 @@ describe("ExistingAksCluster", () => {
 
     it("fails at preview with the command to run when the addon is not enabled", async () => {
         azureState.managedClusters["aks-legacy"] = { name: "aks-legacy", addonProfiles: { omsagent: { enabled: true } } };
-        const cluster = new ExistingAksCluster("legacy", { resourceGroupName: "rg-legacy", clusterName: "aks-legacy" });
+        const cluster = new ExistingAksCluster("legacy", { resourceGroupName: "rg-legacy", name: "aks-legacy" });
         const error = await outputError(cluster.addonIdentity);
         expect(error.message).to.contain('AKS cluster "aks-legacy" in resource group "rg-legacy" does not have the azure-keyvault-secrets-provider addon enabled.');
         expect(error.message).to.contain("az aks enable-addons --addons azure-keyvault-secrets-provider --name aks-legacy --resource-group rg-legacy");
@@ -140,7 +140,7 @@ describe("ExistingAksCluster", () => {
 
     it("fails with the command to run when workload identity is required but off", async () => {
         azureState.managedClusters["aks-nowi"] = { name: "aks-nowi", addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, identity: addonIdentityOf("aks-nowi") } } };
-        const cluster = new ExistingAksCluster("nowi", { resourceGroupName: "rg", clusterName: "aks-nowi", requireWorkloadIdentity: true });
+        const cluster = new ExistingAksCluster("nowi", { resourceGroupName: "rg", name: "aks-nowi", requireWorkloadIdentity: true });
         const error = await outputError(cluster.oidcIssuerUrl);
         expect(error.message).to.contain("az aks update --name aks-nowi --resource-group rg --enable-oidc-issuer --enable-workload-identity");
     });

@@ -188,7 +188,7 @@ describe("AppWorkload in identity-binding mode", () => {
             "identity: identity binding needs exactly one of clientId (existing identity) or managed (create one). Fix: set one of them.",
         ]);
         expect(appWorkloadProblems("orders-api", appArgs({ mode: "identityBinding", clientId: "orders-identity" })).map(formatProblem)).to.deep.equal([
-            'identity.clientID: "orders-identity" is not a GUID. Fix: use the client ID of the managed identity bound to the cluster.',
+            'identity.clientId: "orders-identity" is not a GUID. Fix: use the client ID of the managed identity bound to the cluster.',
         ]);
     });
 });

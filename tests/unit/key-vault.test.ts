@@ -12,7 +12,7 @@ describe("KeyVault", () => {
     beforeEach(resetRegistrations);
 
     it("creates a vault with RBAC, soft delete and purge protection on", async () => {
-        const vault = new KeyVault("kv", { mode: "create", vaultName: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "external", id: EXTERNAL_ENDPOINT } });
+        const vault = new KeyVault("kv", { mode: "create", name: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "external", id: EXTERNAL_ENDPOINT } });
         expect(await valueOf(vault.vaultId)).to.equal(VAULT_ID);
         await settle();
         const properties = registered("azure-native:keyvault:Vault", "kv-vault").inputs.properties;
@@ -28,14 +28,14 @@ describe("KeyVault", () => {
     });
 
     it("leaves purge protection unset (never false) when turned off, since Azure cannot turn it off", async () => {
-        new KeyVault("kv", { mode: "create", vaultName: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID, enablePurgeProtection: false });
+        new KeyVault("kv", { mode: "create", name: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID, enablePurgeProtection: false });
         await settle();
         expect(registered("azure-native:keyvault:Vault", "kv-vault").inputs.properties).to.not.have.property("enablePurgeProtection");
     });
 
     it("fails at preview when an existing vault is still in access-policy mode, with the command to fix it", async () => {
         azureState.vaults["kv-legacy"] = { id: VAULT_ID, name: "kv-legacy", properties: { tenantId: TENANT_ID, enableRbacAuthorization: false } };
-        const vault = new KeyVault("legacy", { mode: "existing", vaultName: "kv-legacy", resourceGroupName: "rg-dev" });
+        const vault = new KeyVault("legacy", { mode: "existing", name: "kv-legacy", resourceGroupName: "rg-dev" });
         const error = await outputError(vault.vaultId);
         expect(error.message).to.contain('Key Vault "kv-legacy" uses access policies, not Azure RBAC');
         expect(error.message).to.contain("az keyvault update --name kv-legacy --resource-group rg-dev --enable-rbac-authorization true");
@@ -43,15 +43,15 @@ describe("KeyVault", () => {
 
     it("reads an existing RBAC vault", async () => {
         azureState.vaults["kv-shared"] = { id: VAULT_ID, name: "kv-shared", properties: { tenantId: TENANT_ID, enableRbacAuthorization: true, vaultUri: "https://kv-shared.vault.azure.net/" } };
-        const vault = new KeyVault("shared", { mode: "existing", vaultName: "kv-shared", resourceGroupName: "rg-dev" });
+        const vault = new KeyVault("shared", { mode: "existing", name: "kv-shared", resourceGroupName: "rg-dev" });
         expect(await valueOf(vault.tenantId)).to.equal(TENANT_ID);
         expect(await valueOf(vault.vaultUri)).to.equal("https://kv-shared.vault.azure.net/");
     });
 
     it("names every wrong input", () => {
         // As a JavaScript caller or a bad config would pass them: without the inputs the types require.
-        const error = errorFrom(() => new KeyVault("kv", { mode: "create", vaultName: "kv--dev", resourceGroupName: "rg", softDeleteRetentionInDays: 3 } as KeyVaultArgs));
-        expect(error.message).to.contain('vaultName: "kv--dev" is not a valid Key Vault name');
+        const error = errorFrom(() => new KeyVault("kv", { mode: "create", name: "kv--dev", resourceGroupName: "rg", softDeleteRetentionInDays: 3 } as KeyVaultArgs));
+        expect(error.message).to.contain('name: "kv--dev" is not a valid Key Vault name');
         expect(error.message).to.contain('location: is required to create a vault. Fix: set a region such as "westeurope".');
         expect(error.message).to.contain("tenantId: is required to create a vault. Fix: set the Entra tenant ID.");
         expect(error.message).to.contain("softDeleteRetentionInDays: 3 is outside 7-90. Fix: use a whole number of days from 7 to 90.");
@@ -62,7 +62,7 @@ describe("KeyVault network: private endpoint and firewall", () => {
     const SUBNET = `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-private-endpoints`;
     const NODES = `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-aks-nodes`;
     const HUB_ZONE = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dns/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net`;
-    const create = { mode: "create", vaultName: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID } as const;
+    const create = { mode: "create", name: "kv-dev", resourceGroupName: "rg-dev", location: "westeurope", tenantId: TENANT_ID } as const;
     const parentOf = (type: string, name: string) => registeredOptions.get(`${type}::${name}`)?.parent ?? "";
 
     beforeEach(resetRegistrations);
@@ -122,7 +122,7 @@ describe("KeyVault network: private endpoint and firewall", () => {
         expect(registered("azure-native:network:PrivateDnsZoneGroup", "kv-private-dns-zone-group").inputs.privateDnsZoneConfigs[0].privateDnsZoneId).to.equal(HUB_ZONE);
 
         resetRegistrations();
-        new KeyVault("hub", { ...create, vaultName: "kv-hub", publicNetworkAccess: "Disabled", privateEndpoint: { mode: "create", subnetId: SUBNET, privateDnsZoneId: HUB_ZONE } });
+        new KeyVault("hub", { ...create, name: "kv-hub", publicNetworkAccess: "Disabled", privateEndpoint: { mode: "create", subnetId: SUBNET, privateDnsZoneId: HUB_ZONE } });
         await settle();
         expect(ofType("azure-native:privatedns:VirtualNetworkLink"), "the zone's owner links it").to.have.length(0);
     });
@@ -141,7 +141,7 @@ describe("KeyVault network: private endpoint and firewall", () => {
 
     it("matches a created vault's subnet rules (Outputs too, once known) against the cluster's node subnets, and warns when none matches", async () => {
         const created = (rule: string, name: string) =>
-            valueOf(new KeyVault(name, { ...create, vaultName: `kv-${name}`, networkAcls: { defaultAction: "Deny", virtualNetworkSubnetIds: [pulumi.output(rule)] }, clusterSubnetIds: [NODES] }).vaultId);
+            valueOf(new KeyVault(name, { ...create, name: `kv-${name}`, networkAcls: { defaultAction: "Deny", virtualNetworkSubnetIds: [pulumi.output(rule)] }, clusterSubnetIds: [NODES] }).vaultId);
         const warnings = await capturedWarnings(() => created(SUBNET, "elsewhere"));
         expect(warnings).to.have.length(1);
         expect(warnings[0]).to.match(/^Key Vault "kv-elsewhere" denies public traffic by default and lets in only the subnet .*snet-private-endpoints; none of them is a node subnet of the cluster/);
@@ -151,7 +151,7 @@ describe("KeyVault network: private endpoint and firewall", () => {
     it("warns when the zone it creates is not linked to the cluster's VNet, and not when it is (or the zone is someone else's)", async () => {
         const hubSubnet = `${NETWORK}/virtualNetworks/vnet-hub/subnets/snet-private-endpoints`;
         const vault = (name: string, endpoint: Record<string, unknown>) =>
-            valueOf(new KeyVault(name, { ...create, vaultName: `kv-${name}`, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "create", subnetId: hubSubnet, ...endpoint }, clusterSubnetIds: [NODES] }).vaultId);
+            valueOf(new KeyVault(name, { ...create, name: `kv-${name}`, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "create", subnetId: hubSubnet, ...endpoint }, clusterSubnetIds: [NODES] }).vaultId);
         const warnings = await capturedWarnings(() => vault("hub", {}));
         expect(warnings).to.deep.equal([privateDnsLinkWarning({ vaultName: "kv-hub", resourceGroupName: "rg-dev" }, [`${NETWORK}/virtualNetworks/vnet-hub`], [NODES])]);
         expect(warnings[0]).to.contain(`the cluster's VNet ${NETWORK}/virtualNetworks/vnet-aks is not linked`);
@@ -197,7 +197,7 @@ describe("KeyVault network: private endpoint and firewall", () => {
         expect(errorFrom(() => new KeyVault("kv", { ...create, publicNetworkAccess: "Disabled", privateEndpoint: { mode: "external", id: SUBNET } })).message).to.contain(
             `  - privateEndpoint.id: "${SUBNET}" is not the resource ID of a private endpoint (it is the ID of a subnet).`,
         );
-        expect(errorFrom(() => new KeyVault("kv", { mode: "existing", vaultName: "kv-dev", resourceGroupName: "rg-dev", privateEndpoint: { mode: "external", id: EXTERNAL_ENDPOINT } })).message).to.contain(
+        expect(errorFrom(() => new KeyVault("kv", { mode: "existing", name: "kv-dev", resourceGroupName: "rg-dev", privateEndpoint: { mode: "external", id: EXTERNAL_ENDPOINT } })).message).to.contain(
             '  - privateEndpoint: declares a private endpoint of an existing vault, whose private endpoint connections are read from Azure. Fix: remove it, or use { mode: "create", subnetId } for this program to create one.',
         );
     });
@@ -209,23 +209,23 @@ describe("KeyVault network: private endpoint and firewall", () => {
 
         it("fails at preview when public access is disabled and no connection is approved", async () => {
             existing("kv-private", { publicNetworkAccess: "Disabled", privateEndpointConnections: [{ privateLinkServiceConnectionState: { status: "Rejected" } }] });
-            const error = await outputError(new KeyVault("private", { mode: "existing", vaultName: "kv-private", resourceGroupName: "rg-dev" }).vaultId);
+            const error = await outputError(new KeyVault("private", { mode: "existing", name: "kv-private", resourceGroupName: "rg-dev" }).vaultId);
             expect(error.message).to.contain('Key Vault "kv-private" has public network access disabled and no approved private endpoint connection, so the cluster cannot reach it');
             expect(error.message).to.contain("    az network private-endpoint create --name pe-kv-private --resource-group <resource-group> --subnet <subnet-id>");
         });
 
         it("fails a Deny firewall without rules, naming the cluster's node subnet in the commands", async () => {
             existing("kv-walled", { networkAcls: { defaultAction: "Deny", bypass: "AzureServices" } });
-            const error = await outputError(new KeyVault("walled", { mode: "existing", vaultName: "kv-walled", resourceGroupName: "rg-dev", clusterSubnetIds: [NODES] }).vaultId);
+            const error = await outputError(new KeyVault("walled", { mode: "existing", name: "kv-walled", resourceGroupName: "rg-dev", clusterSubnetIds: [NODES] }).vaultId);
             expect(error.message).to.contain('Key Vault "kv-walled" denies public traffic by default (networkAcls.defaultAction Deny)');
             expect(error.message).to.contain(`    az keyvault network-rule add --name kv-walled --resource-group rg-dev --subnet ${NODES}`);
         });
 
         it("reads a vault reached through its own approved connection or through the endpoint this stack creates (in the vault's region)", async () => {
             existing("kv-linked", { publicNetworkAccess: "Disabled", privateEndpointConnections: [{ privateEndpoint: { id: EXTERNAL_ENDPOINT }, privateLinkServiceConnectionState: { status: "Approved" } }] });
-            expect(await valueOf(new KeyVault("linked", { mode: "existing", vaultName: "kv-linked", resourceGroupName: "rg-dev" }).vaultId)).to.equal(VAULT_ID);
+            expect(await valueOf(new KeyVault("linked", { mode: "existing", name: "kv-linked", resourceGroupName: "rg-dev" }).vaultId)).to.equal(VAULT_ID);
             existing("kv-closed", { publicNetworkAccess: "Disabled" });
-            const vault = new KeyVault("closed", { mode: "existing", vaultName: "kv-closed", resourceGroupName: "rg-dev", privateEndpoint: { mode: "create", subnetId: SUBNET } });
+            const vault = new KeyVault("closed", { mode: "existing", name: "kv-closed", resourceGroupName: "rg-dev", privateEndpoint: { mode: "create", subnetId: SUBNET } });
             expect(await valueOf(vault.vaultId)).to.equal(VAULT_ID);
             await settle();
             expect(registered("azure-native:network:PrivateEndpoint", "closed-private-endpoint").inputs).to.deep.include({
@@ -236,12 +236,12 @@ describe("KeyVault network: private endpoint and firewall", () => {
 
         it("warns, without failing, when its virtual network rules match none of the cluster's node subnets", async () => {
             existing("kv-hub", { networkAcls: { defaultAction: "Deny", virtualNetworkRules: [{ id: SUBNET }] } });
-            const warnings = await capturedWarnings(() => valueOf(new KeyVault("hub", { mode: "existing", vaultName: "kv-hub", resourceGroupName: "rg-dev", clusterSubnetIds: [NODES] }).vaultId));
+            const warnings = await capturedWarnings(() => valueOf(new KeyVault("hub", { mode: "existing", name: "kv-hub", resourceGroupName: "rg-dev", clusterSubnetIds: [NODES] }).vaultId));
             // The message itself is tested with the rule (key-vault-network.test.ts); here, that the component reads the vault and the subnets into it.
             const state = { networkAcls: { defaultAction: "Deny", virtualNetworkRules: [{ id: SUBNET }] } };
             expect(warnings).to.deep.equal([vaultReachabilityWarning(state, { vaultName: "kv-hub", resourceGroupName: "rg-dev" }, { plannedPrivateEndpoints: [], clusterSubnetIds: [NODES] })]);
             expect(warnings[0]).to.contain(`none of them is a node subnet of the cluster (${NODES})`);
-            expect(await capturedWarnings(() => valueOf(new KeyVault("hub2", { mode: "existing", vaultName: "kv-hub", resourceGroupName: "rg-dev", clusterSubnetIds: [SUBNET] }).vaultId))).to.deep.equal([]);
+            expect(await capturedWarnings(() => valueOf(new KeyVault("hub2", { mode: "existing", name: "kv-hub", resourceGroupName: "rg-dev", clusterSubnetIds: [SUBNET] }).vaultId))).to.deep.equal([]);
         });
     });
 });

@@ -244,11 +244,11 @@ describe("identity mode identityBinding: what a stack registers", () => {
             addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, identity: addonIdentityOf("aks-vnet") } },
             apiServerAccessProfile: { enableVnetIntegration: true },
         };
-        const cluster = new ExistingAksCluster("vnet", { resourceGroupName: "rg", clusterName: "aks-vnet", requireIdentityBindingSupport: true });
+        const cluster = new ExistingAksCluster("vnet", { resourceGroupName: "rg", name: "aks-vnet", requireIdentityBindingSupport: true });
         expect((await outputError(cluster.clusterName)).message).to.contain(
             'AKS cluster "aks-vnet" has API server VNet integration, and AKS does not support identity bindings on such clusters yet. Use identity mode workloadIdentity for its apps instead.',
         );
-        const other = new ExistingAksCluster("vnet-other", { resourceGroupName: "rg", clusterName: "aks-vnet" });
+        const other = new ExistingAksCluster("vnet-other", { resourceGroupName: "rg", name: "aks-vnet" });
         expect(await valueOf(other.clusterName)).to.equal("aks-vnet");
     });
 });

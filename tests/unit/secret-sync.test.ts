@@ -268,7 +268,7 @@ describe("SecretSync: the AppWorkload", () => {
         expect(error.message).to.match(/^app "notifier" is invalid \(3 problems\)/);
         expect(error.message).to.contain("syncMechanism: is secretSync, but the sync controller calls the provider with no node-publish secrets");
         expect(error.message).to.contain("mountPath: is set, but with syncMechanism secretSync pods mount no files unless mountFiles is true.");
-        expect(error.message).to.contain('secretObjects[0] "notifier-smtp".annotations["secrets-store.sync.x-k8s.io/x"]: starts with secrets-store.sync.x-k8s.io');
+        expect(error.message).to.contain('syncedSecrets[0].annotations["secrets-store.sync.x-k8s.io/x"]: starts with secrets-store.sync.x-k8s.io');
     });
 
     it("keeps the same Secret names, types and keys under either mechanism, and only SecretSync objects or only secretObjects (property)", async () => {

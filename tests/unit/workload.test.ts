@@ -202,9 +202,9 @@ describe("AppWorkload", () => {
                 ),
         );
         expect(error.message).to.match(/^app "orders-api" is invalid/);
-        expect(error.message).to.contain(`objects[0] "orders-db-password".objectAlias: "../pw" contains '..'; the provider refuses it.`);
-        expect(error.message).to.contain('env "DB_PASSWORD".secretName: "orders-secret" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: orders-keyvault.');
-        expect(error.message).to.contain('secretObjects[0] "orders-keyvault".data[1].objectName: "api-key" is not a file any object writes.');
+        expect(error.message).to.contain(`objects[0].objectAlias: "../pw" contains '..'; the provider refuses it.`);
+        expect(error.message).to.contain('env[0].secretName: "orders-secret" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: orders-keyvault.');
+        expect(error.message).to.contain('syncedSecrets[0].data[1].objectName: "api-key" is not a file any object writes.');
         // A ResourceError of the component: the engine prints it at the resource, without stack frames.
         expect(pulumi.ResourceError.isInstance(error)).to.equal(true);
         const resourceError = error as pulumi.ResourceError;
@@ -219,7 +219,7 @@ describe("AppWorkload", () => {
 
     it("rejects an env key the synced Secret does not have", () => {
         const error = errorFrom(() => new AppWorkload("x", ordersArgs({ env: [{ name: "PW", secretName: "orders-keyvault", key: "password" }] })));
-        expect(error.message).to.contain('env "PW".key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.');
+        expect(error.message).to.contain('env[0].key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.');
     });
 
     it("providerIdentity: the class authenticates as the given identity, or as the created one once its client ID is passed", () => {
