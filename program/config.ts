@@ -40,14 +40,9 @@ function without(value: unknown, path: ReadonlyArray<PropertyKey>, keys?: readon
         return value.map((item, index) => (index === head ? without(item, rest, keys) : item));
     }
     if (value && typeof value === "object" && typeof head === "string") {
-        const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
-        const child = without(copy[head], rest, keys);
-        if (child === undefined) {
-            delete copy[head];
-        } else {
-            copy[head] = child;
-        }
-        return copy;
+        const { [head]: current, ...others } = value as Record<string, unknown>;
+        const child = without(current, rest, keys);
+        return child === undefined ? others : { ...value, [head]: child };
     }
     return value;
 }

@@ -38,13 +38,14 @@ function resolveUnion(schema: Schema, data: unknown): Schema | undefined {
     if (def.type !== "union" || !def.options) {
         return schema;
     }
-    if (!def.discriminator || !isObject(data)) {
+    const discriminator = def.discriminator;
+    if (!discriminator || !isObject(data)) {
         return undefined;
     }
-    const wanted = data[def.discriminator];
+    const wanted = data[discriminator];
     return def.options.find((option) => {
         const shape = (unwrap(option).core._zod.def as { shape?: Record<string, Schema> }).shape;
-        const literal = shape?.[def.discriminator!]?._zod.def as { values?: unknown[] } | undefined;
+        const literal = shape?.[discriminator]?._zod.def as { values?: unknown[] } | undefined;
         return literal?.values?.includes(wanted);
     });
 }

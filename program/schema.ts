@@ -35,7 +35,7 @@ function example<T extends z.ZodType>(schema: T, text: string): T {
     return schema.meta({ example: text });
 }
 
-const guid = example(z.string().refine(isGuid, { message: "must be a GUID (8-4-4-4-12 hex digits)" }), "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+const guid = example(z.string().refine(isGuid, { error: "must be a GUID (8-4-4-4-12 hex digits)" }), "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
 
 const rotation = example(
     z.strictObject({
@@ -73,7 +73,7 @@ const existingAzureResource = z.strictObject({
  */
 const keyVaultProvider = example(
     z.strictObject({
-        version: example(z.string().refine(isProviderVersion, { message: "must be a provider release (major.minor.patch)" }), "1.8.2").describe("The provider's release, `major.minor.patch` (a leading `v` allowed)."),
+        version: example(z.string().refine(isProviderVersion, { error: "must be a provider release (major.minor.patch)" }), "1.8.2").describe("The provider's release, `major.minor.patch` (a leading `v` allowed)."),
     }),
     "{ version: 1.8.2 }",
 ).describe(
@@ -378,12 +378,12 @@ export const stackConfigSchema = z.strictObject({
     cluster: cluster.optional(),
     keyVault: keyVault.optional(),
     access: access.default({ scope: DEFAULT_ACCESS_SCOPE, roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
-    platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { message: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev")
+    platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev")
         .optional()
         .describe(
             "`<org>/<project>/<stack>` of a platform stack: this stack becomes an app stack and takes the vault, tenant, addon identity, OIDC issuer and kubeconfig from the platform's `platform` output (docs/split-stacks.md).",
         ),
-    akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { message: "must be namespace/name" })), "[orders/orders-api-secrets]")
+    akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "must be namespace/name" })), "[orders/orders-api-secrets]")
         .default([])
         .describe("`namespace/name` of Secrets akv2k8s writes while both run side by side: a synced Secret of the same name fails the preview (docs/migration.md)."),
     applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]")

@@ -21,13 +21,16 @@ const OBJECT_STRING_FIELDS = ["objectName", "objectType", "objectAlias", "object
 
 /** Fields with leading or trailing white space: the provider trims them, so they would not mean what they say. */
 function paddedFieldProblems(object: KeyVaultObject, where: string): { padded: Set<string>; problems: Problem[] } {
-    const padded = new Set(OBJECT_STRING_FIELDS.filter((field) => typeof object[field] === "string" && object[field] !== object[field]!.trim()));
-    const problems = [...padded].map((field) => ({
+    const paddedValues = OBJECT_STRING_FIELDS.flatMap((field) => {
+        const value = object[field];
+        return typeof value === "string" && value !== value.trim() ? [{ field, value }] : [];
+    });
+    const problems = paddedValues.map(({ field, value }) => ({
         where: `${where}.${field}`,
-        message: `"${object[field]}" has leading or trailing white space, which the provider strips`,
-        fix: `write "${object[field]!.trim()}"`,
+        message: `"${value}" has leading or trailing white space, which the provider strips`,
+        fix: `write "${value.trim()}"`,
     }));
-    return { padded, problems };
+    return { padded: new Set(paddedValues.map(({ field }) => field)), problems };
 }
 
 function byteLength(value: string): number {

@@ -108,7 +108,7 @@ export function syncedSecretProblems(
 ): Problem[] {
     const problems: Problem[] = [];
     const aliasedNames = new Map(
-        objects.filter((o) => o.objectAlias && o.objectAlias !== o.objectName).map((o) => [o.objectName, o.objectAlias!]),
+        objects.flatMap((o) => (o.objectAlias && o.objectAlias !== o.objectName ? [[o.objectName, o.objectAlias] as [string, string]] : [])),
     );
     const writersOf = (file: string) => objects.flatMap((object, index) => (writesPath(writtenFiles(object), file) ? [index] : []));
     // What each object's files must hold for the typed Secrets that read them: a JSON document cannot also be

@@ -71,7 +71,8 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /** Applies one rule to a pod template (pure). */
 export function applyWiringRule(template: PodTemplate, rule: KeyVaultWiringRule, subject: string): PodTemplate {
-    const spec = template.spec;
+    // plain values (attachKeyVaultSecrets refuses Outputs and Promises)
+    const spec = template.spec as k8s.types.input.core.v1.PodSpec | undefined;
     if (!isObject(spec)) {
         throw new Error(`${subject}: the pod template has no spec`);
     }
@@ -101,7 +102,7 @@ export function applyWiringRule(template: PodTemplate, rule: KeyVaultWiringRule,
     try {
         wired = attachKeyVaultSecrets(prepared, rule.wiring);
     } catch (error) {
-        throw new Error(`${subject}: ${(error as Error).message}`);
+        throw new Error(`${subject}: ${(error as Error).message}`, { cause: error });
     }
     const wiredSpec = wired.spec as k8s.types.input.core.v1.PodSpec;
     const restored = (wiredSpec.containers as Container[]).map((container) => {
@@ -181,15 +182,16 @@ export function keyVaultSecretsTransform(rules: readonly KeyVaultWiringRule[]): 
  * The same for the older `transformations` option (`k8s.helm.v3.Chart`, `k8s.yaml.ConfigFile`): mutates the
  * manifest object in place, as those options expect.
  */
-export function keyVaultSecretsTransformation(rules: readonly KeyVaultWiringRule[]): (manifest: any, opts: pulumi.CustomResourceOptions) => void {
+export function keyVaultSecretsTransformation(rules: readonly KeyVaultWiringRule[]): (manifest: unknown, opts: pulumi.CustomResourceOptions) => void {
     throwIfProblems("keyVaultSecretsTransformation", ruleProblems(rules));
-    return (manifest: any) => {
+    return (manifest: unknown) => {
         if (!isObject(manifest)) {
             return;
         }
         const { manifest: wired, matched } = wireKeyVaultSecrets(manifest, rules);
         if (matched.length > 0) {
             for (const key of Object.keys(manifest)) {
+                // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- empties the object in place: the transformations option expects the manifest it passed to be changed
                 delete manifest[key];
             }
             Object.assign(manifest, wired);

@@ -53,7 +53,7 @@ export function podTemplateOf(manifest: Record<string, unknown>): PodTemplate | 
     for (const part of POD_TEMPLATE_PATHS[kind]) {
         current = isObject(current) ? current[part] : undefined;
     }
-    return isObject(current) ? (current as PodTemplate) : undefined;
+    return isObject(current) ? current : undefined;
 }
 
 /** A copy of the manifest with its pod template replaced (the objects on the path are copied, not shared). */

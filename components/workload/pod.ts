@@ -75,7 +75,7 @@ function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefi
     if (pulumi.Output.isInstance(value) || value instanceof Promise) {
         throw new Error(`attachKeyVaultSecrets: ${where} is an Output or Promise; pass the pod template as plain values (apply the function inside .apply())`);
     }
-    return value as T | undefined;
+    return value;
 }
 
 /**
