@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Problem, throwIfProblems } from "../shared/validation";
-import { wasChecked } from "../shared/checked";
 import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { SecretProviderClassSpec } from "./types";
@@ -87,9 +86,7 @@ export class SecretProviderClass extends k8s.apiextensions.CustomResource {
     constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.CustomResourceOptions) {
         const className = args.className ?? name;
         const subject = `SecretProviderClass "${className}"`;
-        if (!wasChecked(args)) {
-            throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
-        }
+        throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
         super(
             name,
             secretProviderClassManifest(className, { ...args, ...checkedWhenKnown(subject, args), namespace: checkWhenKnown(subject, args.namespace, namespaceProblems) }),

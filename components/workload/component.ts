@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { TOKEN_PREFIX } from "../shared/token";
-import { markChecked, wasChecked } from "../shared/checked";
 import { throwIfProblems } from "../shared/validation";
 import { SecretProviderClass } from "../secret-provider-class/component";
 import { podsMountVolume, renderSecretSync } from "../secret-provider-class/secret-sync";
@@ -51,9 +50,7 @@ export class AppWorkload extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AppWorkload`, name, {}, opts);
-        if (!wasChecked(args)) {
-            throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args), this);
-        }
+        throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args), this);
         const serviceAccountName = args.serviceAccountName ?? name;
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
 
@@ -110,10 +107,9 @@ export class AppWorkload extends pulumi.ComponentResource {
                       { ...childOpts, aliases: [{ name: `${name}-sa` }] },
                   );
 
-        // Checked with the app's problems above; the class still checks its values that are unknown until they resolve.
         const secretProviderClass = new SecretProviderClass(
             `${name}-spc`,
-            markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) }),
+            { namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) },
             grants.length > 0 ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...grants]) } : childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
