@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { TOKEN_PREFIX } from "../shared/token";
 import { throwIfProblems } from "../shared/validation";
 import { SecretProviderClass } from "../secret-provider-class/component";
 import { podsMountVolume, renderSecretSync } from "../secret-provider-class/secret-sync";
-import { KeyVaultAccess } from "../key-vault-access/component";
 import { attachKeyVaultSecrets, DEFAULT_MOUNT_PATH } from "./pod";
 import { IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
-import { AppDeployment, AppWorkloadArgs, ManagedIdentityBinding, ManagedWorkloadIdentity, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_AUDIENCE } from "./types";
+import { AppDeployment, AppWorkloadArgs, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION } from "./types";
+import { loadAzureIdentity } from "./azure-loader";
 import { appSecretProviderClassSpec, workloadIdentitySubject } from "./render";
 import { appWorkloadProblems } from "./validate";
 
@@ -67,7 +66,16 @@ export class AppWorkload extends pulumi.ComponentResource {
 
         const identity = args.identity;
         const ownsIdentity = identity.mode === "workloadIdentity" || identity.mode === "identityBinding";
-        const created = ownsIdentity && identity.managed ? this.createManagedIdentity(name, args, identity, serviceAccountName) : undefined;
+        // The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
+        // and its roles. The class waits for them, so that switching an app to its own identity changes the class (and
+        // restarts its pods) only once the identity can be used.
+        const created =
+            ownsIdentity && identity.managed
+                ? loadAzureIdentity(`app "${name}" with a managed identity`).createManagedIdentity(this, name, identity, {
+                      objects: args.objects,
+                      subject: workloadIdentitySubject(args.namespace, serviceAccountName),
+                  })
+                : undefined;
         const workloadClientId = !ownsIdentity ? undefined : created ? created.clientId : identity.clientId;
         // Identity binding: the RBAC that lets the ServiceAccount use the identity (and, for an identity the app
         // creates, the binding itself); the class waits for it as for the roles.
@@ -154,52 +162,6 @@ export class AppWorkload extends pulumi.ComponentResource {
             clientId: this.clientId,
             deploymentName: this.deploymentName,
         });
-    }
-
-    /**
-     * The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
-     * and its roles. Returns its client ID, its resource ID and the resources the class waits for, so that switching
-     * an app to its own identity changes the class (and restarts its pods) only once the identity can be used.
-     */
-    private createManagedIdentity(
-        name: string,
-        args: AppWorkloadArgs,
-        identity: { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity } | { mode: "identityBinding"; managed: ManagedIdentityBinding },
-        serviceAccountName: string,
-    ): { clientId: pulumi.Output<string>; resourceId: pulumi.Output<string>; grants: pulumi.Resource[] } {
-        const managed = identity.managed;
-        const userAssignedIdentity = new managedidentity.UserAssignedIdentity(
-            `${name}-identity`,
-            { resourceGroupName: managed.resourceGroupName, location: managed.location },
-            { parent: this },
-        );
-        const federation =
-            identity.mode === "workloadIdentity"
-                ? new managedidentity.FederatedIdentityCredential(
-                      `${name}-federation`,
-                      {
-                          resourceGroupName: managed.resourceGroupName,
-                          resourceName: userAssignedIdentity.name,
-                          issuer: identity.managed.oidcIssuerUrl,
-                          subject: workloadIdentitySubject(args.namespace, serviceAccountName),
-                          audiences: [WORKLOAD_IDENTITY_AUDIENCE],
-                      },
-                      { parent: this },
-                  )
-                : undefined;
-        const access = new KeyVaultAccess(
-            `${name}-access`,
-            {
-                vaultId: managed.vaultId,
-                principalId: userAssignedIdentity.principalId,
-                principalType: "ServicePrincipal",
-                objects: args.objects,
-                scope: managed.accessScope ?? "vault",
-                description: `Key Vault read access for app ${name} (managed by Pulumi)`,
-            },
-            { parent: this },
-        );
-        return { clientId: userAssignedIdentity.clientId, resourceId: userAssignedIdentity.id, grants: federation ? [federation, access] : [access] };
     }
 
     private createDeployment(
