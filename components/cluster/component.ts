@@ -106,9 +106,13 @@ function userKubeconfig(resourceGroupName: pulumi.Input<string>, resourceName: p
  * rotation on a cluster this component already manages is an in-place update of `addonProfiles`.
  */
 export class AksCluster extends pulumi.ComponentResource implements ClusterFacts {
+    /** The addon's managed identity: clientId for SecretProviderClasses, objectId for role assignments. */
     public readonly addonIdentity: pulumi.Output<AddonIdentity>;
+    /** OIDC issuer URL for federated credentials; undefined when the issuer is off. */
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** Admin-free user kubeconfig (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** Cluster name. */
     public readonly clusterName: pulumi.Output<string>;
     /** ARM resource ID, e.g. for scoping role assignments. */
     public readonly resourceId: pulumi.Output<string>;
@@ -222,9 +226,13 @@ export function nodeSubnetIds(cluster: { agentPoolProfiles?: ReadonlyArray<{ vne
  * identity-binding support is required, on a cluster with API server VNet integration.
  */
 export class ExistingAksCluster extends pulumi.ComponentResource implements ClusterFacts {
+    /** The addon's managed identity: clientId for SecretProviderClasses, objectId for role assignments. */
     public readonly addonIdentity: pulumi.Output<AddonIdentity>;
+    /** OIDC issuer URL for federated credentials; undefined when the issuer is off. */
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** Admin-free user kubeconfig (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** Cluster name. */
     public readonly clusterName: pulumi.Output<string>;
     /** Subnets of its node pools; undefined for an AKS-managed VNet (see nodeSubnetIds). */
     public readonly nodeSubnetIds: pulumi.Output<string[] | undefined>;

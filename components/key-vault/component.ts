@@ -20,7 +20,7 @@ import {
 } from "./network";
 
 /** Inputs every vault takes, created or read. */
-interface KeyVaultCommonArgs {
+export interface KeyVaultCommonArgs {
     /** Vault name (globally unique, 3-24 characters). */
     vaultName: string;
     /** Resource group of the vault (existing for both modes). */

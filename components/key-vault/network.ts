@@ -22,6 +22,7 @@ export function isIpv4Rule(value: string): boolean {
 
 /** A private endpoint this program creates for a vault. */
 export interface CreatedPrivateEndpointArgs {
+    /** The program creates the endpoint (and, unless `privateDnsZoneId` is given, its DNS zone). */
     mode: "create";
     /** ARM ID of the subnet the endpoint's network interface goes in (any subnet of a VNet the cluster's nodes reach). */
     subnetId: pulumi.Input<string>;
@@ -40,6 +41,7 @@ export interface CreatedPrivateEndpointArgs {
 
 /** A private endpoint to the vault managed outside this program (another stack, the network team), declared so the checks count it. */
 export interface ExternalPrivateEndpointArgs {
+    /** The endpoint exists outside this program; the reachability checks count it. */
     mode: "external";
     /** ARM ID of the private endpoint. */
     id: string;

@@ -38,7 +38,9 @@ export interface PodTemplateSelector {
 
 /** One rule: which workloads, and how their pods get Key Vault secrets. */
 export interface KeyVaultWiringRule {
+    /** The workloads the rule applies to. */
     match: PodTemplateSelector;
+    /** What their pods get: the class to mount, env vars from synced Secrets, which containers. */
     wiring: KeyVaultPodWiring;
     /**
      * Replace env vars the chart already sets with the same names (e.g. a placeholder value or another Secret),

@@ -71,7 +71,7 @@ export interface IdentityBindingAccessArgs {
 export class IdentityBindingAccess extends pulumi.ComponentResource {
     /**
      * The AKS identity binding (an azure-native `containerservice.IdentityBinding`), when this component creates it.
-     * Typed as any custom resource so that these types need no @pulumi/azure-native (an optional peer dependency).
+     * Typed as any custom resource so that these types need no `@pulumi/azure-native` (an optional peer dependency).
      */
     public readonly identityBinding?: pulumi.CustomResource;
     /** Name of the ClusterRole. */

@@ -39,7 +39,6 @@ export interface KeyVaultPodWiring {
 export const DEFAULT_VOLUME_NAME = "keyvault-secrets";
 export const DEFAULT_MOUNT_PATH = "/mnt/secrets-store";
 
-type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
 
 /** Problems with env wiring against the Secrets the SecretProviderClass syncs. */
@@ -83,7 +82,7 @@ function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefi
  * is what makes the driver sync Secrets at all; not with `mountVolume: false`) and get `env` through
  * `secretKeyRef`. Throws when a name it would add is already taken, rather than silently shadowing it.
  */
-export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPodWiring): PodTemplate {
+export function attachKeyVaultSecrets(template: k8s.types.input.core.v1.PodTemplateSpec, wiring: KeyVaultPodWiring): k8s.types.input.core.v1.PodTemplateSpec {
     const spec = plain(template.spec, "template.spec");
     if (!spec) {
         throw new Error("attachKeyVaultSecrets: template.spec is missing");

@@ -5,13 +5,11 @@ import {
     AksCluster,
     ExistingAksCluster,
     ValidationError,
-    goDurationSeconds,
-    keyVaultAddonProfile,
-    nodeSubnetIds,
-    secretRotationProblems,
     withKeyVaultAddon,
-    formatProblem,
 } from "../../components";
+import { goDurationSeconds, keyVaultAddonProfile, secretRotationProblems } from "../../components/cluster/addon";
+import { nodeSubnetIds } from "../../components/cluster/component";
+import { formatProblem } from "../../components/shared/validation";
 import { addonIdentityOf, azureState, errorFrom, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
 
 

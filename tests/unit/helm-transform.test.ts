@@ -3,14 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    KeyVaultWiringRule,
-    keyVaultSecretsTransform,
-    keyVaultSecretsTransformation,
-    matchesPodTemplate,
-    secretEnvProblems,
-    wireKeyVaultSecrets,
-} from "../../components";
+import { KeyVaultWiringRule, keyVaultSecretsTransform, keyVaultSecretsTransformation } from "../../components";
+import { matchesPodTemplate, wireKeyVaultSecrets } from "../../components/workload/helm-transform";
+import { secretEnvProblems } from "../../components/workload/pod";
 import { FIXTURES, convert, appNamed } from "./migration/helpers";
 
 /**

@@ -1,18 +1,10 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import {
-    AppWorkload,
-    AppWorkloadArgs,
-    IDENTITY_BINDING_API_GROUP,
-    IdentityBindingAccess,
-    USE_IDENTITY_BINDING_ANNOTATION,
-    USE_MANAGED_IDENTITY_VERB,
-    appWorkloadProblems,
-    formatProblem,
-    identityBindingRbacName,
-    identityBindingSupportError,
-    useManagedIdentityRules,
-} from "../../components";
+import { AppWorkload, AppWorkloadArgs, IdentityBindingAccess } from "../../components";
+import { identityBindingSupportError } from "../../components/cluster/component";
+import { formatProblem } from "../../components/shared/validation";
+import { IDENTITY_BINDING_API_GROUP, USE_IDENTITY_BINDING_ANNOTATION, USE_MANAGED_IDENTITY_VERB, identityBindingRbacName, useManagedIdentityRules } from "../../components/workload/identity-binding";
+import { appWorkloadProblems } from "../../components/workload/validate";
 import { isDnsSubdomain } from "../../components/shared/kubernetes";
 import { SUBSCRIPTION_ID, TENANT_ID, fakeGuid, ofType, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 

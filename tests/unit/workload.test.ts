@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import {
-    AppWorkload,
-    AppWorkloadArgs,
-    RELOADER_SECRET_ANNOTATION,
-    attachKeyVaultSecrets,
-    parseObjectsParameter,
-    providerIdentity,
-} from "../../components";
+import { AppWorkload, AppWorkloadArgs, attachKeyVaultSecrets } from "../../components";
+import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
+import { providerIdentity } from "../../components/workload/render";
+import { RELOADER_SECRET_ANNOTATION } from "../../components/workload/types";
 import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, registeredOptions, resetRegistrations, settle, valueOf } from "../mocks";
 
 const ADDON_CLIENT_ID = "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f";
