@@ -5,23 +5,27 @@ import { Problem, throwIfProblems } from "../shared/validation";
 import { armIdProblems } from "../shared/arm-ids";
 import { AddonIdentity, SecretRotation, addonIdentityOrError, keyVaultAddonProfile, secretRotationProblems } from "./addon";
 
-/** Node pool of a new cluster. */
+/** Node pool of a new cluster. Plain values: checked at construction. */
 export interface SystemNodePool {
-    /** VM size, e.g. "Standard_D4ds_v5". */
+    /** VM size, e.g. "Standard_D4ds_v5". Plain: checked at construction. */
     vmSize: string;
-    /** Number of nodes (1-1000). */
+    /** Number of nodes (1-1000). Plain: checked at construction. */
     count: number;
     /** Availability zones, e.g. ["1", "2", "3"]. */
     availabilityZones?: string[];
     /**
      * ARM ID of an existing subnet for the nodes (your own VNet); default: an AKS-managed VNet. Needed for a private
      * vault: its private endpoint and DNS link go in a VNet you name. The cluster's identity then needs Network
-     * Contributor on the subnet, which this component does not grant (docs/private-vaults.md).
+     * Contributor on the subnet, which this component does not grant (docs/private-vaults.md). Plain: checked as a
+     * subnet ID at construction.
      */
     vnetSubnetId?: string;
 }
 
-/** Inputs of an AKS cluster with the Key Vault secrets provider addon. */
+/**
+ * Inputs of an AKS cluster with the Key Vault secrets provider addon. The cluster's name and the ID of a cluster to
+ * adopt are plain: the name is checked at construction and named in the addon's errors, the ID is an import option.
+ */
 export interface AksClusterArgs {
     /** Existing resource group of the cluster. */
     resourceGroupName: pulumi.Input<string>;
@@ -33,11 +37,14 @@ export interface AksClusterArgs {
     kubernetesVersion?: pulumi.Input<string>;
     /** DNS prefix of the API server; defaults to the cluster name. */
     dnsPrefix?: pulumi.Input<string>;
-    /** The system node pool. */
+    /** The system node pool. Plain: checked at construction. */
     systemNodePool: SystemNodePool;
-    /** Secret rotation of the addon (per environment). */
+    /** Secret rotation of the addon (per environment). Plain: checked at construction. */
     secretRotation: SecretRotation;
-    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default true. */
+    /**
+     * Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default true. Plain:
+     * a structural switch of the cluster.
+     */
     workloadIdentity?: boolean;
     /**
      * Adopt a cluster that already exists outside Pulumi: its resource ID is imported on the first `pulumi up`.
@@ -169,15 +176,18 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
     }
 }
 
-/** Inputs of a read-only reference to a cluster managed elsewhere. */
+/**
+ * Inputs of a read-only reference to a cluster managed elsewhere. Plain values: the names go into the preview's
+ * errors as `az` commands that fix the cluster, and the switches decide what the preview checks.
+ */
 export interface ExistingAksClusterArgs {
-    /** Resource group of the cluster. */
+    /** Resource group of the cluster. Plain: named in the preview's errors. */
     resourceGroupName: string;
-    /** Cluster name. */
+    /** Cluster name. Plain: named in the preview's errors. */
     clusterName: string;
-    /** Fail at preview unless the OIDC issuer and workload identity are enabled. */
+    /** Fail at preview unless the OIDC issuer and workload identity are enabled. Plain: decides what is checked. */
     requireWorkloadIdentity?: boolean;
-    /** Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). */
+    /** Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). Plain: decides what is checked. */
     requireIdentityBindingSupport?: boolean;
 }
 

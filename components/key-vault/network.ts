@@ -43,7 +43,7 @@ export interface CreatedPrivateEndpointArgs {
 export interface ExternalPrivateEndpointArgs {
     /** The endpoint exists outside this program; the reachability checks count it. */
     mode: "external";
-    /** ARM ID of the private endpoint. */
+    /** ARM ID of the private endpoint. Plain: checked as a private endpoint ID at construction. */
     id: string;
 }
 
@@ -52,16 +52,16 @@ export type KeyVaultPrivateEndpointArgs = CreatedPrivateEndpointArgs | ExternalP
 
 /** The firewall of a vault this program creates (Azure evaluates it only while public network access is enabled). */
 export interface KeyVaultNetworkAclsArgs {
-    /** What happens to traffic no rule matches: "Deny" turns the firewall on. */
+    /** What happens to traffic no rule matches: "Deny" turns the firewall on. Plain: the reachability check at construction reads it. */
     defaultAction: "Allow" | "Deny";
     /**
      * Whether Azure's trusted services skip the firewall; default "None", since nothing this program sets up needs it:
-     * AKS is not a trusted service (see vaultReachability).
+     * AKS is not a trusted service (see vaultReachability). Plain: the reachability check at construction reads it.
      */
     bypass?: "AzureServices" | "None";
     /** ARM IDs of subnets let in (the cluster's node subnet), each with the Microsoft.KeyVault service endpoint. */
     virtualNetworkSubnetIds?: pulumi.Input<string>[];
-    /** IPv4 addresses or CIDR ranges let in (the cluster's egress IPs). */
+    /** IPv4 addresses or CIDR ranges let in (the cluster's egress IPs). Plain: checked at construction. */
     ipRules?: string[];
 }
 

@@ -29,7 +29,10 @@ export const AZURE_CLOUD_NAMES = ["AzurePublicCloud", "AzureUSGovernmentCloud", 
 /** One of AZURE_CLOUD_NAMES. */
 export type AzureCloudName = (typeof AZURE_CLOUD_NAMES)[number];
 
-/** One entry of the provider's `objects` array: every per-object field the provider reads. */
+/**
+ * One entry of the provider's `objects` array: every per-object field the provider reads. Plain values: the
+ * component renders them into one YAML parameter and checks them at construction (names, the files they write).
+ */
 export interface KeyVaultObject {
     /** Name of the secret, key or certificate in the vault (1-127 of `[0-9A-Za-z-]`). */
     objectName: string;
@@ -84,7 +87,10 @@ export const SYNC_MECHANISMS = ["secretObjects", "secretSync"] as const;
 /** One of SYNC_MECHANISMS. */
 export type SyncMechanism = (typeof SYNC_MECHANISMS)[number];
 
-/** A Kubernetes Secret synced from Key Vault objects (by the driver from mounted files, or by the sync controller). */
+/**
+ * A Kubernetes Secret synced from Key Vault objects (by the driver from mounted files, or by the sync controller).
+ * Plain values: checked at construction against the objects' files; a SecretSync is named after `secretName`.
+ */
 export interface SyncedSecret {
     /** Name of the Kubernetes Secret. */
     secretName: string;
@@ -142,7 +148,10 @@ export type SecretProviderIdentity =
       }
     | {
           mode: "servicePrincipal";
-          /** Name of the Secret (keys `clientid`, `clientsecret`) the pod volume passes as `nodePublishSecretRef`. */
+          /**
+           * Name of the Secret (keys `clientid`, `clientsecret`) the pod volume passes as `nodePublishSecretRef`.
+           * Plain: checked as a Secret name at construction.
+           */
           nodePublishSecretRef: string;
       };
 
@@ -154,10 +163,10 @@ export interface SecretProviderClassSpec {
     tenantID: pulumi.Input<string>;
     /** How the provider authenticates. */
     identity: SecretProviderIdentity;
-    /** Objects to mount as files. */
+    /** Objects to mount as files. Plain: checked at construction. */
     objects: KeyVaultObject[];
-    /** Kubernetes Secrets to sync from mounted files. */
+    /** Kubernetes Secrets to sync from mounted files. Plain: checked at construction against `objects`. */
     secretObjects?: SyncedSecret[];
-    /** Sovereign cloud; omitted means the provider's default (AzurePublicCloud). */
+    /** Sovereign cloud; omitted means the provider's default (AzurePublicCloud). Plain: checked at construction. */
     cloudName?: AzureCloudName;
 }

@@ -48,19 +48,20 @@ export interface BoundCluster {
 export interface IdentityBindingAccessArgs {
     /** Client ID of the user-assigned identity; the resource name in the ClusterRole's rule. */
     clientId: pulumi.Input<string>;
-    /** Namespace of the ServiceAccount. */
+    /** Namespace of the ServiceAccount. Plain: it names the ClusterRole and ClusterRoleBinding (with `app`). */
     namespace: string;
-    /** The ServiceAccount allowed to use the identity. */
-    serviceAccountName: string;
-    /** App name, for the names of the ClusterRole and ClusterRoleBinding (see `identityBindingRbacName`). */
+    /** The ServiceAccount allowed to use the identity; may be a ServiceAccount resource's name. */
+    serviceAccountName: pulumi.Input<string>;
+    /** App name, for the names of the ClusterRole and ClusterRoleBinding (see `identityBindingRbacName`). Plain: it names them. */
     app: string;
     /**
      * Create the AKS identity binding of the identity to this cluster. Omit when the identity is already bound
      * (`az aks identity-binding create`, or the stack that owns the identity): only the RBAC is created then.
+     * Plain: decides whether the binding exists.
      */
     bind?: BoundCluster;
-    /** Labels of the ClusterRole and ClusterRoleBinding. */
-    labels?: Record<string, string>;
+    /** Labels of the ClusterRole and ClusterRoleBinding; values may come from other resources. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**

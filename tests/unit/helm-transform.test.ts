@@ -128,6 +128,12 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
         expect((manifest as any).spec.template.spec.serviceAccountName).to.equal("shop");
     });
 
+    it("takes that ServiceAccount from another resource, e.g. an AppWorkload's serviceAccountName (pulumi.Input)", () => {
+        const serviceAccountName = pulumi.output("shop");
+        const { manifest } = wireKeyVaultSecrets(rendered()[0], [{ match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName }]);
+        expect((manifest as any).spec.template.spec.serviceAccountName).to.equal(serviceAccountName);
+    });
+
     it("the transformations variant (helm.v3.Chart, yaml.ConfigFile) mutates the object in place", () => {
         const [deployment] = rendered();
         keyVaultSecretsTransformation(RULES)(deployment, {});

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as fc from "fast-check";
 import { AppWorkload, AppWorkloadArgs, IdentityBindingAccess } from "../../components";
@@ -95,6 +96,14 @@ describe("IdentityBindingAccess", () => {
         await settle();
         expect(ofType(BINDING)).to.deep.equal([]);
         expect(registrations.filter((r) => r.custom).map((r) => r.type)).to.deep.equal([ROLE, ROLE_BINDING]);
+    });
+
+    it("takes the ServiceAccount and the labels from other resources (pulumi.Input)", async () => {
+        new IdentityBindingAccess("orders-ib", { clientId: CLIENT_ID, namespace: "orders", serviceAccountName: pulumi.output("orders-api"), app: "orders-api", labels: pulumi.output({ team: "orders" }) });
+        await settle();
+        const binding = registered(ROLE_BINDING, "orders-ib-role-binding").inputs;
+        expect(binding.subjects).to.deep.equal([{ kind: "ServiceAccount", name: "orders-api", namespace: "orders" }]);
+        expect(binding.metadata.labels).to.deep.equal({ team: "orders" });
     });
 });
 

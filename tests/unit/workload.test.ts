@@ -186,6 +186,16 @@ describe("AppWorkload", () => {
         expect(registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
     });
 
+    it("takes the Deployment's command, args and env values from other resources (pulumi.Input)", async () => {
+        const endpoint = pulumi.output("https://orders-db.internal:5432");
+        new AppWorkload("orders-api", ordersArgs({ deployment: { image: "x:1", command: [pulumi.output("/bin/orders")], args: ["--db", endpoint], env: { DB_HOST: endpoint } } }));
+        await settle();
+        const container = registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.spec.template.spec.containers[0];
+        expect(container.command).to.deep.equal(["/bin/orders"]);
+        expect(container.args).to.deep.equal(["--db", "https://orders-db.internal:5432"]);
+        expect(container.env.find((variable: { name: string }) => variable.name === "DB_HOST")).to.deep.equal({ name: "DB_HOST", value: "https://orders-db.internal:5432" });
+    });
+
     it("names the app, the wrong input and the fix", () => {
         const error = errorFrom(
             () =>
