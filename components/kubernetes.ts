@@ -8,7 +8,8 @@
 
 // Components, their Args, and the types those Args are made of.
 export { SecretProviderClass, SecretProviderClassArgs } from "./secret-provider-class/component";
-// The allowed values of the Args' enumerations also as lists, for your own config schema (the program's uses them).
+// The upper-case lists hold the allowed values of the enumerations, for your own config schema (the program's zod
+// schema is made from them).
 export {
     AZURE_CLOUD_NAMES,
     AzureCloudName,
@@ -38,6 +39,7 @@ export { BoundCluster, IdentityBindingAccess, IdentityBindingAccessArgs } from "
 // Pods you or a chart declare: the pod-template function, the chart transforms and their rules.
 export { KeyVaultPodWiring, SecretEnvVar, attachKeyVaultSecrets } from "./workload/pod";
 export { KeyVaultWiringRule, PodTemplateSelector, keyVaultSecretsTransform, keyVaultSecretsTransformation } from "./workload/helm-transform";
+// The workload kinds a rule can select (PodTemplateSelector.kinds), as a type and as a list.
 export { POD_TEMPLATE_KINDS, PodTemplateKind } from "./workload/pod-templates";
 // The subject of the federated credential for a workload identity the stack creates itself (`clientId` mode).
 export { workloadIdentitySubject } from "./workload/render";
