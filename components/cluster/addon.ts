@@ -13,7 +13,7 @@ export const KEY_VAULT_ADDON_CLI_NAME = "azure-keyvault-secrets-provider";
 /** AKS default poll interval; always sent so the stored config matches what we declare. */
 export const DEFAULT_ROTATION_POLL_INTERVAL = "2m";
 
-/** Secret rotation settings of the addon. Plain values: checked at construction and rendered into the addon's config. */
+/** Secret rotation settings of the addon. Plain values: checked at construction, rendered into the addon's config. */
 export interface SecretRotation {
     /** Re-fetch mounted objects from Key Vault while pods run. Env vars from synced Secrets still need a restart. */
     enabled: boolean;

@@ -187,7 +187,10 @@ export interface ExistingAksClusterArgs {
     clusterName: string;
     /** Fail at preview unless the OIDC issuer and workload identity are enabled. Plain: decides what is checked. */
     requireWorkloadIdentity?: boolean;
-    /** Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). Plain: decides what is checked. */
+    /**
+     * Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). Plain:
+     * decides what is checked.
+     */
     requireIdentityBindingSupport?: boolean;
 }
 

@@ -52,7 +52,10 @@ export type KeyVaultPrivateEndpointArgs = CreatedPrivateEndpointArgs | ExternalP
 
 /** The firewall of a vault this program creates (Azure evaluates it only while public network access is enabled). */
 export interface KeyVaultNetworkAclsArgs {
-    /** What happens to traffic no rule matches: "Deny" turns the firewall on. Plain: the reachability check at construction reads it. */
+    /**
+     * What happens to traffic no rule matches: "Deny" turns the firewall on. Plain: the reachability check at
+     * construction reads it.
+     */
     defaultAction: "Allow" | "Deny";
     /**
      * Whether Azure's trusted services skip the firewall; default "None", since nothing this program sets up needs it:

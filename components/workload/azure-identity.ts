@@ -2,7 +2,8 @@
  * The Azure resources of an app that creates its own identity: the user-assigned identity, its federated credential,
  * its Key Vault roles, and the AKS identity binding. The only part of AppWorkload and IdentityBindingAccess that
  * needs @pulumi/azure-native and @pulumi/azuread, so they load it only when an app asks for one of these resources
- * (through `loadAzureIdentity`, in azure-loader.ts), and the Kubernetes-side entry point works without those packages installed.
+ * (through `loadAzureIdentity`, in azure-loader.ts), and the Kubernetes-side entry point works without those
+ * packages installed.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as containerservice from "@pulumi/azure-native/containerservice";
@@ -14,7 +15,9 @@ import { ManagedIdentityBinding, ManagedWorkloadIdentity, WORKLOAD_IDENTITY_AUDI
 
 /** The identity an app created: what its ServiceAccount and class name, and what they wait for. */
 export interface CreatedIdentity {
+    /** Client ID, for the ServiceAccount's annotation and the class's `clientID`. */
     clientId: pulumi.Output<string>;
+    /** ARM resource ID, for an identity binding. */
     resourceId: pulumi.Output<string>;
     /** The resources that make the identity usable (federation, roles): the class waits for them. */
     grants: pulumi.Resource[];

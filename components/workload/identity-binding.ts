@@ -52,7 +52,7 @@ export interface IdentityBindingAccessArgs {
     namespace: string;
     /** The ServiceAccount allowed to use the identity; may be a ServiceAccount resource's name. */
     serviceAccountName: pulumi.Input<string>;
-    /** App name, for the names of the ClusterRole and ClusterRoleBinding (see `identityBindingRbacName`). Plain: it names them. */
+    /** App name, for the names of the ClusterRole and ClusterRoleBinding (see `identityBindingRbacName`); so plain. */
     app: string;
     /**
      * Create the AKS identity binding of the identity to this cluster. Omit when the identity is already bound

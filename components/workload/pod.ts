@@ -21,7 +21,10 @@ export interface KeyVaultPodWiring {
     secretProviderClassName: pulumi.Input<string>;
     /** Volume name; default "keyvault-secrets". Plain: checked against the pod's volumes when wired. */
     volumeName?: string;
-    /** Where files appear in the containers; default "/mnt/secrets-store". Plain: checked against the containers' mounts when wired. */
+    /**
+     * Where files appear in the containers; default "/mnt/secrets-store". Plain: checked against the containers'
+     * mounts when wired.
+     */
     mountPath?: string;
     /** Env vars from synced Secrets. Plain: checked against the containers' env when wired. */
     env?: SecretEnvVar[];

@@ -108,7 +108,7 @@ export interface AppWorkloadArgs {
      * at construction.
      */
     namespace: string;
-    /** Create the namespace; default false (platform teams usually own namespaces). Plain: decides whether it exists. */
+    /** Create the namespace; default false (platform teams usually own namespaces). Plain: decides if it exists. */
     createNamespace?: boolean;
     /**
      * Service account name; default the app name. Not "default" when the app creates it (every namespace has one).
