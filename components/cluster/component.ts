@@ -90,11 +90,10 @@ export interface ClusterFacts {
 }
 
 function identityFrom(
-    profilesAndGroup: pulumi.Output<[Parameters<typeof addonIdentityOrError>[0], string]>,
-    clusterName: string,
+    profilesAndNames: pulumi.Output<[Parameters<typeof addonIdentityOrError>[0], string, string]>,
     cluster: pulumi.Resource,
 ): pulumi.Output<AddonIdentity> {
-    return profilesAndGroup.apply(([profiles, resourceGroupName]) => {
+    return profilesAndNames.apply(([profiles, resourceGroupName, clusterName]) => {
         const result = addonIdentityOrError(profiles, clusterName, resourceGroupName);
         if ("error" in result) {
             throw new pulumi.ResourceError(result.error, cluster, true);
@@ -163,7 +162,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
         this.clusterName = cluster.name;
         this.resourceId = cluster.id;
         this.nodeSubnetIds = pulumi.output(args.systemNodePool.vnetSubnetId ? [args.systemNodePool.vnetSubnetId] : undefined);
-        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName]), clusterName, this);
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName, clusterName]), this);
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.kubeconfig = userKubeconfig(args.resourceGroupName, cluster.name, this);
         this.registerOutputs({
@@ -176,15 +175,12 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
     }
 }
 
-/**
- * Inputs of a read-only reference to a cluster managed elsewhere. Plain values: the names go into the preview's
- * errors as `az` commands that fix the cluster, and the switches decide what the preview checks.
- */
+/** Inputs of a read-only reference to a cluster managed elsewhere. */
 export interface ExistingAksClusterArgs {
-    /** Resource group of the cluster. Plain: named in the preview's errors. */
-    resourceGroupName: string;
-    /** Cluster name. Plain: named in the preview's errors. */
-    clusterName: string;
+    /** Resource group of the cluster; may come from another stack or resource. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Cluster name; may come from another stack or resource. */
+    clusterName: pulumi.Input<string>;
     /** Fail at preview unless the OIDC issuer and workload identity are enabled. Plain: decides what is checked. */
     requireWorkloadIdentity?: boolean;
     /**
@@ -254,9 +250,11 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
         super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
         const { resourceGroupName, clusterName } = args;
         const cluster = containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this });
-        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName]), clusterName, this);
-        this.oidcIssuerUrl = cluster.apply((live) => {
-            const result = oidcIssuerOrError(live, clusterName, resourceGroupName);
+        // The names, resolved with the cluster: the errors name them in the `az` commands that fix the cluster.
+        const names = pulumi.all([resourceGroupName, clusterName]);
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName, clusterName]), this);
+        this.oidcIssuerUrl = pulumi.all([cluster, names]).apply(([live, [group, resourceName]]) => {
+            const result = oidcIssuerOrError(live, resourceName, group);
             if ("error" in result) {
                 if (args.requireWorkloadIdentity) {
                     throw new pulumi.ResourceError(result.error, this, true);
@@ -266,8 +264,8 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
             return result.issuerUrl;
         });
         // Apps that bind their identity to the cluster use its name, so they wait for (and fail with) this check.
-        this.clusterName = cluster.apply((live) => {
-            const unsupported = args.requireIdentityBindingSupport ? identityBindingSupportError(live, clusterName) : undefined;
+        this.clusterName = pulumi.all([cluster, names]).apply(([live, [, resourceName]]) => {
+            const unsupported = args.requireIdentityBindingSupport ? identityBindingSupportError(live, resourceName) : undefined;
             if (unsupported) {
                 throw new pulumi.ResourceError(unsupported, this, true);
             }

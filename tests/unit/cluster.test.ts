@@ -142,4 +142,12 @@ describe("ExistingAksCluster", () => {
         const error = await outputError(cluster.oidcIssuerUrl);
         expect(error.message).to.contain("az aks update --name aks-nowi --resource-group rg --enable-oidc-issuer --enable-workload-identity");
     });
+
+    it("takes its names from another stack or resource (pulumi.Input), and names them in its errors", async () => {
+        azureState.managedClusters["aks-elsewhere"] = { name: "aks-elsewhere", addonProfiles: {} };
+        const cluster = new ExistingAksCluster("elsewhere", { resourceGroupName: pulumi.output("rg-elsewhere"), clusterName: pulumi.output("aks-elsewhere"), requireWorkloadIdentity: true });
+        expect((await outputError(cluster.addonIdentity)).message).to.contain("--name aks-elsewhere --resource-group rg-elsewhere");
+        expect((await outputError(cluster.oidcIssuerUrl)).message).to.contain("az aks update --name aks-elsewhere --resource-group rg-elsewhere");
+        expect(await valueOf(cluster.clusterName)).to.equal("aks-elsewhere");
+    });
 });
