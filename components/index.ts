@@ -1,39 +1,19 @@
 /**
- * The component library: import from here in your own stacks.
+ * The component library (`aks-keyvault-secrets`): the Kubernetes side (also `aks-keyvault-secrets/kubernetes`, which
+ * needs no Azure SDK) and the Azure side: the cluster with the Key Vault addon, the vault, and its role assignments.
  * Every component validates its inputs at construction, so bad configuration fails at `pulumi preview`.
+ * Everything else in components/ is internal: the program, the migration tool and the tests import it by path.
  */
-export * from "./shared/validation";
-export * from "./shared/arm-ids";
-export { deterministicGuid } from "./shared/naming";
-export * from "./shared/kubernetes-client";
+export * from "./kubernetes";
 
-export * from "./cluster/addon";
-export * from "./cluster/component";
+// The cluster: a new (or adopted) one, an existing one, or your own azure-native ManagedCluster with the addon added.
+export { AksCluster, AksClusterArgs, ClusterFacts, ExistingAksCluster, ExistingAksClusterArgs, SystemNodePool } from "./cluster/component";
+export { AddonIdentity, SecretRotation, withKeyVaultAddon } from "./cluster/addon";
 
-export * from "./key-vault/names";
-export * from "./key-vault/request-budget";
-export * from "./key-vault/network";
-export * from "./key-vault/component";
+// The vault, created or existing, with its network options.
+export { CreateKeyVaultArgs, ExistingKeyVaultArgs, KeyVault, KeyVaultArgs, KeyVaultCommonArgs } from "./key-vault/component";
+export { CreatedPrivateEndpointArgs, ExternalPrivateEndpointArgs, KeyVaultNetworkAclsArgs, KeyVaultPrivateEndpointArgs } from "./key-vault/network";
 
-export * from "./key-vault-access/roles";
-export * from "./key-vault-access/component";
-
-export * from "./secret-provider-class/types";
-export * from "./secret-provider-class/paths";
-export * from "./secret-provider-class/objects";
-export * from "./secret-provider-class/synced-secrets";
-export * from "./secret-provider-class/secret-sync";
-export * from "./secret-provider-class/validate";
-export * from "./secret-provider-class/render";
-export * from "./secret-provider-class/parse";
-export * from "./secret-provider-class/provider-version";
-export * from "./secret-provider-class/component";
-
-export * from "./workload/pod";
-export { POD_TEMPLATE_KINDS, POD_TEMPLATE_PATHS, POD_TEMPLATE_TYPE_TOKENS, PodTemplateKind, podTemplateOf, withPodTemplate } from "./workload/pod-templates";
-export * from "./workload/helm-transform";
-export * from "./workload/types";
-export * from "./workload/validate";
-export * from "./workload/render";
-export * from "./workload/component";
-export * from "./workload/identity-binding";
+// Role assignments on the vault; KEY_VAULT_ROLES names the roles `KeyVaultAccessArgs.roles` takes.
+export { KeyVaultAccess, KeyVaultAccessArgs } from "./key-vault-access/component";
+export { KEY_VAULT_ROLES, KeyVaultRoleName, ReadObject } from "./key-vault-access/roles";

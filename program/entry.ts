@@ -75,3 +75,8 @@ export { CONFIG_NAMESPACE, parseStackConfig, plannedRoleAssignmentCount } from "
 export { AZURE_ROLE_ASSIGNMENT_LIMIT, ApplicationConfig, StackConfig } from "./schema";
 export { ProgramOutputs, runProgram } from "./main";
 export { serviceAccountOf } from "./kubernetes-objects";
+// Internals of the library the lab's benchmark and tests need (it reaches the product only through the entry
+// points; these are not part of the package's API): the GUIDs the program derives, the provider version the config
+// checks identity binding against.
+export { deterministicGuid } from "../components/shared/naming";
+export { IDENTITY_BINDING_PROVIDER_VERSION } from "../components/secret-provider-class/provider-version";

@@ -16,7 +16,7 @@ export const DEFAULT_ROTATION_POLL_INTERVAL = "2m";
 /** Shortest poll interval, in seconds: faster, every node calls Key Vault for every mounted object often enough to be throttled. */
 export const MIN_ROTATION_POLL_SECONDS = 10;
 
-/** Secret rotation settings of the addon. */
+/** Secret rotation settings of the addon. Plain values: checked at construction, rendered into the addon's config. */
 export interface SecretRotation {
     /** Re-fetch mounted objects from Key Vault while pods run. Env vars from synced Secrets still need a restart. */
     enabled: boolean;

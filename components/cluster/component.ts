@@ -8,23 +8,27 @@ import { AddonIdentity, SecretRotation, addonIdentityOrError, keyVaultAddonProfi
 /** The OIDC issuer and workload identity are on unless `workloadIdentity: false`: per-app workload identities need them. */
 export const DEFAULT_WORKLOAD_IDENTITY = true;
 
-/** Node pool of a new cluster. */
+/** Node pool of a new cluster. Plain values: checked at construction. */
 export interface SystemNodePool {
-    /** VM size, e.g. "Standard_D4ds_v5". */
+    /** VM size, e.g. "Standard_D4ds_v5". Plain: checked at construction. */
     vmSize: string;
-    /** Number of nodes (1-1000). */
+    /** Number of nodes (1-1000). Plain: checked at construction. */
     count: number;
     /** Availability zones, e.g. ["1", "2", "3"]. */
     availabilityZones?: string[];
     /**
      * ARM ID of an existing subnet for the nodes (your own VNet); default: an AKS-managed VNet. Needed for a private
      * vault: its private endpoint and DNS link go in a VNet you name. The cluster's identity then needs Network
-     * Contributor on the subnet, which this component does not grant (docs/private-vaults.md).
+     * Contributor on the subnet, which this component does not grant (docs/private-vaults.md). Plain: checked as a
+     * subnet ID at construction.
      */
     vnetSubnetId?: string;
 }
 
-/** Inputs of an AKS cluster with the Key Vault secrets provider addon. */
+/**
+ * Inputs of an AKS cluster with the Key Vault secrets provider addon. The cluster's name and the ID of a cluster to
+ * adopt are plain: the name is checked at construction and named in the addon's errors, the ID is an import option.
+ */
 export interface AksClusterArgs {
     /** Existing resource group of the cluster. */
     resourceGroupName: pulumi.Input<string>;
@@ -36,11 +40,14 @@ export interface AksClusterArgs {
     kubernetesVersion?: pulumi.Input<string>;
     /** DNS prefix of the API server; defaults to the cluster name. */
     dnsPrefix?: pulumi.Input<string>;
-    /** The system node pool. */
+    /** The system node pool. Plain: checked at construction. */
     systemNodePool: SystemNodePool;
-    /** Secret rotation of the addon (per environment). */
+    /** Secret rotation of the addon (per environment). Plain: checked at construction. */
     secretRotation: SecretRotation;
-    /** Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default `DEFAULT_WORKLOAD_IDENTITY` (true). */
+    /**
+     * Enable the OIDC issuer and workload identity (needed for per-app workload identities). Default
+     * `DEFAULT_WORKLOAD_IDENTITY` (true). Plain: a structural switch of the cluster.
+     */
     workloadIdentity?: boolean;
     /**
      * Adopt a cluster that already exists outside Pulumi: its resource ID is imported on the first `pulumi up`.
@@ -86,11 +93,10 @@ export interface ClusterFacts {
 }
 
 function identityFrom(
-    profilesAndGroup: pulumi.Output<[Parameters<typeof addonIdentityOrError>[0], string]>,
-    clusterName: string,
+    profilesAndNames: pulumi.Output<[Parameters<typeof addonIdentityOrError>[0], string, string]>,
     cluster: pulumi.Resource,
 ): pulumi.Output<AddonIdentity> {
-    return profilesAndGroup.apply(([profiles, resourceGroupName]) => {
+    return profilesAndNames.apply(([profiles, resourceGroupName, clusterName]) => {
         const result = addonIdentityOrError(profiles, clusterName, resourceGroupName);
         if ("error" in result) {
             throw new pulumi.ResourceError(result.error, cluster, true);
@@ -109,9 +115,13 @@ function userKubeconfig(resourceGroupName: pulumi.Input<string>, resourceName: p
  * rotation on a cluster this component already manages is an in-place update of `addonProfiles`.
  */
 export class AksCluster extends pulumi.ComponentResource implements ClusterFacts {
+    /** The addon's managed identity: clientId for SecretProviderClasses, objectId for role assignments. */
     public readonly addonIdentity: pulumi.Output<AddonIdentity>;
+    /** OIDC issuer URL for federated credentials; undefined when the issuer is off. */
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** Admin-free user kubeconfig (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** Cluster name. */
     public readonly clusterName: pulumi.Output<string>;
     /** ARM resource ID, e.g. for scoping role assignments. */
     public readonly resourceId: pulumi.Output<string>;
@@ -155,7 +165,7 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
         this.clusterName = cluster.name;
         this.resourceId = cluster.id;
         this.nodeSubnetIds = pulumi.output(args.systemNodePool.vnetSubnetId ? [args.systemNodePool.vnetSubnetId] : undefined);
-        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName]), clusterName, this);
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, args.resourceGroupName, clusterName]), this);
         this.oidcIssuerUrl = cluster.oidcIssuerProfile.apply((profile) => profile?.issuerURL);
         this.kubeconfig = userKubeconfig(args.resourceGroupName, cluster.name, this);
         this.registerOutputs({
@@ -170,13 +180,16 @@ export class AksCluster extends pulumi.ComponentResource implements ClusterFacts
 
 /** Inputs of a read-only reference to a cluster managed elsewhere. */
 export interface ExistingAksClusterArgs {
-    /** Resource group of the cluster. */
-    resourceGroupName: string;
-    /** Cluster name. */
-    name: string;
-    /** Fail at preview unless the OIDC issuer and workload identity are enabled. */
+    /** Resource group of the cluster; may come from another stack or resource. */
+    resourceGroupName: pulumi.Input<string>;
+    /** Cluster name; may come from another stack or resource. */
+    name: pulumi.Input<string>;
+    /** Fail at preview unless the OIDC issuer and workload identity are enabled. Plain: decides what is checked. */
     requireWorkloadIdentity?: boolean;
-    /** Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). */
+    /**
+     * Fail at preview when the cluster cannot take AKS identity bindings (see `identityBindingSupportError`). Plain:
+     * decides what is checked.
+     */
     requireIdentityBindingSupport?: boolean;
 }
 
@@ -225,9 +238,13 @@ export function nodeSubnetIds(cluster: { agentPoolProfiles?: ReadonlyArray<{ vne
  * identity-binding support is required, on a cluster with API server VNet integration.
  */
 export class ExistingAksCluster extends pulumi.ComponentResource implements ClusterFacts {
+    /** The addon's managed identity: clientId for SecretProviderClasses, objectId for role assignments. */
     public readonly addonIdentity: pulumi.Output<AddonIdentity>;
+    /** OIDC issuer URL for federated credentials; undefined when the issuer is off. */
     public readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** Admin-free user kubeconfig (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** Cluster name. */
     public readonly clusterName: pulumi.Output<string>;
     /** Subnets of its node pools; undefined for an AKS-managed VNet (see nodeSubnetIds). */
     public readonly nodeSubnetIds: pulumi.Output<string[] | undefined>;
@@ -236,9 +253,11 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
         super(`${TOKEN_PREFIX}:index:ExistingAksCluster`, name, {}, opts);
         const { resourceGroupName, name: clusterName } = args;
         const cluster = containerservice.getManagedClusterOutput({ resourceGroupName, resourceName: clusterName }, { parent: this });
-        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName]), clusterName, this);
-        this.oidcIssuerUrl = cluster.apply((live) => {
-            const result = oidcIssuerOrError(live, clusterName, resourceGroupName);
+        // The names, resolved with the cluster: the errors name them in the `az` commands that fix the cluster.
+        const names = pulumi.all([resourceGroupName, clusterName]);
+        this.addonIdentity = identityFrom(pulumi.all([cluster.addonProfiles, resourceGroupName, clusterName]), this);
+        this.oidcIssuerUrl = pulumi.all([cluster, names]).apply(([live, [group, resourceName]]) => {
+            const result = oidcIssuerOrError(live, resourceName, group);
             if ("error" in result) {
                 if (args.requireWorkloadIdentity) {
                     throw new pulumi.ResourceError(result.error, this, true);
@@ -248,8 +267,8 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
             return result.issuerUrl;
         });
         // Apps that bind their identity to the cluster use its name, so they wait for (and fail with) this check.
-        this.clusterName = cluster.apply((live) => {
-            const unsupported = args.requireIdentityBindingSupport ? identityBindingSupportError(live, clusterName) : undefined;
+        this.clusterName = pulumi.all([cluster, names]).apply(([live, [, resourceName]]) => {
+            const unsupported = args.requireIdentityBindingSupport ? identityBindingSupportError(live, resourceName) : undefined;
             if (unsupported) {
                 throw new pulumi.ResourceError(unsupported, this, true);
             }

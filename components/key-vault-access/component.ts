@@ -26,17 +26,23 @@ export interface KeyVaultAccessArgs {
     principalId: pulumi.Input<string>;
     /**
      * Kind of principal; default "ServicePrincipal" (managed identities), which also avoids ARM's
-     * PrincipalNotFound race right after an identity is created.
+     * PrincipalNotFound race right after an identity is created. Plain: checked against `roles` at construction.
      */
     principalType?: "ServicePrincipal" | "Group" | "User";
-    /** Objects the principal reads; their types pick the least-privileged roles. Ignored when `roles` is set. */
+    /**
+     * Objects the principal reads; their types pick the least-privileged roles. Ignored when `roles` is set. Plain:
+     * they decide which role assignments exist and their names.
+     */
     objects?: ReadObject[];
-    /** Grant at vault scope (default) or on each object. */
+    /** Grant at vault scope (default) or on each object. Plain: decides which role assignments exist. */
     scope?: AccessScope;
-    /** Explicit roles at vault scope, for people and groups (e.g. ["secretsOfficer"]). Never officer roles for a ServicePrincipal. */
+    /**
+     * Explicit roles at vault scope, for people and groups (e.g. ["secretsOfficer"]). Never officer roles for a
+     * ServicePrincipal. Plain: they decide which role assignments exist and their names.
+     */
     roles?: KeyVaultRoleName[];
-    /** Description on each assignment. */
-    description?: string;
+    /** Description on each assignment; may come from other resources. */
+    description?: pulumi.Input<string>;
 }
 
 /** Problems with access arguments. */

@@ -12,6 +12,7 @@ export const KEY_VAULT_ROLES = {
     administrator: { displayName: "Key Vault Administrator", guid: "00482a5a-887f-4fb3-b363-3b7fe8e74483" },
 } as const;
 
+/** The name of one of KEY_VAULT_ROLES. */
 export type KeyVaultRoleName = keyof typeof KEY_VAULT_ROLES;
 
 /** Roles that read object values and nothing more: the only ones a workload or addon identity may get. */
@@ -59,7 +60,9 @@ export const DEFAULT_ADMIN_GROUP_ROLE: AdminGroupRole = "secretsOfficer";
 
 /** An object a principal reads, as far as roles are concerned. */
 export interface ReadObject {
+    /** Name of the object in the vault (object scope assigns roles on it). */
     objectName: string;
+    /** Its type, which picks the least-privileged role. */
     objectType: KeyVaultObjectType;
 }
 

@@ -32,15 +32,19 @@ export const DEFAULT_SOFT_DELETE_RETENTION_DAYS = SOFT_DELETE_RETENTION_DAYS.max
 export const DEFAULT_SKU_NAME = "standard";
 
 /** Inputs every vault takes, created or read. */
-interface KeyVaultCommonArgs {
-    /** Vault name (globally unique, 3-24 characters). */
+export interface KeyVaultCommonArgs {
+    /**
+     * Vault name (globally unique, 3-24 characters). Plain: checked at construction, named in the reachability errors,
+     * and it names the private endpoint's resources.
+     */
     name: string;
     /** Resource group of the vault (existing for both modes). */
     resourceGroupName: pulumi.Input<string>;
     /**
      * A private endpoint to the vault: `{ mode: "create", subnetId, ... }` for this component to create one (with
      * its DNS zone, VNet links and zone group), or, for a vault it creates, `{ mode: "external", id }` for one
-     * managed elsewhere. An existing vault's own connections are read from Azure.
+     * managed elsewhere. An existing vault's own connections are read from Azure. Plain: decides which resources
+     * exist, and the reachability check at construction counts it.
      */
     privateEndpoint?: KeyVaultPrivateEndpointArgs;
     /**
@@ -62,19 +66,23 @@ export interface CreateKeyVaultArgs extends KeyVaultCommonArgs {
     tenantId: pulumi.Input<string>;
     /**
      * Public network access; default "Enabled" (AKS nodes reach it over its public endpoint). "Disabled" needs a
-     * private endpoint (`privateEndpoint`), else the cluster cannot reach the vault and construction fails.
+     * private endpoint (`privateEndpoint`), else the cluster cannot reach the vault and construction fails. Plain:
+     * the reachability check at construction reads it.
      */
     publicNetworkAccess?: "Enabled" | "Disabled";
-    /** The vault's firewall; default none (every network, subject to RBAC). A Deny needs a rule or private endpoint that reaches the cluster. */
+    /**
+     * The vault's firewall; default none (every network, subject to RBAC). A Deny needs a rule or private endpoint
+     * that reaches the cluster. Plain where the reachability check at construction reads it.
+     */
     networkAcls?: KeyVaultNetworkAclsArgs;
     /**
      * Purge protection; default true. Azure cannot turn it off once on, so `false` only leaves it unset on a vault
-     * that never had it.
+     * that never had it. Plain: decides whether the property is sent at all.
      */
     enablePurgeProtection?: boolean;
-    /** Soft-delete retention in days (7-90); default 90. */
+    /** Soft-delete retention in days (7-90); default 90. Plain: checked at construction. */
     softDeleteRetentionInDays?: number;
-    /** SKU; default "standard". */
+    /** SKU; default "standard". Plain: a choice between two constants. */
     skuName?: "standard" | "premium";
 }
 

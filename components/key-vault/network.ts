@@ -25,6 +25,7 @@ export function isIpv4Rule(value: string): boolean {
 
 /** A private endpoint this program creates for a vault. */
 export interface CreatedPrivateEndpointArgs {
+    /** The program creates the endpoint (and, unless `privateDnsZoneId` is given, its DNS zone). */
     mode: "create";
     /** ARM ID of the subnet the endpoint's network interface goes in (any subnet of a VNet the cluster's nodes reach). */
     subnetId: pulumi.Input<string>;
@@ -43,8 +44,9 @@ export interface CreatedPrivateEndpointArgs {
 
 /** A private endpoint to the vault managed outside this program (another stack, the network team), declared so the checks count it. */
 export interface ExternalPrivateEndpointArgs {
+    /** The endpoint exists outside this program; the reachability checks count it. */
     mode: "external";
-    /** ARM ID of the private endpoint. */
+    /** ARM ID of the private endpoint. Plain: checked as a private endpoint ID at construction. */
     id: string;
 }
 
@@ -53,16 +55,19 @@ export type KeyVaultPrivateEndpointArgs = CreatedPrivateEndpointArgs | ExternalP
 
 /** The firewall of a vault this program creates (Azure evaluates it only while public network access is enabled). */
 export interface KeyVaultNetworkAclsArgs {
-    /** What happens to traffic no rule matches: "Deny" turns the firewall on. */
+    /**
+     * What happens to traffic no rule matches: "Deny" turns the firewall on. Plain: the reachability check at
+     * construction reads it.
+     */
     defaultAction: "Allow" | "Deny";
     /**
      * Whether Azure's trusted services skip the firewall; default "None", since nothing this program sets up needs it:
-     * AKS is not a trusted service (see vaultReachability).
+     * AKS is not a trusted service (see vaultReachability). Plain: the reachability check at construction reads it.
      */
     bypass?: "AzureServices" | "None";
     /** ARM IDs of subnets let in (the cluster's node subnet), each with the Microsoft.KeyVault service endpoint. */
     virtualNetworkSubnetIds?: pulumi.Input<string>[];
-    /** IPv4 addresses or CIDR ranges let in (the cluster's egress IPs). */
+    /** IPv4 addresses or CIDR ranges let in (the cluster's egress IPs). Plain: checked at construction. */
     ipRules?: string[];
 }
 

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Problem, throwIfProblems } from "../shared/validation";
-import { wasChecked } from "../shared/checked";
 import { isDnsLabel, isDnsSubdomain } from "../shared/kubernetes";
 import { SECRET_PROVIDER_CLASS_API_VERSION, SECRET_PROVIDER_CLASS_KIND, renderSecretProviderClassSpec } from "./render";
 import { SecretProviderClassSpec } from "./types";
@@ -10,11 +9,17 @@ import { secretProviderClassProblems } from "./validate";
 
 /** Inputs of a SecretProviderClass for the Azure Key Vault provider: the typed spec plus where it lives. */
 export interface SecretProviderClassArgs extends SecretProviderClassSpec {
-    /** Namespace of the class; it must be the namespace of the pods that mount it. */
+    /**
+     * Namespace of the class; it must be the namespace of the pods that mount it. An Input (e.g. a Namespace
+     * resource's name): it only goes into the manifest, and is checked when it resolves.
+     */
     namespace: pulumi.Input<string>;
-    /** `metadata.name`; defaults to the resource name. Pods reference it in the CSI volume. */
+    /**
+     * `metadata.name`; defaults to the resource name. Pods reference it in the CSI volume (read it from `className`).
+     * Plain: checked at construction and named in the component's errors.
+     */
     className?: string;
-    /** Extra labels on the class. */
+    /** Extra labels on the class. Plain: merged with the component's own label at construction. */
     labels?: Record<string, string>;
 }
 
@@ -87,9 +92,7 @@ export class SecretProviderClass extends k8s.apiextensions.CustomResource {
     constructor(name: string, args: SecretProviderClassArgs, opts?: pulumi.CustomResourceOptions) {
         const className = args.className ?? name;
         const subject = `SecretProviderClass "${className}"`;
-        if (!wasChecked(args)) {
-            throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
-        }
+        throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
         super(
             name,
             secretProviderClassManifest(className, { ...args, ...checkedWhenKnown(subject, args), namespace: checkWhenKnown(subject, args.namespace, namespaceProblems) }),

@@ -44,7 +44,9 @@ function ignoredKeyProblem(where: string, key: string, known: readonly string[])
 
 /** Result of reading provider input: the typed value and what the provider would ignore or reject. */
 export interface Parsed<T> {
+    /** The typed value, as far as it could be read. */
     value: T;
+    /** Everything the provider would ignore or reject, and every validation problem of the value; empty when none. */
     problems: Problem[];
 }
 
@@ -246,8 +248,11 @@ export function providerView(parameters: Record<string, string>): ProviderView {
 
 /** A SecretProviderClass manifest read into the typed model. */
 export interface AdoptedSecretProviderClass {
+    /** `metadata.name`. */
     name: string;
+    /** `metadata.namespace`, when the manifest has one. */
     namespace?: string;
+    /** The spec, typed: what the SecretProviderClass component takes. */
     spec: SecretProviderClassSpec;
 }
 

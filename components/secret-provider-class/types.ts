@@ -8,14 +8,17 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** Key Vault object kinds the provider fetches; the provider compares them case-sensitively. */
 export const KEY_VAULT_OBJECT_TYPES = ["secret", "key", "cert"] as const;
+/** One of KEY_VAULT_OBJECT_TYPES. */
 export type KeyVaultObjectType = (typeof KEY_VAULT_OBJECT_TYPES)[number];
 
 /** Output format of a secret backed by a certificate. */
 export const KEY_VAULT_OBJECT_FORMATS = ["pem", "pfx"] as const;
+/** One of KEY_VAULT_OBJECT_FORMATS. */
 export type KeyVaultObjectFormat = (typeof KEY_VAULT_OBJECT_FORMATS)[number];
 
 /** Decoding applied to a secret value before it is written. */
 export const KEY_VAULT_OBJECT_ENCODINGS = ["utf-8", "base64", "hex"] as const;
+/** One of KEY_VAULT_OBJECT_ENCODINGS. */
 export type KeyVaultObjectEncoding = (typeof KEY_VAULT_OBJECT_ENCODINGS)[number];
 
 /**
@@ -23,9 +26,13 @@ export type KeyVaultObjectEncoding = (typeof KEY_VAULT_OBJECT_ENCODINGS)[number]
  * provider reads its endpoints from a file on the node (`cloudEnvFileName`), which AKS does not provide.
  */
 export const AZURE_CLOUD_NAMES = ["AzurePublicCloud", "AzureUSGovernmentCloud", "AzureChinaCloud", "AzureGermanCloud"] as const;
+/** One of AZURE_CLOUD_NAMES. */
 export type AzureCloudName = (typeof AZURE_CLOUD_NAMES)[number];
 
-/** One entry of the provider's `objects` array: every per-object field the provider reads. */
+/**
+ * One entry of the provider's `objects` array: every per-object field the provider reads. Plain values: the
+ * component renders them into one YAML parameter and checks them at construction (names, the files they write).
+ */
 export interface KeyVaultObject {
     /** Name of the secret, key or certificate in the vault (1-127 of `[0-9A-Za-z-]`). */
     objectName: string;
@@ -36,7 +43,7 @@ export interface KeyVaultObject {
     /** A specific version; latest when omitted. */
     objectVersion?: string;
     /**
-     * With N >= 2, write versions into the directory `<file>/`: `<file>/0` is the newest (or `objectVersion`),
+     * With N of 2 or more, write versions into the directory `<file>/`: `<file>/0` is the newest (or `objectVersion`),
      * then older ones up to `<file>/N` (N + 1 files at most, fewer if the object has fewer versions). 0 or 1
      * writes the latest version to `<file>` itself. At most 100 here. Needs list permission on the vault.
      */
@@ -58,6 +65,7 @@ export const SYNCED_SECRET_TYPES = [
     "kubernetes.io/basic-auth",
     "kubernetes.io/ssh-auth",
 ] as const;
+/** One of SYNCED_SECRET_TYPES. */
 export type SyncedSecretType = (typeof SYNCED_SECRET_TYPES)[number];
 
 /** One key of a synced Kubernetes Secret. */
@@ -76,11 +84,15 @@ export interface SyncedSecretData {
  *   is needed. The controller is experimental and not part of the AKS addon.
  */
 export const SYNC_MECHANISMS = ["secretObjects", "secretSync"] as const;
+/** One of SYNC_MECHANISMS. */
 export type SyncMechanism = (typeof SYNC_MECHANISMS)[number];
 /** The driver keeps synced Secrets unless an app asks for the (experimental) sync controller. */
 export const DEFAULT_SYNC_MECHANISM: SyncMechanism = "secretObjects";
 
-/** A Kubernetes Secret synced from Key Vault objects (by the driver from mounted files, or by the sync controller). */
+/**
+ * A Kubernetes Secret synced from Key Vault objects (by the driver from mounted files, or by the sync controller).
+ * Plain values: checked at construction against the objects' files; a SecretSync is named after `secretName`.
+ */
 export interface SyncedSecret {
     /** Name of the Kubernetes Secret. */
     secretName: string;
@@ -138,7 +150,10 @@ export type SecretProviderIdentity =
       }
     | {
           mode: "servicePrincipal";
-          /** Name of the Secret (keys `clientid`, `clientsecret`) the pod volume passes as `nodePublishSecretRef`. */
+          /**
+           * Name of the Secret (keys `clientid`, `clientsecret`) the pod volume passes as `nodePublishSecretRef`.
+           * Plain: checked as a Secret name at construction.
+           */
           nodePublishSecretRef: string;
       };
 
@@ -150,10 +165,10 @@ export interface SecretProviderClassSpec {
     tenantID: pulumi.Input<string>;
     /** How the provider authenticates. */
     identity: SecretProviderIdentity;
-    /** Objects to mount as files. */
+    /** Objects to mount as files. Plain: checked at construction. */
     objects: KeyVaultObject[];
-    /** Kubernetes Secrets to sync from mounted files. */
+    /** Kubernetes Secrets to sync from mounted files. Plain: checked at construction against `objects`. */
     secretObjects?: SyncedSecret[];
-    /** Sovereign cloud; omitted means the provider's default (AzurePublicCloud). */
+    /** Sovereign cloud; omitted means the provider's default (AzurePublicCloud). Plain: checked at construction. */
     cloudName?: AzureCloudName;
 }

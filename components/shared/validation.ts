@@ -24,13 +24,20 @@ export function formatProblem(problem: Problem): string {
  * the component, when there is one yet), so `pulumi preview` prints it at the resource without stack frames.
  */
 export class ValidationError extends pulumi.ResourceError {
-    constructor(public readonly subject: string, public readonly problems: Problem[], resource?: pulumi.Resource) {
+    /** What was validated, e.g. `app "orders"`. */
+    public readonly subject: string;
+    /** Every problem found, in input order. */
+    public readonly problems: Problem[];
+
+    constructor(subject: string, problems: Problem[], resource?: pulumi.Resource) {
         super(
             `${subject} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
                 problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
             resource,
             true,
         );
+        this.subject = subject;
+        this.problems = problems;
         this.name = "ValidationError";
     }
 }

@@ -1,16 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { TOKEN_PREFIX } from "../shared/token";
-import { markChecked, wasChecked } from "../shared/checked";
 import { throwIfProblems } from "../shared/validation";
 import { SecretProviderClass } from "../secret-provider-class/component";
 import { podsMountVolume, renderSecretSync } from "../secret-provider-class/secret-sync";
-import { KeyVaultAccess } from "../key-vault-access/component";
-import { DEFAULT_ACCESS_SCOPE } from "../key-vault-access/roles";
 import { attachKeyVaultSecrets, DEFAULT_MOUNT_PATH } from "./pod";
 import { IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
-import { AppDeployment, AppWorkloadArgs, DEFAULT_REPLICAS, ManagedIdentityBinding, ManagedWorkloadIdentity, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_AUDIENCE, WORKLOAD_IDENTITY_USE_LABEL } from "./types";
+import { AppDeployment, AppWorkloadArgs, DEFAULT_REPLICAS, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./types";
+import { loadAzureIdentity } from "./azure-loader";
 import { appSecretProviderClassSpec, workloadIdentitySubject } from "./render";
 import { appWorkloadProblems } from "./validate";
 
@@ -52,9 +49,7 @@ export class AppWorkload extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:AppWorkload`, name, {}, opts);
-        if (!wasChecked(args)) {
-            throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args), this);
-        }
+        throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args), this);
         const serviceAccountName = args.serviceAccountName ?? name;
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
 
@@ -71,7 +66,16 @@ export class AppWorkload extends pulumi.ComponentResource {
 
         const identity = args.identity;
         const ownsIdentity = identity.mode === "workloadIdentity" || identity.mode === "identityBinding";
-        const created = ownsIdentity && identity.managed ? this.createManagedIdentity(name, args, identity, serviceAccountName) : undefined;
+        // The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
+        // and its roles. The class waits for them, so that switching an app to its own identity changes the class (and
+        // restarts its pods) only once the identity can be used.
+        const created =
+            ownsIdentity && identity.managed
+                ? loadAzureIdentity(`app "${name}" with a managed identity`).createManagedIdentity(this, name, identity, {
+                      objects: args.objects,
+                      subject: workloadIdentitySubject(args.namespace, serviceAccountName),
+                  })
+                : undefined;
         const workloadClientId = !ownsIdentity ? undefined : created ? created.clientId : identity.clientId;
         // Identity binding: the RBAC that lets the ServiceAccount use the identity (and, for an identity the app
         // creates, the binding itself); the class waits for it as for the roles.
@@ -111,10 +115,9 @@ export class AppWorkload extends pulumi.ComponentResource {
                       { ...childOpts, aliases: [{ name: `${name}-sa` }] },
                   );
 
-        // Checked with the app's problems above; the class still checks its values that are unknown until they resolve.
         const secretProviderClass = new SecretProviderClass(
             `${name}-spc`,
-            markChecked({ namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) }),
+            { namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) },
             grants.length > 0 ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...grants]) } : childOpts,
         );
         this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
@@ -159,52 +162,6 @@ export class AppWorkload extends pulumi.ComponentResource {
             clientId: this.clientId,
             deploymentName: this.deploymentName,
         });
-    }
-
-    /**
-     * The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
-     * and its roles. Returns its client ID, its resource ID and the resources the class waits for, so that switching
-     * an app to its own identity changes the class (and restarts its pods) only once the identity can be used.
-     */
-    private createManagedIdentity(
-        name: string,
-        args: AppWorkloadArgs,
-        identity: { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity } | { mode: "identityBinding"; managed: ManagedIdentityBinding },
-        serviceAccountName: string,
-    ): { clientId: pulumi.Output<string>; resourceId: pulumi.Output<string>; grants: pulumi.Resource[] } {
-        const managed = identity.managed;
-        const userAssignedIdentity = new managedidentity.UserAssignedIdentity(
-            `${name}-identity`,
-            { resourceGroupName: managed.resourceGroupName, location: managed.location },
-            { parent: this },
-        );
-        const federation =
-            identity.mode === "workloadIdentity"
-                ? new managedidentity.FederatedIdentityCredential(
-                      `${name}-federation`,
-                      {
-                          resourceGroupName: managed.resourceGroupName,
-                          resourceName: userAssignedIdentity.name,
-                          issuer: identity.managed.oidcIssuerUrl,
-                          subject: workloadIdentitySubject(args.namespace, serviceAccountName),
-                          audiences: [WORKLOAD_IDENTITY_AUDIENCE],
-                      },
-                      { parent: this },
-                  )
-                : undefined;
-        const access = new KeyVaultAccess(
-            `${name}-access`,
-            {
-                vaultId: managed.vaultId,
-                principalId: userAssignedIdentity.principalId,
-                principalType: "ServicePrincipal",
-                objects: args.objects,
-                scope: managed.accessScope ?? DEFAULT_ACCESS_SCOPE,
-                description: `Key Vault read access for app ${name} (managed by Pulumi)`,
-            },
-            { parent: this },
-        );
-        return { clientId: userAssignedIdentity.clientId, resourceId: userAssignedIdentity.id, grants: federation ? [federation, access] : [access] };
     }
 
     private createDeployment(

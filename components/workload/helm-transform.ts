@@ -24,7 +24,10 @@ import { POD_TEMPLATE_TYPE_TOKENS, PodTemplate, PodTemplateKind, podTemplateKind
  * ```
  */
 
-/** Which workloads a rule applies to; every given field must match. */
+/**
+ * Which workloads a rule applies to; every given field must match. Plain values: the transform compares them with
+ * each manifest as it sees it.
+ */
 export interface PodTemplateSelector {
     /** Workload kinds; default all kinds with a pod template. */
     kinds?: PodTemplateKind[];
@@ -38,15 +41,21 @@ export interface PodTemplateSelector {
 
 /** One rule: which workloads, and how their pods get Key Vault secrets. */
 export interface KeyVaultWiringRule {
+    /** The workloads the rule applies to. */
     match: PodTemplateSelector;
+    /** What their pods get: the class to mount, env vars from synced Secrets, which containers. */
     wiring: KeyVaultPodWiring;
     /**
      * Replace env vars the chart already sets with the same names (e.g. a placeholder value or another Secret),
-     * in place, keeping their position. Default false: an existing variable is an error.
+     * in place, keeping their position. Default false: an existing variable is an error. Plain: decides how the
+     * pod template is rewritten.
      */
     replaceEnv?: boolean;
-    /** Run the pods as this ServiceAccount (workload identity: the one federated with the app's identity). */
-    serviceAccountName?: string;
+    /**
+     * Run the pods as this ServiceAccount (workload identity: the one federated with the app's identity), e.g. an
+     * AppWorkload's `serviceAccountName`.
+     */
+    serviceAccountName?: pulumi.Input<string>;
 }
 
 /** True when a workload manifest is selected. */

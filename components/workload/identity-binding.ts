@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import * as containerservice from "@pulumi/azure-native/containerservice";
 import { TOKEN_PREFIX } from "../shared/token";
+import { loadAzureIdentity } from "./azure-loader";
 
 /**
  * AKS identity binding (preview, feature `IdentityBindingPreview`): an `identityBindings` child resource of the
@@ -48,19 +48,20 @@ export interface BoundCluster {
 export interface IdentityBindingAccessArgs {
     /** Client ID of the user-assigned identity; the resource name in the ClusterRole's rule. */
     clientId: pulumi.Input<string>;
-    /** Namespace of the ServiceAccount. */
+    /** Namespace of the ServiceAccount. Plain: it names the ClusterRole and ClusterRoleBinding (with `app`). */
     namespace: string;
-    /** The ServiceAccount allowed to use the identity. */
-    serviceAccountName: string;
-    /** App name, for the names of the ClusterRole and ClusterRoleBinding (see `identityBindingRbacName`). */
+    /** The ServiceAccount allowed to use the identity; may be a ServiceAccount resource's name. */
+    serviceAccountName: pulumi.Input<string>;
+    /** App name, for the names of the ClusterRole and ClusterRoleBinding (see `identityBindingRbacName`); so plain. */
     app: string;
     /**
      * Create the AKS identity binding of the identity to this cluster. Omit when the identity is already bound
      * (`az aks identity-binding create`, or the stack that owns the identity): only the RBAC is created then.
+     * Plain: decides whether the binding exists.
      */
     bind?: BoundCluster;
-    /** Labels of the ClusterRole and ClusterRoleBinding. */
-    labels?: Record<string, string>;
+    /** Labels of the ClusterRole and ClusterRoleBinding; values may come from other resources. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -69,25 +70,18 @@ export interface IdentityBindingAccessArgs {
  * component to start pods only once all of them exist.
  */
 export class IdentityBindingAccess extends pulumi.ComponentResource {
-    /** The AKS identity binding, when this component creates it. */
-    public readonly identityBinding?: containerservice.IdentityBinding;
+    /**
+     * The AKS identity binding (an azure-native `containerservice.IdentityBinding`), when this component creates it.
+     * Typed as any custom resource so that these types need no `@pulumi/azure-native` (an optional peer dependency).
+     */
+    public readonly identityBinding?: pulumi.CustomResource;
     /** Name of the ClusterRole. */
     public readonly clusterRoleName: pulumi.Output<string>;
 
     constructor(name: string, args: IdentityBindingAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:IdentityBindingAccess`, name, {}, opts);
         const rbacName = identityBindingRbacName(args.namespace, args.app);
-        this.identityBinding = args.bind
-            ? new containerservice.IdentityBinding(
-                  `${name}-binding`,
-                  {
-                      resourceGroupName: args.bind.resourceGroupName,
-                      resourceName: args.bind.clusterName,
-                      properties: { managedIdentity: { resourceId: args.bind.identityResourceId } },
-                  },
-                  { parent: this },
-              )
-            : undefined;
+        this.identityBinding = args.bind ? loadAzureIdentity(`identity binding "${name}"`).bindIdentityToCluster(this, `${name}-binding`, args.bind) : undefined;
         const role = new k8s.rbac.v1.ClusterRole(
             `${name}-role`,
             { metadata: { name: rbacName, labels: args.labels }, rules: useManagedIdentityRules(args.clientId) },

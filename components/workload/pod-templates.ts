@@ -1,18 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import { isObject } from "../shared/manifests";
 
-/** Workload kinds with a pod template, and where the template is. */
-export const POD_TEMPLATE_PATHS = {
+/** Workload kinds with a pod template. */
+export const POD_TEMPLATE_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+/** A workload kind with a pod template (what `PodTemplateSelector.kinds` takes). */
+export type PodTemplateKind = (typeof POD_TEMPLATE_KINDS)[number];
+
+/** Where the pod template is in each workload kind. */
+export const POD_TEMPLATE_PATHS: Record<PodTemplateKind, readonly string[]> = {
     Deployment: ["spec", "template"],
     StatefulSet: ["spec", "template"],
     DaemonSet: ["spec", "template"],
     ReplicaSet: ["spec", "template"],
     Job: ["spec", "template"],
     CronJob: ["spec", "jobTemplate", "spec", "template"],
-} as const;
-
-export type PodTemplateKind = keyof typeof POD_TEMPLATE_PATHS;
-export const POD_TEMPLATE_KINDS = Object.keys(POD_TEMPLATE_PATHS) as PodTemplateKind[];
+};
 
 /** Pulumi type tokens of the workload kinds (what a resource transform sees as `type`). */
 export const POD_TEMPLATE_TYPE_TOKENS: Record<string, PodTemplateKind> = {

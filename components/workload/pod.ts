@@ -19,19 +19,26 @@ export interface SecretEnvVar {
 export interface KeyVaultPodWiring {
     /** Name of the SecretProviderClass in the pod's namespace. */
     secretProviderClassName: pulumi.Input<string>;
-    /** Volume name; default "keyvault-secrets". */
+    /** Volume name; default "keyvault-secrets". Plain: checked against the pod's volumes when wired. */
     volumeName?: string;
-    /** Where files appear in the containers; default "/mnt/secrets-store". */
+    /**
+     * Where files appear in the containers; default "/mnt/secrets-store". Plain: checked against the containers'
+     * mounts when wired.
+     */
     mountPath?: string;
-    /** Env vars from synced Secrets. */
+    /** Env vars from synced Secrets. Plain: checked against the containers' env when wired. */
     env?: SecretEnvVar[];
-    /** Names of the containers to wire; default all. Init containers are never wired. */
+    /** Names of the containers to wire; default all. Init containers are never wired. Plain: they select containers. */
     containers?: string[];
-    /** Secret with `clientid`/`clientsecret` for service-principal mode, passed as `nodePublishSecretRef`. */
-    nodePublishSecretRef?: string;
+    /**
+     * Secret with `clientid`/`clientsecret` for service-principal mode, passed as `nodePublishSecretRef`; may be a
+     * Secret resource's name.
+     */
+    nodePublishSecretRef?: pulumi.Input<string>;
     /**
      * Mount the CSI volume; default true. False only when SecretSync objects keep the Secrets the env vars read: with
-     * the class's `secretObjects` the driver syncs a Secret only while a pod mounts the volume.
+     * the class's `secretObjects` the driver syncs a Secret only while a pod mounts the volume. Plain: decides the
+     * pod's volumes.
      */
     mountVolume?: boolean;
 }
@@ -39,7 +46,6 @@ export interface KeyVaultPodWiring {
 export const DEFAULT_VOLUME_NAME = "keyvault-secrets";
 export const DEFAULT_MOUNT_PATH = "/mnt/secrets-store";
 
-type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
 
 /** Problems with env wiring against the Secrets the SecretProviderClass syncs, each at its place in `env`. */
@@ -83,7 +89,7 @@ function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefi
  * is what makes the driver sync Secrets at all; not with `mountVolume: false`) and get `env` through
  * `secretKeyRef`. Throws when a name it would add is already taken, rather than silently shadowing it.
  */
-export function attachKeyVaultSecrets(template: PodTemplate, wiring: KeyVaultPodWiring): PodTemplate {
+export function attachKeyVaultSecrets(template: k8s.types.input.core.v1.PodTemplateSpec, wiring: KeyVaultPodWiring): k8s.types.input.core.v1.PodTemplateSpec {
     const spec = plain(template.spec, "template.spec");
     if (!spec) {
         throw new Error("attachKeyVaultSecrets: template.spec is missing");

@@ -32,7 +32,7 @@ export interface OwnIdentity {
     location: pulumi.Input<string>;
     /** ARM ID of the vault, for the role assignments. */
     vaultId: pulumi.Input<string>;
-    /** Role scope: "vault" (default) or "object". */
+    /** Role scope: "vault" (default) or "object". Plain: it decides which role assignments exist. */
     accessScope?: AccessScope;
 }
 
@@ -68,7 +68,11 @@ export type AppIdentity =
     | { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity; clientId?: undefined }
     | { mode: "identityBinding"; clientId: pulumi.Input<string>; managed?: undefined }
     | { mode: "identityBinding"; managed: ManagedIdentityBinding; clientId?: undefined }
-    | { mode: "servicePrincipal"; nodePublishSecretRef: string };
+    | {
+          mode: "servicePrincipal";
+          /** Name of the Secret with the credentials. Plain: checked as a Secret name at construction. */
+          nodePublishSecretRef: string;
+      };
 
 /** One pod unless the Deployment asks for more (or none). */
 export const DEFAULT_REPLICAS = 1;
@@ -77,68 +81,98 @@ export const DEFAULT_REPLICAS = 1;
 export interface AppDeployment {
     /** Container image. */
     image: pulumi.Input<string>;
-    /** Replicas; default `DEFAULT_REPLICAS` (1). */
+    /** Replicas; default `DEFAULT_REPLICAS` (1). Plain: checked at construction. */
     replicas?: number;
-    /** Container name; default the app name. */
+    /** Container name; default the app name. Plain: checked at construction. */
     containerName?: string;
-    /** Container ports. */
+    /** Container ports. Plain: checked at construction. */
     ports?: number[];
     /** Command override. */
-    command?: string[];
-    /** Arguments. */
-    args?: string[];
-    /** Plain (non-secret) env vars. */
-    env?: Record<string, string>;
+    command?: pulumi.Input<string>[];
+    /** Arguments, e.g. an endpoint another resource outputs. */
+    args?: pulumi.Input<string>[];
+    /**
+     * Plain (non-secret) env vars; values may come from other resources. The names are plain: checked at
+     * construction (and against the names `env` fills from synced Secrets).
+     */
+    env?: Record<string, pulumi.Input<string>>;
     /** Resource requests and limits. */
     resources?: k8s.types.input.core.v1.ResourceRequirements;
-    /** Don't wait for the rollout (for clusters without a controller manager, such as the local test stack). */
+    /**
+     * Don't wait for the rollout (for clusters without a controller manager, such as the local test stack). Plain:
+     * it decides an annotation at construction.
+     */
     skipAwait?: boolean;
 }
 
-/** Inputs of one application. */
+/**
+ * Inputs of one application. Values that may come from another resource (the vault, identities, the image) are
+ * `pulumi.Input`s; the rest are plain because they decide which resources exist or their names, or are checked at
+ * construction so a mistake fails the preview up front: each such field says which.
+ */
 export interface AppWorkloadArgs {
-    /** Namespace of every Kubernetes object of the app. */
+    /**
+     * Namespace of every Kubernetes object of the app. Plain: it names the app's Namespace and ServiceAccount
+     * resources (and an identity binding's ClusterRole), goes into a federated credential's subject, and is checked
+     * at construction.
+     */
     namespace: string;
-    /** Create the namespace; default false (platform teams usually own namespaces). */
+    /** Create the namespace; default false (platform teams usually own namespaces). Plain: decides if it exists. */
     createNamespace?: boolean;
-    /** Service account name; default the app name. Not "default" when the app creates it (every namespace has one). */
+    /**
+     * Service account name; default the app name. Not "default" when the app creates it (every namespace has one).
+     * Plain: it names the ServiceAccount resource, goes into a federated credential's subject, and is checked at
+     * construction.
+     */
     serviceAccountName?: string;
     /**
      * Create the ServiceAccount; default true. False: the pods use `serviceAccountName` as declared elsewhere (by
      * another app sharing it, by you, or the namespace's own "default"); pass a resource you declare in `dependsOn`
-     * so the pods wait for it.
+     * so the pods wait for it. Plain: decides whether it exists.
      */
     createServiceAccount?: boolean;
     /** The vault the app reads. */
     keyVault: { name: pulumi.Input<string>; tenantId: pulumi.Input<string> };
     /** How pods authenticate. */
     identity: AppIdentity;
-    /** Key Vault objects mounted as files under `mountPath`. */
+    /**
+     * Key Vault objects mounted as files under `mountPath`. Plain: checked at construction (the files they write must
+     * not collide), and with object-scoped roles each names its role assignment.
+     */
     objects: KeyVaultObject[];
-    /** Kubernetes Secrets synced from Key Vault objects (their files), by the mechanism `syncMechanism` names. */
+    /**
+     * Kubernetes Secrets synced from Key Vault objects (their files), by the mechanism `syncMechanism` names. Plain:
+     * checked at construction against `objects`; with `secretSync` each names its SecretSync resource.
+     */
     syncedSecrets?: SyncedSecret[];
     /**
      * Who keeps `syncedSecrets`: `secretObjects` (default) the CSI driver, from the class's `secretObjects`, only while
      * pods mount the volume; `secretSync` the secrets-store-sync-controller, one SecretSync per Secret and a class
-     * without `secretObjects` (experimental, not an AKS addon: install the controller yourself).
+     * without `secretObjects` (experimental, not an AKS addon: install the controller yourself). Plain: decides
+     * which resources exist.
      */
     syncMechanism?: SyncMechanism;
     /**
      * With `secretSync`, mount the CSI volume in the pods too, for apps that read files; default false (env vars
-     * only, no mount). With `secretObjects` pods always mount it, so false is an error.
+     * only, no mount). With `secretObjects` pods always mount it, so false is an error. Plain: decides the pod's
+     * volumes, checked at construction.
      */
     mountFiles?: boolean;
-    /** Env vars from synced Secrets. */
+    /** Env vars from synced Secrets. Plain: checked at construction against `syncedSecrets`. */
     env?: SecretEnvVar[];
-    /** Where files appear; default "/mnt/secrets-store". */
+    /** Where files appear; default "/mnt/secrets-store". Plain: checked at construction. */
     mountPath?: string;
-    /** Sovereign cloud. */
+    /** Sovereign cloud. Plain: checked at construction. */
     cloudName?: AzureCloudName;
-    /** The Deployment; omit to create only the ServiceAccount and SecretProviderClass (use `attachKeyVaultSecrets` in your own pods). */
+    /**
+     * The Deployment; omit to create only the ServiceAccount and SecretProviderClass (use `attachKeyVaultSecrets` in
+     * your own pods). Plain: decides whether it exists.
+     */
     deployment?: AppDeployment;
     /**
      * Restart pods when a synced Secret changes, through the Stakater Reloader annotation (install Reloader in
-     * the cluster). Env vars never change in running pods otherwise; mounted files do with rotation on.
+     * the cluster). Env vars never change in running pods otherwise; mounted files do with rotation on. Plain: decides
+     * an annotation at construction.
      */
     restartOnSecretChange?: boolean;
 }

@@ -2,7 +2,7 @@
  * Stack configurations of any size for the benchmark: N apps, 5 secrets each, identity modes mixed
  * (addon, a workload identity the program creates, an existing workload identity).
  */
-import { deterministicGuid } from "../../components";
+import { deterministicGuid } from "../../program/entry";
 
 export const SECRETS_PER_APP = 5;
 export const TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";

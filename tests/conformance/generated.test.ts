@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
 import * as YAML from "yaml";
-import { parseObjectsParameter, parseSecretProviderClassYaml, renderObjectsParameter, secretProviderClassManifest } from "../../components";
+import { parseSecretProviderClassYaml } from "../../components";
+import { secretProviderClassManifest } from "../../components/secret-provider-class/component";
+import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
+import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { compare, tableMarkdown } from "./compare";
 import { GeneratedCase, generatedCase } from "./generator";
 import { ORACLE_LANE, OracleCase, OracleVerdict, comparableReading, oracleVersions, runOracle } from "./oracle";

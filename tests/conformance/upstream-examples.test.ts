@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { parseSecretProviderClassYaml, secretProviderClassManifest } from "../../components";
+import { parseSecretProviderClassYaml } from "../../components";
+import { secretProviderClassManifest } from "../../components/secret-provider-class/component";
 import { OracleCase, OracleVerdict, comparableReading, oracleModuleDir, runOracle } from "./oracle";
 import { report } from "./report";
 

@@ -2,7 +2,8 @@
  * Runs our validator on cases in a child process with a heap limit, so that a case that exhausts memory or
  * hangs fails the suite with its id instead of killing the test process (see our-validator.ts).
  */
-import { formatProblem, secretProviderClassArgsProblems } from "../../components";
+import { secretProviderClassArgsProblems } from "../../components/secret-provider-class/component";
+import { formatProblem } from "../../components/shared/validation";
 import { GeneratedCase } from "./generator";
 
 process.once("message", (cases: Array<{ id: string; generated: GeneratedCase }>) => {

@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../../components";
+import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../../components/secret-provider-class/provider-version";
 import { toolchainPaths } from "../../localenv/harness/localenv";
 import { REPO_ROOT } from "../../localenv/harness/stack";
 

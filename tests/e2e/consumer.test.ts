@@ -31,7 +31,9 @@ const NAMESPACE = "consumer";
 const MIGRATION_FIXTURES = path.join(REPO_ROOT, "tests/fixtures/migration");
 
 const PROGRAM = `import * as k8s from "@pulumi/kubernetes";
-import { AppWorkload, SecretProviderClass, attachKeyVaultSecrets } from "aks-keyvault-secrets";
+import { AppWorkload, attachKeyVaultSecrets } from "aks-keyvault-secrets";
+// The Kubernetes-side entry point (package.json exports; typesVersions for this tsconfig's node10 resolution).
+import { SecretProviderClass } from "aks-keyvault-secrets/kubernetes";
 
 // The consumer's own provider, from its own @pulumi/kubernetes: the library's resources must accept it.
 const provider = new k8s.Provider("local", { kubeconfig: process.env.CONSUMER_KUBECONFIG });

@@ -5,13 +5,11 @@ import {
     AksCluster,
     ExistingAksCluster,
     ValidationError,
-    goDurationSeconds,
-    keyVaultAddonProfile,
-    nodeSubnetIds,
-    secretRotationProblems,
     withKeyVaultAddon,
-    formatProblem,
 } from "../../components";
+import { goDurationSeconds, keyVaultAddonProfile, secretRotationProblems } from "../../components/cluster/addon";
+import { nodeSubnetIds } from "../../components/cluster/component";
+import { formatProblem } from "../../components/shared/validation";
 import { addonIdentityOf, azureState, errorFrom, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
 
 
@@ -143,5 +141,13 @@ describe("ExistingAksCluster", () => {
         const cluster = new ExistingAksCluster("nowi", { resourceGroupName: "rg", name: "aks-nowi", requireWorkloadIdentity: true });
         const error = await outputError(cluster.oidcIssuerUrl);
         expect(error.message).to.contain("az aks update --name aks-nowi --resource-group rg --enable-oidc-issuer --enable-workload-identity");
+    });
+
+    it("takes its names from another stack or resource (pulumi.Input), and names them in its errors", async () => {
+        azureState.managedClusters["aks-elsewhere"] = { name: "aks-elsewhere", addonProfiles: {} };
+        const cluster = new ExistingAksCluster("elsewhere", { resourceGroupName: pulumi.output("rg-elsewhere"), name: pulumi.output("aks-elsewhere"), requireWorkloadIdentity: true });
+        expect((await outputError(cluster.addonIdentity)).message).to.contain("--name aks-elsewhere --resource-group rg-elsewhere");
+        expect((await outputError(cluster.oidcIssuerUrl)).message).to.contain("az aks update --name aks-elsewhere --resource-group rg-elsewhere");
+        expect(await valueOf(cluster.clusterName)).to.equal("aks-elsewhere");
     });
 });

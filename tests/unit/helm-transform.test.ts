@@ -3,14 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    KeyVaultWiringRule,
-    keyVaultSecretsTransform,
-    keyVaultSecretsTransformation,
-    matchesPodTemplate,
-    secretEnvProblems,
-    wireKeyVaultSecrets,
-} from "../../components";
+import { KeyVaultWiringRule, keyVaultSecretsTransform, keyVaultSecretsTransformation } from "../../components";
+import { matchesPodTemplate, wireKeyVaultSecrets } from "../../components/workload/helm-transform";
+import { secretEnvProblems } from "../../components/workload/pod";
 import { FIXTURES, convert, appNamed } from "./migration/helpers";
 
 /**
@@ -131,6 +126,12 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
     it("can move the pods to the ServiceAccount of a workload identity", () => {
         const { manifest } = wireKeyVaultSecrets(rendered()[0], [{ match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName: "shop" }]);
         expect((manifest as any).spec.template.spec.serviceAccountName).to.equal("shop");
+    });
+
+    it("takes that ServiceAccount from another resource, e.g. an AppWorkload's serviceAccountName (pulumi.Input)", () => {
+        const serviceAccountName = pulumi.output("shop");
+        const { manifest } = wireKeyVaultSecrets(rendered()[0], [{ match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName }]);
+        expect((manifest as any).spec.template.spec.serviceAccountName).to.equal(serviceAccountName);
     });
 
     it("the transformations variant (helm.v3.Chart, yaml.ConfigFile) mutates the object in place", () => {

@@ -1,18 +1,11 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as fc from "fast-check";
-import {
-    AppWorkload,
-    AppWorkloadArgs,
-    IDENTITY_BINDING_API_GROUP,
-    IdentityBindingAccess,
-    USE_IDENTITY_BINDING_ANNOTATION,
-    USE_MANAGED_IDENTITY_VERB,
-    appWorkloadProblems,
-    formatProblem,
-    identityBindingRbacName,
-    identityBindingSupportError,
-    useManagedIdentityRules,
-} from "../../components";
+import { AppWorkload, AppWorkloadArgs, IdentityBindingAccess } from "../../components";
+import { identityBindingSupportError } from "../../components/cluster/component";
+import { formatProblem } from "../../components/shared/validation";
+import { IDENTITY_BINDING_API_GROUP, USE_IDENTITY_BINDING_ANNOTATION, USE_MANAGED_IDENTITY_VERB, identityBindingRbacName, useManagedIdentityRules } from "../../components/workload/identity-binding";
+import { appWorkloadProblems } from "../../components/workload/validate";
 import { isDnsSubdomain } from "../../components/shared/kubernetes";
 import { SUBSCRIPTION_ID, TENANT_ID, fakeGuid, ofType, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
@@ -103,6 +96,14 @@ describe("IdentityBindingAccess", () => {
         await settle();
         expect(ofType(BINDING)).to.deep.equal([]);
         expect(registrations.filter((r) => r.custom).map((r) => r.type)).to.deep.equal([ROLE, ROLE_BINDING]);
+    });
+
+    it("takes the ServiceAccount and the labels from other resources (pulumi.Input)", async () => {
+        new IdentityBindingAccess("orders-ib", { clientId: CLIENT_ID, namespace: "orders", serviceAccountName: pulumi.output("orders-api"), app: "orders-api", labels: pulumi.output({ team: "orders" }) });
+        await settle();
+        const binding = registered(ROLE_BINDING, "orders-ib-role-binding").inputs;
+        expect(binding.subjects).to.deep.equal([{ kind: "ServiceAccount", name: "orders-api", namespace: "orders" }]);
+        expect(binding.metadata.labels).to.deep.equal({ team: "orders" });
     });
 });
 

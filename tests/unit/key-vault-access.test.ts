@@ -1,17 +1,8 @@
 /** components/key-vault-access: least-privilege role assignments. */
 import { expect } from "chai";
-import {
-    KEY_VAULT_ROLES,
-    KeyVaultAccess,
-    KeyVaultRoleName,
-    OFFICER_ROLES,
-    PRIVILEGED_ROLES,
-    READER_ROLES,
-    VAULT_MANAGEMENT_ROLES,
-    accessPlan,
-    planAssignments,
-    roleAssignmentName,
-} from "../../components";
+import { KEY_VAULT_ROLES, KeyVaultAccess, KeyVaultRoleName } from "../../components";
+import { accessPlan } from "../../components/key-vault-access/component";
+import { OFFICER_ROLES, PRIVILEGED_ROLES, READER_ROLES, VAULT_MANAGEMENT_ROLES, planAssignments, roleAssignmentName } from "../../components/key-vault-access/roles";
 import { keyVaultAccessProblems } from "../../components/key-vault-access/component";
 import { isGuid } from "../../components/shared/validation";
 import { SUBSCRIPTION_ID, azureState, errorFrom, fakeGuid, ofType, registered, resetRegistrations, settle } from "../mocks";
@@ -113,14 +104,14 @@ describe("Key Vault access", () => {
 
     it("grants an admin group found by display name", async () => {
         azureState.groups["kv-admins"] = fakeGuid("kv-admins");
-        const { groupObjectId } = await import("../../components");
+        const { groupObjectId } = await import("../../components/key-vault-access/component");
         new KeyVaultAccess("admins", { vaultId: VAULT_ID, principalId: groupObjectId({ displayName: "kv-admins" }), principalType: "Group", roles: ["secretsOfficer"] });
         await settle();
         expect(registered("azure-native:authorization:RoleAssignment", "admins-secretsofficer").inputs).to.deep.include({ principalId: fakeGuid("kv-admins"), principalType: "Group" });
     });
 
     it("refuses to look up a group it has no name or ID for", async () => {
-        const { groupObjectId } = await import("../../components");
+        const { groupObjectId } = await import("../../components/key-vault-access/component");
         expect(() => groupObjectId({})).to.throw("groupObjectId: the group has neither objectId nor displayName (groupReferenceProblems reports this)");
     });
 });

@@ -1,20 +1,8 @@
 /** components/key-vault/network.ts: ARM IDs, and whether the cluster can reach a vault over the network. */
 import { expect } from "chai";
 import * as fc from "fast-check";
-import {
-    ReachabilityContext,
-    VaultNetworkState,
-    armIdProblems,
-    isIpv4Rule,
-    managedNetworkPrivateEndpointWarning,
-    parseArmId,
-    privateDnsLinkWarning,
-    sameArmId,
-    vaultReachability,
-    vaultReachabilityError,
-    vaultReachabilityWarning,
-    virtualNetworkOfSubnet,
-} from "../../components";
+import { ReachabilityContext, VaultNetworkState, isIpv4Rule, managedNetworkPrivateEndpointWarning, privateDnsLinkWarning, vaultReachability, vaultReachabilityError, vaultReachabilityWarning } from "../../components/key-vault/network";
+import { armIdProblems, parseArmId, sameArmId, virtualNetworkOfSubnet } from "../../components/shared/arm-ids";
 import { SUBSCRIPTION_ID } from "../mocks";
 
 const VNET = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks`;

@@ -1,7 +1,8 @@
 /** components/key-vault: the vault, created or read. */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { KeyVault, KeyVaultArgs, privateDnsLinkWarning, vaultReachabilityWarning } from "../../components";
+import { KeyVault, KeyVaultArgs } from "../../components";
+import { privateDnsLinkWarning, vaultReachabilityWarning } from "../../components/key-vault/network";
 import { SUBSCRIPTION_ID, TENANT_ID, azureState, capturedWarnings, errorFrom, ofType, outputError, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;

@@ -5,7 +5,10 @@ import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig, plannedRoleAssign
 import { addonIdentityWarning, roleAssignmentWarning } from "../../program/warnings";
 import { runProgram } from "../../program/main";
 import { KUBERNETES_CLIENT_RATE } from "../../components/shared/kubernetes-client";
-import { KEY_VAULT_ROLES, managedNetworkPrivateEndpointWarning, parseObjectsParameter, roleAssignmentName } from "../../components";
+import { KEY_VAULT_ROLES } from "../../components";
+import { roleAssignmentName } from "../../components/key-vault-access/roles";
+import { managedNetworkPrivateEndpointWarning } from "../../components/key-vault/network";
+import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
 import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, capturedWarnings, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 
 

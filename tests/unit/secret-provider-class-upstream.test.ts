@@ -10,17 +10,14 @@ import {
     SecretProviderClass,
     SecretProviderClassSpec,
     SyncedSecret,
-    checkWhenKnown,
-    cleanPath,
-    decodeInt32,
-    formatProblem,
-    namespaceProblems,
-    parseObjectsParameter,
     parseSecretProviderClassYaml,
-    renderObjectsParameter,
-    secretProviderClassProblems,
-    writesFile,
 } from "../../components";
+import { checkWhenKnown, namespaceProblems } from "../../components/secret-provider-class/component";
+import { decodeInt32, parseObjectsParameter } from "../../components/secret-provider-class/parse";
+import { cleanPath, writesFile } from "../../components/secret-provider-class/paths";
+import { renderObjectsParameter } from "../../components/secret-provider-class/render";
+import { secretProviderClassProblems } from "../../components/secret-provider-class/validate";
+import { formatProblem } from "../../components/shared/validation";
 import { migrate } from "../../migration/convert/migrate";
 import { manifestsOfText, withCode } from "./migration/helpers";
 import { TENANT_ID, errorFrom, outputError, resetRegistrations } from "../mocks";

@@ -7,17 +7,13 @@ import {
     SecretProviderClass,
     SecretProviderClassSpec,
     ValidationError,
-    parseObjectsParameter,
-    parseSecretProviderClassManifest,
     parseSecretProviderClassYaml,
-    providerView,
-    renderObjectsParameter,
-    renderParameters,
-    renderSecretProviderClassSpec,
-    secretProviderClassProblems,
-    formatProblem,
-    validatedSpec,
 } from "../../components";
+import { validatedSpec } from "../../components/secret-provider-class/component";
+import { parseObjectsParameter, parseSecretProviderClassManifest, providerView } from "../../components/secret-provider-class/parse";
+import { renderObjectsParameter, renderParameters, renderSecretProviderClassSpec } from "../../components/secret-provider-class/render";
+import { secretProviderClassProblems } from "../../components/secret-provider-class/validate";
+import { formatProblem } from "../../components/shared/validation";
 import { TENANT_ID, errorFrom, outputError, registered, registrations, resetRegistrations, settle, valueOf } from "../mocks";
 import * as pulumi from "@pulumi/pulumi";
 import { SPC_FIXTURES } from "./fixture-paths";

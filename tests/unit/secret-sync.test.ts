@@ -8,16 +8,9 @@ import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import {
-    AppWorkload,
-    AppWorkloadArgs,
-    SECRET_SYNC_API_VERSION,
-    SyncedSecret,
-    isSecretSyncPath,
-    renderSecretSync,
-    syncChoiceProblems,
-    syncedSecretProblems,
-} from "../../components";
+import { AppWorkload, AppWorkloadArgs, SyncedSecret } from "../../components";
+import { SECRET_SYNC_API_VERSION, isSecretSyncPath, renderSecretSync, syncChoiceProblems } from "../../components/secret-provider-class/secret-sync";
+import { syncedSecretProblems } from "../../components/secret-provider-class/synced-secrets";
 import { stackConfigProblems } from "../../program/config";
 import { formatConfigProblem } from "../../program/problems";
 import { stackFileConfig } from "../stack-files";

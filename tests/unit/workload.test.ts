@@ -1,13 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import {
-    AppWorkload,
-    AppWorkloadArgs,
-    RELOADER_SECRET_ANNOTATION,
-    attachKeyVaultSecrets,
-    parseObjectsParameter,
-    providerIdentity,
-} from "../../components";
+import { AppWorkload, AppWorkloadArgs, attachKeyVaultSecrets } from "../../components";
+import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
+import { providerIdentity } from "../../components/workload/render";
+import { RELOADER_SECRET_ANNOTATION } from "../../components/workload/types";
 import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, registeredOptions, resetRegistrations, settle, valueOf } from "../mocks";
 
 const ADDON_CLIENT_ID = "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f";
@@ -188,6 +184,16 @@ describe("AppWorkload", () => {
         await settle();
         expect(registered("kubernetes:core/v1:Namespace", "namespace/orders").inputs.metadata.name).to.equal("orders");
         expect(registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
+    });
+
+    it("takes the Deployment's command, args and env values from other resources (pulumi.Input)", async () => {
+        const endpoint = pulumi.output("https://orders-db.internal:5432");
+        new AppWorkload("orders-api", ordersArgs({ deployment: { image: "x:1", command: [pulumi.output("/bin/orders")], args: ["--db", endpoint], env: { DB_HOST: endpoint } } }));
+        await settle();
+        const container = registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.spec.template.spec.containers[0];
+        expect(container.command).to.deep.equal(["/bin/orders"]);
+        expect(container.args).to.deep.equal(["--db", "https://orders-db.internal:5432"]);
+        expect(container.env.find((variable: { name: string }) => variable.name === "DB_HOST")).to.deep.equal({ name: "DB_HOST", value: "https://orders-db.internal:5432" });
     });
 
     it("names the app, the wrong input and the fix", () => {

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { IDENTITY_BINDING_PROVIDER_VERSION } from "../../../components";
-import { ApplicationConfig, parseStackConfig } from "../../../program/entry";
+import { ApplicationConfig, IDENTITY_BINDING_PROVIDER_VERSION, parseStackConfig } from "../../../program/entry";
 import { FEDERATION_AUDIENCE, keyVaultSeedPlan } from "../key-vault-seed";
 import {
     deliveryProblems,

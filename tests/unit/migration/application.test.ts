@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { appSecretProviderClassSpec, providerView, renderSecretProviderClassSpec, writesFile } from "../../../components";
+import { providerView } from "../../../components/secret-provider-class/parse";
+import { writesFile } from "../../../components/secret-provider-class/paths";
+import { renderSecretProviderClassSpec } from "../../../components/secret-provider-class/render";
+import { appSecretProviderClassSpec } from "../../../components/workload/render";
 import { placeholderWorkloadArgs } from "../../../migration/application";
 import { appNamed, convert } from "./helpers";
 

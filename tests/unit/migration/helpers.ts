@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
-import { appWorkloadProblems } from "../../../components";
+import { appWorkloadProblems } from "../../../components/workload/validate";
 import { VaultApplication, applicationConfig } from "../../../migration/application";
 import { migrate } from "../../../migration/convert/migrate";
 import { MigrateOptions, MigrationResult } from "../../../migration/convert/types";

@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { appSecretProviderClassSpec, parseSecretProviderClassYaml, providerView, renderSecretProviderClassSpec } from "../../../../components";
+import { parseSecretProviderClassYaml } from "../../../../components";
+import { providerView } from "../../../../components/secret-provider-class/parse";
+import { renderSecretProviderClassSpec } from "../../../../components/secret-provider-class/render";
+import { appSecretProviderClassSpec } from "../../../../components/workload/render";
 import { adoptSecretProviderClass } from "../../../../migration/adopt/adopt";
 import { placeholderWorkloadArgs } from "../../../../migration/application";
 import { migrate } from "../../../../migration/convert/migrate";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { secretEnvProblems } from "../../../../components";
+import { secretEnvProblems } from "../../../../components/workload/pod";
 import { Env, appNamed, convert, podSpecOf, withCode } from "../helpers";
 
 /** Env-injector values become secretKeyRef (migration/convert/injected-env.ts). */
