@@ -31,7 +31,7 @@ export {
 } from "./secret-provider-class/types";
 export { AppWorkload } from "./workload/component";
 export { AppDeployment, AppIdentity, AppWorkloadArgs, ManagedIdentityBinding, ManagedWorkloadIdentity, OwnIdentity } from "./workload/types";
-export { AccessScope } from "./key-vault-access/roles";
+export { ACCESS_SCOPES, AccessScope } from "./key-vault-access/roles";
 // An identity already bound to the cluster (or one to bind) used by pods you declare yourself: the RBAC AppWorkload
 // creates for its own pods.
 export { BoundCluster, IdentityBindingAccess, IdentityBindingAccessArgs } from "./workload/identity-binding";

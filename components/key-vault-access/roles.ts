@@ -46,8 +46,9 @@ export interface RoleDefinition {
  */
 export const PRIVILEGED_ROLES: readonly RoleDefinition[] = [...OFFICER_ROLES.map((role) => KEY_VAULT_ROLES[role]), ...Object.values(VAULT_MANAGEMENT_ROLES)];
 
-/** Where a role is granted: the whole vault, or each object. */
+/** The scopes a role can be granted at: the whole vault, or each object. */
 export const ACCESS_SCOPES = ["vault", "object"] as const;
+/** Where a role is granted: the whole vault, or each object. */
 export type AccessScope = (typeof ACCESS_SCOPES)[number];
 /** One role per principal on the vault, unless object scope is asked for. */
 export const DEFAULT_ACCESS_SCOPE: AccessScope = "vault";
