@@ -7,9 +7,12 @@ import type * as azureIdentity from "./azure-identity";
  */
 export function loadAzureIdentity(feature: string): typeof azureIdentity {
     try {
-        // A require at the call, not an import at the top: that is what keeps the Azure SDKs unloaded until here.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a require at the call, not an import at the top: that is what keeps the Azure SDKs unloaded until here
         return require("./azure-identity");
     } catch (error) {
-        throw new Error(`${feature} creates Azure resources: install @pulumi/azure-native and @pulumi/azuread (optional peer dependencies of aks-keyvault-secrets). ${error}`);
+        throw new Error(
+            `${feature} creates Azure resources: install @pulumi/azure-native and @pulumi/azuread (optional peer dependencies of aks-keyvault-secrets). ${error}`,
+            { cause: error },
+        );
     }
 }
