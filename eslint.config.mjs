@@ -18,7 +18,10 @@ export default defineConfig(
         languageOptions: {
             // The programs tsc checks: the root one, the policy pack (its own package, its own tsconfig) and the
             // README's example stack (which imports the package by its name).
-            parserOptions: { project: ["./tsconfig.json", "./policy/tsconfig.json", "./docs/examples/tsconfig.json"], tsconfigRootDir: import.meta.dirname },
+            parserOptions: {
+                project: ["./tsconfig.json", "./policy/tsconfig.json", "./docs/examples/tsconfig.json"],
+                tsconfigRootDir: import.meta.dirname,
+            },
         },
         // A few rules that need the type checker, for bugs tsc lets through. They make a run about three times as
         // long (about 20 s of CPU instead of 7; tsc --noEmit takes 11). Not all of strictTypeChecked: that adds about

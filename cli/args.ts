@@ -9,7 +9,18 @@ export interface ParsedArgs {
     flags: Map<string, string[]>;
 }
 
-const FLAGS_WITH_VALUE = new Set(["out", "ts-import", "app-name", "identity", "secret-suffix", "secret-name", "existing-secrets", "namespace", "addon-client-id", "stack-config"]);
+const FLAGS_WITH_VALUE = new Set([
+    "out",
+    "ts-import",
+    "app-name",
+    "identity",
+    "secret-suffix",
+    "secret-name",
+    "existing-secrets",
+    "namespace",
+    "addon-client-id",
+    "stack-config",
+]);
 const BOOLEAN_FLAGS = new Set(["typescript", "help"]);
 const SHORT: Record<string, string> = { o: "out", h: "help" };
 
@@ -23,7 +34,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
             inputs.push(arg);
             continue;
         }
-        const [rawName, inline] = arg.startsWith("--") ? [arg.slice(2).split("=")[0], arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined] : [SHORT[arg.slice(1)] ?? arg.slice(1), undefined];
+        const [rawName, inline] = arg.startsWith("--")
+            ? [arg.slice(2).split("=")[0], arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : undefined]
+            : [SHORT[arg.slice(1)] ?? arg.slice(1), undefined];
         if (BOOLEAN_FLAGS.has(rawName)) {
             flags.set(rawName, ["true"]);
         } else if (FLAGS_WITH_VALUE.has(rawName)) {

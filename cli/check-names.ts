@@ -55,7 +55,12 @@ export async function runCheckNames(args: ParsedArgs, io: CliIo): Promise<number
         const synced = syncedSecretsOf(config, io.cwd);
         checked += synced.length;
         for (const problem of secretNameCollisionProblems(synced, protectedSecrets, one(args, "secret-suffix") ?? DEFAULT_SECRET_SUFFIX)) {
-            findings.push({ severity: "error", code: "SECRET_NAME_COLLISION", subject: display(path.resolve(io.cwd, config), io.cwd), ...problem });
+            findings.push({
+                severity: "error",
+                code: "SECRET_NAME_COLLISION",
+                subject: display(path.resolve(io.cwd, config), io.cwd),
+                ...problem,
+            });
         }
     }
     const errors = findings.filter((finding) => finding.severity === "error");
@@ -63,6 +68,8 @@ export async function runCheckNames(args: ParsedArgs, io: CliIo): Promise<number
         io.stderr(`${errors.map((finding) => formatFinding(finding)).join("\n")}\n${errors.length} problem(s); refusing (exit code 1).\n`);
         return EXIT_CODES.error;
     }
-    io.stdout(`No synced Secret of ${configs.join(", ")} (${checked} checked) has the name of one of ${protectedSecrets.size} akv2k8s or existing Secret(s).\n`);
+    io.stdout(
+        `No synced Secret of ${configs.join(", ")} (${checked} checked) has the name of one of ${protectedSecrets.size} akv2k8s or existing Secret(s).\n`,
+    );
     return EXIT_CODES.converted;
 }

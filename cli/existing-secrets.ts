@@ -12,7 +12,9 @@ export function readExistingSecrets(file: string | undefined, cwd: string): stri
     try {
         text = fs.readFileSync(path.resolve(cwd, file), "utf8");
     } catch (error) {
-        throw new UsageError(`--existing-secrets ${file} can't be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        throw new UsageError(
+            `--existing-secrets ${file} can't be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        );
     }
     return text
         .split(/\r?\n/)

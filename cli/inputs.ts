@@ -28,7 +28,10 @@ function expand(input: string, cwd: string): string[] {
  * Reads files, directories and "-" (stdin) into manifests; sources are shown relative to `cwd`. Unreadable
  * paths and broken documents become error findings.
  */
-export async function readManifestInputs(inputs: readonly string[], io: { cwd: string; readStdin: () => Promise<string> }): Promise<{ manifests: SourcedManifest[]; findings: Finding[] }> {
+export async function readManifestInputs(
+    inputs: readonly string[],
+    io: { cwd: string; readStdin: () => Promise<string> },
+): Promise<{ manifests: SourcedManifest[]; findings: Finding[] }> {
     const manifests: SourcedManifest[] = [];
     const findings: Finding[] = [];
     for (const input of inputs) {

@@ -15,7 +15,13 @@ import { USAGE } from "./usage";
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
     try {
         const args = parseArgs(argv);
-        if (args.command === "" || args.command === "help" || args.command === "--help" || args.command === "-h" || args.flags.has("help")) {
+        if (
+            args.command === "" ||
+            args.command === "help" ||
+            args.command === "--help" ||
+            args.command === "-h" ||
+            args.flags.has("help")
+        ) {
             io.stdout(USAGE);
             return args.command === "" ? EXIT_CODES.error : EXIT_CODES.converted;
         }

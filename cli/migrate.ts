@@ -3,7 +3,17 @@ import * as path from "path";
 import { isGuid } from "../components/shared/validation";
 import { migrate } from "../migration/convert/migrate";
 import { MigrateOptions } from "../migration/convert/types";
-import { appsByVault, reportText, sourcesByApp, stackConfigDocuments, stackConfigYaml, typescriptFor, vaultFileName, workloadFileName, workloadYaml } from "../migration/emit";
+import {
+    appsByVault,
+    reportText,
+    sourcesByApp,
+    stackConfigDocuments,
+    stackConfigYaml,
+    typescriptFor,
+    vaultFileName,
+    workloadFileName,
+    workloadYaml,
+} from "../migration/emit";
 import { EXIT_CODES, exitCodeFor } from "../migration/findings";
 import { DEFAULT_SECRET_SUFFIX } from "../program/secret-names";
 import { ParsedArgs, UsageError, one, pairs } from "./args";
@@ -88,7 +98,11 @@ export async function runMigrate(args: ParsedArgs, io: CliIo): Promise<number> {
         return code;
     }
     if (!out) {
-        io.stdout(result.applications.length > 0 ? stackConfigDocuments(result.applications, sourcesByApp(result.cutover)) : "# No app to write: see the report.\n");
+        io.stdout(
+            result.applications.length > 0
+                ? stackConfigDocuments(result.applications, sourcesByApp(result.cutover))
+                : "# No app to write: see the report.\n",
+        );
         io.stderr(report);
         if (result.workloads.length > 0) {
             io.stderr(`${result.workloads.length} patched workload manifest(s) are written only with --out <dir>.\n`);

@@ -12,7 +12,12 @@ export { AddonIdentity, SecretRotation, withKeyVaultAddon } from "./cluster/addo
 
 // The vault, created or existing, with its network options.
 export { CreateKeyVaultArgs, ExistingKeyVaultArgs, KeyVault, KeyVaultArgs, KeyVaultCommonArgs } from "./key-vault/component";
-export { CreatedPrivateEndpointArgs, ExternalPrivateEndpointArgs, KeyVaultNetworkAclsArgs, KeyVaultPrivateEndpointArgs } from "./key-vault/network";
+export {
+    CreatedPrivateEndpointArgs,
+    ExternalPrivateEndpointArgs,
+    KeyVaultNetworkAclsArgs,
+    KeyVaultPrivateEndpointArgs,
+} from "./key-vault/network";
 
 // Role assignments on the vault; KEY_VAULT_ROLES names the roles `KeyVaultAccessArgs.roles` takes.
 export { KeyVaultAccess, KeyVaultAccessArgs } from "./key-vault-access/component";

@@ -30,7 +30,14 @@ export {
     SyncedSecretType,
 } from "./secret-provider-class/types";
 export { AppWorkload } from "./workload/component";
-export { AppDeployment, AppIdentity, AppWorkloadArgs, ManagedIdentityBinding, ManagedWorkloadIdentity, OwnIdentity } from "./workload/types";
+export {
+    AppDeployment,
+    AppIdentity,
+    AppWorkloadArgs,
+    ManagedIdentityBinding,
+    ManagedWorkloadIdentity,
+    OwnIdentity,
+} from "./workload/types";
 export { ACCESS_SCOPES, AccessScope } from "./key-vault-access/roles";
 // An identity already bound to the cluster (or one to bind) used by pods you declare yourself: the RBAC AppWorkload
 // creates for its own pods.
@@ -38,7 +45,12 @@ export { BoundCluster, IdentityBindingAccess, IdentityBindingAccessArgs } from "
 
 // Pods you or a chart declare: the pod-template function, the chart transforms and their rules.
 export { KeyVaultPodWiring, SecretEnvVar, attachKeyVaultSecrets } from "./workload/pod";
-export { KeyVaultWiringRule, PodTemplateSelector, keyVaultSecretsTransform, keyVaultSecretsTransformation } from "./workload/helm-transform";
+export {
+    KeyVaultWiringRule,
+    PodTemplateSelector,
+    keyVaultSecretsTransform,
+    keyVaultSecretsTransformation,
+} from "./workload/helm-transform";
 // The workload kinds a rule can select (PodTemplateSelector.kinds), as a type and as a list.
 export { POD_TEMPLATE_KINDS, PodTemplateKind } from "./workload/pod-templates";
 // The subject of the federated credential for a workload identity the stack creates itself (`clientId` mode).

@@ -67,7 +67,15 @@ const V2_FIELDS: readonly string[] = [
 
 const FIELDS_BY_VERSION: Record<AkvsVersion, readonly string[]> = {
     v1alpha1: ["vault.name", "vault.object", "output.secret.name", "output.secret.type", "output.secret.dataKey", "output.transforms"],
-    v1: ["vault.name", "vault.object", "output.secret.name", "output.secret.type", "output.secret.dataKey", "output.secret.chainOrder", "output.transform"],
+    v1: [
+        "vault.name",
+        "vault.object",
+        "output.secret.name",
+        "output.secret.type",
+        "output.secret.dataKey",
+        "output.secret.chainOrder",
+        "output.transform",
+    ],
     v2alpha1: V2_FIELDS,
     v2beta1: V2_FIELDS,
 };
@@ -115,7 +123,13 @@ export function readAzureKeyVaultSecret(
     const apiVersion = String(manifest.apiVersion);
     const version = AKVS_VERSIONS.find((served) => served === apiVersion.slice(AKVS_GROUP.length + 1));
     if (!version) {
-        finding("unsupported", "AKVS_INVALID", "apiVersion", `"${apiVersion}" is not a version akv2k8s serves (${AKVS_VERSIONS.map((v) => `${AKVS_GROUP}/${v}`).join(", ")})`, "check the manifest; it was not converted");
+        finding(
+            "unsupported",
+            "AKVS_INVALID",
+            "apiVersion",
+            `"${apiVersion}" is not a version akv2k8s serves (${AKVS_VERSIONS.map((v) => `${AKVS_GROUP}/${v}`).join(", ")})`,
+            "check the manifest; it was not converted",
+        );
         return { findings };
     }
     const spec = manifest.spec;
@@ -129,16 +143,34 @@ export function readAzureKeyVaultSecret(
             ["spec.vault.object.name", objectName],
             ["spec.vault.object.type", objectTypeText],
         ].filter(([, value]) => !value);
-        finding("unsupported", "AKVS_INVALID", missing.map(([path]) => path).join(", "), "is required by the AzureKeyVaultSecret CRD, so the API server rejects this manifest and akv2k8s never acted on it", "fill the field(s) in if the manifest is meant to be used; it was not converted");
+        finding(
+            "unsupported",
+            "AKVS_INVALID",
+            missing.map(([path]) => path).join(", "),
+            "is required by the AzureKeyVaultSecret CRD, so the API server rejects this manifest and akv2k8s never acted on it",
+            "fill the field(s) in if the manifest is meant to be used; it was not converted",
+        );
         return { findings };
     }
     const objectType = AKVS_OBJECT_TYPES.find((type) => type === objectTypeText);
     if (!objectType) {
-        finding("unsupported", "AKVS_INVALID", "spec.vault.object.type", `"${objectTypeText}" is not one of ${AKVS_OBJECT_TYPES.join(", ")} (the CRD rejects it)`, "use a valid type; it was not converted");
+        finding(
+            "unsupported",
+            "AKVS_INVALID",
+            "spec.vault.object.type",
+            `"${objectTypeText}" is not one of ${AKVS_OBJECT_TYPES.join(", ")} (the CRD rejects it)`,
+            "use a valid type; it was not converted",
+        );
         return { findings };
     }
     if (!explicitNamespace) {
-        finding("info", "NAMESPACE_DEFAULTED", "metadata.namespace", `is not set; using "${defaultNamespace}"`, "pass --namespace NAMESPACE if the manifest is applied to another namespace");
+        finding(
+            "info",
+            "NAMESPACE_DEFAULTED",
+            "metadata.namespace",
+            `is not set; using "${defaultNamespace}"`,
+            "pass --namespace NAMESPACE if the manifest is applied to another namespace",
+        );
     }
     const allowed = FIELDS_BY_VERSION[version];
     for (const field of VERSIONED_FIELDS) {

@@ -21,7 +21,10 @@ type ApplicationEntry = z.input<typeof applicationSchema>;
  * Deployment (or Helm chart) stays, and is wired to the app's SecretProviderClass with the patched manifest or the
  * Helm transform.
  */
-export type MigratedApplication = Pick<ApplicationEntry, "name" | "namespace" | "serviceAccountName" | "identity" | "objects" | "cloudName"> &
+export type MigratedApplication = Pick<
+    ApplicationEntry,
+    "name" | "namespace" | "serviceAccountName" | "identity" | "objects" | "cloudName"
+> &
     Required<Pick<ApplicationEntry, "syncedSecrets">>;
 
 /** The `identity` key of an app in stack config. */
@@ -48,7 +51,9 @@ export function applicationConfig(app: MigratedApplication): ApplicationEntry {
                       type: secret.type,
                       data: secret.data.map((entry) => ({ key: entry.key, objectName: entry.objectName })),
                       ...(secret.labels && Object.keys(secret.labels).length > 0 ? { labels: { ...secret.labels } } : {}),
-                      ...(secret.annotations && Object.keys(secret.annotations).length > 0 ? { annotations: { ...secret.annotations } } : {}),
+                      ...(secret.annotations && Object.keys(secret.annotations).length > 0
+                          ? { annotations: { ...secret.annotations } }
+                          : {}),
                   })),
               }
             : {}),
@@ -63,7 +68,13 @@ export function readByProgram(app: MigratedApplication): { config: ApplicationCo
     if (parsed.success) {
         return { config: parsed.data };
     }
-    return { problems: schemaProblems(parsed.error, applicationSchema, entry).map((problem) => ({ where: renderKeyPath(problem.path), message: problem.message, fix: problem.fix })) };
+    return {
+        problems: schemaProblems(parsed.error, applicationSchema, entry).map((problem) => ({
+            where: renderKeyPath(problem.path),
+            message: problem.message,
+            fix: problem.fix,
+        })),
+    };
 }
 
 /**
@@ -74,7 +85,9 @@ export function readByProgram(app: MigratedApplication): { config: ApplicationCo
 export function workloadArgsOf(app: MigratedApplication, platform: PlatformFacts, managed?: AppWorkloadArgs["identity"]): AppWorkloadArgs {
     const read = readByProgram(app);
     if ("problems" in read) {
-        throw new Error(`app "${app.name}" does not match the stack config schema: ${read.problems.map((problem) => `${problem.where}: ${problem.message}`).join("; ")}`);
+        throw new Error(
+            `app "${app.name}" does not match the stack config schema: ${read.problems.map((problem) => `${problem.where}: ${problem.message}`).join("; ")}`,
+        );
     }
     return toAppWorkloadArgs(read.config, platform, managed);
 }
@@ -87,5 +100,7 @@ export function placeholderWorkloadArgs(app: MigratedApplication, vault: string)
 /** Every problem the program would raise for this app (schema, then the AppWorkload checks), so its preview would fail. */
 export function migratedApplicationProblems(app: MigratedApplication, vault: string): Problem[] {
     const read = readByProgram(app);
-    return "problems" in read ? read.problems : appWorkloadProblems(app.name, toAppWorkloadArgs(read.config, { ...placeholderPlatform, keyVaultName: vault }));
+    return "problems" in read
+        ? read.problems
+        : appWorkloadProblems(app.name, toAppWorkloadArgs(read.config, { ...placeholderPlatform, keyVaultName: vault }));
 }

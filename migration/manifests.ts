@@ -19,9 +19,7 @@ export interface ReadManifests {
 function flatten(manifest: Record<string, unknown>, source: string): SourcedManifest[] {
     const kind = typeof manifest.kind === "string" ? manifest.kind : "";
     if (Array.isArray(manifest.items) && (kind === "List" || kind.endsWith("List"))) {
-        return manifest.items.flatMap((item, index) =>
-            isObject(item) ? flatten(item, `${source}.items[${index}]`) : [],
-        );
+        return manifest.items.flatMap((item, index) => (isObject(item) ? flatten(item, `${source}.items[${index}]`) : []));
     }
     return [{ source, manifest }];
 }
@@ -60,4 +58,3 @@ export function groupOf(apiVersion: unknown): string {
     const text = typeof apiVersion === "string" ? apiVersion : "";
     return text.includes("/") ? text.split("/")[0] : "";
 }
-

@@ -12,10 +12,22 @@ import { NAMESPACE_SERVICE_ACCOUNT } from "../components/workload/types";
 export function givenNameProblems(kind: "app" | "secret", name: string, where: string): Problem[] {
     const valid = kind === "app" ? isDnsLabel(name) : isDnsSubdomain(name);
     if (!valid) {
-        return [{ where, message: `"${name}" is not a valid ${kind === "app" ? "app name (DNS label)" : "Secret name"}`, fix: "use lower-case letters, digits and '-'" + (kind === "secret" ? " (and '.')" : ", at most 63 characters") }];
+        return [
+            {
+                where,
+                message: `"${name}" is not a valid ${kind === "app" ? "app name (DNS label)" : "Secret name"}`,
+                fix: "use lower-case letters, digits and '-'" + (kind === "secret" ? " (and '.')" : ", at most 63 characters"),
+            },
+        ];
     }
     if (kind === "app" && name === NAMESPACE_SERVICE_ACCOUNT) {
-        return [{ where, message: `"${name}" would name the app's ServiceAccount after the one every namespace already has`, fix: "pick another app name" }];
+        return [
+            {
+                where,
+                message: `"${name}" would name the app's ServiceAccount after the one every namespace already has`,
+                fix: "pick another app name",
+            },
+        ];
     }
     return [];
 }

@@ -15,8 +15,7 @@ export const aksSecretRotation: ResourcePolicy = {
         "AKS clusters with the Key Vault secrets provider addon turn on secret rotation, so mounted secrets follow Key Vault. Advisory by default; the prod policy config makes it mandatory.",
     enforcementLevel: "advisory",
     severity: "medium",
-    remediationSteps:
-        `Set addonProfiles.${KEY_VAULT_ADDON_KEY}.config.enableSecretRotation to "true" and rotationPollInterval to a Go duration within the configured bound (in this program: cluster.secretRotation).`,
+    remediationSteps: `Set addonProfiles.${KEY_VAULT_ADDON_KEY}.config.enableSecretRotation to "true" and rotationPollInterval to a Go duration within the configured bound (in this program: cluster.secretRotation).`,
     url: "https://learn.microsoft.com/azure/aks/csi-secrets-store-configuration-options",
     tags: ["aks", "rotation"],
     configSchema: {
@@ -47,7 +46,10 @@ export const aksSecretRotation: ResourcePolicy = {
             return;
         }
         if (typeof rotation !== "string" || rotation.trim().toLowerCase() !== "true") {
-            const state = rotation === undefined ? "does not set enableSecretRotation (AKS defaults it to \"false\")" : `sets enableSecretRotation to ${JSON.stringify(rotation)}`;
+            const state =
+                rotation === undefined
+                    ? 'does not set enableSecretRotation (AKS defaults it to "false")'
+                    : `sets enableSecretRotation to ${JSON.stringify(rotation)}`;
             reportViolation(
                 `AKS cluster "${cluster}" enables the ${KEY_VAULT_ADDON_KEY} addon but ${state}: mounted secrets keep the value read at pod start ` +
                     `until the pod is recreated, so a rotated or revoked Key Vault secret stays in use. Set addonProfiles.${KEY_VAULT_ADDON_KEY}.config ` +
@@ -65,7 +67,9 @@ export const aksSecretRotation: ResourcePolicy = {
         const seconds = goDurationSeconds(value);
         const max = goDurationSeconds(maxPollInterval);
         if (seconds === undefined) {
-            reportViolation(`AKS cluster "${cluster}" sets rotationPollInterval ${JSON.stringify(interval)}, which is not a Go duration such as "${DEFAULT_ROTATION_POLL_INTERVAL}".`);
+            reportViolation(
+                `AKS cluster "${cluster}" sets rotationPollInterval ${JSON.stringify(interval)}, which is not a Go duration such as "${DEFAULT_ROTATION_POLL_INTERVAL}".`,
+            );
         } else if (max !== undefined && seconds > max) {
             reportViolation(
                 `AKS cluster "${cluster}" polls Key Vault for rotated secrets every ${value}, longer than the ${maxPollInterval} this stack allows ` +

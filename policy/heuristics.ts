@@ -30,7 +30,8 @@ export const DEFAULT_SECRET_HEURISTICS: SecretHeuristicOptions = {
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/g;
 const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
 /** `Password=...`, `AccountKey=...`, `SharedAccessKey=...` in connection strings; `user:pass@` in URLs. */
-const CREDENTIAL_IN_STRING = /(?:\b(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|clientsecret)\s*=\s*(?!;)[^;\s"']+)|(?:[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@)/i;
+const CREDENTIAL_IN_STRING =
+    /(?:\b(?:password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|clientsecret)\s*=\s*(?!;)[^;\s"']+)|(?:[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@)/i;
 /** Key names that announce a secret; separators are removed first (DB_PASSWORD -> dbpassword). */
 const SECRET_KEY_NAME = /(password|passwd|pwd|secret|token|apikey|accesskey|privatekey|connectionstring|credential)/;
 /** Key names that are about a secret without holding it: SECRET_NAME, TOKEN_URL, PASSWORD_MIN_LENGTH, ... */
@@ -69,7 +70,10 @@ export function shannonEntropy(text: string): number {
  * Tokens of base64/base64url characters of at least `minLength` that mix upper case, lower case and digits and
  * whose entropy reaches the threshold: the shape of generated keys and tokens, not of words, paths or hex digests.
  */
-export function highEntropyTokens(text: string, options: Pick<SecretHeuristicOptions, "minLength" | "entropyThreshold">): Array<{ length: number; entropy: number }> {
+export function highEntropyTokens(
+    text: string,
+    options: Pick<SecretHeuristicOptions, "minLength" | "entropyThreshold">,
+): Array<{ length: number; entropy: number }> {
     const found: Array<{ length: number; entropy: number }> = [];
     // Split on anything outside the base64/base64url alphabet, and on `=` that is not trailing padding (key=value).
     for (const raw of text.split(/[^A-Za-z0-9+/=_-]+|=+(?=[^=])/)) {
@@ -112,14 +116,20 @@ export function secretHints(key: string, value: string, options: SecretHeuristic
         if (isPrivatePemLabel(label)) {
             hints.push({ rule: "pem-private-key", detail: `a PEM private key (-----BEGIN ${label}-----)` });
         } else if (!options.allowPublicPemBlocks) {
-            hints.push({ rule: "pem-block", detail: `a PEM block (-----BEGIN ${label}-----); set allowPublicPemBlocks: true if public certificates are intended here` });
+            hints.push({
+                rule: "pem-block",
+                detail: `a PEM block (-----BEGIN ${label}-----); set allowPublicPemBlocks: true if public certificates are intended here`,
+            });
         }
     }
     if (JWT.test(value)) {
         hints.push({ rule: "jwt", detail: "a JSON Web Token (eyJ...)" });
     }
     if (CREDENTIAL_IN_STRING.test(value)) {
-        hints.push({ rule: "credential-in-string", detail: "a credential inside a connection string or URL (Password=..., AccountKey=..., user:password@host)" });
+        hints.push({
+            rule: "credential-in-string",
+            detail: "a credential inside a connection string or URL (Password=..., AccountKey=..., user:password@host)",
+        });
     }
     if (pemLabels(value).length === 0 && !JWT.test(value)) {
         const tokens = highEntropyTokens(value, options);

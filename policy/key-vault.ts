@@ -8,7 +8,8 @@ const VAULT = /^azure-native:keyvault(\/v[0-9a-z]+)?:Vault$/;
 
 export const keyVaultRbacAuthorization: ResourcePolicy = {
     name: "keyvault-rbac-authorization",
-    description: "Key Vaults use Azure RBAC (enableRbacAuthorization: true), so the role assignments given to workload and addon identities take effect.",
+    description:
+        "Key Vaults use Azure RBAC (enableRbacAuthorization: true), so the role assignments given to workload and addon identities take effect.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -21,7 +22,10 @@ export const keyVaultRbacAuthorization: ResourcePolicy = {
             return;
         }
         const vault = displayName(args, "vaultName");
-        const state = rbac === undefined ? "does not set properties.enableRbacAuthorization, so Azure creates it with the access-policy model" : `sets properties.enableRbacAuthorization to ${JSON.stringify(rbac)}`;
+        const state =
+            rbac === undefined
+                ? "does not set properties.enableRbacAuthorization, so Azure creates it with the access-policy model"
+                : `sets properties.enableRbacAuthorization to ${JSON.stringify(rbac)}`;
         reportViolation(
             `Key Vault "${vault}" ${state}: role assignments such as "Key Vault Secrets User" for the workload and addon identities ` +
                 "have no effect there, and the CSI driver gets 403 Forbidden when a pod mounts its secrets. Set properties.enableRbacAuthorization: true.",
@@ -48,7 +52,8 @@ function selectedStack(args: ResourceValidationArgs): string | undefined {
 
 export const keyVaultPurgeProtection: ResourcePolicy = {
     name: "keyvault-purge-protection",
-    description: "Key Vaults on the configured stacks keep soft delete on and enable purge protection, so a deleted vault or secret can be recovered.",
+    description:
+        "Key Vaults on the configured stacks keep soft delete on and enable purge protection, so a deleted vault or secret can be recovered.",
     enforcementLevel: "mandatory",
     severity: "high",
     remediationSteps:
@@ -87,7 +92,7 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
     enforcementLevel: "advisory",
     severity: "medium",
     remediationSteps:
-        "Set properties.publicNetworkAccess: \"Disabled\" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: \"Deny\" and the cluster's egress addresses or node subnets allowed (bypass: \"AzureServices\" does not admit AKS pods).",
+        'Set properties.publicNetworkAccess: "Disabled" and reach the vault through a private endpoint, or keep it enabled with networkAcls.defaultAction: "Deny" and the cluster\'s egress addresses or node subnets allowed (bypass: "AzureServices" does not admit AKS pods).',
     url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
     tags: ["keyvault", "network"],
     configSchema: stackScopedSchema('Stacks where the vault must be network-restricted; "*" means every stack.'),
@@ -102,7 +107,10 @@ export const keyVaultPublicNetworkAccess: ResourcePolicy = {
             return;
         }
         // The library's rule: only a vault without a private endpoint, open to public traffic, lets in any network.
-        const reachability = vaultReachability({ publicNetworkAccess: access, networkAcls: { defaultAction } }, { plannedPrivateEndpoints: [] });
+        const reachability = vaultReachability(
+            { publicNetworkAccess: access, networkAcls: { defaultAction } },
+            { plannedPrivateEndpoints: [] },
+        );
         if (reachability.verdict !== "reachable" || reachability.via !== "public network") {
             return;
         }
@@ -126,7 +134,10 @@ function connectsTo(endpoint: PolicyResource, vault: PolicyResource, vaultName: 
         .concat(itemsOf(read(endpoint.props, "manualPrivateLinkServiceConnections")))
         .some((connection) => {
             const target = str(read(connection, "privateLinkServiceId"));
-            return typeof target === "string" && target.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${vaultName.toLowerCase()}`);
+            return (
+                typeof target === "string" &&
+                target.toLowerCase().endsWith(`/providers/microsoft.keyvault/vaults/${vaultName.toLowerCase()}`)
+            );
         });
 }
 
@@ -137,8 +148,7 @@ export const keyVaultPrivateEndpoint: StackPolicy = {
     // Advisory: the endpoint may rightly live in another stack (the network team's); the KeyVault component then takes it as privateEndpoint { mode: external }.
     enforcementLevel: "advisory",
     severity: "high",
-    remediationSteps:
-        `Create a private endpoint (group "${KEY_VAULT_PRIVATE_LINK_GROUP}") to the vault in a subnet the cluster's VNet reaches, with the ${KEY_VAULT_PRIVATE_DNS_ZONE} zone linked to that VNet (keyVault.privateEndpoint { mode: create, subnetId } in this program), or keep publicNetworkAccess "Enabled" with a firewall that lets the cluster in.`,
+    remediationSteps: `Create a private endpoint (group "${KEY_VAULT_PRIVATE_LINK_GROUP}") to the vault in a subnet the cluster's VNet reaches, with the ${KEY_VAULT_PRIVATE_DNS_ZONE} zone linked to that VNet (keyVault.privateEndpoint { mode: create, subnetId } in this program), or keep publicNetworkAccess "Enabled" with a firewall that lets the cluster in.`,
     url: "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
     tags: ["keyvault", "network"],
     validateStack: (args, reportViolation) => {

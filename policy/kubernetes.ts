@@ -8,7 +8,11 @@ export interface KubernetesRef {
 }
 
 /** `namespace/name` of a Kubernetes object; the namespace falls back to the provider's, then `default`. */
-export function kubernetesName(resource: { props: Record<string, unknown>; name: string; provider?: { props: Record<string, unknown> } }): KubernetesRef {
+export function kubernetesName(resource: {
+    props: Record<string, unknown>;
+    name: string;
+    provider?: { props: Record<string, unknown> };
+}): KubernetesRef {
     const name = str(read(resource.props, "metadata", "name")) ?? resource.name;
     let namespace = str(read(resource.props, "metadata", "namespace"));
     if (namespace === undefined || namespace === "") {

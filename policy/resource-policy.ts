@@ -6,7 +6,14 @@
  * resource not created yet) is skipped, the rest of the resource is still checked, and the update re-checks it
  * with the real value.
  */
-import { ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidation, StackValidationPolicy } from "@pulumi/policy";
+import {
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidation,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import { isUnknownValueError, read, str } from "./props";
 
 /** A resource policy whose `validateResource` is a single function (callable from tests). */

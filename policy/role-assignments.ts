@@ -14,7 +14,12 @@ export const PRINCIPAL_TYPES = ["User", "Group", "ServicePrincipal", "ForeignGro
 
 /** GUID of a role definition from `/subscriptions/<s>/providers/Microsoft.Authorization/roleDefinitions/<guid>` or a bare GUID. */
 export function roleDefinitionGuid(roleDefinitionId: string): string | undefined {
-    const last = roleDefinitionId.trim().split("/").filter((part) => part !== "").pop() ?? "";
+    const last =
+        roleDefinitionId
+            .trim()
+            .split("/")
+            .filter((part) => part !== "")
+            .pop() ?? "";
     return isGuid(last) ? last.toLowerCase() : undefined;
 }
 
@@ -30,7 +35,7 @@ export const noPrivilegedRolesForServicePrincipals: ResourcePolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     remediationSteps:
-        "Give workload and addon identities \"Key Vault Secrets User\" for secret objects or \"Key Vault Certificate User\" for cert and key objects, scoped to the vault or to the objects; keep officer, administrator and access-granting roles for people.",
+        'Give workload and addon identities "Key Vault Secrets User" for secret objects or "Key Vault Certificate User" for cert and key objects, scoped to the vault or to the objects; keep officer, administrator and access-granting roles for people.',
     url: "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
     tags: ["keyvault", "rbac", "least-privilege"],
     configSchema: {
@@ -45,14 +50,19 @@ export const noPrivilegedRolesForServicePrincipals: ResourcePolicy = {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: "Object IDs of service principals allowed to hold these roles anyway (e.g. a break-glass automation identity).",
+                description:
+                    "Object IDs of service principals allowed to hold these roles anyway (e.g. a break-glass automation identity).",
             },
         },
     },
     validateResource: forType(ROLE_ASSIGNMENT, (args, reportViolation) => {
         const principalType = str(read(args.props, "principalType"));
         const roleDefinitionId = str(read(args.props, "roleDefinitionId"));
-        if (typeof principalType !== "string" || principalType.toLowerCase() !== "serviceprincipal" || typeof roleDefinitionId !== "string") {
+        if (
+            typeof principalType !== "string" ||
+            principalType.toLowerCase() !== "serviceprincipal" ||
+            typeof roleDefinitionId !== "string"
+        ) {
             return;
         }
         const cfg = policyConfig<PrivilegedRoleConfig>(args, { additionalForbiddenRoleDefinitionIds: [], exemptPrincipalIds: [] });
@@ -84,8 +94,7 @@ export const roleAssignmentPrincipalType: ResourcePolicy = {
     description: "Role assignments set principalType, so a just-created identity is not looked up in Entra ID before it has replicated.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps:
-        "Set principalType: \"ServicePrincipal\" for managed identities and applications, \"User\" or \"Group\" for people.",
+    remediationSteps: 'Set principalType: "ServicePrincipal" for managed identities and applications, "User" or "Group" for people.',
     url: "https://learn.microsoft.com/azure/role-based-access-control/role-assignments-template",
     tags: ["rbac"],
     validateResource: forType(ROLE_ASSIGNMENT, (args, reportViolation) => {

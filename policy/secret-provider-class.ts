@@ -1,7 +1,18 @@
 /** The SecretProviderClass policy: each class read the way the Azure provider reads it, checked by the library's rules. */
 import type { Input } from "@pulumi/pulumi";
-import { IDENTITY_MODE_FLAGS, PROVIDER_PARAMETER_KEYS, parseIdentity, parseObjectsParameter } from "../components/secret-provider-class/parse";
-import { KeyVaultObject, MANAGED_IDENTITY_DEPRECATION_URL, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret } from "../components/secret-provider-class/types";
+import {
+    IDENTITY_MODE_FLAGS,
+    PROVIDER_PARAMETER_KEYS,
+    parseIdentity,
+    parseObjectsParameter,
+} from "../components/secret-provider-class/parse";
+import {
+    KeyVaultObject,
+    MANAGED_IDENTITY_DEPRECATION_URL,
+    SecretProviderClassSpec,
+    SecretProviderIdentity,
+    SyncedSecret,
+} from "../components/secret-provider-class/types";
 import { secretProviderClassProblems } from "../components/secret-provider-class/validate";
 import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../components/secret-provider-class/provider-version";
 import { Problem, formatProblem } from "../components/shared/validation";
@@ -36,7 +47,9 @@ function readParameters(parameters: unknown): { known: Record<string, string>; u
             problems.push({
                 where: `spec.parameters.${key}`,
                 message: "is not a key the Azure provider reads, so it is silently ignored",
-                fix: sameButCase ? `spell it "${sameButCase}" (keys are case-sensitive)` : `remove it; the provider reads ${PROVIDER_PARAMETER_KEYS.join(", ")}`,
+                fix: sameButCase
+                    ? `spell it "${sameButCase}" (keys are case-sensitive)`
+                    : `remove it; the provider reads ${PROVIDER_PARAMETER_KEYS.join(", ")}`,
             });
             continue;
         }
@@ -45,7 +58,11 @@ function readParameters(parameters: unknown): { known: Record<string, string>; u
         } else if (typeof value === "string") {
             known[key] = value;
         } else {
-            problems.push({ where: `spec.parameters.${key}`, message: `is a ${value === null ? "null" : typeof value}, but the CRD takes strings only`, fix: `quote the value: "${String(value)}"` });
+            problems.push({
+                where: `spec.parameters.${key}`,
+                message: `is a ${value === null ? "null" : typeof value}, but the CRD takes strings only`,
+                fix: `quote the value: "${String(value)}"`,
+            });
         }
     }
     return { known, unknownKeys, problems };
@@ -83,13 +100,25 @@ export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
     const { known, unknownKeys, problems } = readParameters(parametersValue);
     const present = (key: string) => key in known || unknownKeys.has(key);
     if (!present("keyvaultName")) {
-        problems.push({ where: "spec.parameters.keyvaultName", message: 'is missing; the provider fails with "keyvaultName is not provided"', fix: "set the vault name" });
+        problems.push({
+            where: "spec.parameters.keyvaultName",
+            message: 'is missing; the provider fails with "keyvaultName is not provided"',
+            fix: "set the vault name",
+        });
     }
     if (!present("tenantID") && !present("tenantId")) {
-        problems.push({ where: "spec.parameters.tenantID", message: 'is missing; the provider fails with "tenantId is not provided"', fix: "set the vault's Entra tenant ID" });
+        problems.push({
+            where: "spec.parameters.tenantID",
+            message: 'is missing; the provider fails with "tenantId is not provided"',
+            fix: "set the vault's Entra tenant ID",
+        });
     }
     if (!present("objects")) {
-        problems.push({ where: "spec.parameters.objects", message: 'is missing; the provider fails with "objects is not set"', fix: "list the Key Vault objects to mount" });
+        problems.push({
+            where: "spec.parameters.objects",
+            message: 'is missing; the provider fails with "objects is not set"',
+            fix: "list the Key Vault objects to mount",
+        });
     }
 
     // Identity: resolve the mode from what is known; an unknown ID still counts as set.
@@ -108,7 +137,8 @@ export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
         if (identity.mode === "servicePrincipal") {
             problems.push({
                 where: "spec.parameters",
-                message: "sets no identity mode, so the provider falls back to a service principal whose client secret sits in a Kubernetes Secret (nodePublishSecretRef)",
+                message:
+                    "sets no identity mode, so the provider falls back to a service principal whose client secret sits in a Kubernetes Secret (nodePublishSecretRef)",
                 fix: 'use workload identity (clientID) or the addon identity (useVMManagedIdentity: "true" with userAssignedIdentityID)',
             });
         }
@@ -131,7 +161,9 @@ export function secretProviderClassSpecProblems(spec: unknown): Problem[] {
         identity: identity ?? { mode: "workloadIdentity", clientID: UNKNOWN_INPUT },
         objects: objects ?? [],
         ...(secretObjects ? { secretObjects } : {}),
-        ...(typeof cloudName === "string" && cloudName.trim() !== "" ? { cloudName: cloudName.trim() as SecretProviderClassSpec["cloudName"] } : {}),
+        ...(typeof cloudName === "string" && cloudName.trim() !== ""
+            ? { cloudName: cloudName.trim() as SecretProviderClassSpec["cloudName"] }
+            : {}),
     };
     const modelProblems = secretProviderClassProblems(model).filter((problem) => {
         if (identity?.mode === "servicePrincipal" && problem.where === "identity.nodePublishSecretRef") {

@@ -1,5 +1,10 @@
 /** The SecretSync policy: what the SecretSync CRD refuses and what the sync controller needs, found at preview. */
-import { SECRET_SYNC_API_VERSION, SECRET_SYNC_CONTROLLER_URL, SECRET_SYNC_KIND, reservedKeyProblems } from "../components/secret-provider-class/secret-sync";
+import {
+    SECRET_SYNC_API_VERSION,
+    SECRET_SYNC_CONTROLLER_URL,
+    SECRET_SYNC_KIND,
+    reservedKeyProblems,
+} from "../components/secret-provider-class/secret-sync";
 import { isDnsSubdomain } from "../components/shared/kubernetes";
 import { Problem, formatProblem } from "../components/shared/validation";
 import { kubernetesName, qualified } from "./kubernetes";
@@ -29,12 +34,21 @@ export function secretSyncSpecProblems(spec: unknown): Problem[] {
         if (value === undefined || value === "") {
             problems.push({ where: `spec.${field}`, message: `is missing; the CRD requires it: it names ${what}`, fix: `set ${field}` });
         } else if (!isDnsSubdomain(value)) {
-            problems.push({ where: `spec.${field}`, message: `"${value}" is not a valid Kubernetes name`, fix: "use lower-case letters, digits, '-' and '.'" });
+            problems.push({
+                where: `spec.${field}`,
+                message: `"${value}" is not a valid Kubernetes name`,
+                fix: "use lower-case letters, digits, '-' and '.'",
+            });
         }
     }
     const secretObject = read(spec, "secretObject");
     if (secretObject !== UNKNOWN) {
-        problems.push(...reservedKeyProblems({ labels: keysMap(read(secretObject, "labels")), annotations: keysMap(read(secretObject, "annotations")) }, "spec.secretObject"));
+        problems.push(
+            ...reservedKeyProblems(
+                { labels: keysMap(read(secretObject, "labels")), annotations: keysMap(read(secretObject, "annotations")) },
+                "spec.secretObject",
+            ),
+        );
     }
     return problems;
 }

@@ -3,7 +3,15 @@
  * parameters (./heuristics tells a secret value from configuration).
  */
 import { ResourceValidationArgs } from "@pulumi/policy";
-import { DEFAULT_SECRET_HEURISTICS, SecretHeuristicOptions, SecretHint, isKeystoreFileName, isPrivatePemLabel, pemLabels, secretHints } from "./heuristics";
+import {
+    DEFAULT_SECRET_HEURISTICS,
+    SecretHeuristicOptions,
+    SecretHint,
+    isKeystoreFileName,
+    isPrivatePemLabel,
+    pemLabels,
+    secretHints,
+} from "./heuristics";
 import { KubernetesRef, kubernetesName, qualified } from "./kubernetes";
 import { UNKNOWN, keysOf, read } from "./props";
 import { ResourceCheck, ResourcePolicy, forType, policyConfig } from "./resource-policy";
@@ -51,7 +59,10 @@ const configMapValues: ResourceCheck = forType(CONFIG_MAP, (args, reportViolatio
         }
         const hints = secretHints(key, value, cfg);
         if (isKeystoreFileName(key) && !hints.some((hint) => hint.rule === "pem-private-key")) {
-            hints.push({ rule: "keystore-file", detail: "a key named like a keystore or private-key file (.pfx, .p12, .jks, .keystore, .key)" });
+            hints.push({
+                rule: "keystore-file",
+                detail: "a key named like a keystore or private-key file (.pfx, .p12, .jks, .keystore, .key)",
+            });
         }
         if (hints.length > 0) {
             reportViolation(`${what} key "${key}" holds ${describeHints(hints)}. ${advice}. ${allowHint(key)}`);
@@ -66,7 +77,9 @@ const configMapValues: ResourceCheck = forType(CONFIG_MAP, (args, reportViolatio
         const decoded = Buffer.from(value, "base64").toString("latin1");
         const privateLabel = pemLabels(decoded).find(isPrivatePemLabel);
         if (privateLabel) {
-            reportViolation(`${what} binaryData key "${key}" holds a PEM private key (-----BEGIN ${privateLabel}-----). ${advice}. ${allowHint(key)}`);
+            reportViolation(
+                `${what} binaryData key "${key}" holds a PEM private key (-----BEGIN ${privateLabel}-----). ${advice}. ${allowHint(key)}`,
+            );
         } else if (isKeystoreFileName(key)) {
             reportViolation(
                 `${what} binaryData key "${key}" holds a key named like a keystore or private-key file (.pfx, .p12, .jks, .keystore, .key). ${advice}. ${allowHint(key)}`,
@@ -75,7 +88,8 @@ const configMapValues: ResourceCheck = forType(CONFIG_MAP, (args, reportViolatio
     }
 });
 
-const SECRET_PROVIDER_CLASS_ADVICE = "SecretProviderClass parameters are plain configuration, stored in clear text in the cluster and the Pulumi state";
+const SECRET_PROVIDER_CLASS_ADVICE =
+    "SecretProviderClass parameters are plain configuration, stored in clear text in the cluster and the Pulumi state";
 
 const secretProviderClassParameters: ResourceCheck = forType(SECRET_PROVIDER_CLASS, (args, reportViolation) => {
     const { cfg, ref, what, allowHint } = findingContext(args, "SecretProviderClass");
@@ -120,11 +134,22 @@ export const noSecretValuesInManifests: ResourcePolicy = {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: 'Keys that are known not to be secrets, as "<namespace>/<name>/<key>" or "<name>/<key>" (ConfigMap data keys or SecretProviderClass parameter names).',
+                description:
+                    'Keys that are known not to be secrets, as "<namespace>/<name>/<key>" or "<name>/<key>" (ConfigMap data keys or SecretProviderClass parameter names).',
             },
             minLength: { type: "integer", minimum: 8, default: 32, description: "Shortest token the entropy rule looks at." },
-            entropyThreshold: { type: "number", minimum: 0, maximum: 8, default: 4.3, description: "Shannon entropy (bits per character) from which a token counts as random." },
-            allowPublicPemBlocks: { type: "boolean", default: true, description: "Allow PEM blocks that are public by nature (CERTIFICATE, PUBLIC KEY); private keys are never allowed." },
+            entropyThreshold: {
+                type: "number",
+                minimum: 0,
+                maximum: 8,
+                default: 4.3,
+                description: "Shannon entropy (bits per character) from which a token counts as random.",
+            },
+            allowPublicPemBlocks: {
+                type: "boolean",
+                default: true,
+                description: "Allow PEM blocks that are public by nature (CERTIFICATE, PUBLIC KEY); private keys are never allowed.",
+            },
         },
     },
     validateResource: (args, reportViolation) => {

@@ -118,7 +118,12 @@ export const syncedSecretConsumersMountCsiVolume: StackPolicy = {
     },
 };
 
-function checkWorkload(resource: PolicyResource, path: readonly string[], synced: Map<string, Map<string, SyncingClass[]>>, reportViolation: ReportViolation): void {
+function checkWorkload(
+    resource: PolicyResource,
+    path: readonly string[],
+    synced: Map<string, Map<string, SyncingClass[]>>,
+    reportViolation: ReportViolation,
+): void {
     const { namespace, name } = kubernetesName(resource);
     if (namespace === UNKNOWN) {
         return;

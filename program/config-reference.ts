@@ -63,7 +63,9 @@ function modeOf(schema: JsonSchema): unknown {
 function typeOf(schema: JsonSchema): string {
     const options = variants(schema);
     if (options) {
-        return options.every((option) => modeOf(option) !== undefined) ? `by \`mode\`: ${options.map((option) => code(modeOf(option))).join(", ")}` : options.map(typeOf).join(" or ");
+        return options.every((option) => modeOf(option) !== undefined)
+            ? `by \`mode\`: ${options.map((option) => code(modeOf(option))).join(", ")}`
+            : options.map(typeOf).join(" or ");
     }
     if (schema.const !== undefined) {
         return code(schema.const);
@@ -81,7 +83,9 @@ function typeOf(schema: JsonSchema): string {
 }
 
 function row(key: string, schema: JsonSchema, required: boolean): string {
-    const meaning = [schema.description, schema.example ? `Example: ${code(schema.example)}.` : undefined].filter((part) => part !== undefined).join(" ");
+    const meaning = [schema.description, schema.example ? `Example: ${code(schema.example)}.` : undefined]
+        .filter((part) => part !== undefined)
+        .join(" ");
     const fallback = schema.default === undefined ? "" : code(schema.default);
     return `| ${code(key)} | ${cell(typeOf(schema))} | ${required ? "yes" : "no"} | ${cell(fallback)} | ${cell(meaning)} |`;
 }
@@ -102,7 +106,12 @@ function addChildren(keyPath: string, schema: JsonSchema, tables: KeyTable[], ta
     if (options) {
         for (const option of options) {
             const mode = modeOf(option);
-            const modeTable: KeyTable = { keyPath, title: `${code(keyPath)}${mode === undefined ? "" : ` with mode ${code(mode)}`}`, schema: option, rows: [] };
+            const modeTable: KeyTable = {
+                keyPath,
+                title: `${code(keyPath)}${mode === undefined ? "" : ` with mode ${code(mode)}`}`,
+                schema: option,
+                rows: [],
+            };
             tables.push(modeTable);
             addRows(modeTable, option, `${keyPath}.`, tables);
         }
@@ -126,8 +135,15 @@ function keyTables(key: string, schema: JsonSchema): KeyTable[] {
 const TABLE_HEAD = ["| key | type | required | default | meaning |", "|---|---|---|---|---|"];
 
 function renderTable(table: KeyTable, level: string): string[] {
-    const about = [table.schema.description, table.schema.example ? `Example: ${code(table.schema.example)}.` : undefined].filter((part) => part !== undefined);
-    return [`${level} ${table.title}`, "", ...(about.length > 0 ? [about.join(" "), ""] : []), ...(table.rows.length > 0 ? [...TABLE_HEAD, ...table.rows, ""] : [])];
+    const about = [table.schema.description, table.schema.example ? `Example: ${code(table.schema.example)}.` : undefined].filter(
+        (part) => part !== undefined,
+    );
+    return [
+        `${level} ${table.title}`,
+        "",
+        ...(about.length > 0 ? [about.join(" "), ""] : []),
+        ...(table.rows.length > 0 ? [...TABLE_HEAD, ...table.rows, ""] : []),
+    ];
 }
 
 /** The secure-value table, from the rules that decide it. */

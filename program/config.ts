@@ -13,7 +13,11 @@ import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
 import { secretKeyProblems, secretPlainTexts } from "./secrets";
-import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION, providerReadsIdentityBinding } from "../components/secret-provider-class/provider-version";
+import {
+    AKS_ADDON_PROVIDER,
+    IDENTITY_BINDING_PROVIDER_VERSION,
+    providerReadsIdentityBinding,
+} from "../components/secret-provider-class/provider-version";
 
 /**
  * The stack configuration's checks: the schema of every key and the rules between keys, run at start-up so a
@@ -33,7 +37,9 @@ interface PartialConfig {
 /** A copy of `value` without the parts at `path`: an unknown key, or an optional value that is wrong. */
 function without(value: unknown, path: ReadonlyArray<PropertyKey>, keys?: readonly string[]): unknown {
     if (path.length === 0) {
-        return keys && value && typeof value === "object" && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key))) : undefined;
+        return keys && value && typeof value === "object" && !Array.isArray(value)
+            ? Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key)))
+            : undefined;
     }
     const [head, ...rest] = path;
     if (Array.isArray(value) && typeof head === "number") {
@@ -55,7 +61,10 @@ function isOptionalLeaf(root: z.core.$ZodType, path: Array<string | number>, dat
     if (path.length === 0 || path.some((_, depth) => isUnion(schemaAt(root, path.slice(0, depth), data)))) {
         return false;
     }
-    const value = path.reduce<unknown>((current, part) => (current && typeof current === "object" ? (current as Record<string | number, unknown>)[part] : undefined), data);
+    const value = path.reduce<unknown>(
+        (current, part) => (current && typeof current === "object" ? (current as Record<string | number, unknown>)[part] : undefined),
+        data,
+    );
     const schema = schemaAt(root, path, data);
     return (value === null || typeof value !== "object") && schema !== undefined && z.safeParse(schema, undefined).success;
 }
@@ -103,7 +112,8 @@ function parsePartially(raw: Record<string, unknown>): PartialConfig {
             continue;
         }
         // A mis-cased key is reported as such; its value is still checked, as the key it was meant to be.
-        const written = raw[key] !== undefined ? raw[key] : raw[Object.keys(raw).find((other) => other.toLowerCase() === key.toLowerCase()) ?? key];
+        const written =
+            raw[key] !== undefined ? raw[key] : raw[Object.keys(raw).find((other) => other.toLowerCase() === key.toLowerCase()) ?? key];
         const parsed = readableParts(stackConfigSchema.shape[key] as z.ZodType<unknown>, written);
         if (parsed !== undefined) {
             config[key] = parsed;
@@ -136,7 +146,12 @@ export const placeholderPlatform: PlatformFacts = {
  * Every key but `name` (the component's name) and `identity` is an AppWorkloadArgs field of the same name and type:
  * `satisfies` fails the type check when either side renames or retypes one.
  */
-export function toAppWorkloadArgs(app: ApplicationConfig, platform: PlatformFacts, managed?: AppWorkloadArgs["identity"], objects?: AppObjectPlan): AppWorkloadArgs {
+export function toAppWorkloadArgs(
+    app: ApplicationConfig,
+    platform: PlatformFacts,
+    managed?: AppWorkloadArgs["identity"],
+    objects?: AppObjectPlan,
+): AppWorkloadArgs {
     const { name, identity: configIdentity, namespace, createNamespace, serviceAccountName, ...sameAsArgs } = app;
     const identity: AppWorkloadArgs["identity"] =
         configIdentity.mode === "addon"
@@ -214,7 +229,11 @@ const ADDON_PROVIDER = `the AKS addon's provider, v${AKS_ADDON_PROVIDER.version}
  * Entra refuses. `providerVersion`: the cluster's `keyVaultProvider.version`, undefined for the AKS addon's provider;
  * `platformStack`: in an app stack, the stack whose cluster it is.
  */
-export function identityBindingProviderProblem({ index, app }: IndexedApp, providerVersion: string | undefined, platformStack?: string): ConfigProblem | undefined {
+export function identityBindingProviderProblem(
+    { index, app }: IndexedApp,
+    providerVersion: string | undefined,
+    platformStack?: string,
+): ConfigProblem | undefined {
     if (app.identity.mode !== "identityBinding" || providerReadsIdentityBinding(providerVersion)) {
         return undefined;
     }
@@ -244,7 +263,10 @@ export function readObjects(objects: readonly ReadObject[]): ReadObject[] {
 
 /** What the addon identity reads: the objects of this stack's addon-mode apps and `access.addonIdentityObjects`. */
 export function addonReadObjects(config: Pick<StackConfig, "applications" | "access">): ReadObject[] {
-    return readObjects([...config.applications.filter((app) => app.identity.mode === "addon").flatMap((app) => app.objects), ...config.access.addonIdentityObjects]);
+    return readObjects([
+        ...config.applications.filter((app) => app.identity.mode === "addon").flatMap((app) => app.objects),
+        ...config.access.addonIdentityObjects,
+    ]);
 }
 
 function platformKeyProblems(raw: Record<string, unknown>, config: Partial<StackConfig>): ConfigProblem[] {
@@ -263,12 +285,17 @@ function platformKeyProblems(raw: Record<string, unknown>, config: Partial<Stack
             }
         }
         if (config.access?.adminGroup) {
-            problems.push({ path: ["access", "adminGroup"], message: "is set, but with platformStack the platform stack grants the vault's admin access", fix: "set it in the platform stack" });
+            problems.push({
+                path: ["access", "adminGroup"],
+                message: "is set, but with platformStack the platform stack grants the vault's admin access",
+                fix: "set it in the platform stack",
+            });
         }
         if ((config.access?.addonIdentityObjects ?? []).length > 0) {
             problems.push({
                 path: ["access", "addonIdentityObjects"],
-                message: "is set, but with platformStack the platform stack grants the addon identity its roles (it is shared by every stack)",
+                message:
+                    "is set, but with platformStack the platform stack grants the addon identity its roles (it is shared by every stack)",
                 fix: "list these objects in the platform stack's access.addonIdentityObjects",
             });
         }
@@ -285,7 +312,11 @@ function platformKeyProblems(raw: Record<string, unknown>, config: Partial<Stack
     }
     const needsAzure = (config.cluster && config.cluster.mode !== "external") || (config.keyVault && config.keyVault.mode !== "external");
     if (needsAzure && !given(raw, "azure")) {
-        problems.push({ path: ["azure"], message: "is required when cluster or keyVault mode is create or existing", fix: "set azure.location and azure.resourceGroupName" });
+        problems.push({
+            path: ["azure"],
+            message: "is required when cluster or keyVault mode is create or existing",
+            fix: "set azure.location and azure.resourceGroupName",
+        });
     }
     return problems;
 }
@@ -302,14 +333,23 @@ function platformComponentProblems(config: Partial<StackConfig>): ConfigProblem[
         // Placeholders for what is known only in Azure; the vault's own settings are checked as written.
         const args: KeyVaultArgs =
             vault.mode === "create"
-                ? { ...createdVaultArgsOf(vault), resourceGroupName: "", location: "checked-with-azure", tenantId: "00000000-0000-0000-0000-000000000000" }
+                ? {
+                      ...createdVaultArgsOf(vault),
+                      resourceGroupName: "",
+                      location: "checked-with-azure",
+                      tenantId: "00000000-0000-0000-0000-000000000000",
+                  }
                 : { ...existingVaultArgsOf(vault), resourceGroupName: "" };
         problems.push(...keyVaultProblems(args).map((problem) => atPath(["keyVault", ...keyPathOf(problem.where)], problem)));
     } else if (vault) {
         problems.push(...keyVaultNameProblems(vault.name).map((problem) => atPath(["keyVault", "name"], problem)));
     }
     if (config.access?.adminGroup) {
-        problems.push(...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) => atPath(["access", ...keyPathOf(problem.where)], problem)));
+        problems.push(
+            ...groupReferenceProblems(config.access.adminGroup, "adminGroup").map((problem) =>
+                atPath(["access", ...keyPathOf(problem.where)], problem),
+            ),
+        );
     }
     return problems;
 }
@@ -322,11 +362,22 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
         if (first === undefined) {
             firstWithName.set(app.name, index);
         } else {
-            problems.push({ path: ["applications", index, "name"], message: `"${app.name}" is also the name of applications[${first}]`, fix: "give each app a unique name" });
+            problems.push({
+                path: ["applications", index, "name"],
+                message: `"${app.name}" is also the name of applications[${first}]`,
+                fix: "give each app a unique name",
+            });
         }
     }
     const synced = apps.flatMap(({ index, app }) =>
-        app.syncedSecrets.map((secret, secretIndex) => ({ index, secretIndex, namespace: app.namespace, secretName: secret.secretName, app: app.name, syncMechanism: app.syncMechanism })),
+        app.syncedSecrets.map((secret, secretIndex) => ({
+            index,
+            secretIndex,
+            namespace: app.namespace,
+            secretName: secret.secretName,
+            app: app.name,
+            syncMechanism: app.syncMechanism,
+        })),
     );
     const firstSyncing = new Map<string, string>();
     for (const secret of synced) {
@@ -347,7 +398,9 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
     const colliding = synced.filter((secret) => protectedSecrets.has(`${secret.namespace}/${secret.secretName}`));
     secretNameCollisionProblems(synced, protectedSecrets).forEach((problem, position) => {
         const secret = colliding[position];
-        problems.push(atPath(["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"], problem, `app "${secret.app}"`));
+        problems.push(
+            atPath(["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"], problem, `app "${secret.app}"`),
+        );
     });
     problems.push(...kubernetesObjectPlan(apps).problems);
     return problems;
@@ -362,13 +415,19 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
     const keyVault = split ? undefined : config.keyVault;
     const identityPath = ["applications", index, "identity"];
     if (app.identity.mode === "addon" && cluster?.mode === "external" && !cluster.addonIdentityClientId) {
-        problems.push({ path: identityPath, context: where, message: "addon mode needs the addon identity's client ID", fix: "set cluster.addonIdentityClientId, or use cluster mode create/existing" });
+        problems.push({
+            path: identityPath,
+            context: where,
+            message: "addon mode needs the addon identity's client ID",
+            fix: "set cluster.addonIdentityClientId, or use cluster mode create/existing",
+        });
     }
     if (app.identity.mode === "workloadIdentity" && cluster?.mode === "create" && !cluster.workloadIdentity) {
         problems.push({
             path: identityPath,
             context: where,
-            message: "uses workload identity, but cluster.workloadIdentity is false, so the cluster has neither the OIDC issuer nor the workload identity webhook its pods need",
+            message:
+                "uses workload identity, but cluster.workloadIdentity is false, so the cluster has neither the OIDC issuer nor the workload identity webhook its pods need",
             fix: "set cluster.workloadIdentity: true (it turns on both), or use identity mode addon",
         });
     }
@@ -376,7 +435,8 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         problems.push({
             path: identityPath,
             context: where,
-            message: "uses identity binding, but cluster.workloadIdentity is false; AKS documents identity bindings on clusters with the OIDC issuer and workload identity on",
+            message:
+                "uses identity binding, but cluster.workloadIdentity is false; AKS documents identity bindings on clusters with the OIDC issuer and workload identity on",
             fix: "set cluster.workloadIdentity: true (it turns on both), or use identity mode addon",
         });
     }
@@ -396,10 +456,20 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
     if (createsIdentity(app)) {
         const own = federatesIdentity(app) ? "a managed workload identity" : "an identity the app creates for its identity binding";
         if (federatesIdentity(app) && cluster?.mode === "external" && !cluster.oidcIssuerUrl) {
-            problems.push({ path: identityPath, context: where, message: "a managed workload identity needs the cluster's OIDC issuer for its federated credential", fix: "set cluster.oidcIssuerUrl, or give identity.clientId of an existing identity" });
+            problems.push({
+                path: identityPath,
+                context: where,
+                message: "a managed workload identity needs the cluster's OIDC issuer for its federated credential",
+                fix: "set cluster.oidcIssuerUrl, or give identity.clientId of an existing identity",
+            });
         }
         if (keyVault?.mode === "external" && !keyVault.id) {
-            problems.push({ path: identityPath, context: where, message: `${own} needs the vault's resource ID for its role`, fix: "set keyVault.id, or give identity.clientId of an existing identity" });
+            problems.push({
+                path: identityPath,
+                context: where,
+                message: `${own} needs the vault's resource ID for its role`,
+                fix: "set keyVault.id, or give identity.clientId of an existing identity",
+            });
         }
         if (!given(raw, "azure")) {
             problems.push({
@@ -411,7 +481,11 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         }
     }
     const args = toAppWorkloadArgs(app, placeholderPlatform);
-    problems.push(...appWorkloadProblems(app.name, args).map((problem) => atPath(["applications", index, ...keyPathOf(problem.where)], problem, where)));
+    problems.push(
+        ...appWorkloadProblems(app.name, args).map((problem) =>
+            atPath(["applications", index, ...keyPathOf(problem.where)], problem, where),
+        ),
+    );
     return problems;
 }
 

@@ -91,7 +91,8 @@ export function kubernetesObjectPlan(apps: readonly IndexedApp[]): KubernetesObj
     };
     const declarations: Declaration[] = [];
     const problems: ConfigProblem[] = [];
-    const declare = (object: string, { index, app }: IndexedApp, ...key: Array<string | number>) => declarations.push({ object, path: ["applications", index, ...key], app: app.name });
+    const declare = (object: string, { index, app }: IndexedApp, ...key: Array<string | number>) =>
+        declarations.push({ object, path: ["applications", index, ...key], app: app.name });
 
     const namespaceOwner = new Map<string, string>();
     for (const indexed of sorted.filter(({ app }) => app.createNamespace)) {
@@ -137,13 +138,19 @@ export function kubernetesObjectPlan(apps: readonly IndexedApp[]): KubernetesObj
         if (app.deployment) {
             declare(`Deployment/${app.namespace}/${app.name}`, indexed, "name");
         }
-        app.syncedSecrets.forEach((secret, secretIndex) => declare(`Secret/${app.namespace}/${secret.secretName}`, indexed, "syncedSecrets", secretIndex, "secretName"));
+        app.syncedSecrets.forEach((secret, secretIndex) =>
+            declare(`Secret/${app.namespace}/${secret.secretName}`, indexed, "syncedSecrets", secretIndex, "secretName"),
+        );
     }
     return { apps: plan, declarations, objects: [...new Set(declarations.map((declaration) => declaration.object))].sort(), problems };
 }
 
 /** Problems for the objects this stack would declare that another stack (`owner`) already declares. */
-export function objectsOwnedElsewhereProblems(declarations: readonly Declaration[], theirs: readonly string[], owner: string): ConfigProblem[] {
+export function objectsOwnedElsewhereProblems(
+    declarations: readonly Declaration[],
+    theirs: readonly string[],
+    owner: string,
+): ConfigProblem[] {
     const owned = new Set(theirs);
     return declarations
         .filter((declaration) => owned.has(declaration.object))
@@ -151,6 +158,8 @@ export function objectsOwnedElsewhereProblems(declarations: readonly Declaration
             path: declaration.path,
             context: `app "${declaration.app}"`,
             message: `${declaration.object.replace(/\//, " ")} is already declared by stack ${owner}; two stacks declaring one object would overwrite each other, and destroying either would delete it`,
-            fix: declaration.object.startsWith("Namespace/") ? "set createNamespace: false (the platform stack owns the namespace)" : "use another name, or leave this object to the platform stack",
+            fix: declaration.object.startsWith("Namespace/")
+                ? "set createNamespace: false (the platform stack owns the namespace)"
+                : "use another name, or leave this object to the platform stack",
         }));
 }

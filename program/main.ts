@@ -80,21 +80,40 @@ function failAtPreview(problems: ConfigProblem[]): never {
 }
 
 /** Problems with what a platform stack exports, for this stack's plain config: missing facts, objects it already declares. */
-export function platformStackProblems(config: StackConfig, stackName: string, plan: KubernetesObjectPlan, platform: Partial<PlatformExports> | undefined): ConfigProblem[] {
-    const missing = (what: string, fix: string): ConfigProblem => ({ path: ["platformStack"], message: `stack ${stackName} exports no ${what} in its \`platform\` output`, fix });
+export function platformStackProblems(
+    config: StackConfig,
+    stackName: string,
+    plan: KubernetesObjectPlan,
+    platform: Partial<PlatformExports> | undefined,
+): ConfigProblem[] {
+    const missing = (what: string, fix: string): ConfigProblem => ({
+        path: ["platformStack"],
+        message: `stack ${stackName} exports no ${what} in its \`platform\` output`,
+        fix,
+    });
     if (!platform) {
         return [missing("value", "point platformStack at a stack of this program and run `pulumi up` there first")];
     }
     const problems: ConfigProblem[] = [];
     if (!platform.keyVaultName || !platform.tenantId) {
-        problems.push(missing("keyVaultName or tenantId", "point platformStack at a stack of this program and run `pulumi up` there first"));
+        problems.push(
+            missing("keyVaultName or tenantId", "point platformStack at a stack of this program and run `pulumi up` there first"),
+        );
     }
     if (config.applications.some((app) => app.identity.mode === "addon") && !platform.addonIdentity?.clientId) {
-        problems.push(missing("addon identity", "set cluster.addonIdentityClientId (mode external) in the platform stack, or use another identity mode for the addon-mode apps"));
+        problems.push(
+            missing(
+                "addon identity",
+                "set cluster.addonIdentityClientId (mode external) in the platform stack, or use another identity mode for the addon-mode apps",
+            ),
+        );
     }
     if (config.applications.some(federatesIdentity) && !platform.oidcIssuerUrl) {
         problems.push(
-            missing("OIDC issuer", "turn on the OIDC issuer and workload identity of the platform's cluster (cluster.workloadIdentity: true, or cluster.oidcIssuerUrl in mode external), or give these apps identity.clientId"),
+            missing(
+                "OIDC issuer",
+                "turn on the OIDC issuer and workload identity of the platform's cluster (cluster.workloadIdentity: true, or cluster.oidcIssuerUrl in mode external), or give these apps identity.clientId",
+            ),
         );
     }
     if (config.applications.some(createsIdentity) && !platform.keyVaultId) {
@@ -117,7 +136,12 @@ export function platformStackProblems(config: StackConfig, stackName: string, pl
 async function platformFromStack(config: StackConfig, stackName: string, plan: KubernetesObjectPlan): Promise<Platform> {
     const reference = new pulumi.StackReference("platform", { name: stackName });
     const details = await reference.getOutputDetails("platform");
-    const problems = platformStackProblems(config, stackName, plan, (details.value ?? details.secretValue) as Partial<PlatformExports> | undefined);
+    const problems = platformStackProblems(
+        config,
+        stackName,
+        plan,
+        (details.value ?? details.secretValue) as Partial<PlatformExports> | undefined,
+    );
     if (problems.length > 0) {
         failAtPreview(problems);
     }
@@ -127,7 +151,9 @@ async function platformFromStack(config: StackConfig, stackName: string, plan: K
         keyVaultName: exported.keyVaultName,
         tenantId: exported.tenantId,
         keyVaultId: config.applications.some(createsIdentity) ? exported.apply((platform) => platform.keyVaultId ?? "") : undefined,
-        addonClientId: config.applications.some((app) => app.identity.mode === "addon") ? exported.apply((platform) => platform.addonIdentity?.clientId ?? "") : undefined,
+        addonClientId: config.applications.some((app) => app.identity.mode === "addon")
+            ? exported.apply((platform) => platform.addonIdentity?.clientId ?? "")
+            : undefined,
         oidcIssuerUrl: config.applications.some(federatesIdentity) ? exported.oidcIssuerUrl : undefined,
         // Empty when the platform talks to Kubernetes through the ambient kubeconfig; the provider then does too.
         kubeconfig: pulumi.secret(exported.apply((platform) => platform.kubeconfig ?? "")),
@@ -142,7 +168,11 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     // Known for a cluster in a VNet of its own (a created one with systemNodePool.vnetSubnetId, an existing one read from Azure).
     let clusterSubnetIds: pulumi.Output<string[] | undefined> | undefined;
     if (cluster.mode === "create") {
-        const aks = new AksCluster("cluster", { resourceGroupName: cluster.azure.resourceGroupName, location: cluster.azure.location, ...clusterArgsOf(cluster.config) }, { protect: cluster.config.protect });
+        const aks = new AksCluster(
+            "cluster",
+            { resourceGroupName: cluster.azure.resourceGroupName, location: cluster.azure.location, ...clusterArgsOf(cluster.config) },
+            { protect: cluster.config.protect },
+        );
         clusterFacts = {
             addonIdentity: aks.addonIdentity,
             oidcIssuerUrl: cluster.config.workloadIdentity ? aks.oidcIssuerUrl : undefined,
@@ -190,7 +220,11 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
                       tenantId: vault.azure.tenantId ?? authorization.getClientConfigOutput().tenantId,
                       clusterSubnetIds,
                   }
-                : { ...existingVaultArgsOf(vault.config), resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName, clusterSubnetIds },
+                : {
+                      ...existingVaultArgsOf(vault.config),
+                      resourceGroupName: vault.config.resourceGroupName ?? vault.azure.resourceGroupName,
+                      clusterSubnetIds,
+                  },
             { protect: vault.mode === "create" && vault.config.protect },
         );
         vaultFacts = { keyVaultName: keyVault.vaultName, tenantId: keyVault.tenantId, keyVaultId: keyVault.vaultId };
@@ -203,8 +237,19 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
 }
 
 /** Where an app's own workload identity lives and what it trusts; the config checks make sure each part exists. */
-function managedWorkloadIdentity(home: AzureConfig | undefined, platform: Platform, config: StackConfig, app: string, index: number): AppIdentity {
-    const at = (message: string, fix: string): ConfigProblem => ({ path: ["applications", index, "identity"], context: `app "${app}"`, message, fix });
+function managedWorkloadIdentity(
+    home: AzureConfig | undefined,
+    platform: Platform,
+    config: StackConfig,
+    app: string,
+    index: number,
+): AppIdentity {
+    const at = (message: string, fix: string): ConfigProblem => ({
+        path: ["applications", index, "identity"],
+        context: `app "${app}"`,
+        message,
+        fix,
+    });
     if (!home || !platform.keyVaultId) {
         failAtPreview([
             at(
@@ -226,20 +271,33 @@ function managedWorkloadIdentity(home: AzureConfig | undefined, platform: Platfo
 }
 
 /** Where an app's own bound identity lives, the vault it reads and the cluster it is bound to; the config checks make sure each part exists. */
-function managedIdentityBinding(home: AzureConfig | undefined, platform: Platform, config: StackConfig, app: string, index: number): AppIdentity {
+function managedIdentityBinding(
+    home: AzureConfig | undefined,
+    platform: Platform,
+    config: StackConfig,
+    app: string,
+    index: number,
+): AppIdentity {
     if (!home || !platform.keyVaultId || !platform.cluster) {
         failAtPreview([
             {
                 path: ["applications", index, "identity"],
                 context: `app "${app}"`,
-                message: "creates an identity and binds it to the cluster, which needs azure.resourceGroupName, azure.location, the vault's resource ID and a cluster this stack creates or reads",
+                message:
+                    "creates an identity and binds it to the cluster, which needs azure.resourceGroupName, azure.location, the vault's resource ID and a cluster this stack creates or reads",
                 fix: "set azure (and keyVault.id in mode external) and cluster mode create or existing, or give identity.clientId of an identity already bound to the cluster",
             },
         ]);
     }
     return {
         mode: "identityBinding",
-        managed: { resourceGroupName: home.resourceGroupName, location: home.location, vaultId: platform.keyVaultId, accessScope: config.access.scope, cluster: platform.cluster },
+        managed: {
+            resourceGroupName: home.resourceGroupName,
+            location: home.location,
+            vaultId: platform.keyVaultId,
+            accessScope: config.access.scope,
+            cluster: platform.cluster,
+        },
     };
 }
 
@@ -269,9 +327,14 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
     const stack = stackPlan(config);
     const platformStack = stack.kind === "app" ? stack.platformStack : undefined;
     for (const key of platformStack ? (["cluster", "keyVault"] as const).filter((key) => config[key]) : []) {
-        pulumi.log.warn(`${CONFIG_NAMESPACE}:${key} is ignored: with platformStack, the ${key === "cluster" ? "cluster" : "vault"} and its facts come from stack ${platformStack}. Remove ${key} from this stack's config.`);
+        pulumi.log.warn(
+            `${CONFIG_NAMESPACE}:${key} is ignored: with platformStack, the ${key === "cluster" ? "cluster" : "vault"} and its facts come from stack ${platformStack}. Remove ${key} from this stack's config.`,
+        );
     }
-    const platform = stack.kind === "app" ? await platformFromStack(config, stack.platformStack, plan) : platformFromConfig(stack.cluster, stack.vault, config, secretKeys);
+    const platform =
+        stack.kind === "app"
+            ? await platformFromStack(config, stack.platformStack, plan)
+            : platformFromConfig(stack.cluster, stack.vault, config, secretKeys);
     // External clusters use the ambient kubeconfig (KUBECONFIG / current context) through the default provider, which
     // also takes the stack's `kubernetes:*` config (an explicit provider would ignore it); docs/azure.md says how to raise its rate.
     const kubernetes = platform.kubeconfig
@@ -286,7 +349,10 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
                 platformNetwork.cluster.mode === "create" && !platformNetwork.cluster.config.systemNodePool.vnetSubnetId,
                 platformNetwork.vault.mode !== "external" && platformNetwork.vault.config.privateEndpoint !== undefined,
             ),
-        roleAssignmentWarning(plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }), config.access.roleAssignmentLimit),
+        roleAssignmentWarning(
+            plannedRoleAssignmentCount(config, { hasVaultId: !!platform.keyVaultId, hasAddonIdentity: !!platform.addonIdentity }),
+            config.access.roleAssignmentLimit,
+        ),
         addonIdentityWarning(config.applications.filter((app) => app.identity.mode === "addon").map((app) => app.name)),
         identityBindingWarning(config.applications.filter((app) => app.identity.mode === "identityBinding").map((app) => app.name)),
         requestBudgetWarning(
@@ -354,7 +420,12 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
             // Checked with the whole config (stackConfigProblems) already; the component checks again, as for any
             // user, and finds nothing: at most 0.6 ms per app (500 apps under the unit-test mocks), within the
             // run's noise.
-            toAppWorkloadArgs(app, { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId }, managedIdentity, objects),
+            toAppWorkloadArgs(
+                app,
+                { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId },
+                managedIdentity,
+                objects,
+            ),
             { ...(kubernetes ? { providers: { kubernetes } } : {}), ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}) },
         );
         workloads.set(app.name, workload);

@@ -31,7 +31,9 @@ export function renderKeyPath(path: KeyPath): string {
 
 /** The key path a component problem's `where` names, read as written: `env[2].key` is `["env", 2, "key"]`, `labels["a/b"]` is `["labels", "a/b"]`. */
 export function keyPathOf(where: string): Array<string | number> {
-    return [...where.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((match) => (match[2] !== undefined ? Number(match[2]) : (match[3] ?? match[1])));
+    return [...where.matchAll(/([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]/g)].map((match) =>
+        match[2] !== undefined ? Number(match[2]) : (match[3] ?? match[1]),
+    );
 }
 
 /** One line: `aks-keyvault-secrets:<path> (<context>): <message>. Fix: <fix>.` */
@@ -61,7 +63,9 @@ export class StackConfigError extends pulumi.RunError {
     /** `secretValues`: plain texts of `secure:` values, replaced by `[secret]` wherever a message would show them. */
     constructor(problems: ConfigProblem[], secretValues: readonly string[] = []) {
         const lines = [...new Set(problems.map((problem) => redact(formatConfigProblem(problem), secretValues)))].sort(compareProblems);
-        super(`Stack configuration is invalid (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.map((line) => `  - ${line}`).join("\n")}`);
+        super(
+            `Stack configuration is invalid (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.map((line) => `  - ${line}`).join("\n")}`,
+        );
         this.name = "StackConfigError";
         this.problems = lines;
     }
@@ -86,7 +90,9 @@ export function redact(text: string, secretValues: readonly string[]): string {
 export function editDistance(a: string, b: string): number {
     const rows = a.length + 1;
     const columns = b.length + 1;
-    const distance: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: columns }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    const distance: number[][] = Array.from({ length: rows }, (_, i) =>
+        Array.from({ length: columns }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+    );
     for (let i = 1; i < rows; i++) {
         for (let j = 1; j < columns; j++) {
             const cost = a[i - 1] === b[j - 1] ? 0 : 1;

@@ -60,7 +60,14 @@ export function schemaAt(root: Schema, path: KeyPath, data: unknown): Schema | u
         }
         const core = resolveUnion(unwrap(schema).core, value);
         const def = core?._zod.def as { type: string; shape?: Record<string, Schema>; element?: Schema; valueType?: Schema } | undefined;
-        schema = def?.type === "object" ? def.shape?.[String(part)] : def?.type === "array" ? def.element : def?.type === "record" ? def.valueType : undefined;
+        schema =
+            def?.type === "object"
+                ? def.shape?.[String(part)]
+                : def?.type === "array"
+                  ? def.element
+                  : def?.type === "record"
+                    ? def.valueType
+                    : undefined;
         value = isObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined;
     }
     return schema;
@@ -75,7 +82,10 @@ function keysAt(root: Schema, path: KeyPath, data: unknown): string[] {
 }
 
 function valueAt(data: unknown, path: KeyPath): unknown {
-    return path.reduce<unknown>((value, part) => (isObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined), data);
+    return path.reduce<unknown>(
+        (value, part) => (isObject(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined),
+        data,
+    );
 }
 
 /** "an object", "a list", "one of a, b", ... */
@@ -83,7 +93,13 @@ function expectedShape(schema: Schema | undefined, fallback: string): string {
     if (!schema) {
         return fallback;
     }
-    const def = unwrap(schema).core._zod.def as { type: string; entries?: Record<string, unknown>; values?: unknown[]; format?: string; checks?: unknown[] };
+    const def = unwrap(schema).core._zod.def as {
+        type: string;
+        entries?: Record<string, unknown>;
+        values?: unknown[];
+        format?: string;
+        checks?: unknown[];
+    };
     switch (def.type) {
         case "object":
         case "union":
@@ -135,7 +151,9 @@ function context(data: unknown, path: KeyPath): string | undefined {
 function shapeFix(schema: Schema | undefined, path: KeyPath, expected: string): string {
     const sample = schema && unwrap(schema).example;
     const key = String(path[path.length - 1] ?? "");
-    return sample ? `write it as ${expected}, e.g. \`${typeof path[path.length - 1] === "number" ? "- " : `${key}: `}${sample}\`` : `use ${expected}`;
+    return sample
+        ? `write it as ${expected}, e.g. \`${typeof path[path.length - 1] === "number" ? "- " : `${key}: `}${sample}\``
+        : `use ${expected}`;
 }
 
 /** The problems of one zod error, for the value `data` checked against `root`, with paths under `prefix`. */
@@ -159,12 +177,25 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                     const parent = valueAt(data, local.slice(0, -1));
                     const key = String(local[local.length - 1]);
                     // A mis-cased key is reported once, as the unknown key it is, not also as this one missing.
-                    if (isObject(parent) && Object.keys(parent).some((other) => other !== key && other.toLowerCase() === key.toLowerCase())) {
+                    if (
+                        isObject(parent) &&
+                        Object.keys(parent).some((other) => other !== key && other.toLowerCase() === key.toLowerCase())
+                    ) {
                         break;
                     }
-                    problems.push({ path, context: where, message: "is required", fix: shapeFix(schema, local, expected).replace(/^write it as/, "set it to") });
+                    problems.push({
+                        path,
+                        context: where,
+                        message: "is required",
+                        fix: shapeFix(schema, local, expected).replace(/^write it as/, "set it to"),
+                    });
                 } else {
-                    problems.push({ path, context: where, message: `expected ${expected}, got ${describeValue(input)}`, fix: shapeFix(schema, local, expected) });
+                    problems.push({
+                        path,
+                        context: where,
+                        message: `expected ${expected}, got ${describeValue(input)}`,
+                        fix: shapeFix(schema, local, expected),
+                    });
                 }
                 break;
             }
@@ -177,7 +208,10 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                     problems.push({
                         path,
                         context: where,
-                        message: given === undefined ? "is required" : `${describeValue(given)} is not one of ${options.join(", ")}${suggestion ? ` (values are case-sensitive; did you mean ${suggestion.key}?)` : ""}`,
+                        message:
+                            given === undefined
+                                ? "is required"
+                                : `${describeValue(given)} is not one of ${options.join(", ")}${suggestion ? ` (values are case-sensitive; did you mean ${suggestion.key}?)` : ""}`,
                         fix: `set ${renderKeyPath([String(path[path.length - 1])])} to one of ${options.join(", ")}`,
                     });
                 } else {
@@ -189,7 +223,10 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                 const values = issue.values.map(String);
                 // A value is suggested only when it is nearly what was written (unlike keys, values are often just other choices).
                 const closest = typeof input === "string" ? closestKey(input, values) : undefined;
-                const suggestion = closest && (closest.caseOnly || editDistance(String(input).toLowerCase(), closest.key.toLowerCase()) <= 2) ? closest : undefined;
+                const suggestion =
+                    closest && (closest.caseOnly || editDistance(String(input).toLowerCase(), closest.key.toLowerCase()) <= 2)
+                        ? closest
+                        : undefined;
                 problems.push({
                     path,
                     context: where,
@@ -220,7 +257,12 @@ export function schemaProblems(error: z.ZodError, root: Schema, data: unknown, p
                 break;
             default: {
                 const sample = schema && unwrap(schema).example;
-                problems.push({ path, context: where, message: `${describeValue(input)} ${issue.message}`, fix: sample ? `write a value like ${sample}` : "see docs/configuration.md" });
+                problems.push({
+                    path,
+                    context: where,
+                    message: `${describeValue(input)} ${issue.message}`,
+                    fix: sample ? `write a value like ${sample}` : "see docs/configuration.md",
+                });
             }
         }
     }

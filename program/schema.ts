@@ -18,7 +18,11 @@ import {
 import { DEFAULT_FIREWALL_BYPASS } from "../components/key-vault/network";
 import { ACCESS_SCOPES, ADMIN_GROUP_ROLES, DEFAULT_ACCESS_SCOPE, DEFAULT_ADMIN_GROUP_ROLE } from "../components/key-vault-access/roles";
 import { isGuid } from "../components/shared/validation";
-import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION, isProviderVersion } from "../components/secret-provider-class/provider-version";
+import {
+    AKS_ADDON_PROVIDER,
+    IDENTITY_BINDING_PROVIDER_VERSION,
+    isProviderVersion,
+} from "../components/secret-provider-class/provider-version";
 import { DEFAULT_MOUNT_PATH } from "../components/workload/pod";
 import { DEFAULT_REPLICAS } from "../components/workload/types";
 
@@ -35,11 +39,18 @@ function example<T extends z.ZodType>(schema: T, text: string): T {
     return schema.meta({ example: text });
 }
 
-const guid = example(z.string().refine(isGuid, { error: "must be a GUID (8-4-4-4-12 hex digits)" }), "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+const guid = example(
+    z.string().refine(isGuid, { error: "must be a GUID (8-4-4-4-12 hex digits)" }),
+    "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+);
 
 const rotation = example(
     z.strictObject({
-        enabled: z.boolean().describe('Re-fetch mounted objects while pods run: the addon config `enableSecretRotation: "true"/"false"`. Env vars from synced Secrets still change only when pods restart.'),
+        enabled: z
+            .boolean()
+            .describe(
+                'Re-fetch mounted objects while pods run: the addon config `enableSecretRotation: "true"/"false"`. Env vars from synced Secrets still change only when pods restart.',
+            ),
         pollInterval: z
             .string()
             .default(DEFAULT_ROTATION_POLL_INTERVAL)
@@ -57,7 +68,9 @@ const azure = example(
         tenantId: guid.optional().describe("Tenant of a created vault; default: the tenant of the deploying identity."),
     }),
     "{ location: westeurope, resourceGroupName: rg-platform-dev }",
-).describe("Where Azure resources are created or read; needed when `cluster` or `keyVault` is in mode `create` or `existing`, or an app creates its identity.");
+).describe(
+    "Where Azure resources are created or read; needed when `cluster` or `keyVault` is in mode `create` or `existing`, or an app creates its identity.",
+);
 
 /** A resource that already exists in Azure, read by name (resource group defaults to `azure.resourceGroupName`). */
 const existingAzureResource = z.strictObject({
@@ -73,7 +86,10 @@ const existingAzureResource = z.strictObject({
  */
 const keyVaultProvider = example(
     z.strictObject({
-        version: example(z.string().refine(isProviderVersion, { error: "must be a provider release (major.minor.patch)" }), "1.8.2").describe("The provider's release, `major.minor.patch` (a leading `v` allowed)."),
+        version: example(
+            z.string().refine(isProviderVersion, { error: "must be a provider release (major.minor.patch)" }),
+            "1.8.2",
+        ).describe("The provider's release, `major.minor.patch` (a leading `v` allowed)."),
     }),
     "{ version: 1.8.2 }",
 ).describe(
@@ -90,7 +106,9 @@ const cluster = example(
                 z.strictObject({
                     vmSize: z.string().describe("VM size of the nodes."),
                     count: z.number().int().describe("Number of nodes, 1 to 1000."),
-                    availabilityZones: example(z.array(z.string()), '["1", "2", "3"]').optional().describe("Availability zones of the nodes."),
+                    availabilityZones: example(z.array(z.string()), '["1", "2", "3"]')
+                        .optional()
+                        .describe("Availability zones of the nodes."),
                     vnetSubnetId: z
                         .string()
                         .optional()
@@ -104,8 +122,13 @@ const cluster = example(
             workloadIdentity: z
                 .boolean()
                 .default(DEFAULT_WORKLOAD_IDENTITY)
-                .describe("Turn on the OIDC issuer and workload identity; with `false`, apps in identity mode `workloadIdentity` or `identityBinding` fail the preview."),
-            adoptResourceId: z.string().optional().describe("Resource ID of an existing cluster to import on the first `pulumi up` (docs/adopting-a-cluster.md)."),
+                .describe(
+                    "Turn on the OIDC issuer and workload identity; with `false`, apps in identity mode `workloadIdentity` or `identityBinding` fail the preview.",
+                ),
+            adoptResourceId: z
+                .string()
+                .optional()
+                .describe("Resource ID of an existing cluster to import on the first `pulumi up` (docs/adopting-a-cluster.md)."),
             protect: z.boolean().default(false).describe("Pulumi's `protect` on the cluster: `pulumi destroy` refuses to delete it."),
             keyVaultProvider: keyVaultProvider.optional(),
         }),
@@ -116,9 +139,16 @@ const cluster = example(
             keyVaultProvider: keyVaultProvider.optional(),
         }),
         z.strictObject({
-            mode: z.literal("external").describe("No Azure call at all: Kubernetes objects go through the ambient kubeconfig, served by Pulumi's default Kubernetes provider."),
+            mode: z
+                .literal("external")
+                .describe(
+                    "No Azure call at all: Kubernetes objects go through the ambient kubeconfig, served by Pulumi's default Kubernetes provider.",
+                ),
             addonIdentityClientId: guid.optional().describe("Client ID of the addon identity; needed by apps in identity mode `addon`."),
-            oidcIssuerUrl: z.url().optional().describe("The cluster's OIDC issuer; needed by apps that create their own workload identity."),
+            oidcIssuerUrl: z
+                .url()
+                .optional()
+                .describe("The cluster's OIDC issuer; needed by apps that create their own workload identity."),
             keyVaultProvider: keyVaultProvider.optional(),
         }),
     ]),
@@ -128,12 +158,21 @@ const cluster = example(
 // The shapes of IDs, CIDRs and the cluster's reach are the KeyVault component's checks (one home), reported at these keys.
 const createdPrivateEndpoint = example(
     z.strictObject({
-        mode: z.literal("create").describe("A private endpoint (group `vault`) in the subnet, registered in the `privatelink.vaultcore.azure.net` zone through a DNS zone group."),
+        mode: z
+            .literal("create")
+            .describe(
+                "A private endpoint (group `vault`) in the subnet, registered in the `privatelink.vaultcore.azure.net` zone through a DNS zone group.",
+            ),
         subnetId: z.string().describe("ARM ID of the subnet of the endpoint."),
         privateDnsZoneId: z.string().optional().describe("ARM ID of an existing private DNS zone; default: the program creates the zone."),
-        linkVirtualNetworkIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks]")
+        linkVirtualNetworkIds: example(
+            z.array(z.string()),
+            "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks]",
+        )
             .optional()
-            .describe("VNets to link the zone to: the cluster's. Default: the subnet's VNet when the program creates the zone, none with an existing zone (its owner links it)."),
+            .describe(
+                "VNets to link the zone to: the cluster's. Default: the subnet's VNet when the program creates the zone, none with an existing zone (its owner links it).",
+            ),
         resourceGroupName: z.string().optional().describe("Resource group of the endpoint and a created zone; default: the vault's."),
         location: z.string().optional().describe("Region of the endpoint (the VNet's); default: the vault's."),
     }),
@@ -144,7 +183,11 @@ const privateEndpoint = example(
     z.discriminatedUnion("mode", [
         createdPrivateEndpoint,
         z.strictObject({
-            mode: z.literal("external").describe("A private endpoint managed elsewhere (e.g. by the network team's stack): the preview counts it as the cluster's way in."),
+            mode: z
+                .literal("external")
+                .describe(
+                    "A private endpoint managed elsewhere (e.g. by the network team's stack): the preview counts it as the cluster's way in.",
+                ),
             id: z.string().describe("ARM ID of the private endpoint."),
         }),
     ]),
@@ -157,11 +200,18 @@ const networkAcls = example(
         bypass: z
             .enum(["AzureServices", "None"])
             .default(DEFAULT_FIREWALL_BYPASS)
-            .describe("Whether Azure's trusted services skip the firewall. AKS pods are not one of them, so `AzureServices` never lets them through."),
-        virtualNetworkSubnetIds: example(z.array(z.string()), "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes]")
+            .describe(
+                "Whether Azure's trusted services skip the firewall. AKS pods are not one of them, so `AzureServices` never lets them through.",
+            ),
+        virtualNetworkSubnetIds: example(
+            z.array(z.string()),
+            "[/subscriptions/<id>/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes]",
+        )
             .optional()
             .describe("The node subnet(s), each with the `Microsoft.KeyVault` service endpoint."),
-        ipRules: example(z.array(z.string()), '["203.0.113.7"]').optional().describe("IPv4 addresses or CIDR ranges: the cluster's egress IPs."),
+        ipRules: example(z.array(z.string()), '["203.0.113.7"]')
+            .optional()
+            .describe("IPv4 addresses or CIDR ranges: the cluster's egress IPs."),
     }),
     "{ defaultAction: Deny, virtualNetworkSubnetIds: [<node subnet ID>] }",
 ).describe("The vault's firewall. Azure ignores it while `publicNetworkAccess` is `Disabled`.");
@@ -175,11 +225,21 @@ const keyVault = example(
                     "A new vault: RBAC authorization, soft delete on. The preview fails when the cluster could not reach it: `publicNetworkAccess: Disabled` without a `privateEndpoint`, or `networkAcls.defaultAction: Deny` with no subnet, IP rule or private endpoint.",
                 ),
             name: z.string().describe("Vault name: 3-24 letters, digits and single hyphens, globally unique."),
-            publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default(DEFAULT_PUBLIC_NETWORK_ACCESS).describe("`Disabled` needs a private endpoint."),
+            publicNetworkAccess: z
+                .enum(["Enabled", "Disabled"])
+                .default(DEFAULT_PUBLIC_NETWORK_ACCESS)
+                .describe("`Disabled` needs a private endpoint."),
             networkAcls: networkAcls.optional(),
             privateEndpoint: privateEndpoint.optional(),
-            enablePurgeProtection: z.boolean().default(DEFAULT_PURGE_PROTECTION).describe("Purge protection; `false` leaves it unset (Azure cannot turn it off once on)."),
-            softDeleteRetentionInDays: z.number().int().default(DEFAULT_SOFT_DELETE_RETENTION_DAYS).describe(`Soft-delete retention, ${SOFT_DELETE_RETENTION_DAYS.min} to ${SOFT_DELETE_RETENTION_DAYS.max} days.`),
+            enablePurgeProtection: z
+                .boolean()
+                .default(DEFAULT_PURGE_PROTECTION)
+                .describe("Purge protection; `false` leaves it unset (Azure cannot turn it off once on)."),
+            softDeleteRetentionInDays: z
+                .number()
+                .int()
+                .default(DEFAULT_SOFT_DELETE_RETENTION_DAYS)
+                .describe(`Soft-delete retention, ${SOFT_DELETE_RETENTION_DAYS.min} to ${SOFT_DELETE_RETENTION_DAYS.max} days.`),
             skuName: z.enum(["standard", "premium"]).default(DEFAULT_SKU_NAME).describe("The vault's SKU."),
             protect: z.boolean().default(false).describe("Pulumi's `protect` on the vault: `pulumi destroy` refuses to delete it."),
         }),
@@ -191,7 +251,11 @@ const keyVault = example(
                 ),
             name: z.string().describe("Vault name."),
             resourceGroupName: z.string().optional().describe("Its resource group; default: `azure.resourceGroupName`."),
-            privateEndpoint: createdPrivateEndpoint.optional().describe("A private endpoint this stack creates to the vault (mode `create` only; the vault's own connections are read from Azure)."),
+            privateEndpoint: createdPrivateEndpoint
+                .optional()
+                .describe(
+                    "A private endpoint this stack creates to the vault (mode `create` only; the vault's own connections are read from Azure).",
+                ),
         }),
         z.strictObject({
             mode: z.literal("external").describe("No Azure call, so no network check."),
@@ -207,7 +271,10 @@ const objectType = z.enum(KEY_VAULT_OBJECT_TYPES);
 
 /** An object some identity reads, as far as roles are concerned. */
 const readObject = example(
-    z.strictObject({ objectName: z.string().describe("Name of the object in the vault."), objectType: objectType.describe("What the object is; it picks the role.") }),
+    z.strictObject({
+        objectName: z.string().describe("Name of the object in the vault."),
+        objectType: objectType.describe("What the object is; it picks the role."),
+    }),
     "{ objectName: db-password, objectType: secret }",
 );
 
@@ -216,16 +283,23 @@ const access = example(
         scope: z
             .enum(ACCESS_SCOPES)
             .default(DEFAULT_ACCESS_SCOPE)
-            .describe("`vault`: one role per principal on the vault. `object`: one assignment per object on `<vault>/secrets/<name>`, `/certificates/<name>`, `/keys/<name>`."),
+            .describe(
+                "`vault`: one role per principal on the vault. `object`: one assignment per object on `<vault>/secrets/<name>`, `/certificates/<name>`, `/keys/<name>`.",
+            ),
         roleAssignmentLimit: z
             .number()
             .int()
             .positive()
             .default(AZURE_ROLE_ASSIGNMENT_LIMIT)
-            .describe("Azure's role-assignment limit for the subscription; the preview warns when this configuration's Key Vault assignments reach 80% of it (the limit is shared with every other assignment there)."),
+            .describe(
+                "Azure's role-assignment limit for the subscription; the preview warns when this configuration's Key Vault assignments reach 80% of it (the limit is shared with every other assignment there).",
+            ),
         adminGroup: example(
             z.strictObject({
-                displayName: z.string().optional().describe("Display name of the Entra group, looked up at preview (exactly one of `displayName` and `objectId`)."),
+                displayName: z
+                    .string()
+                    .optional()
+                    .describe("Display name of the Entra group, looked up at preview (exactly one of `displayName` and `objectId`)."),
                 objectId: z.string().optional().describe("Object ID of the group."),
                 role: z.enum(ADMIN_GROUP_ROLES).default(DEFAULT_ADMIN_GROUP_ROLE).describe("The group's role on the vault."),
             }),
@@ -235,7 +309,9 @@ const access = example(
             .describe("An Entra group that manages the vault's content. Not in an app stack (the platform stack grants it)."),
         addonIdentityObjects: example(z.array(readObject), "[{ objectName: orders-db-password, objectType: secret }]")
             .default([])
-            .describe("Objects the addon identity may read for addon-mode apps of app stacks, on top of this stack's own addon-mode apps (docs/split-stacks.md). Not in an app stack."),
+            .describe(
+                "Objects the addon identity may read for addon-mode apps of app stacks, on top of this stack's own addon-mode apps (docs/split-stacks.md). Not in an app stack.",
+            ),
     }),
     "{ scope: vault }",
 ).describe(
@@ -245,16 +321,26 @@ const access = example(
 const keyVaultObject = example(
     z.strictObject({
         objectName: z.string().describe("Name of the object in the vault."),
-        objectType: objectType.describe("What to fetch: `secret` (a value; for a certificate, its key and chain), `key` (the public key), `cert` (the certificate)."),
-        objectAlias: z.string().optional().describe("File name in the mount; default: `objectName`. Synced Secrets read the file by this name."),
+        objectType: objectType.describe(
+            "What to fetch: `secret` (a value; for a certificate, its key and chain), `key` (the public key), `cert` (the certificate).",
+        ),
+        objectAlias: z
+            .string()
+            .optional()
+            .describe("File name in the mount; default: `objectName`. Synced Secrets read the file by this name."),
         objectVersion: z.string().optional().describe("A version of the object; default: the latest."),
         // Its bounds and truncation are the SecretProviderClass validator's rule (one home), reported at this key.
         objectVersionHistory: z
             .number()
             .optional()
-            .describe("N from 2 to 100: files `<alias>/0` (the newest version, or `objectVersion`) to `<alias>/N`; 0 or 1: the single file `<alias>`."),
+            .describe(
+                "N from 2 to 100: files `<alias>/0` (the newest version, or `objectVersion`) to `<alias>/N`; 0 or 1: the single file `<alias>`.",
+            ),
         objectFormat: z.enum(KEY_VAULT_OBJECT_FORMATS).optional().describe("Format of a certificate's secret; secrets only."),
-        objectEncoding: z.enum(KEY_VAULT_OBJECT_ENCODINGS).optional().describe("Decoding of the secret's value before it is written; secrets only."),
+        objectEncoding: z
+            .enum(KEY_VAULT_OBJECT_ENCODINGS)
+            .optional()
+            .describe("Decoding of the secret's value before it is written; secrets only."),
         filePermission: z.string().optional().describe('Quoted octal file mode, e.g. `"0440"`.'),
     }),
     "{ objectName: db-password, objectType: secret }",
@@ -265,7 +351,11 @@ const stringMap = (text: string) => example(z.record(z.string(), z.string()), te
 const syncedSecret = example(
     z.strictObject({
         secretName: z.string().describe("Name of the Kubernetes Secret."),
-        type: z.enum(SYNCED_SECRET_TYPES).describe("Secret type: `kubernetes.io/tls` takes exactly `tls.crt` and `tls.key`, `kubernetes.io/dockerconfigjson` `.dockerconfigjson`."),
+        type: z
+            .enum(SYNCED_SECRET_TYPES)
+            .describe(
+                "Secret type: `kubernetes.io/tls` takes exactly `tls.crt` and `tls.key`, `kubernetes.io/dockerconfigjson` `.dockerconfigjson`.",
+            ),
         data: example(
             z.array(
                 example(
@@ -289,22 +379,34 @@ const identity = example(
         z.strictObject({
             mode: z
                 .literal("addon")
-                .describe("The cluster's addon identity. The Azure provider plans to deprecate this mode in favour of workload identity; the preview warns once per stack while apps use it."),
+                .describe(
+                    "The cluster's addon identity. The Azure provider plans to deprecate this mode in favour of workload identity; the preview warns once per stack while apps use it.",
+                ),
         }),
         z.strictObject({
             mode: z.literal("workloadIdentity").describe("A federated identity for the app's ServiceAccount (docs/workload-identity.md)."),
-            clientId: guid.optional().describe("Client ID of an existing identity; without it the program creates one, its federated credential and its least-privilege roles."),
+            clientId: guid
+                .optional()
+                .describe(
+                    "Client ID of an existing identity; without it the program creates one, its federated credential and its least-privilege roles.",
+                ),
         }),
         z.strictObject({
             mode: z
                 .literal("identityBinding")
-                .describe(`AKS identity binding (AKS preview); needs the Azure provider v${IDENTITY_BINDING_PROVIDER_VERSION} or later, declared with \`cluster.keyVaultProvider.version\`, or the preview fails.`),
+                .describe(
+                    `AKS identity binding (AKS preview); needs the Azure provider v${IDENTITY_BINDING_PROVIDER_VERSION} or later, declared with \`cluster.keyVaultProvider.version\`, or the preview fails.`,
+                ),
             clientId: guid
                 .optional()
-                .describe("Client ID of an identity already bound to the cluster; without it the program creates the identity, its roles and its binding (cluster mode `create` or `existing`, not in an app stack)."),
+                .describe(
+                    "Client ID of an identity already bound to the cluster; without it the program creates the identity, its roles and its binding (cluster mode `create` or `existing`, not in an app stack).",
+                ),
         }),
         z.strictObject({
-            mode: z.literal("servicePrincipal").describe("Credentials in a Kubernetes Secret passed as the volume's `nodePublishSecretRef`."),
+            mode: z
+                .literal("servicePrincipal")
+                .describe("Credentials in a Kubernetes Secret passed as the volume's `nodePublishSecretRef`."),
             nodePublishSecretRef: z.string().describe("Name of the Secret holding `clientid` and `clientsecret`."),
         }),
     ]),
@@ -328,7 +430,9 @@ const deployment = example(
         ports: example(z.array(z.number().int()), "[8080]").optional().describe("Container ports, 1 to 65535."),
         command: example(z.array(z.string()), '["/app/server"]').optional().describe("Command of the container."),
         args: example(z.array(z.string()), '["--port", "8080"]').optional().describe("Arguments of the container."),
-        env: stringMap("{ LOG_LEVEL: info }").optional().describe("Plain env vars (names of letters, digits and `_`); never a secret: it is plain text in the Deployment."),
+        env: stringMap("{ LOG_LEVEL: info }")
+            .optional()
+            .describe("Plain env vars (names of letters, digits and `_`); never a secret: it is plain text in the Deployment."),
         skipAwait: z.boolean().optional().describe("Do not wait for the rollout."),
     }),
     "{ image: ghcr.io/acme/orders-api:1.4.2, replicas: 2 }",
@@ -336,9 +440,16 @@ const deployment = example(
 
 const application = example(
     z.strictObject({
-        name: z.string().describe("App name (DNS label), unique in the stack: names the SecretProviderClass, ServiceAccount (default), Deployment and container (default)."),
+        name: z
+            .string()
+            .describe(
+                "App name (DNS label), unique in the stack: names the SecretProviderClass, ServiceAccount (default), Deployment and container (default).",
+            ),
         namespace: z.string().describe("Namespace of all its objects."),
-        createNamespace: z.boolean().default(false).describe("Create the namespace; apps sharing a namespace may all say so, it is declared once."),
+        createNamespace: z
+            .boolean()
+            .default(false)
+            .describe("Create the namespace; apps sharing a namespace may all say so, it is declared once."),
         serviceAccountName: z
             .string()
             .optional()
@@ -346,8 +457,13 @@ const application = example(
                 "ServiceAccount of the pods; default: the app name. Not `default`. Apps may share one when they use the same identity; an app that creates its own identity cannot share its ServiceAccount.",
             ),
         identity,
-        objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]").describe("Key Vault objects mounted as files, with the provider's own fields."),
-        syncedSecrets: example(z.array(syncedSecret), "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]")
+        objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]").describe(
+            "Key Vault objects mounted as files, with the provider's own fields.",
+        ),
+        syncedSecrets: example(
+            z.array(syncedSecret),
+            "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]",
+        )
             .default([])
             .describe("Kubernetes Secrets kept in sync from the objects' files, by the mechanism `syncMechanism` names."),
         syncMechanism: z
@@ -356,17 +472,28 @@ const application = example(
             .describe(
                 "Who keeps `syncedSecrets`: `secretObjects` the CSI driver, only while a pod mounts the volume; `secretSync` the secrets-store-sync-controller (experimental, not an AKS addon: you install it), one SecretSync per Secret (docs/secret-sync.md).",
             ),
-        mountFiles: z.boolean().optional().describe("With `secretSync`: `true` also mounts the CSI volume in the pods; default: env vars only. With `secretObjects` the pods always mount it, and `false` is an error."),
-        env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]").default([]).describe("Env vars from synced Secrets."),
+        mountFiles: z
+            .boolean()
+            .optional()
+            .describe(
+                "With `secretSync`: `true` also mounts the CSI volume in the pods; default: env vars only. With `secretObjects` the pods always mount it, and `false` is an error.",
+            ),
+        env: example(z.array(secretEnv), "[{ name: DB_PASSWORD, secretName: orders-keyvault, key: db-password }]")
+            .default([])
+            .describe("Env vars from synced Secrets."),
         mountPath: z
             .string()
             .optional()
-            .describe(`Where files appear; default \`${DEFAULT_MOUNT_PATH}\`. Not empty, no \`..\` element. With \`secretSync\` only together with \`mountFiles: true\`.`),
+            .describe(
+                `Where files appear; default \`${DEFAULT_MOUNT_PATH}\`. Not empty, no \`..\` element. With \`secretSync\` only together with \`mountFiles: true\`.`,
+            ),
         cloudName: z.enum(AZURE_CLOUD_NAMES).optional().describe("Sovereign cloud; default: Azure's public cloud."),
         restartOnSecretChange: z
             .boolean()
             .default(false)
-            .describe("Add `secret.reloader.stakater.com/reload: <synced secrets>` to the Deployment, so Reloader (which you install) restarts its pods when a synced Secret changes."),
+            .describe(
+                "Add `secret.reloader.stakater.com/reload: <synced secrets>` to the Deployment, so Reloader (which you install) restarts its pods when a synced Secret changes.",
+            ),
         deployment: deployment.optional(),
     }),
     "{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }",
@@ -378,14 +505,22 @@ export const stackConfigSchema = z.strictObject({
     cluster: cluster.optional(),
     keyVault: keyVault.optional(),
     access: access.default({ scope: DEFAULT_ACCESS_SCOPE, roleAssignmentLimit: AZURE_ROLE_ASSIGNMENT_LIMIT, addonIdentityObjects: [] }),
-    platformStack: example(z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "must be <organization>/<project>/<stack>" }), "organization/aks-keyvault-secrets/dev")
+    platformStack: example(
+        z.string().regex(/^[^/\s]+\/[^/\s]+\/[^/\s]+$/, { error: "must be <organization>/<project>/<stack>" }),
+        "organization/aks-keyvault-secrets/dev",
+    )
         .optional()
         .describe(
             "`<org>/<project>/<stack>` of a platform stack: this stack becomes an app stack and takes the vault, tenant, addon identity, OIDC issuer and kubeconfig from the platform's `platform` output (docs/split-stacks.md).",
         ),
-    akv2k8sSecrets: example(z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "must be namespace/name" })), "[orders/orders-api-secrets]")
+    akv2k8sSecrets: example(
+        z.array(z.string().regex(/^[a-z0-9-]+\/[a-z0-9.-]+$/, { error: "must be namespace/name" })),
+        "[orders/orders-api-secrets]",
+    )
         .default([])
-        .describe("`namespace/name` of Secrets akv2k8s writes while both run side by side: a synced Secret of the same name fails the preview (docs/migration.md)."),
+        .describe(
+            "`namespace/name` of Secrets akv2k8s writes while both run side by side: a synced Secret of the same name fails the preview (docs/migration.md).",
+        ),
     applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]")
         .default([])
         .describe("The apps: per app a SecretProviderClass, a ServiceAccount and optionally a Deployment and its identity."),

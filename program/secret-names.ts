@@ -33,7 +33,11 @@ function collisionEffect(secret: SyncedSecretName): string {
  * Problems for synced Secrets whose name is taken by a Secret another tool writes (`protectedSecrets` holds
  * `namespace/name`), each with a free name to use instead.
  */
-export function secretNameCollisionProblems(synced: readonly SyncedSecretName[], protectedSecrets: ReadonlySet<string>, suffix = DEFAULT_SECRET_SUFFIX): Problem[] {
+export function secretNameCollisionProblems(
+    synced: readonly SyncedSecretName[],
+    protectedSecrets: ReadonlySet<string>,
+    suffix = DEFAULT_SECRET_SUFFIX,
+): Problem[] {
     const used = new Set(synced.map((secret) => `${secret.namespace}/${secret.secretName}`));
     const problems: Problem[] = [];
     for (const secret of synced) {
@@ -41,7 +45,10 @@ export function secretNameCollisionProblems(synced: readonly SyncedSecretName[],
         if (!protectedSecrets.has(key)) {
             continue;
         }
-        const suggestion = uniqueName(`${secret.secretName}${suffix}`, (name) => protectedSecrets.has(`${secret.namespace}/${name}`) || used.has(`${secret.namespace}/${name}`));
+        const suggestion = uniqueName(
+            `${secret.secretName}${suffix}`,
+            (name) => protectedSecrets.has(`${secret.namespace}/${name}`) || used.has(`${secret.namespace}/${name}`),
+        );
         used.add(`${secret.namespace}/${suggestion}`);
         problems.push({
             where: `app "${secret.app}" syncedSecrets "${secret.secretName}"`,

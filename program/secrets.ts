@@ -30,7 +30,8 @@ export const SECRET_RULES: Record<TopLevelKey, SecretRule> = {
         allowed: "refused",
         why: "`resourceGroupName` is part of the Azure ID of everything the stack creates.",
         refusal: () => ({
-            message: "azure.resourceGroupName is part of the Azure resource ID of everything this stack creates, and Pulumi keeps resource IDs in plain text in the state",
+            message:
+                "azure.resourceGroupName is part of the Azure resource ID of everything this stack creates, and Pulumi keeps resource IDs in plain text in the state",
             fix: KEEP_PLAIN,
         }),
     },
@@ -40,7 +41,10 @@ export const SECRET_RULES: Record<TopLevelKey, SecretRule> = {
         refusal: (config) =>
             config.cluster?.mode === "external"
                 ? undefined
-                : { message: `in mode ${config.cluster?.mode ?? "create"}, cluster.name is part of the cluster's Azure resource ID, which Pulumi keeps in plain text in the state`, fix: KEEP_PLAIN },
+                : {
+                      message: `in mode ${config.cluster?.mode ?? "create"}, cluster.name is part of the cluster's Azure resource ID, which Pulumi keeps in plain text in the state`,
+                      fix: KEEP_PLAIN,
+                  },
     },
     keyVault: {
         allowed: "mode `external`, without `id`",
@@ -49,10 +53,17 @@ export const SECRET_RULES: Record<TopLevelKey, SecretRule> = {
             "In `create`/`existing`, `name` is part of the vault's Azure ID; `id` becomes part of role-assignment IDs.",
         refusal: (config) => {
             if (config.keyVault?.mode !== "external") {
-                return { message: `in mode ${config.keyVault?.mode ?? "create"}, keyVault.name is part of the vault's Azure resource ID, which Pulumi keeps in plain text in the state`, fix: KEEP_PLAIN };
+                return {
+                    message: `in mode ${config.keyVault?.mode ?? "create"}, keyVault.name is part of the vault's Azure resource ID, which Pulumi keeps in plain text in the state`,
+                    fix: KEEP_PLAIN,
+                };
             }
             return config.keyVault.id
-                ? { message: "keyVault.id becomes part of the IDs of the role assignments it scopes, which Pulumi keeps in plain text in the state", fix: "store keyVault as plain config, or leave keyVault.id out (only apps that create their own identity need it)" }
+                ? {
+                      message:
+                          "keyVault.id becomes part of the IDs of the role assignments it scopes, which Pulumi keeps in plain text in the state",
+                      fix: "store keyVault as plain config, or leave keyVault.id out (only apps that create their own identity need it)",
+                  }
                 : undefined;
         },
     },
@@ -72,7 +83,10 @@ export const SECRET_RULES: Record<TopLevelKey, SecretRule> = {
     akv2k8sSecrets: {
         allowed: "refused",
         why: "Secret names, only compared with synced Secret names.",
-        refusal: () => ({ message: "akv2k8sSecrets lists Secret names, which are only compared with synced Secret names", fix: KEEP_PLAIN }),
+        refusal: () => ({
+            message: "akv2k8sSecrets lists Secret names, which are only compared with synced Secret names",
+            fix: KEEP_PLAIN,
+        }),
     },
     applications: {
         allowed: "refused",
@@ -94,7 +108,13 @@ export function secretKeyProblems(config: Partial<StackConfig>, secretKeys: Read
         .flatMap((key) => {
             const refusal = SECRET_RULES[key].refusal(config);
             return refusal
-                ? [{ path: [key], message: `holds a secure: value (Pulumi marks the whole key secret), but ${refusal.message}`, fix: refusal.fix }]
+                ? [
+                      {
+                          path: [key],
+                          message: `holds a secure: value (Pulumi marks the whole key secret), but ${refusal.message}`,
+                          fix: refusal.fix,
+                      },
+                  ]
                 : [];
         });
 }

@@ -51,8 +51,16 @@ export function stackPlan(config: StackConfig): StackPlan {
     if (config.platformStack) {
         return { kind: "app", platformStack: config.platformStack, identityHome };
     }
-    const cluster = required(config.cluster, { path: ["cluster"], message: "is missing", fix: "set cluster.mode (create, existing or external), or platformStack" });
-    const vault = required(config.keyVault, { path: ["keyVault"], message: "is missing", fix: "set keyVault.mode (create, existing or external), or platformStack" });
+    const cluster = required(config.cluster, {
+        path: ["cluster"],
+        message: "is missing",
+        fix: "set cluster.mode (create, existing or external), or platformStack",
+    });
+    const vault = required(config.keyVault, {
+        path: ["keyVault"],
+        message: "is missing",
+        fix: "set keyVault.mode (create, existing or external), or platformStack",
+    });
     return {
         kind: "platform",
         identityHome,
@@ -63,6 +71,10 @@ export function stackPlan(config: StackConfig): StackPlan {
                   ? inAzure("existing", cluster, config.azure)
                   : { mode: "external", config: cluster },
         vault:
-            vault.mode === "create" ? inAzure("create", vault, config.azure) : vault.mode === "existing" ? inAzure("existing", vault, config.azure) : { mode: "external", config: vault },
+            vault.mode === "create"
+                ? inAzure("create", vault, config.azure)
+                : vault.mode === "existing"
+                  ? inAzure("existing", vault, config.azure)
+                  : { mode: "external", config: vault },
     };
 }

@@ -71,7 +71,11 @@ const STEADY_SHARE = 0.5;
  * half of it, or every pod mounting at once above it. `vault` names the vault as the message starts; `rotationPoll`:
  * the addon's poll interval when the stack knows it (a cluster it creates with rotation on).
  */
-export function requestBudgetWarning(vault: string, loads: readonly AppRequestLoad[], rotationPoll: { interval: string; seconds: number } | undefined): string | undefined {
+export function requestBudgetWarning(
+    vault: string,
+    loads: readonly AppRequestLoad[],
+    rotationPoll: { interval: string; seconds: number } | undefined,
+): string | undefined {
     const budget = requestBudget(loads, rotationPoll?.seconds);
     const limit = KEY_VAULT_REQUESTS_PER_10S;
     if (budget.steadyPer10s < limit * STEADY_SHARE && budget.fullRollout <= limit) {
@@ -84,7 +88,9 @@ export function requestBudgetWarning(vault: string, loads: readonly AppRequestLo
     const load = rotationPoll
         ? `about ${Math.round(budget.steadyPer10s)} requests per 10 s from rotation polls every ${rotationPoll.interval}, and ${rollout}`
         : `${rollout.replace(" when", " requests when")} (rotation polls not counted: this stack does not set the cluster's poll interval)`;
-    const controller = withSecretSync ? `, of which ${budget.controllerPoll} at each poll of the secrets-store-sync-controller (every SecretSync at once, every 12h by default)` : "";
+    const controller = withSecretSync
+        ? `, of which ${budget.controllerPoll} at each poll of the secrets-store-sync-controller (every SecretSync at once, every 12h by default)`
+        : "";
     const candidates = secretSyncCandidates(largest);
     const secretSyncAdvice =
         candidates.length > 0

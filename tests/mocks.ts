@@ -22,7 +22,10 @@ export const registrations: Registration[] = [];
 /** `protect` per resource, read from the register request (the mock callback does not receive options). */
 export const protectedResources = new Map<string, boolean | undefined>();
 /** Options of each register request by `<type>::<name>` (the mock callback does not receive them): parent URN, aliases, dependsOn. */
-export const registeredOptions = new Map<string, { parent: string; aliases: string[]; dependencies: string[]; deleteBeforeReplace: boolean }>();
+export const registeredOptions = new Map<
+    string,
+    { parent: string; aliases: string[]; dependencies: string[]; deleteBeforeReplace: boolean }
+>();
 export const invokes: Array<{ token: string; inputs: Record<string, any> }> = [];
 
 /** Live Azure state the read-only components see; tests edit it. */
@@ -68,17 +71,32 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         case "azure-native:containerservice:ManagedCluster": {
             const cluster = inputs.resourceName ?? name;
             const addonProfiles = Object.fromEntries(
-                Object.entries(inputs.addonProfiles ?? {}).map(([key, profile]: [string, any]) => [key, { ...profile, identity: addonIdentityOf(cluster) }]),
+                Object.entries(inputs.addonProfiles ?? {}).map(([key, profile]: [string, any]) => [
+                    key,
+                    { ...profile, identity: addonIdentityOf(cluster) },
+                ]),
             );
             return {
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${cluster}`,
-                state: { ...inputs, name: cluster, addonProfiles, oidcIssuerProfile: { ...inputs.oidcIssuerProfile, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${TENANT_ID}/${fakeGuid(cluster)}/` } },
+                state: {
+                    ...inputs,
+                    name: cluster,
+                    addonProfiles,
+                    oidcIssuerProfile: {
+                        ...inputs.oidcIssuerProfile,
+                        issuerURL: `https://westeurope.oic.prod-aks.azure.com/${TENANT_ID}/${fakeGuid(cluster)}/`,
+                    },
+                },
             };
         }
         case "azure-native:keyvault:Vault":
             return {
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`,
-                state: { ...inputs, name: inputs.vaultName, properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` } },
+                state: {
+                    ...inputs,
+                    name: inputs.vaultName,
+                    properties: { ...inputs.properties, vaultUri: `https://${inputs.vaultName}.vault.azure.net/` },
+                },
             };
         case "azure-native:network:PrivateEndpoint":
             return {
@@ -93,7 +111,13 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
         case "azure-native:managedidentity:UserAssignedIdentity":
             return {
                 id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`,
-                state: { ...inputs, name, clientId: fakeGuid(name, "client"), principalId: fakeGuid(name, "principal"), tenantId: TENANT_ID },
+                state: {
+                    ...inputs,
+                    name,
+                    clientId: fakeGuid(name, "client"),
+                    principalId: fakeGuid(name, "principal"),
+                    tenantId: TENANT_ID,
+                },
             };
         case "pulumi:pulumi:StackReference":
             return { id: inputs.name, state: { ...inputs, outputs: { platform: platformStackOutput }, secretOutputNames: [] } };
@@ -108,16 +132,34 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
 void pulumi.runtime.setMocks(
     {
         newResource(args: pulumi.runtime.MockResourceArgs) {
-            registrations.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true, provider: args.provider });
+            registrations.push({
+                type: args.type,
+                name: args.name,
+                inputs: args.inputs,
+                custom: args.custom ?? true,
+                provider: args.provider,
+            });
             return computedState(args.type, args.name, args.inputs);
         },
         call(args: pulumi.runtime.MockCallArgs) {
             invokes.push({ token: args.token, inputs: args.inputs });
             switch (args.token) {
                 case "azure-native:authorization:getClientConfig":
-                    return { subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID, clientId: fakeGuid("deployer"), objectId: fakeGuid("deployer-object") };
+                    return {
+                        subscriptionId: SUBSCRIPTION_ID,
+                        tenantId: TENANT_ID,
+                        clientId: fakeGuid("deployer"),
+                        objectId: fakeGuid("deployer-object"),
+                    };
                 case "azure-native:containerservice:listManagedClusterUserCredentials":
-                    return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(`apiVersion: v1\nkind: Config\n# ${args.inputs.resourceName}\n`).toString("base64") }] };
+                    return {
+                        kubeconfigs: [
+                            {
+                                name: "clusterUser",
+                                value: Buffer.from(`apiVersion: v1\nkind: Config\n# ${args.inputs.resourceName}\n`).toString("base64"),
+                            },
+                        ],
+                    };
                 case "azure-native:containerservice:getManagedCluster": {
                     const cluster = azureState.managedClusters[args.inputs.resourceName];
                     if (!cluster) {
@@ -133,7 +175,10 @@ void pulumi.runtime.setMocks(
                     return vault;
                 }
                 case "azuread:index/getGroup:getGroup":
-                    return { objectId: azureState.groups[args.inputs.displayName] ?? fakeGuid("group", args.inputs.displayName), displayName: args.inputs.displayName };
+                    return {
+                        objectId: azureState.groups[args.inputs.displayName] ?? fakeGuid("group", args.inputs.displayName),
+                        displayName: args.inputs.displayName,
+                    };
                 default:
                     throw new Error(`unexpected invoke ${args.token}`);
             }
@@ -251,7 +296,9 @@ export async function outputError(output: pulumi.Output<unknown>): Promise<Error
 const SECRET_SIGNATURE = { key: "4dabf18193072939515e22adb298388d", value: "1b47061264138c4ac30d75fd1eb44270" };
 
 function isSecretValue(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE.key] === SECRET_SIGNATURE.value;
+    return (
+        typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE.key] === SECRET_SIGNATURE.value
+    );
 }
 
 /** Inputs with every secret value replaced by what `secret` makes of it. */

@@ -19,7 +19,11 @@ export type StackFileConfig = Record<string, any>;
 
 /** The project's config in `Pulumi.<stack>.yaml`, keyed without the project namespace; a fresh copy each call. */
 export function stackFileConfig(stack: string): StackFileConfig {
-    return Object.fromEntries(stackFileEntries(stack).flatMap(([key, value]) => (key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [])));
+    return Object.fromEntries(
+        stackFileEntries(stack).flatMap(([key, value]) =>
+            key.startsWith(PROJECT_PREFIX) ? [[key.slice(PROJECT_PREFIX.length), value]] : [],
+        ),
+    );
 }
 
 /** The providers' config in `Pulumi.<stack>.yaml` (other namespaces, e.g. `kubernetes:kubeClientSettings`), with full keys. */

@@ -89,7 +89,6 @@ export class PreviewInputError extends Error {
     }
 }
 
-
 /**
  * Parses and checks the JSON text. Tolerates lines printed before the document (e.g. a CLI notice captured
  * together with stdout) by retrying from the first line that starts with `{`.

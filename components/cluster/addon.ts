@@ -44,7 +44,11 @@ export function goDurationSeconds(duration: string): number | undefined {
 export function secretRotationProblems(rotation: SecretRotation, where = "secretRotation"): Problem[] {
     const problems: Problem[] = [];
     if (typeof rotation.enabled !== "boolean") {
-        problems.push({ where: `${where}.enabled`, message: `${JSON.stringify(rotation.enabled)} is not a boolean`, fix: "use true or false" });
+        problems.push({
+            where: `${where}.enabled`,
+            message: `${JSON.stringify(rotation.enabled)} is not a boolean`,
+            fix: "use true or false",
+        });
     }
     if (rotation.pollInterval !== undefined) {
         const seconds = goDurationSeconds(rotation.pollInterval);

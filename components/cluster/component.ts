@@ -63,7 +63,11 @@ export function aksClusterProblems(args: AksClusterArgs): Problem[] {
     const problems = secretRotationProblems(args.secretRotation);
     const pool = args.systemNodePool;
     if (!pool || !Number.isInteger(pool.count) || pool.count < 1 || pool.count > 1000) {
-        problems.push({ where: "systemNodePool.count", message: `${pool?.count} is not a node count`, fix: "use an integer from 1 to 1000 (3 for production)" });
+        problems.push({
+            where: "systemNodePool.count",
+            message: `${pool?.count} is not a node count`,
+            fix: "use an integer from 1 to 1000 (3 for production)",
+        });
     }
     if (pool?.vnetSubnetId !== undefined) {
         problems.push(...armIdProblems(pool.vnetSubnetId, "subnet", "systemNodePool.vnetSubnetId"));
@@ -72,10 +76,23 @@ export function aksClusterProblems(args: AksClusterArgs): Problem[] {
         problems.push({ where: "systemNodePool.vmSize", message: "is missing", fix: 'set a VM size such as "Standard_D4ds_v5"' });
     }
     if (args.name !== undefined && !/^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$/.test(args.name)) {
-        problems.push({ where: "name", message: `"${args.name}" is not a valid AKS name`, fix: "use 1-63 letters, digits, '-' and '_', starting and ending with a letter or digit" });
+        problems.push({
+            where: "name",
+            message: `"${args.name}" is not a valid AKS name`,
+            fix: "use 1-63 letters, digits, '-' and '_', starting and ending with a letter or digit",
+        });
     }
-    if (args.adoptResourceId !== undefined && !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i.test(args.adoptResourceId)) {
-        problems.push({ where: "adoptResourceId", message: `"${args.adoptResourceId}" is not a managed cluster resource ID`, fix: "use the output of `az aks show -g <rg> -n <name> --query id -o tsv`" });
+    if (
+        args.adoptResourceId !== undefined &&
+        !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerService\/managedClusters\/[^/]+$/i.test(
+            args.adoptResourceId,
+        )
+    ) {
+        problems.push({
+            where: "adoptResourceId",
+            message: `"${args.adoptResourceId}" is not a managed cluster resource ID`,
+            fix: "use the output of `az aks show -g <rg> -n <name> --query id -o tsv`",
+        });
     }
     return problems;
 }
@@ -105,7 +122,11 @@ function identityFrom(
     });
 }
 
-function userKubeconfig(resourceGroupName: pulumi.Input<string>, resourceName: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+function userKubeconfig(
+    resourceGroupName: pulumi.Input<string>,
+    resourceName: pulumi.Input<string>,
+    parent: pulumi.Resource,
+): pulumi.Output<string> {
     const credentials = containerservice.listManagedClusterUserCredentialsOutput({ resourceGroupName, resourceName }, { parent });
     return pulumi.secret(credentials.kubeconfigs.apply((configs) => Buffer.from(configs[0].value, "base64").toString("utf8")));
 }
@@ -209,7 +230,10 @@ export function identityBindingSupportError(
 
 /** The OIDC issuer URL of a cluster, or an error that says how to turn it on. */
 export function oidcIssuerOrError(
-    cluster: { oidcIssuerProfile?: { enabled?: boolean; issuerURL?: string }; securityProfile?: { workloadIdentity?: { enabled?: boolean } } },
+    cluster: {
+        oidcIssuerProfile?: { enabled?: boolean; issuerURL?: string };
+        securityProfile?: { workloadIdentity?: { enabled?: boolean } };
+    },
     clusterName: string,
     resourceGroupName: string,
 ): { issuerUrl: string } | { error: string } {
@@ -276,6 +300,12 @@ export class ExistingAksCluster extends pulumi.ComponentResource implements Clus
         });
         this.nodeSubnetIds = cluster.apply(nodeSubnetIds);
         this.kubeconfig = userKubeconfig(resourceGroupName, clusterName, this);
-        this.registerOutputs({ addonIdentity: this.addonIdentity, oidcIssuerUrl: this.oidcIssuerUrl, kubeconfig: this.kubeconfig, clusterName: this.clusterName, nodeSubnetIds: this.nodeSubnetIds });
+        this.registerOutputs({
+            addonIdentity: this.addonIdentity,
+            oidcIssuerUrl: this.oidcIssuerUrl,
+            kubeconfig: this.kubeconfig,
+            clusterName: this.clusterName,
+            nodeSubnetIds: this.nodeSubnetIds,
+        });
     }
 }

@@ -50,12 +50,20 @@ export function keyVaultAccessProblems(args: KeyVaultAccessArgs): Problem[] {
     const problems: Problem[] = [];
     const principalType = args.principalType ?? "ServicePrincipal";
     if (typeof args.principalId === "string" && !isGuid(args.principalId)) {
-        problems.push({ where: "principalId", message: `"${args.principalId}" is not a GUID`, fix: "use the principal's object ID, not its client ID or name" });
+        problems.push({
+            where: "principalId",
+            message: `"${args.principalId}" is not a GUID`,
+            fix: "use the principal's object ID, not its client ID or name",
+        });
     }
     if (args.roles !== undefined) {
         for (const role of args.roles) {
             if (!(role in KEY_VAULT_ROLES)) {
-                problems.push({ where: "roles", message: `"${role}" is not a Key Vault role`, fix: `use one of ${Object.keys(KEY_VAULT_ROLES).join(", ")}` });
+                problems.push({
+                    where: "roles",
+                    message: `"${role}" is not a Key Vault role`,
+                    fix: `use one of ${Object.keys(KEY_VAULT_ROLES).join(", ")}`,
+                });
             } else if (principalType === "ServicePrincipal" && OFFICER_ROLES.includes(role)) {
                 problems.push({
                     where: "roles",
@@ -65,10 +73,18 @@ export function keyVaultAccessProblems(args: KeyVaultAccessArgs): Problem[] {
             }
         }
         if (args.scope === "object") {
-            problems.push({ where: "scope", message: "object scope applies to roles chosen from objects, not to explicit roles", fix: 'remove roles or use scope "vault"' });
+            problems.push({
+                where: "scope",
+                message: "object scope applies to roles chosen from objects, not to explicit roles",
+                fix: 'remove roles or use scope "vault"',
+            });
         }
     } else if (!args.objects || args.objects.length === 0) {
-        problems.push({ where: "objects", message: "is empty, so there is no role to choose", fix: "list the objects the principal reads, or set explicit roles for a person or group" });
+        problems.push({
+            where: "objects",
+            message: "is empty, so there is no role to choose",
+            fix: "list the objects the principal reads, or set explicit roles for a person or group",
+        });
     }
     return problems;
 }
@@ -101,8 +117,12 @@ export class KeyVaultAccess extends pulumi.ComponentResource {
                     scope,
                     principalId: args.principalId,
                     principalType,
-                    roleDefinitionId: pulumi.output(args.vaultId).apply((vaultId) => roleDefinitionId(subscriptionOf(vaultId), planned.role)),
-                    roleAssignmentName: pulumi.all([scope, args.principalId]).apply(([s, principal]) => roleAssignmentName(s, principal, planned.role)),
+                    roleDefinitionId: pulumi
+                        .output(args.vaultId)
+                        .apply((vaultId) => roleDefinitionId(subscriptionOf(vaultId), planned.role)),
+                    roleAssignmentName: pulumi
+                        .all([scope, args.principalId])
+                        .apply(([s, principal]) => roleAssignmentName(s, principal, planned.role)),
                     description: args.description ?? `${KEY_VAULT_ROLES[planned.role].displayName} for ${name} (managed by Pulumi)`,
                 },
                 // The name is a fixed GUID, so a replacement must delete the old assignment first.
@@ -130,7 +150,13 @@ export function groupReferenceProblems(group: GroupReference, where: string): Pr
         return [{ where, message: "must name the group by exactly one of displayName or objectId", fix: "set one of them" }];
     }
     if (group.objectId && !isGuid(group.objectId)) {
-        return [{ where: `${where}.objectId`, message: `"${group.objectId}" is not a GUID`, fix: "use the group's object ID from `az ad group show --group <name> --query id -o tsv`" }];
+        return [
+            {
+                where: `${where}.objectId`,
+                message: `"${group.objectId}" is not a GUID`,
+                fix: "use the group's object ID from `az ad group show --group <name> --query id -o tsv`",
+            },
+        ];
     }
     return [];
 }

@@ -31,7 +31,10 @@ export const VAULT_MANAGEMENT_ROLES = {
     contributor: { displayName: "Contributor", guid: "b24988ac-6180-42a0-ab88-20f7382dd24c" },
     owner: { displayName: "Owner", guid: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" },
     userAccessAdministrator: { displayName: "User Access Administrator", guid: "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9" },
-    roleBasedAccessControlAdministrator: { displayName: "Role Based Access Control Administrator", guid: "f58310d9-a9f6-439a-9e8d-f62e7b41a168" },
+    roleBasedAccessControlAdministrator: {
+        displayName: "Role Based Access Control Administrator",
+        guid: "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    },
 } as const;
 
 /** A built-in role as Azure names it. */
@@ -44,7 +47,10 @@ export interface RoleDefinition {
  * Roles no workload or addon identity may hold, because they write vault content or grant access: the officer
  * roles and the management-plane roles. People (users, groups) may hold them.
  */
-export const PRIVILEGED_ROLES: readonly RoleDefinition[] = [...OFFICER_ROLES.map((role) => KEY_VAULT_ROLES[role]), ...Object.values(VAULT_MANAGEMENT_ROLES)];
+export const PRIVILEGED_ROLES: readonly RoleDefinition[] = [
+    ...OFFICER_ROLES.map((role) => KEY_VAULT_ROLES[role]),
+    ...Object.values(VAULT_MANAGEMENT_ROLES),
+];
 
 /** The scopes a role can be granted at: the whole vault, or each object. */
 export const ACCESS_SCOPES = ["vault", "object"] as const;
@@ -98,7 +104,11 @@ export function planAssignments(objects: ReadObject[], scope: AccessScope): Plan
     const planned = new Map<string, PlannedAssignment>();
     if (scope === "vault") {
         const roles = new Set(objects.map((object) => leastPrivilegedRole(object.objectType)));
-        const role: KeyVaultRoleName | undefined = roles.has("certificateUser") ? "certificateUser" : roles.has("secretsUser") ? "secretsUser" : undefined;
+        const role: KeyVaultRoleName | undefined = roles.has("certificateUser")
+            ? "certificateUser"
+            : roles.has("secretsUser")
+              ? "secretsUser"
+              : undefined;
         if (role) {
             planned.set(role, { nameSuffix: nameSuffix(role), scopeSuffix: "", role });
         }
@@ -110,7 +120,11 @@ export function planAssignments(objects: ReadObject[], scope: AccessScope): Plan
             const role = leastPrivilegedRole(object.objectType);
             const key = `${collection}/${object.objectName.toLowerCase()}`;
             if (!planned.has(key)) {
-                planned.set(key, { nameSuffix: nameSuffix(`${collection}-${object.objectName}`), scopeSuffix: `/${collection}/${object.objectName}`, role });
+                planned.set(key, {
+                    nameSuffix: nameSuffix(`${collection}-${object.objectName}`),
+                    scopeSuffix: `/${collection}/${object.objectName}`,
+                    role,
+                });
             }
         }
     }

@@ -122,7 +122,11 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
             }
         });
         for (const repeated of duplicates(links.filter(plain).map((id) => id.toLowerCase()))) {
-            problems.push({ where: "privateEndpoint.linkVirtualNetworkIds", message: `links the VNet ${repeated} more than once (Azure links a VNet to a zone once)`, fix: "list each VNet once" });
+            problems.push({
+                where: "privateEndpoint.linkVirtualNetworkIds",
+                message: `links the VNet ${repeated} more than once (Azure links a VNet to a zone once)`,
+                fix: "list each VNet once",
+            });
         }
     } else if (endpoint?.mode === "external") {
         if (args.mode === "existing") {
@@ -134,7 +138,11 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
         }
         problems.push(...armIdProblems(endpoint.id, "privateEndpoint", "privateEndpoint.id"));
     } else if (endpoint !== undefined) {
-        problems.push({ where: "privateEndpoint.mode", message: `"${String((endpoint as { mode?: unknown }).mode)}" is not a private endpoint mode`, fix: 'use "create" or "external"' });
+        problems.push({
+            where: "privateEndpoint.mode",
+            message: `"${String((endpoint as { mode?: unknown }).mode)}" is not a private endpoint mode`,
+            fix: 'use "create" or "external"',
+        });
     }
     if (args.mode !== "create") {
         const settings = args as Partial<Pick<CreateKeyVaultArgs, "publicNetworkAccess" | "networkAcls">>;
@@ -152,10 +160,18 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
     const acls = args.networkAcls;
     if (acls) {
         if (acls.defaultAction !== "Allow" && acls.defaultAction !== "Deny") {
-            problems.push({ where: "networkAcls.defaultAction", message: `"${String(acls.defaultAction)}" is not a firewall action`, fix: 'use "Deny" (firewall on) or "Allow"' });
+            problems.push({
+                where: "networkAcls.defaultAction",
+                message: `"${String(acls.defaultAction)}" is not a firewall action`,
+                fix: 'use "Deny" (firewall on) or "Allow"',
+            });
         }
         if (acls.bypass !== undefined && acls.bypass !== "AzureServices" && acls.bypass !== "None") {
-            problems.push({ where: "networkAcls.bypass", message: `"${String(acls.bypass)}" is not a bypass option`, fix: 'use "None" or "AzureServices"' });
+            problems.push({
+                where: "networkAcls.bypass",
+                message: `"${String(acls.bypass)}" is not a bypass option`,
+                fix: 'use "None" or "AzureServices"',
+            });
         }
         (acls.virtualNetworkSubnetIds ?? []).forEach((id, index) => {
             if (plain(id)) {
@@ -164,13 +180,19 @@ function networkProblems(args: KeyVaultArgs): Problem[] {
         });
         (acls.ipRules ?? []).forEach((rule, index) => {
             if (!isIpv4Rule(rule)) {
-                problems.push({ where: `networkAcls.ipRules[${index}]`, message: `"${rule}" is not an IPv4 address or CIDR range`, fix: 'use a form such as "203.0.113.7" or "203.0.113.0/24" (Key Vault\'s firewall takes IPv4 only)' });
+                problems.push({
+                    where: `networkAcls.ipRules[${index}]`,
+                    message: `"${rule}" is not an IPv4 address or CIDR range`,
+                    fix: 'use a form such as "203.0.113.7" or "203.0.113.0/24" (Key Vault\'s firewall takes IPv4 only)',
+                });
             }
         });
     }
     // A rule's subnet ID that is still an Output counts as a rule; it is matched to the cluster once known (KeyVault.checkedNetwork).
     const ruleSubnetIds = (acls?.virtualNetworkSubnetIds ?? []).map((id) => (plain(id) ? id : "(output)"));
-    const reachability = vaultReachability(plannedNetworkState(args, ruleSubnetIds), { plannedPrivateEndpoints: endpoint ? [describePrivateEndpoint(endpoint)] : [] });
+    const reachability = vaultReachability(plannedNetworkState(args, ruleSubnetIds), {
+        plannedPrivateEndpoints: endpoint ? [describePrivateEndpoint(endpoint)] : [],
+    });
     if (reachability.verdict === "unreachable" && reachability.reason === "public access disabled") {
         problems.push({
             where: "publicNetworkAccess",
@@ -213,7 +235,11 @@ function describePrivateEndpoint(endpoint: KeyVaultPrivateEndpointArgs): string 
 export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
     const problems = keyVaultNameProblems(args.name, "name");
     if (args.mode !== "create" && args.mode !== "existing") {
-        problems.push({ where: "mode", message: `"${String((args as { mode?: unknown }).mode)}" is not a vault mode`, fix: 'use "create" or "existing"' });
+        problems.push({
+            where: "mode",
+            message: `"${String((args as { mode?: unknown }).mode)}" is not a vault mode`,
+            fix: 'use "create" or "existing"',
+        });
         return problems;
     }
     if (args.mode === "create") {
@@ -228,7 +254,11 @@ export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
         const retention = args.softDeleteRetentionInDays;
         const { min, max } = SOFT_DELETE_RETENTION_DAYS;
         if (retention !== undefined && (!Number.isInteger(retention) || retention < min || retention > max)) {
-            problems.push({ where: "softDeleteRetentionInDays", message: `${retention} is outside ${min}-${max}`, fix: `use a whole number of days from ${min} to ${max}` });
+            problems.push({
+                where: "softDeleteRetentionInDays",
+                message: `${retention} is outside ${min}-${max}`,
+                fix: `use a whole number of days from ${min} to ${max}`,
+            });
         }
     }
     problems.push(...networkProblems(args));
@@ -239,7 +269,11 @@ export function keyVaultProblems(args: KeyVaultArgs): Problem[] {
  * Error for a vault whose data plane is not governed by Azure RBAC: role assignments would have no effect and
  * pods would fail with 403 at start, so this fails the preview instead.
  */
-export function accessPolicyModeError(properties: { enableRbacAuthorization?: boolean }, vaultName: string, resourceGroupName: string): string | undefined {
+export function accessPolicyModeError(
+    properties: { enableRbacAuthorization?: boolean },
+    vaultName: string,
+    resourceGroupName: string,
+): string | undefined {
     if (properties.enableRbacAuthorization === true) {
         return undefined;
     }
@@ -273,8 +307,13 @@ export class KeyVault extends pulumi.ComponentResource {
         const endpoint = args.privateEndpoint;
         const plannedEndpoints = endpoint ? [describePrivateEndpoint(endpoint)] : [];
         // The VNets a zone this component creates is linked to; an existing zone's links are its owner's.
-        const zoneLinks = endpoint?.mode === "create" && endpoint.privateDnsZoneId === undefined ? pulumi.output(linkedVirtualNetworks(endpoint)) : undefined;
-        const vaultReference = pulumi.output(args.resourceGroupName).apply((resourceGroupName): VaultReference => ({ vaultName: args.name, resourceGroupName }));
+        const zoneLinks =
+            endpoint?.mode === "create" && endpoint.privateDnsZoneId === undefined
+                ? pulumi.output(linkedVirtualNetworks(endpoint))
+                : undefined;
+        const vaultReference = pulumi
+            .output(args.resourceGroupName)
+            .apply((resourceGroupName): VaultReference => ({ vaultName: args.name, resourceGroupName }));
         let vaultId: pulumi.Output<string>;
         let location: pulumi.Input<string>;
         let network: pulumi.Output<VaultNetworkState>;
@@ -311,7 +350,9 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultName = vault.name;
             this.tenantId = vault.properties.tenantId;
             this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
-            this.vaultId = pulumi.all([vault.id, this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, zoneLinks, false)]).apply(([id]) => id);
+            this.vaultId = pulumi
+                .all([vault.id, this.checkedNetwork(network, vaultReference, plannedEndpoints, args.clusterSubnetIds, zoneLinks, false)])
+                .apply(([id]) => id);
         } else {
             const live = keyvault.getVaultOutput({ resourceGroupName: args.resourceGroupName, vaultName: args.name }, { parent: this });
             const rbacChecked = pulumi.all([live, args.resourceGroupName]).apply(([vault, resourceGroupName]) => {
@@ -333,10 +374,21 @@ export class KeyVault extends pulumi.ComponentResource {
             this.vaultUri = checked.properties.apply((properties) => properties.vaultUri ?? "");
         }
         if (endpoint?.mode === "create") {
-            const created = createPrivateEndpoint(name, this, { vaultId, vaultName: args.name, resourceGroupName: args.resourceGroupName, location, tags: args.tags }, endpoint);
+            const created = createPrivateEndpoint(
+                name,
+                this,
+                { vaultId, vaultName: args.name, resourceGroupName: args.resourceGroupName, location, tags: args.tags },
+                endpoint,
+            );
             this.privateEndpointId = created.privateEndpointId;
         }
-        this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, tenantId: this.tenantId, vaultUri: this.vaultUri, privateEndpointId: this.privateEndpointId });
+        this.registerOutputs({
+            vaultId: this.vaultId,
+            vaultName: this.vaultName,
+            tenantId: this.tenantId,
+            vaultUri: this.vaultUri,
+            privateEndpointId: this.privateEndpointId,
+        });
     }
 
     /**
@@ -352,18 +404,23 @@ export class KeyVault extends pulumi.ComponentResource {
         zoneLinks: pulumi.Output<string[]> | undefined,
         failWhenUnreachable: boolean,
     ): pulumi.Output<VaultNetworkState> {
-        return pulumi.all([state, vault, pulumi.output(clusterSubnetIds), pulumi.output(zoneLinks)]).apply(([network, reference, subnets, links]) => {
-            const context = { plannedPrivateEndpoints, clusterSubnetIds: subnets && subnets.length > 0 ? subnets : undefined };
-            const error = failWhenUnreachable ? vaultReachabilityError(network, reference, context) : undefined;
-            if (error) {
-                throw new pulumi.ResourceError(error, this, true);
-            }
-            for (const warning of [vaultReachabilityWarning(network, reference, context), privateDnsLinkWarning(reference, links, context.clusterSubnetIds)]) {
-                if (warning) {
-                    pulumi.log.warn(warning, this);
+        return pulumi
+            .all([state, vault, pulumi.output(clusterSubnetIds), pulumi.output(zoneLinks)])
+            .apply(([network, reference, subnets, links]) => {
+                const context = { plannedPrivateEndpoints, clusterSubnetIds: subnets && subnets.length > 0 ? subnets : undefined };
+                const error = failWhenUnreachable ? vaultReachabilityError(network, reference, context) : undefined;
+                if (error) {
+                    throw new pulumi.ResourceError(error, this, true);
                 }
-            }
-            return network;
-        });
+                for (const warning of [
+                    vaultReachabilityWarning(network, reference, context),
+                    privateDnsLinkWarning(reference, links, context.clusterSubnetIds),
+                ]) {
+                    if (warning) {
+                        pulumi.log.warn(warning, this);
+                    }
+                }
+                return network;
+            });
     }
 }

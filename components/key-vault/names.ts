@@ -22,5 +22,11 @@ export function keyVaultNameProblems(name: string, where = "keyvaultName"): Prob
 export function tenantIdProblems(tenantId: string, where = "tenantID"): Problem[] {
     return isGuid(tenantId)
         ? []
-        : [{ where, message: `"${tenantId}" is not a GUID`, fix: "use the vault's Entra tenant ID, e.g. from `az account show --query tenantId`" }];
+        : [
+              {
+                  where,
+                  message: `"${tenantId}" is not a GUID`,
+                  fix: "use the vault's Entra tenant ID, e.g. from `az account show --query tenantId`",
+              },
+          ];
 }

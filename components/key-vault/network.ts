@@ -12,7 +12,11 @@ export const KEY_VAULT_PRIVATE_DNS_ZONE = "privatelink.vaultcore.azure.net";
 /** The private-link sub-resource (group ID) of a vault. */
 export const KEY_VAULT_PRIVATE_LINK_GROUP = "vault";
 /** Zone names of Key Vault private endpoints in the Azure clouds (public, US Government, China). */
-export const KEY_VAULT_PRIVATE_DNS_ZONES = [KEY_VAULT_PRIVATE_DNS_ZONE, "privatelink.vaultcore.usgovcloudapi.net", "privatelink.vaultcore.azure.cn"];
+export const KEY_VAULT_PRIVATE_DNS_ZONES = [
+    KEY_VAULT_PRIVATE_DNS_ZONE,
+    "privatelink.vaultcore.usgovcloudapi.net",
+    "privatelink.vaultcore.azure.cn",
+];
 
 /** Azure's trusted services do not skip the firewall unless asked: AKS is not one of them (see vaultReachability). */
 export const DEFAULT_FIREWALL_BYPASS = "None";
@@ -20,7 +24,11 @@ export const DEFAULT_FIREWALL_BYPASS = "None";
 /** An IPv4 address or CIDR range, the forms Key Vault's firewall accepts. */
 export function isIpv4Rule(value: string): boolean {
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value);
-    return !!match && match.slice(1, 5).every((octet) => Number(octet) <= 255 && String(Number(octet)) === octet) && (match[5] === undefined || Number(match[5]) <= 32);
+    return (
+        !!match &&
+        match.slice(1, 5).every((octet) => Number(octet) <= 255 && String(Number(octet)) === octet) &&
+        (match[5] === undefined || Number(match[5]) <= 32)
+    );
 }
 
 /** A private endpoint this program creates for a vault. */
@@ -106,7 +114,12 @@ export type Reachability =
     | { verdict: "reachable"; via: "public network" | "private endpoint" | "virtual network rule" | "ip rule"; detail?: string }
     | { verdict: "unreachable"; reason: "public access disabled"; pendingConnections: string[]; ignoredFirewallRules: number }
     | { verdict: "unreachable"; reason: "firewall without rules" }
-    | { verdict: "unverifiable"; reason: "virtual network rules not matched"; ruleSubnetIds: string[]; clusterSubnetIds?: readonly string[] };
+    | {
+          verdict: "unverifiable";
+          reason: "virtual network rules not matched";
+          ruleSubnetIds: string[];
+          clusterSubnetIds?: readonly string[];
+      };
 
 function lower(value: string | undefined): string {
     return (value ?? "").toLowerCase();
@@ -127,14 +140,25 @@ export function vaultReachability(state: VaultNetworkState, context: Reachabilit
     const connections = state.privateEndpointConnections ?? [];
     const approved = connections.filter((connection) => lower(connection.privateLinkServiceConnectionState?.status) === "approved");
     if (approved.length > 0 || context.plannedPrivateEndpoints.length > 0) {
-        return { verdict: "reachable", via: "private endpoint", detail: context.plannedPrivateEndpoints[0] ?? approved[0].privateEndpoint?.id };
+        return {
+            verdict: "reachable",
+            via: "private endpoint",
+            detail: context.plannedPrivateEndpoints[0] ?? approved[0].privateEndpoint?.id,
+        };
     }
     const acls = state.networkAcls;
     const ipRules = (acls?.ipRules ?? []).map((rule) => rule.value ?? "").filter((value) => value !== "");
     const ruleSubnetIds = (acls?.virtualNetworkRules ?? []).map((rule) => rule.id ?? "").filter((id) => id !== "");
     if (lower(state.publicNetworkAccess) === "disabled") {
-        const pending = connections.filter((connection) => lower(connection.privateLinkServiceConnectionState?.status) === "pending").map((connection) => connection.id ?? connection.privateEndpoint?.id ?? "");
-        return { verdict: "unreachable", reason: "public access disabled", pendingConnections: pending.filter((id) => id !== ""), ignoredFirewallRules: ipRules.length + ruleSubnetIds.length };
+        const pending = connections
+            .filter((connection) => lower(connection.privateLinkServiceConnectionState?.status) === "pending")
+            .map((connection) => connection.id ?? connection.privateEndpoint?.id ?? "");
+        return {
+            verdict: "unreachable",
+            reason: "public access disabled",
+            pendingConnections: pending.filter((id) => id !== ""),
+            ignoredFirewallRules: ipRules.length + ruleSubnetIds.length,
+        };
     }
     if (lower(acls?.defaultAction) !== "deny") {
         return { verdict: "reachable", via: "public network" };
@@ -188,7 +212,9 @@ export function vaultReachabilityError(state: VaultNetworkState, vault: VaultRef
         `    az network private-endpoint create --name pe-${vault.vaultName} --resource-group <resource-group> --subnet <subnet-id> ` +
         `--private-connection-resource-id $(az keyvault show --name ${vault.vaultName} --query id -o tsv) --group-id ${KEY_VAULT_PRIVATE_LINK_GROUP} --connection-name ${vault.vaultName}`;
     if (reachability.reason === "public access disabled") {
-        const pending = reachability.pendingConnections.map((id) => `    az network private-endpoint-connection approve --id ${id}`).join("\n");
+        const pending = reachability.pendingConnections
+            .map((id) => `    az network private-endpoint-connection approve --id ${id}`)
+            .join("\n");
         const ignored =
             reachability.ignoredFirewallRules > 0
                 ? ` Its ${reachability.ignoredFirewallRules} firewall rule${reachability.ignoredFirewallRules === 1 ? "" : "s"} do${reachability.ignoredFirewallRules === 1 ? "es" : ""} not apply: Azure ignores networkAcls while public access is disabled.`
@@ -196,7 +222,9 @@ export function vaultReachabilityError(state: VaultNetworkState, vault: VaultRef
         return (
             `Key Vault "${vault.vaultName}" has public network access disabled and no approved private endpoint connection, so the cluster cannot reach it: ` +
             `pods would fail to mount with 403 ("Public network access is disabled and request is not from a trusted service nor via an approved private link").${ignored} Fix: ` +
-            (pending ? `approve its pending private endpoint connection${reachability.pendingConnections.length === 1 ? "" : "s"}:\n${pending}\nor ` : "") +
+            (pending
+                ? `approve its pending private endpoint connection${reachability.pendingConnections.length === 1 ? "" : "s"}:\n${pending}\nor `
+                : "") +
             privateEndpointFix
         );
     }
@@ -215,7 +243,11 @@ export function vaultReachabilityError(state: VaultNetworkState, vault: VaultRef
  * if their traffic leaves from one of those subnets (through a firewall or NAT there, say), which the program cannot
  * see. Undefined in every other case.
  */
-export function vaultReachabilityWarning(state: VaultNetworkState, vault: VaultReference, context: ReachabilityContext): string | undefined {
+export function vaultReachabilityWarning(
+    state: VaultNetworkState,
+    vault: VaultReference,
+    context: ReachabilityContext,
+): string | undefined {
     const reachability = vaultReachability(state, context);
     if (reachability.verdict !== "unverifiable") {
         return undefined;
@@ -237,11 +269,17 @@ export function vaultReachabilityWarning(state: VaultNetworkState, vault: VaultR
  * creates for the vault's endpoint: its pods would resolve the vault's public address and be refused. `zoneLinks`:
  * the VNets the created zone is linked to; undefined for an existing zone, whose other links are not known here.
  */
-export function privateDnsLinkWarning(vault: VaultReference, zoneLinks: readonly string[] | undefined, clusterSubnetIds: readonly string[] | undefined): string | undefined {
+export function privateDnsLinkWarning(
+    vault: VaultReference,
+    zoneLinks: readonly string[] | undefined,
+    clusterSubnetIds: readonly string[] | undefined,
+): string | undefined {
     if (!zoneLinks || !clusterSubnetIds) {
         return undefined;
     }
-    const clusterNetworks = [...new Set(clusterSubnetIds.map((subnet) => virtualNetworkOfSubnet(subnet)).filter((id): id is string => id !== undefined))];
+    const clusterNetworks = [
+        ...new Set(clusterSubnetIds.map((subnet) => virtualNetworkOfSubnet(subnet)).filter((id): id is string => id !== undefined)),
+    ];
     const unlinked = clusterNetworks.filter((network) => !zoneLinks.some((link) => sameArmId(link, network)));
     if (unlinked.length === 0) {
         return undefined;
@@ -259,7 +297,11 @@ export function privateDnsLinkWarning(vault: VaultReference, zoneLinks: readonly
  * the config cannot name: not the endpoint's VNet, not linked to its zone, so pods resolve and reach the vault's public
  * address. Undefined otherwise.
  */
-export function managedNetworkPrivateEndpointWarning(vaultName: string, clusterInManagedNetwork: boolean, hasPrivateEndpoint: boolean): string | undefined {
+export function managedNetworkPrivateEndpointWarning(
+    vaultName: string,
+    clusterInManagedNetwork: boolean,
+    hasPrivateEndpoint: boolean,
+): string | undefined {
     if (!clusterInManagedNetwork || !hasPrivateEndpoint) {
         return undefined;
     }

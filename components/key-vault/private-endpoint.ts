@@ -25,7 +25,11 @@ export interface PrivateEndpointResources {
 }
 
 /** A part of an ARM ID that may still be an Output (IDs are checked where they are plain). */
-function armPart(id: pulumi.Input<string>, part: (parsed: NonNullable<ReturnType<typeof parseArmId>>) => string, type: Parameters<typeof parseArmId>[1]): pulumi.Output<string> {
+function armPart(
+    id: pulumi.Input<string>,
+    part: (parsed: NonNullable<ReturnType<typeof parseArmId>>) => string,
+    type: Parameters<typeof parseArmId>[1],
+): pulumi.Output<string> {
     return pulumi.output(id).apply((value) => {
         const parsed = parseArmId(value, type);
         if (!parsed) {
@@ -42,18 +46,29 @@ function linkName(name: string, virtualNetworkId: pulumi.Input<string>, index: n
 }
 
 /** The VNets a zone is linked to, per CreatedPrivateEndpointArgs.linkVirtualNetworkIds. */
-export function linkedVirtualNetworks(args: Pick<CreatedPrivateEndpointArgs, "subnetId" | "privateDnsZoneId" | "linkVirtualNetworkIds">): pulumi.Input<string>[] {
+export function linkedVirtualNetworks(
+    args: Pick<CreatedPrivateEndpointArgs, "subnetId" | "privateDnsZoneId" | "linkVirtualNetworkIds">,
+): pulumi.Input<string>[] {
     if (args.linkVirtualNetworkIds) {
         return args.linkVirtualNetworkIds;
     }
     if (args.privateDnsZoneId !== undefined) {
         return [];
     }
-    return [typeof args.subnetId === "string" ? (virtualNetworkOfSubnet(args.subnetId) ?? args.subnetId) : pulumi.output(args.subnetId).apply((id) => virtualNetworkOfSubnet(id) ?? id)];
+    return [
+        typeof args.subnetId === "string"
+            ? (virtualNetworkOfSubnet(args.subnetId) ?? args.subnetId)
+            : pulumi.output(args.subnetId).apply((id) => virtualNetworkOfSubnet(id) ?? id),
+    ];
 }
 
 /** Creates the endpoint (group `vault`), the zone unless one is given, its VNet links and the endpoint's zone group, all children of `parent`. */
-export function createPrivateEndpoint(name: string, parent: pulumi.Resource, target: PrivateEndpointTarget, args: CreatedPrivateEndpointArgs): PrivateEndpointResources {
+export function createPrivateEndpoint(
+    name: string,
+    parent: pulumi.Resource,
+    target: PrivateEndpointTarget,
+    args: CreatedPrivateEndpointArgs,
+): PrivateEndpointResources {
     const resourceGroupName = args.resourceGroupName ?? target.resourceGroupName;
     const endpoint = new network.PrivateEndpoint(
         `${name}-private-endpoint`,
@@ -62,7 +77,9 @@ export function createPrivateEndpoint(name: string, parent: pulumi.Resource, tar
             location: args.location ?? target.location,
             privateEndpointName: `pe-${target.vaultName}`,
             subnet: { id: args.subnetId },
-            privateLinkServiceConnections: [{ name: target.vaultName, privateLinkServiceId: target.vaultId, groupIds: [KEY_VAULT_PRIVATE_LINK_GROUP] }],
+            privateLinkServiceConnections: [
+                { name: target.vaultName, privateLinkServiceId: target.vaultId, groupIds: [KEY_VAULT_PRIVATE_LINK_GROUP] },
+            ],
             tags: target.tags,
         },
         { parent },

@@ -93,5 +93,10 @@ export function requestBudget(loads: readonly AppRequestLoad[], rotationPollSeco
  * Secrets, so one SecretSync per Secret per controller poll costs less than one mount per pod per rotation poll.
  */
 export function secretSyncCandidates(loads: readonly AppRequestLoad[]): AppRequestLoad[] {
-    return loads.filter((load) => (load.syncMechanism ?? "secretObjects") === "secretObjects" && (load.syncedSecrets ?? 0) > 0 && load.pods > (load.syncedSecrets ?? 0));
+    return loads.filter(
+        (load) =>
+            (load.syncMechanism ?? "secretObjects") === "secretObjects" &&
+            (load.syncedSecrets ?? 0) > 0 &&
+            load.pods > (load.syncedSecrets ?? 0),
+    );
 }

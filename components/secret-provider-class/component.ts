@@ -27,20 +27,38 @@ export interface SecretProviderClassArgs extends SecretProviderClassSpec {
 export function namespaceProblems(namespace: string): Problem[] {
     return isDnsLabel(namespace)
         ? []
-        : [{ where: "namespace", message: `"${namespace}" is not a valid namespace name`, fix: "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit" }];
+        : [
+              {
+                  where: "namespace",
+                  message: `"${namespace}" is not a valid namespace name`,
+                  fix: "use 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit",
+              },
+          ];
 }
 
 /** Every problem with a SecretProviderClass's arguments whose values are known now (what the constructor checks). */
 export function secretProviderClassArgsProblems(className: string, args: SecretProviderClassArgs): Problem[] {
     return [
-        ...(isDnsSubdomain(className) ? [] : [{ where: "className", message: `"${className}" is not a valid Kubernetes name`, fix: "use lower-case letters, digits, '-' and '.'" }]),
+        ...(isDnsSubdomain(className)
+            ? []
+            : [
+                  {
+                      where: "className",
+                      message: `"${className}" is not a valid Kubernetes name`,
+                      fix: "use lower-case letters, digits, '-' and '.'",
+                  },
+              ]),
         ...(typeof args.namespace === "string" ? namespaceProblems(args.namespace) : []),
         ...secretProviderClassProblems(args),
     ];
 }
 
 /** Checks Output-valued fields once they resolve (during preview when known), with the same messages. */
-export function checkWhenKnown(subject: string, value: pulumi.Input<string>, problemsOf: (value: string) => Problem[]): pulumi.Input<string> {
+export function checkWhenKnown(
+    subject: string,
+    value: pulumi.Input<string>,
+    problemsOf: (value: string) => Problem[],
+): pulumi.Input<string> {
     if (typeof value === "string") {
         // Plain values were checked synchronously with the rest of the spec.
         return value;
@@ -95,7 +113,11 @@ export class SecretProviderClass extends k8s.apiextensions.CustomResource {
         throwIfProblems(subject, secretProviderClassArgsProblems(className, args));
         super(
             name,
-            secretProviderClassManifest(className, { ...args, ...checkedWhenKnown(subject, args), namespace: checkWhenKnown(subject, args.namespace, namespaceProblems) }),
+            secretProviderClassManifest(className, {
+                ...args,
+                ...checkedWhenKnown(subject, args),
+                namespace: checkWhenKnown(subject, args.namespace, namespaceProblems),
+            }),
             // The name is fixed, so a replacement must delete the old class first.
             { deleteBeforeReplace: true, ...opts },
         );

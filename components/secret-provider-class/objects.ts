@@ -17,7 +17,15 @@ export function describeObject(object: KeyVaultObject, index: number): string {
     return `objects[${index}] "${object.objectName ?? ""}"`;
 }
 
-const OBJECT_STRING_FIELDS = ["objectName", "objectType", "objectAlias", "objectVersion", "objectFormat", "objectEncoding", "filePermission"] as const;
+const OBJECT_STRING_FIELDS = [
+    "objectName",
+    "objectType",
+    "objectAlias",
+    "objectVersion",
+    "objectFormat",
+    "objectEncoding",
+    "filePermission",
+] as const;
 
 /** Fields with leading or trailing white space: the provider trims them, so they would not mean what they say. */
 function paddedFieldProblems(object: KeyVaultObject, where: string): { padded: Set<string>; problems: Problem[] } {
@@ -46,13 +54,31 @@ function fileNameProblems(object: KeyVaultObject, where: string): Problem[] {
         return [];
     }
     if (file.startsWith("/")) {
-        return [{ where: at, message: `"${file}" is an absolute path; the provider refuses it`, fix: "use a file name relative to the mount path" }];
+        return [
+            {
+                where: at,
+                message: `"${file}" is an absolute path; the provider refuses it`,
+                fix: "use a file name relative to the mount path",
+            },
+        ];
     }
     if (/^[A-Za-z]:[\\/]/.test(file)) {
-        return [{ where: at, message: `"${file}" is an absolute path on Windows nodes; the provider refuses it there`, fix: "use a file name relative to the mount path" }];
+        return [
+            {
+                where: at,
+                message: `"${file}" is an absolute path on Windows nodes; the provider refuses it there`,
+                fix: "use a file name relative to the mount path",
+            },
+        ];
     }
     if (file.includes("..")) {
-        return [{ where: at, message: `"${file}" contains '..'; the provider refuses it`, fix: "use a file name inside the mount, without '..'" }];
+        return [
+            {
+                where: at,
+                message: `"${file}" contains '..'; the provider refuses it`,
+                fix: "use a file name inside the mount, without '..'",
+            },
+        ];
     }
     const files = writtenFiles(object);
     const problems: Problem[] = [];
@@ -88,16 +114,40 @@ function fileNameProblems(object: KeyVaultObject, where: string): Problem[] {
 function versionHistoryProblems(history: number, where: string): Problem[] {
     const at = `${where}.objectVersionHistory`;
     if (!Number.isFinite(history)) {
-        return [{ where: at, message: `${history} is not a number the provider can read`, fix: "use 0 (latest only) or the number of versions to fetch, e.g. 2" }];
+        return [
+            {
+                where: at,
+                message: `${history} is not a number the provider can read`,
+                fix: "use 0 (latest only) or the number of versions to fetch, e.g. 2",
+            },
+        ];
     }
     if (!Number.isInteger(history)) {
-        return [{ where: at, message: `${history} is not a whole number; the provider truncates it to ${Math.trunc(history)}`, fix: `write ${Math.trunc(history)}` }];
+        return [
+            {
+                where: at,
+                message: `${history} is not a whole number; the provider truncates it to ${Math.trunc(history)}`,
+                fix: `write ${Math.trunc(history)}`,
+            },
+        ];
     }
     if (history < 0) {
-        return [{ where: at, message: `${history} is negative; the provider reads it as "latest only"`, fix: "use 0 (latest only) or the number of versions to fetch, e.g. 2" }];
+        return [
+            {
+                where: at,
+                message: `${history} is negative; the provider reads it as "latest only"`,
+                fix: "use 0 (latest only) or the number of versions to fetch, e.g. 2",
+            },
+        ];
     }
     if (history > INT32_MAX) {
-        return [{ where: at, message: `${history} does not fit the provider's 32-bit field; it fails to decode the object`, fix: `use at most ${MAX_OBJECT_VERSION_HISTORY}` }];
+        return [
+            {
+                where: at,
+                message: `${history} does not fit the provider's 32-bit field; it fails to decode the object`,
+                fix: `use at most ${MAX_OBJECT_VERSION_HISTORY}`,
+            },
+        ];
     }
     if (history > MAX_OBJECT_VERSION_HISTORY) {
         return [
@@ -158,15 +208,25 @@ export function keyVaultObjectProblems(object: KeyVaultObject, index: number, wh
             });
         }
     }
-    if (object.objectType === "secret" && String(object.objectFormat).toLowerCase() === "pfx" && String(object.objectEncoding).toLowerCase() === "hex") {
+    if (
+        object.objectType === "secret" &&
+        String(object.objectFormat).toLowerCase() === "pfx" &&
+        String(object.objectEncoding).toLowerCase() === "hex"
+    ) {
         problems.push({
             where: `${where}.objectEncoding`,
-            message: "hex cannot decode a PFX: Key Vault returns a certificate's PFX as base64 text, so the provider fails to write the file",
+            message:
+                "hex cannot decode a PFX: Key Vault returns a certificate's PFX as base64 text, so the provider fails to write the file",
             fix: "use objectEncoding base64 for the PFX binary, or leave it out for the base64 text",
         });
     }
     const permission = object.filePermission;
-    if (permission !== undefined && permission !== "" && !padded.has("filePermission") && !(OCTAL.test(permission) && parseInt(permission, 8) <= 0o777)) {
+    if (
+        permission !== undefined &&
+        permission !== "" &&
+        !padded.has("filePermission") &&
+        !(OCTAL.test(permission) && parseInt(permission, 8) <= 0o777)
+    ) {
         problems.push({
             where: `${where}.filePermission`,
             message: `"${permission}" is not an octal file mode (the provider would write the file with mode 0000)`,
@@ -203,7 +263,10 @@ export function objectSetProblems(objects: KeyVaultObject[]): Problem[] {
     for (const [path, writers] of sameFile) {
         problems.unshift({
             where: "objects",
-            message: `file "${path}" is written by more than one object (${[...writers].sort((a, b) => a - b).map((index) => describeObject(objects[index], index)).join(", ")})`,
+            message: `file "${path}" is written by more than one object (${[...writers]
+                .sort((a, b) => a - b)
+                .map((index) => describeObject(objects[index], index))
+                .join(", ")})`,
             fix: "give each object a distinct objectAlias",
         });
     }

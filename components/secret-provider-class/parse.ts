@@ -1,13 +1,7 @@
 import * as YAML from "yaml";
 import { Problem } from "../shared/validation";
 import { secretProviderClassProblems } from "./validate";
-import {
-    KeyVaultObject,
-    SecretProviderClassSpec,
-    SecretProviderIdentity,
-    SyncedSecret,
-    SyncedSecretType,
-} from "./types";
+import { KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret, SyncedSecretType } from "./types";
 
 /**
  * Reading SecretProviderClass parameters the way the Azure provider does (two-stage YAML, exact-case keys,
@@ -15,7 +9,15 @@ import {
  * means the same to the provider.
  */
 
-const OBJECT_STRING_FIELDS = ["objectName", "objectType", "objectAlias", "objectVersion", "objectFormat", "objectEncoding", "filePermission"] as const;
+const OBJECT_STRING_FIELDS = [
+    "objectName",
+    "objectType",
+    "objectAlias",
+    "objectVersion",
+    "objectFormat",
+    "objectEncoding",
+    "filePermission",
+] as const;
 const OBJECT_FIELDS: readonly string[] = [...OBJECT_STRING_FIELDS, "objectVersionHistory"];
 
 /** Parameter keys the Azure provider reads (plus the deprecated `tenantId`). */
@@ -93,7 +95,13 @@ export function parseKeyVaultObject(text: string, index: number): Parsed<KeyVaul
     if (document.errors.length > 0 || !YAML.isMap(document.contents)) {
         return {
             value: { objectName: "", objectType: "" as KeyVaultObject["objectType"] },
-            problems: [{ where, message: `is not a YAML mapping (${document.errors[0]?.message ?? "wrong shape"})`, fix: "write one `key: value` per line" }],
+            problems: [
+                {
+                    where,
+                    message: `is not a YAML mapping (${document.errors[0]?.message ?? "wrong shape"})`,
+                    fix: "write one `key: value` per line",
+                },
+            ],
         };
     }
     const fields: Record<string, string | number> = {};
@@ -117,11 +125,19 @@ export function parseKeyVaultObject(text: string, index: number): Parsed<KeyVaul
         if (key === "objectVersionHistory") {
             const decoded = decodeInt32(text.trim(), plain);
             if (typeof decoded === "string") {
-                problems.push({ where: `${where}.objectVersionHistory`, message: `"${text.trim()}" ${decoded}; the provider fails to decode the object`, fix: "write a plain number, e.g. objectVersionHistory: 2" });
+                problems.push({
+                    where: `${where}.objectVersionHistory`,
+                    message: `"${text.trim()}" ${decoded}; the provider fails to decode the object`,
+                    fix: "write a plain number, e.g. objectVersionHistory: 2",
+                });
                 continue;
             }
             if (String(decoded) !== text.trim()) {
-                problems.push({ where: `${where}.objectVersionHistory`, message: `"${text.trim()}" is read by the provider as ${decoded}`, fix: `write ${decoded}` });
+                problems.push({
+                    where: `${where}.objectVersionHistory`,
+                    message: `"${text.trim()}" is read by the provider as ${decoded}`,
+                    fix: `write ${decoded}`,
+                });
             }
             fields[key] = decoded;
         } else if (text.trim() !== "") {
@@ -139,18 +155,40 @@ export function parseKeyVaultObject(text: string, index: number): Parsed<KeyVaul
 export function parseObjectsParameter(objects: string): Parsed<KeyVaultObject[]> {
     const document = YAML.parseDocument(objects);
     if (document.errors.length > 0) {
-        return { value: [], problems: [{ where: "objects", message: `is not valid YAML: ${document.errors[0].message}`, fix: "use `array:` followed by `- |` items" }] };
+        return {
+            value: [],
+            problems: [
+                {
+                    where: "objects",
+                    message: `is not valid YAML: ${document.errors[0].message}`,
+                    fix: "use `array:` followed by `- |` items",
+                },
+            ],
+        };
     }
     const root = document.toJS() as unknown;
     const array = root && typeof root === "object" ? (root as Record<string, unknown>).array : undefined;
     if (!Array.isArray(array)) {
-        return { value: [], problems: [{ where: "objects", message: "has no `array:` list", fix: "start the value with `array:` and list each object as a `- |` block string" }] };
+        return {
+            value: [],
+            problems: [
+                {
+                    where: "objects",
+                    message: "has no `array:` list",
+                    fix: "start the value with `array:` and list each object as a `- |` block string",
+                },
+            ],
+        };
     }
     const problems: Problem[] = [];
     const values: KeyVaultObject[] = [];
     array.forEach((item, index) => {
         if (typeof item !== "string") {
-            problems.push({ where: `objects[${index}]`, message: "is a YAML mapping, not a string; the provider fails to unmarshal it", fix: "write the item as a block string: `- |` then the fields indented below" });
+            problems.push({
+                where: `objects[${index}]`,
+                message: "is a YAML mapping, not a string; the provider fails to unmarshal it",
+                fix: "write the item as a block string: `- |` then the fields indented below",
+            });
             return;
         }
         const parsed = parseKeyVaultObject(item, index);
@@ -190,26 +228,46 @@ export function parseIdentity(parameters: Record<string, string>): Parsed<Secret
     const clientID = parameters.clientID?.trim() || undefined;
     const userAssignedIdentityID = parameters.userAssignedIdentityID?.trim() || undefined;
     if (flags.length > 1) {
-        problems.push({ where: "parameters", message: `enables more than one identity mode (${flags.join(", ")})`, fix: "enable exactly one" });
+        problems.push({
+            where: "parameters",
+            message: `enables more than one identity mode (${flags.join(", ")})`,
+            fix: "enable exactly one",
+        });
     }
     if (flags.includes("usePodIdentity")) {
-        problems.push({ where: "parameters.usePodIdentity", message: "aad-pod-identity is deprecated and not supported by this library", fix: "move to workload identity (clientID) or the addon identity (useVMManagedIdentity)" });
+        problems.push({
+            where: "parameters.usePodIdentity",
+            message: "aad-pod-identity is deprecated and not supported by this library",
+            fix: "move to workload identity (clientID) or the addon identity (useVMManagedIdentity)",
+        });
     }
     if (flags.includes("useVMManagedIdentity")) {
         if (clientID) {
-            problems.push({ where: "parameters", message: "sets both useVMManagedIdentity and clientID (more than one identity mode)", fix: "keep userAssignedIdentityID for the addon identity, or clientID for workload identity" });
+            problems.push({
+                where: "parameters",
+                message: "sets both useVMManagedIdentity and clientID (more than one identity mode)",
+                fix: "keep userAssignedIdentityID for the addon identity, or clientID for workload identity",
+            });
         }
         return { value: { mode: "managedIdentity", ...(userAssignedIdentityID ? { userAssignedIdentityID } : {}) }, problems };
     }
     if (flags.includes("useAzureTokenProxy")) {
         if (userAssignedIdentityID) {
-            problems.push({ where: "parameters.userAssignedIdentityID", message: "is ignored in identity-binding mode (useAzureTokenProxy), which uses clientID", fix: "remove it" });
+            problems.push({
+                where: "parameters.userAssignedIdentityID",
+                message: "is ignored in identity-binding mode (useAzureTokenProxy), which uses clientID",
+                fix: "remove it",
+            });
         }
         // A missing clientID is the typed model's problem (identity.clientID), as for a class written in code.
         return { value: { mode: "identityBinding", clientID: clientID ?? "" }, problems };
     }
     if (userAssignedIdentityID) {
-        problems.push({ where: "parameters.userAssignedIdentityID", message: "is ignored because useVMManagedIdentity is not true", fix: 'set useVMManagedIdentity: "true", or remove it' });
+        problems.push({
+            where: "parameters.userAssignedIdentityID",
+            message: "is ignored because useVMManagedIdentity is not true",
+            fix: 'set useVMManagedIdentity: "true", or remove it',
+        });
     }
     if (clientID) {
         return { value: { mode: "workloadIdentity", clientID }, problems };
@@ -267,7 +325,11 @@ function asStringMap(value: unknown, where: string, problems: Problem[]): Record
     }
     for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
         if (typeof entry !== "string") {
-            problems.push({ where: `${where}.${key}`, message: `is a ${typeof entry}, but the CRD takes strings only`, fix: `quote the value: "${String(entry)}"` });
+            problems.push({
+                where: `${where}.${key}`,
+                message: `is a ${typeof entry}, but the CRD takes strings only`,
+                fix: `quote the value: "${String(entry)}"`,
+            });
         }
         result[key] = entry === null || entry === undefined ? "" : String(entry);
     }
@@ -286,7 +348,11 @@ export function parseSecretProviderClassManifest(manifest: Record<string, unknow
         problems.push({ where: "kind", message: `is "${String(manifest.kind)}"`, fix: "pass a SecretProviderClass manifest" });
     }
     if (spec.provider !== "azure") {
-        problems.push({ where: "spec.provider", message: `is "${String(spec.provider)}", not "azure"`, fix: "only Azure Key Vault provider classes can be adopted" });
+        problems.push({
+            where: "spec.provider",
+            message: `is "${String(spec.provider)}", not "azure"`,
+            fix: "only Azure Key Vault provider classes can be adopted",
+        });
     }
     const parameters = asStringMap(spec.parameters, "spec.parameters", problems);
     for (const key of Object.keys(parameters)) {
@@ -295,10 +361,18 @@ export function parseSecretProviderClassManifest(manifest: Record<string, unknow
         }
     }
     if (parameters.tenantId !== undefined && parameters.tenantID === undefined) {
-        problems.push({ where: "spec.parameters.tenantId", message: "is deprecated (the provider logs a warning)", fix: "the typed model renders it as tenantID" });
+        problems.push({
+            where: "spec.parameters.tenantId",
+            message: "is deprecated (the provider logs a warning)",
+            fix: "the typed model renders it as tenantID",
+        });
     }
     if (parameters.cloudEnvFileName) {
-        problems.push({ where: "spec.parameters.cloudEnvFileName", message: "custom cloud environment files are not modelled", fix: "use a named cloudName, or keep this class as YAML" });
+        problems.push({
+            where: "spec.parameters.cloudEnvFileName",
+            message: "custom cloud environment files are not modelled",
+            fix: "use a named cloudName, or keep this class as YAML",
+        });
     }
     const identity = parseIdentity(parameters);
     const objects = parseObjectsParameter(parameters.objects ?? "");
@@ -332,7 +406,11 @@ export function parseSecretProviderClassManifest(manifest: Record<string, unknow
         (problem) => !(identity.value.mode === "servicePrincipal" && problem.where === "identity.nodePublishSecretRef"),
     );
     if (identity.value.mode === "servicePrincipal") {
-        problems.push({ where: "spec.parameters", message: "sets no identity mode, so the provider falls back to a service principal from the pod volume's nodePublishSecretRef", fix: "set nodePublishSecretRef on the workload, or move to workload identity (clientID) or the addon identity (useVMManagedIdentity)" });
+        problems.push({
+            where: "spec.parameters",
+            message: "sets no identity mode, so the provider falls back to a service principal from the pod volume's nodePublishSecretRef",
+            fix: "set nodePublishSecretRef on the workload, or move to workload identity (clientID) or the addon identity (useVMManagedIdentity)",
+        });
     }
     return {
         value: { name: String(metadata.name ?? ""), ...(metadata.namespace ? { namespace: String(metadata.namespace) } : {}), spec: typed },

@@ -75,7 +75,10 @@ export function renderParameters(spec: SecretProviderClassSpec): Record<string, 
 }
 
 /** A synced Secret's labels and annotations, each left out when empty, so no-op diffs never appear. */
-export function renderSecretMetadata(secret: Pick<SyncedSecret, "labels" | "annotations">): { labels?: Record<string, string>; annotations?: Record<string, string> } {
+export function renderSecretMetadata(secret: Pick<SyncedSecret, "labels" | "annotations">): {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+} {
     return {
         ...(secret.labels && Object.keys(secret.labels).length > 0 ? { labels: secret.labels } : {}),
         ...(secret.annotations && Object.keys(secret.annotations).length > 0 ? { annotations: secret.annotations } : {}),

@@ -48,7 +48,9 @@ export function isSecretSyncPath(value: string): boolean {
 export function secretSyncPathErrors(value: string): string[] {
     const errors = value.length > SECRET_SYNC_PATH_MAX_LENGTH ? [`must be no more than ${SECRET_SYNC_PATH_MAX_LENGTH} characters`] : [];
     if (!isSecretSyncPath(value)) {
-        errors.push("must match the SecretSync CRD's pattern: a letter, digit or '.'; then at least one letter, digit or '-' before any '.' or '_'; each '.' or '_' followed by a letter or digit; only /<n> version parts after that");
+        errors.push(
+            "must match the SecretSync CRD's pattern: a letter, digit or '.'; then at least one letter, digit or '-' before any '.' or '_'; each '.' or '_' followed by a letter or digit; only /<n> version parts after that",
+        );
     }
     return errors;
 }
@@ -88,24 +90,32 @@ export function podsMountVolume(choice: Pick<SyncChoice, "syncMechanism" | "moun
 export function syncChoiceProblems(choice: SyncChoice): Problem[] {
     const mechanism = choice.syncMechanism ?? DEFAULT_SYNC_MECHANISM;
     if (!(SYNC_MECHANISMS as readonly string[]).includes(mechanism)) {
-        return [{ where: "syncMechanism", message: `"${mechanism}" is not a sync mechanism`, fix: `use one of ${SYNC_MECHANISMS.join(", ")}` }];
+        return [
+            { where: "syncMechanism", message: `"${mechanism}" is not a sync mechanism`, fix: `use one of ${SYNC_MECHANISMS.join(", ")}` },
+        ];
     }
     const problems: Problem[] = [];
     if (mechanism === "secretObjects" && choice.mountFiles === false) {
         problems.push({
             where: "mountFiles",
-            message: "is false, but with syncMechanism secretObjects the driver syncs a Secret only while a pod mounts the volume (the pods own it), so pods without the mount would find no Secret",
+            message:
+                "is false, but with syncMechanism secretObjects the driver syncs a Secret only while a pod mounts the volume (the pods own it), so pods without the mount would find no Secret",
             fix: "remove mountFiles, or set syncMechanism: secretSync (the sync controller keeps the Secrets without a mount)",
         });
     }
     if (mechanism === "secretSync") {
         if (choice.syncedSecrets.length === 0) {
-            problems.push({ where: "syncMechanism", message: "is secretSync, but the app has no syncedSecrets for SecretSync objects", fix: "add syncedSecrets, or remove syncMechanism" });
+            problems.push({
+                where: "syncMechanism",
+                message: "is secretSync, but the app has no syncedSecrets for SecretSync objects",
+                fix: "add syncedSecrets, or remove syncMechanism",
+            });
         }
         if (choice.identityMode === "servicePrincipal") {
             problems.push({
                 where: "syncMechanism",
-                message: "is secretSync, but the sync controller calls the provider with no node-publish secrets (v0.0.4 sends an empty map), so service-principal credentials never reach it",
+                message:
+                    "is secretSync, but the sync controller calls the provider with no node-publish secrets (v0.0.4 sends an empty map), so service-principal credentials never reach it",
                 fix: "use identity mode workloadIdentity (or addon) with secretSync, or keep syncMechanism secretObjects",
             });
         }
@@ -135,7 +145,11 @@ export function renderSecretSync(secret: SyncedSecret, target: SecretSyncTarget)
     return {
         apiVersion: SECRET_SYNC_API_VERSION,
         kind: SECRET_SYNC_KIND,
-        metadata: { name: secret.secretName, namespace: target.namespace, labels: { "app.kubernetes.io/managed-by": "pulumi", ...target.labels } },
+        metadata: {
+            name: secret.secretName,
+            namespace: target.namespace,
+            labels: { "app.kubernetes.io/managed-by": "pulumi", ...target.labels },
+        },
         spec: {
             secretProviderClassName: target.secretProviderClassName,
             serviceAccountName: target.serviceAccountName,

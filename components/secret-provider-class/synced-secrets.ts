@@ -82,14 +82,36 @@ function typedKeyProblems(secret: SyncedSecret, keys: string[], where: string): 
         case "kubernetes.io/dockerconfigjson":
         case "kubernetes.io/dockercfg": {
             const key = secret.type === "kubernetes.io/dockercfg" ? ".dockercfg" : ".dockerconfigjson";
-            return has(key) ? [] : [{ where: `${where}.data`, message: `a ${secret.type} Secret needs the key ${key}, ${got}`, fix: `map one key named ${key}` }];
+            return has(key)
+                ? []
+                : [
+                      {
+                          where: `${where}.data`,
+                          message: `a ${secret.type} Secret needs the key ${key}, ${got}`,
+                          fix: `map one key named ${key}`,
+                      },
+                  ];
         }
         case "kubernetes.io/basic-auth":
             return has("username") || has("password")
                 ? []
-                : [{ where: `${where}.data`, message: `a kubernetes.io/basic-auth Secret needs the key username or password, ${got}`, fix: "map username and password (or one of them)" }];
+                : [
+                      {
+                          where: `${where}.data`,
+                          message: `a kubernetes.io/basic-auth Secret needs the key username or password, ${got}`,
+                          fix: "map username and password (or one of them)",
+                      },
+                  ];
         case "kubernetes.io/ssh-auth":
-            return has("ssh-privatekey") ? [] : [{ where: `${where}.data`, message: `a kubernetes.io/ssh-auth Secret needs the key ssh-privatekey, ${got}`, fix: "map one key named ssh-privatekey" }];
+            return has("ssh-privatekey")
+                ? []
+                : [
+                      {
+                          where: `${where}.data`,
+                          message: `a kubernetes.io/ssh-auth Secret needs the key ssh-privatekey, ${got}`,
+                          fix: "map one key named ssh-privatekey",
+                      },
+                  ];
         default:
             return [];
     }
@@ -108,19 +130,29 @@ export function syncedSecretProblems(
 ): Problem[] {
     const problems: Problem[] = [];
     const aliasedNames = new Map(
-        objects.flatMap((o) => (o.objectAlias && o.objectAlias !== o.objectName ? [[o.objectName, o.objectAlias] as [string, string]] : [])),
+        objects.flatMap((o) =>
+            o.objectAlias && o.objectAlias !== o.objectName ? [[o.objectName, o.objectAlias] as [string, string]] : [],
+        ),
     );
     const writersOf = (file: string) => objects.flatMap((object, index) => (writesPath(writtenFiles(object), file) ? [index] : []));
     // What each object's files must hold for the typed Secrets that read them: a JSON document cannot also be
     // PEM (and the versions of one object hold the same kind of value).
     const needsOfObject = new Map<number, Array<{ what: string; by: string }>>();
     for (const name of duplicates(secretObjects.map((s) => s.secretName))) {
-        problems.push({ where: paths.repeatedSyncedSecret(name), message: "is declared more than once", fix: "merge its data into one entry" });
+        problems.push({
+            where: paths.repeatedSyncedSecret(name),
+            message: "is declared more than once",
+            fix: "merge its data into one entry",
+        });
     }
     secretObjects.forEach((secret, index) => {
         const where = paths.syncedSecret(secret, index);
         if (typeof secret.secretName === "string" && secret.secretName !== secret.secretName.trim()) {
-            problems.push({ where: `${where}.secretName`, message: `"${secret.secretName}" has leading or trailing white space, which the driver strips`, fix: `write "${secret.secretName.trim()}"` });
+            problems.push({
+                where: `${where}.secretName`,
+                message: `"${secret.secretName}" has leading or trailing white space, which the driver strips`,
+                fix: `write "${secret.secretName.trim()}"`,
+            });
         } else if (typeof secret.secretName !== "string" || !isDnsSubdomain(secret.secretName)) {
             problems.push({
                 where: `${where}.secretName`,
@@ -153,15 +185,31 @@ export function syncedSecretProblems(
             const key = entry.key ?? "";
             const keyErrors = configMapKeyErrors(key);
             if (key !== key.trim()) {
-                problems.push({ where: `${entryWhere}.key`, message: `"${key}" has leading or trailing white space, which the driver strips`, fix: `write "${key.trim()}"` });
+                problems.push({
+                    where: `${entryWhere}.key`,
+                    message: `"${key}" has leading or trailing white space, which the driver strips`,
+                    fix: `write "${key.trim()}"`,
+                });
             } else if (keyErrors.length > 0) {
-                problems.push({ where: `${entryWhere}.key`, message: `"${key}" is not a valid Secret key (${keyErrors.join("; ")})`, fix: "use letters, digits, '-', '_' and '.'" });
+                problems.push({
+                    where: `${entryWhere}.key`,
+                    message: `"${key}" is not a valid Secret key (${keyErrors.join("; ")})`,
+                    fix: "use letters, digits, '-', '_' and '.'",
+                });
             } else if (mechanism === "secretSync" && secretSyncPathErrors(key).length > 0) {
-                problems.push({ where: `${entryWhere}.key`, message: `"${key}" is not a targetKey the SecretSync CRD accepts (${secretSyncPathErrors(key).join("; ")})`, fix: "rename the key, e.g. db-password or db_password" });
+                problems.push({
+                    where: `${entryWhere}.key`,
+                    message: `"${key}" is not a targetKey the SecretSync CRD accepts (${secretSyncPathErrors(key).join("; ")})`,
+                    fix: "rename the key, e.g. db-password or db_password",
+                });
             }
             const file = entry.objectName ?? "";
             if (file !== file.trim()) {
-                problems.push({ where: `${entryWhere}.objectName`, message: `"${file}" has leading or trailing white space, which the driver strips`, fix: `write "${file.trim()}"` });
+                problems.push({
+                    where: `${entryWhere}.objectName`,
+                    message: `"${file}" has leading or trailing white space, which the driver strips`,
+                    fix: `write "${file.trim()}"`,
+                });
                 return;
             }
             const writers = writersOf(file);
@@ -188,7 +236,10 @@ export function syncedSecretProblems(
             const needs = KEY_NEEDS[`${secret.type} ${key}`];
             const content = contentOf(objects[writer]);
             if (needs && writers.length === 1) {
-                needsOfObject.set(writer, [...(needsOfObject.get(writer) ?? []), { what: needs.what, by: `${where}.data[${dataIndex}] ${key}` }]);
+                needsOfObject.set(writer, [
+                    ...(needsOfObject.get(writer) ?? []),
+                    { what: needs.what, by: `${where}.data[${dataIndex}] ${key}` },
+                ]);
             }
             if (needs && writers.length === 1 && !needs.contents.includes(content)) {
                 problems.push({
@@ -198,8 +249,17 @@ export function syncedSecretProblems(
                 });
             }
         });
-        problems.push(...typedKeyProblems(secret, data.map((d) => d.key), where));
-        problems.push(...labelsProblems(secret.labels, `${where}.labels`), ...annotationsProblems(secret.annotations, `${where}.annotations`));
+        problems.push(
+            ...typedKeyProblems(
+                secret,
+                data.map((d) => d.key),
+                where,
+            ),
+        );
+        problems.push(
+            ...labelsProblems(secret.labels, `${where}.labels`),
+            ...annotationsProblems(secret.annotations, `${where}.annotations`),
+        );
         if (mechanism === "secretSync") {
             problems.push(...reservedKeyProblems(secret, where));
         } else if (secret.labels && DRIVER_MANAGED_LABEL in secret.labels) {

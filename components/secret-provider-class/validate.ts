@@ -21,7 +21,10 @@ const IDENTITY_FIELDS: Record<SecretProviderIdentity["mode"], string> = {
 };
 
 /** Problems with the identity choice: an unknown mode, fields of more than one mode, malformed IDs. */
-export function identityProblems(identity: SecretProviderIdentity, paths: Pick<InputPaths, "clientID" | "userAssignedIdentityID"> = CLASS_INPUT_PATHS): Problem[] {
+export function identityProblems(
+    identity: SecretProviderIdentity,
+    paths: Pick<InputPaths, "clientID" | "userAssignedIdentityID"> = CLASS_INPUT_PATHS,
+): Problem[] {
     const modes = Object.keys(IDENTITY_FIELDS) as Array<SecretProviderIdentity["mode"]>;
     if (!identity || !modes.includes(identity.mode)) {
         return [
@@ -76,13 +79,19 @@ export function identityProblems(identity: SecretProviderIdentity, paths: Pick<I
 }
 
 /** The client ID of a workload identity or an identity binding: a GUID, and never missing. */
-function clientIdProblems(identity: Extract<SecretProviderIdentity, { mode: "workloadIdentity" | "identityBinding" }>, where: string): Problem[] {
+function clientIdProblems(
+    identity: Extract<SecretProviderIdentity, { mode: "workloadIdentity" | "identityBinding" }>,
+    where: string,
+): Problem[] {
     const whose = identity.mode === "workloadIdentity" ? "the federated identity" : "the managed identity bound to the cluster";
     if (identity.clientID === undefined || identity.clientID === "") {
         return [
             {
                 where,
-                message: identity.mode === "workloadIdentity" ? "is missing" : 'is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding")',
+                message:
+                    identity.mode === "workloadIdentity"
+                        ? "is missing"
+                        : 'is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding")',
                 fix: `set the client ID of ${whose}`,
             },
         ];
@@ -110,7 +119,8 @@ export function cloudNameProblems(cloudName: string | undefined): Problem[] {
             },
         ];
     }
-    const sameCloud = AZURE_CLOUD_NAMES.find((name) => name.toLowerCase() === cloudName.toLowerCase()) ?? CLOUD_NAME_ALIASES[cloudName.toLowerCase()];
+    const sameCloud =
+        AZURE_CLOUD_NAMES.find((name) => name.toLowerCase() === cloudName.toLowerCase()) ?? CLOUD_NAME_ALIASES[cloudName.toLowerCase()];
     if (sameCloud) {
         return [
             {
@@ -120,7 +130,13 @@ export function cloudNameProblems(cloudName: string | undefined): Problem[] {
             },
         ];
     }
-    return [{ where: "cloudName", message: `"${cloudName}" is not a cloud the provider knows`, fix: `use one of ${AZURE_CLOUD_NAMES.join(", ")}` }];
+    return [
+        {
+            where: "cloudName",
+            message: `"${cloudName}" is not a cloud the provider knows`,
+            fix: `use one of ${AZURE_CLOUD_NAMES.join(", ")}`,
+        },
+    ];
 }
 
 /**

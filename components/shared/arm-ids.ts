@@ -31,7 +31,10 @@ const NAME = "[^/\\s]+";
 function armIdPattern(type: ArmResourceType): RegExp {
     const [namespace, ...types] = ARM_TYPES[type].path;
     const segments = types.map((segment) => `/${segment}/(${NAME})`).join("");
-    return new RegExp(`^/subscriptions/(${GUID})/resourceGroups/(${RESOURCE_GROUP})/providers/${namespace.replace(".", "\\.")}${segments}$`, "i");
+    return new RegExp(
+        `^/subscriptions/(${GUID})/resourceGroups/(${RESOURCE_GROUP})/providers/${namespace.replace(".", "\\.")}${segments}$`,
+        "i",
+    );
 }
 
 /** The parts of `id` when it is the ARM ID of a resource of `type` (ARM compares IDs without case), else undefined. */
@@ -43,7 +46,12 @@ export function parseArmId(id: string, type: ArmResourceType): ArmId | undefined
 /** An example ID of each type, for fixes. */
 export function exampleArmId(type: ArmResourceType): string {
     const [namespace, ...types] = ARM_TYPES[type].path;
-    const names: Record<string, string> = { virtualNetworks: "vnet-aks", subnets: "snet-aks-nodes", privateDnsZones: "privatelink.vaultcore.azure.net", privateEndpoints: "pe-kv-platform" };
+    const names: Record<string, string> = {
+        virtualNetworks: "vnet-aks",
+        subnets: "snet-aks-nodes",
+        privateDnsZones: "privatelink.vaultcore.azure.net",
+        privateEndpoints: "pe-kv-platform",
+    };
     return `/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/${namespace}${types.map((segment) => `/${segment}/${names[segment]}`).join("")}`;
 }
 

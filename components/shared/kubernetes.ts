@@ -137,7 +137,13 @@ export function annotationsProblems(annotations: Record<string, string> | undefi
         const keyErrors = qualifiedNameErrors(key.toLowerCase());
         return keyErrors.length === 0
             ? []
-            : [{ where: `${where}["${key}"]`, message: `annotation key "${key}" ${joined(keyErrors)}`, fix: "use a key like 'owner' or 'example.com/owner'" }];
+            : [
+                  {
+                      where: `${where}["${key}"]`,
+                      message: `annotation key "${key}" ${joined(keyErrors)}`,
+                      fix: "use a key like 'owner' or 'example.com/owner'",
+                  },
+              ];
     });
     const size = entries.reduce((total, [key, value]) => total + byteLength(key) + byteLength(String(value)), 0);
     if (size > ANNOTATIONS_TOTAL_SIZE_LIMIT) {

@@ -65,7 +65,11 @@ export function createManagedIdentity(
         },
         { parent },
     );
-    return { clientId: userAssignedIdentity.clientId, resourceId: userAssignedIdentity.id, grants: federation ? [federation, access] : [access] };
+    return {
+        clientId: userAssignedIdentity.clientId,
+        resourceId: userAssignedIdentity.id,
+        grants: federation ? [federation, access] : [access],
+    };
 }
 
 /** The AKS identity binding of one identity to a cluster, as a child of `parent`. */
@@ -80,4 +84,3 @@ export function bindIdentityToCluster(parent: pulumi.Resource, name: string, bin
         { parent },
     );
 }
-

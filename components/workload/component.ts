@@ -6,7 +6,14 @@ import { SecretProviderClass } from "../secret-provider-class/component";
 import { podsMountVolume, renderSecretSync } from "../secret-provider-class/secret-sync";
 import { attachKeyVaultSecrets, DEFAULT_MOUNT_PATH } from "./pod";
 import { IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
-import { AppDeployment, AppWorkloadArgs, DEFAULT_REPLICAS, RELOADER_SECRET_ANNOTATION, SKIP_AWAIT_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./types";
+import {
+    AppDeployment,
+    AppWorkloadArgs,
+    DEFAULT_REPLICAS,
+    RELOADER_SECRET_ANNOTATION,
+    SKIP_AWAIT_ANNOTATION,
+    WORKLOAD_IDENTITY_USE_LABEL,
+} from "./types";
 import { loadAzureIdentity } from "./azure-loader";
 import { appSecretProviderClassSpec, workloadIdentitySubject } from "./render";
 import { appWorkloadProblems } from "./validate";
@@ -88,7 +95,10 @@ export class AppWorkload extends pulumi.ComponentResource {
                           namespace: args.namespace,
                           serviceAccountName,
                           app: name,
-                          bind: identity.managed && created ? { ...identity.managed.cluster, identityResourceId: created.resourceId } : undefined,
+                          bind:
+                              identity.managed && created
+                                  ? { ...identity.managed.cluster, identityResourceId: created.resourceId }
+                                  : undefined,
                           labels,
                       },
                       { parent: this },
@@ -108,7 +118,10 @@ export class AppWorkload extends pulumi.ComponentResource {
                               labels,
                               annotations:
                                   workloadClientId !== undefined
-                                      ? { "azure.workload.identity/client-id": workloadClientId, "azure.workload.identity/tenant-id": args.keyVault.tenantId }
+                                      ? {
+                                            "azure.workload.identity/client-id": workloadClientId,
+                                            "azure.workload.identity/tenant-id": args.keyVault.tenantId,
+                                        }
                                       : undefined,
                           },
                       },
@@ -129,7 +142,12 @@ export class AppWorkload extends pulumi.ComponentResource {
                       (secret) =>
                           new k8s.apiextensions.CustomResource(
                               `${name}-secretsync-${secret.secretName}`,
-                              renderSecretSync(secret, { namespace: args.namespace, secretProviderClassName: secretProviderClass.className, serviceAccountName: serviceAccountRef, labels }),
+                              renderSecretSync(secret, {
+                                  namespace: args.namespace,
+                                  secretProviderClassName: secretProviderClass.className,
+                                  serviceAccountName: serviceAccountRef,
+                                  labels,
+                              }),
                               childOpts,
                           ),
                   )
@@ -145,7 +163,10 @@ export class AppWorkload extends pulumi.ComponentResource {
                 workloadIdentity: ownsIdentity,
                 identityBinding: identity.mode === "identityBinding",
                 secretProviderClassName: secretProviderClass.className,
-                childOpts: secretSyncs.length > 0 ? { ...childOpts, dependsOn: childDependsOn.apply((resources) => [...resources, ...secretSyncs]) } : childOpts,
+                childOpts:
+                    secretSyncs.length > 0
+                        ? { ...childOpts, dependsOn: childDependsOn.apply((resources) => [...resources, ...secretSyncs]) }
+                        : childOpts,
             });
             deploymentName = deployment.metadata.name;
         }
@@ -209,7 +230,9 @@ export class AppWorkload extends pulumi.ComponentResource {
             },
         );
         const annotations: Record<string, string> = {
-            ...(args.restartOnSecretChange && this.syncedSecretNames.length > 0 ? { [RELOADER_SECRET_ANNOTATION]: this.syncedSecretNames.join(",") } : {}),
+            ...(args.restartOnSecretChange && this.syncedSecretNames.length > 0
+                ? { [RELOADER_SECRET_ANNOTATION]: this.syncedSecretNames.join(",") }
+                : {}),
             ...(deployment.skipAwait ? { [SKIP_AWAIT_ANNOTATION]: "true" } : {}),
         };
         return new k8s.apps.v1.Deployment(

@@ -101,7 +101,14 @@ export function applyWiringRule(template: PodTemplate, rule: KeyVaultWiringRule,
                         return container;
                     }
                     const env = container.env as EnvVar[];
-                    positions.set(container.name as string, new Map(env.map((variable, index) => [variable.name as string, index] as [string, number]).filter(([name]) => envNames.has(name))));
+                    positions.set(
+                        container.name as string,
+                        new Map(
+                            env
+                                .map((variable, index) => [variable.name as string, index] as [string, number])
+                                .filter(([name]) => envNames.has(name)),
+                        ),
+                    );
                     return { ...container, env: env.filter((variable) => !envNames.has(variable.name as string)) };
                 }),
             },
@@ -141,7 +148,10 @@ export function applyWiringRule(template: PodTemplate, rule: KeyVaultWiringRule,
  * Applies every matching rule to a workload manifest (plain values, as a chart renders them). Returns the new
  * manifest and the indexes of the rules that matched; non-workload manifests come back unchanged.
  */
-export function wireKeyVaultSecrets<T extends Record<string, unknown>>(manifest: T, rules: readonly KeyVaultWiringRule[]): { manifest: T; matched: number[] } {
+export function wireKeyVaultSecrets<T extends Record<string, unknown>>(
+    manifest: T,
+    rules: readonly KeyVaultWiringRule[],
+): { manifest: T; matched: number[] } {
     const template = podTemplateOf(manifest);
     if (!template) {
         return { manifest, matched: [] };
@@ -159,7 +169,13 @@ export function wireKeyVaultSecrets<T extends Record<string, unknown>>(manifest:
 function ruleProblems(rules: readonly KeyVaultWiringRule[]) {
     return rules.flatMap((rule, index) =>
         rule.match.kinds?.some((kind) => !Object.values(POD_TEMPLATE_TYPE_TOKENS).includes(kind))
-            ? [{ where: `rules[${index}].match.kinds`, message: `contains a kind without a pod template`, fix: `use ${Object.values(POD_TEMPLATE_TYPE_TOKENS).join(", ")}` }]
+            ? [
+                  {
+                      where: `rules[${index}].match.kinds`,
+                      message: `contains a kind without a pod template`,
+                      fix: `use ${Object.values(POD_TEMPLATE_TYPE_TOKENS).join(", ")}`,
+                  },
+              ]
             : [],
     );
 }
@@ -176,7 +192,10 @@ export function keyVaultSecretsTransform(rules: readonly KeyVaultWiringRule[]): 
         }
         const props = args.props as Record<string, unknown>;
         // The kind decides where the pod template is; the type token says it even when props don't.
-        const { manifest, matched } = wireKeyVaultSecrets(props.kind ? props : { ...props, kind: POD_TEMPLATE_TYPE_TOKENS[args.type] }, rules);
+        const { manifest, matched } = wireKeyVaultSecrets(
+            props.kind ? props : { ...props, kind: POD_TEMPLATE_TYPE_TOKENS[args.type] },
+            rules,
+        );
         if (matched.length === 0) {
             return undefined;
         }
@@ -191,7 +210,9 @@ export function keyVaultSecretsTransform(rules: readonly KeyVaultWiringRule[]): 
  * The same for the older `transformations` option (`k8s.helm.v3.Chart`, `k8s.yaml.ConfigFile`): mutates the
  * manifest object in place, as those options expect.
  */
-export function keyVaultSecretsTransformation(rules: readonly KeyVaultWiringRule[]): (manifest: unknown, opts: pulumi.CustomResourceOptions) => void {
+export function keyVaultSecretsTransformation(
+    rules: readonly KeyVaultWiringRule[],
+): (manifest: unknown, opts: pulumi.CustomResourceOptions) => void {
     throwIfProblems("keyVaultSecretsTransformation", ruleProblems(rules));
     return (manifest: unknown) => {
         if (!isObject(manifest)) {

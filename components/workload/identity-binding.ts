@@ -81,7 +81,9 @@ export class IdentityBindingAccess extends pulumi.ComponentResource {
     constructor(name: string, args: IdentityBindingAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super(`${TOKEN_PREFIX}:index:IdentityBindingAccess`, name, {}, opts);
         const rbacName = identityBindingRbacName(args.namespace, args.app);
-        this.identityBinding = args.bind ? loadAzureIdentity(`identity binding "${name}"`).bindIdentityToCluster(this, `${name}-binding`, args.bind) : undefined;
+        this.identityBinding = args.bind
+            ? loadAzureIdentity(`identity binding "${name}"`).bindIdentityToCluster(this, `${name}-binding`, args.bind)
+            : undefined;
         const role = new k8s.rbac.v1.ClusterRole(
             `${name}-role`,
             { metadata: { name: rbacName, labels: args.labels }, rules: useManagedIdentityRules(args.clientId) },

@@ -52,12 +52,20 @@ type Container = k8s.types.input.core.v1.Container;
 export function secretEnvProblems(env: SecretEnvVar[], syncedSecrets: SyncedSecret[]): Problem[] {
     const problems: Problem[] = [];
     for (const name of duplicates(env.map((variable) => variable.name))) {
-        problems.push({ where: `env[${env.findIndex((variable) => variable.name === name)}]`, message: "is declared more than once", fix: "keep one entry per variable" });
+        problems.push({
+            where: `env[${env.findIndex((variable) => variable.name === name)}]`,
+            message: "is declared more than once",
+            fix: "keep one entry per variable",
+        });
     }
     env.forEach((variable, index) => {
         const where = `env[${index}]`;
         if (!isEnvVarName(variable.name ?? "")) {
-            problems.push({ where, message: "is not a valid variable name", fix: "use letters, digits and '_', not starting with a digit" });
+            problems.push({
+                where,
+                message: "is not a valid variable name",
+                fix: "use letters, digits and '_', not starting with a digit",
+            });
         }
         const secret = syncedSecrets.find((candidate) => candidate.secretName === variable.secretName);
         if (!secret) {
@@ -79,7 +87,9 @@ export function secretEnvProblems(env: SecretEnvVar[], syncedSecrets: SyncedSecr
 
 function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefined {
     if (pulumi.Output.isInstance(value) || value instanceof Promise) {
-        throw new Error(`attachKeyVaultSecrets: ${where} is an Output or Promise; pass the pod template as plain values (apply the function inside .apply())`);
+        throw new Error(
+            `attachKeyVaultSecrets: ${where} is an Output or Promise; pass the pod template as plain values (apply the function inside .apply())`,
+        );
     }
     return value;
 }
@@ -89,7 +99,10 @@ function plain<T>(value: pulumi.Input<T> | undefined, where: string): T | undefi
  * is what makes the driver sync Secrets at all; not with `mountVolume: false`) and get `env` through
  * `secretKeyRef`. Throws when a name it would add is already taken, rather than silently shadowing it.
  */
-export function attachKeyVaultSecrets(template: k8s.types.input.core.v1.PodTemplateSpec, wiring: KeyVaultPodWiring): k8s.types.input.core.v1.PodTemplateSpec {
+export function attachKeyVaultSecrets(
+    template: k8s.types.input.core.v1.PodTemplateSpec,
+    wiring: KeyVaultPodWiring,
+): k8s.types.input.core.v1.PodTemplateSpec {
     const spec = plain(template.spec, "template.spec");
     if (!spec) {
         throw new Error("attachKeyVaultSecrets: template.spec is missing");
@@ -106,21 +119,34 @@ export function attachKeyVaultSecrets(template: k8s.types.input.core.v1.PodTempl
     const wanted = wiring.containers ?? containers.map((container) => container.name as string);
     for (const name of wanted) {
         if (!containers.some((container) => container.name === name)) {
-            problems.push({ where: `containers "${name}"`, message: "is not a container of the pod", fix: `use one of: ${containers.map((c) => c.name).join(", ")}` });
+            problems.push({
+                where: `containers "${name}"`,
+                message: "is not a container of the pod",
+                fix: `use one of: ${containers.map((c) => c.name).join(", ")}`,
+            });
         }
     }
     const wired = containers.map((container) => {
         if (!wanted.includes(container.name as string)) {
             return container;
         }
-        const mounts = (plain(container.volumeMounts, `container ${container.name} volumeMounts`) ?? []) as k8s.types.input.core.v1.VolumeMount[];
+        const mounts = (plain(container.volumeMounts, `container ${container.name} volumeMounts`) ??
+            []) as k8s.types.input.core.v1.VolumeMount[];
         const env = (plain(container.env, `container ${container.name} env`) ?? []) as k8s.types.input.core.v1.EnvVar[];
         if (mountVolume && mounts.some((mount) => mount.mountPath === mountPath)) {
-            problems.push({ where: `container "${container.name}"`, message: `already mounts something at ${mountPath}`, fix: "pass another mountPath" });
+            problems.push({
+                where: `container "${container.name}"`,
+                message: `already mounts something at ${mountPath}`,
+                fix: "pass another mountPath",
+            });
         }
         for (const variable of wiring.env ?? []) {
             if (env.some((existing) => existing.name === variable.name)) {
-                problems.push({ where: `container "${container.name}" env "${variable.name}"`, message: "is already set", fix: "remove the existing value or rename the variable" });
+                problems.push({
+                    where: `container "${container.name}" env "${variable.name}"`,
+                    message: "is already set",
+                    fix: "remove the existing value or rename the variable",
+                });
             }
         }
         return {

@@ -15,7 +15,9 @@ export function providerIdentity(identity: AppIdentity, managedClientId?: pulumi
                 return { mode: identity.mode, clientID: identity.clientId };
             }
             if (managedClientId === undefined) {
-                throw new Error("providerIdentity: an identity the app creates has a client ID only once it exists; pass that Output as managedClientId");
+                throw new Error(
+                    "providerIdentity: an identity the app creates has a client ID only once it exists; pass that Output as managedClientId",
+                );
             }
             return { mode: identity.mode, clientID: managedClientId };
         case "servicePrincipal":

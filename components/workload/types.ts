@@ -49,7 +49,12 @@ export interface ManagedIdentityBinding extends OwnIdentity {
 }
 
 /** How an app's pods may authenticate to Key Vault: the modes of AppIdentity, which `satisfies` keeps in step. */
-export const APP_IDENTITY_MODES = ["addon", "workloadIdentity", "identityBinding", "servicePrincipal"] as const satisfies readonly AppIdentity["mode"][];
+export const APP_IDENTITY_MODES = [
+    "addon",
+    "workloadIdentity",
+    "identityBinding",
+    "servicePrincipal",
+] as const satisfies readonly AppIdentity["mode"][];
 export type AppIdentityMode = (typeof APP_IDENTITY_MODES)[number];
 
 /**

@@ -23,7 +23,8 @@ function appInputPaths(args: AppWorkloadArgs): InputPaths {
         syncedSecrets: "syncedSecrets",
         syncedSecret: (_, index) => `syncedSecrets[${index}]`,
         // Said of a name declared more than once: its last declaration, the one to merge or remove.
-        repeatedSyncedSecret: (name) => `syncedSecrets[${Math.max(0, (args.syncedSecrets ?? []).map((secret) => secret.secretName).lastIndexOf(name))}]`,
+        repeatedSyncedSecret: (name) =>
+            `syncedSecrets[${Math.max(0, (args.syncedSecrets ?? []).map((secret) => secret.secretName).lastIndexOf(name))}]`,
     };
 }
 
@@ -31,13 +32,25 @@ function appInputPaths(args: AppWorkloadArgs): InputPaths {
 export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem[] {
     const problems: Problem[] = [];
     if (!isDnsLabel(app)) {
-        problems.push({ where: "name", message: `"${app}" is not a valid app name`, fix: "use lower-case letters, digits and '-', at most 63 characters" });
+        problems.push({
+            where: "name",
+            message: `"${app}" is not a valid app name`,
+            fix: "use lower-case letters, digits and '-', at most 63 characters",
+        });
     }
     if (!isDnsLabel(args.namespace ?? "")) {
-        problems.push({ where: "namespace", message: `"${args.namespace ?? ""}" is not a valid namespace`, fix: "use lower-case letters, digits and '-'" });
+        problems.push({
+            where: "namespace",
+            message: `"${args.namespace ?? ""}" is not a valid namespace`,
+            fix: "use lower-case letters, digits and '-'",
+        });
     }
     if (args.serviceAccountName !== undefined && !isDnsSubdomain(args.serviceAccountName)) {
-        problems.push({ where: "serviceAccountName", message: `"${args.serviceAccountName}" is not a valid name`, fix: "use lower-case letters, digits, '-' and '.'" });
+        problems.push({
+            where: "serviceAccountName",
+            message: `"${args.serviceAccountName}" is not a valid name`,
+            fix: "use lower-case letters, digits, '-' and '.'",
+        });
     }
     if (args.createServiceAccount !== false && (args.serviceAccountName ?? app) === NAMESPACE_SERVICE_ACCOUNT) {
         problems.push({
@@ -50,8 +63,15 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
     let identityUsable = true;
     if (!identity || !(APP_IDENTITY_MODES as readonly string[]).includes(identity.mode)) {
         identityUsable = false;
-        problems.push({ where: "identity.mode", message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`, fix: `use one of ${APP_IDENTITY_MODES.join(", ")}` });
-    } else if ((identity.mode === "workloadIdentity" || identity.mode === "identityBinding") && (identity.clientId === undefined) === (identity.managed === undefined)) {
+        problems.push({
+            where: "identity.mode",
+            message: `"${(identity as { mode?: string })?.mode ?? ""}" is not an identity mode`,
+            fix: `use one of ${APP_IDENTITY_MODES.join(", ")}`,
+        });
+    } else if (
+        (identity.mode === "workloadIdentity" || identity.mode === "identityBinding") &&
+        (identity.clientId === undefined) === (identity.managed === undefined)
+    ) {
         identityUsable = false;
         problems.push({
             where: "identity",
@@ -60,7 +80,11 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
         });
     } else if (identity.mode === "addon" && typeof identity.clientId === "string" && !isGuid(identity.clientId)) {
         identityUsable = false;
-        problems.push({ where: "identity.clientId", message: `"${identity.clientId}" is not a GUID`, fix: "use the addon identity's clientId (az aks show --query addonProfiles.azureKeyvaultSecretsProvider.identity.clientId)" });
+        problems.push({
+            where: "identity.clientId",
+            message: `"${identity.clientId}" is not a GUID`,
+            fix: "use the addon identity's clientId (az aks show --query addonProfiles.azureKeyvaultSecretsProvider.identity.clientId)",
+        });
     }
     if (identityUsable) {
         // A managed identity's client ID is unknown until it exists; an Output stands for it.
@@ -79,13 +103,25 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
     }
     const mountPathErrorList = mountPathErrors(args.mountPath ?? DEFAULT_MOUNT_PATH);
     if (mountPathErrorList.length > 0) {
-        problems.push({ where: "mountPath", message: `"${args.mountPath}" ${mountPathErrorList.join("; ")}`, fix: `use an absolute directory such as "${DEFAULT_MOUNT_PATH}", or omit mountPath` });
+        problems.push({
+            where: "mountPath",
+            message: `"${args.mountPath}" ${mountPathErrorList.join("; ")}`,
+            fix: `use an absolute directory such as "${DEFAULT_MOUNT_PATH}", or omit mountPath`,
+        });
     }
     if (args.deployment?.replicas !== undefined && (!Number.isInteger(args.deployment.replicas) || args.deployment.replicas < 0)) {
-        problems.push({ where: "deployment.replicas", message: `${args.deployment.replicas} is not a replica count`, fix: "use a whole number >= 0" });
+        problems.push({
+            where: "deployment.replicas",
+            message: `${args.deployment.replicas} is not a replica count`,
+            fix: "use a whole number >= 0",
+        });
     }
     if ((args.env ?? []).length > 0 && !args.deployment) {
-        problems.push({ where: "env", message: "is set but the app has no deployment to put it in", fix: "add a deployment, or wire your own pods with attachKeyVaultSecrets" });
+        problems.push({
+            where: "env",
+            message: "is set but the app has no deployment to put it in",
+            fix: "add a deployment, or wire your own pods with attachKeyVaultSecrets",
+        });
     }
     return problems;
 }
@@ -105,15 +141,27 @@ export function deploymentProblems(app: string, deployment: AppDeployment, secre
     (deployment.ports ?? []).forEach((port, index) => {
         const errors = portNumberErrors(port);
         if (errors.length > 0) {
-            problems.push({ where: `deployment.ports[${index}]`, message: `${port} ${errors.join("; ")}`, fix: "use the port the container listens on, from 1 to 65535" });
+            problems.push({
+                where: `deployment.ports[${index}]`,
+                message: `${port} ${errors.join("; ")}`,
+                fix: "use the port the container listens on, from 1 to 65535",
+            });
         }
     });
     for (const name of Object.keys(deployment.env ?? {})) {
         if (!isEnvVarName(name)) {
-            problems.push({ where: `deployment.env["${name}"]`, message: `"${name}" is not a valid variable name`, fix: "use letters, digits and '_', not starting with a digit" });
+            problems.push({
+                where: `deployment.env["${name}"]`,
+                message: `"${name}" is not a valid variable name`,
+                fix: "use letters, digits and '_', not starting with a digit",
+            });
         }
         if (secretEnv.some((variable) => variable.name === name)) {
-            problems.push({ where: `deployment.env["${name}"]`, message: "is also set from a synced Secret in env", fix: "keep one of the two" });
+            problems.push({
+                where: `deployment.env["${name}"]`,
+                message: "is also set from a synced Secret in env",
+                fix: "keep one of the two",
+            });
         }
     }
     return problems;

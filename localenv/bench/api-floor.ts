@@ -43,7 +43,9 @@ export function unwrapSecrets(value: unknown): unknown {
 
 /** The Kubernetes objects among a stack's recorded resources, namespaces first (the others may live in them). */
 export function kubernetesObjects(recorded: RecordedResource[]): KubeObject[] {
-    const objects = recorded.filter((resource) => KUBERNETES_TYPE.test(resource.type)).map((resource) => unwrapSecrets(resource.inputs) as KubeObject);
+    const objects = recorded
+        .filter((resource) => KUBERNETES_TYPE.test(resource.type))
+        .map((resource) => unwrapSecrets(resource.inputs) as KubeObject);
     return [...objects.filter((object) => object.kind === "Namespace"), ...objects.filter((object) => object.kind !== "Namespace")];
 }
 
@@ -97,10 +99,16 @@ export class ApiFloor {
     private collections(apiVersion: string): Promise<Map<string, Collection>> {
         let found = this.discovered.get(apiVersion);
         if (!found) {
-            found = this.kube.get(apiPrefix(apiVersion)).then(
-                (list: { resources: Array<{ name: string; kind: string; namespaced: boolean }> }) =>
-                    new Map(list.resources.filter((resource) => !resource.name.includes("/")).map((resource) => [resource.kind, { plural: resource.name, namespaced: resource.namespaced }])),
-            );
+            found = this.kube
+                .get(apiPrefix(apiVersion))
+                .then(
+                    (list: { resources: Array<{ name: string; kind: string; namespaced: boolean }> }) =>
+                        new Map(
+                            list.resources
+                                .filter((resource) => !resource.name.includes("/"))
+                                .map((resource) => [resource.kind, { plural: resource.name, namespaced: resource.namespaced }]),
+                        ),
+                );
             this.discovered.set(apiVersion, found);
         }
         return found;
@@ -142,7 +150,9 @@ export class ApiFloor {
     /** Deletes the objects (others before namespaces) and waits until they are gone. */
     private async remove(objects: KubeObject[], inFlight: number): Promise<void> {
         const reversed = [...objects].reverse();
-        await inParallel(await this.objectPaths(reversed), inFlight, (objectPath) => this.kube.delete(`${objectPath}?propagationPolicy=Background`));
+        await inParallel(await this.objectPaths(reversed), inFlight, (objectPath) =>
+            this.kube.delete(`${objectPath}?propagationPolicy=Background`),
+        );
         await this.waitGone(reversed, inFlight);
     }
 

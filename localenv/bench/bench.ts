@@ -44,7 +44,12 @@ function runJson(args: string[]): Record<string, number> {
 
 /** Wall time (s) and peak RSS (MiB) of a command, from GNU time. */
 function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; maxRssMiB: number; status: number } {
-    const result = spawnSync("/usr/bin/time", ["-f", "__time %e %M", command, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const result = spawnSync("/usr/bin/time", ["-f", "__time %e %M", command, ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        maxBuffer: 64 * 1024 * 1024,
+    });
     const match = /__time ([\d.]+) (\d+)/.exec(result.stderr);
     if (!match) {
         throw new Error(`no timing for ${command} ${args.join(" ")}:\n${result.stderr}`);
@@ -107,7 +112,13 @@ function perTypeRows(recorded: string): string[] {
     const rows = ["| resource type | ms per registration | vs. ConfigMap |", "|---|---:|---:|"];
     let configMap = 0;
     for (const type of PER_TYPE) {
-        const each = median(Array.from({ length: repeat }, () => runJson(["localenv/bench/mocks-run.ts", "type", String(PER_TYPE_COUNT), recorded, type]).wallMs)) / PER_TYPE_COUNT;
+        const each =
+            median(
+                Array.from(
+                    { length: repeat },
+                    () => runJson(["localenv/bench/mocks-run.ts", "type", String(PER_TYPE_COUNT), recorded, type]).wallMs,
+                ),
+            ) / PER_TYPE_COUNT;
         configMap ||= each;
         rows.push(`| \`${type}\` | ${fmt(each, 2)} | ${fmt(each / configMap, 2)}x |`);
     }
@@ -179,7 +190,18 @@ async function main(): Promise<void> {
         "",
         ...mocks.perType,
         "",
-        ...(realRows && floorRows ? ["## Real engine on the local stack", "", ...realRows, "", "### Against the API server's own time (API floor)", "", ...floorRows, ""] : ["## Real engine", "", "Not measured in this run (add `--real`; needs the toolchain, see docs/toolchain.md).", ""]),
+        ...(realRows && floorRows
+            ? [
+                  "## Real engine on the local stack",
+                  "",
+                  ...realRows,
+                  "",
+                  "### Against the API server's own time (API floor)",
+                  "",
+                  ...floorRows,
+                  "",
+              ]
+            : ["## Real engine", "", "Not measured in this run (add `--real`; needs the toolchain, see docs/toolchain.md).", ""]),
         "## Start-up, type check, tests",
         "",
         "| what | value | target |",

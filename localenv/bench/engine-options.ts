@@ -67,7 +67,11 @@ export const ENGINE_VARIANTS: EngineVariant[] = [
     { name: "Error.stackTraceLimit 0", stackTraceLimit: 0 },
     { name: "SDK debug logs dropped (experiment)", dropSdkDebugLogs: true },
     { name: "Error.stackTraceLimit 0, SDK debug logs dropped (experiment)", stackTraceLimit: 0, dropSdkDebugLogs: true },
-    { name: "CLI and language host, PULUMI_NODEJS_TRANSPILE_ONLY=true", throughLanguageHost: true, envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } },
+    {
+        name: "CLI and language host, PULUMI_NODEJS_TRANSPILE_ONLY=true",
+        throughLanguageHost: true,
+        envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
+    },
 ];
 
 /** The variants `--variants 0,1,5` names by their index in ENGINE_VARIANTS (the first is always run: it is counted); all without it. */
@@ -79,7 +83,9 @@ export function chosenVariants(argv: readonly string[]): EngineVariant[] {
     const named = (argv[flag + 1] ?? "").split(",");
     const unknown = named.filter((text) => !/^\d+$/.test(text) || !ENGINE_VARIANTS[Number(text)]);
     if (unknown.length > 0) {
-        throw new Error(`--variants: no variant ${unknown.map((text) => JSON.stringify(text)).join(", ")}; there are 0 to ${ENGINE_VARIANTS.length - 1}`);
+        throw new Error(
+            `--variants: no variant ${unknown.map((text) => JSON.stringify(text)).join(", ")}; there are 0 to ${ENGINE_VARIANTS.length - 1}`,
+        );
     }
     const indexes = new Set([0, ...named.map(Number)]);
     return ENGINE_VARIANTS.filter((_, index) => indexes.has(index));
@@ -129,9 +135,13 @@ export function flagLauncher(realBinary: string, launcherDir: string, flags: str
     const launcher = path.join(launcherDir, "bin", "pulumi");
     fs.mkdirSync(path.dirname(launcher), { recursive: true });
     const real = JSON.stringify(realBinary);
-    fs.writeFileSync(launcher, `#!/bin/sh\ncase "$1" in preview|up) command="$1"; shift; exec ${real} "$command" ${flags} "$@";; esac\nexec ${real} "$@"\n`, {
-        mode: 0o755,
-    });
+    fs.writeFileSync(
+        launcher,
+        `#!/bin/sh\ncase "$1" in preview|up) command="$1"; shift; exec ${real} "$command" ${flags} "$@";; esac\nexec ${real} "$@"\n`,
+        {
+            mode: 0o755,
+        },
+    );
     return launcher;
 }
 
@@ -192,7 +202,10 @@ async function main(): Promise<void> {
     const apps = Number(process.argv[2] ?? 200);
     const profileFlag = process.argv.indexOf("--cli-profile");
     const profileDir = profileFlag >= 0 ? path.resolve(process.argv[profileFlag + 1]) : undefined;
-    const environment = await startLocalEnvironment("akv-engine-options", Array.from({ length: 10 }, (_, team) => `team-${team}`));
+    const environment = await startLocalEnvironment(
+        "akv-engine-options",
+        Array.from({ length: 10 }, (_, team) => `team-${team}`),
+    );
     const floor = new ApiFloor(environment.stackOptions.kubeconfig);
     try {
         const base = { ...environment.stackOptions, stackConfig: benchLocalConfig(apps) };
@@ -222,7 +235,9 @@ async function main(): Promise<void> {
                 ...(counting && profileDir ? [`--profiling ${JSON.stringify(profileDir)}/cli-$command`] : []),
                 ...(variant.traced && !profileDir ? [`--otel-traces file://${traceDir}/${index}-$command.json`] : []),
             ];
-            const launcher = flags.length ? flagLauncher(cli, path.join(environment.stackOptions.stateDir, `launcher-${index}`), flags.join(" ")) : cli;
+            const launcher = flags.length
+                ? flagLauncher(cli, path.join(environment.stackOptions.stateDir, `launcher-${index}`), flags.join(" "))
+                : cli;
             const stack = await openLocalStack({
                 ...base,
                 pulumiBinary: launcher,
@@ -252,10 +267,12 @@ async function main(): Promise<void> {
             await stack.destroy();
             timed.push({ variant, preview, up });
             cpuRows.push(
-                ...([
-                    ["preview", preview],
-                    ["up", up],
-                ] as const).map(
+                ...(
+                    [
+                        ["preview", preview],
+                        ["up", up],
+                    ] as const
+                ).map(
                     ([run, cpu]) =>
                         `| ${variant.name} | ${run} | ${cpu.wall.toFixed(1)} | ${cpu.program.toFixed(1)} | ${cpu.processes.map((seconds) => seconds.toFixed(1)).join(" | ")} | ` +
                         `${((cpu.program + cpu.processes.reduce((a, b) => a + b, 0)) / cpu.wall).toFixed(2)} |`,
@@ -263,10 +280,18 @@ async function main(): Promise<void> {
             );
             if (variant.traced && !profileDir) {
                 for (const run of ["preview", "up"]) {
-                    phaseRows.push(phaseRow(variant.name, run, tracePhases(parseOtlpJsonLines(fs.readFileSync(path.join(traceDir, `${index}-${run}.json`), "utf8")))));
+                    phaseRows.push(
+                        phaseRow(
+                            variant.name,
+                            run,
+                            tracePhases(parseOtlpJsonLines(fs.readFileSync(path.join(traceDir, `${index}-${run}.json`), "utf8"))),
+                        ),
+                    );
                 }
             }
-            console.error(`${variant.name}: preview ${preview.wall.toFixed(2)} s (program CPU ${preview.program.toFixed(2)} s), up ${up.wall.toFixed(2)} s (program CPU ${up.program.toFixed(2)} s)`);
+            console.error(
+                `${variant.name}: preview ${preview.wall.toFixed(2)} s (program CPU ${preview.program.toFixed(2)} s), up ${up.wall.toFixed(2)} s (program CPU ${up.program.toFixed(2)} s)`,
+            );
         }
         const measuredFloor = await floor.measure(objects, 16);
         console.log(

@@ -14,13 +14,23 @@ export function benchApplications(apps: number, localOnly: boolean): Record<stri
         const secrets = Array.from({ length: SECRETS_PER_APP }, (_, s) => `${name}-secret-${s}`);
         const mode = index % 3;
         const identity =
-            mode === 0 ? { mode: "addon" } : mode === 1 && !localOnly ? { mode: "workloadIdentity" } : { mode: "workloadIdentity", clientId: deterministicGuid("bench", name) };
+            mode === 0
+                ? { mode: "addon" }
+                : mode === 1 && !localOnly
+                  ? { mode: "workloadIdentity" }
+                  : { mode: "workloadIdentity", clientId: deterministicGuid("bench", name) };
         return {
             name,
             namespace: `team-${index % 10}`,
             identity,
             objects: secrets.map((objectName, s) => ({ objectName, objectType: "secret", ...(s === 0 ? { objectAlias: "primary" } : {}) })),
-            syncedSecrets: [{ secretName: `${name}-kv`, type: "Opaque", data: secrets.map((objectName, s) => ({ key: `key-${s}`, objectName: s === 0 ? "primary" : objectName })) }],
+            syncedSecrets: [
+                {
+                    secretName: `${name}-kv`,
+                    type: "Opaque",
+                    data: secrets.map((objectName, s) => ({ key: `key-${s}`, objectName: s === 0 ? "primary" : objectName })),
+                },
+            ],
             env: secrets.map((_, s) => ({ name: `SECRET_${s}`, secretName: `${name}-kv`, key: `key-${s}` })),
             deployment: { image: "registry.example/app:1.0.0", ...(localOnly ? { skipAwait: true } : {}) },
         };
@@ -31,7 +41,12 @@ export function benchApplications(apps: number, localOnly: boolean): Record<stri
 export function benchPlatformConfig(apps: number, scope: "vault" | "object" = "vault"): Record<string, unknown> {
     return {
         azure: { location: "westeurope", resourceGroupName: "rg-bench", tenantId: TENANT_ID },
-        cluster: { mode: "create", name: "aks-bench", systemNodePool: { vmSize: "Standard_D4ds_v5", count: 3 }, secretRotation: { enabled: true } },
+        cluster: {
+            mode: "create",
+            name: "aks-bench",
+            systemNodePool: { vmSize: "Standard_D4ds_v5", count: 3 },
+            secretRotation: { enabled: true },
+        },
         keyVault: { mode: "create", name: "kv-bench" },
         access: { scope },
         applications: benchApplications(apps, false),

@@ -14,7 +14,14 @@ function timed(run: () => void): { cpuMs: number; wallMs: number } {
     return { cpuMs: (used.user + used.system) / 1000, wallMs: Number(process.hrtime.bigint() - start) / 1e6 };
 }
 
-for (const module of ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/azure-native/keyvault", "@pulumi/azure-native/containerservice", "@pulumi/azure-native/authorization", "@pulumi/azure-native/managedidentity"]) {
+for (const module of [
+    "@pulumi/pulumi",
+    "@pulumi/kubernetes",
+    "@pulumi/azure-native/keyvault",
+    "@pulumi/azure-native/containerservice",
+    "@pulumi/azure-native/authorization",
+    "@pulumi/azure-native/managedidentity",
+]) {
     require(module);
 }
 let network: Record<string, unknown> = {};

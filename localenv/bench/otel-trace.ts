@@ -28,10 +28,16 @@ export function parseOtlpJsonLines(text: string): Span[] {
             continue;
         }
         for (const resourceSpans of (JSON.parse(line) as OtlpExport).resourceSpans ?? []) {
-            const service = resourceSpans.resource?.attributes?.find((attribute) => attribute.key === "service.name")?.value.stringValue ?? "";
+            const service =
+                resourceSpans.resource?.attributes?.find((attribute) => attribute.key === "service.name")?.value.stringValue ?? "";
             for (const scope of resourceSpans.scopeSpans ?? []) {
                 for (const span of scope.spans ?? []) {
-                    spans.push({ service, name: span.name, start: nanosToSeconds(span.startTimeUnixNano), end: nanosToSeconds(span.endTimeUnixNano) });
+                    spans.push({
+                        service,
+                        name: span.name,
+                        start: nanosToSeconds(span.startTimeUnixNano),
+                        end: nanosToSeconds(span.endTimeUnixNano),
+                    });
                 }
             }
         }

@@ -27,7 +27,9 @@ export function parseProcStat(pid: number, stat: string): ProcessTicks | undefin
     const fields = stat.slice(close + 2).split(" ");
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
-    return Number.isFinite(utime) && Number.isFinite(stime) ? { pid, command: stat.slice(open + 1, close), ticks: utime + stime } : undefined;
+    return Number.isFinite(utime) && Number.isFinite(stime)
+        ? { pid, command: stat.slice(open + 1, close), ticks: utime + stime }
+        : undefined;
 }
 
 /** Every process's ticks now. */
@@ -53,7 +55,11 @@ export function readAllProcesses(procDir = "/proc"): ProcessTicks[] {
  * CPU seconds per command between a first and a last reading, over every process seen in between: a process seen
  * only after the first reading counts from zero, one that exited counts up to its last reading.
  */
-export function cpuSecondsByCommand(first: ProcessTicks[], seen: ProcessTicks[], excludePids: ReadonlySet<number> = new Set()): Map<string, number> {
+export function cpuSecondsByCommand(
+    first: ProcessTicks[],
+    seen: ProcessTicks[],
+    excludePids: ReadonlySet<number> = new Set(),
+): Map<string, number> {
     const base = new Map(first.map((process) => [process.pid, process.ticks]));
     const latest = new Map<number, ProcessTicks>();
     for (const process of seen) {

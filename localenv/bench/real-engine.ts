@@ -78,10 +78,17 @@ export async function realEngineMeasurements(sizes: number[], checkpoints: boole
         await measure(await openLocalStack({ ...common, stackName: "warm-up", stackConfig: benchLocalConfig(10) }));
         const results: RealEngineMeasurement[] = [];
         for (const apps of sizes) {
-            const program = await measure(await openLocalStack({ ...common, stackName: `bench-${apps}`, stackConfig: benchLocalConfig(apps) }), true);
+            const program = await measure(
+                await openLocalStack({ ...common, stackName: `bench-${apps}`, stackConfig: benchLocalConfig(apps) }),
+                true,
+            );
             // The ConfigMap floor makes as many registrations as the program, minus the stack resource both have.
             const configMaps = await measure(
-                await openLocalStack({ ...common, stackName: `floor-${apps}`, program: async () => registerFlat(floorConfigMaps(program.created - 1)) }),
+                await openLocalStack({
+                    ...common,
+                    stackName: `floor-${apps}`,
+                    program: async () => registerFlat(floorConfigMaps(program.created - 1)),
+                }),
             );
             const replay = await measure(
                 await openLocalStack({ ...common, stackName: `replay-${apps}`, program: async () => registerFlat(program.recorded) }),
@@ -93,7 +100,13 @@ export async function realEngineMeasurements(sizes: number[], checkpoints: boole
             }
             const withCheckpoints =
                 !checkpoints && apps <= CHECKPOINT_COMPARISON_MAX_APPS
-                    ? await measure(await openLocalStack({ ...environment.stackOptions, stackName: `checkpoints-${apps}`, stackConfig: benchLocalConfig(apps) }))
+                    ? await measure(
+                          await openLocalStack({
+                              ...environment.stackOptions,
+                              stackName: `checkpoints-${apps}`,
+                              stackConfig: benchLocalConfig(apps),
+                          }),
+                      )
                     : undefined;
             results.push({
                 apps,
@@ -203,7 +216,9 @@ export function realEngineRows(measurements: RealEngineMeasurement[], checkpoint
                   "| apps | program up, checkpoints skipped (s) | program up, checkpoint after every step (s) | ratio |",
                   "|---:|---:|---:|---:|",
                   ...measurements.flatMap(({ apps, program, programUpWithCheckpoints: checkpointed }) =>
-                      checkpointed === undefined ? [] : [`| ${apps} | ${f(program.up)} | ${f(checkpointed)} | ${ratio(checkpointed, program.up)} |`],
+                      checkpointed === undefined
+                          ? []
+                          : [`| ${apps} | ${f(program.up)} | ${f(checkpointed)} | ${ratio(checkpointed, program.up)} |`],
                   ),
               ]),
     ];

@@ -13,7 +13,11 @@ import { startRegistrationClock } from "./registration-clock";
 async function main(): Promise<void> {
     const stack = process.argv[2] ?? "dev";
     const file = YAML.parse(fs.readFileSync(path.resolve(__dirname, `../../Pulumi.${stack}.yaml`), "utf8"));
-    pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(file.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])));
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(
+            Object.entries(file.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+        ),
+    );
     const clock = startRegistrationClock();
     const { default: program } = await import("../../index");
     await program();

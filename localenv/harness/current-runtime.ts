@@ -70,7 +70,10 @@ function nodeBinDir(runtime: CurrentRuntime): string {
  */
 function scratchCopy(): string {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "akv-current-runtime-"));
-    const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" });
+    const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+    });
     for (const file of new Set(listed.split("\0").filter(Boolean))) {
         const from = path.join(REPO_ROOT, file);
         if (!fs.existsSync(from)) continue; // deleted in the work tree, not yet in the index
@@ -98,14 +101,20 @@ function step(title: string, dir: string, nodeDir: string, command: string, args
 /** The versions the copy installed, checked against the lane's: npm must not have resolved anything else. */
 function checkInstalled(scratch: string, runtime: CurrentRuntime): void {
     const wrong = Object.entries(runtime.packages).flatMap(([name, version]) => {
-        const installed = (JSON.parse(fs.readFileSync(path.join(scratch, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+        const installed = (
+            JSON.parse(fs.readFileSync(path.join(scratch, "node_modules", name, "package.json"), "utf8")) as { version: string }
+        ).version;
         // @pulumi/policy's own package.json writes its version with a leading v, which npm drops
         return installed.replace(/^v/, "") === version ? [] : [`${name} ${installed} (wanted ${version})`];
     });
     if (wrong.length > 0) {
         throw new Error(`[current-runtime] the scratch copy installed ${wrong.join(", ")}`);
     }
-    console.error(`[current-runtime] installed: ${Object.entries(runtime.packages).map(([name, version]) => `${name} ${version}`).join(", ")}`);
+    console.error(
+        `[current-runtime] installed: ${Object.entries(runtime.packages)
+            .map(([name, version]) => `${name} ${version}`)
+            .join(", ")}`,
+    );
 }
 
 /** One side of the bench comparison: where it ran, with which node, and what it measured. */
@@ -117,10 +126,7 @@ export interface BenchSide {
 /** Markdown rows: each size's times on both sides and current / lower, measured in one run. */
 export function benchComparisonRows(lower: BenchSide, current: BenchSide): string[] {
     const f = (value: number) => value.toFixed(1);
-    const rows = [
-        `| apps | what | ${lower.label} (s) | ${current.label} (s) | ratio |`,
-        "|---:|---|---:|---:|---:|",
-    ];
+    const rows = [`| apps | what | ${lower.label} (s) | ${current.label} (s) | ratio |`, "|---:|---|---:|---:|---:|"];
     for (const before of lower.measurements) {
         const after = current.measurements.find((m) => m.apps === before.apps);
         if (!after) continue;
@@ -133,7 +139,9 @@ export function benchComparisonRows(lower: BenchSide, current: BenchSide): strin
             ["same resources flat, up", (m) => m.replay.up],
         ];
         for (const [what, time] of sides) {
-            rows.push(`| ${before.apps} | ${what} | ${f(time(before))} | ${f(time(after))} | ${(time(after) / time(before)).toFixed(2)}x |`);
+            rows.push(
+                `| ${before.apps} | ${what} | ${f(time(before))} | ${f(time(after))} | ${(time(after) / time(before)).toFixed(2)}x |`,
+            );
         }
     }
     return rows;
@@ -142,13 +150,17 @@ export function benchComparisonRows(lower: BenchSide, current: BenchSide): strin
 /** The real-engine measurements of localenv/bench/real-engine.ts run in dir with the node of nodeDir. */
 function realEngineIn(dir: string, nodeDir: string, sizes: string): RealEngineMeasurement[] {
     console.error(`\n== [current-runtime] real-engine bench (${sizes} apps) in ${dir} with ${path.join(nodeDir, "node")}`);
-    const result = spawnSync(path.join(nodeDir, "node"), ["-r", "ts-node/register/transpile-only", "localenv/bench/real-engine.ts", sizes], {
-        cwd: dir,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, PATH: [nodeDir, process.env.PATH].join(path.delimiter) },
-        maxBuffer: 64 * 1024 * 1024,
-    });
+    const result = spawnSync(
+        path.join(nodeDir, "node"),
+        ["-r", "ts-node/register/transpile-only", "localenv/bench/real-engine.ts", sizes],
+        {
+            cwd: dir,
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+            env: { ...process.env, PATH: [nodeDir, process.env.PATH].join(path.delimiter) },
+            maxBuffer: 64 * 1024 * 1024,
+        },
+    );
     if (result.status !== 0) {
         throw new Error(`[current-runtime] the real-engine bench failed (exit ${result.status ?? result.signal}) in ${dir}`);
     }
@@ -158,11 +170,22 @@ function realEngineIn(dir: string, nodeDir: string, sizes: string): RealEngineMe
 /** Both runtimes, one after the other in one run, and the table of their ratios on stdout. */
 function benchBothRuntimes(scratch: string, nodeDir: string, runtime: CurrentRuntime, sizes: string): void {
     buildTools(["main"]);
-    const installed = (dir: string, name: string) => (JSON.parse(fs.readFileSync(path.join(dir, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
-    const label = (dir: string, node: string) => `Node.js ${node}, @pulumi/pulumi ${installed(dir, "@pulumi/pulumi")}, @pulumi/kubernetes ${installed(dir, "@pulumi/kubernetes")}`;
-    const lower = { label: label(REPO_ROOT, process.version), measurements: realEngineIn(REPO_ROOT, path.dirname(process.execPath), sizes) };
+    const installed = (dir: string, name: string) =>
+        (JSON.parse(fs.readFileSync(path.join(dir, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+    const label = (dir: string, node: string) =>
+        `Node.js ${node}, @pulumi/pulumi ${installed(dir, "@pulumi/pulumi")}, @pulumi/kubernetes ${installed(dir, "@pulumi/kubernetes")}`;
+    const lower = {
+        label: label(REPO_ROOT, process.version),
+        measurements: realEngineIn(REPO_ROOT, path.dirname(process.execPath), sizes),
+    };
     const current = { label: label(scratch, `v${runtime.node}`), measurements: realEngineIn(scratch, nodeDir, sizes) };
-    console.log([`Measured ${new Date().toISOString()} with \`npm run test:current-runtime -- --bench ${sizes}\` (Pulumi CLI: the toolchain's, both sides):`, "", ...benchComparisonRows(lower, current)].join("\n"));
+    console.log(
+        [
+            `Measured ${new Date().toISOString()} with \`npm run test:current-runtime -- --bench ${sizes}\` (Pulumi CLI: the toolchain's, both sides):`,
+            "",
+            ...benchComparisonRows(lower, current),
+        ].join("\n"),
+    );
 }
 
 function main(): void {
@@ -183,16 +206,33 @@ function main(): void {
         fs.writeFileSync(path.join(scratch, "package.json"), root.manifest);
         // The policy pack pins what it shares with the root to the same versions (tests/unit/policy/package.test.ts).
         const policy = path.join(scratch, "policy");
-        fs.writeFileSync(path.join(policy, "package.json"), withLaneVersions(fs.readFileSync(path.join(policy, "package.json"), "utf8"), runtime.packages).manifest);
+        fs.writeFileSync(
+            path.join(policy, "package.json"),
+            withLaneVersions(fs.readFileSync(path.join(policy, "package.json"), "utf8"), runtime.packages).manifest,
+        );
         step("install the newest SDKs", scratch, nodeDir, "npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"]);
-        step("the policy pack's lock", policy, nodeDir, "npm", ["install", "--package-lock-only", "--no-audit", "--no-fund", "--loglevel=error"]);
+        step("the policy pack's lock", policy, nodeDir, "npm", [
+            "install",
+            "--package-lock-only",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+        ]);
         checkInstalled(scratch, runtime);
         step("type check", scratch, nodeDir, "npx", ["tsc", "--noEmit"]);
         step("type check: policy pack", scratch, nodeDir, "npx", ["tsc", "--noEmit", "-p", "policy/tsconfig.json"]);
         step("unit tests", scratch, nodeDir, "npm", ["test"]);
         buildTools(["main", "consumer"]);
         // --no-config: the e2e config's spec would add every other end-to-end file to the one named here
-        step("consumer end to end", scratch, nodeDir, "npx", ["mocha", "--no-config", "--require", "ts-node/register/transpile-only", "--timeout", "900000", "tests/e2e/consumer.test.ts"]);
+        step("consumer end to end", scratch, nodeDir, "npx", [
+            "mocha",
+            "--no-config",
+            "--require",
+            "ts-node/register/transpile-only",
+            "--timeout",
+            "900000",
+            "tests/e2e/consumer.test.ts",
+        ]);
         if (benchSizes) {
             benchBothRuntimes(scratch, nodeDir, runtime, benchSizes);
         }

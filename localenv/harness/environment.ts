@@ -75,7 +75,11 @@ async function installMissingCrds(kube: KubeClient, log: (line: string) => void)
         const deadline = Date.now() + 60_000;
         for (;;) {
             const crd = await kube.find(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
-            if ((crd?.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Established" && c.status === "True")) {
+            if (
+                (crd?.status?.conditions ?? []).some(
+                    (c: { type: string; status: string }) => c.type === "Established" && c.status === "True",
+                )
+            ) {
                 break;
             }
             if (Date.now() > deadline) {
@@ -87,12 +91,21 @@ async function installMissingCrds(kube: KubeClient, log: (line: string) => void)
     return installed;
 }
 
-export async function startLocalEnvironment(prefix: string, extraNamespaces: string[] = [], options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
+export async function startLocalEnvironment(
+    prefix: string,
+    extraNamespaces: string[] = [],
+    options: LocalEnvironmentOptions = {},
+): Promise<LocalEnvironment> {
     const tools = options.tools ?? pinnedTools();
     const log = options.log ?? (() => undefined);
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
     const namespaces = [...localNamespaces(), ...extraNamespaces];
-    const stackOptions = (kubeconfig: string): LocalStackOptions => ({ stateDir, kubeconfig, pulumiBinary: tools.pulumi, provider: tools.provider });
+    const stackOptions = (kubeconfig: string): LocalStackOptions => ({
+        stateDir,
+        kubeconfig,
+        pulumiBinary: tools.pulumi,
+        provider: tools.provider,
+    });
 
     if (options.existingKubeconfig) {
         const kube = new KubeClient(options.existingKubeconfig);
@@ -134,7 +147,11 @@ export async function startLocalEnvironment(prefix: string, extraNamespaces: str
     }
     const node: LocalNode | undefined = options.node
         ? {
-              standIn: { binary: toolchainPaths()["keyvault-standin"], content: path.join(clusterStateDir, "keyvault.json"), scratch: path.join(stateDir, "scratch") },
+              standIn: {
+                  binary: toolchainPaths()["keyvault-standin"],
+                  content: path.join(clusterStateDir, "keyvault.json"),
+                  scratch: path.join(stateDir, "scratch"),
+              },
               requestLog: path.join(clusterStateDir, "logs", "keyvault-requests.jsonl"),
               importImages: (names) => importImages(clusterStateDir, names),
           }

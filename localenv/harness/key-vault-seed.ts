@@ -54,7 +54,9 @@ function objectOfFile(app: ApplicationConfig, fileName: string): string | undefi
 /** How a secret object's value must look for the Secrets the apps sync from it to be valid. */
 function secretValue(apps: ApplicationConfig[], objectName: string): StandInValue {
     const types = apps.flatMap((app) =>
-        app.syncedSecrets.filter((secret) => secret.data.some((entry) => objectOfFile(app, entry.objectName) === objectName)).map((secret) => secret.type),
+        app.syncedSecrets
+            .filter((secret) => secret.data.some((entry) => objectOfFile(app, entry.objectName) === objectName))
+            .map((secret) => secret.type),
     );
     if (types.includes("kubernetes.io/tls")) {
         return "tls";
@@ -63,7 +65,11 @@ function secretValue(apps: ApplicationConfig[], objectName: string): StandInValu
 }
 
 /** The identity an app reads with, keyed so that apps sharing it share one entry; or why the stand-in cannot serve it. */
-function seedIdentity(app: ApplicationConfig, config: StackConfig, issuer: string): { key: string; identity: SeedIdentity } | { skip: string } {
+function seedIdentity(
+    app: ApplicationConfig,
+    config: StackConfig,
+    issuer: string,
+): { key: string; identity: SeedIdentity } | { skip: string } {
     const identity = app.identity;
     if (identity.mode === "identityBinding") {
         return { skip: "identity binding needs the AKS token proxy, which no local node has" };
@@ -86,13 +92,18 @@ function seedIdentity(app: ApplicationConfig, config: StackConfig, issuer: strin
         };
     }
     const secretName = identity.nodePublishSecretRef;
-    return { key: `sp/${app.namespace}/${secretName}`, identity: { mode: "servicePrincipal", namespace: app.namespace, secretName, apps: [app.name] } };
+    return {
+        key: `sp/${app.namespace}/${secretName}`,
+        identity: { mode: "servicePrincipal", namespace: app.namespace, secretName, apps: [app.name] },
+    };
 }
 
 /** The stand-in's content for a stack config whose vault is external (the local stack). */
 export function keyVaultSeedPlan(config: StackConfig, issuer: string): KeyVaultSeedPlan {
     if (config.keyVault?.mode !== "external") {
-        throw new Error("the Key Vault stand-in serves stacks whose keyVault is external (name and tenantId given), like Pulumi.local.yaml");
+        throw new Error(
+            "the Key Vault stand-in serves stacks whose keyVault is external (name and tenantId given), like Pulumi.local.yaml",
+        );
     }
     const objects = new Map<string, SeedObject>();
     // Apps that read with the same identity share one entry.
@@ -118,12 +129,19 @@ export function keyVaultSeedPlan(config: StackConfig, issuer: string): KeyVaultS
             if (existing) {
                 existing.versions = Math.max(existing.versions, versions);
             } else {
-                const value: StandInValue = kind === "secret" ? secretValue(config.applications, object.objectName) : kind === "key" ? "rsa" : "certificate";
+                const value: StandInValue =
+                    kind === "secret" ? secretValue(config.applications, object.objectName) : kind === "key" ? "rsa" : "certificate";
                 objects.set(key, { kind, name: object.objectName, value, versions });
             }
         }
     }
-    return { vault: config.keyVault.name, tenantId: config.keyVault.tenantId, objects: [...objects.values()], identities: [...identities.values()], skipped };
+    return {
+        vault: config.keyVault.name,
+        tenantId: config.keyVault.tenantId,
+        objects: [...objects.values()],
+        identities: [...identities.values()],
+        skipped,
+    };
 }
 
 /** A Kubernetes Secret the harness creates: a service principal's credentials in the shape the provider reads. */
@@ -168,10 +186,28 @@ function dockerConfig(): string {
 }
 
 /** Adds one new current version of an object (creating the vault in its tenant if needed); returns its version ID (the stand-in prints only that). */
-export function addVersion(files: StandInFiles, vault: Pick<KeyVaultSeedPlan, "vault" | "tenantId">, object: Pick<SeedObject, "kind" | "name" | "value">): string {
-    const base = ["add", "--content", files.content, "--vault", vault.vault, "--tenant", vault.tenantId, "--kind", object.kind, "--name", object.name];
+export function addVersion(
+    files: StandInFiles,
+    vault: Pick<KeyVaultSeedPlan, "vault" | "tenantId">,
+    object: Pick<SeedObject, "kind" | "name" | "value">,
+): string {
+    const base = [
+        "add",
+        "--content",
+        files.content,
+        "--vault",
+        vault.vault,
+        "--tenant",
+        vault.tenantId,
+        "--kind",
+        object.kind,
+        "--name",
+        object.name,
+    ];
     if (object.value === "dockerconfig") {
-        return withValueFile(files, dockerConfig(), (file) => standIn(files, [...base, "--value-file", file, "--content-type", "application/json"]));
+        return withValueFile(files, dockerConfig(), (file) =>
+            standIn(files, [...base, "--value-file", file, "--content-type", "application/json"]),
+        );
     }
     return standIn(files, object.value === "certificate" ? base : [...base, "--generate", object.value]);
 }
@@ -184,15 +220,24 @@ export function seedKeyVault(files: StandInFiles, plan: KeyVaultSeedPlan): Crede
         }
     }
     const secrets: CredentialSecret[] = [];
-    const grant = (args: string[]) => standIn(files, ["grant", "--content", files.content, "--tenant", plan.tenantId, ...args, "--vault", plan.vault]);
+    const grant = (args: string[]) =>
+        standIn(files, ["grant", "--content", files.content, "--tenant", plan.tenantId, ...args, "--vault", plan.vault]);
     for (const identity of plan.identities) {
         if (identity.mode === "managedIdentity") {
             grant(["--managed-identity", identity.clientId]);
         } else if (identity.mode === "federated") {
             grant(["--federated", identity.clientId, "--issuer", identity.issuer, "--subject", identity.subject]);
         } else {
-            const credential: CredentialSecret = { apps: identity.apps, namespace: identity.namespace, name: identity.secretName, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") };
-            withValueFile(files, credential.clientSecret, (file) => grant(["--service-principal", credential.clientId, "--secret-file", file]));
+            const credential: CredentialSecret = {
+                apps: identity.apps,
+                namespace: identity.namespace,
+                name: identity.secretName,
+                clientId: randomUUID(),
+                clientSecret: randomBytes(24).toString("base64url"),
+            };
+            withValueFile(files, credential.clientSecret, (file) =>
+                grant(["--service-principal", credential.clientId, "--secret-file", file]),
+            );
             secrets.push(credential);
         }
     }

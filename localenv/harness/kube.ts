@@ -72,16 +72,24 @@ export function readKubeContext(kubeconfigPath: string): KubeContext {
     const cluster = named<{ cluster: KubeconfigCluster }>(config.clusters, context.cluster, "cluster").cluster;
     const user: KubeconfigUser = named<{ user?: KubeconfigUser }>(config.users, context.user, "user").user ?? {};
     if (user.exec || user["auth-provider"]) {
-        throw new Error(`${kubeconfigPath}: context "${contextName}" authenticates through a plugin; use a kubeconfig with a token or a client certificate`);
+        throw new Error(
+            `${kubeconfigPath}: context "${contextName}" authenticates through a plugin; use a kubeconfig with a token or a client certificate`,
+        );
     }
     const bytes = (data: unknown, file: unknown) =>
-        typeof data === "string" ? Buffer.from(data, "base64") : typeof file === "string" ? fs.readFileSync(path.resolve(base, file)) : undefined;
+        typeof data === "string"
+            ? Buffer.from(data, "base64")
+            : typeof file === "string"
+              ? fs.readFileSync(path.resolve(base, file))
+              : undefined;
     return {
         name: contextName,
         server: cluster.server,
         ca: bytes(cluster["certificate-authority-data"], cluster["certificate-authority"]),
         insecure: cluster["insecure-skip-tls-verify"] === true,
-        token: user.token ?? (typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(base, user.tokenFile), "utf8").trim() : undefined),
+        token:
+            user.token ??
+            (typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(base, user.tokenFile), "utf8").trim() : undefined),
         cert: bytes(user["client-certificate-data"], user["client-certificate"]),
         key: bytes(user["client-key-data"], user["client-key"]),
     };
@@ -165,7 +173,10 @@ export class KubeClient {
     }
 
     /** Creates an object unless one of that name exists; true when this call created it. */
-    async create(collectionPath: string, object: { apiVersion: string; kind: string; metadata: { name: string }; [field: string]: unknown }): Promise<boolean> {
+    async create(
+        collectionPath: string,
+        object: { apiVersion: string; kind: string; metadata: { name: string }; [field: string]: unknown },
+    ): Promise<boolean> {
         const response = await this.request("POST", collectionPath, object);
         if (response.status !== 201 && response.status !== 409) {
             throw new Error(`creating ${collectionPath}/${object.metadata.name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);

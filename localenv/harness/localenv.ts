@@ -49,7 +49,10 @@ function laneArgs(lane: string | undefined): string[] {
 
 /** Whether every tool of these purposes is built for the lane (`check --for ... [--lane L]`, exit 0). */
 export function toolsBuilt(purposes: string[], lane?: string): boolean {
-    return spawnSync(LOCALENV, ["check", ...purposes.flatMap((purpose) => ["--for", purpose]), ...laneArgs(lane)], { stdio: "ignore" }).status === 0;
+    return (
+        spawnSync(LOCALENV, ["check", ...purposes.flatMap((purpose) => ["--for", purpose]), ...laneArgs(lane)], { stdio: "ignore" })
+            .status === 0
+    );
 }
 
 /** Builds what is missing of these purposes and tools (`build --for PURPOSE... [--lane L] TOOL...`); the build tells its plan. */

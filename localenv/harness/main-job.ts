@@ -37,7 +37,12 @@ const USAGE = "usage: npm run local -- [--kubeconfig PATH [--allow-remote-cluste
 
 /** Reads the command line and AKV_LOCAL_KUBECONFIG; never the ambient KUBECONFIG (a user's real cluster). */
 export function parseLocalJobArgs(argv: string[], env: NodeJS.ProcessEnv): LocalJobOptions {
-    const options: LocalJobOptions = { keep: false, node: true, allowRemoteCluster: false, kubeconfig: env.AKV_LOCAL_KUBECONFIG || undefined };
+    const options: LocalJobOptions = {
+        keep: false,
+        node: true,
+        allowRemoteCluster: false,
+        kubeconfig: env.AKV_LOCAL_KUBECONFIG || undefined,
+    };
     for (let index = 0; index < argv.length; index++) {
         const arg = argv[index];
         if (arg === "--keep") {
@@ -92,7 +97,9 @@ function runsNode(log: (line: string) => void): boolean {
     if (process.getuid?.() === 0) {
         return true;
     }
-    log("not root: running the control plane only, as with --no-node (the node needs root for containerd, mounts, network namespaces and cgroups); pods stay Pending and no secret is delivered");
+    log(
+        "not root: running the control plane only, as with --no-node (the node needs root for containerd, mounts, network namespaces and cgroups); pods stay Pending and no secret is delivered",
+    );
     return false;
 }
 
@@ -104,7 +111,13 @@ async function main(): Promise<void> {
     log("tools (what this machine has, the offline toolchain for the rest):");
     const tools = resolveLocalTools({ needControlPlane: !kubeconfig, needNode: node, lane: options.lane, log });
     log(kubeconfig ? "preparing the cluster (CRDs, namespaces)" : "starting a private local API server");
-    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], { tools, existingKubeconfig: kubeconfig, node, lane: options.lane, log });
+    const environment: LocalEnvironment = await startLocalEnvironment("akv-local", [], {
+        tools,
+        existingKubeconfig: kubeconfig,
+        node,
+        lane: options.lane,
+        log,
+    });
     const stack = await openLocalStack(environment.stackOptions);
     try {
         const config = parseStackConfig(localStackConfig());
@@ -113,13 +126,17 @@ async function main(): Promise<void> {
         // The engine's own "Outputs:" would print them a second time, as YAML-ish text before the JSON below.
         const result = await stack.up({ onOutput: (text) => process.stdout.write(text), suppressOutputs: true });
         console.log("\n== stack outputs");
-        console.log(JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2));
+        console.log(
+            JSON.stringify(Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])), undefined, 2),
+        );
         if (seed) {
             const deliveries = await awaitDeliveries(environment.kube, config, result.outputs.applications.value, seed, log);
             console.log(`\n${formatDeliveries(deliveries)}`);
             const failed = deliveries.filter((delivery) => delivery.problems.length > 0).map((delivery) => delivery.app);
             if (failed.length > 0) {
-                throw new Error(`secrets did not reach the pods of ${failed.join(", ")} (see PROBLEM lines above; logs in ${environment.clusterStateDir}/logs)`);
+                throw new Error(
+                    `secrets did not reach the pods of ${failed.join(", ")} (see PROBLEM lines above; logs in ${environment.clusterStateDir}/logs)`,
+                );
             }
             if (options.keep) {
                 console.log(`\n${rotationHelp(environment, config.keyVault?.name ?? "")}`);
@@ -129,7 +146,9 @@ async function main(): Promise<void> {
         if (options.keep) {
             log(`kept: KUBECONFIG=${environment.stackOptions.kubeconfig}; state in ${environment.stackOptions.stateDir}`);
             if (environment.clusterStateDir) {
-                log(`stop: localenv/localenv down --state-dir ${environment.clusterStateDir} && rm -rf ${environment.stackOptions.stateDir}`);
+                log(
+                    `stop: localenv/localenv down --state-dir ${environment.clusterStateDir} && rm -rf ${environment.stackOptions.stateDir}`,
+                );
             }
         } else {
             try {
@@ -153,7 +172,8 @@ async function main(): Promise<void> {
  */
 export function nextSteps(keptStateDir?: string): string {
     const stateDir = keptStateDir ?? "DIR";
-    const env = (purpose: string) => `eval "$(localenv/localenv env --for ${purpose}${keptStateDir ? ` --state-dir ${keptStateDir}` : ""})"`;
+    const env = (purpose: string) =>
+        `eval "$(localenv/localenv env --for ${purpose}${keptStateDir ? ` --state-dir ${keptStateDir}` : ""})"`;
     return [
         "== your own pulumi preview with the lab's tools (the CLI, the Node.js language host, the Kubernetes provider)",
         `  localenv/localenv build --for consumer && ${env("consumer")} && pulumi preview`,

@@ -18,7 +18,9 @@ const FIXTURES = path.join(REPO_ROOT, ".github/preview-gate/test/fixtures");
 
 /** Protects the `signing` app and everything in it (protect is inherited by children). */
 const protectSigning: pulumi.ResourceTransform = (args) =>
-    args.type === "akvsecrets:index:AppWorkload" && args.name === "signing" ? { props: args.props, opts: { ...args.opts, protect: true } } : undefined;
+    args.type === "akvsecrets:index:AppWorkload" && args.name === "signing"
+        ? { props: args.props, opts: { ...args.opts, protect: true } }
+        : undefined;
 
 async function record(stack: Stack, name: string): Promise<void> {
     const result = await stack.preview().then(

@@ -166,13 +166,25 @@ function requestKey(entry: StandInRequest): string {
  * with a client ID, only that identity's reads count (a 401 challenge names no identity). A request the burst already
  * holds starts the next Mount: under load the kubelet's retry or a rotation poll can follow a Mount within the gap.
  */
-export function mountRequests(log: readonly StandInRequest[], vault: string, objectNames: ReadonlySet<string>, clientId?: string): MountRequests[] {
+export function mountRequests(
+    log: readonly StandInRequest[],
+    vault: string,
+    objectNames: ReadonlySet<string>,
+    clientId?: string,
+): MountRequests[] {
     const bursts: StandInRequest[][] = [];
     const ours = (entry: StandInRequest) =>
-        entry.service === "keyvault" && entry.vault === vault && entry.object !== undefined && objectNames.has(entry.object) && (entry.status === 401 || clientId === undefined || entry.clientId === clientId);
+        entry.service === "keyvault" &&
+        entry.vault === vault &&
+        entry.object !== undefined &&
+        objectNames.has(entry.object) &&
+        (entry.status === 401 || clientId === undefined || entry.clientId === clientId);
     for (const entry of log.filter(ours)) {
         const last = bursts[bursts.length - 1];
-        const sameMount = last && Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < MOUNT_GAP_MS && !last.some((earlier) => requestKey(earlier) === requestKey(entry));
+        const sameMount =
+            last &&
+            Date.parse(entry.time) - Date.parse(last[last.length - 1].time) < MOUNT_GAP_MS &&
+            !last.some((earlier) => requestKey(earlier) === requestKey(entry));
         if (sameMount) {
             last.push(entry);
         } else {
@@ -181,8 +193,19 @@ export function mountRequests(log: readonly StandInRequest[], vault: string, obj
     }
     return bursts.map((burst) => {
         const [start, end] = [Date.parse(burst[0].time) - MOUNT_GAP_MS, Date.parse(burst[burst.length - 1].time)];
-        const tokens = log.filter((entry) => (entry.service === "entra" || entry.service === "imds") && entry.clientId !== undefined && entry.clientId === clientId && Date.parse(entry.time) >= start && Date.parse(entry.time) <= end);
-        return { keyVault: burst.filter((entry) => entry.status !== 401).length, challenges: burst.filter((entry) => entry.status === 401).length, tokens: tokens.length };
+        const tokens = log.filter(
+            (entry) =>
+                (entry.service === "entra" || entry.service === "imds") &&
+                entry.clientId !== undefined &&
+                entry.clientId === clientId &&
+                Date.parse(entry.time) >= start &&
+                Date.parse(entry.time) <= end,
+        );
+        return {
+            keyVault: burst.filter((entry) => entry.status !== 401).length,
+            challenges: burst.filter((entry) => entry.status === 401).length,
+            tokens: tokens.length,
+        };
     });
 }
 
@@ -213,13 +236,17 @@ export async function appPods(kube: KubeClient, namespace: string, deployment: s
         .map(([key, value]) => `${key}=${value}`)
         .join(",");
     const list = await kube.get(`/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selector)}`);
-    return (list.items as KubeObject[]).filter((pod) => !pod.metadata.deletionTimestamp).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    return (list.items as KubeObject[])
+        .filter((pod) => !pod.metadata.deletionTimestamp)
+        .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
 /** The latest warning event about a pod (e.g. FailedMount with the provider's error). */
 export async function lastWarning(kube: KubeClient, namespace: string, pod: string): Promise<string | undefined> {
     const list = await kube.get(`/api/v1/namespaces/${namespace}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${pod}`)}`);
-    const warnings = (list.items as KubeObject[]).filter((event) => event.type === "Warning").sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)));
+    const warnings = (list.items as KubeObject[])
+        .filter((event) => event.type === "Warning")
+        .sort((a, b) => String(a.lastTimestamp ?? a.eventTime).localeCompare(String(b.lastTimestamp ?? b.eventTime)));
     const last = warnings.pop();
     return last ? `${last.reason}: ${last.message}` : undefined;
 }
@@ -244,7 +271,11 @@ export function startsLocally(app: ApplicationConfig): boolean {
 }
 
 /** Waits until every app that can start has all its pods Ready (or the deadline passes); never throws for a slow app. */
-export async function waitForApps(kube: KubeClient, apps: Array<{ app: ApplicationConfig; deployment: string }>, timeoutMs: number): Promise<void> {
+export async function waitForApps(
+    kube: KubeClient,
+    apps: Array<{ app: ApplicationConfig; deployment: string }>,
+    timeoutMs: number,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         let waiting = false;
@@ -303,24 +334,38 @@ export function formatDeliveries(deliveries: AppDelivery[]): string {
         const times = ready.map((pod) => pod.secondsToReady).filter((value): value is number => value !== undefined);
         const [fastest, slowest] = [Math.min(...times).toFixed(0), Math.max(...times).toFixed(0)];
         const timing = times.length === 0 ? "" : `, Ready ${fastest === slowest ? fastest : `${fastest}-${slowest}`} s after creation`;
-        lines.push(`${delivery.app} (namespace ${delivery.namespace}, identity ${delivery.identity}, sync ${delivery.syncMechanism}): ${ready.length}/${delivery.pods.length} pods Ready${timing}`);
+        lines.push(
+            `${delivery.app} (namespace ${delivery.namespace}, identity ${delivery.identity}, sync ${delivery.syncMechanism}): ${ready.length}/${delivery.pods.length} pods Ready${timing}`,
+        );
         for (const pod of delivery.pods.filter((entry) => !entry.ready)) {
             lines.push(`  pod ${pod.name} not Ready: ${pod.waiting ?? "no reason reported yet"}`);
         }
         if (delivery.report) {
             const files = delivery.report.files;
-            lines.push(`  files: ${files === null ? "no secrets volume" : Object.entries(files).map(([name, hash]) => `${name} ${hash}`).join(", ") || "none"}`);
+            lines.push(
+                `  files: ${
+                    files === null
+                        ? "no secrets volume"
+                        : Object.entries(files)
+                              .map(([name, hash]) => `${name} ${hash}`)
+                              .join(", ") || "none"
+                }`,
+            );
             const env = Object.entries(delivery.report.env);
             lines.push(`  env: ${env.length > 0 ? env.map(([name, hash]) => `${name} set ${hash}`).join(", ") : "no secret env vars"}`);
         }
         for (const secret of delivery.secrets) {
-            lines.push(`  synced Secret ${secret.name}: ${secret.keys ? `keys ${secret.keys.join(", ")}` : delivery.syncMechanism === "secretSync" ? "absent (SecretSync: no sync controller runs locally)" : "absent"}`);
+            lines.push(
+                `  synced Secret ${secret.name}: ${secret.keys ? `keys ${secret.keys.join(", ")}` : delivery.syncMechanism === "secretSync" ? "absent (SecretSync: no sync controller runs locally)" : "absent"}`,
+            );
         }
         if (delivery.mounts && delivery.mounts.length > 0) {
             const [first, ...later] = delivery.mounts;
             const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
-            const describe = (mount: MountRequests) => `${count(mount.keyVault, "Key Vault read")} + ${count(mount.challenges, "401 challenge")} + ${count(mount.tokens, "token request")}`;
-            const rest = later.length === 0 ? "" : `; ${later.length} later (rotation polls): ${[...new Set(later.map(describe))].join(" / ")}`;
+            const describe = (mount: MountRequests) =>
+                `${count(mount.keyVault, "Key Vault read")} + ${count(mount.challenges, "401 challenge")} + ${count(mount.tokens, "token request")}`;
+            const rest =
+                later.length === 0 ? "" : `; ${later.length} later (rotation polls): ${[...new Set(later.map(describe))].join(" / ")}`;
             lines.push(`  stand-in: first mount ${describe(first)}${rest}`);
         }
         lines.push(...delivery.problems.map((problem) => `  PROBLEM: ${problem}`));
@@ -344,7 +389,9 @@ export interface NodeSeed {
 /** Before `up`: the stand-in holds the apps' objects and identities, the credentials Secrets exist, the images are imported. */
 export async function prepareNode(kube: KubeClient, node: LocalNode, config: StackConfig, log: (line: string) => void): Promise<NodeSeed> {
     const plan = keyVaultSeedPlan(config, await serviceAccountIssuer(kube));
-    log(`Key Vault stand-in: vault ${plan.vault} with ${plan.objects.length} objects, ${plan.identities.length} identities (${plan.identities.map((identity) => identity.mode).join(", ")})`);
+    log(
+        `Key Vault stand-in: vault ${plan.vault} with ${plan.objects.length} objects, ${plan.identities.length} identities (${plan.identities.map((identity) => identity.mode).join(", ")})`,
+    );
     for (const skipped of plan.skipped) {
         log(`not served locally: app ${skipped.app}: ${skipped.reason}`);
     }

@@ -102,7 +102,11 @@ function installationRoot(binary: string, stateDir: string, jsonPreview: boolean
     fs.rmSync(launcher, { force: true });
     if (jsonPreview) {
         const real = JSON.stringify(binary);
-        fs.writeFileSync(launcher, `#!/bin/sh\nif [ "$1" = preview ]; then shift; exec ${real} preview --json "$@"; fi\nexec ${real} "$@"\n`, { mode: 0o755 });
+        fs.writeFileSync(
+            launcher,
+            `#!/bin/sh\nif [ "$1" = preview ]; then shift; exec ${real} preview --json "$@"; fi\nexec ${real} "$@"\n`,
+            { mode: 0o755 },
+        );
     } else {
         fs.symlinkSync(binary, launcher);
     }
@@ -126,7 +130,10 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     const project = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8");
     fs.writeFileSync(
         path.join(workDir, "Pulumi.yaml"),
-        project.replace(/^main: .*\n/m, options.throughLanguageHost ? `main: ${path.relative(workDir, path.join(REPO_ROOT, "index.ts"))}\n` : ""),
+        project.replace(
+            /^main: .*\n/m,
+            options.throughLanguageHost ? `main: ${path.relative(workDir, path.join(REPO_ROOT, "index.ts"))}\n` : "",
+        ),
     );
     const stackName = options.stackName ?? LOCAL_STACK;
     const stackFile = path.join(workDir, `Pulumi.${stackName}.yaml`);
@@ -143,7 +150,10 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
     const pulumiHome = path.join(options.stateDir, "home");
     installProviderPlugin(binary, pulumiHome, options.provider ?? toolchainPaths()["pulumi-resource-kubernetes"]);
     // The language host is bundled with the CLI, so no plugin cache takes it: the engine finds it on PATH.
-    const pluginDirs = [...(options.extraPath ?? []), ...(options.throughLanguageHost ? [path.dirname(toolchainPaths()["pulumi-language-nodejs"])] : [])];
+    const pluginDirs = [
+        ...(options.extraPath ?? []),
+        ...(options.throughLanguageHost ? [path.dirname(toolchainPaths()["pulumi-language-nodejs"])] : []),
+    ];
     const pulumiCommand = await PulumiCommand.get({ root: installationRoot(binary, options.stateDir, options.jsonPreview ?? false) });
     const workspaceOptions = {
         workDir,

@@ -50,7 +50,10 @@ export function cliIsRecentEnough(cli: Version, sdk: Version): boolean {
 }
 
 /** kube-apiserver and etcd in a KUBEBUILDER_ASSETS directory (the envtest layout: binaries side by side). */
-export function envtestBinaries(assetsDir: string, isExecutable: (file: string) => boolean): { etcd: string; kubeApiserver: string } | undefined {
+export function envtestBinaries(
+    assetsDir: string,
+    isExecutable: (file: string) => boolean,
+): { etcd: string; kubeApiserver: string } | undefined {
     const etcd = path.join(assetsDir, "etcd");
     const kubeApiserver = path.join(assetsDir, "kube-apiserver");
     return isExecutable(etcd) && isExecutable(kubeApiserver) ? { etcd, kubeApiserver } : undefined;
@@ -250,7 +253,11 @@ export function resolveLocalTools(options: ResolveOptions): LocalTools {
 }
 
 function pulumiVersion(binary: string): Version | undefined {
-    const result = spawnSync(binary, ["version"], { encoding: "utf8", timeout: 30_000, env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+    const result = spawnSync(binary, ["version"], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+    });
     return result.status === 0 ? parseVersion(result.stdout) : undefined;
 }
 

@@ -24,7 +24,11 @@ export const SECRET_PROVIDER_CLASS_GROUP = "secrets-store.csi.x-k8s.io";
 
 /** True for a SecretProviderClass manifest (v1 or the deprecated v1alpha1). */
 export function isSecretProviderClass(manifest: Record<string, unknown>): boolean {
-    return manifest.kind === "SecretProviderClass" && typeof manifest.apiVersion === "string" && manifest.apiVersion.startsWith(`${SECRET_PROVIDER_CLASS_GROUP}/`);
+    return (
+        manifest.kind === "SecretProviderClass" &&
+        typeof manifest.apiVersion === "string" &&
+        manifest.apiVersion.startsWith(`${SECRET_PROVIDER_CLASS_GROUP}/`)
+    );
 }
 
 /** Context for adoption: workloads that mount classes (they hold the service-principal Secret and the ServiceAccount). */
@@ -42,7 +46,10 @@ const STACK_TENANT = "00000000-0000-0000-0000-000000000000";
  * Adopts one SecretProviderClass manifest into the stack-config app form. `adopted` is undefined when what
  * remains can't be a valid app (the findings say why and what to do).
  */
-export function adoptSecretProviderClass(sourced: SourcedManifest, options: AdoptOptions): { adopted?: VaultApplication; findings: Finding[] } {
+export function adoptSecretProviderClass(
+    sourced: SourcedManifest,
+    options: AdoptOptions,
+): { adopted?: VaultApplication; findings: Finding[] } {
     const { manifest, source } = sourced;
     const className = nameOf(manifest);
     const namespace = namespaceOf(manifest) ?? options.defaultNamespace;
@@ -51,7 +58,13 @@ export function adoptSecretProviderClass(sourced: SourcedManifest, options: Adop
     const parsed = parseSecretProviderClassManifest(manifest);
     const spec = parsed.value.spec;
     if (!namespaceOf(manifest)) {
-        emit("info", "NAMESPACE_DEFAULTED", "metadata.namespace", `is not set; using "${namespace}"`, "pass --namespace NAMESPACE if the class lives elsewhere (a class must be in its pods' namespace)");
+        emit(
+            "info",
+            "NAMESPACE_DEFAULTED",
+            "metadata.namespace",
+            `is not set; using "${namespace}"`,
+            "pass --namespace NAMESPACE if the class lives elsewhere (a class must be in its pods' namespace)",
+        );
     }
 
     const problems = sortParserProblems(parsed.problems, emit);
@@ -74,7 +87,11 @@ export function adoptSecretProviderClass(sourced: SourcedManifest, options: Adop
     }
 
     const mounts = mountsOf(options.workloads ?? [], namespace, className, options.defaultNamespace);
-    const identity = adoptedIdentity(spec.identity, { className, namespace, mounts, addonClientId: options.addonClientId, identityIdProblem: problems.identityId }, emit);
+    const identity = adoptedIdentity(
+        spec.identity,
+        { className, namespace, mounts, addonClientId: options.addonClientId, identityIdProblem: problems.identityId },
+        emit,
+    );
     if (!identity) {
         return { findings };
     }
@@ -106,7 +123,13 @@ function rejectClass(problems: readonly Problem[], emit: AdoptEmit, findings: Fi
 function adoptedName(className: string, namespace: string, emit: AdoptEmit): string {
     const name = toDnsLabel(className);
     if (name !== className) {
-        emit("review", "APP_NAME_SANITIZED", "metadata.name", `"${className}" is not a DNS label, so the app (and its class) is named "${name}"`, `change volumeAttributes.secretProviderClass of the pods to "${name}"`);
+        emit(
+            "review",
+            "APP_NAME_SANITIZED",
+            "metadata.name",
+            `"${className}" is not a DNS label, so the app (and its class) is named "${name}"`,
+            `change volumeAttributes.secretProviderClass of the pods to "${name}"`,
+        );
     } else {
         emit(
             "info",

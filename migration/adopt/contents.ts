@@ -25,12 +25,18 @@ export function keptObjects(objects: readonly KeyVaultObject[], problems: Sorted
 }
 
 /** Synced Secrets: the ones the model rejects are left out, then the ones that now point at no kept object's file. */
-export function keptSecrets(secrets: readonly SyncedSecret[], objects: KeyVaultObject[], problems: SortedProblems, emit: AdoptEmit): SyncedSecret[] {
+export function keptSecrets(
+    secrets: readonly SyncedSecret[],
+    objects: KeyVaultObject[],
+    problems: SortedProblems,
+    emit: AdoptEmit,
+): SyncedSecret[] {
     return secrets.filter((secret, index) => {
         // Which files exist is decided here, against the kept objects only.
-        const rejected: Problem[] = [...(problems.secrets.get(syncedSecretKey(index, undefined)) ?? []), ...(problems.secrets.get(syncedSecretKey(undefined, secret.secretName)) ?? [])].filter(
-            (problem) => !problem.message.endsWith("is not a file any object writes"),
-        );
+        const rejected: Problem[] = [
+            ...(problems.secrets.get(syncedSecretKey(index, undefined)) ?? []),
+            ...(problems.secrets.get(syncedSecretKey(undefined, secret.secretName)) ?? []),
+        ].filter((problem) => !problem.message.endsWith("is not a file any object writes"));
         const missing = secret.data.filter((entry) => !writesFile(objects, entry.objectName));
         if (rejected.length === 0 && missing.length > 0) {
             rejected.push({

@@ -14,7 +14,12 @@ interface ClassMount {
 }
 
 /** The CSI volumes of workloads that mount a class. */
-export function mountsOf(workloads: readonly SourcedManifest[], namespace: string, className: string, defaultNamespace: string): ClassMount[] {
+export function mountsOf(
+    workloads: readonly SourcedManifest[],
+    namespace: string,
+    className: string,
+    defaultNamespace: string,
+): ClassMount[] {
     const found: ClassMount[] = [];
     for (const { manifest } of workloads) {
         if ((namespaceOf(manifest) ?? defaultNamespace) !== namespace) {
@@ -27,8 +32,15 @@ export function mountsOf(workloads: readonly SourcedManifest[], namespace: strin
             if (!isObject(csi) || !isObject(csi.volumeAttributes) || csi.volumeAttributes.secretProviderClass !== className) {
                 continue;
             }
-            const ref = isObject(csi.nodePublishSecretRef) && typeof csi.nodePublishSecretRef.name === "string" ? csi.nodePublishSecretRef.name : undefined;
-            found.push({ nodePublishSecretRef: ref, serviceAccountName: isObject(spec) && typeof spec.serviceAccountName === "string" ? spec.serviceAccountName : NAMESPACE_SERVICE_ACCOUNT });
+            const ref =
+                isObject(csi.nodePublishSecretRef) && typeof csi.nodePublishSecretRef.name === "string"
+                    ? csi.nodePublishSecretRef.name
+                    : undefined;
+            found.push({
+                nodePublishSecretRef: ref,
+                serviceAccountName:
+                    isObject(spec) && typeof spec.serviceAccountName === "string" ? spec.serviceAccountName : NAMESPACE_SERVICE_ACCOUNT,
+            });
         }
     }
     return found;
@@ -48,7 +60,11 @@ export interface IdentityContext {
  * identity), workload identity or identity binding -> its client ID (and the pods' ServiceAccount), none -> the service principal of
  * its pods' nodePublishSecretRef. Undefined when the pods don't tell which Secret that is.
  */
-export function adoptedIdentity(identity: SecretProviderClassSpec["identity"], context: IdentityContext, emit: AdoptEmit): { identity: MigratedIdentity; serviceAccountName?: string } | undefined {
+export function adoptedIdentity(
+    identity: SecretProviderClassSpec["identity"],
+    context: IdentityContext,
+    emit: AdoptEmit,
+): { identity: MigratedIdentity; serviceAccountName?: string } | undefined {
     switch (identity.mode) {
         case "managedIdentity": {
             const id = identity.userAssignedIdentityID ? String(identity.userAssignedIdentityID) : "";

@@ -78,12 +78,22 @@ export function sortParserProblems(problems: readonly Problem[], emit: AdoptEmit
                     kind.misspelled ? "review" : "info",
                     kind.misspelled ? "SPC_MISSPELLED_KEY" : "SPC_IGNORED_KEY",
                     problem.where,
-                    kind.misspelled ? `${problem.message}; it is dropped, which keeps today's behaviour (the provider never used it)` : `${problem.message}; dropped, no behaviour change`,
-                    kind.misspelled ? `if the value is meant to apply, ${problem.fix} in the config and check what changes` : "nothing to do",
+                    kind.misspelled
+                        ? `${problem.message}; it is dropped, which keeps today's behaviour (the provider never used it)`
+                        : `${problem.message}; dropped, no behaviour change`,
+                    kind.misspelled
+                        ? `if the value is meant to apply, ${problem.fix} in the config and check what changes`
+                        : "nothing to do",
                 );
                 break;
             case "notString":
-                emit("review", "SPC_NOT_A_STRING", problem.where, `${problem.message}, so the API server rejects the manifest as written; adopted as the string`, problem.fix);
+                emit(
+                    "review",
+                    "SPC_NOT_A_STRING",
+                    problem.where,
+                    `${problem.message}, so the API server rejects the manifest as written; adopted as the string`,
+                    problem.fix,
+                );
                 break;
             case "tenant":
                 sorted.tenant.push(problem);

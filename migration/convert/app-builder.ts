@@ -53,13 +53,20 @@ export class AppBuilder {
     files(): string[] {
         const files: string[] = new Array(this.objects.length);
         const taken = new Set<string>();
-        const rank = (spec: ObjectSpec) => variantTag(spec).split("-").filter(Boolean).length * 10 + ["secret", "cert", "key"].indexOf(spec.objectType);
+        const rank = (spec: ObjectSpec) =>
+            variantTag(spec).split("-").filter(Boolean).length * 10 + ["secret", "cert", "key"].indexOf(spec.objectType);
         const byName = new Map<string, number[]>();
         this.objects.forEach((spec, index) => byName.set(spec.objectName, [...(byName.get(spec.objectName) ?? []), index]));
         for (const [name, indexes] of byName) {
             const ordered = [...indexes].sort((a, b) => rank(this.objects[a]) - rank(this.objects[b]) || a - b);
             ordered.forEach((index, position) => {
-                const file = position === 0 ? name : uniqueName(`${name}-${variantTag(this.objects[index]) || "2"}`, (candidate) => taken.has(candidate) || byName.has(candidate));
+                const file =
+                    position === 0
+                        ? name
+                        : uniqueName(
+                              `${name}-${variantTag(this.objects[index]) || "2"}`,
+                              (candidate) => taken.has(candidate) || byName.has(candidate),
+                          );
                 files[index] = file;
                 taken.add(file);
             });
@@ -74,7 +81,9 @@ export class AppSet {
 
     /** The app of an AKVS's namespace, vault and identity (added when it is the first). */
     for(resource: AzureKeyVaultSecretResource): AppBuilder {
-        let builder = this.builders.find((b) => b.namespace === resource.namespace && b.vault === resource.vault && b.azureIdentity === resource.azureIdentity);
+        let builder = this.builders.find(
+            (b) => b.namespace === resource.namespace && b.vault === resource.vault && b.azureIdentity === resource.azureIdentity,
+        );
         if (!builder) {
             builder = new AppBuilder(resource.namespace, resource.vault, resource.azureIdentity);
             this.builders.push(builder);
@@ -93,12 +102,24 @@ export class AppSet {
 
     /** The synced Secrets that replace akv2k8s Secret `origin` of a namespace (one per app whose AKVS write it), with their apps. */
     replacing(namespace: string, origin: string): Array<{ builder: AppBuilder; secret: BuilderSecret }> {
-        return this.inNamespace(namespace).flatMap((builder) => builder.secrets.filter((secret) => secret.kind === "akv2k8s" && secret.origin === origin).map((secret) => ({ builder, secret })));
+        return this.inNamespace(namespace).flatMap((builder) =>
+            builder.secrets
+                .filter((secret) => secret.kind === "akv2k8s" && secret.origin === origin)
+                .map((secret) => ({ builder, secret })),
+        );
     }
 }
 
 function canonical(spec: ObjectSpec): string {
-    return JSON.stringify([spec.objectName, spec.objectType, spec.objectVersion, spec.objectVersionHistory, spec.objectFormat, spec.objectEncoding, spec.filePermission]);
+    return JSON.stringify([
+        spec.objectName,
+        spec.objectType,
+        spec.objectVersion,
+        spec.objectVersionHistory,
+        spec.objectFormat,
+        spec.objectEncoding,
+        spec.filePermission,
+    ]);
 }
 
 /** What sets an object apart from the plain secret of its name. */
@@ -126,4 +147,3 @@ export function orderedObject(spec: ObjectSpec, file: string): KeyVaultObject {
         ...(spec.filePermission !== undefined ? { filePermission: spec.filePermission } : {}),
     };
 }
-

@@ -20,10 +20,18 @@ export function nameApps(state: MigrationState, apps: AppSet, adopted: readonly 
     const { options } = state;
     const usedAppNames = new Set(adopted.map(({ app }) => app.name));
     const usedOverrides = new Set<string>();
-    const builders = [...apps.all()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.vault.localeCompare(b.vault) || (a.azureIdentity ?? "").localeCompare(b.azureIdentity ?? ""));
+    const builders = [...apps.all()].sort(
+        (a, b) =>
+            a.namespace.localeCompare(b.namespace) ||
+            a.vault.localeCompare(b.vault) ||
+            (a.azureIdentity ?? "").localeCompare(b.azureIdentity ?? ""),
+    );
     const named = builders.map((builder) => {
         const alone = builders.filter((b) => b.namespace === builder.namespace && b.azureIdentity === builder.azureIdentity).length === 1;
-        const selectors = [`${builder.namespace}/${builder.vault}`, ...(apps.inNamespace(builder.namespace).length === 1 ? [builder.namespace] : [])];
+        const selectors = [
+            `${builder.namespace}/${builder.vault}`,
+            ...(apps.inNamespace(builder.namespace).length === 1 ? [builder.namespace] : []),
+        ];
         const override = builder.azureIdentity
             ? undefined
             : selectors.flatMap((selector) => {
@@ -38,12 +46,21 @@ export function nameApps(state: MigrationState, apps: AppSet, adopted: readonly 
                 state.emit("error", "APP_NAME_INVALID", "command line", problem.where, problem.message, problem.fix);
             }
             if (usedAppNames.has(base)) {
-                state.emit("error", "APP_NAME_INVALID", "command line", `--app-name ${override.selector}`, `"${base}" is already the name of another app`, "pick another name");
+                state.emit(
+                    "error",
+                    "APP_NAME_INVALID",
+                    "command line",
+                    `--app-name ${override.selector}`,
+                    `"${base}" is already the name of another app`,
+                    "pick another name",
+                );
             }
         } else {
             // An app's name is its ServiceAccount's, so the namespace "default" alone would name the namespace's own account.
             const byNamespace = alone && toDnsLabel(builder.namespace) !== NAMESPACE_SERVICE_ACCOUNT;
-            base = toDnsLabel([builder.namespace, byNamespace ? undefined : builder.vault, builder.azureIdentity].filter(Boolean).join("-"));
+            base = toDnsLabel(
+                [builder.namespace, byNamespace ? undefined : builder.vault, builder.azureIdentity].filter(Boolean).join("-"),
+            );
         }
         const name = uniqueName(base, (candidate) => usedAppNames.has(candidate), 63);
         usedAppNames.add(name);
@@ -52,7 +69,14 @@ export function nameApps(state: MigrationState, apps: AppSet, adopted: readonly 
     });
     for (const selector of Object.keys(options.appNames ?? {})) {
         if (!usedOverrides.has(selector)) {
-            state.emit("error", "APP_NAME_OVERRIDE_UNUSED", "command line", `--app-name ${selector}`, "matches no converted app (use NAMESPACE when the namespace has one app, else NAMESPACE/VAULT)", "check the selector against the apps in the report");
+            state.emit(
+                "error",
+                "APP_NAME_OVERRIDE_UNUSED",
+                "command line",
+                `--app-name ${selector}`,
+                "matches no converted app (use NAMESPACE when the namespace has one app, else NAMESPACE/VAULT)",
+                "check the selector against the apps in the report",
+            );
         }
     }
     return named;

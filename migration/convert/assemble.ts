@@ -37,7 +37,14 @@ export function assembleApps(
             })),
         };
         for (const problem of migratedApplicationProblems(app, builder.vault)) {
-            state.emit("error", "APP_INVALID", `app "${app.name}"`, problem.where, `${problem.message} (the program would refuse this app)`, problem.fix);
+            state.emit(
+                "error",
+                "APP_INVALID",
+                `app "${app.name}"`,
+                problem.where,
+                `${problem.message} (the program would refuse this app)`,
+                problem.fix,
+            );
         }
         applications.push({ vault: builder.vault, app });
         return { builder, app, secretNames: new Map(builder.secrets.map((secret, index) => [secret, secretNames[index]])) };
@@ -45,7 +52,9 @@ export function assembleApps(
     applications.sort((a, b) => a.vault.localeCompare(b.vault) || a.app.name.localeCompare(b.app.name));
     // Converted apps never collide (their names were picked around the akv2k8s ones); adopted classes might.
     for (const problem of secretNameCollisionProblems(
-        applications.flatMap(({ app }) => app.syncedSecrets.map((secret) => ({ namespace: app.namespace, secretName: secret.secretName, app: app.name }))),
+        applications.flatMap(({ app }) =>
+            app.syncedSecrets.map((secret) => ({ namespace: app.namespace, secretName: secret.secretName, app: app.name })),
+        ),
         inventory.akv2k8sSecrets,
         state.suffix,
     )) {

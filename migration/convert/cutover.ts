@@ -21,7 +21,13 @@ interface AkvsUse {
 export class CutoverLedger {
     private readonly uses = new Map<AzureKeyVaultSecretResource, AkvsUse[]>();
 
-    record(resource: AzureKeyVaultSecretResource, builder: AppBuilder, object: number, secret?: BuilderSecret, keys: readonly string[] = []): void {
+    record(
+        resource: AzureKeyVaultSecretResource,
+        builder: AppBuilder,
+        object: number,
+        secret?: BuilderSecret,
+        keys: readonly string[] = [],
+    ): void {
         const uses = this.uses.get(resource) ?? [];
         const same = uses.find((use) => use.builder === builder && use.object === object && use.secret === secret);
         if (same) {
@@ -41,10 +47,19 @@ export class CutoverLedger {
  * Phase 11 of a conversion: for every AKVS of the input (namespace/name), the apps, objects and synced Secrets it
  * became, or why it became nothing, so a team can delete the AKVS one by one as their consumers cut over.
  */
-export function cutoverTrace(state: MigrationState, inventory: Akv2k8sInventory, ledger: CutoverLedger, assembled: readonly AssembledApp[]): AkvsCutover[] {
+export function cutoverTrace(
+    state: MigrationState,
+    inventory: Akv2k8sInventory,
+    ledger: CutoverLedger,
+    assembled: readonly AssembledApp[],
+): AkvsCutover[] {
     const assembledOf = new Map(assembled.map((entry) => [entry.builder, entry]));
     const why = (namespace: string, name: string) =>
-        state.findings.filter((finding) => finding.subject === akvsSubject(namespace, name) && (needsManualWork(finding) || finding.severity === "error")).map((finding) => finding.code);
+        state.findings
+            .filter(
+                (finding) => finding.subject === akvsSubject(namespace, name) && (needsManualWork(finding) || finding.severity === "error"),
+            )
+            .map((finding) => finding.code);
     const read: AkvsCutover[] = inventory.resources.map((resource) => {
         const becomes = ledger.usesOf(resource).flatMap((use) => {
             const entry = assembledOf.get(use.builder);
@@ -64,7 +79,9 @@ export function cutoverTrace(state: MigrationState, inventory: Akv2k8sInventory,
         });
         // A mounted file that a synced Secret of the same app also reads is said once, with the Secret.
         const said = becomes.filter(
-            (use) => use.syncedSecret !== undefined || !becomes.some((other) => other.syncedSecret !== undefined && other.app === use.app && other.file === use.file),
+            (use) =>
+                use.syncedSecret !== undefined ||
+                !becomes.some((other) => other.syncedSecret !== undefined && other.app === use.app && other.file === use.file),
         );
         const open = unique(why(resource.namespace, resource.name));
         const cutover: AkvsCutover = { namespace: resource.namespace, name: resource.name, source: resource.source, becomes: said };

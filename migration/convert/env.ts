@@ -38,16 +38,21 @@ export function containerUses(spec: Record<string, unknown>, list: ContainerList
             containerIndex,
             containerName,
             env: indexedObjects(container.env).map(({ item: variable, index: envIndex }) => {
-                const ref = isObject(variable.valueFrom) && isObject(variable.valueFrom.secretKeyRef) ? variable.valueFrom.secretKeyRef : undefined;
+                const ref =
+                    isObject(variable.valueFrom) && isObject(variable.valueFrom.secretKeyRef) ? variable.valueFrom.secretKeyRef : undefined;
                 return {
                     envIndex,
                     where: `${prefix} env "${String(variable.name)}"`,
-                    ...(typeof variable.value === "string" && variable.value.includes(ENV_INJECTOR_MARKER) ? { injected: variable.value } : {}),
+                    ...(typeof variable.value === "string" && variable.value.includes(ENV_INJECTOR_MARKER)
+                        ? { injected: variable.value }
+                        : {}),
                     ...(ref ? { secretKeyRef: { name: String(ref.name), key: String(ref.key) } } : {}),
                 };
             }),
             envFrom: indexedObjects(container.envFrom).flatMap(({ item: source, index: envFromIndex }) =>
-                isObject(source.secretRef) ? [{ envFromIndex, where: `${prefix} envFrom[${envFromIndex}]`, secretName: String(source.secretRef.name) }] : [],
+                isObject(source.secretRef)
+                    ? [{ envFromIndex, where: `${prefix} envFrom[${envFromIndex}]`, secretName: String(source.secretRef.name) }]
+                    : [],
             ),
         };
     });

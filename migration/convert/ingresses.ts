@@ -6,7 +6,12 @@ import { Akv2k8sInventory } from "./inventory";
 import { MigrationState } from "./state";
 
 /** Ingresses are not pods: a TLS Secret akv2k8s writes is reported, with when the synced copy can replace it. */
-export function reportIngresses(state: MigrationState, ingresses: readonly SourcedManifest[], inventory: Akv2k8sInventory, apps: AppSet): void {
+export function reportIngresses(
+    state: MigrationState,
+    ingresses: readonly SourcedManifest[],
+    inventory: Akv2k8sInventory,
+    apps: AppSet,
+): void {
     for (const sourced of ingresses) {
         const namespace = namespaceOf(sourced.manifest) ?? state.defaultNamespace;
         const spec = isObject(sourced.manifest.spec) ? sourced.manifest.spec : {};

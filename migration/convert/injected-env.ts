@@ -16,7 +16,13 @@ export function convertInjectedValue(scan: WorkloadScan, container: ContainerUse
     const match = ENV_INJECTOR_REFERENCE.exec(value);
     if (!match) {
         scan.injection(false);
-        scan.note("unsupported", "ENV_INJECTOR_SYNTAX", where, `"${value}" contains ${ENV_INJECTOR_MARKER} but is not <akvs-name>${ENV_INJECTOR_MARKER}[?query], so the env injector fails on it`, "fix the value to the documented syntax, then convert again");
+        scan.note(
+            "unsupported",
+            "ENV_INJECTOR_SYNTAX",
+            where,
+            `"${value}" contains ${ENV_INJECTOR_MARKER} but is not <akvs-name>${ENV_INJECTOR_MARKER}[?query], so the env injector fails on it`,
+            "fix the value to the documented syntax, then convert again",
+        );
         return;
     }
     const [, akvsName, , query] = match;
@@ -45,13 +51,25 @@ export function convertInjectedValue(scan: WorkloadScan, container: ContainerUse
     const object = builder.objectFor(mapped.object);
     const target = targetKey(builder, resource, object, mapped.need);
     context.cutover.record(resource, builder, object, target.secret, [target.key]);
-    work.envEdits.push({ containerIndex: container.containerIndex, envIndex: variable.envIndex, builder, secret: target.secret, key: target.key, reference: false });
+    work.envEdits.push({
+        containerIndex: container.containerIndex,
+        envIndex: variable.envIndex,
+        builder,
+        secret: target.secret,
+        key: target.key,
+        reference: false,
+    });
     scan.use(builder, container.containerName);
     scan.injection(true);
 }
 
 /** The synced Secret key a value reads: a key that already holds the object's file, else a new one. */
-function targetKey(builder: AppBuilder, resource: AzureKeyVaultSecretResource, object: number, need: NonNullable<EnvMapping["need"]>): { secret: BuilderSecret; key: string } {
+function targetKey(
+    builder: AppBuilder,
+    resource: AzureKeyVaultSecretResource,
+    object: number,
+    need: NonNullable<EnvMapping["need"]>,
+): { secret: BuilderSecret; key: string } {
     if (need.kind === "opaque") {
         for (const secret of builder.secrets.filter((s) => s.type === "Opaque")) {
             const entry = secret.data.find((e) => e.object === object);
@@ -70,7 +88,9 @@ function targetKey(builder: AppBuilder, resource: AzureKeyVaultSecretResource, o
         }
         return { secret: envSecret, key };
     }
-    const reuse = builder.secrets.find((secret) => secret.type === "kubernetes.io/tls" && secret.data.some((entry) => entry.key === "tls.key" && entry.object === object));
+    const reuse = builder.secrets.find(
+        (secret) => secret.type === "kubernetes.io/tls" && secret.data.some((entry) => entry.key === "tls.key" && entry.object === object),
+    );
     let tlsSecret = reuse ?? builder.secret(`env-tls:${resource.name}`);
     if (!tlsSecret) {
         tlsSecret = {

@@ -28,12 +28,25 @@ export function readInventory(state: MigrationState, manifests: readonly Sourced
         }
         const first = resources.find((other) => other.namespace === resource.namespace && other.name === resource.name);
         if (first) {
-            state.emit("info", "INPUT_DUPLICATE", akvsSubject(resource.namespace, resource.name), "", `appears again (first in ${first.source}); the first one is used`, "pass each manifest once", resource.source);
+            state.emit(
+                "info",
+                "INPUT_DUPLICATE",
+                akvsSubject(resource.namespace, resource.name),
+                "",
+                `appears again (first in ${first.source}); the first one is used`,
+                "pass each manifest once",
+                resource.source,
+            );
             continue;
         }
         resources.push(resource);
     }
     resources.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     const akv2k8sSecrets = akv2k8sSecretNames(resources);
-    return { resources, rejected, akv2k8sSecrets, protectedSecrets: new Set([...akv2k8sSecrets, ...(state.options.existingSecrets ?? [])]) };
+    return {
+        resources,
+        rejected,
+        akv2k8sSecrets,
+        protectedSecrets: new Set([...akv2k8sSecrets, ...(state.options.existingSecrets ?? [])]),
+    };
 }

@@ -11,7 +11,12 @@ import { MigrationState } from "./state";
  * one vault with one identity): its object, and its keys in the synced Secret that replaces its akv2k8s Secret.
  * Returns the AKVS converted.
  */
-export function mapResources(state: MigrationState, inventory: Akv2k8sInventory, apps: AppSet, cutover: CutoverLedger): Set<AzureKeyVaultSecretResource> {
+export function mapResources(
+    state: MigrationState,
+    inventory: Akv2k8sInventory,
+    apps: AppSet,
+    cutover: CutoverLedger,
+): Set<AzureKeyVaultSecretResource> {
     const converted = new Set<AzureKeyVaultSecretResource>();
     for (const resource of inventory.resources) {
         const mapping = mapAzureKeyVaultSecret(resource);
@@ -62,7 +67,15 @@ function addSecretKeys(
         .filter((secret): secret is BuilderSecret => secret !== undefined);
     const otherType = writers.find((secret) => secret.type !== need.type);
     if (otherType) {
-        state.emit("unsupported", "AKVS_SECRET_TYPE_CONFLICT", subject, "spec.output.secret.type", `writes Secret "${need.name}" as ${need.type}, but another AKVS writes it as ${otherType.type}`, "give each Secret one type; this AKVS was not converted", resource.source);
+        state.emit(
+            "unsupported",
+            "AKVS_SECRET_TYPE_CONFLICT",
+            subject,
+            "spec.output.secret.type",
+            `writes Secret "${need.name}" as ${need.type}, but another AKVS writes it as ${otherType.type}`,
+            "give each Secret one type; this AKVS was not converted",
+            resource.source,
+        );
         return false;
     }
     const clash = need.keys.filter((key) => writers.some((secret) => secret.data.some((entry) => entry.key === key)));

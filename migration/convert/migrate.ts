@@ -38,8 +38,20 @@ export function migrate(manifests: readonly SourcedManifest[], options: MigrateO
     const { applications, assembled } = assembleApps(state, withSecrets, adopted, inventory);
     const workloads = patchWorkloads(state, pending, assembled, injection);
     const namespaceLabels = namespaceLabelActions(state, input.namespaces, injection);
-    if (inventory.resources.length === 0 && input.classes.length === 0 && pending.length === 0 && state.findings.every((f) => f.severity !== "error")) {
-        state.emit("error", "INPUT_NOTHING_TO_CONVERT", "input", "", "contains no AzureKeyVaultSecret, SecretProviderClass or workload to convert", "pass AKVS manifests (kubectl get akvs -A -o yaml), directories of them, or '-' for stdin");
+    if (
+        inventory.resources.length === 0 &&
+        input.classes.length === 0 &&
+        pending.length === 0 &&
+        state.findings.every((f) => f.severity !== "error")
+    ) {
+        state.emit(
+            "error",
+            "INPUT_NOTHING_TO_CONVERT",
+            "input",
+            "",
+            "contains no AzureKeyVaultSecret, SecretProviderClass or workload to convert",
+            "pass AKVS manifests (kubectl get akvs -A -o yaml), directories of them, or '-' for stdin",
+        );
     }
     return {
         applications,
@@ -48,6 +60,11 @@ export function migrate(manifests: readonly SourcedManifest[], options: MigrateO
         namespaceLabels,
         cutover: cutoverTrace(state, inventory, cutover, assembled),
         findings: state.findings,
-        counts: { azureKeyVaultSecrets: input.akvs.length, workloads: input.workloads.length, secretProviderClasses: input.classes.length, ignored: input.ignored },
+        counts: {
+            azureKeyVaultSecrets: input.akvs.length,
+            workloads: input.workloads.length,
+            secretProviderClasses: input.classes.length,
+            ignored: input.ignored,
+        },
     };
 }

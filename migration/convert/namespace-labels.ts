@@ -27,15 +27,24 @@ export class InjectionLedger {
 }
 
 /** Phase 10 of a conversion: the env-injection label of each namespace that has it or had injected workloads. */
-export function namespaceLabelActions(state: MigrationState, namespaces: readonly SourcedManifest[], injection: InjectionLedger): NamespaceLabelAction[] {
-    const labelled = new Set(namespaces.filter(({ manifest }) => labelsOf(manifest)[ENV_INJECTION_LABEL] === "enabled").map(({ manifest }) => nameOf(manifest)));
+export function namespaceLabelActions(
+    state: MigrationState,
+    namespaces: readonly SourcedManifest[],
+    injection: InjectionLedger,
+): NamespaceLabelAction[] {
+    const labelled = new Set(
+        namespaces.filter(({ manifest }) => labelsOf(manifest)[ENV_INJECTION_LABEL] === "enabled").map(({ manifest }) => nameOf(manifest)),
+    );
     const actions: NamespaceLabelAction[] = [];
     for (const namespace of [...new Set([...injection.namespaces(), ...labelled])].sort()) {
         const entry = injection.of(namespace);
         const remaining = entry.remaining.filter((subject, index, all) => all.indexOf(subject) === index);
         const command = `kubectl label namespace ${namespace} ${ENV_INJECTION_LABEL}-`;
         if (remaining.length === 0) {
-            const reason = entry.converted.length > 0 ? `every workload given that used ${ENV_INJECTOR_MARKER} is converted (${entry.converted.join(", ")})` : `no workload given uses ${ENV_INJECTOR_MARKER}`;
+            const reason =
+                entry.converted.length > 0
+                    ? `every workload given that used ${ENV_INJECTOR_MARKER} is converted (${entry.converted.join(", ")})`
+                    : `no workload given uses ${ENV_INJECTOR_MARKER}`;
             actions.push({ namespace, action: "remove", command, reason });
             state.emit(
                 "info",
@@ -48,7 +57,14 @@ export function namespaceLabelActions(state: MigrationState, namespaces: readonl
         } else {
             const reason = `${remaining.join(", ")} still use${remaining.length === 1 ? "s" : ""} ${ENV_INJECTOR_MARKER} values that were not converted`;
             actions.push({ namespace, action: "keep", command, reason });
-            state.emit("review", "NAMESPACE_LABEL_KEEP", `Namespace ${namespace}`, `label ${ENV_INJECTION_LABEL}`, `must stay: ${reason}`, `convert those by hand, then ${command}`);
+            state.emit(
+                "review",
+                "NAMESPACE_LABEL_KEEP",
+                `Namespace ${namespace}`,
+                `label ${ENV_INJECTION_LABEL}`,
+                `must stay: ${reason}`,
+                `convert those by hand, then ${command}`,
+            );
         }
     }
     return actions;

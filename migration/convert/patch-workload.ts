@@ -50,9 +50,16 @@ const INTERNAL_FIX = "report this as a bug";
 /** Rewrites one workload: env values and Secret references in place, then the CSI volume of each app. */
 export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp[]): PatchResult {
     const names = new Map(apps.flatMap(({ secretNames }) => [...secretNames]));
-    const unnamed = [...work.envEdits.map((e) => e.secret), ...work.envFromEdits.flatMap((e) => e.targets.map((t) => t.secret)), ...work.volumeEdits.map((e) => e.secret)].filter((secret) => !names.has(secret));
+    const unnamed = [
+        ...work.envEdits.map((e) => e.secret),
+        ...work.envFromEdits.flatMap((e) => e.targets.map((t) => t.secret)),
+        ...work.volumeEdits.map((e) => e.secret),
+    ].filter((secret) => !names.has(secret));
     if (unnamed.length > 0) {
-        return { error: `internal: the patch reads synced Secret(s) ${unnamed.map((secret) => secret.id).join(", ")} that no app syncs`, fix: INTERNAL_FIX };
+        return {
+            error: `internal: the patch reads synced Secret(s) ${unnamed.map((secret) => secret.id).join(", ")} that no app syncs`,
+            fix: INTERNAL_FIX,
+        };
     }
     const nameOf = (secret: BuilderSecret) => names.get(secret) ?? secret.id;
     const template = clonePlain(work.template);
@@ -65,12 +72,20 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
     for (const edit of [...work.envFromEdits].sort((a, b) => b.envFromIndex - a.envFromIndex || b.containerIndex - a.containerIndex)) {
         const envFrom = spec.containers[edit.containerIndex].envFrom;
         const original = envFrom[edit.envFromIndex];
-        envFrom.splice(edit.envFromIndex, 1, ...edit.targets.map(({ secret }) => ({ ...original, secretRef: { ...original.secretRef, name: nameOf(secret) } })));
+        envFrom.splice(
+            edit.envFromIndex,
+            1,
+            ...edit.targets.map(({ secret }) => ({ ...original, secretRef: { ...original.secretRef, name: nameOf(secret) } })),
+        );
     }
     for (const edit of work.volumeEdits) {
         spec.volumes[edit.volumeIndex].secret.secretName = nameOf(edit.secret);
     }
-    const rewritten = [...work.envEdits.filter((e) => e.reference).map((e) => e.secret), ...work.envFromEdits.flatMap((e) => e.targets.map((t) => t.secret)), ...work.volumeEdits.map((e) => e.secret)];
+    const rewritten = [
+        ...work.envEdits.filter((e) => e.reference).map((e) => e.secret),
+        ...work.envFromEdits.flatMap((e) => e.targets.map((t) => t.secret)),
+        ...work.volumeEdits.map((e) => e.secret),
+    ];
     for (const secret of rewritten.filter((s, i) => rewritten.indexOf(s) === i)) {
         if (secret.kind !== "akv2k8s") {
             continue;
@@ -97,16 +112,29 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
         }
         appNames.push(app.name);
         // Every edit must point at a Secret this app syncs, with the key it has.
-        const env = work.envEdits.filter((e) => e.builder === builder).map((e, i) => ({ name: `V${i}`, secretName: nameOf(e.secret), key: e.key }));
+        const env = work.envEdits
+            .filter((e) => e.builder === builder)
+            .map((e, i) => ({ name: `V${i}`, secretName: nameOf(e.secret), key: e.key }));
         const problems = secretEnvProblems(env, app.syncedSecrets);
         if (problems.length > 0) {
-            return { error: `internal: the rewritten env does not match app "${app.name}": ${problems.map((p) => p.message).join("; ")}`, fix: INTERNAL_FIX };
+            return {
+                error: `internal: the rewritten env does not match app "${app.name}": ${problems.map((p) => p.message).join("; ")}`,
+                fix: INTERNAL_FIX,
+            };
         }
         const currentSpec = wired.spec as k8s.types.input.core.v1.PodSpec;
         const volumes = (currentSpec.volumes ?? []) as Array<{ name: string }>;
-        const mounts = (currentSpec.containers as Container[]).flatMap((c) => ((c.volumeMounts ?? []) as Array<{ mountPath: string }>).map((m) => m.mountPath));
-        const volumeName = uniqueName(index === 0 ? DEFAULT_VOLUME_NAME : `${DEFAULT_VOLUME_NAME}-${app.name}`, (name) => volumes.some((v) => v.name === name), 63);
-        const mountPath = uniqueName(index === 0 ? DEFAULT_MOUNT_PATH : `${DEFAULT_MOUNT_PATH}-${app.name}`, (path) => mounts.includes(path));
+        const mounts = (currentSpec.containers as Container[]).flatMap((c) =>
+            ((c.volumeMounts ?? []) as Array<{ mountPath: string }>).map((m) => m.mountPath),
+        );
+        const volumeName = uniqueName(
+            index === 0 ? DEFAULT_VOLUME_NAME : `${DEFAULT_VOLUME_NAME}-${app.name}`,
+            (name) => volumes.some((v) => v.name === name),
+            63,
+        );
+        const mountPath = uniqueName(index === 0 ? DEFAULT_MOUNT_PATH : `${DEFAULT_MOUNT_PATH}-${app.name}`, (path) =>
+            mounts.includes(path),
+        );
         try {
             wired = attachKeyVaultSecrets(wired, {
                 secretProviderClassName: app.name,
@@ -117,7 +145,10 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
                 ...(app.identity.mode === "servicePrincipal" ? { nodePublishSecretRef: app.identity.nodePublishSecretRef } : {}),
             });
         } catch (error) {
-            return { error: (error as Error).message.replace(/\n\s*/g, " "), fix: "wire this workload by hand (attachKeyVaultSecrets or the Helm transform)" };
+            return {
+                error: (error as Error).message.replace(/\n\s*/g, " "),
+                fix: "wire this workload by hand (attachKeyVaultSecrets or the Helm transform)",
+            };
         }
         if (app.identity.mode === "workloadIdentity") {
             serviceAccounts.add(app.serviceAccountName ?? app.name);
@@ -125,7 +156,10 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
         index++;
     }
     if (serviceAccounts.size > 1) {
-        return { error: `reads apps with different workload identities (${[...serviceAccounts].join(", ")}); a pod has one ServiceAccount`, fix: "put those objects into one app, or wire the workload by hand" };
+        return {
+            error: `reads apps with different workload identities (${[...serviceAccounts].join(", ")}); a pod has one ServiceAccount`,
+            fix: "put those objects into one app, or wire the workload by hand",
+        };
     }
     if (serviceAccounts.size === 1) {
         const account = [...serviceAccounts][0];
@@ -133,7 +167,13 @@ export function patchWorkload(work: PendingWorkload, apps: readonly AssembledApp
         const before = wiredSpec.serviceAccountName ?? NAMESPACE_SERVICE_ACCOUNT;
         wired = {
             ...wired,
-            metadata: { ...(wired.metadata as Record<string, unknown>), labels: { ...(wired.metadata as { labels?: Record<string, string> } | undefined)?.labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },
+            metadata: {
+                ...(wired.metadata as Record<string, unknown>),
+                labels: {
+                    ...(wired.metadata as { labels?: Record<string, string> } | undefined)?.labels,
+                    [WORKLOAD_IDENTITY_USE_LABEL]: "true",
+                },
+            },
             spec: { ...wiredSpec, serviceAccountName: account },
         };
         if (before !== account) {

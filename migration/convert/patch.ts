@@ -6,7 +6,12 @@ import { MigrationState } from "./state";
 import { PatchedWorkload } from "./types";
 
 /** Phase 9 of a conversion: each scanned workload patched to read its apps' synced Secrets, by namespace, kind and name. */
-export function patchWorkloads(state: MigrationState, pending: readonly PendingWorkload[], apps: readonly AssembledApp[], injection: InjectionLedger): PatchedWorkload[] {
+export function patchWorkloads(
+    state: MigrationState,
+    pending: readonly PendingWorkload[],
+    apps: readonly AssembledApp[],
+    injection: InjectionLedger,
+): PatchedWorkload[] {
     const patched: PatchedWorkload[] = [];
     for (const work of pending) {
         const result = patchWorkload(work, apps);
@@ -18,7 +23,15 @@ export function patchWorkloads(state: MigrationState, pending: readonly PendingW
             continue;
         }
         state.findings.push(...result.findings.map((f) => ({ ...f, subject: work.subject, source: work.sourced.source })));
-        patched.push({ namespace: work.namespace, kind: work.kind, name: work.name, source: work.sourced.source, apps: result.apps, remaining: work.remaining, manifest: result.manifest });
+        patched.push({
+            namespace: work.namespace,
+            kind: work.kind,
+            name: work.name,
+            source: work.sourced.source,
+            apps: result.apps,
+            remaining: work.remaining,
+            manifest: result.manifest,
+        });
         if (work.injected) {
             state.emit(
                 "info",

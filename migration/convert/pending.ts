@@ -11,7 +11,14 @@ import { CutoverLedger } from "./cutover";
 /** A workload while the converter scans it: the edits its patch will make, and what still uses akv2k8s. */
 
 /** `reference`: the variable read an akv2k8s Secret (else it was an env-injector value). */
-export type EnvEdit = { containerIndex: number; envIndex: number; builder: AppBuilder; secret: BuilderSecret; key: string; reference: boolean };
+export type EnvEdit = {
+    containerIndex: number;
+    envIndex: number;
+    builder: AppBuilder;
+    secret: BuilderSecret;
+    key: string;
+    reference: boolean;
+};
 export type EnvFromEdit = { containerIndex: number; envFromIndex: number; targets: Array<{ builder: AppBuilder; secret: BuilderSecret }> };
 export type VolumeEdit = { volumeIndex: number; builder: AppBuilder; secret: BuilderSecret };
 

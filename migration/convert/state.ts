@@ -20,6 +20,7 @@ export function startMigration(options: MigrateOptions): MigrationState {
         defaultNamespace: options.defaultNamespace ?? "default",
         suffix: options.secretSuffix ?? DEFAULT_SECRET_SUFFIX,
         findings,
-        emit: (severity, code, subject, where, message, fix, source) => findings.push({ severity, code, subject, where, message, fix, ...(source ? { source } : {}) }),
+        emit: (severity, code, subject, where, message, fix, source) =>
+            findings.push({ severity, code, subject, where, message, fix, ...(source ? { source } : {}) }),
     };
 }

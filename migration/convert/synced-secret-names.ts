@@ -16,10 +16,18 @@ export interface NamedSecrets extends NamedApp {
  * Phase 7 of a conversion: the synced Secrets' names, never one akv2k8s (or --existing-secrets) uses;
  * `--secret-name` overrides, refused when it collides. Returns the apps with those names and the renames.
  */
-export function nameSyncedSecrets(state: MigrationState, apps: readonly NamedApp[], adopted: readonly VaultApplication[], inventory: Akv2k8sInventory): { apps: NamedSecrets[]; renames: SecretRename[] } {
+export function nameSyncedSecrets(
+    state: MigrationState,
+    apps: readonly NamedApp[],
+    adopted: readonly VaultApplication[],
+    inventory: Akv2k8sInventory,
+): { apps: NamedSecrets[]; renames: SecretRename[] } {
     const { options, suffix } = state;
     const { akv2k8sSecrets, protectedSecrets } = inventory;
-    const usedSecretNames = new Set([...protectedSecrets, ...adopted.flatMap(({ app }) => app.syncedSecrets.map((s) => `${app.namespace}/${s.secretName}`))]);
+    const usedSecretNames = new Set([
+        ...protectedSecrets,
+        ...adopted.flatMap(({ app }) => app.syncedSecrets.map((s) => `${app.namespace}/${s.secretName}`)),
+    ]);
     const usedSecretOverrides = new Set<string>();
     const renames: SecretRename[] = [];
     const named = apps.map((named) => {
@@ -43,7 +51,11 @@ export function nameSyncedSecrets(state: MigrationState, apps: readonly NamedApp
                 state.emit("error", "SECRET_NAME_INVALID", "command line", problem.where, problem.message, problem.fix);
             }
             if (taken(given)) {
-                const owner = akv2k8sSecrets.has(`${builder.namespace}/${given}`) ? "akv2k8s writes" : protectedSecrets.has(`${builder.namespace}/${given}`) ? "--existing-secrets lists" : "another synced Secret has";
+                const owner = akv2k8sSecrets.has(`${builder.namespace}/${given}`)
+                    ? "akv2k8s writes"
+                    : protectedSecrets.has(`${builder.namespace}/${given}`)
+                      ? "--existing-secrets lists"
+                      : "another synced Secret has";
                 state.emit(
                     "error",
                     "SECRET_NAME_COLLISION",
@@ -63,14 +75,27 @@ export function nameSyncedSecrets(state: MigrationState, apps: readonly NamedApp
             secretNames[index] = name;
             usedSecretNames.add(`${builder.namespace}/${name}`);
             if (secret.kind === "akv2k8s") {
-                renames.push({ namespace: builder.namespace, akv2k8sSecret: secret.origin, csiSecret: name, app: named.name, vault: builder.vault });
+                renames.push({
+                    namespace: builder.namespace,
+                    akv2k8sSecret: secret.origin,
+                    csiSecret: name,
+                    app: named.name,
+                    vault: builder.vault,
+                });
             }
         }
         return { ...named, secretNames };
     });
     for (const key of Object.keys(options.secretNames ?? {})) {
         if (!usedSecretOverrides.has(key)) {
-            state.emit("error", "SECRET_NAME_INVALID", "command line", `--secret-name ${key}`, "matches no akv2k8s Secret of a converted AKVS", "use NAMESPACE/AKV2K8S-SECRET=NEW-NAME");
+            state.emit(
+                "error",
+                "SECRET_NAME_INVALID",
+                "command line",
+                `--secret-name ${key}`,
+                "matches no akv2k8s Secret of a converted AKVS",
+                "use NAMESPACE/AKV2K8S-SECRET=NEW-NAME",
+            );
         }
     }
     reportSplitSecrets(state, renames);

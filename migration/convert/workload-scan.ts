@@ -89,7 +89,9 @@ function scanContainer(scan: WorkloadScan, container: ContainerUse): void {
         if (!ref || !scan.isAkv2k8sSecret(ref.name)) {
             continue;
         }
-        const target = context.apps.replacing(work.namespace, ref.name).find(({ secret }) => secret.data.some((entry) => entry.key === ref.key));
+        const target = context.apps
+            .replacing(work.namespace, ref.name)
+            .find(({ secret }) => secret.data.some((entry) => entry.key === ref.key));
         if (!target) {
             scan.note(
                 "review",
@@ -100,7 +102,14 @@ function scanContainer(scan: WorkloadScan, container: ContainerUse): void {
             );
             continue;
         }
-        work.envEdits.push({ containerIndex: container.containerIndex, envIndex: variable.envIndex, builder: target.builder, secret: target.secret, key: ref.key, reference: true });
+        work.envEdits.push({
+            containerIndex: container.containerIndex,
+            envIndex: variable.envIndex,
+            builder: target.builder,
+            secret: target.secret,
+            key: ref.key,
+            reference: true,
+        });
         scan.use(target.builder, container.containerName);
     }
     for (const source of container.envFrom) {
@@ -110,10 +119,19 @@ function scanContainer(scan: WorkloadScan, container: ContainerUse): void {
         }
         const targets = context.apps.replacing(work.namespace, origin);
         const missing = context.inventory.resources
-            .filter((resource) => resource.namespace === work.namespace && resource.secretOutput?.name === origin && !context.converted.has(resource))
+            .filter(
+                (resource) =>
+                    resource.namespace === work.namespace && resource.secretOutput?.name === origin && !context.converted.has(resource),
+            )
             .map((resource) => resource.name);
         if (targets.length === 0) {
-            scan.note("review", "WORKLOAD_REFERENCE_NOT_CONVERTED", source.where, `reads akv2k8s Secret "${origin}", which no converted AKVS writes`, "keep its AKVS until it is converted by hand; the reference is left as it is");
+            scan.note(
+                "review",
+                "WORKLOAD_REFERENCE_NOT_CONVERTED",
+                source.where,
+                `reads akv2k8s Secret "${origin}", which no converted AKVS writes`,
+                "keep its AKVS until it is converted by hand; the reference is left as it is",
+            );
             continue;
         }
         if (missing.length > 0) {
@@ -146,8 +164,12 @@ function scanVolumes(scan: WorkloadScan, spec: Record<string, unknown>): void {
                 "review",
                 "WORKLOAD_REFERENCE_NOT_CONVERTED",
                 where,
-                targets.length === 0 ? `mounts akv2k8s Secret "${origin}", which no converted AKVS writes` : `mounts akv2k8s Secret "${origin}", whose keys now come from ${targets.length} synced Secrets (one per vault)`,
-                targets.length === 0 ? "keep its AKVS until it is converted by hand" : "mount the CSI volume's files instead, or a projected volume of the synced Secrets",
+                targets.length === 0
+                    ? `mounts akv2k8s Secret "${origin}", which no converted AKVS writes`
+                    : `mounts akv2k8s Secret "${origin}", whose keys now come from ${targets.length} synced Secrets (one per vault)`,
+                targets.length === 0
+                    ? "keep its AKVS until it is converted by hand"
+                    : "mount the CSI volume's files instead, or a projected volume of the synced Secrets",
             );
             continue;
         }

@@ -69,7 +69,13 @@ function mountedObject(resource: AzureKeyVaultSecretResource, emit: Emit): Objec
         case "secret": {
             const { encoding, unsupported } = encodingFor(resource);
             if (unsupported) {
-                emit("unsupported", "AKVS_TRANSFORM_UNSUPPORTED", "spec.output.transform", unsupported, "store the value in Key Vault already transformed, then convert again; until then keep this AKVS on akv2k8s");
+                emit(
+                    "unsupported",
+                    "AKVS_TRANSFORM_UNSUPPORTED",
+                    "spec.output.transform",
+                    unsupported,
+                    "store the value in Key Vault already transformed, then convert again; until then keep this AKVS on akv2k8s",
+                );
                 return undefined;
             }
             return { ...baseObject(resource, "secret"), ...(encoding ? { objectEncoding: encoding } : {}) };
@@ -96,7 +102,13 @@ function fileOnly(resource: AzureKeyVaultSecretResource, object: ObjectSpec, emi
             "if a Secret is wanted, add a syncedSecrets entry for the file by hand",
         );
     } else if (!resource.configMapOutput) {
-        emit("info", "AKVS_NO_OUTPUT", "spec.output", "has no Secret output (only the env injector can use this AKVS)", "nothing to do; the object is mounted as a file and env references to it are converted");
+        emit(
+            "info",
+            "AKVS_NO_OUTPUT",
+            "spec.output",
+            "has no Secret output (only the env injector can use this AKVS)",
+            "nothing to do; the object is mounted as a file and env references to it are converted",
+        );
     }
     return { object, findings };
 }
@@ -126,7 +138,13 @@ export function mapAzureKeyVaultSecret(resource: AzureKeyVaultSecretResource): A
     const { object, need } = converted;
     for (const key of need?.keys ?? []) {
         if (!isSecretDataKey(key)) {
-            emit("unsupported", "AKVS_INVALID", "spec.output.secret.dataKey", `"${key}" is not a valid Secret key, so akv2k8s can't have written it`, "use letters, digits, '-', '_' and '.'; the AKVS was not converted");
+            emit(
+                "unsupported",
+                "AKVS_INVALID",
+                "spec.output.secret.dataKey",
+                `"${key}" is not a valid Secret key, so akv2k8s can't have written it`,
+                "use letters, digits, '-', '_' and '.'; the AKVS was not converted",
+            );
             return { findings };
         }
     }

@@ -26,7 +26,8 @@ export type Emit = (severity: FindingSeverity, code: FindingCode, where: string,
 /** An emitter of findings about an AKVS. */
 export function emitterFor(resource: AzureKeyVaultSecretResource, findings: Finding[]): Emit {
     const subject = akvsSubject(resource.namespace, resource.name);
-    return (severity, code, where, message, fix) => findings.push({ severity, code, subject, where, message, fix, source: resource.source });
+    return (severity, code, where, message, fix) =>
+        findings.push({ severity, code, subject, where, message, fix, source: resource.source });
 }
 
 /** `objectEncoding` for the AKVS's transforms, or a reason they have no equivalent. */
@@ -40,7 +41,9 @@ export function encodingFor(resource: AzureKeyVaultSecretResource): { encoding?:
     }
     const unknown = transforms.filter((t) => !(AKVS_TRANSFORMS as readonly string[]).includes(t));
     if (unknown.length > 0) {
-        return { unsupported: `contains ${unknown.map((t) => `"${t}"`).join(", ")}, which akv2k8s rejects ("transform type not currently supported"), so it never synced this object` };
+        return {
+            unsupported: `contains ${unknown.map((t) => `"${t}"`).join(", ")}, which akv2k8s rejects ("transform type not currently supported"), so it never synced this object`,
+        };
     }
     return {
         unsupported: `[${transforms.join(", ")}] has no equivalent: the provider can only decode (objectEncoding base64 or hex), once, and can't trim or encode`,
@@ -60,8 +63,13 @@ export function baseObject(resource: AzureKeyVaultSecretResource, objectType: Ke
 export function objectRejected(object: ObjectSpec, emit: Emit): boolean {
     const problems = keyVaultObjectProblems(object, 0);
     for (const problem of problems) {
-        emit("unsupported", "AKVS_INVALID", "spec.vault.object", `${problem.message} (${problem.where.replace(/^objects\[0\] "[^"]*"\./, "")})`, `${problem.fix}; the AKVS was not converted`);
+        emit(
+            "unsupported",
+            "AKVS_INVALID",
+            "spec.vault.object",
+            `${problem.message} (${problem.where.replace(/^objects\[0\] "[^"]*"\./, "")})`,
+            `${problem.fix}; the AKVS was not converted`,
+        );
     }
     return problems.length > 0;
 }
-

@@ -20,7 +20,6 @@ const UNSUPPORTED_SECRET_TYPE_FIX: Record<string, string> = {
         "the ssh-auth Secret type is not modelled; use an Opaque syncedSecrets entry with key ssh-privatekey if the consumers don't check the type, or mount the file",
 };
 
-
 /** An output Secret that has a name (the CRD requires one; without it akv2k8s writes nothing). */
 export type NamedOutput = { name: string; type?: string; dataKey?: string };
 
@@ -76,7 +75,13 @@ function secretOutput(rule: OutputRule): ConvertedOutput | undefined {
         converted = { object: rule.object, need: { type: DOCKER_CONFIG_JSON, keys: [".dockerconfigjson"] } };
     } else if (output.type === TLS) {
         if (rule.object.objectEncoding) {
-            emit("unsupported", "AKVS_TRANSFORM_UNSUPPORTED", "spec.output.transform", "base64decode before the PFX decoding of a kubernetes.io/tls output decodes twice; the provider decodes once", "remove the transform from the AKVS (it can't have worked) and convert again");
+            emit(
+                "unsupported",
+                "AKVS_TRANSFORM_UNSUPPORTED",
+                "spec.output.transform",
+                "base64decode before the PFX decoding of a kubernetes.io/tls output decodes twice; the provider decodes once",
+                "remove the transform from the AKVS (it can't have worked) and convert again",
+            );
             return undefined;
         }
         // akv2k8s base64-decodes the value as a PFX and exports PEM certificate and key; the provider can decode
@@ -93,7 +98,13 @@ function secretOutput(rule: OutputRule): ConvertedOutput | undefined {
         return unsupportedType(rule, UNSUPPORTED_SECRET_TYPE_FIX[output.type]);
     }
     if (output.dataKey && output.type !== undefined && output.type !== OPAQUE) {
-        emit("info", "AKVS_DATA_KEY_IGNORED", "spec.output.secret.dataKey", `"${output.dataKey}" is ignored by akv2k8s for type ${output.type}`, "nothing to do");
+        emit(
+            "info",
+            "AKVS_DATA_KEY_IGNORED",
+            "spec.output.secret.dataKey",
+            `"${output.dataKey}" is ignored by akv2k8s for type ${output.type}`,
+            "nothing to do",
+        );
     }
     return converted;
 }
@@ -149,7 +160,12 @@ function keyOutput(rule: OutputRule): ConvertedOutput | undefined {
 }
 
 /** The output Secret of an AKVS in CSI terms, by its object type; undefined when it has no equivalent (reported). */
-export function convertOutput(resource: AzureKeyVaultSecretResource, object: ObjectSpec, output: NamedOutput, emit: Emit): ConvertedOutput | undefined {
+export function convertOutput(
+    resource: AzureKeyVaultSecretResource,
+    object: ObjectSpec,
+    output: NamedOutput,
+    emit: Emit,
+): ConvertedOutput | undefined {
     const rule = { resource, object, output, emit };
     switch (resource.object.type) {
         case "secret":

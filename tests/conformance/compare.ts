@@ -38,7 +38,12 @@ function upstreamErrors(verdict: OracleVerdict): string[] {
 }
 
 /** Compares every case; `millisPerCase` bounds our validator's time on one case. */
-export function compare(ids: string[], ours: Map<string, OurVerdict>, upstream: Map<string, OracleVerdict>, millisPerCase: number): Comparison {
+export function compare(
+    ids: string[],
+    ours: Map<string, OurVerdict>,
+    upstream: Map<string, OracleVerdict>,
+    millisPerCase: number,
+): Comparison {
     const table: AgreementTable = { acceptPass: 0, acceptFail: 0, rejectPass: 0, rejectFail: 0 };
     const disagreements: Disagreement[] = [];
     const deliberateHits = new Map<string, number>();
@@ -59,7 +64,12 @@ export function compare(ids: string[], ours: Map<string, OurVerdict>, upstream: 
             table.rejectPass++;
             const rules = our.problems.map(deliberateRuleOf);
             if (rules.some((rule) => rule === undefined)) {
-                disagreements.push({ id, kind: "undeclared false reject", ours: our.problems.filter((_, index) => !rules[index]), upstream: [] });
+                disagreements.push({
+                    id,
+                    kind: "undeclared false reject",
+                    ours: our.problems.filter((_, index) => !rules[index]),
+                    upstream: [],
+                });
             }
             for (const rule of new Set(rules)) {
                 if (rule) {

@@ -21,7 +21,9 @@ function oracleCaseOf(id: string, generated: GeneratedCase): OracleCase {
     return {
         id,
         manifest: secretProviderClassManifest(generated.className, generated.args),
-        ...(generated.args.identity?.mode === "servicePrincipal" ? { nodePublishSecretRef: generated.args.identity.nodePublishSecretRef } : {}),
+        ...(generated.args.identity?.mode === "servicePrincipal"
+            ? { nodePublishSecretRef: generated.args.identity.nodePublishSecretRef }
+            : {}),
     };
 }
 
@@ -35,12 +37,16 @@ async function oracleVerdicts(cases: OracleCase[]): Promise<Map<string, OracleVe
 }
 
 describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; AKV_CONFORMANCE_SEED / AKV_CONFORMANCE_RUNS)`, () => {
-    const cases = fc.sample(generatedCase, { seed: SEED, numRuns: RUNS }).map((generated, index) => ({ id: `${SEED}:${index}`, generated }));
+    const cases = fc
+        .sample(generatedCase, { seed: SEED, numRuns: RUNS })
+        .map((generated, index) => ({ id: `${SEED}:${index}`, generated }));
     let upstream: Map<string, OracleVerdict>;
 
     before(async function () {
         this.timeout(600_000);
-        console.log(`      conformance seed ${SEED}, ${RUNS} cases (reproduce: AKV_CONFORMANCE_SEED=${SEED} AKV_CONFORMANCE_RUNS=${RUNS} npm run test:conformance)`);
+        console.log(
+            `      conformance seed ${SEED}, ${RUNS} cases (reproduce: AKV_CONFORMANCE_SEED=${SEED} AKV_CONFORMANCE_RUNS=${RUNS} npm run test:conformance)`,
+        );
         console.log(`      lane ${ORACLE_LANE ?? "(default)"} (AKV_LANE): ${oracleVersions().trim().split("\n").join(", ")}`);
         upstream = await oracleVerdicts(cases.map(({ id, generated }) => oracleCaseOf(id, generated)));
     });
@@ -54,7 +60,13 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
             upstream,
             VALIDATOR_BOUNDS.millisPerCase,
         );
-        report("generated", { seed: SEED, runs: RUNS, table: comparison.table, deliberate: Object.fromEntries(comparison.deliberateHits), disagreements: comparison.disagreements });
+        report("generated", {
+            seed: SEED,
+            runs: RUNS,
+            table: comparison.table,
+            deliberate: Object.fromEntries(comparison.deliberateHits),
+            disagreements: comparison.disagreements,
+        });
         console.log(tableMarkdown(`${RUNS} generated cases`, comparison.table).replace(/^/gm, "      "));
         const shown = comparison.disagreements.slice(0, 15).map((d) => {
             const generated = cases.find((c) => c.id === d.id)!.generated;
@@ -72,7 +84,12 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
         }
         report("acceptedByIdentityMode", acceptedByMode);
         console.log(`      accepted by both, per identity mode: ${JSON.stringify(acceptedByMode)}`);
-        expect(Object.keys(acceptedByMode).sort()).to.deep.equal(["identityBinding", "managedIdentity", "servicePrincipal", "workloadIdentity"]);
+        expect(Object.keys(acceptedByMode).sort()).to.deep.equal([
+            "identityBinding",
+            "managedIdentity",
+            "servicePrincipal",
+            "workloadIdentity",
+        ]);
     });
 
     it("parsing what we render and rendering it again keeps the provider's reading, unless the parser says why not", async function () {
@@ -94,7 +111,9 @@ describe(`generated SecretProviderClass arguments (seed ${SEED}, ${RUNS} cases; 
         const reading = (id: string) => comparableReading(readings.get(id)!.reading);
         const changed = cases.filter(({ id }) => readings.has(`${id}:again`) && reading(`${id}:original`) !== reading(`${id}:again`));
         report("roundTrip", { compared: readings.size / 2, changed: changed.length });
-        const shown = changed.slice(0, 5).map(({ id }) => `${id}\n  before: ${reading(`${id}:original`)}\n  after:  ${reading(`${id}:again`)}`);
+        const shown = changed
+            .slice(0, 5)
+            .map(({ id }) => `${id}\n  before: ${reading(`${id}:original`)}\n  after:  ${reading(`${id}:again`)}`);
         expect(changed.length, shown.join("\n")).to.equal(0);
     });
 });

@@ -7,7 +7,6 @@
 import { execFileSync, spawn } from "child_process";
 import { LOCALENV, buildTools } from "../../localenv/harness/localenv";
 
-
 /** The version lane the oracle runs ($AKV_LANE; unset: versions.json's default lane, what the AKS addon ships). */
 export const ORACLE_LANE = process.env.AKV_LANE || undefined;
 
@@ -97,7 +96,10 @@ export function oracleVersions(): string {
 
 /** The module-cache directory of the lane's driver or provider module. */
 export function oracleModuleDir(modulePath: string): string {
-    return execFileSync(LOCALENV, [...ORACLE_TOOL, "--module", modulePath], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+    return execFileSync(LOCALENV, [...ORACLE_TOOL, "--module", modulePath], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
 }
 
 /**
@@ -110,10 +112,13 @@ export function runOracle(cases: OracleCase[]): Promise<OracleRun> {
     return new Promise((resolve, reject) => {
         // the entry script and the tool exec, so this child is the oracle itself (a kill reaches it)
         const child = spawn(LOCALENV, ORACLE_TOOL, { stdio: ["pipe", "pipe", "pipe"] });
-        const timeout = setTimeout(() => {
-            child.kill("SIGKILL");
-            reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));
-        }, ORACLE_BOUNDS.millisPerCase * Math.max(cases.length, 1));
+        const timeout = setTimeout(
+            () => {
+                child.kill("SIGKILL");
+                reject(new Error(`oracle: over the time bound (${cases.length} cases, ${ORACLE_BOUNDS.millisPerCase} ms each)`));
+            },
+            ORACLE_BOUNDS.millisPerCase * Math.max(cases.length, 1),
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

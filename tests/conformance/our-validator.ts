@@ -59,7 +59,11 @@ function verdictsInChild(cases: Array<{ id: string; generated: GeneratedCase }>)
             if (code === 0 && verdicts.size === cases.length) {
                 resolve(verdicts);
             } else {
-                const cause = /heap out of memory/.test(stderr) ? "ran out of memory" : signal === "SIGKILL" ? "ran over the time bound" : `crashed (exit ${code ?? signal})`;
+                const cause = /heap out of memory/.test(stderr)
+                    ? "ran out of memory"
+                    : signal === "SIGKILL"
+                      ? "ran over the time bound"
+                      : `crashed (exit ${code ?? signal})`;
                 reject(new Error(`our validator ${cause} on case ${current}\n${stderr.split("\n").slice(0, 5).join("\n")}`));
             }
         });

@@ -47,7 +47,11 @@ describe("the project's own stacks (dev, prod, local) as rendered by the program
             for (const registration of ofType(SPC_TYPE)) {
                 const { metadata, spec, apiVersion, kind } = registration.inputs;
                 const ref = nodePublishSecretRefOf(deployments, metadata.namespace, metadata.name);
-                cases.push({ id: `${stack}/${registration.name}`, manifest: { apiVersion, kind, metadata, spec }, ...(ref ? { nodePublishSecretRef: ref } : {}) });
+                cases.push({
+                    id: `${stack}/${registration.name}`,
+                    manifest: { apiVersion, kind, metadata, spec },
+                    ...(ref ? { nodePublishSecretRef: ref } : {}),
+                });
             }
         }
     });

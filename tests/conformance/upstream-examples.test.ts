@@ -14,7 +14,8 @@ const PROVIDER_MODULE = "github.com/Azure/secrets-store-csi-driver-provider-azur
  * (Only one is, at the provider version the oracle pins: its secret3 object sets objectEncoding to "SECRET_ALIAS".)
  */
 const EXPECTED_FAILURES: Record<string, RegExp> = {
-    "keyvault-secrets/v1alpha1_secretproviderclass_secrets.yaml": /^provider: mount: failed to get objectType:secret, objectName:secret3, objectVersion:: invalid objectEncoding: SECRET_ALIAS, should be hex, base64 or utf-8$/,
+    "keyvault-secrets/v1alpha1_secretproviderclass_secrets.yaml":
+        /^provider: mount: failed to get objectType:secret, objectName:secret3, objectVersion:: invalid objectEncoding: SECRET_ALIAS, should be hex, base64 or utf-8$/,
 };
 
 /** Examples of modes the typed model refuses (deprecated aad-pod-identity): their reading cannot survive the model. */
@@ -24,13 +25,20 @@ const NOT_MODELLED: Record<string, string> = {
 
 /** `$SECRET_NAME` becomes `secret-name`; a `$..._VERSION` becomes `""` (the latest version). */
 function substitutePlaceholders(text: string): string {
-    return text.replace(/\$([A-Z][A-Z_]*)/g, (_, name: string) => (name.endsWith("_VERSION") ? '""' : name.toLowerCase().replace(/_/g, "-")));
+    return text.replace(/\$([A-Z][A-Z_]*)/g, (_, name: string) =>
+        name.endsWith("_VERSION") ? '""' : name.toLowerCase().replace(/_/g, "-"),
+    );
 }
 
 /** A class with no identity flag and no clientID falls back to a service principal: its pod passes the Secret. */
 function usesServicePrincipal(parameters: Record<string, string>): boolean {
     const enabled = (flag: string) => ["true", "True", "TRUE", "1", "t", "T"].includes((parameters[flag] ?? "").trim());
-    return !enabled("usePodIdentity") && !enabled("useVMManagedIdentity") && !enabled("useAzureTokenProxy") && !(parameters.clientID ?? "").trim();
+    return (
+        !enabled("usePodIdentity") &&
+        !enabled("useVMManagedIdentity") &&
+        !enabled("useAzureTokenProxy") &&
+        !(parameters.clientID ?? "").trim()
+    );
 }
 
 function findExamples(dir: string): string[] {
@@ -49,16 +57,29 @@ describe("upstream example manifests (the provider module's examples/, placehold
     before(async function () {
         this.timeout(600_000);
         examplesDir = path.join(oracleModuleDir(PROVIDER_MODULE), "examples");
-        files = findExamples(examplesDir).map((file) => path.relative(examplesDir, file)).sort();
+        files = findExamples(examplesDir)
+            .map((file) => path.relative(examplesDir, file))
+            .sort();
         const cases: OracleCase[] = [];
         const again: OracleCase[] = [];
         for (const file of files) {
             const text = substitutePlaceholders(fs.readFileSync(path.join(examplesDir, file), "utf8"));
             const manifest = YAML.parse(text);
-            cases.push({ id: file, yaml: text, ...(usesServicePrincipal(manifest.spec.parameters) ? { nodePublishSecretRef: "secrets-store-creds" } : {}) });
+            cases.push({
+                id: file,
+                yaml: text,
+                ...(usesServicePrincipal(manifest.spec.parameters) ? { nodePublishSecretRef: "secrets-store-creds" } : {}),
+            });
             const [parsed] = parseSecretProviderClassYaml(text);
             again.push({ id: `${file}:original`, yaml: text, readOnly: true });
-            again.push({ id: `${file}:again`, manifest: secretProviderClassManifest(parsed.value.name, { namespace: parsed.value.namespace ?? "default", ...parsed.value.spec }), readOnly: true });
+            again.push({
+                id: `${file}:again`,
+                manifest: secretProviderClassManifest(parsed.value.name, {
+                    namespace: parsed.value.namespace ?? "default",
+                    ...parsed.value.spec,
+                }),
+                readOnly: true,
+            });
         }
         verdicts = (await runOracle(cases)).verdicts;
         roundTrips = (await runOracle(again)).verdicts;
@@ -90,10 +111,15 @@ describe("upstream example manifests (the provider module's examples/, placehold
             const [parsed] = parseSecretProviderClassYaml(substitutePlaceholders(fs.readFileSync(path.join(examplesDir, file), "utf8")));
             if (NOT_MODELLED[file]) {
                 // Refused when read, with the reason: the typed model has no such identity mode.
-                expect(parsed.problems.map((problem) => problem.where), file).to.include(NOT_MODELLED[file]);
+                expect(
+                    parsed.problems.map((problem) => problem.where),
+                    file,
+                ).to.include(NOT_MODELLED[file]);
                 continue;
             }
-            expect(comparableReading(roundTrips.get(`${file}:again`)!.reading), file).to.equal(comparableReading(roundTrips.get(`${file}:original`)!.reading));
+            expect(comparableReading(roundTrips.get(`${file}:again`)!.reading), file).to.equal(
+                comparableReading(roundTrips.get(`${file}:original`)!.reading),
+            );
         }
     });
 });

@@ -27,18 +27,26 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         fs.mkdirSync(project);
         fs.mkdirSync(path.join(dir, "backend"));
         // The repo's project file, pointed at the repo's program, so the stack file lives outside the repo.
-        fs.writeFileSync(path.join(project, "Pulumi.yaml"), fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`));
+        fs.writeFileSync(
+            path.join(project, "Pulumi.yaml"),
+            fs
+                .readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")
+                .replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`),
+        );
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(project, "Pulumi.cli.yaml"));
         env = {
             ...process.env,
-            PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(path.delimiter),
+            PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(
+                path.delimiter,
+            ),
             PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
             PULUMI_HOME: path.join(dir, "home"),
             PULUMI_CONFIG_PASSPHRASE: "config-errors-test-only",
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
         };
-        const pulumi = (...args: string[]) => execFileSync(tools.pulumi, args, { cwd: project, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        const pulumi = (...args: string[]) =>
+            execFileSync(tools.pulumi, args, { cwd: project, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         pulumi("stack", "init", "cli", "--non-interactive");
         pulumi("config", "set", "--path", "aks-keyvault-secrets:applications[0].deployment.env.API_TOKEN", TOKEN, "--secret");
         pulumi("config", "set", "--path", "aks-keyvault-secrets:aplications", "[]");
@@ -55,19 +63,31 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         const tools = toolchainPaths();
         execFileSync(tools.pulumi, ["stack", "init", "valid", "--non-interactive"], { cwd: project, env, stdio: "ignore" });
         // No cluster is reachable: the Kubernetes provider previews its objects without one.
-        const result = spawnSync(tools.pulumi, ["preview", "--non-interactive", "--stack", "valid"], { cwd: project, env: { ...env, KUBECONFIG: path.join(dir, "none") }, encoding: "utf8" });
+        const result = spawnSync(tools.pulumi, ["preview", "--non-interactive", "--stack", "valid"], {
+            cwd: project,
+            env: { ...env, KUBECONFIG: path.join(dir, "none") },
+            encoding: "utf8",
+        });
         expect(result.stdout, result.stderr).to.match(/\+ 19 to create/);
     });
 
     it("prints every problem with its key path and fix, without stack frames or the secure value", () => {
         const stackFile = fs.readFileSync(path.join(dir, "project", "Pulumi.cli.yaml"), "utf8");
         expect(stackFile).to.match(/API_TOKEN:\n\s+secure: v1:/);
-        const result = spawnSync(toolchainPaths().pulumi, ["preview", "--non-interactive", "--stack", "cli"], { cwd: path.join(dir, "project"), env, encoding: "utf8" });
+        const result = spawnSync(toolchainPaths().pulumi, ["preview", "--non-interactive", "--stack", "cli"], {
+            cwd: path.join(dir, "project"),
+            env,
+            encoding: "utf8",
+        });
         const output = `${result.stdout}\n${result.stderr}`;
         expect(result.status, output).to.not.equal(0);
         expect(output).to.contain("error: Stack configuration is invalid (3 problems):");
-        expect(output).to.contain("- aks-keyvault-secrets:aplications: is not a key of the aks-keyvault-secrets namespace (did you mean `applications`?)");
-        expect(output).to.contain("- aks-keyvault-secrets:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret");
+        expect(output).to.contain(
+            "- aks-keyvault-secrets:aplications: is not a key of the aks-keyvault-secrets namespace (did you mean `applications`?)",
+        );
+        expect(output).to.contain(
+            "- aks-keyvault-secrets:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret",
+        );
         expect(output).to.contain("sync it with syncedSecrets and read it through env");
         // Every text under applications is redacted (the key is secret), the app's name too.
         expect(output).to.contain(
@@ -82,4 +102,3 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
         expect(output).to.not.contain("unhandled exception");
     });
 });
-

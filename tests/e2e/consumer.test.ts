@@ -107,7 +107,17 @@ describe("the library in a consumer's stack (npm pack, next to the SDKs this che
         fs.writeFileSync(path.join(consumer, "Pulumi.yaml"), "name: billing-stack\nruntime: nodejs\n");
         fs.writeFileSync(
             path.join(consumer, "tsconfig.json"),
-            JSON.stringify({ compilerOptions: { target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true, esModuleInterop: true, types: ["node"] }, files: ["index.ts"] }),
+            JSON.stringify({
+                compilerOptions: {
+                    target: "ES2022",
+                    module: "commonjs",
+                    moduleResolution: "node",
+                    strict: true,
+                    esModuleInterop: true,
+                    types: ["node"],
+                },
+                files: ["index.ts"],
+            }),
         );
         fs.writeFileSync(path.join(consumer, "index.ts"), PROGRAM);
         run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], consumer);
@@ -141,8 +151,23 @@ describe("the library in a consumer's stack (npm pack, next to the SDKs this che
         expect(migrate.stdout).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/basic/stdout.yaml"), "utf8"));
         expect(migrate.stderr).to.equal(fs.readFileSync(path.join(MIGRATION_FIXTURES, "golden/basic/stderr.txt"), "utf8"));
         // The library's entry point exports neither the command nor the migration toolkit.
-        const toolNames = ["runMigrationCli", "MIGRATION_CLI_USAGE", "migrate", "adoptSecretProviderClass", "mapAzureKeyVaultSecret", "typescriptFor", "reportText"];
-        const exported = run(process.execPath, ["-e", `const lib = require("aks-keyvault-secrets"); console.log(${JSON.stringify(toolNames)}.filter((name) => name in lib).join(","))`], consumer).trim();
+        const toolNames = [
+            "runMigrationCli",
+            "MIGRATION_CLI_USAGE",
+            "migrate",
+            "adoptSecretProviderClass",
+            "mapAzureKeyVaultSecret",
+            "typescriptFor",
+            "reportText",
+        ];
+        const exported = run(
+            process.execPath,
+            [
+                "-e",
+                `const lib = require("aks-keyvault-secrets"); console.log(${JSON.stringify(toolNames)}.filter((name) => name in lib).join(","))`,
+            ],
+            consumer,
+        ).trim();
         expect(exported).to.equal("");
     });
 
@@ -156,7 +181,12 @@ describe("the library in a consumer's stack (npm pack, next to the SDKs this che
         const backend = path.join(stateDir, "consumer-backend");
         fs.mkdirSync(backend);
         const env = {
-            PATH: [path.dirname(pulumiBinary!), path.dirname(toolchainPaths()["pulumi-language-nodejs"]), path.dirname(provider!), process.env.PATH].join(path.delimiter),
+            PATH: [
+                path.dirname(pulumiBinary!),
+                path.dirname(toolchainPaths()["pulumi-language-nodejs"]),
+                path.dirname(provider!),
+                process.env.PATH,
+            ].join(path.delimiter),
             PULUMI_HOME: path.join(stateDir, "consumer-home"),
             PULUMI_BACKEND_URL: `file://${backend}`,
             PULUMI_CONFIG_PASSPHRASE: "consumer-test-only",
@@ -167,7 +197,9 @@ describe("the library in a consumer's stack (npm pack, next to the SDKs this che
         };
         run(pulumiBinary!, ["stack", "init", "dev", "--non-interactive"], consumer, env);
         const preview = JSON.parse(run(pulumiBinary!, ["preview", "--json", "--non-interactive", "--stack", "dev"], consumer, env));
-        const creates = (preview.steps as Array<{ op: string; urn: string }>).filter((step) => step.op === "create").map((step) => step.urn.split("::").slice(-2).join("::"));
+        const creates = (preview.steps as Array<{ op: string; urn: string }>)
+            .filter((step) => step.op === "create")
+            .map((step) => step.urn.split("::").slice(-2).join("::"));
         expect(creates).to.include.members([
             "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass::reports",
             "kubernetes:apps/v1:Deployment::reports",
@@ -175,8 +207,12 @@ describe("the library in a consumer's stack (npm pack, next to the SDKs this che
             "akvsecrets:index:AppWorkload$kubernetes:apps/v1:Deployment::billing-deployment",
             "pulumi:providers:kubernetes::local",
         ]);
-        expect(preview.diagnostics ?? [], JSON.stringify(preview.diagnostics)).to.satisfy((list: Array<{ severity: string }>) => list.every((d) => d.severity !== "error"));
+        expect(preview.diagnostics ?? [], JSON.stringify(preview.diagnostics)).to.satisfy((list: Array<{ severity: string }>) =>
+            list.every((d) => d.severity !== "error"),
+        );
         // The kubernetes provider the engine runs is the toolchain's (plugin downloads are off): say which.
-        expect(execFileSync("sh", ["-c", "command -v pulumi-resource-kubernetes"], { env: { ...process.env, ...env }, encoding: "utf8" })).to.contain("pulumi-resource-kubernetes");
+        expect(
+            execFileSync("sh", ["-c", "command -v pulumi-resource-kubernetes"], { env: { ...process.env, ...env }, encoding: "utf8" }),
+        ).to.contain("pulumi-resource-kubernetes");
     });
 });

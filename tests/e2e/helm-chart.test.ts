@@ -21,7 +21,10 @@ describe("the Helm chart fixture's committed render (tests/fixtures/migration/ch
     this.timeout(10 * 60 * 1000);
 
     it("is what Helm's own template engine produces now: the unit tests of the transform read it", () => {
-        const output = execFileSync(LOCALENV, ["tool", "helm-template", "--", CHART, "shop", "shop"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const output = execFileSync(LOCALENV, ["tool", "helm-template", "--", CHART, "shop", "shop"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+        });
         expect(output).to.equal(fs.readFileSync(path.join(REPO_ROOT, "tests/fixtures/migration/chart.rendered.yaml"), "utf8"));
     });
 });
@@ -29,7 +32,16 @@ describe("the Helm chart fixture's committed render (tests/fixtures/migration/ch
 /** Local stack only: nothing runs pods here, so no workload or Service of the chart would ever become ready. */
 const skipAwait: pulumi.ResourceTransform = (args) =>
     args.custom && args.type.startsWith("kubernetes:") && !args.type.startsWith("kubernetes:helm")
-        ? { props: { ...args.props, metadata: { ...args.props.metadata, annotations: { ...args.props.metadata?.annotations, "pulumi.com/skipAwait": "true" } } }, opts: args.opts }
+        ? {
+              props: {
+                  ...args.props,
+                  metadata: {
+                      ...args.props.metadata,
+                      annotations: { ...args.props.metadata?.annotations, "pulumi.com/skipAwait": "true" },
+                  },
+              },
+              opts: args.opts,
+          }
         : undefined;
 
 describe("Helm chart wired through the transform (real engine, real kube-apiserver)", function () {
@@ -52,12 +64,19 @@ describe("Helm chart wired through the transform (real engine, real kube-apiserv
                             keyVaultSecretsTransform([
                                 {
                                     match: { kinds: ["Deployment"], name: /-storefront$/ },
-                                    wiring: { secretProviderClassName: "shop", env: [{ name: "DB_PASSWORD", secretName: "shop-db-csi", key: "password" }] },
+                                    wiring: {
+                                        secretProviderClassName: "shop",
+                                        env: [{ name: "DB_PASSWORD", secretName: "shop-db-csi", key: "password" }],
+                                    },
                                     replaceEnv: true,
                                 },
                                 {
                                     match: { kinds: ["CronJob"] },
-                                    wiring: { secretProviderClassName: "shop", env: [{ name: "API_KEY", secretName: "shop-env-csi", key: "api-key" }], containers: ["worker"] },
+                                    wiring: {
+                                        secretProviderClassName: "shop",
+                                        env: [{ name: "API_KEY", secretName: "shop-env-csi", key: "api-key" }],
+                                        containers: ["worker"],
+                                    },
                                 },
                             ]),
                         ],
@@ -75,13 +94,26 @@ describe("Helm chart wired through the transform (real engine, real kube-apiserv
         const kube = environment!.kube;
         const deployment = await kube.get("/apis/apps/v1/namespaces/orders/deployments/shop-storefront");
         const pod = deployment.spec.template.spec;
-        expect(pod.volumes).to.deep.include({ name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "shop" } } });
-        expect(pod.containers[0].volumeMounts).to.deep.include({ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true });
-        expect(pod.containers[0].env).to.deep.include({ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "shop-db-csi", key: "password" } } });
+        expect(pod.volumes).to.deep.include({
+            name: "keyvault-secrets",
+            csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "shop" } },
+        });
+        expect(pod.containers[0].volumeMounts).to.deep.include({
+            name: "keyvault-secrets",
+            mountPath: "/mnt/secrets-store",
+            readOnly: true,
+        });
+        expect(pod.containers[0].env).to.deep.include({
+            name: "DB_PASSWORD",
+            valueFrom: { secretKeyRef: { name: "shop-db-csi", key: "password" } },
+        });
         const cronJob = await kube.get("/apis/batch/v1/namespaces/orders/cronjobs/shop-storefront-worker");
         const jobPod = cronJob.spec.jobTemplate.spec.template.spec;
         expect(jobPod.volumes.map((v: { name: string }) => v.name)).to.include("keyvault-secrets");
-        expect(jobPod.containers.find((c: { name: string }) => c.name === "worker").env).to.deep.include({ name: "API_KEY", valueFrom: { secretKeyRef: { name: "shop-env-csi", key: "api-key" } } });
+        expect(jobPod.containers.find((c: { name: string }) => c.name === "worker").env).to.deep.include({
+            name: "API_KEY",
+            valueFrom: { secretKeyRef: { name: "shop-env-csi", key: "api-key" } },
+        });
         const service = await kube.get("/api/v1/namespaces/orders/services/shop-storefront");
         expect(JSON.stringify(service)).to.not.contain("keyvault-secrets");
     });

@@ -15,7 +15,11 @@ const NAMESPACE = "client-rate";
 
 function configMaps(count: number, opts?: { provider: k8s.Provider }): void {
     for (let index = 0; index < count; index++) {
-        new k8s.core.v1.ConfigMap(`settings-${index}`, { metadata: { name: `settings-${index}`, namespace: NAMESPACE }, data: { index: String(index) } }, opts);
+        new k8s.core.v1.ConfigMap(
+            `settings-${index}`,
+            { metadata: { name: `settings-${index}`, namespace: NAMESPACE }, data: { index: String(index) } },
+            opts,
+        );
     }
 }
 
@@ -30,7 +34,12 @@ describe("the Kubernetes provider's client rate (real engine, real provider, rea
     after(() => environment?.stop());
 
     it("the default provider of an external cluster takes its rate from the stack file's kubernetes:kubeClientSettings", async () => {
-        const stack = await openLocalStack({ ...environment!.stackOptions, stackName: "default-provider", stackConfig: {}, program: async () => configMaps(2) });
+        const stack = await openLocalStack({
+            ...environment!.stackOptions,
+            stackName: "default-provider",
+            stackConfig: {},
+            program: async () => configMaps(2),
+        });
         // The provider logs the rate it configured its client with at verbosity 9; logFlow hands the level to it.
         const result = await stack.up({ logFlow: true, logVerbosity: 9, logToStdErr: true });
         expect(result.summary.result).to.equal("succeeded");
@@ -43,7 +52,10 @@ describe("the Kubernetes provider's client rate (real engine, real provider, rea
     it("an existing stack's explicit provider takes the program's rate as an update of the provider, replacing nothing", async () => {
         const kubeconfig = fs.readFileSync(environment!.stackOptions.kubeconfig, "utf8");
         const withSettings = (settings: boolean) => async () => {
-            const provider = new k8s.Provider("cluster", { kubeconfig, ...(settings ? { kubeClientSettings: kubernetesClientSettings({}) } : {}) });
+            const provider = new k8s.Provider("cluster", {
+                kubeconfig,
+                ...(settings ? { kubeClientSettings: kubernetesClientSettings({}) } : {}),
+            });
             configMaps(3, { provider });
         };
         const before = await openLocalStack({ ...environment!.stackOptions, stackName: "explicit-provider", program: withSettings(false) });

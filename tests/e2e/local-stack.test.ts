@@ -46,7 +46,9 @@ async function resourceVersions(kube: KubeClient): Promise<Record<string, string
     const versions: Record<string, string> = {};
     for (const id of await clusterObjects(kube)) {
         const [plural, namespace, name] = id.split("/");
-        const prefix = { secretproviderclasses: `/apis/${SPC_API}`, secretsyncs: `/apis/${SECRET_SYNC_API}`, deployments: "/apis/apps/v1" }[plural] ?? "/api/v1";
+        const prefix =
+            { secretproviderclasses: `/apis/${SPC_API}`, secretsyncs: `/apis/${SECRET_SYNC_API}`, deployments: "/apis/apps/v1" }[plural] ??
+            "/api/v1";
         versions[id] = (await kube.get(`${prefix}/namespaces/${namespace}/${plural}/${name}`)).metadata.resourceVersion;
     }
     return versions;
@@ -135,7 +137,11 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             expect(spc.spec.secretObjects).to.deep.equal(
                 app.syncMechanism === "secretSync"
                     ? undefined
-                    : app.syncedSecrets.map((s: any) => ({ secretName: s.secretName, type: s.type, data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })) })),
+                    : app.syncedSecrets.map((s: any) => ({
+                          secretName: s.secretName,
+                          type: s.type,
+                          data: s.data.map((d: any) => ({ objectName: d.objectName, key: d.key })),
+                      })),
             );
         }
     });
@@ -145,7 +151,10 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         expect(notifier, "a secretSync app in Pulumi.local.yaml").to.not.equal(undefined);
         for (const secret of notifier.syncedSecrets) {
             const sync = await kube.get(`/apis/${SECRET_SYNC_API}/namespaces/${notifier.namespace}/secretsyncs/${secret.secretName}`);
-            expect(sync.metadata.labels).to.deep.equal({ "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": notifier.name });
+            expect(sync.metadata.labels).to.deep.equal({
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/name": notifier.name,
+            });
             expect(sync.spec).to.deep.equal({
                 secretProviderClassName: notifier.name,
                 serviceAccountName: notifier.name,
@@ -162,21 +171,45 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
 
     it("the API server refuses, through the CRD, the SecretSync objects the preview refuses (reserved prefix, key pattern, no ServiceAccount)", async () => {
         const base = { apiVersion: SECRET_SYNC_API, kind: "SecretSync", metadata: { namespace: "orders" } };
-        const spec = { secretProviderClassName: "orders-notifier", serviceAccountName: "orders-notifier", secretObject: { data: [{ sourcePath: "smtp", targetKey: "smtp" }] } };
+        const spec = {
+            secretProviderClassName: "orders-notifier",
+            serviceAccountName: "orders-notifier",
+            secretObject: { data: [{ sourcePath: "smtp", targetKey: "smtp" }] },
+        };
         const refused = async (name: string, body: Record<string, unknown>) => {
-            const response = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, { ...base, metadata: { ...base.metadata, name }, spec: body });
+            const response = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, {
+                ...base,
+                metadata: { ...base.metadata, name },
+                spec: body,
+            });
             expect(response.status, `${name}: ${JSON.stringify(response.body)}`).to.equal(422);
             return JSON.stringify(response.body);
         };
-        expect(await refused("reserved-label", { ...spec, secretObject: { ...spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "x" } } })).to.contain("reserved for the controller");
-        expect(await refused("reserved-annotation", { ...spec, secretObject: { ...spec.secretObject, annotations: { "secrets-store.sync.x-k8s.io.example/x": "y" } } })).to.contain("reserved for the controller");
-        expect(await refused("key-pattern", { ...spec, secretObject: { data: [{ sourcePath: "certs/tls.crt", targetKey: "a_b" }] } })).to.contain("spec.secretObject.data[0].targetKey");
+        expect(
+            await refused("reserved-label", {
+                ...spec,
+                secretObject: { ...spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "x" } },
+            }),
+        ).to.contain("reserved for the controller");
+        expect(
+            await refused("reserved-annotation", {
+                ...spec,
+                secretObject: { ...spec.secretObject, annotations: { "secrets-store.sync.x-k8s.io.example/x": "y" } },
+            }),
+        ).to.contain("reserved for the controller");
+        expect(
+            await refused("key-pattern", { ...spec, secretObject: { data: [{ sourcePath: "certs/tls.crt", targetKey: "a_b" }] } }),
+        ).to.contain("spec.secretObject.data[0].targetKey");
         const { serviceAccountName, ...withoutServiceAccount } = spec;
         expect(serviceAccountName).to.equal("orders-notifier");
         expect(await refused("no-service-account", withoutServiceAccount)).to.contain("spec.serviceAccountName: Required value");
         expect(await refused("no-data", { ...spec, secretObject: { data: [] } })).to.contain("spec.secretObject.data");
         // The default type the CRD fills in; this one is accepted and removed again.
-        const accepted = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, { ...base, metadata: { ...base.metadata, name: "probe" }, spec });
+        const accepted = await kube.request("POST", `/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs`, {
+            ...base,
+            metadata: { ...base.metadata, name: "probe" },
+            spec,
+        });
         expect(accepted.status, JSON.stringify(accepted.body)).to.equal(201);
         expect(accepted.body.spec.secretObject.type).to.equal("Opaque");
         await kube.delete(`/apis/${SECRET_SYNC_API}/namespaces/orders/secretsyncs/probe`);
@@ -198,9 +231,14 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
                 continue;
             }
             expect(pod.volumes).to.deep.equal([
-                { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: app.name } } },
+                {
+                    name: "keyvault-secrets",
+                    csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: app.name } },
+                },
             ]);
-            expect(pod.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
+            expect(pod.containers[0].volumeMounts).to.deep.equal([
+                { name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true },
+            ]);
         }
         const orders = await kube.get("/apis/apps/v1/namespaces/orders/deployments/orders-api");
         expect(orders.metadata.annotations["secret.reloader.stakater.com/reload"]).to.equal("orders-api-keyvault");
@@ -208,7 +246,10 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
 
     it("annotates only the workload-identity ServiceAccount with its client and tenant IDs", async () => {
         const payments = await kube.get("/api/v1/namespaces/payments/serviceaccounts/payments");
-        expect(payments.metadata.annotations).to.include({ "azure.workload.identity/client-id": "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "azure.workload.identity/tenant-id": config.keyVault.tenantId });
+        expect(payments.metadata.annotations).to.include({
+            "azure.workload.identity/client-id": "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+            "azure.workload.identity/tenant-id": config.keyVault.tenantId,
+        });
         const orders = await kube.get("/api/v1/namespaces/orders/serviceaccounts/orders-api");
         expect(orders.metadata.annotations ?? {}).to.not.have.property("azure.workload.identity/client-id");
         const deployment = await kube.get("/apis/apps/v1/namespaces/payments/deployments/payments");
@@ -279,7 +320,9 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
                 () => new Error("the second up was not refused"),
                 (e: Error) => e,
             ),
-            new Promise<Error>((resolve) => (timer = setTimeout(() => resolve(new Error("the second up was not answered in 120 s")), 120_000))),
+            new Promise<Error>(
+                (resolve) => (timer = setTimeout(() => resolve(new Error("the second up was not answered in 120 s")), 120_000)),
+            ),
         ]);
         clearTimeout(timer);
         release();
@@ -337,7 +380,9 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         }
         // Asserted after the restart, so a failure here does not leave the later tests without an API server.
         expect(killed).to.equal(true);
-        const reported = String(failure).split("\n").filter((line) => /error:/.test(line));
+        const reported = String(failure)
+            .split("\n")
+            .filter((line) => /error:/.test(line));
         console.log(`      reported: ${reported.slice(0, 2).join(" | ")}`);
         // Which transport error the provider sees depends on where each request was when the process died.
         expect(String(failure)).to.match(/connection refused|connection reset by peer|client connection force closed|unexpected EOF/);
@@ -381,7 +426,17 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         expect(exported).to.not.contain(LOCAL_PASSPHRASE);
         for (const resource of (state.resources as any[]).filter((r) => r.type === `kubernetes:${SPC_API}:SecretProviderClass`)) {
             expect(Object.keys(resource.outputs.spec.parameters).sort()).to.satisfy((keys: string[]) =>
-                keys.every((key) => ["keyvaultName", "tenantID", "objects", "useVMManagedIdentity", "userAssignedIdentityID", "clientID", "cloudName"].includes(key)),
+                keys.every((key) =>
+                    [
+                        "keyvaultName",
+                        "tenantID",
+                        "objects",
+                        "useVMManagedIdentity",
+                        "userAssignedIdentityID",
+                        "clientID",
+                        "cloudName",
+                    ].includes(key),
+                ),
             );
         }
         for (const namespace of localNamespaces()) {

@@ -13,7 +13,11 @@ import { KubeClient } from "../../localenv/harness/kube";
 import { REPO_ROOT } from "../../localenv/harness/stack";
 import { clusterDown, clusterUp, toolchainPaths } from "../../localenv/harness/localenv";
 
-const CRDS = ["secretproviderclasses.secrets-store.csi.x-k8s.io", "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io", "secretsyncs.secret-sync.x-k8s.io"];
+const CRDS = [
+    "secretproviderclasses.secrets-store.csi.x-k8s.io",
+    "secretproviderclasspodstatuses.secrets-store.csi.x-k8s.io",
+    "secretsyncs.secret-sync.x-k8s.io",
+];
 
 interface JobRun {
     status: number | null;
@@ -43,7 +47,10 @@ describe("npm run local with what the machine already has", function () {
     this.timeout(20 * 60 * 1000);
     const tools = toolchainPaths();
     let scratch = "";
-    const cleanPath = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !dir.includes("aks-keyvault-secrets-toolchain")).join(path.delimiter);
+    const cleanPath = (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter((dir) => !dir.includes("aks-keyvault-secrets-toolchain"))
+        .join(path.delimiter);
 
     before(() => {
         scratch = fs.mkdtempSync(path.join(os.tmpdir(), "akv-e2e-main-"));
@@ -62,14 +69,19 @@ describe("npm run local with what the machine already has", function () {
     it("uses a recent pulumi on PATH, the provider from the plugin cache, kube-apiserver and etcd from KUBEBUILDER_ASSETS", () => {
         const bin = dirWith("user-bin", { pulumi: tools.pulumi });
         const home = path.join(scratch, "pulumi-home");
-        const provider = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")) as { version: string }).version;
-        dirWith(`pulumi-home/plugins/resource-kubernetes-v${provider}`, { "pulumi-resource-kubernetes": tools["pulumi-resource-kubernetes"] });
+        const provider = (JSON.parse(fs.readFileSync(require.resolve("@pulumi/kubernetes/package.json"), "utf8")) as { version: string })
+            .version;
+        dirWith(`pulumi-home/plugins/resource-kubernetes-v${provider}`, {
+            "pulumi-resource-kubernetes": tools["pulumi-resource-kubernetes"],
+        });
         const assets = dirWith("envtest", { etcd: tools.etcd, "kube-apiserver": tools["kube-apiserver"], kubectl: "/bin/false" });
 
         const run = runLocal(["--no-node"], { PATH: `${bin}${path.delimiter}${cleanPath}`, PULUMI_HOME: home, KUBEBUILDER_ASSETS: assets });
         expectSuccess(run);
         expect(run.stderr).to.match(/pulumi 3\.\d+\.\d+ from PATH \(.*user-bin\/pulumi\)/);
-        expect(run.stderr).to.contain(`kubernetes provider ${provider} from the plugin cache (${path.join(home, "plugins", `resource-kubernetes-v${provider}`)})`);
+        expect(run.stderr).to.contain(
+            `kubernetes provider ${provider} from the plugin cache (${path.join(home, "plugins", `resource-kubernetes-v${provider}`)})`,
+        );
         expect(run.stderr).to.contain(`kube-apiserver and etcd from KUBEBUILDER_ASSETS (${assets})`);
         expect(run.stderr).to.not.contain("building what is missing");
     });
@@ -131,7 +143,10 @@ describe("npm run local with what the machine already has", function () {
                 expect(left === undefined || left.metadata.deletionTimestamp !== undefined, `${crd} removed`).to.equal(true);
             }
             const payments = await kube.find("/api/v1/namespaces/payments");
-            expect(payments === undefined || payments.metadata.deletionTimestamp !== undefined, "namespace payments (created by the job) removed").to.equal(true);
+            expect(
+                payments === undefined || payments.metadata.deletionTimestamp !== undefined,
+                "namespace payments (created by the job) removed",
+            ).to.equal(true);
             const orders = await kube.get("/api/v1/namespaces/orders");
             expect(orders.metadata.deletionTimestamp, "the user's namespace orders is kept").to.equal(undefined);
             expect(await kube.names("apps/v1", "deployments", "orders")).to.deep.equal([]);

@@ -16,13 +16,31 @@ const POLICY_PACK = path.join(REPO_ROOT, "policy");
 /** A hand edit the program would never make: the provider silently ignores the mis-cased key. */
 const misCasedParameter: pulumi.ResourceTransform = (args) =>
     args.type.endsWith(":SecretProviderClass") && args.name === "orders-api-spc"
-        ? { props: { ...args.props, spec: { ...args.props.spec, parameters: { ...args.props.spec.parameters, userAssignedIdentityId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" } } }, opts: args.opts }
+        ? {
+              props: {
+                  ...args.props,
+                  spec: {
+                      ...args.props.spec,
+                      parameters: { ...args.props.spec.parameters, userAssignedIdentityId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" },
+                  },
+              },
+              opts: args.opts,
+          }
         : undefined;
 
 /** A hand edit the component refuses: a label with the sync controller's reserved prefix on a SecretSync's Secret. */
 const reservedSecretSyncLabel: pulumi.ResourceTransform = (args) =>
     args.type.endsWith(":SecretSync") && args.name === "orders-notifier-secretsync-orders-notifier-smtp"
-        ? { props: { ...args.props, spec: { ...args.props.spec, secretObject: { ...args.props.spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "mine" } } } }, opts: args.opts }
+        ? {
+              props: {
+                  ...args.props,
+                  spec: {
+                      ...args.props.spec,
+                      secretObject: { ...args.props.spec.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "mine" } },
+                  },
+              },
+              opts: args.opts,
+          }
         : undefined;
 
 describe("policy pack on the local stack (real engine)", function () {
@@ -34,9 +52,17 @@ describe("policy pack on the local stack (real engine)", function () {
         environment = await startLocalEnvironment("akv-e2e-policy");
         // The analyzer plugin sits beside the policy CLI; the pack runs on the Node.js language host.
         const policyCli = policyPulumi();
-        const options = { ...environment.stackOptions, pulumiBinary: policyCli, extraPath: [path.dirname(policyCli), path.dirname(toolchainPaths()["pulumi-language-nodejs"])] };
+        const options = {
+            ...environment.stackOptions,
+            pulumiBinary: policyCli,
+            extraPath: [path.dirname(policyCli), path.dirname(toolchainPaths()["pulumi-language-nodejs"])],
+        };
         stacks.clean = await openLocalStack({ ...options, stackName: "policy-clean" });
-        stacks.violating = await openLocalStack({ ...options, stackName: "policy-violating", transforms: [misCasedParameter, reservedSecretSyncLabel] });
+        stacks.violating = await openLocalStack({
+            ...options,
+            stackName: "policy-violating",
+            transforms: [misCasedParameter, reservedSecretSyncLabel],
+        });
     });
 
     after(() => environment?.stop());
@@ -62,7 +88,9 @@ describe("policy pack on the local stack (real engine)", function () {
         expect(output).to.contain("orders-api-spc");
         expect(output).to.contain('spell it "userAssignedIdentityID"');
         expect(output).to.contain("secret-sync-well-formed");
-        expect(output).to.contain('SecretSync "orders/orders-notifier-smtp": spec.secretObject.labels["secrets-store.sync.x-k8s.io/secretsync"]: starts with secrets-store.sync.x-k8s.io');
+        expect(output).to.contain(
+            'SecretSync "orders/orders-notifier-smtp": spec.secretObject.labels["secrets-store.sync.x-k8s.io/secretsync"]: starts with secrets-store.sync.x-k8s.io',
+        );
     });
 
     function stack(name: string): Stack {

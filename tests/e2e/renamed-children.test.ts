@@ -31,7 +31,11 @@ describe("renamed Namespace and ServiceAccount children (real engine, real kube-
             program: async () => {
                 const app = new pulumi.ComponentResource("akvsecrets:index:AppWorkload", "orders-api");
                 const namespace = new k8s.core.v1.Namespace("orders-api-ns", { metadata: { name: NAMESPACE, labels } }, { parent: app });
-                new k8s.core.v1.ServiceAccount("orders-api-sa", { metadata: { name: "orders-api", namespace: NAMESPACE, labels } }, { parent: app, dependsOn: [namespace] });
+                new k8s.core.v1.ServiceAccount(
+                    "orders-api-sa",
+                    { metadata: { name: "orders-api", namespace: NAMESPACE, labels } },
+                    { parent: app, dependsOn: [namespace] },
+                );
             },
         });
         expect((await old.up()).summary.result).to.equal("succeeded");

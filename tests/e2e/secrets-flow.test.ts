@@ -101,8 +101,19 @@ function podMounting(name: string, className: string) {
         kind: "Pod",
         metadata: { name },
         spec: {
-            containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }] }],
-            volumes: [{ name: "secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: className } } }],
+            containers: [
+                {
+                    name: "app",
+                    image: "registry.example/orders-api:1.4.2",
+                    volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
+                },
+            ],
+            volumes: [
+                {
+                    name: "secrets",
+                    csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: className } },
+                },
+            ],
         },
     };
 }
@@ -110,7 +121,12 @@ function podMounting(name: string, className: string) {
 const CLASSES = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses";
 
 /** The current probe report of one running pod of an app's Deployment. */
-async function currentReport(kube: KubeClient, namespace: string, deployment: string, pod?: string): Promise<{ pod: string; report?: ProbeReport }> {
+async function currentReport(
+    kube: KubeClient,
+    namespace: string,
+    deployment: string,
+    pod?: string,
+): Promise<{ pod: string; report?: ProbeReport }> {
     const name = pod ?? (await appPods(kube, namespace, deployment)).map(podState).find((state) => state.ready)?.name;
     if (!name) {
         return { pod: "" };
@@ -159,7 +175,10 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     it("starts every app's pods, with files, synced Secrets and env vars that agree, in each identity mode", () => {
         for (const entry of deliveries.filter((candidate) => candidate.syncMechanism !== "secretSync")) {
             expect(entry.pods.length, entry.app).to.be.greaterThan(0);
-            expect(entry.pods.every((pod) => pod.ready), `${entry.app}: ${JSON.stringify(entry.pods)}`).to.equal(true);
+            expect(
+                entry.pods.every((pod) => pod.ready),
+                `${entry.app}: ${JSON.stringify(entry.pods)}`,
+            ).to.equal(true);
             expect(entry.problems, entry.app).to.deep.equal([]);
         }
         const modes = new Set(deliveries.filter((entry) => entry.pods.every((pod) => pod.ready)).map((entry) => entry.identity));
@@ -192,7 +211,9 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     it("leaves SecretSync apps waiting for a sync controller (none runs locally), without a secrets volume", async () => {
         const pods = await until("orders-notifier's CreateContainerConfigError", 60_000, async () => {
             const states = (await appPods(environment.kube, "orders", exported["orders-notifier"].deployment as string)).map(podState);
-            return states.length > 0 && states.every((state) => state.waiting?.startsWith("CreateContainerConfigError")) ? states : undefined;
+            return states.length > 0 && states.every((state) => state.waiting?.startsWith("CreateContainerConfigError"))
+                ? states
+                : undefined;
         });
         expect(pods.every((pod) => !pod.ready)).to.equal(true);
         expect(pods[0].waiting).to.match(/CreateContainerConfigError: secret "orders-notifier-smtp" not found/);
@@ -209,7 +230,11 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 10_000));
             const requestsBefore = readRequestLog(node.requestLog).length;
             const started = Date.now();
-            addVersion(node.standIn, { vault: "kv-local-demo", tenantId: tenantId }, { kind: "secret", name: "orders-db-password", value: "random" });
+            addVersion(
+                node.standIn,
+                { vault: "kv-local-demo", tenantId: tenantId },
+                { kind: "secret", name: "orders-db-password", value: "random" },
+            );
             const expected = probeHash(currentValue("orders-db-password"));
             const rotated = await until("the rotated file", ROTATION_DEADLINE_MS, async () => {
                 const now = await currentReport(environment.kube, "orders", deployment, before.pod);
@@ -223,7 +248,9 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             const secretSeconds = (Date.now() - started) / 1000;
             expect(rotated.env.DB_PASSWORD).to.equal(before.report?.env.DB_PASSWORD);
             expect(rotated.env.DB_PASSWORD).to.not.equal(expected);
-            samples.push(`file ${fileSeconds.toFixed(1)} s, Secret ${secretSeconds.toFixed(1)} s (${readRequestLog(node.requestLog).length - requestsBefore} stand-in requests)`);
+            samples.push(
+                `file ${fileSeconds.toFixed(1)} s, Secret ${secretSeconds.toFixed(1)} s (${readRequestLog(node.requestLog).length - requestsBefore} stand-in requests)`,
+            );
         }
         console.log(`      rotation on lane ${laneName()}: ${samples.join("; ")}`);
     });
@@ -232,9 +259,13 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         const kube = environment.kube;
         await kube.create(
             CLASSES,
-            managedIdentityClass("trap", config, addonClientId, [{ objectName: "orders-db-password", objectType: "secret" }], [
-                { secretName: "trap-synced", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] },
-            ]),
+            managedIdentityClass(
+                "trap",
+                config,
+                addonClientId,
+                [{ objectName: "orders-db-password", objectType: "secret" }],
+                [{ secretName: "trap-synced", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] }],
+            ),
         );
         await kube.create("/apis/apps/v1/namespaces/orders/deployments", {
             apiVersion: "apps/v1",
@@ -244,7 +275,15 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
                 selector: { matchLabels: { app: "trap" } },
                 template: {
                     metadata: { labels: { app: "trap" } },
-                    spec: { containers: [{ name: "app", image: "registry.example/orders-api:1.4.2", env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "trap-synced", key: "password" } } }] }] },
+                    spec: {
+                        containers: [
+                            {
+                                name: "app",
+                                image: "registry.example/orders-api:1.4.2",
+                                env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "trap-synced", key: "password" } } }],
+                            },
+                        ],
+                    },
                 },
             },
         });
@@ -267,7 +306,10 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         const stranger = "9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f";
         registerManagedIdentity(node.standIn, tenantId, stranger);
         addVersion(node.standIn, { vault: "kv-local-demo", tenantId }, { kind: "secret", name: "stranger-secret", value: "random" });
-        await kube.create(CLASSES, managedIdentityClass("stranger", config, stranger, [{ objectName: "stranger-secret", objectType: "secret" }]));
+        await kube.create(
+            CLASSES,
+            managedIdentityClass("stranger", config, stranger, [{ objectName: "stranger-secret", objectType: "secret" }]),
+        );
         await kube.create("/api/v1/namespaces/orders/pods", podMounting("stranger", "stranger"));
         const warning = await until("a FailedMount event", 90_000, () => lastWarning(kube, "orders", "stranger"));
         expect(warning, warning).to.match(/^FailedMount: /);
@@ -338,13 +380,22 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         addVersion(node.standIn, vault, { kind: "key", name: "budget-key", value: "rsa" });
         await kube.create(CLASSES, managedIdentityClass("budget", config, addonClientId, objects));
         await kube.create("/api/v1/namespaces/orders/pods", podMounting("budget", "budget"));
-        await until("the budget pod Ready", 60_000, async () => (podState(await kube.get("/api/v1/namespaces/orders/pods/budget")).ready ? true : undefined));
+        await until("the budget pod Ready", 60_000, async () =>
+            podState(await kube.get("/api/v1/namespaces/orders/pods/budget")).ready ? true : undefined,
+        );
         await new Promise((resolve) => setTimeout(resolve, 35_000));
         await kube.delete("/api/v1/namespaces/orders/pods/budget");
         await kube.delete(`${CLASSES}/budget`);
 
-        const mounts = mountRequests(readRequestLog(node.requestLog), vault.vault, new Set(objects.map((object) => object.objectName)), addonClientId);
-        console.log(`      ${mounts.length} mounts; Key Vault reads per mount ${mounts.map((mount) => mount.keyVault).join(", ")} (+ 401 challenges ${mounts.map((mount) => mount.challenges).join(", ")}); the budget counts ${requestsPerMount(objects)}`);
+        const mounts = mountRequests(
+            readRequestLog(node.requestLog),
+            vault.vault,
+            new Set(objects.map((object) => object.objectName)),
+            addonClientId,
+        );
+        console.log(
+            `      ${mounts.length} mounts; Key Vault reads per mount ${mounts.map((mount) => mount.keyVault).join(", ")} (+ 401 challenges ${mounts.map((mount) => mount.challenges).join(", ")}); the budget counts ${requestsPerMount(objects)}`,
+        );
         expect(mounts.length).to.be.greaterThan(1);
         expect(mounts.map((mount) => mount.keyVault)).to.deep.equal(mounts.map(() => requestsPerMount(objects)));
     });
@@ -356,7 +407,9 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             const names = new Set(app.objects.map((object) => object.objectName));
             const mounts = mountRequests(log, seed.vault, names, seed.clientIds.get(app.name));
             const [first, ...polls] = mounts;
-            console.log(`      ${entry.app} (${app.identity.mode}): pod start ${JSON.stringify(first)}; ${polls.length} polls: ${[...new Set(polls.map((mount) => JSON.stringify(mount)))].join(" ")}`);
+            console.log(
+                `      ${entry.app} (${app.identity.mode}): pod start ${JSON.stringify(first)}; ${polls.length} polls: ${[...new Set(polls.map((mount) => JSON.stringify(mount)))].join(" ")}`,
+            );
             expect(polls.length, entry.app).to.be.greaterThan(0);
             // A rotated object adds no read; every Mount reads the same (rotation happened to orders-db-password only).
             // A driver with its own rotation reconciler (the addon lane's) polls on its own clock, so a poll can fall
@@ -364,7 +417,10 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             // Mounts, twice the reads.
             const oneMount = Math.min(...mounts.map((mount) => mount.keyVault));
             expect(oneMount, entry.app).to.be.greaterThan(0);
-            expect(mounts.map((mount) => mount.keyVault % oneMount), `${entry.app}: ${JSON.stringify(mounts)}`).to.deep.equal(mounts.map(() => 0));
+            expect(
+                mounts.map((mount) => mount.keyVault % oneMount),
+                `${entry.app}: ${JSON.stringify(mounts)}`,
+            ).to.deep.equal(mounts.map(() => 0));
         }
     });
 
@@ -372,12 +428,20 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         const kube = environment.kube;
         const others = deliveries.filter((entry) => entry.app !== "orders-api" && entry.pods.every((pod) => pod.ready));
         const podsBefore = Object.fromEntries(others.map((entry) => [entry.app, entry.pods.map((pod) => pod.name).sort()]));
-        const remaining = (localConfigWithServicePrincipal().applications as Array<{ name: string }>).filter((app) => app.name !== "orders-api");
+        const remaining = (localConfigWithServicePrincipal().applications as Array<{ name: string }>).filter(
+            (app) => app.name !== "orders-api",
+        );
         await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(remaining) });
         await stack.up();
-        await until("orders-api's synced Secret gone", 90_000, async () => ((await kube.find("/api/v1/namespaces/orders/secrets/orders-api-keyvault")) ? undefined : true));
+        await until("orders-api's synced Secret gone", 90_000, async () =>
+            (await kube.find("/api/v1/namespaces/orders/secrets/orders-api-keyvault")) ? undefined : true,
+        );
         for (const entry of others) {
-            const now = await appDelivery(kube, config.applications.find((app) => app.name === entry.app) as StackConfig["applications"][number], exported[entry.app].deployment as string);
+            const now = await appDelivery(
+                kube,
+                config.applications.find((app) => app.name === entry.app) as StackConfig["applications"][number],
+                exported[entry.app].deployment as string,
+            );
             expect(now.pods.map((pod) => pod.name).sort(), entry.app).to.deep.equal(podsBefore[entry.app]);
             expect(now.problems, entry.app).to.deep.equal([]);
         }

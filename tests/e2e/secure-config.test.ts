@@ -28,7 +28,9 @@ function secretPlaces(value: unknown, values: string[], at = "", inSecret = fals
         return { secret: [], plain: [] };
     }
     const secret = inSecret || (value as Record<string, unknown>)[SECRET_SIGNATURE] !== undefined;
-    const children = Object.entries(value).filter(([key]) => key !== SECRET_SIGNATURE).map(([key, child]) => secretPlaces(child, values, key === "plaintext" && secret ? at : `${at}${at ? "." : ""}${key}`, secret));
+    const children = Object.entries(value)
+        .filter(([key]) => key !== SECRET_SIGNATURE)
+        .map(([key, child]) => secretPlaces(child, values, key === "plaintext" && secret ? at : `${at}${at ? "." : ""}${key}`, secret));
     return { secret: children.flatMap((child) => child.secret), plain: children.flatMap((child) => child.plain) };
 }
 
@@ -44,7 +46,12 @@ describe("secure config values end to end (real engine, real kube-apiserver)", f
         // process that had run every earlier e2e file's programs, one CI run previewed this stack with no resource
         // registered and no diagnostic (planning to delete every app): the SDK's inline server takes a failed gRPC
         // call for the engine's own shutdown and ends the run quietly; which call failed was not recorded.
-        stack = await openLocalStack({ ...environment.stackOptions, stackName: "secure", throughLanguageHost: true, envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" } });
+        stack = await openLocalStack({
+            ...environment.stackOptions,
+            stackName: "secure",
+            throughLanguageHost: true,
+            envVars: { PULUMI_NODEJS_TRANSPILE_ONLY: "true" },
+        });
         await stack.setConfig(`${CONFIG_NAMESPACE}:keyVault.tenantId`, { value: TENANT, secret: true }, true);
         await stack.setConfig(`${CONFIG_NAMESPACE}:cluster.addonIdentityClientId`, { value: ADDON_CLIENT_ID, secret: true }, true);
     });
@@ -59,7 +66,10 @@ describe("secure config values end to end (real engine, real kube-apiserver)", f
         const up = await stack.up();
         expect(up.summary.result).to.equal("succeeded");
         // The state as stored (the file backend's checkpoint): secrets in it are ciphertext.
-        const stored = fs.readFileSync(path.join(environment!.stackOptions.stateDir, "backend", ".pulumi", "stacks", "aks-keyvault-secrets", "secure.json"), "utf8");
+        const stored = fs.readFileSync(
+            path.join(environment!.stackOptions.stateDir, "backend", ".pulumi", "stacks", "aks-keyvault-secrets", "secure.json"),
+            "utf8",
+        );
         expect(stored).to.contain("ciphertext");
         expect(stored).to.not.contain(TENANT);
         expect(stored).to.not.contain(ADDON_CLIENT_ID);
@@ -68,7 +78,9 @@ describe("secure config values end to end (real engine, real kube-apiserver)", f
         const decrypted = (await stack.exportStack()).deployment;
         const places = secretPlaces(decrypted, [TENANT, ADDON_CLIENT_ID]);
         expect(places.plain, "values outside secrets").to.deep.equal([]);
-        expect(places.secret.map((place) => place.replace(/^resources\.\d+/, "")).filter((place) => place.startsWith(".inputs"))).to.include.members([
+        expect(
+            places.secret.map((place) => place.replace(/^resources\.\d+/, "")).filter((place) => place.startsWith(".inputs")),
+        ).to.include.members([
             ".inputs.spec.parameters.tenantID",
             ".inputs.spec.parameters.userAssignedIdentityID",
             ".inputs.metadata.annotations.azure.workload.identity/tenant-id",
@@ -80,7 +92,11 @@ describe("secure config values end to end (real engine, real kube-apiserver)", f
     it("gives them back, decrypted, as secret stack outputs, and puts them where the driver needs them", async () => {
         const outputs = await stack.outputs();
         expect(outputs.platform.secret).to.equal(true);
-        expect(outputs.platform.value).to.deep.include({ tenantId: TENANT, keyVaultName: config.keyVault.name, addonIdentity: { clientId: ADDON_CLIENT_ID } });
+        expect(outputs.platform.value).to.deep.include({
+            tenantId: TENANT,
+            keyVaultName: config.keyVault.name,
+            addonIdentity: { clientId: ADDON_CLIENT_ID },
+        });
         const spc = await environment!.kube.get(`/apis/${SPC_API}/namespaces/orders/secretproviderclasses/orders-api`);
         expect(spc.spec.parameters).to.deep.include({ tenantID: TENANT, userAssignedIdentityID: ADDON_CLIENT_ID });
     });

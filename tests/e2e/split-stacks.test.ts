@@ -68,7 +68,10 @@ describe("platform stack and app stack (real StackReference, real kube-apiserver
             stackConfig: {
                 cluster: local.cluster,
                 keyVault: local.keyVault,
-                applications: [...local.applications.filter((a: { namespace: string }) => a.namespace === "payments"), app("ingress-certs", SHARED_NAMESPACE, { createNamespace: true })],
+                applications: [
+                    ...local.applications.filter((a: { namespace: string }) => a.namespace === "payments"),
+                    app("ingress-certs", SHARED_NAMESPACE, { createNamespace: true }),
+                ],
             },
         });
         apps = await openLocalStack({
@@ -90,13 +93,19 @@ describe("platform stack and app stack (real StackReference, real kube-apiserver
         // stack + provider + 2 x (AppWorkload + SecretProviderClass + ServiceAccount + Deployment); the StackReference is a read
         expect(up.summary.resourceChanges).to.deep.equal({ create: 10 });
         const spc = await environment!.kube.get(`/apis/${SPC_API}/namespaces/${SHARED_NAMESPACE}/secretproviderclasses/orders-certs`);
-        expect(spc.spec.parameters).to.deep.include({ keyvaultName: local.keyVault.name, tenantID: local.keyVault.tenantId, userAssignedIdentityID: local.cluster.addonIdentityClientId });
+        expect(spc.spec.parameters).to.deep.include({
+            keyvaultName: local.keyVault.name,
+            tenantID: local.keyVault.tenantId,
+            userAssignedIdentityID: local.cluster.addonIdentityClientId,
+        });
         const state = (await apps.exportStack()).deployment.resources as Array<{ type: string }>;
         expect(state.filter((r) => r.type.startsWith("azure-native:") || r.type === "kubernetes:core/v1:Namespace")).to.deep.equal([]);
     });
 
     it("fails the app stack's preview when it would declare an object the platform stack owns", async () => {
-        await apps.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: JSON.stringify([app("orders-api", "orders"), app("orders-certs", SHARED_NAMESPACE, { createNamespace: true })]) });
+        await apps.setConfig(`${CONFIG_NAMESPACE}:applications`, {
+            value: JSON.stringify([app("orders-api", "orders"), app("orders-certs", SHARED_NAMESPACE, { createNamespace: true })]),
+        });
         let output = "";
         const error = await apps.preview({ onOutput: (text) => (output += text) }).then(
             () => undefined,
@@ -106,7 +115,9 @@ describe("platform stack and app stack (real StackReference, real kube-apiserver
         expect(output + String(error)).to.contain(
             `${CONFIG_NAMESPACE}:applications[1].createNamespace (app "orders-certs"): Namespace ${SHARED_NAMESPACE} is already declared by stack organization/aks-keyvault-secrets/platform`,
         );
-        await apps.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: JSON.stringify(appStackConfig([app("orders-api", "orders"), app("orders-certs", SHARED_NAMESPACE)]).applications) });
+        await apps.setConfig(`${CONFIG_NAMESPACE}:applications`, {
+            value: JSON.stringify(appStackConfig([app("orders-api", "orders"), app("orders-certs", SHARED_NAMESPACE)]).applications),
+        });
         await apps.preview({ expectNoChanges: true });
     });
 
@@ -131,7 +142,8 @@ describe("platform stack and app stack (real StackReference, real kube-apiserver
         }
         expect(remaining).to.deep.equal([]);
         const platformAfter = await managedObjects(kube, ["payments", SHARED_NAMESPACE]);
-        const platformOnly = (objects: Record<string, string>) => Object.fromEntries(Object.entries(objects).filter(([id]) => !id.includes("orders-")));
+        const platformOnly = (objects: Record<string, string>) =>
+            Object.fromEntries(Object.entries(objects).filter(([id]) => !id.includes("orders-")));
         expect(platformAfter).to.deep.equal(platformOnly(platformBefore));
         expect(Object.keys(platformAfter)).to.include(`namespaces/${SHARED_NAMESPACE}`);
         await platform.preview({ expectNoChanges: true });

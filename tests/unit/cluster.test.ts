@@ -1,17 +1,11 @@
 /** components/cluster: the addon profile, AksCluster and ExistingAksCluster. */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    AksCluster,
-    ExistingAksCluster,
-    ValidationError,
-    withKeyVaultAddon,
-} from "../../components";
+import { AksCluster, ExistingAksCluster, ValidationError, withKeyVaultAddon } from "../../components";
 import { goDurationSeconds, keyVaultAddonProfile, secretRotationProblems } from "../../components/cluster/addon";
 import { nodeSubnetIds } from "../../components/cluster/component";
 import { formatProblem } from "../../components/shared/validation";
 import { addonIdentityOf, azureState, errorFrom, outputError, registered, resetRegistrations, settle, valueOf } from "../mocks";
-
 
 describe("AKS addon", () => {
     it("renders the addon profile with exact key casing and string config values", () => {
@@ -62,7 +56,9 @@ describe("AksCluster", () => {
         expect(pulumi.isSecret).to.be.a("function");
         await settle();
         const aks = registered("azure-native:containerservice:ManagedCluster", "cluster-aks").inputs;
-        expect(aks.addonProfiles).to.deep.equal({ azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } } });
+        expect(aks.addonProfiles).to.deep.equal({
+            azureKeyvaultSecretsProvider: { enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } },
+        });
         expect(aks.oidcIssuerProfile).to.deep.equal({ enabled: true });
         expect(aks.securityProfile).to.deep.equal({ workloadIdentity: { enabled: true } });
         expect(aks).to.include({ resourceName: "aks-dev", enableRBAC: true, location: "westeurope" });
@@ -71,7 +67,8 @@ describe("AksCluster", () => {
     });
 
     it("puts the nodes in a subnet of your VNet when given, and names it for the vault's firewall check", async () => {
-        const subnet = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes";
+        const subnet =
+            "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes";
         const cluster = new AksCluster("byo", {
             resourceGroupName: "rg-dev",
             location: "westeurope",
@@ -80,7 +77,9 @@ describe("AksCluster", () => {
         });
         expect(await valueOf(cluster.nodeSubnetIds)).to.deep.equal([subnet]);
         await settle();
-        expect(registered("azure-native:containerservice:ManagedCluster", "byo-aks").inputs.agentPoolProfiles[0]).to.include({ vnetSubnetID: subnet });
+        expect(registered("azure-native:containerservice:ManagedCluster", "byo-aks").inputs.agentPoolProfiles[0]).to.include({
+            vnetSubnetID: subnet,
+        });
     });
 
     it("rejects bad node pools, names and poll intervals at construction", () => {
@@ -97,11 +96,17 @@ describe("AksCluster", () => {
         );
         expect(error).to.be.instanceOf(ValidationError);
         expect(error.message).to.contain('secretRotation.pollInterval: "soon" is not a positive Go duration');
-        expect(error.message).to.contain("systemNodePool.count: 0 is not a node count. Fix: use an integer from 1 to 1000 (3 for production).");
+        expect(error.message).to.contain(
+            "systemNodePool.count: 0 is not a node count. Fix: use an integer from 1 to 1000 (3 for production).",
+        );
         expect(error.message).to.contain('systemNodePool.vmSize: is missing. Fix: set a VM size such as "Standard_D4ds_v5".');
-        expect(error.message).to.contain('systemNodePool.vnetSubnetId: "snet-aks-nodes" is not the resource ID of a subnet. Fix: use the full ID,');
+        expect(error.message).to.contain(
+            'systemNodePool.vnetSubnetId: "snet-aks-nodes" is not the resource ID of a subnet. Fix: use the full ID,',
+        );
         expect(error.message).to.contain('name: "-bad-" is not a valid AKS name');
-        expect(error.message).to.contain('adoptResourceId: "aks-dev" is not a managed cluster resource ID. Fix: use the output of `az aks show -g <rg> -n <name> --query id -o tsv`.');
+        expect(error.message).to.contain(
+            'adoptResourceId: "aks-dev" is not a managed cluster resource ID. Fix: use the output of `az aks show -g <rg> -n <name> --query id -o tsv`.',
+        );
     });
 });
 
@@ -115,15 +120,28 @@ describe("ExistingAksCluster", () => {
             oidcIssuerProfile: { enabled: true, issuerURL: "https://issuer.example/aks-shared/" },
             securityProfile: { workloadIdentity: { enabled: true } },
         };
-        const cluster = new ExistingAksCluster("shared", { resourceGroupName: "rg-shared", name: "aks-shared", requireWorkloadIdentity: true });
+        const cluster = new ExistingAksCluster("shared", {
+            resourceGroupName: "rg-shared",
+            name: "aks-shared",
+            requireWorkloadIdentity: true,
+        });
         expect(await valueOf(cluster.addonIdentity)).to.deep.equal(addonIdentityOf("aks-shared"));
         expect(await valueOf(cluster.oidcIssuerUrl)).to.equal("https://issuer.example/aks-shared/");
         expect(await valueOf(cluster.nodeSubnetIds), "an AKS-managed VNet names no subnet").to.equal(undefined);
     });
 
     it("names its node pools' subnets once each, for the vault's firewall check", () => {
-        const subnet = (name: string) => `/subscriptions/x/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/${name}`;
-        expect(nodeSubnetIds({ agentPoolProfiles: [{ vnetSubnetID: subnet("system") }, { vnetSubnetID: subnet("user") }, { vnetSubnetID: subnet("system") }] })).to.deep.equal([subnet("system"), subnet("user")]);
+        const subnet = (name: string) =>
+            `/subscriptions/x/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/${name}`;
+        expect(
+            nodeSubnetIds({
+                agentPoolProfiles: [
+                    { vnetSubnetID: subnet("system") },
+                    { vnetSubnetID: subnet("user") },
+                    { vnetSubnetID: subnet("system") },
+                ],
+            }),
+        ).to.deep.equal([subnet("system"), subnet("user")]);
         expect(nodeSubnetIds({ agentPoolProfiles: [{}] })).to.equal(undefined);
         expect(nodeSubnetIds({})).to.equal(undefined);
     });
@@ -132,22 +150,37 @@ describe("ExistingAksCluster", () => {
         azureState.managedClusters["aks-legacy"] = { name: "aks-legacy", addonProfiles: { omsagent: { enabled: true } } };
         const cluster = new ExistingAksCluster("legacy", { resourceGroupName: "rg-legacy", name: "aks-legacy" });
         const error = await outputError(cluster.addonIdentity);
-        expect(error.message).to.contain('AKS cluster "aks-legacy" in resource group "rg-legacy" does not have the azure-keyvault-secrets-provider addon enabled.');
-        expect(error.message).to.contain("az aks enable-addons --addons azure-keyvault-secrets-provider --name aks-legacy --resource-group rg-legacy");
+        expect(error.message).to.contain(
+            'AKS cluster "aks-legacy" in resource group "rg-legacy" does not have the azure-keyvault-secrets-provider addon enabled.',
+        );
+        expect(error.message).to.contain(
+            "az aks enable-addons --addons azure-keyvault-secrets-provider --name aks-legacy --resource-group rg-legacy",
+        );
     });
 
     it("fails with the command to run when workload identity is required but off", async () => {
-        azureState.managedClusters["aks-nowi"] = { name: "aks-nowi", addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, identity: addonIdentityOf("aks-nowi") } } };
+        azureState.managedClusters["aks-nowi"] = {
+            name: "aks-nowi",
+            addonProfiles: { azureKeyvaultSecretsProvider: { enabled: true, identity: addonIdentityOf("aks-nowi") } },
+        };
         const cluster = new ExistingAksCluster("nowi", { resourceGroupName: "rg", name: "aks-nowi", requireWorkloadIdentity: true });
         const error = await outputError(cluster.oidcIssuerUrl);
-        expect(error.message).to.contain("az aks update --name aks-nowi --resource-group rg --enable-oidc-issuer --enable-workload-identity");
+        expect(error.message).to.contain(
+            "az aks update --name aks-nowi --resource-group rg --enable-oidc-issuer --enable-workload-identity",
+        );
     });
 
     it("takes its names from another stack or resource (pulumi.Input), and names them in its errors", async () => {
         azureState.managedClusters["aks-elsewhere"] = { name: "aks-elsewhere", addonProfiles: {} };
-        const cluster = new ExistingAksCluster("elsewhere", { resourceGroupName: pulumi.output("rg-elsewhere"), name: pulumi.output("aks-elsewhere"), requireWorkloadIdentity: true });
+        const cluster = new ExistingAksCluster("elsewhere", {
+            resourceGroupName: pulumi.output("rg-elsewhere"),
+            name: pulumi.output("aks-elsewhere"),
+            requireWorkloadIdentity: true,
+        });
         expect((await outputError(cluster.addonIdentity)).message).to.contain("--name aks-elsewhere --resource-group rg-elsewhere");
-        expect((await outputError(cluster.oidcIssuerUrl)).message).to.contain("az aks update --name aks-elsewhere --resource-group rg-elsewhere");
+        expect((await outputError(cluster.oidcIssuerUrl)).message).to.contain(
+            "az aks update --name aks-elsewhere --resource-group rg-elsewhere",
+        );
         expect(await valueOf(cluster.clusterName)).to.equal("aks-elsewhere");
     });
 });

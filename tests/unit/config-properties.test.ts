@@ -13,7 +13,17 @@ import { CONFIG_KEYS, TopLevelKey } from "../../program/schema";
 import { secretPlainTexts } from "../../program/secrets";
 import { KEY_VAULT_ROLES, leastPrivilegedRole } from "../../components/key-vault-access/roles";
 import { KeyVaultObjectType } from "../../components/secret-provider-class/types";
-import { SUBSCRIPTION_ID, addonIdentityOf, fakeGuid, plainPart, registrations, resetRegistrations, revealed, settle, valueOf } from "../mocks";
+import {
+    SUBSCRIPTION_ID,
+    addonIdentityOf,
+    fakeGuid,
+    plainPart,
+    registrations,
+    resetRegistrations,
+    revealed,
+    settle,
+    valueOf,
+} from "../mocks";
 
 const RUNS = Number(process.env.FC_RUNS ?? 60);
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -31,7 +41,10 @@ const objectArb = fc.record(
 
 const appArb = fc
     .record({
-        name: fc.oneof({ arbitrary: fc.constantFrom("orders-api", "orders-worker", "payments", "signing", "cron", "web"), weight: 9 }, { arbitrary: fc.constant("Bad_Name"), weight: 1 }),
+        name: fc.oneof(
+            { arbitrary: fc.constantFrom("orders-api", "orders-worker", "payments", "signing", "cron", "web"), weight: 9 },
+            { arbitrary: fc.constant("Bad_Name"), weight: 1 },
+        ),
         namespace: fc.constantFrom("orders", "payments"),
         createNamespace: fc.boolean(),
         serviceAccountName: fc.option(fc.constantFrom("shared", "orders-api"), { nil: undefined }),
@@ -45,15 +58,38 @@ const appArb = fc
         // Either mechanism, and the mount choice that goes with it (or not: mountFiles false with secretObjects is refused).
         syncMechanism: fc.option(fc.constantFrom("secretObjects", "secretSync"), { nil: undefined }),
         mountFiles: fc.option(fc.boolean(), { nil: undefined }),
-        mountPath: fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, { arbitrary: fc.constant("/mnt/kv"), weight: 2 }, { arbitrary: fc.constantFrom("", "/mnt/../x"), weight: 1 }),
+        mountPath: fc.oneof(
+            { arbitrary: fc.constant(undefined), weight: 6 },
+            { arbitrary: fc.constant("/mnt/kv"), weight: 2 },
+            { arbitrary: fc.constantFrom("", "/mnt/../x"), weight: 1 },
+        ),
         deployment: fc.option(
-            fc.record({ image: fc.constant("registry.example/app:1"), containerName: fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: fc.constant("main"), weight: 2 }, { arbitrary: fc.constant("Main"), weight: 1 }), skipAwait: fc.constant(true) }, { requiredKeys: ["image", "skipAwait"] }),
+            fc.record(
+                {
+                    image: fc.constant("registry.example/app:1"),
+                    containerName: fc.oneof(
+                        { arbitrary: fc.constant(undefined), weight: 4 },
+                        { arbitrary: fc.constant("main"), weight: 2 },
+                        { arbitrary: fc.constant("Main"), weight: 1 },
+                    ),
+                    skipAwait: fc.constant(true),
+                },
+                { requiredKeys: ["image", "skipAwait"] },
+            ),
             { nil: undefined },
         ),
     })
     .map(({ synced, objects, ...app }) => {
         const file = (object: { objectName: string; objectAlias?: string }) => object.objectAlias ?? object.objectName;
-        const syncedSecrets = synced ? [{ secretName: `${app.name.toLowerCase()}-kv`, type: "Opaque", data: objects.map((object, index) => ({ key: `k${index}`, objectName: file(object) })) }] : [];
+        const syncedSecrets = synced
+            ? [
+                  {
+                      secretName: `${app.name.toLowerCase()}-kv`,
+                      type: "Opaque",
+                      data: objects.map((object, index) => ({ key: `k${index}`, objectName: file(object) })),
+                  },
+              ]
+            : [];
         const env = synced && app.deployment ? [{ name: "K0", secretName: syncedSecrets[0].secretName, key: "k0" }] : [];
         return { ...app, objects, syncedSecrets, env };
     });
@@ -68,7 +104,12 @@ const platformArb = fc.oneof(
             oidcIssuerUrl: fc.uuid({ version: 4 }).map((id) => `https://issuer.example/${id}/`),
         }),
         keyVault: fc.record(
-            { mode: fc.constant("external"), name: fc.constantFrom("kv-apps", "kv-secret-name"), tenantId: fc.uuid({ version: 4 }), id: fc.constant(VAULT_ID) },
+            {
+                mode: fc.constant("external"),
+                name: fc.constantFrom("kv-apps", "kv-secret-name"),
+                tenantId: fc.uuid({ version: 4 }),
+                id: fc.constant(VAULT_ID),
+            },
             { requiredKeys: ["mode", "name", "tenantId"] },
         ),
     }),
@@ -89,7 +130,10 @@ const configArb = fc.record({
     platform: platformArb,
     scope: fc.constantFrom("vault", "object"),
     applications: fc.array(appArb, { maxLength: 4 }),
-    secretKeys: fc.oneof({ arbitrary: fc.constant([] as TopLevelKey[]), weight: 2 }, { arbitrary: fc.subarray(["cluster", "keyVault", "access", "applications"] as TopLevelKey[]), weight: 1 }),
+    secretKeys: fc.oneof(
+        { arbitrary: fc.constant([] as TopLevelKey[]), weight: 2 },
+        { arbitrary: fc.subarray(["cluster", "keyVault", "access", "applications"] as TopLevelKey[]), weight: 1 },
+    ),
 });
 
 type Generated = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
@@ -154,7 +198,9 @@ function expectLeastRoles(raw: Record<string, any>): void {
         const wanted = new Set(objects.map((o) => `${collection[o.objectType]}/${o.objectName.toLowerCase()}`));
         expect(mine).to.have.length(wanted.size);
         for (const object of objects) {
-            const covering = mine.filter((r) => r.inputs.scope.toLowerCase().endsWith(`/${collection[object.objectType]}/${object.objectName.toLowerCase()}`));
+            const covering = mine.filter((r) =>
+                r.inputs.scope.toLowerCase().endsWith(`/${collection[object.objectType]}/${object.objectName.toLowerCase()}`),
+            );
             expect(covering, object.objectName).to.have.length(1);
             expect(roleGuid(covering[0].inputs.roleDefinitionId)).to.equal(KEY_VAULT_ROLES[leastPrivilegedRole(object.objectType)].guid);
         }
@@ -226,4 +272,3 @@ describe("config in, resources out (property tests)", function () {
         );
     });
 });
-

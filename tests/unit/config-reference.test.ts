@@ -7,14 +7,20 @@ import { CONFIG_REFERENCE_PATH, configReference, renderConfigReference } from ".
 describe("configuration reference (docs/configuration.md)", () => {
     it("is the committed file, as generated from the schema and the secure-value rules", () => {
         const committed = readFileSync(path.join(__dirname, "..", "..", CONFIG_REFERENCE_PATH), "utf8");
-        expect(committed === configReference(), `${CONFIG_REFERENCE_PATH} is stale: regenerate it with \`npm run docs:config\` and commit it`).to.equal(true);
+        expect(
+            committed === configReference(),
+            `${CONFIG_REFERENCE_PATH} is stale: regenerate it with \`npm run docs:config\` and commit it`,
+        ).to.equal(true);
     });
 
     it("lists each key with its type, whether it is required, its default and what it means; a key with modes gets a table per mode", () => {
         const schema = z.strictObject({
             size: z.number().int().default(3).describe("How many."),
             place: z
-                .discriminatedUnion("mode", [z.strictObject({ mode: z.literal("here"), room: z.string().describe("Which room.") }), z.strictObject({ mode: z.literal("there") })])
+                .discriminatedUnion("mode", [
+                    z.strictObject({ mode: z.literal("here"), room: z.string().describe("Which room.") }),
+                    z.strictObject({ mode: z.literal("there") }),
+                ])
                 .optional()
                 .describe("Where."),
         });

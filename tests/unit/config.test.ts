@@ -6,14 +6,31 @@ import { decodeConfigValue, stackProgram } from "../../program/entry";
 import { closestKey, editDistance, redact } from "../../program/problems";
 import { SECRET_RULES } from "../../program/secrets";
 import { CONFIG_KEYS } from "../../program/schema";
-import { TENANT_ID, errorFrom, ofType, rejection, plainPart, registrations, resetRegistrations, secretParts, settle, valueOf } from "../mocks";
-
-
+import {
+    TENANT_ID,
+    errorFrom,
+    ofType,
+    rejection,
+    plainPart,
+    registrations,
+    resetRegistrations,
+    secretParts,
+    settle,
+    valueOf,
+} from "../mocks";
 
 /** Sets the stack config as the engine hands it to the program: text per key, objects as JSON; `secret` keys marked. */
 function setStackConfig(values: Record<string, unknown>, secret: string[] = [], other: Record<string, string> = {}): void {
-    const config = Object.fromEntries(Object.entries(values).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]));
-    pulumi.runtime.setAllConfig({ ...config, ...other }, secret.map((key) => `${CONFIG_NAMESPACE}:${key}`));
+    const config = Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [
+            `${CONFIG_NAMESPACE}:${key}`,
+            typeof value === "string" ? value : JSON.stringify(value),
+        ]),
+    );
+    pulumi.runtime.setAllConfig(
+        { ...config, ...other },
+        secret.map((key) => `${CONFIG_NAMESPACE}:${key}`),
+    );
 }
 
 async function programError(values: Record<string, unknown>, secret: string[] = []): Promise<string> {
@@ -51,14 +68,19 @@ describe("stack config: the whole project namespace is read", () => {
         values.keyvault = { ...values.keyVault, name: "kv_local" };
         delete values.keyVault;
         const message = await programError(values);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyvault: is not a key: keys are case-sensitive, and this one is \`keyVault\` written in another case. Fix: rename \`keyvault\` to \`keyVault\`.`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:keyvault: is not a key: keys are case-sensitive, and this one is \`keyVault\` written in another case. Fix: rename \`keyvault\` to \`keyVault\`.`,
+        );
         expect(message).to.not.contain("keyVault: is required");
         expect(message).to.not.contain("expected an object");
         expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.name: "kv_local" is not a valid Key Vault name.`);
     });
 
     it("recognises a path set without --path", async () => {
-        const message = await programError({ ...stackFile("local"), "cluster.addonIdentityClientId": "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" });
+        const message = await programError({
+            ...stackFile("local"),
+            "cluster.addonIdentityClientId": "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f",
+        });
         expect(message).to.contain(
             `${CONFIG_NAMESPACE}:cluster.addonIdentityClientId: is not a key: \`pulumi config set\` without --path made one key of the path cluster.addonIdentityClientId. Fix: remove it (\`pulumi config rm '${CONFIG_NAMESPACE}:cluster.addonIdentityClientId'\`) and set the value with \`pulumi config set --path '${CONFIG_NAMESPACE}:cluster.addonIdentityClientId' <value>\`.`,
         );
@@ -70,14 +92,22 @@ describe("stack config: the whole project namespace is read", () => {
         delete values.applications[0].syncedSecrets;
         values.applications[1].deployment.replica = 2;
         const message = await programError(values);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].syncedSecret (app "orders-api"): is not a key of \`applications[0]\` (did you mean \`syncedSecrets\`?)`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].deployment.replica (app "payments"): is not a key of \`applications[1].deployment\` (did you mean \`replicas\`?)`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[0].syncedSecret (app "orders-api"): is not a key of \`applications[0]\` (did you mean \`syncedSecrets\`?)`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[1].deployment.replica (app "payments"): is not a key of \`applications[1].deployment\` (did you mean \`replicas\`?)`,
+        );
     });
 
     it("says which shape a key expects, with a one-line example, where a string is given", async () => {
         const message = await programError({ ...stackFile("local"), cluster: "external", akv2k8sSecrets: "orders/orders-api" });
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster: expected an object, got the string "external". Fix: write it as an object, e.g. \`cluster: { mode: external, addonIdentityClientId: <guid> }\`.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:akv2k8sSecrets: expected a list, got the string "orders/orders-api". Fix: write it as a list, e.g. \`akv2k8sSecrets: [orders/orders-api-secrets]\`.`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:cluster: expected an object, got the string "external". Fix: write it as an object, e.g. \`cluster: { mode: external, addonIdentityClientId: <guid> }\`.`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:akv2k8sSecrets: expected a list, got the string "orders/orders-api". Fix: write it as a list, e.g. \`akv2k8sSecrets: [orders/orders-api-secrets]\`.`,
+        );
         expect(message).to.not.contain("JSON");
     });
 
@@ -86,12 +116,18 @@ describe("stack config: the whole project namespace is read", () => {
         values.applications[0].cloudName = "AzureStackCloud";
         values.applications[1].objects[0].objectType = "secrets";
         const message = await programError(values);
-        expect(message).to.contain(`applications[0].cloudName (app "orders-api"): the string "AzureStackCloud" is not one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud. Fix: use one of`);
-        expect(message).to.contain(`applications[1].objects[0].objectType (app "payments"): the string "secrets" is not one of secret, key, cert. Fix: use secret.`);
+        expect(message).to.contain(
+            `applications[0].cloudName (app "orders-api"): the string "AzureStackCloud" is not one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud. Fix: use one of`,
+        );
+        expect(message).to.contain(
+            `applications[1].objects[0].objectType (app "payments"): the string "secrets" is not one of secret, key, cert. Fix: use secret.`,
+        );
     });
 
     it("reads platformStack as the plain string it is, and objects and lists as JSON", async () => {
-        expect(decodeConfigValue("platformStack", "organization/aks-keyvault-secrets/dev")).to.equal("organization/aks-keyvault-secrets/dev");
+        expect(decodeConfigValue("platformStack", "organization/aks-keyvault-secrets/dev")).to.equal(
+            "organization/aks-keyvault-secrets/dev",
+        );
         expect(decodeConfigValue("platformStack", "123")).to.equal("123");
         expect(decodeConfigValue("cluster", '{"mode":"external"}')).to.deep.equal({ mode: "external" });
         expect(decodeConfigValue("cluster", "external")).to.equal("external");
@@ -136,7 +172,9 @@ describe("stack config: every problem at once, in the config's words", () => {
         values.applications[1].identity.clientId = "not-a-guid";
         values.applications[2].objects[0].objectAlias = "../ca.pem";
         const message = await programError(values);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].syncedSecrets[0].data (app "orders-api"): a kubernetes.io/tls Secret needs exactly the keys tls.crt and tls.key`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[0].syncedSecrets[0].data (app "orders-api"): a kubernetes.io/tls Secret needs exactly the keys tls.crt and tls.key`,
+        );
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].syncedSecrets[1] (app "orders-api"): is declared more than once`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].identity.clientId (app "payments"):`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[2].objects[0].objectAlias (app "signing"):`);
@@ -174,11 +212,21 @@ describe("stack config: Kubernetes rules of the API server", () => {
         const message = await programError(values);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].mountPath (app "orders-api"): "" is required.`);
         expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].mountPath (app "payments"): "/mnt/../etc" must not contain '..'.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[0].deployment.containerName (app "orders-api"): container name "Orders_API" must consist of lower-case letters`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].deployment.ports[0] (app "payments"): 0 must be between 1 and 65535, inclusive.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[1].deployment.ports[1] (app "payments"): 70000 must be between 1 and 65535, inclusive.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[2].deployment.env.1BAD (app "signing"): "1BAD" is not a valid variable name.`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications[2].deployment.env.API_KEY (app "signing"): is also set from a synced Secret in env.`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[0].deployment.containerName (app "orders-api"): container name "Orders_API" must consist of lower-case letters`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[1].deployment.ports[0] (app "payments"): 0 must be between 1 and 65535, inclusive.`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[1].deployment.ports[1] (app "payments"): 70000 must be between 1 and 65535, inclusive.`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[2].deployment.env.1BAD (app "signing"): "1BAD" is not a valid variable name.`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications[2].deployment.env.API_KEY (app "signing"): is also set from a synced Secret in env.`,
+        );
     });
 });
 
@@ -189,7 +237,9 @@ describe("stack config: secure values", () => {
         const values = stackFile("local");
         values.applications[0].deployment.env = { API_TOKEN: TOKEN };
         const message = await programError(values, ["applications"]);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:applications: holds a secure: value (Pulumi marks the whole key secret), but nothing under applications can stay secret`,
+        );
         expect(message).to.contain("sync it with syncedSecrets and read it through env");
         expect(message).to.not.contain(TOKEN);
     });
@@ -206,7 +256,13 @@ describe("stack config: secure values", () => {
             expect(plain, secret).to.not.contain(secret);
         }
         const spc = ofType("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").find((r) => r.name === "orders-api-spc")!;
-        expect(secretParts(spc.inputs).map((part) => JSON.stringify(part)).join()).to.contain(tenant).and.to.contain(addonClientId);
+        expect(
+            secretParts(spc.inputs)
+                .map((part) => JSON.stringify(part))
+                .join(),
+        )
+            .to.contain(tenant)
+            .and.to.contain(addonClientId);
         expect(await pulumi.isSecret(outputs.platform)).to.equal(true);
         expect(await pulumi.isSecret(outputs.applications)).to.equal(true);
     });
@@ -214,13 +270,19 @@ describe("stack config: secure values", () => {
     it("refuses secure values where Pulumi would keep them in plain text: resource IDs, URNs, names", async () => {
         const dev = stackFile("dev");
         for (const key of ["azure", "cluster", "keyVault", "akv2k8sSecrets"]) {
-            expect(await programError({ ...dev, akv2k8sSecrets: [] }, [key]), key).to.contain(`${CONFIG_NAMESPACE}:${key}: holds a secure: value`);
+            expect(await programError({ ...dev, akv2k8sSecrets: [] }, [key]), key).to.contain(
+                `${CONFIG_NAMESPACE}:${key}: holds a secure: value`,
+            );
         }
         const split = { platformStack: "organization/aks-keyvault-secrets/dev", applications: [stackFile("local").applications[0]] };
-        expect(await programError(split, ["platformStack"])).to.contain(`${CONFIG_NAMESPACE}:platformStack: holds a secure: value (Pulumi marks the whole key secret), but platformStack decides what this stack creates`);
+        expect(await programError(split, ["platformStack"])).to.contain(
+            `${CONFIG_NAMESPACE}:platformStack: holds a secure: value (Pulumi marks the whole key secret), but platformStack decides what this stack creates`,
+        );
         const withId = stackFile("local");
         withId.keyVault.id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-local-demo";
-        expect(await programError(withId, ["keyVault"])).to.contain("keyVault.id becomes part of the IDs of the role assignments it scopes");
+        expect(await programError(withId, ["keyVault"])).to.contain(
+            "keyVault.id becomes part of the IDs of the role assignments it scopes",
+        );
     });
 
     it("accepts a secure access key (the admin group) and makes the group's principal a secret", async () => {

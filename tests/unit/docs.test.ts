@@ -11,7 +11,14 @@ const ROOT = path.resolve(__dirname, "../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 /** README, docs/*.md and localenv/README.md: the prose a user reads. */
-const DOCS = ["README.md", "localenv/README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const DOCS = [
+    "README.md",
+    "localenv/README.md",
+    ...fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((name) => name.endsWith(".md"))
+        .map((name) => `docs/${name}`),
+];
 
 /** GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces to `-`. */
 function anchorOf(heading: string): string {
@@ -29,7 +36,9 @@ function anchorsOf(file: string): Set<string> {
 
 /** Markdown links outside code blocks and code spans, `[text](target)`. */
 function linksOf(file: string): string[] {
-    const text = read(file).replace(/^```[\s\S]*?^```/gm, "").replace(/`[^`\n]*`/g, "");
+    const text = read(file)
+        .replace(/^```[\s\S]*?^```/gm, "")
+        .replace(/`[^`\n]*`/g, "");
     return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]);
 }
 
@@ -67,16 +76,30 @@ describe("the docs", () => {
 
     it("every `npm run <script>` the docs name is a script of package.json", () => {
         const scripts = Object.keys((JSON.parse(read("package.json")) as { scripts: Record<string, string> }).scripts);
-        const missing = DOCS.flatMap((doc) => [...read(doc).matchAll(/npm run ([a-z][\w:-]*)/g)].map((match) => match[1]).filter((name) => !scripts.includes(name)).map((name) => `${doc}: npm run ${name}`));
+        const missing = DOCS.flatMap((doc) =>
+            [...read(doc).matchAll(/npm run ([a-z][\w:-]*)/g)]
+                .map((match) => match[1])
+                .filter((name) => !scripts.includes(name))
+                .map((name) => `${doc}: npm run ${name}`),
+        );
         expect(missing).to.deep.equal([]);
     });
 
     it("every `localenv/localenv <command>` the docs name is a command the tool registers", () => {
         const tool = path.join(ROOT, "localenv/tool");
-        const source = fs.readdirSync(tool).filter((name) => name.endsWith(".go")).map((name) => fs.readFileSync(path.join(tool, name), "utf8")).join("\n");
+        const source = fs
+            .readdirSync(tool)
+            .filter((name) => name.endsWith(".go"))
+            .map((name) => fs.readFileSync(path.join(tool, name), "utf8"))
+            .join("\n");
         const commands = [...source.matchAll(/^\s*register\("([a-z-]+)"/gm)].map((match) => match[1]);
         expect(commands).to.include.members(["build", "up", "versions", "lint"]);
-        const missing = DOCS.flatMap((doc) => [...read(doc).matchAll(/localenv\/localenv ([a-z][a-z-]*)/g)].map((match) => match[1]).filter((name) => !commands.includes(name)).map((name) => `${doc}: localenv/localenv ${name}`));
+        const missing = DOCS.flatMap((doc) =>
+            [...read(doc).matchAll(/localenv\/localenv ([a-z][a-z-]*)/g)]
+                .map((match) => match[1])
+                .filter((name) => !commands.includes(name))
+                .map((name) => `${doc}: localenv/localenv ${name}`),
+        );
         expect(missing).to.deep.equal([]);
     });
 });

@@ -11,11 +11,17 @@ const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), 
 describe("entry points", () => {
     it("package.json maps '.' and './kubernetes' to the built index and kubernetes modules; the Azure SDKs are optional peers", () => {
         expect(packageJson.exports["."]).to.deep.equal({ types: "./bin/components/index.d.ts", default: "./bin/components/index.js" });
-        expect(packageJson.exports["./kubernetes"]).to.deep.equal({ types: "./bin/components/kubernetes.d.ts", default: "./bin/components/kubernetes.js" });
+        expect(packageJson.exports["./kubernetes"]).to.deep.equal({
+            types: "./bin/components/kubernetes.d.ts",
+            default: "./bin/components/kubernetes.js",
+        });
         expect(packageJson.main).to.equal("bin/components/index.js");
         // TypeScript's classic (node10) resolution ignores `exports`: typesVersions gives it the subpath's types.
         expect(packageJson.typesVersions["*"].kubernetes).to.deep.equal(["bin/components/kubernetes.d.ts"]);
-        expect(packageJson.peerDependenciesMeta).to.deep.equal({ "@pulumi/azure-native": { optional: true }, "@pulumi/azuread": { optional: true } });
+        expect(packageJson.peerDependenciesMeta).to.deep.equal({
+            "@pulumi/azure-native": { optional: true },
+            "@pulumi/azuread": { optional: true },
+        });
         expect(Object.keys(packageJson.peerDependencies)).to.include.members(["@pulumi/azure-native", "@pulumi/azuread"]);
     });
 
@@ -38,7 +44,9 @@ describe("entry points", () => {
             "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
         ]);
         expect(result.types.filter((type: string) => type.startsWith("azure"))).to.deep.equal([]);
-        expect(result.managedIdentity).to.contain('app "payments" with a managed identity creates Azure resources: install @pulumi/azure-native and @pulumi/azuread');
+        expect(result.managedIdentity).to.contain(
+            'app "payments" with a managed identity creates Azure resources: install @pulumi/azure-native and @pulumi/azuread',
+        );
         // The hook works: the main entry point, which declares Azure resources, does not load without them.
         expect(result.mainEntryPoint).to.contain("Cannot find module '@pulumi/azure-native");
     });

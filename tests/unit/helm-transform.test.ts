@@ -20,8 +20,16 @@ const TRANSFORMED = path.join(FIXTURES, "chart.transformed.yaml");
 
 /** Resource-transform arguments as the engine passes them for the chart's children. */
 function transformArgs(manifest: Record<string, any>): pulumi.ResourceTransformArgs {
-    const [group, version] = String(manifest.apiVersion).includes("/") ? String(manifest.apiVersion).split("/") : ["core", manifest.apiVersion];
-    return { custom: true, type: `kubernetes:${group}/${version}:${manifest.kind}`, name: `shop:shop/${manifest.metadata.name}`, props: manifest, opts: {} };
+    const [group, version] = String(manifest.apiVersion).includes("/")
+        ? String(manifest.apiVersion).split("/")
+        : ["core", manifest.apiVersion];
+    return {
+        custom: true,
+        type: `kubernetes:${group}/${version}:${manifest.kind}`,
+        name: `shop:shop/${manifest.metadata.name}`,
+        props: manifest,
+        opts: {},
+    };
 }
 
 function rendered(): Array<Record<string, any>> {
@@ -39,13 +47,21 @@ const RULES: KeyVaultWiringRule[] = [
     },
     {
         match: { kinds: ["CronJob"], labels: { "app.kubernetes.io/component": "worker" } },
-        wiring: { secretProviderClassName: "shop", env: [{ name: "API_KEY", secretName: "shop-env-csi", key: "api-key" }], containers: ["worker"] },
+        wiring: {
+            secretProviderClassName: "shop",
+            env: [{ name: "API_KEY", secretName: "shop-env-csi", key: "api-key" }],
+            containers: ["worker"],
+        },
     },
 ];
 
 describe("migration: wiring Key Vault secrets into Helm-deployed workloads (resource transform)", () => {
     it("the render has a Deployment, a CronJob and a Service", () => {
-        expect(rendered().map((m) => `${m.kind}/${m.metadata.name}`)).to.deep.equal(["Deployment/shop-storefront", "Service/shop-storefront", "CronJob/shop-storefront-worker"]);
+        expect(rendered().map((m) => `${m.kind}/${m.metadata.name}`)).to.deep.equal([
+            "Deployment/shop-storefront",
+            "Service/shop-storefront",
+            "CronJob/shop-storefront-worker",
+        ]);
     });
 
     it("transforms the chart's workloads as in chart.transformed.yaml, and leaves the Service alone", () => {
@@ -79,7 +95,9 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
         expect(matched).to.deep.equal([1]);
         const spec = (manifest as any).spec.jobTemplate.spec.template.spec;
         expect(spec.volumes[0].csi.volumeAttributes).to.deep.equal({ secretProviderClass: "shop" });
-        expect(spec.containers[0].env).to.deep.equal([{ name: "API_KEY", valueFrom: { secretKeyRef: { name: "shop-env-csi", key: "api-key" } } }]);
+        expect(spec.containers[0].env).to.deep.equal([
+            { name: "API_KEY", valueFrom: { secretKeyRef: { name: "shop-env-csi", key: "api-key" } } },
+        ]);
         expect(cronJob.spec.jobTemplate.spec.template.spec.volumes).to.equal(undefined);
     });
 
@@ -92,7 +110,9 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
 
     it("without replaceEnv an existing variable is an error naming the workload", () => {
         const [deployment] = rendered();
-        expect(() => wireKeyVaultSecrets(deployment, [{ ...RULES[0], replaceEnv: false }])).to.throw(/Deployment shop-storefront: .*env "DB_PASSWORD": is already set/s);
+        expect(() => wireKeyVaultSecrets(deployment, [{ ...RULES[0], replaceEnv: false }])).to.throw(
+            /Deployment shop-storefront: .*env "DB_PASSWORD": is already set/s,
+        );
     });
 
     it("selects by kind, name (string or RegExp), namespace and labels", () => {
@@ -102,7 +122,9 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
         expect(matchesPodTemplate(deployment, { name: /worker/ })).to.equal(false);
         expect(matchesPodTemplate(deployment, { kinds: ["StatefulSet"] })).to.equal(false);
         expect(matchesPodTemplate(deployment, { labels: { "app.kubernetes.io/component": "worker" } })).to.equal(false);
-        expect(matchesPodTemplate({ ...deployment, metadata: { ...deployment.metadata, namespace: "other" } }, { namespace: "shop" })).to.equal(false);
+        expect(
+            matchesPodTemplate({ ...deployment, metadata: { ...deployment.metadata, namespace: "other" } }, { namespace: "shop" }),
+        ).to.equal(false);
         // Charts rendered without a namespace match any namespace.
         expect(matchesPodTemplate(deployment, { namespace: "shop" })).to.equal(true);
         expect(matchesPodTemplate(rendered()[1], {})).to.equal(false);
@@ -118,19 +140,26 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
     it("returns props without kind when the engine passed none (the type token names the kind)", () => {
         const { kind, ...withoutKind } = rendered()[0];
         expect(kind).to.equal("Deployment");
-        const result = keyVaultSecretsTransform(RULES)({ ...transformArgs(rendered()[0]), props: withoutKind }) as pulumi.ResourceTransformResult;
+        const result = keyVaultSecretsTransform(RULES)({
+            ...transformArgs(rendered()[0]),
+            props: withoutKind,
+        }) as pulumi.ResourceTransformResult;
         expect(result.props).to.not.have.property("kind");
         expect((result.props as any).spec.template.spec.volumes).to.have.length(1);
     });
 
     it("can move the pods to the ServiceAccount of a workload identity", () => {
-        const { manifest } = wireKeyVaultSecrets(rendered()[0], [{ match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName: "shop" }]);
+        const { manifest } = wireKeyVaultSecrets(rendered()[0], [
+            { match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName: "shop" },
+        ]);
         expect((manifest as any).spec.template.spec.serviceAccountName).to.equal("shop");
     });
 
     it("takes that ServiceAccount from another resource, e.g. an AppWorkload's serviceAccountName (pulumi.Input)", () => {
         const serviceAccountName = pulumi.output("shop");
-        const { manifest } = wireKeyVaultSecrets(rendered()[0], [{ match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName }]);
+        const { manifest } = wireKeyVaultSecrets(rendered()[0], [
+            { match: {}, wiring: { secretProviderClassName: "shop" }, serviceAccountName },
+        ]);
         expect((manifest as any).spec.template.spec.serviceAccountName).to.equal(serviceAccountName);
     });
 
@@ -141,6 +170,8 @@ describe("migration: wiring Key Vault secrets into Helm-deployed workloads (reso
     });
 
     it("refuses a rule for a kind without a pod template", () => {
-        expect(() => keyVaultSecretsTransform([{ match: { kinds: ["Service" as any] }, wiring: { secretProviderClassName: "x" } }])).to.throw(/kinds: contains a kind without a pod template/);
+        expect(() =>
+            keyVaultSecretsTransform([{ match: { kinds: ["Service" as any] }, wiring: { secretProviderClassName: "x" } }]),
+        ).to.throw(/kinds: contains a kind without a pod template/);
     });
 });

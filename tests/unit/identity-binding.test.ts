@@ -4,10 +4,27 @@ import * as fc from "fast-check";
 import { AppWorkload, AppWorkloadArgs, IdentityBindingAccess } from "../../components";
 import { identityBindingSupportError } from "../../components/cluster/component";
 import { formatProblem } from "../../components/shared/validation";
-import { IDENTITY_BINDING_API_GROUP, USE_IDENTITY_BINDING_ANNOTATION, USE_MANAGED_IDENTITY_VERB, identityBindingRbacName, useManagedIdentityRules } from "../../components/workload/identity-binding";
+import {
+    IDENTITY_BINDING_API_GROUP,
+    USE_IDENTITY_BINDING_ANNOTATION,
+    USE_MANAGED_IDENTITY_VERB,
+    identityBindingRbacName,
+    useManagedIdentityRules,
+} from "../../components/workload/identity-binding";
 import { appWorkloadProblems } from "../../components/workload/validate";
 import { isDnsSubdomain } from "../../components/shared/kubernetes";
-import { SUBSCRIPTION_ID, TENANT_ID, fakeGuid, ofType, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
+import {
+    SUBSCRIPTION_ID,
+    TENANT_ID,
+    fakeGuid,
+    ofType,
+    registered,
+    registeredOptions,
+    registrations,
+    resetRegistrations,
+    settle,
+    valueOf,
+} from "../mocks";
 
 const CLIENT_ID = "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f";
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
@@ -30,7 +47,9 @@ const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
 
 describe("identity binding: RBAC rule and names", () => {
     it("grants use-managed-identity on the client ID in cid.wi.aks.azure.com, nothing else", () => {
-        expect(useManagedIdentityRules(CLIENT_ID)).to.deep.equal([{ apiGroups: ["cid.wi.aks.azure.com"], resources: [CLIENT_ID], verbs: ["use-managed-identity"] }]);
+        expect(useManagedIdentityRules(CLIENT_ID)).to.deep.equal([
+            { apiGroups: ["cid.wi.aks.azure.com"], resources: [CLIENT_ID], verbs: ["use-managed-identity"] },
+        ]);
         expect([IDENTITY_BINDING_API_GROUP, USE_MANAGED_IDENTITY_VERB]).to.deep.equal(["cid.wi.aks.azure.com", "use-managed-identity"]);
     });
 
@@ -92,14 +111,25 @@ describe("IdentityBindingAccess", () => {
     });
 
     it("creates only the RBAC for an identity already bound to the cluster", async () => {
-        new IdentityBindingAccess("orders-ib", { clientId: CLIENT_ID, namespace: "orders", serviceAccountName: "orders-api", app: "orders-api" });
+        new IdentityBindingAccess("orders-ib", {
+            clientId: CLIENT_ID,
+            namespace: "orders",
+            serviceAccountName: "orders-api",
+            app: "orders-api",
+        });
         await settle();
         expect(ofType(BINDING)).to.deep.equal([]);
         expect(registrations.filter((r) => r.custom).map((r) => r.type)).to.deep.equal([ROLE, ROLE_BINDING]);
     });
 
     it("takes the ServiceAccount and the labels from other resources (pulumi.Input)", async () => {
-        new IdentityBindingAccess("orders-ib", { clientId: CLIENT_ID, namespace: "orders", serviceAccountName: pulumi.output("orders-api"), app: "orders-api", labels: pulumi.output({ team: "orders" }) });
+        new IdentityBindingAccess("orders-ib", {
+            clientId: CLIENT_ID,
+            namespace: "orders",
+            serviceAccountName: pulumi.output("orders-api"),
+            app: "orders-api",
+            labels: pulumi.output({ team: "orders" }),
+        });
         await settle();
         const binding = registered(ROLE_BINDING, "orders-ib-role-binding").inputs;
         expect(binding.subjects).to.deep.equal([{ kind: "ServiceAccount", name: "orders-api", namespace: "orders" }]);
@@ -113,7 +143,9 @@ function appArgs(identity: AppWorkloadArgs["identity"]): AppWorkloadArgs {
         keyVault: { name: "kv-dev", tenantId: TENANT_ID },
         identity,
         objects: [{ objectName: "orders-db-password", objectType: "secret" }],
-        syncedSecrets: [{ secretName: "orders-keyvault", type: "Opaque", data: [{ key: "db-password", objectName: "orders-db-password" }] }],
+        syncedSecrets: [
+            { secretName: "orders-keyvault", type: "Opaque", data: [{ key: "db-password", objectName: "orders-db-password" }] },
+        ],
         env: [{ name: "DB_PASSWORD", secretName: "orders-keyvault", key: "db-password" }],
         deployment: { image: "ghcr.io/acme/orders:1.0.0" },
     };
@@ -127,7 +159,12 @@ describe("AppWorkload in identity-binding mode", () => {
             "orders-api",
             appArgs({
                 mode: "identityBinding",
-                managed: { resourceGroupName: "rg-dev", location: "westeurope", vaultId: VAULT_ID, cluster: { clusterName: "aks-dev", resourceGroupName: "rg-aks" } },
+                managed: {
+                    resourceGroupName: "rg-dev",
+                    location: "westeurope",
+                    vaultId: VAULT_ID,
+                    cluster: { clusterName: "aks-dev", resourceGroupName: "rg-aks" },
+                },
             }),
         );
         const clientId = fakeGuid("orders-api-identity", "client");
@@ -141,7 +178,9 @@ describe("AppWorkload in identity-binding mode", () => {
             properties: { managedIdentity: { resourceId: identityId } },
         });
         expect(registered(ROLE, "orders-api-identity-binding-role").inputs.rules[0].resources).to.deep.equal([clientId]);
-        expect(registered(ROLE_BINDING, "orders-api-identity-binding-role-binding").inputs.subjects).to.deep.equal([{ kind: "ServiceAccount", name: "orders-api", namespace: "orders" }]);
+        expect(registered(ROLE_BINDING, "orders-api-identity-binding-role-binding").inputs.subjects).to.deep.equal([
+            { kind: "ServiceAccount", name: "orders-api", namespace: "orders" },
+        ]);
         expect(ofType("azure-native:authorization:RoleAssignment").map((r) => [r.name, r.inputs.principalId])).to.deep.equal([
             ["orders-api-access-secretsuser", fakeGuid("orders-api-identity", "principal")],
         ]);
@@ -159,7 +198,9 @@ describe("AppWorkload in identity-binding mode", () => {
         ]);
         expect(dependencies("kubernetes:apps/v1:Deployment", "orders-api-deployment")).to.include("orders-api-spc");
 
-        expect(registered("kubernetes:core/v1:ServiceAccount", "serviceaccount/orders/orders-api").inputs.metadata.annotations).to.deep.equal({
+        expect(
+            registered("kubernetes:core/v1:ServiceAccount", "serviceaccount/orders/orders-api").inputs.metadata.annotations,
+        ).to.deep.equal({
             "azure.workload.identity/client-id": clientId,
             "azure.workload.identity/tenant-id": TENANT_ID,
         });
@@ -176,19 +217,36 @@ describe("AppWorkload in identity-binding mode", () => {
         expect(ofType("azure-native:managedidentity:UserAssignedIdentity")).to.deep.equal([]);
         expect(ofType("azure-native:authorization:RoleAssignment")).to.deep.equal([]);
         expect(registered(ROLE, "orders-api-identity-binding-role").inputs.rules).to.deep.equal(useManagedIdentityRules(CLIENT_ID));
-        expect(registered(SPC, "orders-api-spc").inputs.spec.parameters).to.deep.include({ useAzureTokenProxy: "true", clientID: CLIENT_ID });
-        expect(dependencies(SPC, "orders-api-spc")).to.include.members(["orders-api-identity-binding-role", "orders-api-identity-binding-role-binding"]);
+        expect(registered(SPC, "orders-api-spc").inputs.spec.parameters).to.deep.include({
+            useAzureTokenProxy: "true",
+            clientID: CLIENT_ID,
+        });
+        expect(dependencies(SPC, "orders-api-spc")).to.include.members([
+            "orders-api-identity-binding-role",
+            "orders-api-identity-binding-role-binding",
+        ]);
     });
 
     it("asks for exactly one of clientId and managed, and for a GUID client ID", () => {
-        const both = { mode: "identityBinding", clientId: CLIENT_ID, managed: { resourceGroupName: "rg", location: "westeurope", vaultId: VAULT_ID, cluster: { clusterName: "a", resourceGroupName: "rg" } } };
+        const both = {
+            mode: "identityBinding",
+            clientId: CLIENT_ID,
+            managed: {
+                resourceGroupName: "rg",
+                location: "westeurope",
+                vaultId: VAULT_ID,
+                cluster: { clusterName: "a", resourceGroupName: "rg" },
+            },
+        };
         expect(appWorkloadProblems("orders-api", appArgs(both as never)).map(formatProblem)).to.deep.equal([
             "identity: identity binding needs exactly one of clientId (existing identity) or managed (create one). Fix: set one of them.",
         ]);
         expect(appWorkloadProblems("orders-api", appArgs({ mode: "identityBinding" } as never)).map(formatProblem)).to.deep.equal([
             "identity: identity binding needs exactly one of clientId (existing identity) or managed (create one). Fix: set one of them.",
         ]);
-        expect(appWorkloadProblems("orders-api", appArgs({ mode: "identityBinding", clientId: "orders-identity" })).map(formatProblem)).to.deep.equal([
+        expect(
+            appWorkloadProblems("orders-api", appArgs({ mode: "identityBinding", clientId: "orders-identity" })).map(formatProblem),
+        ).to.deep.equal([
             'identity.clientId: "orders-identity" is not a GUID. Fix: use the client ID of the managed identity bound to the cluster.',
         ]);
     });

@@ -2,7 +2,14 @@
 import { expect } from "chai";
 import { KEY_VAULT_ROLES, KeyVaultAccess, KeyVaultRoleName } from "../../components";
 import { accessPlan } from "../../components/key-vault-access/component";
-import { OFFICER_ROLES, PRIVILEGED_ROLES, READER_ROLES, VAULT_MANAGEMENT_ROLES, planAssignments, roleAssignmentName } from "../../components/key-vault-access/roles";
+import {
+    OFFICER_ROLES,
+    PRIVILEGED_ROLES,
+    READER_ROLES,
+    VAULT_MANAGEMENT_ROLES,
+    planAssignments,
+    roleAssignmentName,
+} from "../../components/key-vault-access/roles";
 import { keyVaultAccessProblems } from "../../components/key-vault-access/component";
 import { isGuid } from "../../components/shared/validation";
 import { SUBSCRIPTION_ID, azureState, errorFrom, fakeGuid, ofType, registered, resetRegistrations, settle } from "../mocks";
@@ -14,9 +21,28 @@ describe("Key Vault access", () => {
     beforeEach(resetRegistrations);
 
     it("picks the least-privileged role per object type", () => {
-        expect(planAssignments([{ objectName: "a", objectType: "secret" }], "vault")).to.deep.equal([{ nameSuffix: "secretsuser", scopeSuffix: "", role: "secretsUser" }]);
-        expect(planAssignments([{ objectName: "a", objectType: "secret" }, { objectName: "b", objectType: "cert" }], "vault").map((a) => a.role)).to.deep.equal(["certificateUser"]);
-        expect(planAssignments([{ objectName: "k", objectType: "key" }, { objectName: "a", objectType: "secret" }, { objectName: "a", objectType: "secret" }], "object")).to.deep.equal([
+        expect(planAssignments([{ objectName: "a", objectType: "secret" }], "vault")).to.deep.equal([
+            { nameSuffix: "secretsuser", scopeSuffix: "", role: "secretsUser" },
+        ]);
+        expect(
+            planAssignments(
+                [
+                    { objectName: "a", objectType: "secret" },
+                    { objectName: "b", objectType: "cert" },
+                ],
+                "vault",
+            ).map((a) => a.role),
+        ).to.deep.equal(["certificateUser"]);
+        expect(
+            planAssignments(
+                [
+                    { objectName: "k", objectType: "key" },
+                    { objectName: "a", objectType: "secret" },
+                    { objectName: "a", objectType: "secret" },
+                ],
+                "object",
+            ),
+        ).to.deep.equal([
             { nameSuffix: "keys-k", scopeSuffix: "/keys/k", role: "certificateUser" },
             { nameSuffix: "secrets-a", scopeSuffix: "/secrets/a", role: "secretsUser" },
         ]);
@@ -54,7 +80,11 @@ describe("Key Vault access", () => {
         resetRegistrations();
         new KeyVaultAccess("app", { vaultId: VAULT_ID, principalId: PRINCIPAL, objects: [...objects].reverse(), scope: "object" });
         await settle();
-        const second = ofType("azure-native:authorization:RoleAssignment").map((r) => [r.name, r.inputs.scope, r.inputs.roleAssignmentName]);
+        const second = ofType("azure-native:authorization:RoleAssignment").map((r) => [
+            r.name,
+            r.inputs.scope,
+            r.inputs.roleAssignmentName,
+        ]);
         expect(second).to.deep.equal(first);
         expect(first.map(([name, scope]) => [name, scope])).to.deep.equal([
             ["app-certificates-root", `${VAULT_ID}/certificates/root`],
@@ -98,20 +128,32 @@ describe("Key Vault access", () => {
 
     it("rejects client IDs used as principal IDs and empty object lists", () => {
         const error = errorFrom(() => new KeyVaultAccess("wl", { vaultId: VAULT_ID, principalId: "my-app", objects: [] }));
-        expect(error.message).to.contain('principalId: "my-app" is not a GUID. Fix: use the principal\'s object ID, not its client ID or name.');
+        expect(error.message).to.contain(
+            'principalId: "my-app" is not a GUID. Fix: use the principal\'s object ID, not its client ID or name.',
+        );
         expect(error.message).to.contain("objects: is empty, so there is no role to choose.");
     });
 
     it("grants an admin group found by display name", async () => {
         azureState.groups["kv-admins"] = fakeGuid("kv-admins");
         const { groupObjectId } = await import("../../components/key-vault-access/component");
-        new KeyVaultAccess("admins", { vaultId: VAULT_ID, principalId: groupObjectId({ displayName: "kv-admins" }), principalType: "Group", roles: ["secretsOfficer"] });
+        new KeyVaultAccess("admins", {
+            vaultId: VAULT_ID,
+            principalId: groupObjectId({ displayName: "kv-admins" }),
+            principalType: "Group",
+            roles: ["secretsOfficer"],
+        });
         await settle();
-        expect(registered("azure-native:authorization:RoleAssignment", "admins-secretsofficer").inputs).to.deep.include({ principalId: fakeGuid("kv-admins"), principalType: "Group" });
+        expect(registered("azure-native:authorization:RoleAssignment", "admins-secretsofficer").inputs).to.deep.include({
+            principalId: fakeGuid("kv-admins"),
+            principalType: "Group",
+        });
     });
 
     it("refuses to look up a group it has no name or ID for", async () => {
         const { groupObjectId } = await import("../../components/key-vault-access/component");
-        expect(() => groupObjectId({})).to.throw("groupObjectId: the group has neither objectId nor displayName (groupReferenceProblems reports this)");
+        expect(() => groupObjectId({})).to.throw(
+            "groupObjectId: the group has neither objectId nor displayName (groupReferenceProblems reports this)",
+        );
     });
 });

@@ -1,7 +1,16 @@
 /** components/key-vault/network.ts: ARM IDs, and whether the cluster can reach a vault over the network. */
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { ReachabilityContext, VaultNetworkState, isIpv4Rule, managedNetworkPrivateEndpointWarning, privateDnsLinkWarning, vaultReachability, vaultReachabilityError, vaultReachabilityWarning } from "../../components/key-vault/network";
+import {
+    ReachabilityContext,
+    VaultNetworkState,
+    isIpv4Rule,
+    managedNetworkPrivateEndpointWarning,
+    privateDnsLinkWarning,
+    vaultReachability,
+    vaultReachabilityError,
+    vaultReachabilityWarning,
+} from "../../components/key-vault/network";
 import { armIdProblems, parseArmId, sameArmId, virtualNetworkOfSubnet } from "../../components/shared/arm-ids";
 import { SUBSCRIPTION_ID } from "../mocks";
 
@@ -14,7 +23,11 @@ const CONNECTION = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shared/p
 
 describe("ARM IDs", () => {
     it("parses IDs of the right type in any case, and names the type an ID of another type has", () => {
-        expect(parseArmId(NODES, "subnet")).to.deep.equal({ subscriptionId: SUBSCRIPTION_ID, resourceGroupName: "rg-network", names: ["vnet-aks", "snet-aks-nodes"] });
+        expect(parseArmId(NODES, "subnet")).to.deep.equal({
+            subscriptionId: SUBSCRIPTION_ID,
+            resourceGroupName: "rg-network",
+            names: ["vnet-aks", "snet-aks-nodes"],
+        });
         expect(parseArmId(NODES.toLowerCase(), "subnet")?.names).to.deep.equal(["vnet-aks", "snet-aks-nodes"]);
         expect(parseArmId(VNET, "subnet")).to.equal(undefined);
         expect(parseArmId(`${NODES}/`, "subnet")).to.equal(undefined);
@@ -26,7 +39,9 @@ describe("ARM IDs", () => {
                 fix: "use the full ID, /subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.Network/virtualNetworks/vnet-aks/subnets/snet-aks-nodes (`az network vnet subnet show --query id`)",
             },
         ]);
-        expect(armIdProblems("snet-aks-nodes", "virtualNetwork", "x")[0].message).to.equal('"snet-aks-nodes" is not the resource ID of a virtual network');
+        expect(armIdProblems("snet-aks-nodes", "virtualNetwork", "x")[0].message).to.equal(
+            '"snet-aks-nodes" is not the resource ID of a virtual network',
+        );
     });
 
     it("finds a subnet's VNet and compares IDs without case", () => {
@@ -67,7 +82,10 @@ describe("vault reachability", () => {
 
     it("fails a Deny firewall without rules, whatever its bypass, with the subnet commands for the cluster's node subnet", () => {
         for (const bypass of ["AzureServices", "None", undefined]) {
-            const message = vaultReachabilityError({ networkAcls: { defaultAction: "Deny", bypass } }, VAULT, { plannedPrivateEndpoints: [], clusterSubnetIds: [NODES] });
+            const message = vaultReachabilityError({ networkAcls: { defaultAction: "Deny", bypass } }, VAULT, {
+                plannedPrivateEndpoints: [],
+                clusterSubnetIds: [NODES],
+            });
             expect(message).to.equal(
                 'Key Vault "kv-shared" denies public traffic by default (networkAcls.defaultAction Deny) and has no virtual network rule, no IP rule and no approved private endpoint ' +
                     "connection, so the cluster cannot reach it: pods would fail to mount with 403. Its bypass setting does not help: Azure's trusted services do not include the code " +
@@ -81,7 +99,9 @@ describe("vault reachability", () => {
                     "$(az keyvault show --name kv-shared --query id -o tsv) --group-id vault --connection-name kv-shared",
             );
         }
-        expect(vaultReachabilityError({ networkAcls: { defaultAction: "deny" } }, VAULT, NOTHING_PLANNED)).to.contain("--ids <node-subnet-id> --service-endpoints");
+        expect(vaultReachabilityError({ networkAcls: { defaultAction: "deny" } }, VAULT, NOTHING_PLANNED)).to.contain(
+            "--ids <node-subnet-id> --service-endpoints",
+        );
     });
 
     it("warns, without failing, about virtual network rules none of which is a known node subnet", () => {
@@ -102,15 +122,37 @@ describe("vault reachability", () => {
     });
 
     it("passes a matched node subnet (in any case), an IP rule, an approved or planned private endpoint, and an open vault", () => {
-        const deny = (rules: Partial<NonNullable<VaultNetworkState["networkAcls"]>>): VaultNetworkState => ({ networkAcls: { defaultAction: "Deny", ...rules } });
+        const deny = (rules: Partial<NonNullable<VaultNetworkState["networkAcls"]>>): VaultNetworkState => ({
+            networkAcls: { defaultAction: "Deny", ...rules },
+        });
         const known = { plannedPrivateEndpoints: [], clusterSubnetIds: [NODES] };
-        expect(vaultReachability(deny({ virtualNetworkRules: [{ id: OTHER_SUBNET }, { id: NODES.toUpperCase() }] }), known)).to.deep.equal({ verdict: "reachable", via: "virtual network rule", detail: NODES.toUpperCase() });
-        expect(vaultReachability(deny({ ipRules: [{ value: "203.0.113.7" }] }), NOTHING_PLANNED)).to.deep.equal({ verdict: "reachable", via: "ip rule", detail: "203.0.113.7" });
-        expect(vaultReachability({ publicNetworkAccess: "Disabled" }, { plannedPrivateEndpoints: ["the private endpoint this stack creates"] }).verdict).to.equal("reachable");
-        const approved: VaultNetworkState = { publicNetworkAccess: "Disabled", privateEndpointConnections: [{ privateEndpoint: { id: "pe-1" }, privateLinkServiceConnectionState: { status: "Approved" } }] };
-        expect(vaultReachability(approved, NOTHING_PLANNED)).to.deep.equal({ verdict: "reachable", via: "private endpoint", detail: "pe-1" });
+        expect(vaultReachability(deny({ virtualNetworkRules: [{ id: OTHER_SUBNET }, { id: NODES.toUpperCase() }] }), known)).to.deep.equal({
+            verdict: "reachable",
+            via: "virtual network rule",
+            detail: NODES.toUpperCase(),
+        });
+        expect(vaultReachability(deny({ ipRules: [{ value: "203.0.113.7" }] }), NOTHING_PLANNED)).to.deep.equal({
+            verdict: "reachable",
+            via: "ip rule",
+            detail: "203.0.113.7",
+        });
+        expect(
+            vaultReachability({ publicNetworkAccess: "Disabled" }, { plannedPrivateEndpoints: ["the private endpoint this stack creates"] })
+                .verdict,
+        ).to.equal("reachable");
+        const approved: VaultNetworkState = {
+            publicNetworkAccess: "Disabled",
+            privateEndpointConnections: [{ privateEndpoint: { id: "pe-1" }, privateLinkServiceConnectionState: { status: "Approved" } }],
+        };
+        expect(vaultReachability(approved, NOTHING_PLANNED)).to.deep.equal({
+            verdict: "reachable",
+            via: "private endpoint",
+            detail: "pe-1",
+        });
         expect(vaultReachability({}, NOTHING_PLANNED)).to.deep.equal({ verdict: "reachable", via: "public network" });
-        expect(vaultReachability({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" } }, NOTHING_PLANNED).verdict).to.equal("reachable");
+        expect(
+            vaultReachability({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Allow" } }, NOTHING_PLANNED).verdict,
+        ).to.equal("reachable");
     });
 });
 
@@ -158,7 +200,10 @@ describe("vault reachability (properties)", () => {
                 }),
                 { nil: undefined },
             ),
-            privateEndpointConnections: fc.array(fc.record({ id: fc.constant(CONNECTION), privateLinkServiceConnectionState: fc.record({ status }) }), { maxLength: 2 }),
+            privateEndpointConnections: fc.array(
+                fc.record({ id: fc.constant(CONNECTION), privateLinkServiceConnectionState: fc.record({ status }) }),
+                { maxLength: 2 },
+            ),
         },
         { requiredKeys: [] },
     );
@@ -166,7 +211,8 @@ describe("vault reachability (properties)", () => {
         plannedPrivateEndpoints: fc.array(fc.constant("the private endpoint this stack creates"), { maxLength: 1 }),
         clusterSubnetIds: fc.option(fc.array(subnet, { minLength: 1, maxLength: 2 }), { nil: undefined }),
     });
-    const hasApproved = (s: VaultNetworkState) => (s.privateEndpointConnections ?? []).some((c) => c.privateLinkServiceConnectionState?.status?.toLowerCase() === "approved");
+    const hasApproved = (s: VaultNetworkState) =>
+        (s.privateEndpointConnections ?? []).some((c) => c.privateLinkServiceConnectionState?.status?.toLowerCase() === "approved");
 
     it("an error exactly when unreachable, a warning exactly when unverifiable, never both", () => {
         fc.assert(

@@ -8,7 +8,11 @@ const template = (image: string) => ({ metadata: { labels: { app: "a" } }, spec:
 const selector = { matchLabels: { app: "a" } };
 
 /** Every kind that carries a pod spec, with where the API keeps its pod template (none for a bare Pod). */
-const MANIFESTS: Array<{ manifest: Record<string, any>; template?: (m: Record<string, any>) => unknown; podSpec: (m: Record<string, any>) => unknown }> = [
+const MANIFESTS: Array<{
+    manifest: Record<string, any>;
+    template?: (m: Record<string, any>) => unknown;
+    podSpec: (m: Record<string, any>) => unknown;
+}> = [
     ...["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"].map((kind) => ({
         manifest: { apiVersion: "apps/v1", kind, metadata: { name: "a" }, spec: { selector, template: template(`${kind}:1`) } },
         template: (m: Record<string, any>) => m.spec.template,
@@ -20,12 +24,25 @@ const MANIFESTS: Array<{ manifest: Record<string, any>; template?: (m: Record<st
         podSpec: (m) => m.spec.template.spec,
     },
     {
-        manifest: { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "a" }, spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: template("cron:1") } } } },
+        manifest: {
+            apiVersion: "batch/v1",
+            kind: "CronJob",
+            metadata: { name: "a" },
+            spec: { schedule: "0 * * * *", jobTemplate: { spec: { template: template("cron:1") } } },
+        },
         template: (m) => m.spec.jobTemplate.spec.template,
         podSpec: (m) => m.spec.jobTemplate.spec.template.spec,
     },
     { manifest: { apiVersion: "v1", kind: "Pod", metadata: { name: "a" }, spec: podSpec("pod:1") }, podSpec: (m) => m.spec },
-    { manifest: { apiVersion: "v1", kind: "ReplicationController", metadata: { name: "a" }, spec: { selector: { app: "a" }, template: template("rc:1") } }, podSpec: (m) => m.spec.template.spec },
+    {
+        manifest: {
+            apiVersion: "v1",
+            kind: "ReplicationController",
+            metadata: { name: "a" },
+            spec: { selector: { app: "a" }, template: template("rc:1") },
+        },
+        podSpec: (m) => m.spec.template.spec,
+    },
 ];
 
 /** The type token a resource transform sees for a manifest (`kubernetes:<group>/<version>:<kind>`, group `core` for v1). */
@@ -48,7 +65,9 @@ describe("pod templates", () => {
     });
 
     it("knows the rewritten kinds by the type token a resource transform sees", () => {
-        expect(Object.entries(POD_TEMPLATE_TYPE_TOKENS).sort()).to.deep.equal(REWRITTEN.map(({ manifest }) => [typeToken(manifest), manifest.kind]).sort());
+        expect(Object.entries(POD_TEMPLATE_TYPE_TOKENS).sort()).to.deep.equal(
+            REWRITTEN.map(({ manifest }) => [typeToken(manifest), manifest.kind]).sort(),
+        );
     });
 
     it("replaces the pod template without changing the input or sharing the objects on the way to it", () => {
@@ -59,15 +78,24 @@ describe("pod templates", () => {
             expect(podTemplateOf(result), manifest.kind).to.equal(replacement);
             expect(manifest, `${manifest.kind} input`).to.deep.equal(before);
             expect(result.spec, manifest.kind).to.not.equal(manifest.spec);
-            expect({ ...result.spec, template: undefined, jobTemplate: undefined }, `${manifest.kind} other fields`).to.deep.equal({ ...manifest.spec, template: undefined, jobTemplate: undefined });
+            expect({ ...result.spec, template: undefined, jobTemplate: undefined }, `${manifest.kind} other fields`).to.deep.equal({
+                ...manifest.spec,
+                template: undefined,
+                jobTemplate: undefined,
+            });
         }
-        expect(() => withPodTemplate({ apiVersion: "v1", kind: "Service" }, template("x:1"))).to.throw('kind "Service" has no pod template');
+        expect(() => withPodTemplate({ apiVersion: "v1", kind: "Service" }, template("x:1"))).to.throw(
+            'kind "Service" has no pod template',
+        );
     });
 
     it("leads a check of pod specs to the pod spec of every kind that has one, a Pod and a ReplicationController included", () => {
         expect(Object.keys(POD_SPEC_PATHS).sort()).to.deep.equal(MANIFESTS.map(({ manifest }) => typeToken(manifest)).sort());
         for (const { manifest, podSpec: podSpecOf } of MANIFESTS) {
-            const reached = POD_SPEC_PATHS[typeToken(manifest)].reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), manifest);
+            const reached = POD_SPEC_PATHS[typeToken(manifest)].reduce<unknown>(
+                (node, key) => (isObject(node) ? node[key] : undefined),
+                manifest,
+            );
             expect(reached, manifest.kind).to.equal(podSpecOf(manifest));
         }
     });

@@ -9,7 +9,12 @@ import { SUBSCRIPTION_ID, errorFrom, ofType, registeredOptions, resetRegistratio
 const NETWORK = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-network/providers/Microsoft.Network`;
 const VNETS = ["vnet-aks", "vnet-hub", "vnet-tools"].map((name) => `${NETWORK}/virtualNetworks/${name}`);
 const ZONE = `${NETWORK}/privateDnsZones/privatelink.vaultcore.azure.net`;
-const ENDPOINT_TYPES = ["azure-native:network:PrivateEndpoint", "azure-native:privatedns:PrivateZone", "azure-native:privatedns:VirtualNetworkLink", "azure-native:network:PrivateDnsZoneGroup"];
+const ENDPOINT_TYPES = [
+    "azure-native:network:PrivateEndpoint",
+    "azure-native:privatedns:PrivateZone",
+    "azure-native:privatedns:VirtualNetworkLink",
+    "azure-native:network:PrivateDnsZoneGroup",
+];
 
 const createdEndpoint = fc.record(
     {
@@ -47,22 +52,31 @@ describe("private vaults (properties)", function () {
                 raw.keyVault = { ...raw.keyVault, ...settings };
                 const endpoint = settings.privateEndpoint;
                 const rules = (settings.networkAcls?.virtualNetworkSubnetIds?.length ?? 0) + (settings.networkAcls?.ipRules?.length ?? 0);
-                const unreachable = !endpoint && (settings.publicNetworkAccess === "Disabled" || (settings.networkAcls?.defaultAction === "Deny" && rules === 0));
+                const unreachable =
+                    !endpoint &&
+                    (settings.publicNetworkAccess === "Disabled" || (settings.networkAcls?.defaultAction === "Deny" && rules === 0));
                 if (unreachable) {
-                    expect(errorFrom(() => parseStackConfig(raw)).message).to.match(/keyVault\.(publicNetworkAccess|networkAcls\.defaultAction): "(Disabled|Deny)" with no .*leaves the cluster no way to reach the vault/);
+                    expect(errorFrom(() => parseStackConfig(raw)).message).to.match(
+                        /keyVault\.(publicNetworkAccess|networkAcls\.defaultAction): "(Disabled|Deny)" with no .*leaves the cluster no way to reach the vault/,
+                    );
                     return;
                 }
                 resetRegistrations();
                 await valueOf((await runProgram(parseStackConfig(raw))).applications);
                 await settle();
                 const created = endpoint?.mode === "create";
-                const links = created ? (endpoint.linkVirtualNetworkIds ?? (endpoint.privateDnsZoneId ? [] : [endpoint.subnetId.replace(/\/subnets\/.*$/, "")])) : [];
+                const links = created
+                    ? (endpoint.linkVirtualNetworkIds ??
+                      (endpoint.privateDnsZoneId ? [] : [endpoint.subnetId.replace(/\/subnets\/.*$/, "")]))
+                    : [];
                 expect(ofType(ENDPOINT_TYPES[0])).to.have.length(created ? 1 : 0);
                 expect(ofType(ENDPOINT_TYPES[1])).to.have.length(created && !endpoint.privateDnsZoneId ? 1 : 0);
                 expect(ofType(ENDPOINT_TYPES[2]).map((link) => link.inputs.virtualNetwork.id)).to.deep.equal(links);
                 expect(ofType(ENDPOINT_TYPES[3])).to.have.length(created ? 1 : 0);
                 for (const resource of ENDPOINT_TYPES.flatMap(ofType)) {
-                    expect(registeredOptions.get(`${resource.type}::${resource.name}`)?.parent).to.match(/akvsecrets:index:KeyVault::keyvault$/);
+                    expect(registeredOptions.get(`${resource.type}::${resource.name}`)?.parent).to.match(
+                        /akvsecrets:index:KeyVault::keyvault$/,
+                    );
                 }
             }),
             { numRuns: 15 },

@@ -34,7 +34,13 @@ function app(identity: Record<string, unknown>) {
 const provider = { keyVaultProvider: { version: "1.8.2" } };
 const created = {
     azure: { location: "westeurope", resourceGroupName: "rg-dev" },
-    cluster: { mode: "create", name: "aks-dev", systemNodePool: { vmSize: "Standard_D4ds_v5", count: 2 }, secretRotation: { enabled: true }, ...provider },
+    cluster: {
+        mode: "create",
+        name: "aks-dev",
+        systemNodePool: { vmSize: "Standard_D4ds_v5", count: 2 },
+        secretRotation: { enabled: true },
+        ...provider,
+    },
     keyVault: { mode: "create", name: "kv-dev-1" },
 };
 const external = {
@@ -58,7 +64,10 @@ describe("identity mode identityBinding: config checks", () => {
     });
 
     it("nor in an app stack, which takes neither from its platform stack; and the created identity needs azure", () => {
-        const message = configError({ platformStack: "organization/aks-keyvault-secrets/dev", applications: [app({ mode: "identityBinding" })] });
+        const message = configError({
+            platformStack: "organization/aks-keyvault-secrets/dev",
+            applications: [app({ mode: "identityBinding" })],
+        });
         expect(message).to.contain(
             `${N}:applications[0].identity (app "fleet-agent"): creates its identity and binds it to the cluster with an AKS identity binding, a child resource of the managed cluster, ` +
                 "which needs the cluster's name and resource group; an app stack does not take them from its platform stack. Fix: give identity.clientId of an identity already bound " +
@@ -71,7 +80,11 @@ describe("identity mode identityBinding: config checks", () => {
     });
 
     it("needs workload identity on a cluster it creates (the documented setup of identity bindings)", () => {
-        const raw = { ...created, cluster: { ...created.cluster, workloadIdentity: false }, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] };
+        const raw = {
+            ...created,
+            cluster: { ...created.cluster, workloadIdentity: false },
+            applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })],
+        };
         expect(configError(raw)).to.contain(
             `${N}:applications[0].identity (app "fleet-agent"): uses identity binding, but cluster.workloadIdentity is false; AKS documents identity bindings on clusters with the ` +
                 "OIDC issuer and workload identity on. Fix: set cluster.workloadIdentity: true (it turns on both), or use identity mode addon.",
@@ -79,7 +92,12 @@ describe("identity mode identityBinding: config checks", () => {
     });
 
     it("needs the vault's resource ID for the roles of the identity it creates", () => {
-        const raw = { azure: created.azure, cluster: { mode: "existing", name: "aks-shared", ...provider }, keyVault: external.keyVault, applications: [app({ mode: "identityBinding" })] };
+        const raw = {
+            azure: created.azure,
+            cluster: { mode: "existing", name: "aks-shared", ...provider },
+            keyVault: external.keyVault,
+            applications: [app({ mode: "identityBinding" })],
+        };
         expect(configError(raw)).to.contain(
             `${N}:applications[0].identity (app "fleet-agent"): an identity the app creates for its identity binding needs the vault's resource ID for its role. ` +
                 "Fix: set keyVault.id, or give identity.clientId of an existing identity.",
@@ -93,18 +111,24 @@ describe("identity mode identityBinding: config checks", () => {
     });
 
     it("takes an identity already bound to the cluster anywhere, also with cluster mode external, and needs no OIDC issuer", () => {
-        expect(() => parseStackConfig({ ...external, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] })).to.not.throw();
+        expect(() =>
+            parseStackConfig({ ...external, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }),
+        ).to.not.throw();
         expect(() => parseStackConfig({ ...created, applications: [app({ mode: "identityBinding" })] })).to.not.throw();
     });
 
     it("counts the roles of an identity it creates in the role-assignment budget", () => {
-        const config = parseStackConfig({ ...created, applications: [app({ mode: "identityBinding" }), { ...app({ mode: "identityBinding", clientId: CLIENT_ID }), name: "other" }] });
+        const config = parseStackConfig({
+            ...created,
+            applications: [app({ mode: "identityBinding" }), { ...app({ mode: "identityBinding", clientId: CLIENT_ID }), name: "other" }],
+        });
         expect(plannedRoleAssignmentCount(config, { hasVaultId: true, hasAddonIdentity: true })).to.equal(1);
     });
 });
 
 describe("identity mode identityBinding: the cluster's provider must read it (v1.8.1 or later)", () => {
-    const withoutProvider = (cluster: Record<string, unknown>) => Object.fromEntries(Object.entries(cluster).filter(([key]) => key !== "keyVaultProvider"));
+    const withoutProvider = (cluster: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(cluster).filter(([key]) => key !== "keyVaultProvider"));
     const onAddon =
         `${N}:applications[0].identity (app "fleet-agent"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ` +
         "but the cluster runs the AKS addon's provider, v1.7.2 (node images 202604.24 to 202607.09), which ignores it: the mount would fall back to workload identity " +
@@ -116,16 +140,33 @@ describe("identity mode identityBinding: the cluster's provider must read it (v1
         const clusters = [withoutProvider(created.cluster), { mode: "existing", name: "aks-shared" }, { mode: "external" }];
         for (const cluster of clusters) {
             for (const identity of [{ mode: "identityBinding" }, { mode: "identityBinding", clientId: CLIENT_ID }]) {
-                const raw = { ...created, cluster, keyVault: { ...external.keyVault, id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-local" } };
-                const problems = (errorFrom(() => parseStackConfig({ ...raw, applications: [app(identity)] })) as StackConfigError).problems;
-                expect(problems.filter((line) => line.includes("useAzureTokenProxy")), `${cluster.mode} ${JSON.stringify(identity)}`).to.deep.equal([onAddon]);
+                const raw = {
+                    ...created,
+                    cluster,
+                    keyVault: {
+                        ...external.keyVault,
+                        id: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-local",
+                    },
+                };
+                const problems = (errorFrom(() => parseStackConfig({ ...raw, applications: [app(identity)] })) as StackConfigError)
+                    .problems;
+                expect(
+                    problems.filter((line) => line.includes("useAzureTokenProxy")),
+                    `${cluster.mode} ${JSON.stringify(identity)}`,
+                ).to.deep.equal([onAddon]);
             }
         }
     });
 
     it("fails when cluster.keyVaultProvider names a release before v1.8.1, saying which", () => {
         for (const version of ["1.8.0", "v1.7.2"]) {
-            expect(configError({ ...external, cluster: { mode: "external", keyVaultProvider: { version } }, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] })).to.contain(
+            expect(
+                configError({
+                    ...external,
+                    cluster: { mode: "external", keyVaultProvider: { version } },
+                    applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })],
+                }),
+            ).to.contain(
                 `${N}:applications[0].identity (app "fleet-agent"): uses identity binding (useAzureTokenProxy), which the Azure Key Vault provider reads from v1.8.1 on, ` +
                     `but cluster.keyVaultProvider.version says the cluster runs v${version.replace("v", "")}, which ignores it: the mount would fall back to workload identity ` +
                     "with the cluster's token, and Entra would refuse it. Fix: use identity mode workloadIdentity (`identity: { mode: workloadIdentity }`), which that provider " +
@@ -137,22 +178,48 @@ describe("identity mode identityBinding: the cluster's provider must read it (v1
     it("takes v1.8.1 and later in each cluster mode, and asks nothing of the other identity modes", () => {
         for (const version of ["1.8.1", "v1.8.1", "1.8.2", "1.10.0", "2.0.0"]) {
             const keyVaultProvider = { version };
-            expect(() => parseStackConfig({ ...external, cluster: { mode: "external", keyVaultProvider }, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }), version).to.not.throw();
-            expect(() => parseStackConfig({ ...created, cluster: { ...created.cluster, keyVaultProvider }, applications: [app({ mode: "identityBinding" })] }), version).to.not.throw();
+            expect(
+                () =>
+                    parseStackConfig({
+                        ...external,
+                        cluster: { mode: "external", keyVaultProvider },
+                        applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })],
+                    }),
+                version,
+            ).to.not.throw();
+            expect(
+                () =>
+                    parseStackConfig({
+                        ...created,
+                        cluster: { ...created.cluster, keyVaultProvider },
+                        applications: [app({ mode: "identityBinding" })],
+                    }),
+                version,
+            ).to.not.throw();
         }
-        const others = [{ mode: "addon" }, { mode: "workloadIdentity" }].map((identity, index) => ({ ...app(identity), name: `app-${index}` }));
+        const others = [{ mode: "addon" }, { mode: "workloadIdentity" }].map((identity, index) => ({
+            ...app(identity),
+            name: `app-${index}`,
+        }));
         expect(() => parseStackConfig({ ...created, cluster: withoutProvider(created.cluster), applications: others })).to.not.throw();
     });
 
     it("refuses a version that is not a release, by the schema", () => {
         const at = (version: unknown) => configError({ ...external, cluster: { mode: "external", keyVaultProvider: { version } } });
-        expect(at("1.8")).to.contain(`${N}:cluster.keyVaultProvider.version: the string "1.8" must be a provider release (major.minor.patch). Fix: write a value like 1.8.2.`);
-        expect(at(1.8)).to.contain(`${N}:cluster.keyVaultProvider.version: expected a string, got the number 1.8. Fix: write it as a string, e.g. \`version: 1.8.2\`.`);
+        expect(at("1.8")).to.contain(
+            `${N}:cluster.keyVaultProvider.version: the string "1.8" must be a provider release (major.minor.patch). Fix: write a value like 1.8.2.`,
+        );
+        expect(at(1.8)).to.contain(
+            `${N}:cluster.keyVaultProvider.version: expected a string, got the number 1.8. Fix: write it as a string, e.g. \`version: 1.8.2\`.`,
+        );
     });
 
     describe("in an app stack: the provider the platform stack exports", () => {
         afterEach(resetPlatformStackOutput);
-        const appStack = { platformStack: "organization/aks-keyvault-secrets/dev", applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] };
+        const appStack = {
+            platformStack: "organization/aks-keyvault-secrets/dev",
+            applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })],
+        };
 
         it("fails the preview when the platform's cluster runs the addon's provider", async () => {
             resetRegistrations();
@@ -182,13 +249,17 @@ describe("identity mode identityBinding: the cluster's provider must read it (v1
             resetRegistrations();
             await valueOf((await runProgram(parseStackConfig(appStack))).applications);
             await settle();
-            expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "fleet-agent-spc").inputs.spec.parameters).to.deep.include({ useAzureTokenProxy: "true" });
+            expect(
+                registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "fleet-agent-spc").inputs.spec.parameters,
+            ).to.deep.include({ useAzureTokenProxy: "true" });
         });
 
         it("is exported by a platform stack that declares it, in any cluster mode", async () => {
             for (const raw of [external, created]) {
                 resetRegistrations();
-                const outputs = await runProgram(parseStackConfig({ ...raw, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }));
+                const outputs = await runProgram(
+                    parseStackConfig({ ...raw, applications: [app({ mode: "identityBinding", clientId: CLIENT_ID })] }),
+                );
                 expect((await valueOf(outputs.platform)).keyVaultProvider, raw.cluster.mode).to.deep.equal({ version: "1.8.2" });
                 await settle();
             }
@@ -208,12 +279,16 @@ describe("identity mode identityBinding: what a stack registers", () => {
             resourceGroupName: "rg-dev",
             resourceName: "aks-dev",
             properties: {
-                managedIdentity: { resourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.ManagedIdentity/userAssignedIdentities/fleet-agent-identity` },
+                managedIdentity: {
+                    resourceId: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.ManagedIdentity/userAssignedIdentities/fleet-agent-identity`,
+                },
             },
         });
         expect(ofType("azure-native:managedidentity:FederatedIdentityCredential")).to.deep.equal([]);
         expect(ofType("azure-native:authorization:RoleAssignment").map((r) => r.name)).to.deep.equal(["fleet-agent-access-secretsuser"]);
-        expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "fleet-agent-spc").inputs.spec.parameters).to.deep.include({
+        expect(
+            registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "fleet-agent-spc").inputs.spec.parameters,
+        ).to.deep.include({
             useAzureTokenProxy: "true",
             clientID: fakeGuid("fleet-agent-identity", "client"),
         });
@@ -226,7 +301,11 @@ describe("identity mode identityBinding: what a stack registers", () => {
             oidcIssuerProfile: { enabled: true, issuerURL: "https://issuer.example/aks-shared/" },
             securityProfile: { workloadIdentity: { enabled: true } },
         };
-        azureState.vaults["kv-shared"] = { id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-shared`, name: "kv-shared", properties: { tenantId: TENANT_ID, enableRbacAuthorization: true } };
+        azureState.vaults["kv-shared"] = {
+            id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-shared`,
+            name: "kv-shared",
+            properties: { tenantId: TENANT_ID, enableRbacAuthorization: true },
+        };
         const raw = {
             azure: created.azure,
             cluster: { mode: "existing", name: "aks-shared", resourceGroupName: "rg-aks", ...provider },
@@ -235,7 +314,10 @@ describe("identity mode identityBinding: what a stack registers", () => {
         };
         await valueOf((await runProgram(parseStackConfig(raw))).applications);
         await settle();
-        expect(registered("azure-native:containerservice:IdentityBinding", "fleet-agent-identity-binding-binding").inputs).to.deep.include({ resourceGroupName: "rg-aks", resourceName: "aks-shared" });
+        expect(registered("azure-native:containerservice:IdentityBinding", "fleet-agent-identity-binding-binding").inputs).to.deep.include({
+            resourceGroupName: "rg-aks",
+            resourceName: "aks-shared",
+        });
     });
 
     it("fails at preview on a cluster with API server VNet integration, which AKS does not support identity bindings on", async () => {
@@ -262,14 +344,19 @@ describe("identity mode identityBinding: the preview warning", () => {
                 "cluster's Secrets Store CSI driver requests a service-account token for api://AKSIdentityBinding; check with " +
                 "kubectl get csidriver secrets-store.csi.k8s.io -o jsonpath='{.spec.tokenRequests}'.",
         );
-        expect(identityBindingWarning(["a", "b", "c", "d", "e", "f"])).to.match(/^6 apps use identity mode identityBinding \(a, b, c, d, e and 1 more\), /);
+        expect(identityBindingWarning(["a", "b", "c", "d", "e", "f"])).to.match(
+            /^6 apps use identity mode identityBinding \(a, b, c, d, e and 1 more\), /,
+        );
 
         const warned: string[] = [];
         const consoleWarn = console.warn;
         console.warn = (message: string) => warned.push(message);
         try {
             resetRegistrations();
-            const apps = [app({ mode: "identityBinding" }), { ...app({ mode: "identityBinding", clientId: CLIENT_ID }), name: "inventory-sync", namespace: "inventory" }];
+            const apps = [
+                app({ mode: "identityBinding" }),
+                { ...app({ mode: "identityBinding", clientId: CLIENT_ID }), name: "inventory-sync", namespace: "inventory" },
+            ];
             await valueOf((await runProgram(parseStackConfig({ ...created, applications: apps }))).applications);
             await settle();
             for (const stack of ["dev", "prod"]) {
@@ -280,6 +367,8 @@ describe("identity mode identityBinding: the preview warning", () => {
         } finally {
             console.warn = consoleWarn;
         }
-        expect(warned.filter((message) => message.includes("identity mode identityBinding"))).to.deep.equal([`warning: [runtime] ${identityBindingWarning(["fleet-agent", "inventory-sync"])}`]);
+        expect(warned.filter((message) => message.includes("identity mode identityBinding"))).to.deep.equal([
+            `warning: [runtime] ${identityBindingWarning(["fleet-agent", "inventory-sync"])}`,
+        ]);
     });
 });

@@ -9,9 +9,23 @@ import { KEY_VAULT_ROLES } from "../../components";
 import { roleAssignmentName } from "../../components/key-vault-access/roles";
 import { managedNetworkPrivateEndpointWarning } from "../../components/key-vault/network";
 import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
-import { SUBSCRIPTION_ID, TENANT_ID, addonIdentityOf, azureState, capturedWarnings, errorFrom, fakeGuid, ofType, protectedResources, registered, registeredOptions, registrations, resetRegistrations, settle, valueOf } from "../mocks";
-
-
+import {
+    SUBSCRIPTION_ID,
+    TENANT_ID,
+    addonIdentityOf,
+    azureState,
+    capturedWarnings,
+    errorFrom,
+    fakeGuid,
+    ofType,
+    protectedResources,
+    registered,
+    registeredOptions,
+    registrations,
+    resetRegistrations,
+    settle,
+    valueOf,
+} from "../mocks";
 
 async function run(raw: Record<string, any>) {
     const outputs = await runProgram(parseStackConfig(raw));
@@ -34,14 +48,22 @@ describe("program on the dev stack", () => {
 
     it("creates the cluster with rotation on (2m), OIDC issuer and workload identity", () => {
         const aks = registered("azure-native:containerservice:ManagedCluster", "cluster-aks").inputs;
-        expect(aks.addonProfiles.azureKeyvaultSecretsProvider).to.deep.equal({ enabled: true, config: { enableSecretRotation: "true", rotationPollInterval: "2m" } });
+        expect(aks.addonProfiles.azureKeyvaultSecretsProvider).to.deep.equal({
+            enabled: true,
+            config: { enableSecretRotation: "true", rotationPollInterval: "2m" },
+        });
         expect(aks.resourceName).to.equal("aks-platform-dev");
         expect(aks.securityProfile.workloadIdentity.enabled).to.equal(true);
     });
 
     it("creates an RBAC vault without purge protection (dev) and soft-delete retention 7 days", () => {
         const properties = registered("azure-native:keyvault:Vault", "keyvault-vault").inputs.properties;
-        expect(properties).to.include({ enableRbacAuthorization: true, enableSoftDelete: true, softDeleteRetentionInDays: 7, tenantId: TENANT_ID });
+        expect(properties).to.include({
+            enableRbacAuthorization: true,
+            enableSoftDelete: true,
+            softDeleteRetentionInDays: 7,
+            tenantId: TENANT_ID,
+        });
         expect(properties).to.not.have.property("enablePurgeProtection");
     });
 
@@ -61,17 +83,29 @@ describe("program on the dev stack", () => {
 
     it("wires orders-api to the addon identity and payments to its own workload identity with Certificate User", () => {
         const orders = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs.spec.parameters;
-        expect(orders).to.include({ useVMManagedIdentity: "true", userAssignedIdentityID: addonIdentityOf("aks-platform-dev").clientId, keyvaultName: "kv-platform-dev-weu" });
+        expect(orders).to.include({
+            useVMManagedIdentity: "true",
+            userAssignedIdentityID: addonIdentityOf("aks-platform-dev").clientId,
+            keyvaultName: "kv-platform-dev-weu",
+        });
         const payments = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "payments-spc").inputs.spec;
         expect(payments.parameters.clientID).to.equal(fakeGuid("payments-identity", "client"));
-        expect(parseObjectsParameter(payments.parameters.objects).value.map((o) => o.objectAlias)).to.deep.equal(["tls-bundle", "signing.pub"]);
+        expect(parseObjectsParameter(payments.parameters.objects).value.map((o) => o.objectAlias)).to.deep.equal([
+            "tls-bundle",
+            "signing.pub",
+        ]);
         expect(payments.secretObjects[0]).to.deep.include({ secretName: "payments-tls", type: "kubernetes.io/tls" });
-        expect(registered("azure-native:authorization:RoleAssignment", "payments-access-certificateuser").inputs.principalId).to.equal(fakeGuid("payments-identity", "principal"));
-        expect(registered("azure-native:managedidentity:FederatedIdentityCredential", "payments-federation").inputs.subject).to.equal("system:serviceaccount:payments:payments");
+        expect(registered("azure-native:authorization:RoleAssignment", "payments-access-certificateuser").inputs.principalId).to.equal(
+            fakeGuid("payments-identity", "principal"),
+        );
+        expect(registered("azure-native:managedidentity:FederatedIdentityCredential", "payments-federation").inputs.subject).to.equal(
+            "system:serviceaccount:payments:payments",
+        );
     });
 
     it("starts an app's pods only once its identity holds its roles: addon apps wait for the addon's, own identities for their own", () => {
-        const dependencies = (type: string, name: string) => (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
+        const dependencies = (type: string, name: string) =>
+            (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
         const spc = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
         expect(dependencies(spc, "orders-api-spc")).to.include("addon-keyvault-access-secretsuser");
         expect(dependencies(spc, "payments-spc")).to.include.members(["payments-federation", "payments-access-certificateuser"]);
@@ -80,12 +114,18 @@ describe("program on the dev stack", () => {
 
     it("sends Kubernetes objects through the cluster's own provider", () => {
         expect(JSON.stringify(registered("pulumi:providers:kubernetes", "cluster").inputs.kubeconfig)).to.contain("aks-platform-dev");
-        expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").provider).to.match(/pulumi:providers:kubernetes::cluster::/);
-        expect(registered("kubernetes:apps/v1:Deployment", "payments-deployment").provider).to.match(/pulumi:providers:kubernetes::cluster::/);
+        expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").provider).to.match(
+            /pulumi:providers:kubernetes::cluster::/,
+        );
+        expect(registered("kubernetes:apps/v1:Deployment", "payments-deployment").provider).to.match(
+            /pulumi:providers:kubernetes::cluster::/,
+        );
     });
 
     it("raises the cluster provider's client rate above the provider's 50 requests/s", () => {
-        expect(JSON.parse(registered("pulumi:providers:kubernetes", "cluster").inputs.kubeClientSettings)).to.deep.equal(KUBERNETES_CLIENT_RATE);
+        expect(JSON.parse(registered("pulumi:providers:kubernetes", "cluster").inputs.kubeClientSettings)).to.deep.equal(
+            KUBERNETES_CLIENT_RATE,
+        );
     });
 });
 
@@ -97,12 +137,20 @@ describe("program on the prod stack", () => {
     });
 
     it("uses rotation on, purge protection on, premium SKU and object-scoped roles only", () => {
-        expect(registered("azure-native:containerservice:ManagedCluster", "cluster-aks").inputs.addonProfiles.azureKeyvaultSecretsProvider.config).to.deep.equal({
+        expect(
+            registered("azure-native:containerservice:ManagedCluster", "cluster-aks").inputs.addonProfiles.azureKeyvaultSecretsProvider
+                .config,
+        ).to.deep.equal({
             enableSecretRotation: "true",
             rotationPollInterval: "5m",
         });
-        expect(registered("azure-native:keyvault:Vault", "keyvault-vault").inputs.properties).to.deep.include({ enablePurgeProtection: true, sku: { family: "A", name: "premium" } });
-        const workloadRoles = ofType("azure-native:authorization:RoleAssignment").filter((r) => r.inputs.principalType === "ServicePrincipal");
+        expect(registered("azure-native:keyvault:Vault", "keyvault-vault").inputs.properties).to.deep.include({
+            enablePurgeProtection: true,
+            sku: { family: "A", name: "premium" },
+        });
+        const workloadRoles = ofType("azure-native:authorization:RoleAssignment").filter(
+            (r) => r.inputs.principalType === "ServicePrincipal",
+        );
         expect(workloadRoles.every((r) => /\/(secrets|keys|certificates)\/[^/]+$/.test(r.inputs.scope))).to.equal(true);
         expect(workloadRoles.map((r) => r.name).sort()).to.deep.equal([
             "orders-api-access-secrets-orders-api-key",
@@ -127,7 +175,11 @@ describe("program on the prod stack", () => {
 
     it("exports what app stacks need, with the kubeconfig as a secret", async () => {
         const platform = await valueOf(exportsOf.outputs.platform);
-        expect(platform).to.deep.include({ keyVaultName: "kv-platform-prod-weu", tenantId: TENANT_ID, addonIdentity: addonIdentityOf("aks-platform-prod") });
+        expect(platform).to.deep.include({
+            keyVaultName: "kv-platform-prod-weu",
+            tenantId: TENANT_ID,
+            addonIdentity: addonIdentityOf("aks-platform-prod"),
+        });
         expect(await pulumi.isSecret(exportsOf.outputs.platform)).to.equal(true);
         expect(exportsOf.applications).to.have.keys("orders-api", "payments");
     });
@@ -137,7 +189,13 @@ describe("program determinism", () => {
     it("registers identical names and inputs when apps and objects are re-ordered", async () => {
         const snapshot = () =>
             registrations
-                .map((r) => JSON.stringify([r.type, r.name, r.type.includes("RoleAssignment") ? [r.inputs.scope, r.inputs.roleAssignmentName] : null]))
+                .map((r) =>
+                    JSON.stringify([
+                        r.type,
+                        r.name,
+                        r.type.includes("RoleAssignment") ? [r.inputs.scope, r.inputs.roleAssignmentName] : null,
+                    ]),
+                )
                 .sort();
         resetRegistrations();
         await run(stackConfig("prod"));
@@ -158,7 +216,10 @@ describe("program with an external cluster and vault (app side only, no Azure re
             keyVault: { mode: "external", name: "kv-local", tenantId: TENANT_ID },
             applications: [
                 { ...stackConfig("dev").applications[0] },
-                { ...stackConfig("dev").applications[1], identity: { mode: "workloadIdentity", clientId: "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f" } },
+                {
+                    ...stackConfig("dev").applications[1],
+                    identity: { mode: "workloadIdentity", clientId: "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f" },
+                },
             ],
         });
         expect(registrations.filter((r) => r.type.startsWith("azure-native:") || r.type.startsWith("azuread:"))).to.deep.equal([]);
@@ -177,7 +238,10 @@ describe("program from a platform stack (StackReference)", () => {
         const reference = registered("pulumi:pulumi:StackReference", "platform");
         expect(reference.inputs.name).to.equal("organization/aks-keyvault-secrets/dev");
         expect((await valueOf(outputs.platform)).keyVaultName).to.equal("kv-from-platform");
-        expect(registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs.spec.parameters.userAssignedIdentityID).to.equal(addonIdentityOf("aks-from-platform").clientId);
+        expect(
+            registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs.spec.parameters
+                .userAssignedIdentityID,
+        ).to.equal(addonIdentityOf("aks-from-platform").clientId);
     });
 });
 
@@ -202,7 +266,9 @@ describe("stack config validation (start-up, before any resource)", () => {
         raw.cluster.secretRotation.enabled = "yes";
         raw.applications[0].objects[0].objectType = "Secret";
         const message = configError(raw);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:cluster.secretRotation.enabled: expected true or false, got the string "yes". Fix: use true or false.`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:cluster.secretRotation.enabled: expected true or false, got the string "yes". Fix: use true or false.`,
+        );
         expect(message).to.contain(
             `${CONFIG_NAMESPACE}:applications[0].objects[0].objectType (app "orders-api"): the string "Secret" is not one of secret, key, cert (values are case-sensitive). Fix: use secret.`,
         );
@@ -219,12 +285,22 @@ describe("stack config validation (start-up, before any resource)", () => {
     it("rejects duplicate app names, a missing azure block and addon apps without an addon identity", () => {
         const raw = base();
         raw.applications.push({ ...raw.applications[0] });
-        expect(configError(raw)).to.contain(`${CONFIG_NAMESPACE}:applications[${raw.applications.length - 1}].name: "orders-api" is also the name of applications[0]. Fix: give each app a unique name.`);
+        expect(configError(raw)).to.contain(
+            `${CONFIG_NAMESPACE}:applications[${raw.applications.length - 1}].name: "orders-api" is also the name of applications[0]. Fix: give each app a unique name.`,
+        );
         const noAzure = base();
         delete noAzure.azure;
-        expect(configError(noAzure)).to.contain(`${CONFIG_NAMESPACE}:azure: is required when cluster or keyVault mode is create or existing.`);
-        const external = { cluster: { mode: "external" }, keyVault: { mode: "external", name: "kv-a1", tenantId: TENANT_ID }, applications: [base().applications[0]] };
-        expect(configError(external)).to.contain('applications[0].identity (app "orders-api"): addon mode needs the addon identity\'s client ID. Fix: set cluster.addonIdentityClientId');
+        expect(configError(noAzure)).to.contain(
+            `${CONFIG_NAMESPACE}:azure: is required when cluster or keyVault mode is create or existing.`,
+        );
+        const external = {
+            cluster: { mode: "external" },
+            keyVault: { mode: "external", name: "kv-a1", tenantId: TENANT_ID },
+            applications: [base().applications[0]],
+        };
+        expect(configError(external)).to.contain(
+            'applications[0].identity (app "orders-api"): addon mode needs the addon identity\'s client ID. Fix: set cluster.addonIdentityClientId',
+        );
     });
 
     it("rejects a bad poll interval, vault name and admin group", () => {
@@ -252,7 +328,9 @@ describe("private vaults in the stack config", () => {
         );
         const walled = base();
         walled.keyVault.networkAcls = { defaultAction: "Deny", bypass: "AzureServices" };
-        expect(configError(walled)).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls.defaultAction: "Deny" with no virtualNetworkSubnetIds, no ipRules and no private endpoint leaves the cluster no way to reach the vault`);
+        expect(configError(walled)).to.contain(
+            `${CONFIG_NAMESPACE}:keyVault.networkAcls.defaultAction: "Deny" with no virtualNetworkSubnetIds, no ipRules and no private endpoint leaves the cluster no way to reach the vault`,
+        );
     });
 
     it("checks the shape of every ID and rule at its key", () => {
@@ -261,14 +339,30 @@ describe("private vaults in the stack config", () => {
         raw.keyVault.privateEndpoint = { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks`, linkVirtualNetworkIds: [NODES] };
         raw.keyVault.networkAcls = { defaultAction: "Deny", ipRules: ["10.0.0.0/8", "my-office"] };
         const message = configError(raw);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.subnetId: "${NETWORK}/virtualNetworks/vnet-aks" is not the resource ID of a subnet (it is the ID of a virtual network). Fix: use the full ID,`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.linkVirtualNetworkIds[0]: "${NODES}" is not the resource ID of a virtual network (it is the ID of a subnet).`);
-        expect(message).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls.ipRules[1]: "my-office" is not an IPv4 address or CIDR range.`);
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:keyVault.privateEndpoint.subnetId: "${NETWORK}/virtualNetworks/vnet-aks" is not the resource ID of a subnet (it is the ID of a virtual network). Fix: use the full ID,`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:keyVault.privateEndpoint.linkVirtualNetworkIds[0]: "${NODES}" is not the resource ID of a virtual network (it is the ID of a subnet).`,
+        );
+        expect(message).to.contain(
+            `${CONFIG_NAMESPACE}:keyVault.networkAcls.ipRules[1]: "my-office" is not an IPv4 address or CIDR range.`,
+        );
         expect(message).to.not.contain("keyVault.publicNetworkAccess");
         const external = base();
         external.keyVault.privateEndpoint = { mode: "external", id: "pe-kv-dev" };
-        expect(configError(external)).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.id: "pe-kv-dev" is not the resource ID of a private endpoint.`);
-        const existing = { ...base(), keyVault: { mode: "existing", name: "kv-shared", networkAcls: { defaultAction: "Deny" }, privateEndpoint: { mode: "external", id: `${NETWORK}/privateEndpoints/pe-kv` } } };
+        expect(configError(external)).to.contain(
+            `${CONFIG_NAMESPACE}:keyVault.privateEndpoint.id: "pe-kv-dev" is not the resource ID of a private endpoint.`,
+        );
+        const existing = {
+            ...base(),
+            keyVault: {
+                mode: "existing",
+                name: "kv-shared",
+                networkAcls: { defaultAction: "Deny" },
+                privateEndpoint: { mode: "external", id: `${NETWORK}/privateEndpoints/pe-kv` },
+            },
+        };
         const existingMessage = configError(existing);
         expect(existingMessage).to.contain(`${CONFIG_NAMESPACE}:keyVault.networkAcls: is not a key of \`keyVault\``);
         expect(existingMessage).to.contain(`${CONFIG_NAMESPACE}:keyVault.privateEndpoint.mode:`);
@@ -284,7 +378,9 @@ describe("private vaults in the stack config", () => {
                 await valueOf((await runProgram(parseStackConfig(config))).applications);
                 await settle();
             });
-        const managed = (await warningsOf(raw)).filter((warning) => warning.includes("AKS-managed") || warning.includes("no cluster.systemNodePool.vnetSubnetId"));
+        const managed = (await warningsOf(raw)).filter(
+            (warning) => warning.includes("AKS-managed") || warning.includes("no cluster.systemNodePool.vnetSubnetId"),
+        );
         expect(managed).to.deep.equal([managedNetworkPrivateEndpointWarning("kv-platform-dev-weu", true, true)]);
         raw.cluster.systemNodePool.vnetSubnetId = NODES;
         expect((await warningsOf(raw)).filter((warning) => warning.includes("Key Vault"))).to.deep.equal([]);
@@ -300,20 +396,35 @@ describe("private vaults in the stack config", () => {
             id: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-shared/providers/Microsoft.KeyVault/vaults/kv-net`,
             name: "kv-net",
             location: "westeurope",
-            properties: { tenantId: TENANT_ID, enableRbacAuthorization: true, vaultUri: "https://kv-net.vault.azure.net/", networkAcls: { defaultAction: "Deny", virtualNetworkRules: [{ id: NODES.toUpperCase() }] } },
+            properties: {
+                tenantId: TENANT_ID,
+                enableRbacAuthorization: true,
+                vaultUri: "https://kv-net.vault.azure.net/",
+                networkAcls: { defaultAction: "Deny", virtualNetworkRules: [{ id: NODES.toUpperCase() }] },
+            },
         };
         const raw = {
             azure: { location: "westeurope", resourceGroupName: "rg-platform" },
             cluster: { mode: "existing", name: "aks-net" },
-            keyVault: { mode: "existing", name: "kv-net", resourceGroupName: "rg-shared", privateEndpoint: { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-pe` } },
+            keyVault: {
+                mode: "existing",
+                name: "kv-net",
+                resourceGroupName: "rg-shared",
+                privateEndpoint: { mode: "create", subnetId: `${NETWORK}/virtualNetworks/vnet-aks/subnets/snet-pe` },
+            },
             applications: [base().applications[0]],
         };
         resetRegistrations();
         const outputs = await runProgram(parseStackConfig(raw));
         expect((await valueOf(outputs.platform)).keyVaultName).to.equal("kv-net");
         await settle();
-        expect(registered("azure-native:network:PrivateEndpoint", "keyvault-private-endpoint").inputs).to.include({ resourceGroupName: "rg-shared", location: "westeurope" });
-        expect(ofType("azure-native:privatedns:VirtualNetworkLink").map((link) => link.inputs.virtualNetwork.id)).to.deep.equal([`${NETWORK}/virtualNetworks/vnet-aks`]);
+        expect(registered("azure-native:network:PrivateEndpoint", "keyvault-private-endpoint").inputs).to.include({
+            resourceGroupName: "rg-shared",
+            location: "westeurope",
+        });
+        expect(ofType("azure-native:privatedns:VirtualNetworkLink").map((link) => link.inputs.virtualNetwork.id)).to.deep.equal([
+            `${NETWORK}/virtualNetworks/vnet-aks`,
+        ]);
     });
 });
 
@@ -321,11 +432,17 @@ describe("index.ts (the Pulumi program entry point)", () => {
     it("reads every key from stack config and exports platform and applications", async () => {
         resetRegistrations();
         const config = stackConfig("dev");
-        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, JSON.stringify(value)])));
+        pulumi.runtime.setAllConfig(
+            Object.fromEntries(Object.entries(config).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, JSON.stringify(value)])),
+        );
         const program = await (await import("../../index")).default();
         const applications = (await valueOf(program.applications)) as Record<string, any>;
         await settle();
-        expect(applications["orders-api"]).to.deep.include({ namespace: "orders", secretProviderClass: "orders-api", syncedSecrets: ["orders-api-keyvault"] });
+        expect(applications["orders-api"]).to.deep.include({
+            namespace: "orders",
+            secretProviderClass: "orders-api",
+            syncedSecrets: ["orders-api-keyvault"],
+        });
         expect((await valueOf(program.platform)).keyVaultName).to.equal("kv-platform-dev-weu");
     });
 });
@@ -337,12 +454,16 @@ describe("role-assignment budget", () => {
         expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("dev")), platform)).to.equal(5);
         // prod: object scope: orders 2 + payments 3 + admin group 1
         expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), platform)).to.equal(6);
-        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), { hasVaultId: false, hasAddonIdentity: false })).to.equal(0);
+        expect(plannedRoleAssignmentCount(parseStackConfig(stackConfig("prod")), { hasVaultId: false, hasAddonIdentity: false })).to.equal(
+            0,
+        );
     });
 
     it("warns from 80% of the subscription limit on", () => {
         expect(roleAssignmentWarning(3199, 4000)).to.equal(undefined);
-        expect(roleAssignmentWarning(3200, 4000)).to.contain("creates 3200 Key Vault role assignments, close to Azure's limit of 4000 per subscription");
+        expect(roleAssignmentWarning(3200, 4000)).to.contain(
+            "creates 3200 Key Vault role assignments, close to Azure's limit of 4000 per subscription",
+        );
         expect(roleAssignmentWarning(4001, 4000)).to.contain("more than Azure's limit of 4000");
     });
 
@@ -356,7 +477,9 @@ describe("role-assignment budget", () => {
                 "{ mode: identityBinding } is the alternative: an AKS preview (feature flag IdentityBindingPreview, no SLA), not for production yet, and it needs the Azure " +
                 "provider v1.8.1 or later, which the AKS addon does not ship (it runs v1.7.2): declare the cluster's provider with cluster.keyVaultProvider.",
         );
-        expect(addonIdentityWarning(["a", "b", "c", "d", "e", "f", "g"])).to.match(/^7 apps use identity mode addon \(a, b, c, d, e and 2 more\): /);
+        expect(addonIdentityWarning(["a", "b", "c", "d", "e", "f", "g"])).to.match(
+            /^7 apps use identity mode addon \(a, b, c, d, e and 2 more\): /,
+        );
 
         const warned: string[] = [];
         const consoleWarn = console.warn;

@@ -1,7 +1,13 @@
 /** Which Azure Key Vault provider releases read identity binding: the pure core of the program's rule (fast-check). */
 import { expect } from "chai";
 import fc from "fast-check";
-import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION, isProviderVersion, parseProviderVersion, providerReadsIdentityBinding } from "../../components/secret-provider-class/provider-version";
+import {
+    AKS_ADDON_PROVIDER,
+    IDENTITY_BINDING_PROVIDER_VERSION,
+    isProviderVersion,
+    parseProviderVersion,
+    providerReadsIdentityBinding,
+} from "../../components/secret-provider-class/provider-version";
 
 const part = fc.nat({ max: 30 });
 const release = fc.tuple(part, part, part);

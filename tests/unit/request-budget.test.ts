@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import * as fc from "fast-check";
-import { KEY_VAULT_REQUESTS_PER_10S, requestBudget, requestsPerMount, secretSyncCandidates } from "../../components/key-vault/request-budget";
+import {
+    KEY_VAULT_REQUESTS_PER_10S,
+    requestBudget,
+    requestsPerMount,
+    secretSyncCandidates,
+} from "../../components/key-vault/request-budget";
 import { requestBudgetWarning } from "../../program/warnings";
 
 describe("Key Vault request budget", () => {
@@ -40,13 +45,28 @@ describe("Key Vault request budget", () => {
         const poll = { interval: "10s", seconds: 10 };
         expect(requestBudgetWarning('Key Vault "kv"', [{ app: "a", pods: 1999, requestsPerMount: 1 }], poll)).to.equal(undefined);
         expect(requestBudgetWarning('Key Vault "kv"', [{ app: "a", pods: 1000, requestsPerMount: 4 }], undefined)).to.equal(undefined);
-        expect(requestBudgetWarning('Key Vault "kv"', [{ app: "orders", pods: 40, requestsPerMount: 50 }, { app: "web", pods: 3, requestsPerMount: 2 }], poll)).to.equal(
+        expect(
+            requestBudgetWarning(
+                'Key Vault "kv"',
+                [
+                    { app: "orders", pods: 40, requestsPerMount: 50 },
+                    { app: "web", pods: 3, requestsPerMount: 2 },
+                ],
+                poll,
+            ),
+        ).to.equal(
             'Key Vault "kv": this stack\'s pods make about 2006 requests per 10 s from rotation polls every 10s, and 2006 when every pod mounts at once ' +
                 "(a rollout of every app, a cluster upgrade); Key Vault allows 4000 per 10 s per vault (https://learn.microsoft.com/azure/key-vault/general/service-limits), " +
                 "and throttled mounts fail with 429 and retry. Largest (pods x requests per mount): orders 40 pods x 50, web 3 pods x 2. " +
                 "Raise cluster.secretRotation.pollInterval, mount fewer objects or a lower objectVersionHistory per pod, or split the apps over more vaults.",
         );
-        expect(requestBudgetWarning("The Key Vault of platform stack org/p/dev", [{ app: "a", pods: 1, requestsPerMount: KEY_VAULT_REQUESTS_PER_10S + 1 }], undefined)).to.match(
+        expect(
+            requestBudgetWarning(
+                "The Key Vault of platform stack org/p/dev",
+                [{ app: "a", pods: 1, requestsPerMount: KEY_VAULT_REQUESTS_PER_10S + 1 }],
+                undefined,
+            ),
+        ).to.match(
             /^The Key Vault of platform stack org\/p\/dev: this stack's pods make 4001 requests when every pod mounts at once \(a rollout of every app, a cluster upgrade\) \(rotation polls not counted: this stack does not set the cluster's poll interval\); Key Vault allows 4000/,
         );
     });
@@ -67,14 +87,24 @@ describe("Key Vault request budget", () => {
 
     it("with SecretSync, the cost no longer grows with replicas (property)", () => {
         fc.assert(
-            fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 50 }), (pods, secrets, perMount) => {
-                const synced = requestBudget([{ app: "a", pods, requestsPerMount: perMount, syncMechanism: "secretSync", syncedSecrets: secrets }], 120);
-                expect(synced.fullRollout).to.equal(secrets * perMount);
-                expect(synced.steadyPer10s).to.equal(0);
-                const mounted = requestBudget([{ app: "a", pods, requestsPerMount: perMount, syncedSecrets: secrets }], 120);
-                expect(mounted.fullRollout).to.equal(pods * perMount);
-                expect(secretSyncCandidates([{ app: "a", pods, requestsPerMount: perMount, syncedSecrets: secrets }]).length).to.equal(pods > secrets ? 1 : 0);
-            }),
+            fc.property(
+                fc.integer({ min: 0, max: 1000 }),
+                fc.integer({ min: 1, max: 20 }),
+                fc.integer({ min: 1, max: 50 }),
+                (pods, secrets, perMount) => {
+                    const synced = requestBudget(
+                        [{ app: "a", pods, requestsPerMount: perMount, syncMechanism: "secretSync", syncedSecrets: secrets }],
+                        120,
+                    );
+                    expect(synced.fullRollout).to.equal(secrets * perMount);
+                    expect(synced.steadyPer10s).to.equal(0);
+                    const mounted = requestBudget([{ app: "a", pods, requestsPerMount: perMount, syncedSecrets: secrets }], 120);
+                    expect(mounted.fullRollout).to.equal(pods * perMount);
+                    expect(secretSyncCandidates([{ app: "a", pods, requestsPerMount: perMount, syncedSecrets: secrets }]).length).to.equal(
+                        pods > secrets ? 1 : 0,
+                    );
+                },
+            ),
             { seed: 20261202 },
         );
     });
@@ -99,7 +129,13 @@ describe("Key Vault request budget", () => {
                 "(experimental; one provider call per Secret per controller poll instead of one per pod per rotation poll).",
         );
         // The same app on SecretSync: 2 x 80 per controller poll, far below the limit.
-        expect(requestBudgetWarning('Key Vault "kv"', [{ app: "orders", pods: 60, requestsPerMount: 80, syncMechanism: "secretSync", syncedSecrets: 2 }], poll)).to.equal(undefined);
+        expect(
+            requestBudgetWarning(
+                'Key Vault "kv"',
+                [{ app: "orders", pods: 60, requestsPerMount: 80, syncMechanism: "secretSync", syncedSecrets: 2 }],
+                poll,
+            ),
+        ).to.equal(undefined);
         expect(
             requestBudgetWarning(
                 'Key Vault "kv"',

@@ -5,7 +5,12 @@ import { secretNameCollisionProblems } from "../../program/secret-names";
 describe("program: synced Secret names beside akv2k8s", () => {
     describe("side-by-side safety", () => {
         it("secretNameCollisionProblems names the clash and a free name", () => {
-            expect(secretNameCollisionProblems([{ namespace: "shop", secretName: "shop-db", app: "shop" }], new Set(["shop/shop-db", "shop/shop-db-csi"]))).to.deep.equal([
+            expect(
+                secretNameCollisionProblems(
+                    [{ namespace: "shop", secretName: "shop-db", app: "shop" }],
+                    new Set(["shop/shop-db", "shop/shop-db-csi"]),
+                ),
+            ).to.deep.equal([
                 {
                     where: 'app "shop" syncedSecrets "shop-db"',
                     message:
@@ -16,11 +21,16 @@ describe("program: synced Secret names beside akv2k8s", () => {
         });
 
         it("says what happens instead when a SecretSync would keep the Secret", () => {
-            const [problem] = secretNameCollisionProblems([{ namespace: "shop", secretName: "shop-db", app: "shop", syncMechanism: "secretSync" }], new Set(["shop/shop-db"]));
+            const [problem] = secretNameCollisionProblems(
+                [{ namespace: "shop", secretName: "shop-db", app: "shop", syncMechanism: "secretSync" }],
+                new Set(["shop/shop-db"]),
+            );
             expect(problem.message).to.equal(
                 "has the name of Secret shop/shop-db, which akv2k8s writes: the sync controller updates only Secrets its SecretSync owns, so the SecretSync would fail for as long as akv2k8s keeps the Secret",
             );
-            expect(problem.fix).to.equal('name it "shop-db-csi" and point consumers at it when they cut over (the akv2k8s Secret stays until its AKVS is deleted)');
+            expect(problem.fix).to.equal(
+                'name it "shop-db-csi" and point consumers at it when they cut over (the akv2k8s Secret stays until its AKVS is deleted)',
+            );
         });
     });
 });

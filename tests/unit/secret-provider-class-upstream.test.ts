@@ -5,13 +5,7 @@
  */
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    KeyVaultObject,
-    SecretProviderClass,
-    SecretProviderClassSpec,
-    SyncedSecret,
-    parseSecretProviderClassYaml,
-} from "../../components";
+import { KeyVaultObject, SecretProviderClass, SecretProviderClassSpec, SyncedSecret, parseSecretProviderClassYaml } from "../../components";
 import { checkWhenKnown, namespaceProblems } from "../../components/secret-provider-class/component";
 import { decodeInt32, parseObjectsParameter } from "../../components/secret-provider-class/parse";
 import { cleanPath, writesFile } from "../../components/secret-provider-class/paths";
@@ -24,26 +18,59 @@ import { TENANT_ID, errorFrom, outputError, resetRegistrations } from "../mocks"
 
 const CLIENT_ID = "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f";
 
-function spec(objects: KeyVaultObject[], secretObjects?: SyncedSecret[], overrides: Partial<SecretProviderClassSpec> = {}): SecretProviderClassSpec {
-    return { keyvaultName: "kv-orders", tenantID: TENANT_ID, identity: { mode: "workloadIdentity", clientID: CLIENT_ID }, objects, ...(secretObjects ? { secretObjects } : {}), ...overrides };
+function spec(
+    objects: KeyVaultObject[],
+    secretObjects?: SyncedSecret[],
+    overrides: Partial<SecretProviderClassSpec> = {},
+): SecretProviderClassSpec {
+    return {
+        keyvaultName: "kv-orders",
+        tenantID: TENANT_ID,
+        identity: { mode: "workloadIdentity", clientID: CLIENT_ID },
+        objects,
+        ...(secretObjects ? { secretObjects } : {}),
+        ...overrides,
+    };
 }
 
 function messages(s: SecretProviderClassSpec): string[] {
     return secretProviderClassProblems(s).map(formatProblem);
 }
 
-const secret = (objectName: string, extra: Partial<KeyVaultObject> = {}): KeyVaultObject => ({ objectName, objectType: "secret", ...extra });
+const secret = (objectName: string, extra: Partial<KeyVaultObject> = {}): KeyVaultObject => ({
+    objectName,
+    objectType: "secret",
+    ...extra,
+});
 
 describe("SecretProviderClass rules checked against upstream", () => {
     describe("aliases are clean relative paths within the driver's limits", () => {
         const cases: Array<[string, string]> = [
-            ["./x", 'objects[0] "db".objectAlias: "./x" is not a clean relative path; the driver writes a path only as its cleaned form ("x"). Fix: write "x".'],
-            ["x/", 'objects[0] "db".objectAlias: "x/" is not a clean relative path; the driver writes a path only as its cleaned form ("x"). Fix: write "x".'],
-            ["a//b", 'objects[0] "db".objectAlias: "a//b" is not a clean relative path; the driver writes a path only as its cleaned form ("a/b"). Fix: write "a/b".'],
-            ["a/./b", 'objects[0] "db".objectAlias: "a/./b" is not a clean relative path; the driver writes a path only as its cleaned form ("a/b"). Fix: write "a/b".'],
+            [
+                "./x",
+                'objects[0] "db".objectAlias: "./x" is not a clean relative path; the driver writes a path only as its cleaned form ("x"). Fix: write "x".',
+            ],
+            [
+                "x/",
+                'objects[0] "db".objectAlias: "x/" is not a clean relative path; the driver writes a path only as its cleaned form ("x"). Fix: write "x".',
+            ],
+            [
+                "a//b",
+                'objects[0] "db".objectAlias: "a//b" is not a clean relative path; the driver writes a path only as its cleaned form ("a/b"). Fix: write "a/b".',
+            ],
+            [
+                "a/./b",
+                'objects[0] "db".objectAlias: "a/./b" is not a clean relative path; the driver writes a path only as its cleaned form ("a/b"). Fix: write "a/b".',
+            ],
             [".", 'objects[0] "db".objectAlias: "." names the mount directory itself, not a file. Fix: give the file a name.'],
-            [`d/${"s".repeat(256)}`, `objects[0] "db".objectAlias: has a file or directory name of 256 bytes ("ssssssssssssssss..."); the driver allows at most 255. Fix: shorten that part of the path.`],
-            ["C:\\x", 'objects[0] "db".objectAlias: "C:\\x" is an absolute path on Windows nodes; the provider refuses it there. Fix: use a file name relative to the mount path.'],
+            [
+                `d/${"s".repeat(256)}`,
+                `objects[0] "db".objectAlias: has a file or directory name of 256 bytes ("ssssssssssssssss..."); the driver allows at most 255. Fix: shorten that part of the path.`,
+            ],
+            [
+                "C:\\x",
+                'objects[0] "db".objectAlias: "C:\\x" is an absolute path on Windows nodes; the provider refuses it there. Fix: use a file name relative to the mount path.',
+            ],
         ];
         for (const [alias, expected] of cases) {
             it(`refuses ${JSON.stringify(alias.length > 20 ? `${alias.slice(0, 20)}...` : alias)}`, () => {
@@ -60,11 +87,28 @@ describe("SecretProviderClass rules checked against upstream", () => {
         });
 
         it("accepts an unclean alias with version history: the provider joins (and cleans) it with the version", () => {
-            expect(messages(spec([secret("db", { objectAlias: "./x/", objectVersionHistory: 2 })], [{ secretName: "s", type: "Opaque", data: [{ key: "v", objectName: "x/2" }] }]))).to.deep.equal([]);
+            expect(
+                messages(
+                    spec(
+                        [secret("db", { objectAlias: "./x/", objectVersionHistory: 2 })],
+                        [{ secretName: "s", type: "Opaque", data: [{ key: "v", objectName: "x/2" }] }],
+                    ),
+                ),
+            ).to.deep.equal([]);
         });
 
         it("cleans paths like Go's path.Clean", () => {
-            expect(["./x", "x/", "a//b", "a/./b", "a/../b", ".", "", "/../x", "../x"].map(cleanPath)).to.deep.equal(["x", "x", "a/b", "a/b", "b", ".", ".", "/x", "../x"]);
+            expect(["./x", "x/", "a//b", "a/./b", "a/../b", ".", "", "/../x", "../x"].map(cleanPath)).to.deep.equal([
+                "x",
+                "x",
+                "a/b",
+                "a/b",
+                "b",
+                ".",
+                ".",
+                "/x",
+                "../x",
+            ]);
         });
     });
 
@@ -82,7 +126,9 @@ describe("SecretProviderClass rules checked against upstream", () => {
             expect(messages(spec([secret("root", { objectVersionHistory: 2 }), secret("db", { objectAlias: "root/2" })]))).to.deep.equal([
                 'objects: file "root/2" is written by more than one object (objects[0] "root", objects[1] "db"). Fix: give each object a distinct objectAlias.',
             ]);
-            expect(messages(spec([secret("root", { objectVersionHistory: 2 }), secret("db", { objectAlias: "root/3" })]))).to.deep.equal([]);
+            expect(messages(spec([secret("root", { objectVersionHistory: 2 }), secret("db", { objectAlias: "root/3" })]))).to.deep.equal(
+                [],
+            );
         });
     });
 
@@ -100,7 +146,12 @@ describe("SecretProviderClass rules checked against upstream", () => {
 
         it("bounds objectVersionHistory with a clear message, in no time and no memory even at the int32 maximum", () => {
             const started = performance.now();
-            const huge = messages(spec([secret("root", { objectVersionHistory: 2147483647 })], [{ secretName: "s", type: "Opaque", data: [{ key: "v", objectName: "root/2147483646" }] }]));
+            const huge = messages(
+                spec(
+                    [secret("root", { objectVersionHistory: 2147483647 })],
+                    [{ secretName: "s", type: "Opaque", data: [{ key: "v", objectName: "root/2147483646" }] }],
+                ),
+            );
             expect(performance.now() - started).to.be.lessThan(50);
             expect(huge).to.deep.equal([
                 'objects[0] "root".objectVersionHistory: 2147483647 versions is more than this library allows (100): the provider reads every version from Key Vault on each mount and rotation poll and writes each as a file. Fix: sync only the versions the app reads, e.g. 2 (the current and the previous one).',
@@ -141,7 +192,14 @@ describe("SecretProviderClass rules checked against upstream", () => {
     });
 
     describe("typed synced Secrets read files that can hold what the type needs", () => {
-        const tls = (objectName: string): SyncedSecret => ({ secretName: "tls", type: "kubernetes.io/tls", data: [{ key: "tls.crt", objectName }, { key: "tls.key", objectName }] });
+        const tls = (objectName: string): SyncedSecret => ({
+            secretName: "tls",
+            type: "kubernetes.io/tls",
+            data: [
+                { key: "tls.crt", objectName },
+                { key: "tls.key", objectName },
+            ],
+        });
 
         it("refuses tls.key from a cert object (the certificate only)", () => {
             expect(messages(spec([{ objectName: "web", objectType: "cert" }], [tls("web")]))).to.deep.equal([
@@ -159,7 +217,26 @@ describe("SecretProviderClass rules checked against upstream", () => {
         });
 
         it("refuses tls.key from a key object (the driver would write an empty key) and hex for a PFX", () => {
-            expect(messages(spec([{ objectName: "crt", objectType: "cert" }, { objectName: "pub", objectType: "key" }], [{ secretName: "tls", type: "kubernetes.io/tls", data: [{ key: "tls.crt", objectName: "crt" }, { key: "tls.key", objectName: "pub" }] }]))).to.deep.equal([
+            expect(
+                messages(
+                    spec(
+                        [
+                            { objectName: "crt", objectType: "cert" },
+                            { objectName: "pub", objectType: "key" },
+                        ],
+                        [
+                            {
+                                secretName: "tls",
+                                type: "kubernetes.io/tls",
+                                data: [
+                                    { key: "tls.crt", objectName: "crt" },
+                                    { key: "tls.key", objectName: "pub" },
+                                ],
+                            },
+                        ],
+                    ),
+                ),
+            ).to.deep.equal([
                 'secretObjects[0] "tls".data[1]: tls.key needs a private key, but "pub" holds the public key only (objectType key) (objects[1] "pub"). Fix: read tls.key from an objectType: secret object of the certificate (Key Vault returns the key there), or add objectEncoding: base64 to a pfx object.',
             ]);
             expect(messages(spec([secret("web", { objectFormat: "pfx", objectEncoding: "hex" })]))).to.deep.equal([
@@ -168,19 +245,54 @@ describe("SecretProviderClass rules checked against upstream", () => {
         });
 
         it("refuses one object read both as registry credentials (JSON) and as a certificate (PEM)", () => {
-            const pull: SyncedSecret = { secretName: "pull", type: "kubernetes.io/dockerconfigjson", data: [{ key: ".dockerconfigjson", objectName: "shared/0" }] };
-            const tls: SyncedSecret = { secretName: "tls", type: "kubernetes.io/tls", data: [{ key: "tls.crt", objectName: "shared/1" }, { key: "tls.key", objectName: "shared/1" }] };
+            const pull: SyncedSecret = {
+                secretName: "pull",
+                type: "kubernetes.io/dockerconfigjson",
+                data: [{ key: ".dockerconfigjson", objectName: "shared/0" }],
+            };
+            const tls: SyncedSecret = {
+                secretName: "tls",
+                type: "kubernetes.io/tls",
+                data: [
+                    { key: "tls.crt", objectName: "shared/1" },
+                    { key: "tls.key", objectName: "shared/1" },
+                ],
+            };
             expect(messages(spec([secret("shared", { objectVersionHistory: 2 })], [pull, tls]))).to.deep.equal([
                 'secretObjects: objects[0] "shared" is read as a JSON document (secretObjects[0] "pull".data[0] .dockerconfigjson) and as PEM (secretObjects[1] "tls".data[0] tls.crt, secretObjects[1] "tls".data[1] tls.key); one object cannot hold both. Fix: read the registry credentials and the certificate from different objects.',
             ]);
         });
 
         it("refuses registry credentials from a certificate, and takes the API server's key rules (extra keys allowed)", () => {
-            expect(messages(spec([{ objectName: "web", objectType: "cert" }], [{ secretName: "pull", type: "kubernetes.io/dockerconfigjson", data: [{ key: ".dockerconfigjson", objectName: "web" }] }]))).to.deep.equal([
+            expect(
+                messages(
+                    spec(
+                        [{ objectName: "web", objectType: "cert" }],
+                        [
+                            {
+                                secretName: "pull",
+                                type: "kubernetes.io/dockerconfigjson",
+                                data: [{ key: ".dockerconfigjson", objectName: "web" }],
+                            },
+                        ],
+                    ),
+                ),
+            ).to.deep.equal([
                 'secretObjects[0] "pull".data[0]: .dockerconfigjson needs a JSON document, but "web" holds the certificate only (objectType cert) (objects[0] "web"). Fix: store the registry credentials as a Key Vault secret and read it with objectType: secret (no objectFormat pfx).',
             ]);
-            const basic: SyncedSecret = { secretName: "basic", type: "kubernetes.io/basic-auth", data: [{ key: "username", objectName: "db" }, { key: "host", objectName: "db" }] };
-            const ssh: SyncedSecret = { secretName: "ssh", type: "kubernetes.io/ssh-auth", data: [{ key: "known_hosts", objectName: "db" }] };
+            const basic: SyncedSecret = {
+                secretName: "basic",
+                type: "kubernetes.io/basic-auth",
+                data: [
+                    { key: "username", objectName: "db" },
+                    { key: "host", objectName: "db" },
+                ],
+            };
+            const ssh: SyncedSecret = {
+                secretName: "ssh",
+                type: "kubernetes.io/ssh-auth",
+                data: [{ key: "known_hosts", objectName: "db" }],
+            };
             expect(messages(spec([secret("db")], [basic, ssh]))).to.deep.equal([
                 'secretObjects[1] "ssh".data: a kubernetes.io/ssh-auth Secret needs the key ssh-privatekey, got [known_hosts]. Fix: map one key named ssh-privatekey.',
             ]);
@@ -228,7 +340,9 @@ describe("SecretProviderClass rules checked against upstream", () => {
         });
 
         it("checks a namespace given as an Output once it resolves (the check the constructor wires in)", async () => {
-            const error = await outputError(pulumi.output(checkWhenKnown('SecretProviderClass "late"', pulumi.output("team_a"), namespaceProblems)));
+            const error = await outputError(
+                pulumi.output(checkWhenKnown('SecretProviderClass "late"', pulumi.output("team_a"), namespaceProblems)),
+            );
             expect(error.message).to.equal(
                 'SecretProviderClass "late" is invalid (1 problem):\n  - namespace: "team_a" is not a valid namespace name. Fix: use 1-63 lower-case letters, digits and \'-\', starting and ending with a letter or digit.',
             );
@@ -248,7 +362,9 @@ describe("SecretProviderClass rules checked against upstream", () => {
         it("reads objectVersionHistory: 2.5 as 2 like go-yaml, and says so", () => {
             const parsed = objects("    objectVersionHistory: 2.5\n");
             expect(parsed.value[0].objectVersionHistory).to.equal(2);
-            expect(parsed.problems.map(formatProblem)).to.deep.equal(['objects[0].objectVersionHistory: "2.5" is read by the provider as 2. Fix: write 2.']);
+            expect(parsed.problems.map(formatProblem)).to.deep.equal([
+                'objects[0].objectVersionHistory: "2.5" is read by the provider as 2. Fix: write 2.',
+            ]);
         });
 
         it("decodes integers like go-yaml into an int32", () => {
@@ -265,7 +381,10 @@ describe("SecretProviderClass rules checked against upstream", () => {
         });
 
         it("reads a YAML null as the provider's default, not as text", () => {
-            expect(objects("    objectAlias: ~\n    objectVersion: null\n").value[0]).to.deep.equal({ objectName: "web", objectType: "secret" });
+            expect(objects("    objectAlias: ~\n    objectVersion: null\n").value[0]).to.deep.equal({
+                objectName: "web",
+                objectType: "secret",
+            });
             expect(objects('    objectAlias: "~"\n').value[0].objectAlias).to.equal("~");
         });
 
@@ -292,7 +411,16 @@ describe("SecretProviderClass rules checked against upstream", () => {
             ].join("\n");
             const [parsed] = parseSecretProviderClassYaml(text);
             expect(parsed.problems).to.deep.equal([]);
-            expect(parsed.value.spec.objects).to.deep.equal([{ objectName: "web", objectType: "secret", objectFormat: "PFX", objectEncoding: "Base64", objectVersionHistory: 3, filePermission: "0440" }]);
+            expect(parsed.value.spec.objects).to.deep.equal([
+                {
+                    objectName: "web",
+                    objectType: "secret",
+                    objectFormat: "PFX",
+                    objectEncoding: "Base64",
+                    objectVersionHistory: 3,
+                    filePermission: "0440",
+                },
+            ]);
         });
     });
 });

@@ -83,7 +83,9 @@ describe("SecretProviderClass model", () => {
                 userAssignedIdentityID: CLIENT_ID,
                 objects: "array:\n  - |\n    objectName: db-password\n    objectType: secret\n",
             });
-            const workload = renderParameters(spec({ identity: { mode: "workloadIdentity", clientID: CLIENT_ID }, cloudName: "AzureChinaCloud" }));
+            const workload = renderParameters(
+                spec({ identity: { mode: "workloadIdentity", clientID: CLIENT_ID }, cloudName: "AzureChinaCloud" }),
+            );
             expect(workload).to.include({ clientID: CLIENT_ID, cloudName: "AzureChinaCloud" });
             expect(workload).to.not.have.any.keys("useVMManagedIdentity", "userAssignedIdentityID", "usePodIdentity");
             const servicePrincipal = renderParameters(spec({ identity: { mode: "servicePrincipal", nodePublishSecretRef: "kv-creds" } }));
@@ -92,9 +94,15 @@ describe("SecretProviderClass model", () => {
 
         it("renders secretObjects without empty label or annotation maps", () => {
             const rendered = renderSecretProviderClassSpec(
-                spec({ secretObjects: [{ secretName: "orders", type: "Opaque", data: [{ key: "password", objectName: "db-password" }], labels: {} }] }),
+                spec({
+                    secretObjects: [
+                        { secretName: "orders", type: "Opaque", data: [{ key: "password", objectName: "db-password" }], labels: {} },
+                    ],
+                }),
             );
-            expect(rendered.secretObjects).to.deep.equal([{ secretName: "orders", type: "Opaque", data: [{ objectName: "db-password", key: "password" }] }]);
+            expect(rendered.secretObjects).to.deep.equal([
+                { secretName: "orders", type: "Opaque", data: [{ objectName: "db-password", key: "password" }] },
+            ]);
             expect(rendered.provider).to.equal("azure");
         });
     });
@@ -109,8 +117,22 @@ describe("SecretProviderClass model", () => {
                             { objectName: "root", objectType: "cert", objectVersionHistory: 2 },
                         ],
                         secretObjects: [
-                            { secretName: "orders-tls", type: "kubernetes.io/tls", data: [{ key: "tls.crt", objectName: "tls-bundle" }, { key: "tls.key", objectName: "tls-bundle" }] },
-                            { secretName: "root-ca", type: "Opaque", data: [{ key: "current", objectName: "root/0" }, { key: "previous", objectName: "root/1" }] },
+                            {
+                                secretName: "orders-tls",
+                                type: "kubernetes.io/tls",
+                                data: [
+                                    { key: "tls.crt", objectName: "tls-bundle" },
+                                    { key: "tls.key", objectName: "tls-bundle" },
+                                ],
+                            },
+                            {
+                                secretName: "root-ca",
+                                type: "Opaque",
+                                data: [
+                                    { key: "current", objectName: "root/0" },
+                                    { key: "previous", objectName: "root/1" },
+                                ],
+                            },
                         ],
                     }),
                 ),
@@ -118,22 +140,78 @@ describe("SecretProviderClass model", () => {
         });
 
         const cases: Array<[string, Partial<SecretProviderClassSpec>, string]> = [
-            ["duplicate file names", { objects: [{ objectName: "a", objectType: "secret", objectAlias: "x" }, { objectName: "x", objectType: "secret" }] }, 'objects: file "x" is written by more than one object (objects[0] "a", objects[1] "x"). Fix: give each object a distinct objectAlias.'],
-            ["'..' in an alias", { objects: [{ objectName: "a", objectType: "secret", objectAlias: "../etc/passwd" }] }, `objects[0] "a".objectAlias: "../etc/passwd" contains '..'; the provider refuses it. Fix: use a file name inside the mount, without '..'.`],
-            ["an absolute alias", { objects: [{ objectName: "a", objectType: "secret", objectAlias: "/etc/a" }] }, 'objects[0] "a".objectAlias: "/etc/a" is an absolute path; the provider refuses it. Fix: use a file name relative to the mount path.'],
-            ["a bad vault name", { keyvaultName: "kv_orders" }, 'keyvaultName: "kv_orders" is not a valid Key Vault name. Fix: use 3-24 characters of letters, digits and single hyphens, starting with a letter and ending with a letter or digit.'],
-            ["a non-GUID tenant", { tenantID: "contoso.onmicrosoft.com" }, 'tenantID: "contoso.onmicrosoft.com" is not a GUID. Fix: use the vault\'s Entra tenant ID, e.g. from `az account show --query tenantId`.'],
-            ["objectFormat on a key", { objects: [{ objectName: "k", objectType: "key", objectFormat: "pem" }] }, 'objects[0] "k".objectFormat: is set on objectType "key"; the provider supports it only for secrets. Fix: remove objectFormat, or fetch the object with objectType: secret.'],
-            ["objectEncoding on a cert", { objects: [{ objectName: "c", objectType: "cert", objectEncoding: "base64" }] }, 'objects[0] "c".objectEncoding: is set on objectType "cert"; the provider supports it only for secrets. Fix: remove objectEncoding, or fetch the object with objectType: secret.'],
-            ["an unknown encoding", { objects: [{ objectName: "s", objectType: "secret", objectEncoding: "latin1" as "hex" }] }, 'objects[0] "s".objectEncoding: "latin1" is not supported. Fix: use one of utf-8, base64, hex.'],
-            ["negative version history", { objects: [{ objectName: "s", objectType: "secret", objectVersionHistory: -1 }] }, 'objects[0] "s".objectVersionHistory: -1 is negative; the provider reads it as "latest only". Fix: use 0 (latest only) or the number of versions to fetch, e.g. 2.'],
-            ["a non-octal file permission", { objects: [{ objectName: "s", objectType: "secret", filePermission: "0855" }] }, 'objects[0] "s".filePermission: "0855" is not an octal file mode (the provider would write the file with mode 0000). Fix: use a quoted octal string such as "0440" or "0644".'],
-            ["a mis-cased object type", { objects: [{ objectName: "s", objectType: "Secret" as "secret" }] }, 'objects[0] "s".objectType: "Secret" is not an object type the provider knows (it compares case-sensitively). Fix: use one of secret, key, cert.'],
-            ["a bad object name", { objects: [{ objectName: "db_password", objectType: "secret" }] }, 'objects[0] "db_password".objectName: "db_password" is not a Key Vault object name. Fix: use the object\'s name in the vault: 1-127 letters, digits and hyphens.'],
+            [
+                "duplicate file names",
+                {
+                    objects: [
+                        { objectName: "a", objectType: "secret", objectAlias: "x" },
+                        { objectName: "x", objectType: "secret" },
+                    ],
+                },
+                'objects: file "x" is written by more than one object (objects[0] "a", objects[1] "x"). Fix: give each object a distinct objectAlias.',
+            ],
+            [
+                "'..' in an alias",
+                { objects: [{ objectName: "a", objectType: "secret", objectAlias: "../etc/passwd" }] },
+                `objects[0] "a".objectAlias: "../etc/passwd" contains '..'; the provider refuses it. Fix: use a file name inside the mount, without '..'.`,
+            ],
+            [
+                "an absolute alias",
+                { objects: [{ objectName: "a", objectType: "secret", objectAlias: "/etc/a" }] },
+                'objects[0] "a".objectAlias: "/etc/a" is an absolute path; the provider refuses it. Fix: use a file name relative to the mount path.',
+            ],
+            [
+                "a bad vault name",
+                { keyvaultName: "kv_orders" },
+                'keyvaultName: "kv_orders" is not a valid Key Vault name. Fix: use 3-24 characters of letters, digits and single hyphens, starting with a letter and ending with a letter or digit.',
+            ],
+            [
+                "a non-GUID tenant",
+                { tenantID: "contoso.onmicrosoft.com" },
+                'tenantID: "contoso.onmicrosoft.com" is not a GUID. Fix: use the vault\'s Entra tenant ID, e.g. from `az account show --query tenantId`.',
+            ],
+            [
+                "objectFormat on a key",
+                { objects: [{ objectName: "k", objectType: "key", objectFormat: "pem" }] },
+                'objects[0] "k".objectFormat: is set on objectType "key"; the provider supports it only for secrets. Fix: remove objectFormat, or fetch the object with objectType: secret.',
+            ],
+            [
+                "objectEncoding on a cert",
+                { objects: [{ objectName: "c", objectType: "cert", objectEncoding: "base64" }] },
+                'objects[0] "c".objectEncoding: is set on objectType "cert"; the provider supports it only for secrets. Fix: remove objectEncoding, or fetch the object with objectType: secret.',
+            ],
+            [
+                "an unknown encoding",
+                { objects: [{ objectName: "s", objectType: "secret", objectEncoding: "latin1" as "hex" }] },
+                'objects[0] "s".objectEncoding: "latin1" is not supported. Fix: use one of utf-8, base64, hex.',
+            ],
+            [
+                "negative version history",
+                { objects: [{ objectName: "s", objectType: "secret", objectVersionHistory: -1 }] },
+                'objects[0] "s".objectVersionHistory: -1 is negative; the provider reads it as "latest only". Fix: use 0 (latest only) or the number of versions to fetch, e.g. 2.',
+            ],
+            [
+                "a non-octal file permission",
+                { objects: [{ objectName: "s", objectType: "secret", filePermission: "0855" }] },
+                'objects[0] "s".filePermission: "0855" is not an octal file mode (the provider would write the file with mode 0000). Fix: use a quoted octal string such as "0440" or "0644".',
+            ],
+            [
+                "a mis-cased object type",
+                { objects: [{ objectName: "s", objectType: "Secret" as "secret" }] },
+                'objects[0] "s".objectType: "Secret" is not an object type the provider knows (it compares case-sensitively). Fix: use one of secret, key, cert.',
+            ],
+            [
+                "a bad object name",
+                { objects: [{ objectName: "db_password", objectType: "secret" }] },
+                'objects[0] "db_password".objectName: "db_password" is not a Key Vault object name. Fix: use the object\'s name in the vault: 1-127 letters, digits and hyphens.',
+            ],
             ["no objects", { objects: [] }, "objects: is empty; the pod would mount nothing. Fix: list at least one Key Vault object."],
             [
                 "a secretObject referencing the name of an aliased object",
-                { objects: [{ objectName: "db-password", objectType: "secret", objectAlias: "db" }], secretObjects: [{ secretName: "s", type: "Opaque", data: [{ key: "p", objectName: "db-password" }] }] },
+                {
+                    objects: [{ objectName: "db-password", objectType: "secret", objectAlias: "db" }],
+                    secretObjects: [{ secretName: "s", type: "Opaque", data: [{ key: "p", objectName: "db-password" }] }],
+                },
                 'secretObjects[0] "s".data[0].objectName: "db-password" is not a file any object writes. Fix: reference the alias "db": with objectAlias the file is named after the alias, not the object.',
             ],
             [
@@ -153,7 +231,15 @@ describe("SecretProviderClass model", () => {
             ],
             [
                 "a dockerconfigjson secret with a wrong key",
-                { secretObjects: [{ secretName: "pull", type: "kubernetes.io/dockerconfigjson", data: [{ key: "config.json", objectName: "db-password" }] }] },
+                {
+                    secretObjects: [
+                        {
+                            secretName: "pull",
+                            type: "kubernetes.io/dockerconfigjson",
+                            data: [{ key: "config.json", objectName: "db-password" }],
+                        },
+                    ],
+                },
                 'secretObjects[0] "pull".data: a kubernetes.io/dockerconfigjson Secret needs the key .dockerconfigjson, got [config.json]. Fix: map one key named .dockerconfigjson.',
             ],
             [
@@ -161,7 +247,11 @@ describe("SecretProviderClass model", () => {
                 { identity: { mode: "managedIdentity", userAssignedIdentityID: CLIENT_ID, clientID: CLIENT_ID } as never },
                 'identity: sets fields of more than one identity mode (managedIdentity and workloadIdentity); the provider allows one. Fix: keep only the fields of mode "managedIdentity" (userAssignedIdentityID).',
             ],
-            ["a non-GUID client ID", { identity: { mode: "workloadIdentity", clientID: "orders-identity" } }, 'identity.clientID: "orders-identity" is not a GUID. Fix: use the client ID of the federated identity.'],
+            [
+                "a non-GUID client ID",
+                { identity: { mode: "workloadIdentity", clientID: "orders-identity" } },
+                'identity.clientID: "orders-identity" is not a GUID. Fix: use the client ID of the federated identity.',
+            ],
             [
                 "an identity binding without a client ID (the provider: clientID is required for identity binding)",
                 { identity: { mode: "identityBinding", clientID: "" } },
@@ -177,7 +267,11 @@ describe("SecretProviderClass model", () => {
                 { identity: { mode: "identityBinding", clientID: CLIENT_ID, userAssignedIdentityID: CLIENT_ID } as never },
                 'identity: sets fields of more than one identity mode (identityBinding and managedIdentity); the provider allows one. Fix: keep only the fields of mode "identityBinding" (clientID).',
             ],
-            ["an unknown cloud", { cloudName: "AzureCloudy" as "AzurePublicCloud" }, 'cloudName: "AzureCloudy" is not a cloud the provider knows. Fix: use one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud.'],
+            [
+                "an unknown cloud",
+                { cloudName: "AzureCloudy" as "AzurePublicCloud" },
+                'cloudName: "AzureCloudy" is not a cloud the provider knows. Fix: use one of AzurePublicCloud, AzureUSGovernmentCloud, AzureChinaCloud, AzureGermanCloud.',
+            ],
         ];
         for (const [what, overrides, expected] of cases) {
             it(`rejects ${what}`, () => {
@@ -196,20 +290,38 @@ describe("SecretProviderClass model", () => {
         });
 
         it("rejects mapping items (not block strings) and quoted version history, as the provider does", () => {
-            expect(parseObjectsParameter("array:\n  - objectName: a\n    objectType: secret\n").problems[0].message).to.contain("is a YAML mapping, not a string");
-            expect(parseObjectsParameter('array:\n  - |\n    objectName: a\n    objectType: secret\n    objectVersionHistory: "2"\n').problems[0].message).to.contain("is quoted (a string), not a number");
+            expect(parseObjectsParameter("array:\n  - objectName: a\n    objectType: secret\n").problems[0].message).to.contain(
+                "is a YAML mapping, not a string",
+            );
+            expect(
+                parseObjectsParameter('array:\n  - |\n    objectName: a\n    objectType: secret\n    objectVersionHistory: "2"\n')
+                    .problems[0].message,
+            ).to.contain("is quoted (a string), not a number");
             expect(parseObjectsParameter("objects:\n  - a\n").problems[0].message).to.contain("has no `array:` list");
         });
 
         it("keeps filePermission as the literal text, as go-yaml does for a string field", () => {
-            expect(parseObjectsParameter("array:\n  - |\n    objectName: a\n    objectType: secret\n    filePermission: 0755\n").value[0].filePermission).to.equal("0755");
+            expect(
+                parseObjectsParameter("array:\n  - |\n    objectName: a\n    objectType: secret\n    filePermission: 0755\n").value[0]
+                    .filePermission,
+            ).to.equal("0755");
         });
 
         it("resolves identity mode like the provider and flags conflicting modes", () => {
             const both = parseSecretProviderClassManifest({
                 kind: "SecretProviderClass",
                 metadata: { name: "x" },
-                spec: { provider: "azure", parameters: { keyvaultName: "kv-a", tenantID: TENANT_ID, useVMManagedIdentity: "true", clientID: CLIENT_ID, usePodIdentity: "true", objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n" } },
+                spec: {
+                    provider: "azure",
+                    parameters: {
+                        keyvaultName: "kv-a",
+                        tenantID: TENANT_ID,
+                        useVMManagedIdentity: "true",
+                        clientID: CLIENT_ID,
+                        usePodIdentity: "true",
+                        objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n",
+                    },
+                },
             });
             const text = both.problems.map(formatProblem).join("\n");
             expect(text).to.contain("enables more than one identity mode (usePodIdentity, useVMManagedIdentity)");
@@ -217,16 +329,36 @@ describe("SecretProviderClass model", () => {
         });
 
         it("reads useAzureTokenProxy as identity binding, renders it back the same, and refuses it next to another mode", () => {
-            const parameters = { keyvaultName: "kv-a", tenantID: TENANT_ID, useAzureTokenProxy: "True", clientID: ` ${CLIENT_ID} `, objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n" };
-            const parsed = parseSecretProviderClassManifest({ kind: "SecretProviderClass", metadata: { name: "x", namespace: "a" }, spec: { provider: "azure", parameters } });
+            const parameters = {
+                keyvaultName: "kv-a",
+                tenantID: TENANT_ID,
+                useAzureTokenProxy: "True",
+                clientID: ` ${CLIENT_ID} `,
+                objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n",
+            };
+            const parsed = parseSecretProviderClassManifest({
+                kind: "SecretProviderClass",
+                metadata: { name: "x", namespace: "a" },
+                spec: { provider: "azure", parameters },
+            });
             expect(parsed.value.spec.identity).to.deep.equal({ mode: "identityBinding", clientID: CLIENT_ID });
             expect(parsed.problems.map(formatProblem)).to.deep.equal([]);
             expect(renderParameters(parsed.value.spec)).to.deep.include({ useAzureTokenProxy: "true", clientID: CLIENT_ID });
             expect(providerView(renderParameters(parsed.value.spec) as Record<string, string>)).to.deep.equal(providerView(parameters));
 
-            const withVm = parseSecretProviderClassManifest({ kind: "SecretProviderClass", metadata: { name: "x" }, spec: { provider: "azure", parameters: { ...parameters, useVMManagedIdentity: "true" } } });
-            expect(withVm.problems.map(formatProblem)).to.include("parameters: enables more than one identity mode (useVMManagedIdentity, useAzureTokenProxy). Fix: enable exactly one.");
-            const noClient = parseSecretProviderClassManifest({ kind: "SecretProviderClass", metadata: { name: "x" }, spec: { provider: "azure", parameters: { ...parameters, clientID: "" } } });
+            const withVm = parseSecretProviderClassManifest({
+                kind: "SecretProviderClass",
+                metadata: { name: "x" },
+                spec: { provider: "azure", parameters: { ...parameters, useVMManagedIdentity: "true" } },
+            });
+            expect(withVm.problems.map(formatProblem)).to.include(
+                "parameters: enables more than one identity mode (useVMManagedIdentity, useAzureTokenProxy). Fix: enable exactly one.",
+            );
+            const noClient = parseSecretProviderClassManifest({
+                kind: "SecretProviderClass",
+                metadata: { name: "x" },
+                spec: { provider: "azure", parameters: { ...parameters, clientID: "" } },
+            });
             expect(noClient.problems.map(formatProblem)).to.deep.equal([
                 'identity.clientID: is missing; the provider refuses an identity-binding mount without it ("clientID is required for identity binding"). Fix: set the client ID of the managed identity bound to the cluster.',
             ]);
@@ -243,7 +375,16 @@ describe("SecretProviderClass model", () => {
             const parsed = parseSecretProviderClassManifest({
                 kind: "SecretProviderClass",
                 metadata: { name: "x" },
-                spec: { provider: "azure", parameters: { keyvaultName: "kv-a", tenantID: TENANT_ID, useVMManagedIdentity: "true", userAssignedIdentityId: CLIENT_ID, objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n" } },
+                spec: {
+                    provider: "azure",
+                    parameters: {
+                        keyvaultName: "kv-a",
+                        tenantID: TENANT_ID,
+                        useVMManagedIdentity: "true",
+                        userAssignedIdentityId: CLIENT_ID,
+                        objects: "array:\n  - |\n    objectName: a\n    objectType: secret\n",
+                    },
+                },
             });
             expect(parsed.problems.map(formatProblem)).to.include(
                 'spec.parameters.userAssignedIdentityId: is not a key the provider reads, so it is silently ignored. Fix: spell it "userAssignedIdentityID" (keys are case-sensitive).',
@@ -258,11 +399,19 @@ describe("SecretProviderClass model", () => {
             "certificate-parts-and-pfx.yaml": ["spec.parameters"],
             "identity-binding-leftover-vm-identity.yaml": ["parameters.userAssignedIdentityID"],
             "secrets-invalid-encoding.yaml": ['objects[2] "checkout-signing-seed".objectEncoding'],
-            "sync-opaque-unfilled-placeholders.yaml": ["spec.parameters", "tenantID", 'objects[0] "${ORDERS_DB_USER_SECRET}".objectName', 'objects[1] "<signing key name>".objectName'],
+            "sync-opaque-unfilled-placeholders.yaml": [
+                "spec.parameters",
+                "tenantID",
+                'objects[0] "${ORDERS_DB_USER_SECRET}".objectName',
+                'objects[1] "<signing key name>".objectName',
+            ],
             "sync-tls-service-principal.yaml": ["spec.parameters.tenantId", "spec.parameters"],
             "workload-identity-version-history.yaml": [],
         };
-        const files = fs.readdirSync(SPC_FIXTURES).filter((file) => file.endsWith(".yaml")).sort();
+        const files = fs
+            .readdirSync(SPC_FIXTURES)
+            .filter((file) => file.endsWith(".yaml"))
+            .sort();
         it("states what the model reports for every fixture", () => {
             expect(files).to.deep.equal(Object.keys(EXPECTED_PROBLEMS).sort());
         });
@@ -273,9 +422,14 @@ describe("SecretProviderClass model", () => {
                 const classes = parseSecretProviderClassYaml(text);
                 expect(classes, "one SecretProviderClass per fixture").to.have.length(1);
                 const [adopted] = classes;
-                const rendered = renderSecretProviderClassSpec(adopted.value.spec) as { parameters: Record<string, string>; secretObjects?: unknown };
+                const rendered = renderSecretProviderClassSpec(adopted.value.spec) as {
+                    parameters: Record<string, string>;
+                    secretObjects?: unknown;
+                };
                 expect(providerView(rendered.parameters)).to.deep.equal(providerView(original.parameters));
-                expect(providerView(rendered.parameters).objects.length).to.equal(parseObjectsParameter(original.parameters.objects).value.length);
+                expect(providerView(rendered.parameters).objects.length).to.equal(
+                    parseObjectsParameter(original.parameters.objects).value.length,
+                );
                 expect(rendered.secretObjects ?? []).to.deep.equal(
                     (original.secretObjects ?? []).map((s: any) => ({
                         secretName: s.secretName,
@@ -304,7 +458,9 @@ describe("SecretProviderClass model", () => {
         });
 
         it("fails at construction with every problem listed", () => {
-            const error = errorFrom(() => new SecretProviderClass("orders", { namespace: "orders", ...spec({ keyvaultName: "x", objects: [] }) }));
+            const error = errorFrom(
+                () => new SecretProviderClass("orders", { namespace: "orders", ...spec({ keyvaultName: "x", objects: [] }) }),
+            );
             expect(error).to.be.instanceOf(ValidationError);
             expect(error.message).to.equal(
                 'SecretProviderClass "orders" is invalid (2 problems):\n' +

@@ -9,7 +9,12 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { AppWorkload, AppWorkloadArgs, SyncedSecret } from "../../components";
-import { SECRET_SYNC_API_VERSION, isSecretSyncPath, renderSecretSync, syncChoiceProblems } from "../../components/secret-provider-class/secret-sync";
+import {
+    SECRET_SYNC_API_VERSION,
+    isSecretSyncPath,
+    renderSecretSync,
+    syncChoiceProblems,
+} from "../../components/secret-provider-class/secret-sync";
 import { syncedSecretProblems } from "../../components/secret-provider-class/synced-secrets";
 import { stackConfigProblems } from "../../program/config";
 import { formatConfigProblem } from "../../program/problems";
@@ -39,8 +44,17 @@ function notifierArgs(overrides: Partial<AppWorkloadArgs> = {}): AppWorkloadArgs
             { objectName: "registry", objectType: "secret", objectAlias: "dockerconfig" },
         ],
         syncedSecrets: [
-            { secretName: "notifier-smtp", type: "Opaque", data: [{ key: "smtp-password", objectName: "smtp-password" }], labels: { team: "orders" } },
-            { secretName: "notifier-registry", type: "kubernetes.io/dockerconfigjson", data: [{ key: ".dockerconfigjson", objectName: "dockerconfig" }] },
+            {
+                secretName: "notifier-smtp",
+                type: "Opaque",
+                data: [{ key: "smtp-password", objectName: "smtp-password" }],
+                labels: { team: "orders" },
+            },
+            {
+                secretName: "notifier-registry",
+                type: "kubernetes.io/dockerconfigjson",
+                data: [{ key: ".dockerconfigjson", objectName: "dockerconfig" }],
+            },
         ],
         env: [{ name: "SMTP_PASSWORD", secretName: "notifier-smtp", key: "smtp-password" }],
         deployment: { image: "ghcr.io/acme/notifier:1.0.0" },
@@ -105,14 +119,29 @@ describe("SecretSync: rendering", () => {
             labels: { team: "orders" },
             annotations: {},
         };
-        expect(renderSecretSync(secret, { namespace: "orders", secretProviderClassName: "notifier", serviceAccountName: "notifier-sa", labels: { "app.kubernetes.io/name": "notifier" } })).to.deep.equal({
+        expect(
+            renderSecretSync(secret, {
+                namespace: "orders",
+                secretProviderClassName: "notifier",
+                serviceAccountName: "notifier-sa",
+                labels: { "app.kubernetes.io/name": "notifier" },
+            }),
+        ).to.deep.equal({
             apiVersion: "secret-sync.x-k8s.io/v1alpha1",
             kind: "SecretSync",
-            metadata: { name: "notifier-smtp", namespace: "orders", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "notifier" } },
+            metadata: {
+                name: "notifier-smtp",
+                namespace: "orders",
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "notifier" },
+            },
             spec: {
                 secretProviderClassName: "notifier",
                 serviceAccountName: "notifier-sa",
-                secretObject: { type: "Opaque", data: [{ sourcePath: "smtp-password", targetKey: "smtp-password" }], labels: { team: "orders" } },
+                secretObject: {
+                    type: "Opaque",
+                    data: [{ sourcePath: "smtp-password", targetKey: "smtp-password" }],
+                    labels: { team: "orders" },
+                },
             },
         });
     });
@@ -122,10 +151,13 @@ describe("SecretSync: the choice of mechanism", () => {
     const secrets = notifierArgs().syncedSecrets!;
 
     it("refuses pods without the mount under secretObjects, saying why", () => {
-        expect(syncChoiceProblems({ syncMechanism: "secretObjects", mountFiles: false, identityMode: "addon", syncedSecrets: secrets })).to.deep.equal([
+        expect(
+            syncChoiceProblems({ syncMechanism: "secretObjects", mountFiles: false, identityMode: "addon", syncedSecrets: secrets }),
+        ).to.deep.equal([
             {
                 where: "mountFiles",
-                message: "is false, but with syncMechanism secretObjects the driver syncs a Secret only while a pod mounts the volume (the pods own it), so pods without the mount would find no Secret",
+                message:
+                    "is false, but with syncMechanism secretObjects the driver syncs a Secret only while a pod mounts the volume (the pods own it), so pods without the mount would find no Secret",
                 fix: "remove mountFiles, or set syncMechanism: secretSync (the sync controller keeps the Secrets without a mount)",
             },
         ]);
@@ -133,11 +165,18 @@ describe("SecretSync: the choice of mechanism", () => {
     });
 
     it("refuses secretSync without Secrets, with a service principal, or with a mountPath and no mount", () => {
-        expect(syncChoiceProblems({ syncMechanism: "secretSync", mountPath: "/secrets", identityMode: "servicePrincipal", syncedSecrets: [] })).to.deep.equal([
-            { where: "syncMechanism", message: "is secretSync, but the app has no syncedSecrets for SecretSync objects", fix: "add syncedSecrets, or remove syncMechanism" },
+        expect(
+            syncChoiceProblems({ syncMechanism: "secretSync", mountPath: "/secrets", identityMode: "servicePrincipal", syncedSecrets: [] }),
+        ).to.deep.equal([
             {
                 where: "syncMechanism",
-                message: "is secretSync, but the sync controller calls the provider with no node-publish secrets (v0.0.4 sends an empty map), so service-principal credentials never reach it",
+                message: "is secretSync, but the app has no syncedSecrets for SecretSync objects",
+                fix: "add syncedSecrets, or remove syncMechanism",
+            },
+            {
+                where: "syncMechanism",
+                message:
+                    "is secretSync, but the sync controller calls the provider with no node-publish secrets (v0.0.4 sends an empty map), so service-principal credentials never reach it",
                 fix: "use identity mode workloadIdentity (or addon) with secretSync, or keep syncMechanism secretObjects",
             },
             {
@@ -146,7 +185,15 @@ describe("SecretSync: the choice of mechanism", () => {
                 fix: "set mountFiles: true if the pods read files, or remove mountPath",
             },
         ]);
-        expect(syncChoiceProblems({ syncMechanism: "secretSync", mountFiles: true, mountPath: "/secrets", identityMode: "workloadIdentity", syncedSecrets: secrets })).to.deep.equal([]);
+        expect(
+            syncChoiceProblems({
+                syncMechanism: "secretSync",
+                mountFiles: true,
+                mountPath: "/secrets",
+                identityMode: "workloadIdentity",
+                syncedSecrets: secrets,
+            }),
+        ).to.deep.equal([]);
     });
 
     it("refuses an unknown mechanism", () => {
@@ -198,7 +245,9 @@ describe("SecretSync: the synced Secrets' checks", () => {
             },
         ]);
         // The same Secret under secretObjects: the driver's rules only.
-        expect(syncedSecretProblems([secret], objects).map((problem) => problem.where)).to.deep.equal(['secretObjects[0] "notifier".labels["secrets-store.csi.k8s.io/managed"]']);
+        expect(syncedSecretProblems([secret], objects).map((problem) => problem.where)).to.deep.equal([
+            'secretObjects[0] "notifier".labels["secrets-store.csi.k8s.io/managed"]',
+        ]);
     });
 });
 
@@ -209,15 +258,25 @@ describe("SecretSync: the AppWorkload", () => {
         new AppWorkload("notifier", notifierArgs({ restartOnSecretChange: true }));
         await settle();
         const syncs = ofType(SECRET_SYNC_TYPE);
-        expect(syncs.map((sync) => sync.name).sort()).to.deep.equal(["notifier-secretsync-notifier-registry", "notifier-secretsync-notifier-smtp"]);
+        expect(syncs.map((sync) => sync.name).sort()).to.deep.equal([
+            "notifier-secretsync-notifier-registry",
+            "notifier-secretsync-notifier-smtp",
+        ]);
         expect(registered(SECRET_SYNC_TYPE, "notifier-secretsync-notifier-registry").inputs).to.deep.equal({
             apiVersion: "secret-sync.x-k8s.io/v1alpha1",
             kind: "SecretSync",
-            metadata: { name: "notifier-registry", namespace: "orders", labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "notifier" } },
+            metadata: {
+                name: "notifier-registry",
+                namespace: "orders",
+                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/name": "notifier" },
+            },
             spec: {
                 secretProviderClassName: "notifier",
                 serviceAccountName: "notifier",
-                secretObject: { type: "kubernetes.io/dockerconfigjson", data: [{ sourcePath: "dockerconfig", targetKey: ".dockerconfigjson" }] },
+                secretObject: {
+                    type: "kubernetes.io/dockerconfigjson",
+                    data: [{ sourcePath: "dockerconfig", targetKey: ".dockerconfigjson" }],
+                },
             },
         });
         const spc = registered(SPC_TYPE, "notifier-spc").inputs;
@@ -228,12 +287,21 @@ describe("SecretSync: the AppWorkload", () => {
         const pod = deployment.spec.template.spec;
         expect(pod).to.not.have.property("volumes");
         expect(pod.containers[0]).to.not.have.property("volumeMounts");
-        expect(pod.containers[0].env).to.deep.equal([{ name: "SMTP_PASSWORD", valueFrom: { secretKeyRef: { name: "notifier-smtp", key: "smtp-password" } } }]);
+        expect(pod.containers[0].env).to.deep.equal([
+            { name: "SMTP_PASSWORD", valueFrom: { secretKeyRef: { name: "notifier-smtp", key: "smtp-password" } } },
+        ]);
         expect(deployment.metadata.annotations).to.deep.equal({ "secret.reloader.stakater.com/reload": "notifier-smtp,notifier-registry" });
 
-        const dependencies = (type: string, name: string) => (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
-        expect(dependencies(SECRET_SYNC_TYPE, "notifier-secretsync-notifier-smtp")).to.include.members(["notifier-spc", "serviceaccount/orders/notifier"]);
-        expect(dependencies("kubernetes:apps/v1:Deployment", "notifier-deployment")).to.include.members(["notifier-secretsync-notifier-smtp", "notifier-secretsync-notifier-registry"]);
+        const dependencies = (type: string, name: string) =>
+            (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
+        expect(dependencies(SECRET_SYNC_TYPE, "notifier-secretsync-notifier-smtp")).to.include.members([
+            "notifier-spc",
+            "serviceaccount/orders/notifier",
+        ]);
+        expect(dependencies("kubernetes:apps/v1:Deployment", "notifier-deployment")).to.include.members([
+            "notifier-secretsync-notifier-smtp",
+            "notifier-secretsync-notifier-registry",
+        ]);
         expect(registeredOptions.get(`${SECRET_SYNC_TYPE}::notifier-secretsync-notifier-smtp`)?.parent).to.match(/AppWorkload::notifier$/);
     });
 
@@ -241,7 +309,12 @@ describe("SecretSync: the AppWorkload", () => {
         new AppWorkload("notifier", notifierArgs({ mountFiles: true, mountPath: "/secrets" }));
         await settle();
         const pod = registered("kubernetes:apps/v1:Deployment", "notifier-deployment").inputs.spec.template.spec;
-        expect(pod.volumes).to.deep.equal([{ name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "notifier" } } }]);
+        expect(pod.volumes).to.deep.equal([
+            {
+                name: "keyvault-secrets",
+                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "notifier" } },
+            },
+        ]);
         expect(pod.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/secrets", readOnly: true }]);
         expect(ofType(SECRET_SYNC_TYPE)).to.have.length(2);
     });
@@ -254,14 +327,27 @@ describe("SecretSync: the AppWorkload", () => {
                     notifierArgs({
                         identity: { mode: "servicePrincipal", nodePublishSecretRef: "kv-creds" },
                         mountPath: "/secrets",
-                        syncedSecrets: [{ secretName: "notifier-smtp", type: "Opaque", data: [{ key: "smtp-password", objectName: "smtp-password" }], annotations: { "secrets-store.sync.x-k8s.io/x": "y" } }],
+                        syncedSecrets: [
+                            {
+                                secretName: "notifier-smtp",
+                                type: "Opaque",
+                                data: [{ key: "smtp-password", objectName: "smtp-password" }],
+                                annotations: { "secrets-store.sync.x-k8s.io/x": "y" },
+                            },
+                        ],
                     }),
                 ),
         );
         expect(error.message).to.match(/^app "notifier" is invalid \(3 problems\)/);
-        expect(error.message).to.contain("syncMechanism: is secretSync, but the sync controller calls the provider with no node-publish secrets");
-        expect(error.message).to.contain("mountPath: is set, but with syncMechanism secretSync pods mount no files unless mountFiles is true.");
-        expect(error.message).to.contain('syncedSecrets[0].annotations["secrets-store.sync.x-k8s.io/x"]: starts with secrets-store.sync.x-k8s.io');
+        expect(error.message).to.contain(
+            "syncMechanism: is secretSync, but the sync controller calls the provider with no node-publish secrets",
+        );
+        expect(error.message).to.contain(
+            "mountPath: is set, but with syncMechanism secretSync pods mount no files unless mountFiles is true.",
+        );
+        expect(error.message).to.contain(
+            'syncedSecrets[0].annotations["secrets-store.sync.x-k8s.io/x"]: starts with secrets-store.sync.x-k8s.io',
+        );
     });
 
     it("keeps the same Secret names, types and keys under either mechanism, and only SecretSync objects or only secretObjects (property)", async () => {
@@ -278,18 +364,32 @@ describe("SecretSync: the AppWorkload", () => {
         });
         const config = fc.uniqueArray(secretArb, { minLength: 1, maxLength: 3, selector: () => Math.random() }).map((secrets) =>
             secrets.map((secret, index): SyncedSecret => {
-                const keys = secret.type === "Opaque" ? secret.extraKeys : secret.type === "kubernetes.io/tls" ? typed[secret.type] : [...typed[secret.type], ...secret.extraKeys.filter((key) => !typed[secret.type].includes(key))];
-                return { secretName: `app-secret-${index}`, type: secret.type as SyncedSecret["type"], data: keys.map((key) => ({ key, objectName: `object-${secret.object}` })) };
+                const keys =
+                    secret.type === "Opaque"
+                        ? secret.extraKeys
+                        : secret.type === "kubernetes.io/tls"
+                          ? typed[secret.type]
+                          : [...typed[secret.type], ...secret.extraKeys.filter((key) => !typed[secret.type].includes(key))];
+                return {
+                    secretName: `app-secret-${index}`,
+                    type: secret.type as SyncedSecret["type"],
+                    data: keys.map((key) => ({ key, objectName: `object-${secret.object}` })),
+                };
             }),
         );
         const objects = [0, 1, 2].map((index) => ({ objectName: `object-${index}`, objectType: "secret" as const }));
-        const shape = (secrets: Array<{ name: string; type: string; keys: string[] }>) => secrets.map((s) => `${s.name} ${s.type} ${[...s.keys].sort().join(",")}`).sort();
+        const shape = (secrets: Array<{ name: string; type: string; keys: string[] }>) =>
+            secrets.map((s) => `${s.name} ${s.type} ${[...s.keys].sort().join(",")}`).sort();
         await fc.assert(
             fc.asyncProperty(config, async (syncedSecrets) => {
                 resetRegistrations();
                 new AppWorkload("app", { ...notifierArgs(), objects, syncedSecrets, env: [], syncMechanism: "secretSync" });
                 await settle();
-                const syncs = ofType(SECRET_SYNC_TYPE).map((r) => ({ name: r.inputs.metadata.name, type: r.inputs.spec.secretObject.type, keys: r.inputs.spec.secretObject.data.map((d: any) => d.targetKey) }));
+                const syncs = ofType(SECRET_SYNC_TYPE).map((r) => ({
+                    name: r.inputs.metadata.name,
+                    type: r.inputs.spec.secretObject.type,
+                    keys: r.inputs.spec.secretObject.data.map((d: any) => d.targetKey),
+                }));
                 expect(syncs).to.have.length(syncedSecrets.length);
                 expect(registered(SPC_TYPE, "app-spc").inputs.spec).to.not.have.property("secretObjects");
 
@@ -297,9 +397,15 @@ describe("SecretSync: the AppWorkload", () => {
                 new AppWorkload("app", { ...notifierArgs(), objects, syncedSecrets, env: [], syncMechanism: "secretObjects" });
                 await settle();
                 expect(ofType(SECRET_SYNC_TYPE)).to.have.length(0);
-                const secretObjects = registered(SPC_TYPE, "app-spc").inputs.spec.secretObjects.map((s: any) => ({ name: s.secretName, type: s.type, keys: s.data.map((d: any) => d.key) }));
+                const secretObjects = registered(SPC_TYPE, "app-spc").inputs.spec.secretObjects.map((s: any) => ({
+                    name: s.secretName,
+                    type: s.type,
+                    keys: s.data.map((d: any) => d.key),
+                }));
                 expect(shape(syncs)).to.deep.equal(shape(secretObjects));
-                expect(shape(syncs)).to.deep.equal(shape(syncedSecrets.map((s) => ({ name: s.secretName, type: s.type, keys: s.data.map((d) => d.key) }))));
+                expect(shape(syncs)).to.deep.equal(
+                    shape(syncedSecrets.map((s) => ({ name: s.secretName, type: s.type, keys: s.data.map((d) => d.key) }))),
+                );
             }),
             { numRuns: 25 },
         );

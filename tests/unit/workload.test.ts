@@ -4,7 +4,18 @@ import { AppWorkload, AppWorkloadArgs, attachKeyVaultSecrets } from "../../compo
 import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
 import { providerIdentity } from "../../components/workload/render";
 import { RELOADER_SECRET_ANNOTATION } from "../../components/workload/types";
-import { SUBSCRIPTION_ID, TENANT_ID, errorFrom, fakeGuid, ofType, registered, registeredOptions, resetRegistrations, settle, valueOf } from "../mocks";
+import {
+    SUBSCRIPTION_ID,
+    TENANT_ID,
+    errorFrom,
+    fakeGuid,
+    ofType,
+    registered,
+    registeredOptions,
+    resetRegistrations,
+    settle,
+    valueOf,
+} from "../mocks";
 
 const ADDON_CLIENT_ID = "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f";
 const VAULT_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-dev/providers/Microsoft.KeyVault/vaults/kv-dev`;
@@ -59,9 +70,14 @@ describe("attachKeyVaultSecrets (for pods you build yourself)", () => {
         expect(JSON.stringify(template)).to.equal(before);
         expect(wired.spec.volumes).to.deep.equal([
             { name: "tmp", emptyDir: {} },
-            { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "orders" } } },
+            {
+                name: "keyvault-secrets",
+                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "orders" } },
+            },
         ]);
-        expect(wired.spec.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
+        expect(wired.spec.containers[0].volumeMounts).to.deep.equal([
+            { name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true },
+        ]);
         expect(wired.spec.containers[0].env).to.deep.equal([
             { name: "MODE", value: "prod" },
             { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } },
@@ -78,7 +94,9 @@ describe("attachKeyVaultSecrets (for pods you build yourself)", () => {
         }) as any;
         expect(wired.spec.volumes).to.deep.equal([{ name: "tmp", emptyDir: {} }]);
         expect(wired.spec.containers.map((container: any) => container.volumeMounts)).to.deep.equal([undefined, undefined]);
-        expect(wired.spec.containers[1].env).to.deep.equal([{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } }]);
+        expect(wired.spec.containers[1].env).to.deep.equal([
+            { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } },
+        ]);
     });
 
     it("passes nodePublishSecretRef for service-principal mode", () => {
@@ -88,7 +106,12 @@ describe("attachKeyVaultSecrets (for pods you build yourself)", () => {
 
     it("refuses to shadow an existing volume, mount path or env var", () => {
         const error = errorFrom(() =>
-            attachKeyVaultSecrets(template, { secretProviderClassName: "x", volumeName: "tmp", containers: ["app", "db"], env: [{ name: "MODE", secretName: "s", key: "k" }] }),
+            attachKeyVaultSecrets(template, {
+                secretProviderClassName: "x",
+                volumeName: "tmp",
+                containers: ["app", "db"],
+                env: [{ name: "MODE", secretName: "s", key: "k" }],
+            }),
         );
         expect(error.message).to.contain('volumes "tmp": already exists in the pod. Fix: pass another volumeName.');
         expect(error.message).to.contain('containers "db": is not a container of the pod. Fix: use one of: app, sidecar.');
@@ -105,7 +128,12 @@ describe("AppWorkload", () => {
         await settle();
         const spc = registered("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "orders-api-spc").inputs;
         expect(spc.metadata).to.deep.include({ name: "orders-api", namespace: "orders" });
-        expect(spc.spec.parameters).to.deep.include({ useVMManagedIdentity: "true", userAssignedIdentityID: ADDON_CLIENT_ID, keyvaultName: "kv-dev", tenantID: TENANT_ID });
+        expect(spc.spec.parameters).to.deep.include({
+            useVMManagedIdentity: "true",
+            userAssignedIdentityID: ADDON_CLIENT_ID,
+            keyvaultName: "kv-dev",
+            tenantID: TENANT_ID,
+        });
         expect(parseObjectsParameter(spc.spec.parameters.objects).value).to.deep.equal(ordersArgs().objects);
         expect(spc.spec.secretObjects[0].secretName).to.equal("orders-keyvault");
 
@@ -118,9 +146,14 @@ describe("AppWorkload", () => {
         const pod = deployment.spec.template.spec;
         expect(pod.serviceAccountName).to.equal("orders-api");
         expect(pod.volumes).to.deep.equal([
-            { name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "orders-api" } } },
+            {
+                name: "keyvault-secrets",
+                csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "orders-api" } },
+            },
         ]);
-        expect(pod.containers[0].volumeMounts).to.deep.equal([{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }]);
+        expect(pod.containers[0].volumeMounts).to.deep.equal([
+            { name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true },
+        ]);
         expect(pod.containers[0].env).to.deep.equal([
             { name: "LOG_LEVEL", value: "info" },
             { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "orders-keyvault", key: "db-password" } } },
@@ -138,7 +171,13 @@ describe("AppWorkload", () => {
                 serviceAccountName: "payments-sa",
                 identity: {
                     mode: "workloadIdentity",
-                    managed: { resourceGroupName: "rg-dev", location: "westeurope", oidcIssuerUrl: "https://issuer.example/", vaultId: VAULT_ID, accessScope: "object" },
+                    managed: {
+                        resourceGroupName: "rg-dev",
+                        location: "westeurope",
+                        oidcIssuerUrl: "https://issuer.example/",
+                        vaultId: VAULT_ID,
+                        accessScope: "object",
+                    },
                 },
             }),
         );
@@ -153,10 +192,22 @@ describe("AppWorkload", () => {
         });
         const roles = ofType("azure-native:authorization:RoleAssignment");
         expect(roles.map((r) => [r.name, r.inputs.scope, r.inputs.principalId, r.inputs.principalType])).to.deep.equal([
-            ["payments-access-secrets-orders-api-key", `${VAULT_ID}/secrets/orders-api-key`, fakeGuid("payments-identity", "principal"), "ServicePrincipal"],
-            ["payments-access-secrets-orders-db-password", `${VAULT_ID}/secrets/orders-db-password`, fakeGuid("payments-identity", "principal"), "ServicePrincipal"],
+            [
+                "payments-access-secrets-orders-api-key",
+                `${VAULT_ID}/secrets/orders-api-key`,
+                fakeGuid("payments-identity", "principal"),
+                "ServicePrincipal",
+            ],
+            [
+                "payments-access-secrets-orders-db-password",
+                `${VAULT_ID}/secrets/orders-db-password`,
+                fakeGuid("payments-identity", "principal"),
+                "ServicePrincipal",
+            ],
         ]);
-        expect(registered("kubernetes:core/v1:ServiceAccount", "serviceaccount/payments/payments-sa").inputs.metadata.annotations).to.deep.equal({
+        expect(
+            registered("kubernetes:core/v1:ServiceAccount", "serviceaccount/payments/payments-sa").inputs.metadata.annotations,
+        ).to.deep.equal({
             "azure.workload.identity/client-id": clientId,
             "azure.workload.identity/tenant-id": TENANT_ID,
         });
@@ -169,7 +220,8 @@ describe("AppWorkload", () => {
 
         // Switching an app to its own identity changes the class, and so restarts the pods, only after the identity
         // is federated and holds its roles: the class waits for both, the Deployment for the class.
-        const dependencies = (type: string, name: string) => (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
+        const dependencies = (type: string, name: string) =>
+            (registeredOptions.get(`${type}::${name}`)?.dependencies ?? []).map((urn) => urn.split("::").pop());
         expect(dependencies("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass", "payments-spc")).to.include.members([
             "payments-identity",
             "payments-federation",
@@ -180,20 +232,30 @@ describe("AppWorkload", () => {
     });
 
     it("creates the namespace when asked, and skips the rollout wait only when asked", async () => {
-        new AppWorkload("orders-api", ordersArgs({ createNamespace: true, deployment: { image: "x:1", skipAwait: true } , env: [] }));
+        new AppWorkload("orders-api", ordersArgs({ createNamespace: true, deployment: { image: "x:1", skipAwait: true }, env: [] }));
         await settle();
         expect(registered("kubernetes:core/v1:Namespace", "namespace/orders").inputs.metadata.name).to.equal("orders");
-        expect(registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.metadata.annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
+        expect(registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.metadata.annotations).to.deep.equal({
+            "pulumi.com/skipAwait": "true",
+        });
     });
 
     it("takes the Deployment's command, args and env values from other resources (pulumi.Input)", async () => {
         const endpoint = pulumi.output("https://orders-db.internal:5432");
-        new AppWorkload("orders-api", ordersArgs({ deployment: { image: "x:1", command: [pulumi.output("/bin/orders")], args: ["--db", endpoint], env: { DB_HOST: endpoint } } }));
+        new AppWorkload(
+            "orders-api",
+            ordersArgs({
+                deployment: { image: "x:1", command: [pulumi.output("/bin/orders")], args: ["--db", endpoint], env: { DB_HOST: endpoint } },
+            }),
+        );
         await settle();
         const container = registered("kubernetes:apps/v1:Deployment", "orders-api-deployment").inputs.spec.template.spec.containers[0];
         expect(container.command).to.deep.equal(["/bin/orders"]);
         expect(container.args).to.deep.equal(["--db", "https://orders-db.internal:5432"]);
-        expect(container.env.find((variable: { name: string }) => variable.name === "DB_HOST")).to.deep.equal({ name: "DB_HOST", value: "https://orders-db.internal:5432" });
+        expect(container.env.find((variable: { name: string }) => variable.name === "DB_HOST")).to.deep.equal({
+            name: "DB_HOST",
+            value: "https://orders-db.internal:5432",
+        });
     });
 
     it("names the app, the wrong input and the fix", () => {
@@ -209,7 +271,9 @@ describe("AppWorkload", () => {
         );
         expect(error.message).to.match(/^app "orders-api" is invalid/);
         expect(error.message).to.contain(`objects[0].objectAlias: "../pw" contains '..'; the provider refuses it.`);
-        expect(error.message).to.contain('env[0].secretName: "orders-secret" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: orders-keyvault.');
+        expect(error.message).to.contain(
+            'env[0].secretName: "orders-secret" is not a synced Secret of this app, so the pod would fail with CreateContainerConfigError. Fix: use one of: orders-keyvault.',
+        );
         expect(error.message).to.contain('syncedSecrets[0].data[1].objectName: "api-key" is not a file any object writes.');
         // A ResourceError of the component: the engine prints it at the resource, without stack frames.
         expect(pulumi.ResourceError.isInstance(error)).to.equal(true);
@@ -220,31 +284,50 @@ describe("AppWorkload", () => {
 
     it("rejects a workload identity with both or neither of clientId and managed", () => {
         const error = errorFrom(() => new AppWorkload("x", ordersArgs({ identity: { mode: "workloadIdentity" } as never })));
-        expect(error.message).to.contain("identity: workload identity needs exactly one of clientId (existing identity) or managed (create one). Fix: set one of them.");
+        expect(error.message).to.contain(
+            "identity: workload identity needs exactly one of clientId (existing identity) or managed (create one). Fix: set one of them.",
+        );
     });
 
     it("rejects an env key the synced Secret does not have", () => {
-        const error = errorFrom(() => new AppWorkload("x", ordersArgs({ env: [{ name: "PW", secretName: "orders-keyvault", key: "password" }] })));
-        expect(error.message).to.contain('env[0].key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.');
+        const error = errorFrom(
+            () => new AppWorkload("x", ordersArgs({ env: [{ name: "PW", secretName: "orders-keyvault", key: "password" }] })),
+        );
+        expect(error.message).to.contain(
+            'env[0].key: "password" is not a key of synced Secret "orders-keyvault". Fix: use one of: db-password, api-key.',
+        );
     });
 
     it("providerIdentity: the class authenticates as the given identity, or as the created one once its client ID is passed", () => {
         const existing = "6f1f6a52-3f0b-4d1e-8c53-0d9f0f7b2a11";
-        expect(providerIdentity({ mode: "workloadIdentity", clientId: existing })).to.deep.equal({ mode: "workloadIdentity", clientID: existing });
-        const managed = { resourceGroupName: "rg-dev", location: "westeurope", oidcIssuerUrl: "https://issuer.example/", vaultId: VAULT_ID };
-        expect(providerIdentity({ mode: "workloadIdentity", managed }, existing)).to.deep.equal({ mode: "workloadIdentity", clientID: existing });
+        expect(providerIdentity({ mode: "workloadIdentity", clientId: existing })).to.deep.equal({
+            mode: "workloadIdentity",
+            clientID: existing,
+        });
+        const managed = {
+            resourceGroupName: "rg-dev",
+            location: "westeurope",
+            oidcIssuerUrl: "https://issuer.example/",
+            vaultId: VAULT_ID,
+        };
+        expect(providerIdentity({ mode: "workloadIdentity", managed }, existing)).to.deep.equal({
+            mode: "workloadIdentity",
+            clientID: existing,
+        });
         expect(() => providerIdentity({ mode: "workloadIdentity", managed })).to.throw(
             "providerIdentity: an identity the app creates has a client ID only once it exists; pass that Output as managedClientId",
         );
     });
 
-    it("refuses to create the namespace's own ServiceAccount \"default\", by the app name or by serviceAccountName", async () => {
+    it('refuses to create the namespace\'s own ServiceAccount "default", by the app name or by serviceAccountName', async () => {
         const byName = errorFrom(() => new AppWorkload("default", ordersArgs()));
         expect(byName.message).to.contain(
-            'name: would create ServiceAccount "default" (the app name is its ServiceAccount\'s name), which the API server already keeps in every namespace: `pulumi up` fails with AlreadyExists. Fix: set serviceAccountName to a name of the app\'s own.',
+            "name: would create ServiceAccount \"default\" (the app name is its ServiceAccount's name), which the API server already keeps in every namespace: `pulumi up` fails with AlreadyExists. Fix: set serviceAccountName to a name of the app's own.",
         );
         const byAccount = errorFrom(() => new AppWorkload("orders-api", ordersArgs({ serviceAccountName: "default" })));
-        expect(byAccount.message).to.contain('serviceAccountName: would create ServiceAccount "default", which the API server already keeps in every namespace');
+        expect(byAccount.message).to.contain(
+            'serviceAccountName: would create ServiceAccount "default", which the API server already keeps in every namespace',
+        );
 
         // Running as the namespace's account is fine when the app does not create it.
         resetRegistrations();

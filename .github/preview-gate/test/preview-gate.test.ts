@@ -130,7 +130,9 @@ describe("preview gate: fixtures", () => {
 
 describe("preview gate: pure functions", () => {
     it("parses URNs, including parent types and names containing '::'", () => {
-        expect(parseUrn("urn:pulumi:prod::aks-keyvault-secrets::akvsecrets:index:KeyVault$azure-native:keyvault:Vault::platform-kv")).to.deep.equal({
+        expect(
+            parseUrn("urn:pulumi:prod::aks-keyvault-secrets::akvsecrets:index:KeyVault$azure-native:keyvault:Vault::platform-kv"),
+        ).to.deep.equal({
             stack: "prod",
             project: "aks-keyvault-secrets",
             type: "azure-native:keyvault:Vault",
@@ -161,7 +163,17 @@ describe("preview gate: pure functions", () => {
         for (const op of ["delete", "delete-replaced"]) {
             expect(destructiveKind(op), op).to.equal("delete");
         }
-        for (const op of ["create", "update", "same", "read", "refresh", "import", "discard", "discard-replaced", "remove-pending-replace"]) {
+        for (const op of [
+            "create",
+            "update",
+            "same",
+            "read",
+            "refresh",
+            "import",
+            "discard",
+            "discard-replaced",
+            "remove-pending-replace",
+        ]) {
             expect(destructiveKind(op), op).to.equal(undefined);
         }
     });
@@ -233,9 +245,16 @@ describe("preview gate: pure functions", () => {
     });
 
     it("falls back to the URN's type when a step has no state", () => {
-        const run = runGate(["--stack", "prod"], JSON.stringify({ steps: [{ op: "delete", urn: "urn:pulumi:prod::p::azure-native:authorization:RoleAssignment::ra" }] }));
+        const run = runGate(
+            ["--stack", "prod"],
+            JSON.stringify({ steps: [{ op: "delete", urn: "urn:pulumi:prod::p::azure-native:authorization:RoleAssignment::ra" }] }),
+        );
         expect(run.exitCode).to.equal(1);
-        expect(run.result?.findings[0]).to.deep.include({ type: "azure-native:authorization:RoleAssignment", name: "ra", reasons: ["guarded type"] });
+        expect(run.result?.findings[0]).to.deep.include({
+            type: "azure-native:authorization:RoleAssignment",
+            name: "ra",
+            reasons: ["guarded type"],
+        });
     });
 });
 

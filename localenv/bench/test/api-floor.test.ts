@@ -9,13 +9,26 @@ const SECRET = "4dabf18193072939515e22adb298388d";
 describe("benchmark API floor", () => {
     it("sends the objects the program registered, namespaces first, secrets unwrapped, Azure resources left out", () => {
         const objects = kubernetesObjects([
-            { type: "kubernetes:core/v1:ServiceAccount", name: "sa", inputs: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "app", namespace: "team" } } },
+            {
+                type: "kubernetes:core/v1:ServiceAccount",
+                name: "sa",
+                inputs: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "app", namespace: "team" } },
+            },
             { type: "azure-native:authorization:RoleAssignment", name: "grant", inputs: { scope: "/subscriptions/x" } },
-            { type: "kubernetes:core/v1:Namespace", name: "ns", inputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: "team" } } },
+            {
+                type: "kubernetes:core/v1:Namespace",
+                name: "ns",
+                inputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: "team" } },
+            },
             {
                 type: "kubernetes:core/v1:Secret",
                 name: "secret",
-                inputs: { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "team" }, stringData: { [SECRET]: "1b47061264138c4ac30d75fd1eb44270", value: { key: "v" } } },
+                inputs: {
+                    apiVersion: "v1",
+                    kind: "Secret",
+                    metadata: { name: "s", namespace: "team" },
+                    stringData: { [SECRET]: "1b47061264138c4ac30d75fd1eb44270", value: { key: "v" } },
+                },
             },
         ]);
         expect(objects.map((object) => object.kind)).to.deep.equal(["Namespace", "ServiceAccount", "Secret"]);
@@ -26,15 +39,21 @@ describe("benchmark API floor", () => {
         fc.assert(
             fc.property(fc.jsonValue(), (value) => {
                 expect(unwrapSecrets(value)).to.deep.equal(value);
-                expect(unwrapSecrets({ outer: [{ [SECRET]: "1b47061264138c4ac30d75fd1eb44270", value }] })).to.deep.equal({ outer: [value] });
+                expect(unwrapSecrets({ outer: [{ [SECRET]: "1b47061264138c4ac30d75fd1eb44270", value }] })).to.deep.equal({
+                    outer: [value],
+                });
             }),
         );
     });
 
     it("posts core, grouped, namespaced and cluster-wide objects to their collections", () => {
         const object = (apiVersion: string, namespace?: string) => ({ apiVersion, kind: "K", metadata: { name: "n", namespace } });
-        expect(collectionPath(object("v1", "team"), { plural: "serviceaccounts", namespaced: true })).to.equal("/api/v1/namespaces/team/serviceaccounts");
-        expect(collectionPath(object("apps/v1", "team"), { plural: "deployments", namespaced: true })).to.equal("/apis/apps/v1/namespaces/team/deployments");
+        expect(collectionPath(object("v1", "team"), { plural: "serviceaccounts", namespaced: true })).to.equal(
+            "/api/v1/namespaces/team/serviceaccounts",
+        );
+        expect(collectionPath(object("apps/v1", "team"), { plural: "deployments", namespaced: true })).to.equal(
+            "/apis/apps/v1/namespaces/team/deployments",
+        );
         expect(collectionPath(object("v1"), { plural: "namespaces", namespaced: false })).to.equal("/api/v1/namespaces");
         expect(collectionPath(object("v1"), { plural: "configmaps", namespaced: true })).to.equal("/api/v1/namespaces/default/configmaps");
     });
@@ -101,7 +120,10 @@ describe("benchmark engine options", () => {
             "",
             JSON.stringify({ method: "/pulumirpc.ResourceMonitor/RegisterResource" }),
         ].join("\n");
-        expect(grpcCallCounts(log)).to.deep.equal({ "/pulumirpc.ResourceProvider/Check": 2, "/pulumirpc.ResourceMonitor/RegisterResource": 1 });
+        expect(grpcCallCounts(log)).to.deep.equal({
+            "/pulumirpc.ResourceProvider/Check": 2,
+            "/pulumirpc.ResourceMonitor/RegisterResource": 1,
+        });
     });
 
     it("sums the API server's request counter by verb, resource and dry run, and reports what grew", () => {

@@ -13,12 +13,16 @@ describe("benchmark floors", () => {
         expect(sdkClassOf("kubernetes:core/v1:ServiceAccount")).to.equal(k8s.core.v1.ServiceAccount);
         expect(sdkClassOf("azure-native:authorization:RoleAssignment")).to.equal(authorization.RoleAssignment);
         // A custom resource definition has no class of its own.
-        expect(sdkClassOf("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").prototype).to.be.instanceOf(k8s.apiextensions.CustomResource);
+        expect(sdkClassOf("kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass").prototype).to.be.instanceOf(
+            k8s.apiextensions.CustomResource,
+        );
     });
 
     it("refuses a type it cannot map", () => {
         expect(() => sdkClassOf("aws:s3:Bucket")).to.throw("no SDK class for resource type aws:s3:Bucket");
-        expect(() => sdkClassOf("azure-native:authorization:NoSuchThing")).to.throw("no SDK class for resource type azure-native:authorization:NoSuchThing");
+        expect(() => sdkClassOf("azure-native:authorization:NoSuchThing")).to.throw(
+            "no SDK class for resource type azure-native:authorization:NoSuchThing",
+        );
     });
 
     it("registers recorded resources flat, with their inputs", async () => {
@@ -27,7 +31,10 @@ describe("benchmark floors", () => {
             { type: "kubernetes:core/v1:ServiceAccount", name: "app-sa", inputs: { metadata: { name: "app", namespace: "team" } } },
         ]);
         await settle();
-        expect(registered("kubernetes:core/v1:ConfigMap", "floor-1").inputs.metadata).to.deep.equal({ name: "floor-1", namespace: "bench" });
+        expect(registered("kubernetes:core/v1:ConfigMap", "floor-1").inputs.metadata).to.deep.equal({
+            name: "floor-1",
+            namespace: "bench",
+        });
         const serviceAccount = registered("kubernetes:core/v1:ServiceAccount", "app-sa");
         expect(serviceAccount.inputs.metadata).to.deep.equal({ name: "app", namespace: "team" });
     });
@@ -44,6 +51,8 @@ describe("benchmark floors", () => {
                 inputs: { metadata: { name: "app" } },
             },
         ]);
-        expect(recorded).to.deep.equal([{ type: "kubernetes:core/v1:ServiceAccount", name: "app-sa", inputs: { metadata: { name: "app" } } }]);
+        expect(recorded).to.deep.equal([
+            { type: "kubernetes:core/v1:ServiceAccount", name: "app-sa", inputs: { metadata: { name: "app" } } },
+        ]);
     });
 });

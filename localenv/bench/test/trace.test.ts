@@ -15,7 +15,12 @@ function exportLine(service: string, spans: Array<[string, number, number]>): st
         resourceSpans: [
             {
                 resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
-                scopeSpans: [{ scope: {}, spans: spans.map(([name, start, end]) => ({ name, startTimeUnixNano: nanos(start), endTimeUnixNano: nanos(end) })) }],
+                scopeSpans: [
+                    {
+                        scope: {},
+                        spans: spans.map(([name, start, end]) => ({ name, startTimeUnixNano: nanos(start), endTimeUnixNano: nanos(end) })),
+                    },
+                ],
             },
         ],
     });
@@ -48,12 +53,15 @@ describe("benchmark: CPU time per process from /proc", () => {
 
     it("never reports negative or idle time, whatever the readings", () => {
         fc.assert(
-            fc.property(fc.array(fc.record({ pid: fc.integer({ min: 1, max: 20 }), command: fc.constantFrom("a", "b"), ticks: fc.nat(10_000) })), (readings) => {
-                const first = readings.slice(0, readings.length / 2);
-                for (const seconds of cpuSecondsByCommand(first, readings).values()) {
-                    expect(seconds).to.be.greaterThan(0);
-                }
-            }),
+            fc.property(
+                fc.array(fc.record({ pid: fc.integer({ min: 1, max: 20 }), command: fc.constantFrom("a", "b"), ticks: fc.nat(10_000) })),
+                (readings) => {
+                    const first = readings.slice(0, readings.length / 2);
+                    for (const seconds of cpuSecondsByCommand(first, readings).values()) {
+                        expect(seconds).to.be.greaterThan(0);
+                    }
+                },
+            ),
         );
     });
 
@@ -87,7 +95,10 @@ describe("benchmark: phases of the CLI's OpenTelemetry trace", () => {
     it("parses every export line and every service's spans", () => {
         const spans = parseOtlpJsonLines(trace);
         expect(spans).to.have.length(13);
-        expect(spans.filter((span) => span.service === "pulumi-resource-provider").map((span) => span.name)).to.deep.equal([SPAN.providerCreate, SPAN.providerCreate]);
+        expect(spans.filter((span) => span.service === "pulumi-resource-provider").map((span) => span.name)).to.deep.equal([
+            SPAN.providerCreate,
+            SPAN.providerCreate,
+        ]);
         expect(spans[0].end - spans[0].start).to.be.closeTo(8.5, 1e-6);
     });
 
@@ -143,7 +154,9 @@ describe("benchmark: the engine-option variants a run measures", () => {
     });
 
     it("names the variants it does not know and how many there are", () => {
-        expect(() => chosenVariants(["--variants", "1,99,x"])).to.throw(`--variants: no variant "99", "x"; there are 0 to ${ENGINE_VARIANTS.length - 1}`);
+        expect(() => chosenVariants(["--variants", "1,99,x"])).to.throw(
+            `--variants: no variant "99", "x"; there are 0 to ${ENGINE_VARIANTS.length - 1}`,
+        );
     });
 
     it("compares the provider's own client rate with the program's, set in the stack file", () => {

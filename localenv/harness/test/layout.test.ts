@@ -27,9 +27,11 @@ describe("the lab and the product live apart", () => {
     const typescript = tracked().filter((file) => file.endsWith(".ts") && fs.existsSync(path.join(REPO_ROOT, file)));
 
     it("the product imports nothing from the lab, the tests or the CI material", () => {
-        const crossings = typescript
-            .filter(isProduct)
-            .flatMap((file) => relativeImports(file).filter((target) => !isProduct(target) && !target.startsWith("node_modules")).map((target) => `${file} -> ${target}`));
+        const crossings = typescript.filter(isProduct).flatMap((file) =>
+            relativeImports(file)
+                .filter((target) => !isProduct(target) && !target.startsWith("node_modules"))
+                .map((target) => `${file} -> ${target}`),
+        );
         expect(crossings).to.deep.equal([]);
     });
 

@@ -30,7 +30,10 @@ describe("npm run local: which tools and which cluster", () => {
 
     it("finds kube-apiserver and etcd in the envtest layout only when both are there", () => {
         const present = new Set(["/assets/etcd", "/assets/kube-apiserver", "/half/etcd"]);
-        expect(envtestBinaries("/assets", (file) => present.has(file))).to.deep.equal({ etcd: "/assets/etcd", kubeApiserver: "/assets/kube-apiserver" });
+        expect(envtestBinaries("/assets", (file) => present.has(file))).to.deep.equal({
+            etcd: "/assets/etcd",
+            kubeApiserver: "/assets/kube-apiserver",
+        });
         expect(envtestBinaries("/half", (file) => present.has(file))).to.equal(undefined);
     });
 
@@ -64,12 +67,24 @@ describe("npm run local: which tools and which cluster", () => {
     });
 
     it("never takes the ambient KUBECONFIG: only --kubeconfig or AKV_LOCAL_KUBECONFIG", () => {
-        expect(parseLocalJobArgs([], { KUBECONFIG: "/home/u/.kube/config" })).to.deep.equal({ keep: false, node: true, allowRemoteCluster: false, kubeconfig: undefined });
-        expect(parseLocalJobArgs(["--kubeconfig", "k.yaml", "--keep"], {})).to.deep.equal({ keep: true, node: false, allowRemoteCluster: false, kubeconfig: "k.yaml" });
+        expect(parseLocalJobArgs([], { KUBECONFIG: "/home/u/.kube/config" })).to.deep.equal({
+            keep: false,
+            node: true,
+            allowRemoteCluster: false,
+            kubeconfig: undefined,
+        });
+        expect(parseLocalJobArgs(["--kubeconfig", "k.yaml", "--keep"], {})).to.deep.equal({
+            keep: true,
+            node: false,
+            allowRemoteCluster: false,
+            kubeconfig: "k.yaml",
+        });
         expect(parseLocalJobArgs(["--no-node"], {}).node).to.equal(false);
         expect(parseLocalJobArgs(["--lane", "upstream"], {}).lane).to.equal("upstream");
         expect(parseLocalJobArgs(["--lane=addon"], {}).lane).to.equal("addon");
-        expect(() => parseLocalJobArgs(["--lane", "upstream", "--kubeconfig", "k.yaml"], {})).to.throw("--lane picks the local node's driver");
+        expect(() => parseLocalJobArgs(["--lane", "upstream", "--kubeconfig", "k.yaml"], {})).to.throw(
+            "--lane picks the local node's driver",
+        );
         expect(parseLocalJobArgs(["--kubeconfig=k.yaml", "--allow-remote-cluster"], {}).allowRemoteCluster).to.equal(true);
         expect(parseLocalJobArgs([], { AKV_LOCAL_KUBECONFIG: "env.yaml" }).kubeconfig).to.equal("env.yaml");
         expect(() => parseLocalJobArgs(["--allow-remote-cluster"], {})).to.throw("--allow-remote-cluster needs --kubeconfig");

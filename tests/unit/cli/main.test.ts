@@ -79,7 +79,10 @@ describe("migration: the aks-keyvault-secrets command", () => {
             const fromStdin = await run(["migrate", "-"], basic, text);
             expect(fromStdin.code).to.equal(2);
             expect(fromStdin.stdout).to.equal(result.stdout);
-            const sourcesAsStdin = files.reduce((report, file, index) => report.split(`(akv2k8s/${file}#1)`).join(`(stdin#${index + 1})`), result.stderr);
+            const sourcesAsStdin = files.reduce(
+                (report, file, index) => report.split(`(akv2k8s/${file}#1)`).join(`(stdin#${index + 1})`),
+                result.stderr,
+            );
             expect(fromStdin.stderr).to.equal(sourcesAsStdin);
             expect(fromStdin.stderr).to.contain("(stdin#1)").and.to.contain("(stdin#2)");
         });
@@ -93,7 +96,18 @@ describe("migration: the aks-keyvault-secrets command", () => {
             fs.writeFileSync(path.join(out, "stack-config.stale-vault.yaml"), "stale");
             fs.writeFileSync(path.join(out, "workloads", "stale.yaml"), "stale");
             fs.writeFileSync(path.join(out, "notes.md"), "kept");
-            result = await run(["migrate", "akv2k8s", "workloads", "spc/hand-written.yaml", "spc/sp-workload.yaml", "--out", out, "--typescript", "--ts-import", "../../../../../components"]);
+            result = await run([
+                "migrate",
+                "akv2k8s",
+                "workloads",
+                "spc/hand-written.yaml",
+                "spc/sp-workload.yaml",
+                "--out",
+                out,
+                "--typescript",
+                "--ts-import",
+                "../../../../../components",
+            ]);
         });
         after(() => fs.rmSync(out, { recursive: true, force: true }));
 
@@ -159,7 +173,9 @@ describe("migration: the aks-keyvault-secrets command", () => {
         it("a --secret-name that akv2k8s writes", async () => {
             const result = await run(["migrate", "akv2k8s/kubectl-list.yaml", "--secret-name", "billing/billing=billing"]);
             expect(result.code).to.equal(1);
-            expect(result.stderr).to.contain('[error] command line --secret-name billing/billing=billing: "billing" is a Secret akv2k8s writes in billing');
+            expect(result.stderr).to.contain(
+                '[error] command line --secret-name billing/billing=billing: "billing" is a Secret akv2k8s writes in billing',
+            );
         });
 
         it("an unreadable input and a broken YAML document", async () => {
@@ -210,7 +226,10 @@ describe("migration: the aks-keyvault-secrets command", () => {
 
         it("--existing-secrets keeps synced Secrets off other Secrets too", async () => {
             const dir = tempDir();
-            fs.writeFileSync(path.join(dir, "secrets.txt"), "# kubectl get secrets -A --no-headers -o custom-columns=...\nbilling   billing-csi\norders/orders-csi-2\n");
+            fs.writeFileSync(
+                path.join(dir, "secrets.txt"),
+                "# kubectl get secrets -A --no-headers -o custom-columns=...\nbilling   billing-csi\norders/orders-csi-2\n",
+            );
             const result = await run(["migrate", "akv2k8s/kubectl-list.yaml", "--existing-secrets", path.join(dir, "secrets.txt")]);
             expect(result.stderr).to.contain("billing/billing -> billing-csi-2");
             expect(result.stderr).to.contain("orders/orders -> orders-csi-3");
@@ -253,7 +272,9 @@ describe("migration: the aks-keyvault-secrets command", () => {
         it("exits 0 when no name collides", async () => {
             const result = await run(["check-names", "--stack-config", "stack-config/Pulumi.safe.yaml", "akv2k8s/kubectl-list.yaml"]);
             expect(result.code).to.equal(0);
-            expect(result.stdout).to.equal("No synced Secret of stack-config/Pulumi.safe.yaml (1 checked) has the name of one of 3 akv2k8s or existing Secret(s).\n");
+            expect(result.stdout).to.equal(
+                "No synced Secret of stack-config/Pulumi.safe.yaml (1 checked) has the name of one of 3 akv2k8s or existing Secret(s).\n",
+            );
         });
     });
 
@@ -261,10 +282,14 @@ describe("migration: the aks-keyvault-secrets command", () => {
         it("runs the command in a real process with the same output and exit code, as npm run migrate does", () => {
             const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
             expect(pkg.scripts.migrate).to.equal("node -r ts-node/register/transpile-only cli/aks-keyvault-secrets.ts migrate");
-            const child = childProcess.spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/aks-keyvault-secrets.ts"), "migrate", "akv2k8s"], {
-                cwd: path.join(FIXTURES, "basic"),
-                encoding: "utf8",
-            });
+            const child = childProcess.spawnSync(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/aks-keyvault-secrets.ts"), "migrate", "akv2k8s"],
+                {
+                    cwd: path.join(FIXTURES, "basic"),
+                    encoding: "utf8",
+                },
+            );
             expect(child.status, child.stderr).to.equal(2);
             expect(child.stdout).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stdout.yaml"), "utf8"));
             expect(child.stderr).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stderr.txt"), "utf8"));

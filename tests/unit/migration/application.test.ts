@@ -32,7 +32,11 @@ describe("migration: migrated apps as the program reads them", () => {
         it("each converted AKVS's object reaches the provider with the mapped type and options", () => {
             const shop = appNamed(all, "shop");
             const view = providerView(
-                (renderSecretProviderClassSpec(appSecretProviderClassSpec(placeholderWorkloadArgs(shop.app, shop.vault))) as { parameters: Record<string, string> }).parameters,
+                (
+                    renderSecretProviderClassSpec(appSecretProviderClassSpec(placeholderWorkloadArgs(shop.app, shop.vault))) as {
+                        parameters: Record<string, string>;
+                    }
+                ).parameters,
             );
             const byFile = new Map(view.objects.map((object) => [object.objectAlias ?? object.objectName, object]));
             expect(byFile.get("shop-signing-seed")!.objectEncoding).to.equal("base64");

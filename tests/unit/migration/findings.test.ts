@@ -12,7 +12,6 @@ import { FIXTURES, SPC_FIXTURES, TWO_IDENTITIES, manifestsOf, manifestsOfText } 
  * with its exact line as the report prints it (`[severity] subject where: message. Fix: fix.`).
  */
 
-
 const BAD_NAMESPACE = `apiVersion: spv.no/v2beta1
 kind: AzureKeyVaultSecret
 metadata: { name: a, namespace: Team_A }
@@ -48,7 +47,15 @@ async function allFindings(): Promise<Finding[]> {
     const nothing = migrate([]);
     const invalidYaml = manifestsFromText("kind: [broken", "broken.yaml").findings;
     const unreadable = (await readManifestInputs(["does-not-exist.yaml"], { cwd: FIXTURES, readStdin: async () => "" })).findings;
-    return [...everything.findings, ...collisions.findings, ...twoIdentities.findings, ...badNamespace.findings, ...nothing.findings, ...invalidYaml, ...unreadable];
+    return [
+        ...everything.findings,
+        ...collisions.findings,
+        ...twoIdentities.findings,
+        ...badNamespace.findings,
+        ...nothing.findings,
+        ...invalidYaml,
+        ...unreadable,
+    ];
 }
 
 /** The expected first line of each code. */
@@ -59,7 +66,12 @@ describe("migration: one test per report message", () => {
     before(async () => {
         findings = await allFindings();
         if (process.env.UPDATE_GOLDEN) {
-            const lines = Object.fromEntries(FINDING_CODES.map((code) => [code, findings.find((f) => f.code === code) ? formatFinding(findings.find((f) => f.code === code)!) : "MISSING"]));
+            const lines = Object.fromEntries(
+                FINDING_CODES.map((code) => [
+                    code,
+                    findings.find((f) => f.code === code) ? formatFinding(findings.find((f) => f.code === code)!) : "MISSING",
+                ]),
+            );
             fs.writeFileSync(path.join(FIXTURES, "golden/findings.json"), `${JSON.stringify(lines, null, 2)}\n`);
         }
     });

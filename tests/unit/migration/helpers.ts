@@ -61,17 +61,31 @@ export function expectAcceptedByProgram(applications: readonly VaultApplication[
         const parsed = stackConfigSchema.shape.applications.safeParse(apps);
         expect(parsed.success, `${vault}: ${parsed.success ? "" : JSON.stringify(parsed.error.issues)}`).to.equal(true);
         for (const app of parsed.data!) {
-            const problems = appWorkloadProblems(app.name, toAppWorkloadArgs(app, { keyVaultName: vault, tenantId: TENANT_ID, addonClientId: "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f" }));
+            const problems = appWorkloadProblems(
+                app.name,
+                toAppWorkloadArgs(app, { keyVaultName: vault, tenantId: TENANT_ID, addonClientId: "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f" }),
+            );
             expect(problems, `${vault}/${app.name}`).to.deep.equal([]);
         }
-        expect(() =>
-            parseStackConfig({
-                azure: { location: "westeurope", resourceGroupName: "rg-apps" },
-                // A provider that reads every identity mode a hand-written class may use (identity binding from v1.8.1).
-                cluster: { mode: "external", addonIdentityClientId: "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f", oidcIssuerUrl: "https://oidc.example/issuer/", keyVaultProvider: { version: "1.8.2" } },
-                keyVault: { mode: "external", name: vault.length >= 3 ? vault : `${vault}-kv`, tenantId: TENANT_ID, id: `/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/${vault}` },
-                applications: apps,
-            }),
+        expect(
+            () =>
+                parseStackConfig({
+                    azure: { location: "westeurope", resourceGroupName: "rg-apps" },
+                    // A provider that reads every identity mode a hand-written class may use (identity binding from v1.8.1).
+                    cluster: {
+                        mode: "external",
+                        addonIdentityClientId: "0f4c8b1e-3c2a-4a55-9d1e-6b7a8c9d0e1f",
+                        oidcIssuerUrl: "https://oidc.example/issuer/",
+                        keyVaultProvider: { version: "1.8.2" },
+                    },
+                    keyVault: {
+                        mode: "external",
+                        name: vault.length >= 3 ? vault : `${vault}-kv`,
+                        tenantId: TENANT_ID,
+                        id: `/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/${vault}`,
+                    },
+                    applications: apps,
+                }),
             vault,
         ).to.not.throw();
     }

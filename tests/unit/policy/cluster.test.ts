@@ -4,7 +4,11 @@ import { aksSecretRotation } from "../../../policy/cluster";
 import { ResourceCase, U, U_OBJECT, violations } from "./fixtures";
 
 function cluster(addonProfiles: unknown): ResourceCase {
-    return { type: "azure-native:containerservice:ManagedCluster", name: "aks", props: { resourceName: "aks-prod", resourceGroupName: "rg", addonProfiles } };
+    return {
+        type: "azure-native:containerservice:ManagedCluster",
+        name: "aks",
+        props: { resourceName: "aks-prod", resourceGroupName: "rg", addonProfiles },
+    };
 }
 
 describe("aks-keyvault-secret-rotation", () => {
@@ -40,15 +44,26 @@ describe("aks-keyvault-secret-rotation", () => {
             'AKS cluster "aks-prod" polls Key Vault for rotated secrets every 1h, longer than the 10m this stack allows (policy config maxPollInterval). ' +
                 "Lower addonProfiles.azureKeyvaultSecretsProvider.config.rotationPollInterval.",
         ]);
-        expect(violations(aksSecretRotation, { ...addon({ enableSecretRotation: "true" }), config: { maxPollInterval: "10m" } })).to.deep.equal([]);
-        expect(violations(aksSecretRotation, { ...addon({ enableSecretRotation: "true", rotationPollInterval: "two minutes" }), config: { maxPollInterval: "10m" } })).to.deep.equal([
-            'AKS cluster "aks-prod" sets rotationPollInterval "two minutes", which is not a Go duration such as "2m".',
-        ]);
+        expect(
+            violations(aksSecretRotation, { ...addon({ enableSecretRotation: "true" }), config: { maxPollInterval: "10m" } }),
+        ).to.deep.equal([]);
+        expect(
+            violations(aksSecretRotation, {
+                ...addon({ enableSecretRotation: "true", rotationPollInterval: "two minutes" }),
+                config: { maxPollInterval: "10m" },
+            }),
+        ).to.deep.equal(['AKS cluster "aks-prod" sets rotationPollInterval "two minutes", which is not a Go duration such as "2m".']);
     });
 
     it("skips unknown values", () => {
         expect(violations(aksSecretRotation, { ...addon({ enableSecretRotation: U }), preview: true })).to.deep.equal([]);
         expect(violations(aksSecretRotation, { ...cluster(U_OBJECT), preview: true })).to.deep.equal([]);
-        expect(violations(aksSecretRotation, { ...addon({ enableSecretRotation: "true", rotationPollInterval: U }), config: { maxPollInterval: "1m" }, preview: true })).to.deep.equal([]);
+        expect(
+            violations(aksSecretRotation, {
+                ...addon({ enableSecretRotation: "true", rotationPollInterval: U }),
+                config: { maxPollInterval: "1m" },
+                preview: true,
+            }),
+        ).to.deep.equal([]);
     });
 });

@@ -35,7 +35,13 @@ function urnOf(stack: string, type: string, name: string): string {
     return `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
 }
 
-const OPTIONS: PolicyResourceOptions = { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] };
+const OPTIONS: PolicyResourceOptions = {
+    protect: false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+};
 
 function kubernetesProvider(props: Record<string, unknown> | undefined): { provider?: PolicyProviderResource } {
     return props ? { provider: { type: "pulumi:providers:kubernetes", props, urn: "urn:provider", name: "aks" } } : {};
@@ -83,25 +89,29 @@ export interface StackResourceInput {
 }
 
 /** Runs a stack policy and returns `{ message, urn }` for each violation. */
-export function stackViolations(policy: StackPolicy, resources: StackResourceInput[], options: { preview?: boolean; stack?: string } = {}): Array<{ message: string; urn?: string }> {
+export function stackViolations(
+    policy: StackPolicy,
+    resources: StackResourceInput[],
+    options: { preview?: boolean; stack?: string } = {},
+): Array<{ message: string; urn?: string }> {
     const found: Array<{ message: string; urn?: string }> = [];
     const stack = options.stack ?? "prod";
-    const policyResources = resources.map(
-        (resource): PolicyResource => ({
-            type: resource.type,
-            name: resource.name,
-            urn: urnOf(stack, resource.type, resource.name),
-            props: options.preview ? policyProxy.unknownCheckingProxy(resource.props) : resource.props,
-            opts: OPTIONS,
-            ...kubernetesProvider(resource.providerProps),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: () => false,
-            asType: () => undefined,
-        }),
-    );
+    const policyResources = resources.map((resource): PolicyResource => ({
+        type: resource.type,
+        name: resource.name,
+        urn: urnOf(stack, resource.type, resource.name),
+        props: options.preview ? policyProxy.unknownCheckingProxy(resource.props) : resource.props,
+        opts: OPTIONS,
+        ...kubernetesProvider(resource.providerProps),
+        dependencies: [],
+        propertyDependencies: {},
+        isType: () => false,
+        asType: () => undefined,
+    }));
     policyResources.forEach((resource, index) => {
-        resource.dependencies = (resources[index].dependsOn ?? []).map((name) => policyResources.find((other) => other.name === name)).filter((other): other is PolicyResource => other !== undefined);
+        resource.dependencies = (resources[index].dependsOn ?? [])
+            .map((name) => policyResources.find((other) => other.name === name))
+            .filter((other): other is PolicyResource => other !== undefined);
     });
     const args: StackValidationArgs = {
         resources: policyResources,
@@ -114,9 +124,23 @@ export function stackViolations(policy: StackPolicy, resources: StackResourceInp
     return found;
 }
 
-export const OBJECTS = ["array:", "  - |", "    objectName: db-password", "    objectType: secret", "  - |", "    objectName: tls", "    objectType: secret", "    objectAlias: tls-bundle", ""].join("\n");
+export const OBJECTS = [
+    "array:",
+    "  - |",
+    "    objectName: db-password",
+    "    objectType: secret",
+    "  - |",
+    "    objectName: tls",
+    "    objectType: secret",
+    "    objectAlias: tls-bundle",
+    "",
+].join("\n");
 
-export function spcSpec(parameters: Record<string, unknown>, secretObjects?: unknown[], provider: unknown = "azure"): Record<string, unknown> {
+export function spcSpec(
+    parameters: Record<string, unknown>,
+    secretObjects?: unknown[],
+    provider: unknown = "azure",
+): Record<string, unknown> {
     return {
         provider,
         parameters: withoutUndefined({
@@ -132,7 +156,12 @@ export function spcSpec(parameters: Record<string, unknown>, secretObjects?: unk
 }
 
 /** `namespace: null` leaves metadata.namespace out. */
-export function spc(spec: Record<string, unknown>, name = "orders", namespace: string | null = "orders", extra: Partial<ResourceCase> = {}): ResourceCase {
+export function spc(
+    spec: Record<string, unknown>,
+    name = "orders",
+    namespace: string | null = "orders",
+    extra: Partial<ResourceCase> = {},
+): ResourceCase {
     return {
         type: SPC_TYPE,
         name,
@@ -154,6 +183,16 @@ export function withoutUndefined(map: Record<string, unknown>): Record<string, u
 // Random values for the entropy rule, generated once; none is a real credential.
 export const RANDOM_KEY = "q7Rk2Vx9LmZp4Tn8Bw3Yc6Hd1Jf5Gs0aE2uK9iO7yXv";
 export const RANDOM_HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-export const FAKE_PRIVATE_KEY = ["-----BEGIN RSA PRIVATE KEY-----", "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu", "-----END RSA PRIVATE KEY-----", ""].join("\n");
-export const FAKE_CERTIFICATE = ["-----BEGIN CERTIFICATE-----", "MIIBszCCAVmgAwIBAgIUB2l0ZXN0LWNlcnRpZmljYXRlLWZvci10ZXN0cw==", "-----END CERTIFICATE-----", ""].join("\n");
+export const FAKE_PRIVATE_KEY = [
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu",
+    "-----END RSA PRIVATE KEY-----",
+    "",
+].join("\n");
+export const FAKE_CERTIFICATE = [
+    "-----BEGIN CERTIFICATE-----",
+    "MIIBszCCAVmgAwIBAgIUB2l0ZXN0LWNlcnRpZmljYXRlLWZvci10ZXN0cw==",
+    "-----END CERTIFICATE-----",
+    "",
+].join("\n");
 export const FAKE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0LXVzZXIifQ.c2lnbmF0dXJlLWZvci10ZXN0cw";

@@ -21,13 +21,32 @@ describe("secret heuristics", () => {
         for (const key of ["DB_PASSWORD", "db-password", "Secret", "API_KEY", "accessKey", "connectionString", "credentials"]) {
             expect(isSecretLikeKey(key), key).to.equal(true);
         }
-        for (const key of ["SECRET_NAME", "TOKEN_ENDPOINT", "PASSWORD_MIN_LENGTH", "TOKEN_TTL", "DB_PASSWORD_FILE", "LOG_LEVEL", "secretProviderClass"]) {
+        for (const key of [
+            "SECRET_NAME",
+            "TOKEN_ENDPOINT",
+            "PASSWORD_MIN_LENGTH",
+            "TOKEN_TTL",
+            "DB_PASSWORD_FILE",
+            "LOG_LEVEL",
+            "secretProviderClass",
+        ]) {
             expect(isSecretLikeKey(key), key).to.equal(false);
         }
     });
 
     it("treats references, paths, booleans and numbers as non-literal", () => {
-        for (const value of ["", "  ", "true", "42", "$DB_PASSWORD", "${DB_PASSWORD}", "$(DB_PASSWORD)", "{{ .Values.password }}", "@Microsoft.KeyVault(SecretUri=https://kv/secrets/x)", "/mnt/secrets/db"]) {
+        for (const value of [
+            "",
+            "  ",
+            "true",
+            "42",
+            "$DB_PASSWORD",
+            "${DB_PASSWORD}",
+            "$(DB_PASSWORD)",
+            "{{ .Values.password }}",
+            "@Microsoft.KeyVault(SecretUri=https://kv/secrets/x)",
+            "/mnt/secrets/db",
+        ]) {
             expect(isNonLiteralValue(value), value).to.equal(true);
         }
         expect(isNonLiteralValue("hunter2")).to.equal(false);

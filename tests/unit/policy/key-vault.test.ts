@@ -1,6 +1,11 @@
 /** policy/key-vault.ts: RBAC model, purge protection and network access of Key Vaults. */
 import { expect } from "chai";
-import { keyVaultPrivateEndpoint, keyVaultPublicNetworkAccess, keyVaultPurgeProtection, keyVaultRbacAuthorization } from "../../../policy/key-vault";
+import {
+    keyVaultPrivateEndpoint,
+    keyVaultPublicNetworkAccess,
+    keyVaultPurgeProtection,
+    keyVaultRbacAuthorization,
+} from "../../../policy/key-vault";
 import { ResourceCase, StackResourceInput, TENANT, U, U_OBJECT, stackViolations, violations } from "./fixtures";
 
 function vault(properties: Record<string, unknown>, extra: Record<string, unknown> = {}): ResourceCase {
@@ -84,14 +89,21 @@ describe("keyvault-purge-protection", () => {
     });
 
     it("skips unknown values", () => {
-        expect(violations(keyVaultPurgeProtection, { ...vault({ enablePurgeProtection: U, enableSoftDelete: U }), preview: true })).to.deep.equal([]);
+        expect(
+            violations(keyVaultPurgeProtection, { ...vault({ enablePurgeProtection: U, enableSoftDelete: U }), preview: true }),
+        ).to.deep.equal([]);
     });
 });
 
 describe("keyvault-public-network-access", () => {
     it("passes disabled public access or a deny-by-default firewall", () => {
         expect(violations(keyVaultPublicNetworkAccess, vault({ publicNetworkAccess: "Disabled" }))).to.deep.equal([]);
-        expect(violations(keyVaultPublicNetworkAccess, vault({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Deny", bypass: "AzureServices" } }))).to.deep.equal([]);
+        expect(
+            violations(
+                keyVaultPublicNetworkAccess,
+                vault({ publicNetworkAccess: "Enabled", networkAcls: { defaultAction: "Deny", bypass: "AzureServices" } }),
+            ),
+        ).to.deep.equal([]);
     });
 
     it("flags an open vault on prod, not on dev", () => {
@@ -110,12 +122,19 @@ describe("keyvault-public-network-access", () => {
 });
 
 describe("keyvault-private-endpoint", () => {
-    const VAULT_ID = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-akv-prod/providers/Microsoft.KeyVault/vaults/kv-akv-prod-01";
-    const closedVault = (properties: Record<string, unknown> = { publicNetworkAccess: "Disabled" }): StackResourceInput => ({ ...vault({ enableRbacAuthorization: true, ...properties }), name: "platform-kv" });
+    const VAULT_ID =
+        "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-akv-prod/providers/Microsoft.KeyVault/vaults/kv-akv-prod-01";
+    const closedVault = (properties: Record<string, unknown> = { publicNetworkAccess: "Disabled" }): StackResourceInput => ({
+        ...vault({ enableRbacAuthorization: true, ...properties }),
+        name: "platform-kv",
+    });
     const endpoint = (target: unknown, extra: Partial<StackResourceInput> = {}): StackResourceInput => ({
         type: "azure-native:network:PrivateEndpoint",
         name: "platform-kv-private-endpoint",
-        props: { resourceGroupName: "rg-akv-prod", privateLinkServiceConnections: [{ name: "kv-akv-prod-01", privateLinkServiceId: target, groupIds: ["vault"] }] },
+        props: {
+            resourceGroupName: "rg-akv-prod",
+            privateLinkServiceConnections: [{ name: "kv-akv-prod-01", privateLinkServiceId: target, groupIds: ["vault"] }],
+        },
         ...extra,
     });
     const expected =
@@ -124,13 +143,22 @@ describe("keyvault-private-endpoint", () => {
         "privatelink.vaultcore.azure.net zone linked to that VNet, or enable public access with a firewall that lets the cluster in.";
 
     it("flags a closed vault without a private endpoint, at the vault", () => {
-        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault()])).to.deep.equal([{ message: expected, urn: "urn:pulumi:prod::aks-keyvault-secrets::azure-native:keyvault:Vault::platform-kv" }]);
-        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint("/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other")])).to.have.length(1);
+        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault()])).to.deep.equal([
+            { message: expected, urn: "urn:pulumi:prod::aks-keyvault-secrets::azure-native:keyvault:Vault::platform-kv" },
+        ]);
+        expect(
+            stackViolations(keyVaultPrivateEndpoint, [
+                closedVault(),
+                endpoint("/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-other"),
+            ]),
+        ).to.have.length(1);
     });
 
     it("passes a vault with an endpoint to it (by dependency while its ID is unknown, or by ID in any case), and open vaults", () => {
         expect(stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint(VAULT_ID.toLowerCase())])).to.deep.equal([]);
-        expect(stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint(U, { dependsOn: ["platform-kv"] })], { preview: true })).to.deep.equal([]);
+        expect(
+            stackViolations(keyVaultPrivateEndpoint, [closedVault(), endpoint(U, { dependsOn: ["platform-kv"] })], { preview: true }),
+        ).to.deep.equal([]);
         expect(stackViolations(keyVaultPrivateEndpoint, [closedVault({ publicNetworkAccess: "Enabled" })])).to.deep.equal([]);
         expect(stackViolations(keyVaultPrivateEndpoint, [closedVault({})])).to.deep.equal([]);
         expect(stackViolations(keyVaultPrivateEndpoint, [closedVault({ publicNetworkAccess: U })], { preview: true })).to.deep.equal([]);

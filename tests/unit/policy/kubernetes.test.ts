@@ -6,9 +6,16 @@ import { U, policyProxy } from "./fixtures";
 
 describe("policy pack: Kubernetes names", () => {
     it("takes namespace and name from metadata, then the provider's namespace, then default", () => {
-        expect(kubernetesName({ name: "res", props: { metadata: { name: "orders", namespace: "shop" } } })).to.deep.equal({ namespace: "shop", name: "orders" });
-        expect(kubernetesName({ name: "res", props: { metadata: { name: "orders" } }, provider: { props: { namespace: "apps" } } })).to.deep.equal({ namespace: "apps", name: "orders" });
-        expect(kubernetesName({ name: "res", props: { metadata: { namespace: "" } }, provider: { props: { namespace: "" } } })).to.deep.equal({ namespace: "default", name: "res" });
+        expect(kubernetesName({ name: "res", props: { metadata: { name: "orders", namespace: "shop" } } })).to.deep.equal({
+            namespace: "shop",
+            name: "orders",
+        });
+        expect(
+            kubernetesName({ name: "res", props: { metadata: { name: "orders" } }, provider: { props: { namespace: "apps" } } }),
+        ).to.deep.equal({ namespace: "apps", name: "orders" });
+        expect(
+            kubernetesName({ name: "res", props: { metadata: { namespace: "" } }, provider: { props: { namespace: "" } } }),
+        ).to.deep.equal({ namespace: "default", name: "res" });
     });
 
     it("keeps unknown parts unknown and writes them as (unknown)", () => {

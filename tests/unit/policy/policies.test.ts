@@ -21,12 +21,14 @@ interface DocumentedPolicy {
 /** The rows of the policy table in docs/ci.md. */
 function documentedPolicies(): DocumentedPolicy[] {
     const text = fs.readFileSync(path.join(ROOT, "docs", "ci.md"), "utf8");
-    return [...text.matchAll(/^\| `([a-z0-9-]+)`( \(stack\))? \| ([a-z]+)(?:; \*\*mandatory in ([a-z]+)\*\* via config)? \|/gm)].map((match) => ({
-        name: match[1],
-        stackPolicy: match[2] !== undefined,
-        level: match[3],
-        mandatoryIn: match[4],
-    }));
+    return [...text.matchAll(/^\| `([a-z0-9-]+)`( \(stack\))? \| ([a-z]+)(?:; \*\*mandatory in ([a-z]+)\*\* via config)? \|/gm)].map(
+        (match) => ({
+            name: match[1],
+            stackPolicy: match[2] !== undefined,
+            level: match[3],
+            mandatoryIn: match[4],
+        }),
+    );
 }
 
 function stackConfig(stack: string): Record<string, Record<string, unknown>> {

@@ -9,6 +9,15 @@ describe("policy pack", () => {
         expect(read(props, "a", "b")).to.equal(UNKNOWN);
         expect(read(props, "c")).to.equal("x");
         expect(read(props, "missing", "deeper")).to.equal(undefined);
-        expect(() => read({ get boom(): string { throw new Error("other"); } }, "boom")).to.throw("other");
+        expect(() =>
+            read(
+                {
+                    get boom(): string {
+                        throw new Error("other");
+                    },
+                },
+                "boom",
+            ),
+        ).to.throw("other");
     });
 });

@@ -37,21 +37,40 @@ describe("keyvault-no-privileged-roles-for-service-principals", () => {
     });
 
     it("lets service principals read secrets and certificates", () => {
-        for (const guid of [SECRETS_USER, "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba", "12338af0-0e69-4776-bea7-57ae8d297424", "21090545-7ca7-4776-b22c-e363652d74d2"]) {
-            expect(violations(noPrivilegedRolesForServicePrincipals, roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: roleId(guid) })), guid).to.deep.equal([]);
+        for (const guid of [
+            SECRETS_USER,
+            "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+            "12338af0-0e69-4776-bea7-57ae8d297424",
+            "21090545-7ca7-4776-b22c-e363652d74d2",
+        ]) {
+            expect(
+                violations(
+                    noPrivilegedRolesForServicePrincipals,
+                    roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: roleId(guid) }),
+                ),
+                guid,
+            ).to.deep.equal([]);
         }
     });
 
     it("lets people (Group, User) hold officer and administrator roles", () => {
         for (const principalType of ["Group", "User"]) {
-            expect(violations(noPrivilegedRolesForServicePrincipals, roleAssignment({ principalType, roleDefinitionId: roleId(SECRETS_OFFICER) }))).to.deep.equal([]);
+            expect(
+                violations(
+                    noPrivilegedRolesForServicePrincipals,
+                    roleAssignment({ principalType, roleDefinitionId: roleId(SECRETS_OFFICER) }),
+                ),
+            ).to.deep.equal([]);
         }
     });
 
     it("flags every privileged role for a service principal, in both ID forms", () => {
         for (const { guid, displayName: name } of PRIVILEGED_ROLES) {
             for (const subscription of [true, false]) {
-                const found = violations(noPrivilegedRolesForServicePrincipals, roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: roleId(guid, subscription) }));
+                const found = violations(
+                    noPrivilegedRolesForServicePrincipals,
+                    roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: roleId(guid, subscription) }),
+                );
                 expect(found, `${name} ${subscription}`).to.deep.equal([
                     `Role assignment "orders-secrets-user" gives service principal ${PRINCIPAL} the "${name}" role (${guid}). Workload and addon identities ` +
                         'only read from Key Vault: use "Key Vault Secrets User" (4633458b-17de-408a-b874-0445c86b69e6) for objectType secret, or ' +
@@ -94,8 +113,15 @@ describe("keyvault-no-privileged-roles-for-service-principals", () => {
     });
 
     it("skips unknown role definitions and missing principal types (another policy reports those)", () => {
-        expect(violations(noPrivilegedRolesForServicePrincipals, { ...roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: U }), preview: true })).to.deep.equal([]);
-        expect(violations(noPrivilegedRolesForServicePrincipals, roleAssignment({ roleDefinitionId: roleId(SECRETS_OFFICER) }))).to.deep.equal([]);
+        expect(
+            violations(noPrivilegedRolesForServicePrincipals, {
+                ...roleAssignment({ principalType: "ServicePrincipal", roleDefinitionId: U }),
+                preview: true,
+            }),
+        ).to.deep.equal([]);
+        expect(
+            violations(noPrivilegedRolesForServicePrincipals, roleAssignment({ roleDefinitionId: roleId(SECRETS_OFFICER) })),
+        ).to.deep.equal([]);
     });
 });
 

@@ -1,11 +1,16 @@
 /** policy/secret-provider-class.ts: SecretProviderClasses read the way the Azure provider reads them. */
 import { expect } from "chai";
-import { secretProviderClassManagedIdentityDeprecated, secretProviderClassSpecProblems, secretProviderClassWellFormed } from "../../../policy/secret-provider-class";
+import {
+    secretProviderClassManagedIdentityDeprecated,
+    secretProviderClassSpecProblems,
+    secretProviderClassWellFormed,
+} from "../../../policy/secret-provider-class";
 import { ADDON_CLIENT_ID, ResourceCase, U, U_OBJECT, WORKLOAD_CLIENT_ID, spc, spcSpec, violations, withoutUndefined } from "./fixtures";
 
 describe("secret-provider-class-well-formed", () => {
     const synced = [{ secretName: "orders-db", type: "Opaque", data: [{ key: "password", objectName: "db-password" }] }];
-    const check = (spec: Record<string, unknown>, extra: Partial<ResourceCase> = {}) => violations(secretProviderClassWellFormed, spc(spec, "orders", "orders", extra));
+    const check = (spec: Record<string, unknown>, extra: Partial<ResourceCase> = {}) =>
+        violations(secretProviderClassWellFormed, spc(spec, "orders", "orders", extra));
 
     it("passes addon-identity and workload-identity classes", () => {
         expect(check(spcSpec({}, synced))).to.deep.equal([]);
@@ -15,7 +20,12 @@ describe("secret-provider-class-well-formed", () => {
     });
 
     it("passes an identity-binding class (useAzureTokenProxy with clientID), also with its client ID unknown at preview, and names a missing one", () => {
-        const binding = { useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, useAzureTokenProxy: "true", clientID: WORKLOAD_CLIENT_ID };
+        const binding = {
+            useVMManagedIdentity: undefined,
+            userAssignedIdentityID: undefined,
+            useAzureTokenProxy: "true",
+            clientID: WORKLOAD_CLIENT_ID,
+        };
         expect(check(spcSpec(binding, synced))).to.deep.equal([]);
         expect(check(spcSpec({ ...binding, clientID: U }), { preview: true })).to.deep.equal([]);
         expect(check(spcSpec({ ...binding, clientID: undefined }))).to.deep.equal([
@@ -31,7 +41,10 @@ describe("secret-provider-class-well-formed", () => {
         const parameters = spcSpec({}).parameters as Record<string, unknown>;
         const { tenantID, ...rest } = parameters;
         expect(check({ provider: "azure", parameters: { ...rest, tenantId: tenantID } })).to.deep.equal([]);
-        const v1alpha1 = { ...spc(spcSpec({ objects: "array: []" })), type: "kubernetes:secrets-store.csi.x-k8s.io/v1alpha1:SecretProviderClass" };
+        const v1alpha1 = {
+            ...spc(spcSpec({ objects: "array: []" })),
+            type: "kubernetes:secrets-store.csi.x-k8s.io/v1alpha1:SecretProviderClass",
+        };
         expect(violations(secretProviderClassWellFormed, v1alpha1)).to.have.length(1);
     });
 
@@ -41,7 +54,12 @@ describe("secret-provider-class-well-formed", () => {
     });
 
     it("flags keys the provider does not read, with a case hint", () => {
-        const parameters = withoutUndefined({ ...(spcSpec({}).parameters as Record<string, unknown>), userAssignedIdentityID: undefined, userAssignedIdentityId: ADDON_CLIENT_ID, resourceGroup: "rg" });
+        const parameters = withoutUndefined({
+            ...(spcSpec({}).parameters as Record<string, unknown>),
+            userAssignedIdentityID: undefined,
+            userAssignedIdentityId: ADDON_CLIENT_ID,
+            resourceGroup: "rg",
+        });
         expect(check({ provider: "azure", parameters })).to.deep.equal([
             'SecretProviderClass "orders/orders": spec.parameters.userAssignedIdentityId: is not a key the Azure provider reads, so it is silently ignored. ' +
                 'Fix: spell it "userAssignedIdentityID" (keys are case-sensitive).',
@@ -83,9 +101,24 @@ describe("secret-provider-class-well-formed", () => {
     it("flags invalid objects through the model's rules (object type, duplicate files, empty list)", () => {
         const wrongType = ["array:", "  - |", "    objectName: db-password", "    objectType: Secret", ""].join("\n");
         const [typeMessage] = check(spcSpec({ objects: wrongType }));
-        expect(typeMessage).to.match(/^SecretProviderClass "orders\/orders": spec\.parameters\.objects\[0\] "db-password"\.objectType: "Secret" is not an object type the provider knows/);
-        const duplicate = ["array:", "  - |", "    objectName: a", "    objectType: secret", "    objectAlias: same", "  - |", "    objectName: b", "    objectType: secret", "    objectAlias: same", ""].join("\n");
-        expect(check(spcSpec({ objects: duplicate }))[0]).to.include('spec.parameters.objects: file "same" is written by more than one object');
+        expect(typeMessage).to.match(
+            /^SecretProviderClass "orders\/orders": spec\.parameters\.objects\[0\] "db-password"\.objectType: "Secret" is not an object type the provider knows/,
+        );
+        const duplicate = [
+            "array:",
+            "  - |",
+            "    objectName: a",
+            "    objectType: secret",
+            "    objectAlias: same",
+            "  - |",
+            "    objectName: b",
+            "    objectType: secret",
+            "    objectAlias: same",
+            "",
+        ].join("\n");
+        expect(check(spcSpec({ objects: duplicate }))[0]).to.include(
+            'spec.parameters.objects: file "same" is written by more than one object',
+        );
         expect(check(spcSpec({ objects: "array: []" }))).to.deep.equal([
             'SecretProviderClass "orders/orders": spec.parameters.objects: is empty; the pod would mount nothing. Fix: list at least one Key Vault object.',
         ]);
@@ -114,7 +147,9 @@ describe("secret-provider-class-well-formed", () => {
     it("uses the provider's namespace, then default, when metadata has none", () => {
         const bad = spcSpec({ objects: "array: []" });
         expect(violations(secretProviderClassWellFormed, spc(bad, "orders", null))[0]).to.match(/^SecretProviderClass "default\/orders"/);
-        expect(violations(secretProviderClassWellFormed, spc(bad, "orders", null, { providerProps: { namespace: "apps" } }))[0]).to.match(/^SecretProviderClass "apps\/orders"/);
+        expect(violations(secretProviderClassWellFormed, spc(bad, "orders", null, { providerProps: { namespace: "apps" } }))[0]).to.match(
+            /^SecretProviderClass "apps\/orders"/,
+        );
     });
 
     it("skips values unknown during preview and checks the rest", () => {
@@ -122,15 +157,21 @@ describe("secret-provider-class-well-formed", () => {
         expect(check(unknownIds, { preview: true })).to.deep.equal([]);
         const unknownClient = spcSpec({ useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, clientID: U });
         expect(check(unknownClient, { preview: true })).to.deep.equal([]);
-        const unknownObjects = spcSpec({ objects: U }, [{ secretName: "orders-db", type: "Opaque", data: [{ key: "password", objectName: "not-known-yet" }] }]);
+        const unknownObjects = spcSpec({ objects: U }, [
+            { secretName: "orders-db", type: "Opaque", data: [{ key: "password", objectName: "not-known-yet" }] },
+        ]);
         expect(check(unknownObjects, { preview: true })).to.deep.equal([]);
-        const unknownObjectsBadSecret = spcSpec({ objects: U, resourceGroup: "rg" }, [{ secretName: "orders-db", data: [{ key: "password", objectName: "x" }] }]);
+        const unknownObjectsBadSecret = spcSpec({ objects: U, resourceGroup: "rg" }, [
+            { secretName: "orders-db", data: [{ key: "password", objectName: "x" }] },
+        ]);
         const found = check(unknownObjectsBadSecret, { preview: true });
         expect(found).to.have.length(2);
         expect(found.join("\n")).to.include("spec.parameters.resourceGroup");
         expect(found.join("\n")).to.include('spec.secretObjects[0] "orders-db".type: is missing');
         expect(check({ provider: "azure", parameters: U_OBJECT }, { preview: true })).to.deep.equal([]);
-        expect(violations(secretProviderClassWellFormed, { ...spc({}), props: { metadata: { name: "x" }, spec: U_OBJECT }, preview: true })).to.deep.equal([]);
+        expect(
+            violations(secretProviderClassWellFormed, { ...spc({}), props: { metadata: { name: "x" }, spec: U_OBJECT }, preview: true }),
+        ).to.deep.equal([]);
         expect(check(spcSpec({ useVMManagedIdentity: U }), { preview: true })).to.deep.equal([]);
     });
 
@@ -153,13 +194,35 @@ describe("secret-provider-class-managed-identity-deprecated", () => {
     });
 
     it("passes identity binding: it is not a managed-identity mode of the nodes", () => {
-        expect(check(spcSpec({ useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, useAzureTokenProxy: "true", clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
-        expect(check(spcSpec({ useVMManagedIdentity: "false", userAssignedIdentityID: undefined, useAzureTokenProxy: U, clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
+        expect(
+            check(
+                spcSpec({
+                    useVMManagedIdentity: undefined,
+                    userAssignedIdentityID: undefined,
+                    useAzureTokenProxy: "true",
+                    clientID: WORKLOAD_CLIENT_ID,
+                }),
+            ),
+        ).to.deep.equal([]);
+        expect(
+            check(
+                spcSpec({
+                    useVMManagedIdentity: "false",
+                    userAssignedIdentityID: undefined,
+                    useAzureTokenProxy: U,
+                    clientID: WORKLOAD_CLIENT_ID,
+                }),
+            ),
+        ).to.deep.equal([]);
     });
 
     it("passes workload identity, other providers, and a mode not known until the update", () => {
-        expect(check(spcSpec({ useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
-        expect(check(spcSpec({ useVMManagedIdentity: "false", userAssignedIdentityID: undefined, clientID: WORKLOAD_CLIENT_ID }))).to.deep.equal([]);
+        expect(
+            check(spcSpec({ useVMManagedIdentity: undefined, userAssignedIdentityID: undefined, clientID: WORKLOAD_CLIENT_ID })),
+        ).to.deep.equal([]);
+        expect(
+            check(spcSpec({ useVMManagedIdentity: "false", userAssignedIdentityID: undefined, clientID: WORKLOAD_CLIENT_ID })),
+        ).to.deep.equal([]);
         expect(check(spcSpec({}, undefined, "vault"))).to.deep.equal([]);
         expect(check(spcSpec({ useVMManagedIdentity: U }))).to.deep.equal([]);
         expect(check({ provider: "azure", parameters: U_OBJECT })).to.deep.equal([]);

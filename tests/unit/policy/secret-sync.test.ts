@@ -24,7 +24,11 @@ describe("secret-sync-well-formed", () => {
     it("flags a missing ServiceAccount or class, and the controller's reserved prefix, each with its fix", () => {
         const spec = {
             secretProviderClassName: "Orders",
-            secretObject: { ...valid.secretObject, labels: { "secrets-store.sync.x-k8s.io/secretsync": "x" }, annotations: { "secrets-store.sync.x-k8s.io/hash": "y" } },
+            secretObject: {
+                ...valid.secretObject,
+                labels: { "secrets-store.sync.x-k8s.io/secretsync": "x" },
+                annotations: { "secrets-store.sync.x-k8s.io/hash": "y" },
+            },
         };
         expect(violations(secretSyncWellFormed, secretSync(spec))).to.deep.equal([
             `SecretSync "orders/orders-smtp": spec.secretProviderClassName: "Orders" is not a valid Kubernetes name. Fix: use lower-case letters, digits, '-' and '.'.`,
@@ -35,6 +39,8 @@ describe("secret-sync-well-formed", () => {
     });
 
     it("skips values unknown during preview", () => {
-        expect(violations(secretSyncWellFormed, secretSync({ ...valid, serviceAccountName: U, secretProviderClassName: U }, true))).to.deep.equal([]);
+        expect(
+            violations(secretSyncWellFormed, secretSync({ ...valid, serviceAccountName: U, secretProviderClassName: U }, true)),
+        ).to.deep.equal([]);
     });
 });

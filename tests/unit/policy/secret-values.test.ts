@@ -1,13 +1,30 @@
 /** policy/secret-values.ts: no secret value in ConfigMaps or SecretProviderClass parameters. */
 import { expect } from "chai";
 import { noSecretValuesInManifests } from "../../../policy/secret-values";
-import { FAKE_CERTIFICATE, FAKE_JWT, FAKE_PRIVATE_KEY, RANDOM_HEX, RANDOM_KEY, ResourceCase, U, spc, spcSpec, violations } from "./fixtures";
+import {
+    FAKE_CERTIFICATE,
+    FAKE_JWT,
+    FAKE_PRIVATE_KEY,
+    RANDOM_HEX,
+    RANDOM_KEY,
+    ResourceCase,
+    U,
+    spc,
+    spcSpec,
+    violations,
+} from "./fixtures";
 
 function configMap(data: Record<string, unknown>, binaryData?: Record<string, unknown>, name = "orders-settings"): ResourceCase {
     return {
         type: "kubernetes:core/v1:ConfigMap",
         name,
-        props: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "orders" }, data, ...(binaryData ? { binaryData } : {}) },
+        props: {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name, namespace: "orders" },
+            data,
+            ...(binaryData ? { binaryData } : {}),
+        },
     };
 }
 
@@ -45,14 +62,23 @@ describe("no-secret-values-in-manifests", () => {
     });
 
     it("flags public PEM blocks only when allowPublicPemBlocks is false", () => {
-        expect(violations(noSecretValuesInManifests, { ...configMap({ "ca.crt": FAKE_CERTIFICATE }), config: { allowPublicPemBlocks: false } })).to.deep.equal([
+        expect(
+            violations(noSecretValuesInManifests, {
+                ...configMap({ "ca.crt": FAKE_CERTIFICATE }),
+                config: { allowPublicPemBlocks: false },
+            }),
+        ).to.deep.equal([
             `${CM} key "ca.crt" holds a PEM block (-----BEGIN CERTIFICATE-----); set allowPublicPemBlocks: true if public certificates are intended here. ${CM_ADVICE} ${allowHint("ca.crt")}`,
         ]);
     });
 
     it("flags a long random-looking token", () => {
         const [message] = violations(noSecretValuesInManifests, configMap({ STORAGE_KEY_VALUE: `key=${RANDOM_KEY}==` }));
-        expect(message).to.match(new RegExp(`^${CM} key "STORAGE_KEY_VALUE" holds a random-looking string of ${RANDOM_KEY.length} characters \\(\\d\\.\\d bits/char\\) shaped like a generated key or token\\.`));
+        expect(message).to.match(
+            new RegExp(
+                `^${CM} key "STORAGE_KEY_VALUE" holds a random-looking string of ${RANDOM_KEY.length} characters \\(\\d\\.\\d bits/char\\) shaped like a generated key or token\\.`,
+            ),
+        );
         expect(message).to.not.include(RANDOM_KEY, "never echo the value");
     });
 
@@ -61,11 +87,13 @@ describe("no-secret-values-in-manifests", () => {
             `${CM} key "SESSION" holds a JSON Web Token (eyJ...). ${CM_ADVICE} ${allowHint("SESSION")}`,
         ]);
         const credential = "a credential inside a connection string or URL (Password=..., AccountKey=..., user:password@host)";
-        expect(violations(noSecretValuesInManifests, configMap({ DB: "Server=tcp:db;Database=orders;User ID=app;Password=hunter2;" }))).to.deep.equal([
-            `${CM} key "DB" holds ${credential}. ${CM_ADVICE} ${allowHint("DB")}`,
-        ]);
+        expect(
+            violations(noSecretValuesInManifests, configMap({ DB: "Server=tcp:db;Database=orders;User ID=app;Password=hunter2;" })),
+        ).to.deep.equal([`${CM} key "DB" holds ${credential}. ${CM_ADVICE} ${allowHint("DB")}`]);
         expect(violations(noSecretValuesInManifests, configMap({ BROKER: "amqp://orders:s3cr3t@rabbit:5672/" }))).to.have.length(1);
-        expect(violations(noSecretValuesInManifests, configMap({ STORAGE: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc;" }))).to.have.length(1);
+        expect(
+            violations(noSecretValuesInManifests, configMap({ STORAGE: "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abc;" })),
+        ).to.have.length(1);
     });
 
     it("flags literal values under keys named like passwords, secrets and tokens", () => {
@@ -78,24 +106,42 @@ describe("no-secret-values-in-manifests", () => {
 
     it("flags keystore and private-key file names in data and binaryData, and private keys in binaryData", () => {
         const keystore = "a key named like a keystore or private-key file (.pfx, .p12, .jks, .keystore, .key)";
-        expect(violations(noSecretValuesInManifests, configMap({ "tls.key": "see vault" }))).to.deep.equal([`${CM} key "tls.key" holds ${keystore}. ${CM_ADVICE} ${allowHint("tls.key")}`]);
-        expect(violations(noSecretValuesInManifests, configMap({}, { "app.pfx": Buffer.from("binary").toString("base64") }))).to.deep.equal([
-            `${CM} binaryData key "app.pfx" holds ${keystore}. ${CM_ADVICE} ${allowHint("app.pfx")}`,
+        expect(violations(noSecretValuesInManifests, configMap({ "tls.key": "see vault" }))).to.deep.equal([
+            `${CM} key "tls.key" holds ${keystore}. ${CM_ADVICE} ${allowHint("tls.key")}`,
         ]);
-        expect(violations(noSecretValuesInManifests, configMap({}, { "key.bin": Buffer.from(FAKE_PRIVATE_KEY).toString("base64") }))).to.deep.equal([
+        expect(violations(noSecretValuesInManifests, configMap({}, { "app.pfx": Buffer.from("binary").toString("base64") }))).to.deep.equal(
+            [`${CM} binaryData key "app.pfx" holds ${keystore}. ${CM_ADVICE} ${allowHint("app.pfx")}`],
+        );
+        expect(
+            violations(noSecretValuesInManifests, configMap({}, { "key.bin": Buffer.from(FAKE_PRIVATE_KEY).toString("base64") })),
+        ).to.deep.equal([
             `${CM} binaryData key "key.bin" holds a PEM private key (-----BEGIN RSA PRIVATE KEY-----). ${CM_ADVICE} ${allowHint("key.bin")}`,
         ]);
-        expect(violations(noSecretValuesInManifests, configMap({}, { "logo.png": Buffer.from("PNG").toString("base64") }))).to.deep.equal([]);
+        expect(violations(noSecretValuesInManifests, configMap({}, { "logo.png": Buffer.from("PNG").toString("base64") }))).to.deep.equal(
+            [],
+        );
     });
 
     it("honours allowKeys with and without the namespace", () => {
-        expect(violations(noSecretValuesInManifests, { ...configMap({ DB_PASSWORD: "x" }), config: { allowKeys: ["orders/orders-settings/DB_PASSWORD"] } })).to.deep.equal([]);
-        expect(violations(noSecretValuesInManifests, { ...configMap({}, { "app.pfx": "AA==" }), config: { allowKeys: ["orders-settings/app.pfx"] } })).to.deep.equal([]);
+        expect(
+            violations(noSecretValuesInManifests, {
+                ...configMap({ DB_PASSWORD: "x" }),
+                config: { allowKeys: ["orders/orders-settings/DB_PASSWORD"] },
+            }),
+        ).to.deep.equal([]);
+        expect(
+            violations(noSecretValuesInManifests, {
+                ...configMap({}, { "app.pfx": "AA==" }),
+                config: { allowKeys: ["orders-settings/app.pfx"] },
+            }),
+        ).to.deep.equal([]);
     });
 
     it("honours the entropy tunables", () => {
         expect(violations(noSecretValuesInManifests, { ...configMap({ V: RANDOM_KEY }), config: { minLength: 64 } })).to.deep.equal([]);
-        expect(violations(noSecretValuesInManifests, { ...configMap({ V: RANDOM_KEY }), config: { entropyThreshold: 7 } })).to.deep.equal([]);
+        expect(violations(noSecretValuesInManifests, { ...configMap({ V: RANDOM_KEY }), config: { entropyThreshold: 7 } })).to.deep.equal(
+            [],
+        );
     });
 
     it("flags credential-like SecretProviderClass parameters", () => {
@@ -120,6 +166,8 @@ describe("no-secret-values-in-manifests", () => {
     it("skips unknown values and other resource types", () => {
         expect(violations(noSecretValuesInManifests, { ...configMap({ DB_PASSWORD: U, OTHER: "info" }), preview: true })).to.deep.equal([]);
         expect(violations(noSecretValuesInManifests, { ...spc(spcSpec({ objects: U })), preview: true })).to.deep.equal([]);
-        expect(violations(noSecretValuesInManifests, { type: "kubernetes:core/v1:Secret", props: { stringData: { password: "x" } } })).to.deep.equal([]);
+        expect(
+            violations(noSecretValuesInManifests, { type: "kubernetes:core/v1:Secret", props: { stringData: { password: "x" } } }),
+        ).to.deep.equal([]);
     });
 });

@@ -15,12 +15,19 @@ const ADDON_CLIENT_ID = "4b3a2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d";
 
 function adopt(file: string, workloads: string[] = [], addonClientId?: string) {
     const [sourced] = manifestsOf(file);
-    return adoptSecretProviderClass(sourced, { defaultNamespace: "default", workloads: workloads.length > 0 ? manifestsOf(...workloads) : [], addonClientId });
+    return adoptSecretProviderClass(sourced, {
+        defaultNamespace: "default",
+        workloads: workloads.length > 0 ? manifestsOf(...workloads) : [],
+        addonClientId,
+    });
 }
 
 /** What the provider reads from the class the program renders for an adopted app. */
 function renderedView(vault: string, app: Parameters<typeof placeholderWorkloadArgs>[0]) {
-    const spec = renderSecretProviderClassSpec(appSecretProviderClassSpec(placeholderWorkloadArgs(app, vault))) as { parameters: Record<string, string>; secretObjects?: unknown[] };
+    const spec = renderSecretProviderClassSpec(appSecretProviderClassSpec(placeholderWorkloadArgs(app, vault))) as {
+        parameters: Record<string, string>;
+        secretObjects?: unknown[];
+    };
     return { view: providerView(spec.parameters), secretObjects: spec.secretObjects };
 }
 
@@ -56,7 +63,9 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
             expect(view.objects).to.deep.equal(original.value.spec.objects);
             expect(view.identity.mode).to.equal("servicePrincipal");
             expect(secretObjects).to.deep.equal(original.value.spec.secretObjects);
-            expect(withCode(result.findings, "SPC_SAME_NAME")[0].fix).to.contain("kubectl delete secretproviderclass -n default storefront-tls");
+            expect(withCode(result.findings, "SPC_SAME_NAME")[0].fix).to.contain(
+                "kubectl delete secretproviderclass -n default storefront-tls",
+            );
             // The deprecated tenantId is a GUID: the tenant comes from the stack's vault, which says so once.
             expect(withCode(result.findings, "SPC_TENANT_FROM_STACK").map((f) => f.message)).to.deep.equal([
                 "is deprecated (the provider logs a warning); the stack config takes the tenant from the stack's Key Vault, not per app",
@@ -70,10 +79,15 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
                 "parameters.userAssignedIdentityID: is ignored in identity-binding mode (useAzureTokenProxy), which uses clientID; the class is not adopted",
             ]);
 
-            const text = fs.readFileSync(file("identity-binding-leftover-vm-identity.yaml"), "utf8").replace(/^ {4}userAssignedIdentityID: .*\n/m, "");
+            const text = fs
+                .readFileSync(file("identity-binding-leftover-vm-identity.yaml"), "utf8")
+                .replace(/^ {4}userAssignedIdentityID: .*\n/m, "");
             const [sourced] = manifestsOfText(text);
             const result = adoptSecretProviderClass(sourced, { defaultNamespace: "default", workloads: [] });
-            expect(result.adopted?.app.identity).to.deep.equal({ mode: "identityBinding", clientId: "c3b81f6e-92d4-4a07-b5e1-6f0a9d2c8e17" });
+            expect(result.adopted?.app.identity).to.deep.equal({
+                mode: "identityBinding",
+                clientId: "c3b81f6e-92d4-4a07-b5e1-6f0a9d2c8e17",
+            });
             const { view } = renderedView(result.adopted!.vault, result.adopted!.app);
             expect(view.identity).to.deep.equal({ mode: "identityBinding", id: "c3b81f6e-92d4-4a07-b5e1-6f0a9d2c8e17" });
             const [review] = withCode(result.findings, "SPC_IDENTITY_SERVICE_ACCOUNT");
@@ -126,7 +140,11 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
         const result = migrate(manifestsOf("spc/hand-written.yaml"));
 
         it("adopts what the model accepts and the program takes", () => {
-            expect(result.applications.map(({ vault, app }) => `${vault}:${app.name}`)).to.deep.equal(["kv-payments:payments-kv", "kv-payments:payments-v2", "kv-payments:reports-kv"]);
+            expect(result.applications.map(({ vault, app }) => `${vault}:${app.name}`)).to.deep.equal([
+                "kv-payments:payments-kv",
+                "kv-payments:payments-v2",
+                "kv-payments:reports-kv",
+            ]);
             expectAcceptedByProgram(result.applications);
         });
 
@@ -137,7 +155,7 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
             expect(withCode(result, "SPC_IDENTITY_SERVICE_ACCOUNT")[0].severity).to.equal("review");
         });
 
-        it("workload identity whose pods run as the namespace's \"default\" ServiceAccount: the app gets its own, and the review says what to federate", () => {
+        it('workload identity whose pods run as the namespace\'s "default" ServiceAccount: the app gets its own, and the review says what to federate', () => {
             const classAndPods = [
                 "apiVersion: secrets-store.csi.x-k8s.io/v1",
                 "kind: SecretProviderClass",
@@ -186,14 +204,19 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
             expect(miscased.where).to.equal("objects[0].objectalias");
             expect(miscased.fix).to.contain('spell it "objectAlias"');
             // The provider wrote the file under the object name, and so does the adopted app.
-            expect(appNamed(result, "payments-kv").app.objects[0]).to.deep.equal({ objectName: "payments-db-password", objectType: "secret" });
+            expect(appNamed(result, "payments-kv").app.objects[0]).to.deep.equal({
+                objectName: "payments-db-password",
+                objectType: "secret",
+            });
         });
 
         it("a quoted objectVersionHistory is rejected, and so is the Secret reading its history file", () => {
             const { app } = appNamed(result, "reports-kv");
             expect(app.objects).to.deep.equal([{ objectName: "reports-api-key", objectType: "secret" }]);
             expect(app.syncedSecrets.map((s) => s.secretName)).to.deep.equal(["reports-api"]);
-            expect(withCode(result, "SPC_SYNCED_SECRET_REJECTED")[0].message).to.equal('is left out: reads "reports-history/0", which no adopted object writes');
+            expect(withCode(result, "SPC_SYNCED_SECRET_REJECTED")[0].message).to.equal(
+                'is left out: reads "reports-history/0", which no adopted object writes',
+            );
         });
 
         it("the addon identity given with --addon-client-id needs no review", () => {
@@ -209,7 +232,9 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
 
         it("non-string parameters and a non-DNS-label name are adopted, for review", () => {
             expect(withCode(result, "SPC_NOT_A_STRING")[0].where).to.equal("spec.parameters.useVMManagedIdentity");
-            expect(withCode(result, "APP_NAME_SANITIZED")[0].message).to.equal('"payments.v2" is not a DNS label, so the app (and its class) is named "payments-v2"');
+            expect(withCode(result, "APP_NAME_SANITIZED")[0].message).to.equal(
+                '"payments.v2" is not a DNS label, so the app (and its class) is named "payments-v2"',
+            );
         });
 
         it("the adopted classes render to what the provider read from the originals", () => {
@@ -218,7 +243,9 @@ describe("migration: adopting hand-written SecretProviderClass manifests", () =>
                 const original = originals.find((o) => o.value.name.replace(".", "-") === app.name)!;
                 const { view } = renderedView(vault, app);
                 expect(view.keyvaultName).to.equal(original.value.spec.keyvaultName);
-                expect(view.objects, app.name).to.deep.equal(original.value.spec.objects.filter((o) => !(o.objectName === "reports-history")));
+                expect(view.objects, app.name).to.deep.equal(
+                    original.value.spec.objects.filter((o) => !(o.objectName === "reports-history")),
+                );
             }
         });
     });

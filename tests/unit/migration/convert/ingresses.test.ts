@@ -7,8 +7,9 @@ describe("migration: Ingresses", () => {
 
     describe("references to akv2k8s Secrets are rewritten to the synced Secrets", () => {
         it("reports an Ingress TLS Secret written by akv2k8s", () => {
-            expect(withCode(result, "INGRESS_TLS_REFERENCE").map((f) => [f.subject, f.where])).to.deep.equal([["Ingress shop/storefront", 'tls secretName "shop-tls"']]);
+            expect(withCode(result, "INGRESS_TLS_REFERENCE").map((f) => [f.subject, f.where])).to.deep.equal([
+                ["Ingress shop/storefront", 'tls secretName "shop-tls"'],
+            ]);
         });
-
     });
 });

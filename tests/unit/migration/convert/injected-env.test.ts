@@ -13,7 +13,16 @@ describe("migration: env-injector values", () => {
         const ref = (name: string) => env.find((e) => e.name === name)!.valueFrom?.secretKeyRef;
 
         it("keeps order and plain values, so $(VAR) references still resolve", () => {
-            expect(env.map((e) => e.name)).to.deep.equal(["LOG_LEVEL", "API_KEY", "DB_PASSWORD", "DSN", "TLS_CERT", "TLS_KEY", "TLS_PFX", "TOKEN_KEY"]);
+            expect(env.map((e) => e.name)).to.deep.equal([
+                "LOG_LEVEL",
+                "API_KEY",
+                "DB_PASSWORD",
+                "DSN",
+                "TLS_CERT",
+                "TLS_KEY",
+                "TLS_PFX",
+                "TOKEN_KEY",
+            ]);
             expect(env[0]).to.deep.equal({ name: "LOG_LEVEL", value: "info" });
             expect(env[3]).to.deep.equal({ name: "DSN", value: "postgres://app:$(DB_PASSWORD)@db:5432/shop" });
             expect(env.every((e) => !String(e.value ?? "").includes("@azurekeyvault"))).to.equal(true);
@@ -26,7 +35,10 @@ describe("migration: env-injector values", () => {
 
         it("certificate without query -> the public certificate (objectType cert)", () => {
             expect(ref("TLS_CERT")).to.deep.equal({ name: "shop-env-csi", key: "web-cert" });
-            expect(shop.syncedSecrets.find((s) => s.secretName === "shop-env-csi")!.data).to.deep.include({ key: "web-cert", objectName: "shop-web-cert-cert" });
+            expect(shop.syncedSecrets.find((s) => s.secretName === "shop-env-csi")!.data).to.deep.include({
+                key: "web-cert",
+                objectName: "shop-web-cert-cert",
+            });
         });
 
         it("certificate ?tls.key -> tls.key of a TLS Secret (the driver extracts the private key)", () => {
@@ -35,7 +47,9 @@ describe("migration: env-injector values", () => {
 
         it("certificate ?raw -> the PFX (objectFormat pfx, objectEncoding base64), for review", () => {
             expect(ref("TLS_PFX")).to.deep.equal({ name: "shop-pfx-csi", key: "web.pfx" });
-            expect(withCode(result, "ENV_INJECTOR_CERTIFICATE_RAW").map((f) => f.where)).to.deep.equal(['containers[0] "web" env "TLS_PFX"']);
+            expect(withCode(result, "ENV_INJECTOR_CERTIFICATE_RAW").map((f) => f.where)).to.deep.equal([
+                'containers[0] "web" env "TLS_PFX"',
+            ]);
         });
 
         it("key -> objectType key, for review (PEM instead of the modulus)", () => {
@@ -44,13 +58,20 @@ describe("migration: env-injector values", () => {
         });
 
         it("every reference points at a key of a Secret the app syncs", () => {
-            const wired = env.filter((e) => e.valueFrom).map((e) => ({ name: e.name, secretName: e.valueFrom!.secretKeyRef.name, key: e.valueFrom!.secretKeyRef.key }));
+            const wired = env
+                .filter((e) => e.valueFrom)
+                .map((e) => ({ name: e.name, secretName: e.valueFrom!.secretKeyRef.name, key: e.valueFrom!.secretKeyRef.key }));
             expect(secretEnvProblems(wired, shop.syncedSecrets)).to.deep.equal([]);
         });
 
         it("mounts the CSI volume in the containers that read it (the kubelet mounts, and the driver syncs, only then)", () => {
             const spec = podSpecOf(storefront.manifest);
-            expect(spec.volumes).to.deep.equal([{ name: "keyvault-secrets", csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "shop" } } }]);
+            expect(spec.volumes).to.deep.equal([
+                {
+                    name: "keyvault-secrets",
+                    csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: "shop" } },
+                },
+            ]);
             expect(spec.containers.map((c: any) => c.volumeMounts)).to.deep.equal([
                 [{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
                 [{ name: "keyvault-secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
@@ -74,6 +95,5 @@ describe("migration: env-injector values", () => {
                 'containers[0] "login" env "DB_PASSWORD"',
             ]);
         });
-
     });
 });

@@ -6,7 +6,8 @@ import { akvs, appNamed, convert, manifestsOfText, withCode } from "../helpers";
 describe("migration: AKVS into apps", () => {
     describe("what has no equivalent is reported per object, never dropped silently", () => {
         const result = convert(["akv2k8s/unsupported.yaml"]);
-        const names = (code: Parameters<typeof withCode>[1]) => withCode(result, code).map((f) => f.subject.replace("AzureKeyVaultSecret legacy/", ""));
+        const names = (code: Parameters<typeof withCode>[1]) =>
+            withCode(result, code).map((f) => f.subject.replace("AzureKeyVaultSecret legacy/", ""));
 
         it("per-object azureIdentity: a separate app with workload identity, for review", () => {
             expect(names("AKVS_AZURE_IDENTITY")).to.deep.equal(["per-object-identity"]);
@@ -16,9 +17,10 @@ describe("migration: AKVS into apps", () => {
         it("two AKVS writing one key, or one Secret with two types: the later one is not converted", () => {
             expect(names("AKVS_SECRET_KEY_CONFLICT")).to.deep.equal(["shared-b"]);
             expect(names("AKVS_SECRET_TYPE_CONFLICT")).to.deep.equal(["shared-c"]);
-            expect(appNamed(result, "legacy").app.syncedSecrets.find((s) => s.secretName === "shared-csi")!.data).to.deep.equal([{ key: "value", objectName: "shared-a" }]);
+            expect(appNamed(result, "legacy").app.syncedSecrets.find((s) => s.secretName === "shared-csi")!.data).to.deep.equal([
+                { key: "value", objectName: "shared-a" },
+            ]);
         });
-
     });
 
     describe("grouping and names", () => {
@@ -26,11 +28,14 @@ describe("migration: AKVS into apps", () => {
             const conflict = migrate(
                 manifestsOfText(
                     `${akvs("vault:\n  name: kv-one\n  object:\n    name: a\n    type: secret\noutput:\n  secret:\n    name: shared\n    dataKey: value", undefined, "a")}---\n` +
-                        akvs("vault:\n  name: kv-two\n  object:\n    name: b\n    type: secret\noutput:\n  secret:\n    name: shared\n    dataKey: value", undefined, "b"),
+                        akvs(
+                            "vault:\n  name: kv-two\n  object:\n    name: b\n    type: secret\noutput:\n  secret:\n    name: shared\n    dataKey: value",
+                            undefined,
+                            "b",
+                        ),
                 ),
             );
             expect(withCode(conflict, "AKVS_SECRET_KEY_CONFLICT").map((f) => f.subject)).to.deep.equal(["AzureKeyVaultSecret ns/b"]);
         });
-
     });
 });

@@ -8,10 +8,17 @@ import { FIXTURES, appNamed, convert, expectAcceptedByProgram, withCode } from "
 describe("migration: migrate() on the basic AKVS", () => {
     describe("basic AKVS (basic/akv2k8s): a secret, a TLS certificate, a v1alpha1 mount-only secret", () => {
         const dir = path.join(FIXTURES, "basic/akv2k8s");
-        const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
+        const files = fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith(".yaml"))
+            .sort();
 
         it("finds the three fixtures", () => {
-            expect(files).to.deep.equal(["certificate-tls-sync-v2beta1.yaml", "mount-only-no-secret-name-v1alpha1.yaml", "secret-sync-v2beta1.yaml"]);
+            expect(files).to.deep.equal([
+                "certificate-tls-sync-v2beta1.yaml",
+                "mount-only-no-secret-name-v1alpha1.yaml",
+                "secret-sync-v2beta1.yaml",
+            ]);
         });
 
         it("converts the secret and the TLS certificate of storefront into one app, with -csi Secret names", () => {

@@ -21,7 +21,9 @@ describe("migration: env-injection namespace labels", () => {
         const legacy = convert(["akv2k8s/unsupported.yaml", "workloads/legacy.yaml"]);
         it("keeps the namespace label while any value is not converted", () => {
             expect(legacy.namespaceLabels.map((l) => [l.namespace, l.action])).to.deep.equal([["legacy", "keep"]]);
-            expect(withCode(legacy, "NAMESPACE_LABEL_KEEP")[0].message).to.contain("CronJob legacy/nightly-report, Deployment legacy/login");
+            expect(withCode(legacy, "NAMESPACE_LABEL_KEEP")[0].message).to.contain(
+                "CronJob legacy/nightly-report, Deployment legacy/login",
+            );
             expect(exitCodeFor(legacy.findings)).to.equal(2);
         });
     });

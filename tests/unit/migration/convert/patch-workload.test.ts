@@ -34,12 +34,18 @@ spec:
 `),
         ]);
         const spec = podSpecOf(withWorkload.workloads[0].manifest);
-        expect(spec.containers[0].envFrom).to.deep.equal([{ secretRef: { name: "orders-csi-2" } }, { secretRef: { name: "orders-csi-3" } }]);
+        expect(spec.containers[0].envFrom).to.deep.equal([
+            { secretRef: { name: "orders-csi-2" } },
+            { secretRef: { name: "orders-csi-3" } },
+        ]);
         expect(spec.volumes.map((v: any) => [v.name, v.csi.volumeAttributes.secretProviderClass])).to.deep.equal([
             ["keyvault-secrets", "orders-kv-orders"],
             ["keyvault-secrets-orders-kv-partners", "orders-kv-partners"],
         ]);
-        expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).to.deep.equal(["/mnt/secrets-store", "/mnt/secrets-store-orders-kv-partners"]);
+        expect(spec.containers[0].volumeMounts.map((m: any) => m.mountPath)).to.deep.equal([
+            "/mnt/secrets-store",
+            "/mnt/secrets-store-orders-kv-partners",
+        ]);
     });
 
     it("picks a free volume name and mount path when the default ones are taken", () => {
@@ -73,9 +79,7 @@ spec:
     });
 
     it("refuses to patch a pod that would need two workload identities", () => {
-        const result = migrate(
-            manifestsOfText(TWO_IDENTITIES),
-        );
+        const result = migrate(manifestsOfText(TWO_IDENTITIES));
         expect(result.workloads).to.deep.equal([]);
         const [notPatched] = withCode(result, "WORKLOAD_NOT_PATCHED");
         expect(notPatched.message).to.contain("different workload identities (two-id-a, two-id-b)");

@@ -15,8 +15,12 @@ describe("migration: synced Secret names", () => {
                 "orders/orders-csi -> orders-csi-csi",
                 "orders/orders -> orders-csi-3",
             ]);
-            const synced = result.applications.flatMap(({ app }) => app.syncedSecrets.map((s) => ({ namespace: app.namespace, secretName: s.secretName, app: app.name })));
-            expect(secretNameCollisionProblems(synced, new Set(["orders/orders", "orders/orders-csi", "billing/billing"]))).to.deep.equal([]);
+            const synced = result.applications.flatMap(({ app }) =>
+                app.syncedSecrets.map((s) => ({ namespace: app.namespace, secretName: s.secretName, app: app.name })),
+            );
+            expect(secretNameCollisionProblems(synced, new Set(["orders/orders", "orders/orders-csi", "billing/billing"]))).to.deep.equal(
+                [],
+            );
         });
 
         it("a Secret filled from two vaults becomes two synced Secrets, for review", () => {
@@ -24,7 +28,6 @@ describe("migration: synced Secret names", () => {
             expect(split.subject).to.equal("Secret orders/orders");
             expect(split.message).to.contain('"orders-csi-2" (app orders-kv-orders) and "orders-csi-3" (app orders-kv-partners)');
         });
-
     });
 
     describe("side-by-side safety", () => {
@@ -38,7 +41,10 @@ describe("migration: synced Secret names", () => {
         });
 
         it("refuses a --secret-name listed in --existing-secrets", () => {
-            const result = convert(["akv2k8s/kubectl-list.yaml"], { secretNames: { "billing/billing": "billing-db" }, existingSecrets: ["billing/billing-db"] });
+            const result = convert(["akv2k8s/kubectl-list.yaml"], {
+                secretNames: { "billing/billing": "billing-db" },
+                existingSecrets: ["billing/billing-db"],
+            });
             expect(withCode(result, "SECRET_NAME_COLLISION")[0].message).to.contain("--existing-secrets lists");
         });
 
@@ -46,6 +52,5 @@ describe("migration: synced Secret names", () => {
             const result = convert(["akv2k8s/kubectl-list.yaml"], { existingSecrets: ["billing/billing-csi"] });
             expect(result.secretRenames[0].csiSecret).to.equal("billing-csi-2");
         });
-
     });
 });

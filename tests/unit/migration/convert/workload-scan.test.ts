@@ -18,10 +18,16 @@ describe("migration: scanning workloads", () => {
         const spec = podSpecOf(migrator.manifest);
 
         it("secretKeyRef, envFrom and Secret volumes", () => {
-            expect(spec.containers[0].env).to.deep.equal([{ name: "DB_USER", valueFrom: { secretKeyRef: { name: "shop-db-csi", key: "username" } } }]);
+            expect(spec.containers[0].env).to.deep.equal([
+                { name: "DB_USER", valueFrom: { secretKeyRef: { name: "shop-db-csi", key: "username" } } },
+            ]);
             expect(spec.containers[0].envFrom).to.deep.equal([{ secretRef: { name: "shop-db-csi" }, prefix: "DB_" }]);
             expect(spec.volumes[0]).to.deep.equal({ name: "tls", secret: { secretName: "shop-tls-csi" } });
-            expect(withCode(result, "WORKLOAD_REFERENCE_REWRITTEN").filter((f) => f.subject === "StatefulSet shop/orders-db-migrator").map((f) => f.message)).to.deep.equal([
+            expect(
+                withCode(result, "WORKLOAD_REFERENCE_REWRITTEN")
+                    .filter((f) => f.subject === "StatefulSet shop/orders-db-migrator")
+                    .map((f) => f.message),
+            ).to.deep.equal([
                 'reads synced Secret "shop-db-csi" instead of akv2k8s Secret "shop-db"',
                 'reads synced Secret "shop-tls-csi" instead of akv2k8s Secret "shop-tls"',
             ]);
@@ -31,7 +37,6 @@ describe("migration: scanning workloads", () => {
             expect(spec.imagePullSecrets).to.deep.equal([{ name: "shop-registry" }]);
             expect(withCode(result, "WORKLOAD_IMAGE_PULL_SECRET")[0].severity).to.equal("review");
         });
-
     });
 
     describe("what has no equivalent keeps the label and is reported", () => {
@@ -52,11 +57,18 @@ describe("migration: scanning workloads", () => {
             const cron = legacy.workloads.find((w) => w.name === "nightly-report")!;
             const spec = podSpecOf(cron.manifest);
             expect(spec.serviceAccountName).to.equal("legacy-legacy-reader");
-            expect(cron.manifest.spec).to.have.nested.property("jobTemplate.spec.template.metadata.labels").that.deep.equals({ "azure.workload.identity/use": "true" });
-            expect(spec.containers[0].env.find((e: Env) => e.name === "ISOLATED")).to.deep.equal({ name: "ISOLATED", valueFrom: { secretKeyRef: { name: "isolated-csi", key: "value" } } });
-            expect(spec.containers[0].env.find((e: Env) => e.name === "DB_USER")).to.deep.equal({ name: "DB_USER", value: "db-login@azurekeyvault?username" });
+            expect(cron.manifest.spec)
+                .to.have.nested.property("jobTemplate.spec.template.metadata.labels")
+                .that.deep.equals({ "azure.workload.identity/use": "true" });
+            expect(spec.containers[0].env.find((e: Env) => e.name === "ISOLATED")).to.deep.equal({
+                name: "ISOLATED",
+                valueFrom: { secretKeyRef: { name: "isolated-csi", key: "value" } },
+            });
+            expect(spec.containers[0].env.find((e: Env) => e.name === "DB_USER")).to.deep.equal({
+                name: "DB_USER",
+                value: "db-login@azurekeyvault?username",
+            });
             expect(withCode(legacy, "WORKLOAD_SERVICE_ACCOUNT")[0].message).to.contain('changes from "default" to "legacy-legacy-reader"');
         });
-
     });
 });

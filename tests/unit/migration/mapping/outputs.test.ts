@@ -29,11 +29,19 @@ describe("migration: akv2k8s output Secrets -> synced Secrets", () => {
         });
 
         it("object version -> objectVersion", () => {
-            expect(object("shop-db-user")).to.deep.equal({ objectName: "shop-db-user", objectType: "secret", objectVersion: "0d3f6a0c9e8b4d7c8e1f2a3b4c5d6e7f" });
+            expect(object("shop-db-user")).to.deep.equal({
+                objectName: "shop-db-user",
+                objectType: "secret",
+                objectVersion: "0d3f6a0c9e8b4d7c8e1f2a3b4c5d6e7f",
+            });
         });
 
         it("transform base64decode -> objectEncoding base64", () => {
-            expect(object("shop-signing-seed")).to.deep.equal({ objectName: "shop-signing-seed", objectType: "secret", objectEncoding: "base64" });
+            expect(object("shop-signing-seed")).to.deep.equal({
+                objectName: "shop-signing-seed",
+                objectType: "secret",
+                objectEncoding: "base64",
+            });
             expect(secret("shop-signing-csi")!.data).to.deep.equal([{ key: "seed.bin", objectName: "shop-signing-seed" }]);
         });
 
@@ -98,8 +106,15 @@ describe("migration: akv2k8s output Secrets -> synced Secrets", () => {
 
         it("AKVS without output (env injector only) -> a mounted file; certificates only as the public certificate", () => {
             expect(object("shop-api-key")).to.deep.equal({ objectName: "shop-api-key", objectType: "secret" });
-            expect(object("shop-web-cert-cert")).to.deep.equal({ objectName: "shop-web-cert", objectType: "cert", objectAlias: "shop-web-cert-cert" });
-            expect(withCode(result, "AKVS_NO_OUTPUT").map((f) => f.subject)).to.deep.equal(["AzureKeyVaultSecret shop/api-key", "AzureKeyVaultSecret shop/web-cert"]);
+            expect(object("shop-web-cert-cert")).to.deep.equal({
+                objectName: "shop-web-cert",
+                objectType: "cert",
+                objectAlias: "shop-web-cert-cert",
+            });
+            expect(withCode(result, "AKVS_NO_OUTPUT").map((f) => f.subject)).to.deep.equal([
+                "AzureKeyVaultSecret shop/api-key",
+                "AzureKeyVaultSecret shop/web-cert",
+            ]);
         });
 
         it("records every akv2k8s Secret and its replacement", () => {
