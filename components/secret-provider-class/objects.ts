@@ -1,6 +1,12 @@
 import { Problem } from "../shared/validation";
 import { MAX_FILE_NAME_BYTES, MAX_PATH_BYTES, cleanPath, collision, fileNameOf, longestPath, writesPath, writtenFiles } from "./paths";
-import { KEY_VAULT_OBJECT_ENCODINGS, KEY_VAULT_OBJECT_FORMATS, KEY_VAULT_OBJECT_TYPES, KeyVaultObject } from "./types";
+import {
+    KEY_VAULT_OBJECT_ENCODINGS,
+    KEY_VAULT_OBJECT_FORMATS,
+    KEY_VAULT_OBJECT_TYPES,
+    KeyVaultObject,
+    OBJECT_STRING_FIELDS,
+} from "./types";
 
 /**
  * Checks of the provider's `objects`, one by one and as a set (the files they write into the mount), as the provider
@@ -16,16 +22,6 @@ export const MAX_OBJECT_VERSION_HISTORY = 100;
 export function describeObject(object: KeyVaultObject, index: number): string {
     return `objects[${index}] "${object.objectName ?? ""}"`;
 }
-
-const OBJECT_STRING_FIELDS = [
-    "objectName",
-    "objectType",
-    "objectAlias",
-    "objectVersion",
-    "objectFormat",
-    "objectEncoding",
-    "filePermission",
-] as const;
 
 /** Fields with leading or trailing white space: the provider trims them, so they would not mean what they say. */
 function paddedFieldProblems(object: KeyVaultObject, where: string): { padded: Set<string>; problems: Problem[] } {

@@ -1,7 +1,14 @@
 import * as YAML from "yaml";
 import { Problem } from "../shared/validation";
 import { secretProviderClassProblems } from "./validate";
-import { KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, SyncedSecret, SyncedSecretType } from "./types";
+import {
+    KeyVaultObject,
+    OBJECT_STRING_FIELDS,
+    SecretProviderClassSpec,
+    SecretProviderIdentity,
+    SyncedSecret,
+    SyncedSecretType,
+} from "./types";
 
 /**
  * Reading SecretProviderClass parameters the way the Azure provider does (two-stage YAML, exact-case keys,
@@ -9,15 +16,6 @@ import { KeyVaultObject, SecretProviderClassSpec, SecretProviderIdentity, Synced
  * means the same to the provider.
  */
 
-const OBJECT_STRING_FIELDS = [
-    "objectName",
-    "objectType",
-    "objectAlias",
-    "objectVersion",
-    "objectFormat",
-    "objectEncoding",
-    "filePermission",
-] as const;
 const OBJECT_FIELDS: readonly string[] = [...OBJECT_STRING_FIELDS, "objectVersionHistory"];
 
 /** Parameter keys the Azure provider reads (plus the deprecated `tenantId`). */

@@ -29,6 +29,17 @@ export const AZURE_CLOUD_NAMES = ["AzurePublicCloud", "AzureUSGovernmentCloud", 
 /** One of AZURE_CLOUD_NAMES. */
 export type AzureCloudName = (typeof AZURE_CLOUD_NAMES)[number];
 
+/** The string fields of a KeyVaultObject: the provider reads each from the `objects` YAML as a string. */
+export const OBJECT_STRING_FIELDS = [
+    "objectName",
+    "objectType",
+    "objectAlias",
+    "objectVersion",
+    "objectFormat",
+    "objectEncoding",
+    "filePermission",
+] as const satisfies readonly (keyof KeyVaultObject)[];
+
 /**
  * One entry of the provider's `objects` array: every per-object field the provider reads. Plain values: the
  * component renders them into one YAML parameter and checks them at construction (names, the files they write).
