@@ -34,6 +34,7 @@ export {
     AppDeployment,
     AppIdentity,
     AppWorkloadArgs,
+    BoundCluster,
     ManagedIdentityBinding,
     ManagedWorkloadIdentity,
     OwnIdentity,
@@ -41,7 +42,7 @@ export {
 export { ACCESS_SCOPES, AccessScope } from "./key-vault-access/roles";
 // An identity already bound to the cluster (or one to bind) used by pods you declare yourself: the RBAC AppWorkload
 // creates for its own pods.
-export { BoundCluster, IdentityBindingAccess, IdentityBindingAccessArgs } from "./workload/identity-binding";
+export { IdentityBindingAccess, IdentityBindingAccessArgs } from "./workload/identity-binding";
 
 // Pods you or a chart declare: the pod-template function, the chart transforms and their rules.
 export { KeyVaultPodWiring, SecretEnvVar, attachKeyVaultSecrets } from "./workload/pod";

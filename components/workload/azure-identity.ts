@@ -10,8 +10,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { KeyVaultAccess } from "../key-vault-access/component";
 import { DEFAULT_ACCESS_SCOPE, type ReadObject } from "../key-vault-access/roles";
-import type { BoundCluster } from "./identity-binding";
-import { ManagedIdentityBinding, ManagedWorkloadIdentity, WORKLOAD_IDENTITY_AUDIENCE } from "./types";
+import { BoundCluster, ManagedIdentityBinding, ManagedWorkloadIdentity, WORKLOAD_IDENTITY_AUDIENCE } from "./types";
 
 /** The identity an app created: what its ServiceAccount and class name, and what they wait for. */
 export interface CreatedIdentity {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { TOKEN_PREFIX } from "../shared/token";
 import { loadAzureIdentity } from "./azure-loader";
+import type { BoundCluster } from "./types";
 
 /**
  * AKS identity binding (preview, feature `IdentityBindingPreview`): an `identityBindings` child resource of the
@@ -32,16 +33,6 @@ export function useManagedIdentityRules(clientId: pulumi.Input<string>): k8s.typ
  */
 export function identityBindingRbacName(namespace: string, app: string): string {
     return `akvsecrets.${namespace}.${app}`;
-}
-
-/** The managed cluster an identity is bound to. */
-export interface BoundCluster {
-    /** Name of the AKS cluster (an Output of the cluster this stack creates, so the binding waits for it). */
-    clusterName: pulumi.Input<string>;
-    /** Resource group of the cluster. */
-    resourceGroupName: pulumi.Input<string>;
-    /** ARM resource ID of the user-assigned identity to bind. */
-    identityResourceId: pulumi.Input<string>;
 }
 
 /** Inputs of one ServiceAccount's use of a bound identity. */

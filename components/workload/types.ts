@@ -2,7 +2,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AccessScope } from "../key-vault-access/roles";
 import type { AzureCloudName, KeyVaultObject, SyncMechanism, SyncedSecret } from "../secret-provider-class/types";
-import type { BoundCluster } from "./identity-binding";
 import type { SecretEnvVar } from "./pod";
 
 /**
@@ -23,6 +22,16 @@ export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
  * AlreadyExists at `pulumi up`, and a stack that owned it would delete it on destroy.
  */
 export const NAMESPACE_SERVICE_ACCOUNT = "default";
+
+/** The managed cluster an identity is bound to. */
+export interface BoundCluster {
+    /** Name of the AKS cluster (an Output of the cluster this stack creates, so the binding waits for it). */
+    clusterName: pulumi.Input<string>;
+    /** Resource group of the cluster. */
+    resourceGroupName: pulumi.Input<string>;
+    /** ARM resource ID of the user-assigned identity to bind. */
+    identityResourceId: pulumi.Input<string>;
+}
 
 /** A user-assigned identity this app creates, with least-privilege roles on the vault. */
 export interface OwnIdentity {
