@@ -2,7 +2,7 @@ import { Problem, editDistance } from "../shared/validation";
 import { describeObject } from "../secret-provider-class/objects";
 import { fileNameOf, versionHistoryOf } from "../secret-provider-class/paths";
 import { KEY_VAULT_OBJECT_TYPES, KeyVaultObject, KeyVaultObjectType } from "../secret-provider-class/types";
-import { VaultCollection, VaultListing, VaultObjectInfo, VaultObjectVersion } from "./contents";
+import { VAULT_COLLECTIONS, VaultCollection, VaultListing, VaultObjectInfo, VaultObjectVersion } from "./contents";
 
 /**
  * The preview's vault check: each object of a class held against what the vault holds (VaultListing, metadata
@@ -159,34 +159,32 @@ function renewal(info: VaultObjectInfo): string {
     return info.managed || info.collection === "certificate" ? "renew the certificate" : `set a new version of the ${info.collection}`;
 }
 
+/** What one object's checks found, and the collections they needed but the listing could not read. */
+interface ObjectFindings extends VaultContentFindings {
+    unlisted: VaultCollection[];
+}
+
 /** The checks of one object whose collection the listing read. */
 function objectFindings(
     object: KeyVaultObject,
     where: string,
     listing: VaultListing,
     options: Required<Pick<VaultContentOptions, "now" | "expiryWarningDays">>,
-    skipped: (collection: VaultCollection) => void,
-): VaultContentFindings {
-    const collection = COLLECTION_OF[object.objectType];
-    const info = findVaultObject(listing, collection, object.objectName);
+): ObjectFindings {
+    const info = findVaultObject(listing, COLLECTION_OF[object.objectType], object.objectName);
     if (!info) {
-        return { problems: [missingObjectProblem(object, where, listing)], warnings: [] };
+        return { problems: [missingObjectProblem(object, where, listing)], warnings: [], unlisted: [] };
     }
-    const problems: Problem[] = [];
-    const warnings: Problem[] = [];
     const reason = unreadableKind(object.objectType, info);
-    if (reason) {
-        problems.push({ where: `${where}.objectType`, message: reason, fix: unreadableKindFix(object.objectType) });
-    }
-    const read = versionProblems(object, where, info, listing, problems, warnings);
-    if (read) {
-        const expiry = expiryWarning(read, where, info, options);
-        warnings.push(...(expiry ? [expiry] : []));
-    }
-    if (object.objectType === "secret") {
-        warnings.push(...formatWarnings(object, where, info, listing, skipped));
-    }
-    return { problems, warnings };
+    const kindProblems = reason ? [{ where: `${where}.objectType`, message: reason, fix: unreadableKindFix(object.objectType) }] : [];
+    const versions = versionFindings(object, where, info, listing);
+    const expiry = versions.read && expiryWarning(versions.read, where, info, options);
+    const formats = object.objectType === "secret" ? formatFindings(object, where, info, listing) : { warnings: [], unlisted: [] };
+    return {
+        problems: [...kindProblems, ...versions.problems],
+        warnings: [...versions.warnings, ...(expiry ? [expiry] : []), ...formats.warnings],
+        unlisted: formats.unlisted,
+    };
 }
 
 function unreadableKindFix(objectType: KeyVaultObjectType): string {
@@ -220,20 +218,23 @@ function missingObjectProblem(object: KeyVaultObject, where: string, listing: Va
 /** The version whose expiry matters; without `version`, the current one. */
 type ReadVersion = Pick<VaultObjectVersion, "expiresOn"> & Partial<Pick<VaultObjectVersion, "version">>;
 
+/** Version problems and warnings, and the version whose expiry matters (undefined when unknown or failed). */
+interface VersionFindings extends VaultContentFindings {
+    read?: ReadVersion;
+}
+
 /**
- * Problems with the version(s) the object reads: disabled, missing, fewer than the history asks for. Returns the
- * version whose expiry matters (the one a single read gets, or `<file>/0`), or undefined when unknown.
+ * Problems with the version(s) the object reads: disabled, missing, fewer than the history asks for; and the version
+ * whose expiry matters (the one a single read gets, or the history's `<file>/0`).
  */
-function versionProblems(
-    object: KeyVaultObject,
-    where: string,
-    info: VaultObjectInfo,
-    listing: VaultListing,
-    problems: Problem[],
-    warnings: Problem[],
-): ReadVersion | undefined {
+function versionFindings(object: KeyVaultObject, where: string, info: VaultObjectInfo, listing: VaultListing): VersionFindings {
     const subject = `${info.collection} "${info.name}"`;
     const history = versionHistoryOf(object);
+    // A single read passes "latest" to Key Vault as a version ID (only the history reads it as the newest, in
+    // getLatestNKeyVaultObjects): what Key Vault answers is not in the listing, so that read goes unchecked.
+    if (history === undefined && object.objectVersion === "latest") {
+        return { problems: [], warnings: [] };
+    }
     const named = readsLatest(object.objectVersion) ? undefined : object.objectVersion;
     const versionFix = "enable that version, or name an enabled one (or remove objectVersion to read the newest)";
     if (named !== undefined && info.versions !== undefined) {
@@ -243,56 +244,67 @@ function versionProblems(
         );
         if (!version) {
             const newest = newestFirst(info.versions)[0];
-            problems.push({
+            const problem = {
                 where: `${where}.objectVersion`,
                 message: `${subject} has no version "${named}" (it has ${plural(info.versions.length, "version")})`,
                 fix: newest
                     ? `name one of its versions (the newest is "${newest.version}"), or remove objectVersion to read the newest`
                     : "remove objectVersion to read the newest",
-            });
-            return undefined;
+            };
+            return { problems: [problem], warnings: [] };
         }
         if (!version.enabled) {
-            problems.push({
+            const problem = {
                 where: `${where}.objectVersion`,
                 message:
                     history === undefined
                         ? `version "${named}" of ${subject} is disabled; the provider's read of it fails, and so does the mount`
                         : `version "${named}" of ${subject} is disabled; with objectVersionHistory the provider lists only enabled versions and writes from objectVersion on, so it writes no file for this object`,
                 fix: versionFix,
-            });
-            return undefined;
+            };
+            return { problems: [problem], warnings: [] };
+        }
+        if (history === undefined) {
+            return { problems: [], warnings: [], read: version };
         }
     }
     if (history === undefined) {
-        if (named === undefined && !info.enabled) {
-            problems.push({
+        if (named !== undefined) {
+            return { problems: [], warnings: [] };
+        }
+        if (!info.enabled) {
+            const problem = {
                 where: `${where}.objectName`,
                 message: `${subject} is disabled in Key Vault "${listing.vaultName}"; the provider's read of it fails, and so does the mount`,
                 fix: "enable it, or set objectVersion to an enabled version",
-            });
-            return undefined;
+            };
+            return { problems: [problem], warnings: [] };
         }
-        return named === undefined ? { expiresOn: info.expiresOn } : info.versions?.find((version) => sameName(version.version, named));
+        return { problems: [], warnings: [], read: { expiresOn: info.expiresOn } };
     }
     const written = versionsWritten(object, info);
     if (written === undefined) {
-        return undefined;
+        return { problems: [], warnings: [] };
     }
-    if (written.length < history) {
-        const file = fileNameOf(object);
-        const files =
-            written.length === 0 ? "no file" : written.length === 1 ? `only ${file}/0` : `only ${file}/0 to ${file}/${written.length - 1}`;
-        warnings.push({
-            where: `${where}.objectVersionHistory`,
-            message: `asks for ${history} versions of ${subject}, which has ${plural(written.length, "enabled version")}${named === undefined ? "" : ` from "${named}" on`}; the mount writes ${files}`,
-            fix: `lower objectVersionHistory to ${written.length}, or keep ${history} if more versions are coming and the app expects the files to appear`,
-        });
+    if (written.length >= history) {
+        return { problems: [], warnings: [], read: written[0] };
     }
-    return written[0];
+    const file = fileNameOf(object);
+    const files =
+        written.length === 0 ? "no file" : written.length === 1 ? `only ${file}/0` : `only ${file}/0 to ${file}/${written.length - 1}`;
+    const warning = {
+        where: `${where}.objectVersionHistory`,
+        message: `asks for ${history} versions of ${subject}, which has ${plural(written.length, "enabled version")}${named === undefined ? "" : ` from "${named}" on`}; the mount writes ${files}`,
+        fix: `lower objectVersionHistory to ${written.length}, or keep ${history} if more versions are coming and the app expects the files to appear`,
+    };
+    return { problems: [], warnings: [warning], read: written[0] };
 }
 
-/** A warning when the version read expires within the warning window (or has expired). */
+/**
+ * A warning when the version read expires within the warning window, or has expired. A warning, not a problem: Key
+ * Vault's documentation says a read after `exp` fails, yet reads of expired secrets are reported to succeed
+ * (Azure/AzureKeyVault#19), so the check cannot say the mount will fail.
+ */
 function expiryWarning(
     read: ReadVersion,
     where: string,
@@ -319,48 +331,51 @@ function expiryWarning(
     };
 }
 
-/** What objectFormat gives for a secret (see CERTIFICATE_SECRET_CONTENT_TYPES), and a certificate's key left out. */
-function formatWarnings(
+/**
+ * What objectFormat gives for a secret (see CERTIFICATE_SECRET_CONTENT_TYPES), and a certificate's key left out;
+ * `unlisted` when the certificates, which say whether a key is exportable, could not be listed.
+ */
+function formatFindings(
     object: KeyVaultObject,
     where: string,
     info: VaultObjectInfo,
     listing: VaultListing,
-    skipped: (collection: VaultCollection) => void,
-): Problem[] {
+): Pick<ObjectFindings, "warnings" | "unlisted"> {
     const format = object.objectFormat?.toLowerCase() ?? "pem";
     const formatWhere = `${where}.${object.objectFormat === undefined ? "objectName" : "objectFormat"}`;
     if (!info.managed) {
-        return format === "pfx"
+        const ignored = {
+            where: formatWhere,
+            message: `"pfx" does not apply: secret "${info.name}" does not belong to a certificate, and the provider converts only a certificate's secret`,
+            fix: "remove objectFormat (the provider writes the value as stored)",
+        };
+        return { warnings: format === "pfx" ? [ignored] : [], unlisted: [] };
+    }
+    const pemAsPfx =
+        format === "pfx" && info.contentType === CERTIFICATE_SECRET_CONTENT_TYPES.pem
             ? [
                   {
                       where: formatWhere,
-                      message: `"pfx" does not apply: secret "${info.name}" does not belong to a certificate, and the provider converts only a certificate's secret`,
-                      fix: "remove objectFormat (the provider writes the value as stored)",
+                      message: `"pfx" does not apply: certificate "${info.name}" is stored as PEM (${CERTIFICATE_SECRET_CONTENT_TYPES.pem}), which the provider writes as stored`,
+                      fix: `remove objectFormat, or import the certificate as PKCS#12 (${CERTIFICATE_SECRET_CONTENT_TYPES.pfx}) to read a PFX`,
                   },
               ]
             : [];
-    }
-    const warnings: Problem[] = [];
-    if (format === "pfx" && info.contentType === CERTIFICATE_SECRET_CONTENT_TYPES.pem) {
-        warnings.push({
-            where: formatWhere,
-            message: `"pfx" does not apply: certificate "${info.name}" is stored as PEM (${CERTIFICATE_SECRET_CONTENT_TYPES.pem}), which the provider writes as stored`,
-            fix: `remove objectFormat, or import the certificate as PKCS#12 (${CERTIFICATE_SECRET_CONTENT_TYPES.pfx}) to read a PFX`,
-        });
-    }
     if (isUnreadable(listing, "certificate")) {
-        skipped("certificate");
-        return warnings;
+        return { warnings: pemAsPfx, unlisted: ["certificate"] };
     }
     // Key Vault leaves the private key out of the secret of a certificate whose policy marks the key not exportable.
-    if (findVaultObject(listing, "certificate", info.name)?.keyExportable === false) {
-        warnings.push({
-            where: formatWhere,
-            message: `reads the secret of certificate "${info.name}", whose key is not exportable: Key Vault leaves the private key out, so the ${format} file holds the certificate alone`,
-            fix: 'read it as objectType "cert" if the certificate is all the app needs, or create the certificate with an exportable key (policy keyProperties.exportable)',
-        });
-    }
-    return warnings;
+    const keyLeftOut =
+        findVaultObject(listing, "certificate", info.name)?.keyExportable === false
+            ? [
+                  {
+                      where: formatWhere,
+                      message: `reads the secret of certificate "${info.name}", whose key is not exportable: Key Vault leaves the private key out, so the ${format} file holds the certificate alone`,
+                      fix: 'read it as objectType "cert" if the certificate is all the app needs, or create the certificate with an exportable key (policy keyProperties.exportable)',
+                  },
+              ]
+            : [];
+    return { warnings: [...pemAsPfx, ...keyLeftOut], unlisted: [] };
 }
 
 /** The one warning about a collection the listing could not read, naming the objects left unchecked. */
@@ -389,25 +404,24 @@ export function vaultContentProblems(
 ): VaultContentFindings {
     const describe = options.describe ?? describeObject;
     const settings = { now: options.now, expiryWarningDays: options.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS };
-    const unchecked = new Map<VaultCollection, string[]>();
-    const findings = objects.map((object, index): VaultContentFindings => {
+    const findings = objects.map((object, index): ObjectFindings & { where: string } => {
         const where = describe(object, index);
-        const skipped = (collection: VaultCollection) => unchecked.set(collection, [...(unchecked.get(collection) ?? []), where]);
-        // An unknown objectType is objects.ts's problem; an unreadable collection leaves nothing to compare.
-        if (!(KEY_VAULT_OBJECT_TYPES as readonly string[]).includes(object.objectType)) {
-            return { problems: [], warnings: [] };
+        // A missing name or an unknown objectType is objects.ts's problem; an unreadable collection leaves nothing to compare.
+        if (typeof object.objectName !== "string" || !(KEY_VAULT_OBJECT_TYPES as readonly string[]).includes(object.objectType)) {
+            return { where, problems: [], warnings: [], unlisted: [] };
         }
-        if (isUnreadable(listing, COLLECTION_OF[object.objectType])) {
-            skipped(COLLECTION_OF[object.objectType]);
-            return { problems: [], warnings: [] };
+        const collection = COLLECTION_OF[object.objectType];
+        if (isUnreadable(listing, collection)) {
+            return { where, problems: [], warnings: [], unlisted: [collection] };
         }
-        return objectFindings(object, where, listing, settings, skipped);
+        return { where, ...objectFindings(object, where, listing, settings) };
     });
-    const skippedWarnings = [...unchecked.entries()]
-        .sort(([a], [b]) => compareNames(a, b))
-        .map(([collection, described]) => unreadableCollectionWarning(listing, collection, described));
+    const unlistedWarnings = VAULT_COLLECTIONS.flatMap((collection) => {
+        const unchecked = findings.filter((finding) => finding.unlisted.includes(collection)).map((finding) => finding.where);
+        return unchecked.length > 0 ? [unreadableCollectionWarning(listing, collection, unchecked)] : [];
+    });
     return {
         problems: findings.flatMap((finding) => finding.problems),
-        warnings: [...findings.flatMap((finding) => finding.warnings), ...skippedWarnings],
+        warnings: [...findings.flatMap((finding) => finding.warnings), ...unlistedWarnings],
     };
 }

@@ -153,6 +153,13 @@ describe("vault content checks", () => {
             ]);
         });
 
+        it('leaves a single read of objectVersion "latest" unchecked: the provider passes it to Key Vault as a version ID', () => {
+            expect(check([{ objectName: "off", objectType: "secret", objectVersion: "latest" }], listing)).to.deep.equal({
+                problems: [],
+                warnings: [],
+            });
+        });
+
         it("does not fail a disabled current version that a version history skips", () => {
             const history = vaultListing([
                 listedObject("secret", "off", { enabled: false, versions: listedVersions(3, { v3: { enabled: false } }) }),
@@ -332,14 +339,14 @@ describe("vault content checks", () => {
                 {
                     where: 'Key Vault "kv-orders"',
                     message:
-                        'the preview could not list its certificates (403), so 2 objects went unchecked against them (objects[2] "locked", objects[3] "tls"); ' +
+                        'the preview could not list its keys (403), so 2 objects went unchecked against them (objects[0] "anything", objects[1] "other"); ' +
                         "Key Vault Reader, a data-plane role, is the least that lists them (metadata only, never a value)",
                     fix: "assign the identity that runs the preview the Key Vault Reader role on the vault, or leave these objects to be checked at pod start",
                 },
                 {
                     where: 'Key Vault "kv-orders"',
                     message:
-                        'the preview could not list its keys (403), so 2 objects went unchecked against them (objects[0] "anything", objects[1] "other"); ' +
+                        'the preview could not list its certificates (403), so 2 objects went unchecked against them (objects[2] "locked", objects[3] "tls"); ' +
                         "Key Vault Reader, a data-plane role, is the least that lists them (metadata only, never a value)",
                     fix: "assign the identity that runs the preview the Key Vault Reader role on the vault, or leave these objects to be checked at pod start",
                 },
