@@ -301,9 +301,9 @@ function versionFindings(object: KeyVaultObject, where: string, info: VaultObjec
 }
 
 /**
- * A warning when the version read expires within the warning window, or has expired. A warning, not a problem: Key
- * Vault's documentation says a read after `exp` fails, yet reads of expired secrets are reported to succeed
- * (Azure/AzureKeyVault#19), so the check cannot say the mount will fail.
+ * A warning when the version read expires within the warning window, or has expired. A warning, not a problem:
+ * whether Key Vault refuses a read after `exp` is not settled (Azure/AzureKeyVault#19 reports reads of expired
+ * secrets that succeed), so the check cannot say the mount will fail.
  */
 function expiryWarning(
     read: ReadVersion,
