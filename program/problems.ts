@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Problem } from "../components/shared/validation";
+import { Problem, editDistance } from "../components/shared/validation";
 
 /**
  * Problems with the stack configuration, each at a key path in the config's own words
@@ -84,25 +84,6 @@ export function redact(text: string, secretValues: readonly string[]): string {
             const quoted = redacted.split(JSON.stringify(value)).join('"[secret]"').split(`\`${value}\``).join("`[secret]`");
             return value.length < 8 ? quoted : quoted.replace(new RegExp(`(?<![\\w-])${escape(value)}(?![\\w-])`, "g"), "[secret]");
         }, text);
-}
-
-/** Edit distance with transpositions (optimal string alignment), for "did you mean". */
-export function editDistance(a: string, b: string): number {
-    const rows = a.length + 1;
-    const columns = b.length + 1;
-    const distance: number[][] = Array.from({ length: rows }, (_, i) =>
-        Array.from({ length: columns }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-    );
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < columns; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            distance[i][j] = Math.min(distance[i - 1][j] + 1, distance[i][j - 1] + 1, distance[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-                distance[i][j] = Math.min(distance[i][j], distance[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    return distance[a.length][b.length];
 }
 
 /** The valid key a mistyped one most likely means: same letters in another case first, then the nearest by edit distance. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ConfigProblem, KeyPath, closestKey, editDistance, renderKeyPath, unknownKeyProblem } from "./problems";
+import { editDistance } from "../components/shared/validation";
+import { ConfigProblem, KeyPath, closestKey, renderKeyPath, unknownKeyProblem } from "./problems";
 import { isObject } from "../components/shared/manifests";
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deterministicGuid } from "../components/shared/naming";
+import { VaultCollection, VaultListing, VaultObjectInfo, VaultObjectVersion } from "../components/key-vault/contents";
 
 export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
 export const TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -363,4 +364,31 @@ export async function capturedWarnings(run: () => Promise<unknown>): Promise<str
         pulumi.log.warn = original;
     }
     return warnings;
+}
+
+/** The vault of the vault-content tests, and the clock they hold expiry dates against. */
+export const LISTED_VAULT = "kv-orders";
+export const LISTING_NOW = new Date("2026-12-01T00:00:00Z");
+
+/** One listed object: enabled, no tags, with `overrides` (e.g. versions, keyType, managed). */
+export function listedObject(collection: VaultCollection, name: string, overrides: Partial<VaultObjectInfo> = {}): VaultObjectInfo {
+    return { name, collection, enabled: true, tags: {}, ...overrides };
+}
+
+/** A listing of LISTED_VAULT with these objects; `unreadable`: collections the preview's identity could not list. */
+export function vaultListing(objects: VaultObjectInfo[], unreadable: VaultCollection[] = []): VaultListing {
+    return {
+        vaultName: LISTED_VAULT,
+        objects,
+        unreadable: unreadable.map((collection) => ({ collection, status: 403, message: "Forbidden" })),
+    };
+}
+
+/** Versions "v1" (oldest) to "v<count>" (newest), newest first as the listing gives them, one day apart. */
+export function listedVersions(count: number, overrides: Record<string, Partial<VaultObjectVersion>> = {}): VaultObjectVersion[] {
+    return Array.from({ length: count }, (_, index) => {
+        const number = count - index;
+        const version = `v${number}`;
+        return { version, enabled: true, createdOn: new Date(Date.UTC(2026, 0, number)), ...overrides[version] };
+    });
 }

@@ -1,5 +1,7 @@
 import { podsMountVolume } from "../secret-provider-class/secret-sync";
-import { KeyVaultObject, SyncMechanism } from "../secret-provider-class/types";
+import { KEY_VAULT_OBJECT_TYPES, KeyVaultObject, SyncMechanism } from "../secret-provider-class/types";
+import { COLLECTION_OF, findVaultObject, isUnreadable, versionsWritten } from "./content-checks";
+import { VaultListing, VaultObjectInfo } from "./contents";
 
 /**
  * How many Key Vault requests the Azure provider makes, and how many Key Vault allows.
@@ -27,12 +29,45 @@ import { KeyVaultObject, SyncMechanism } from "../secret-provider-class/types";
 export const KEY_VAULT_REQUESTS_PER_10S = 4000;
 export const KEY_VAULT_LIMITS_URL = "https://learn.microsoft.com/azure/key-vault/general/service-limits";
 
-/** Requests one mount of a volume with these objects makes (the fewest: one page of versions per history object). */
-export function requestsPerMount(objects: readonly Pick<KeyVaultObject, "objectVersionHistory">[]): number {
+/** Versions one page of Key Vault's list of an object's versions holds (its default `maxresults`). */
+export const VERSIONS_PER_PAGE = 25;
+
+/** What requestsPerMount reads of an object: its history, and (with a listing) which object and version it names. */
+export type BudgetedObject = Pick<KeyVaultObject, "objectVersionHistory"> &
+    Partial<Pick<KeyVaultObject, "objectName" | "objectType" | "objectVersion">>;
+
+/**
+ * Requests one mount of a volume with these objects makes. Without a listing, the fewest for the most versions: one
+ * page of versions and N + 1 GETs per history object. With the vault's listing, an object whose versions it read
+ * counts the pages its versions fill and a GET per version the provider writes (versionsWritten: at most N + 1, only
+ * enabled ones, from objectVersion on).
+ */
+export function requestsPerMount(objects: readonly BudgetedObject[], listing?: VaultListing): number {
     return objects.reduce((total, object) => {
         const history = Math.floor(object.objectVersionHistory ?? 0);
-        return total + (history > 1 ? 1 + history + 1 : 1);
+        if (history <= 1) {
+            return total + 1;
+        }
+        const info = listing && knownVersionsOf(object, listing);
+        const written = info && versionsWritten(object, info);
+        return info?.versions && written
+            ? total + Math.max(1, Math.ceil(info.versions.length / VERSIONS_PER_PAGE)) + written.length
+            : total + 1 + history + 1;
     }, 0);
+}
+
+/** The listed object `object` names, when the listing read its collection and its versions. */
+function knownVersionsOf(object: BudgetedObject, listing: VaultListing): VaultObjectInfo | undefined {
+    if (
+        object.objectName === undefined ||
+        object.objectType === undefined ||
+        !(KEY_VAULT_OBJECT_TYPES as readonly string[]).includes(object.objectType)
+    ) {
+        return undefined;
+    }
+    const collection = COLLECTION_OF[object.objectType];
+    const info = isUnreadable(listing, collection) ? undefined : findVaultObject(listing, collection, object.objectName);
+    return info?.versions ? info : undefined;
 }
 
 /** One app's share: its pods, the objects each pod's volume mounts, and how its Secrets are synced. */

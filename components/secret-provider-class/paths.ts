@@ -45,7 +45,7 @@ export function fileNameOf(object: KeyVaultObject): string {
 }
 
 /** Version history in effect: the provider syncs versions only above 1. */
-export function versionHistoryOf(object: KeyVaultObject): number | undefined {
+export function versionHistoryOf(object: Pick<KeyVaultObject, "objectVersionHistory">): number | undefined {
     // The provider decodes 2.5 as 2 and 1.9 as 1 (latest only): truncate first.
     const history = typeof object.objectVersionHistory === "number" ? Math.trunc(object.objectVersionHistory) : 0;
     return history > 1 ? history : undefined;

@@ -3,7 +3,8 @@ import { stackFileConfig as stackFile } from "../stack-files";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, StackConfigError, parseStackConfig } from "../../program/config";
 import { decodeConfigValue, stackProgram } from "../../program/entry";
-import { closestKey, editDistance, redact } from "../../program/problems";
+import { closestKey, redact } from "../../program/problems";
+import { editDistance } from "../../components/shared/validation";
 import { SECRET_RULES } from "../../program/secrets";
 import { CONFIG_KEYS } from "../../program/schema";
 import {
