@@ -54,13 +54,29 @@ type SecretVersion struct {
 	Value       string `json:"value"`
 	ContentType string `json:"contentType,omitempty"`
 	Created     int64  `json:"created,omitempty"`
+	Attributes
 }
 
 type PEMVersion struct {
 	Version string `json:"version"`
 	PEM     string `json:"pem"`
 	Created int64  `json:"created,omitempty"`
+	Attributes
+	// Exportable is a certificate's policy (key_props.exportable): false for a certificate whose private key may not
+	// leave the vault. Absent means true, what `az keyvault certificate create` with the default policy makes.
+	Exportable *bool `json:"exportable,omitempty"`
 }
+
+// Attributes are a version's own attributes as Key Vault keeps them, all optional: Enabled absent means enabled,
+// Expires (exp) and NotBefore (nbf) are Unix seconds, Tags the version's tags.
+type Attributes struct {
+	Enabled   *bool             `json:"enabled,omitempty"`
+	Expires   int64             `json:"expires,omitempty"`
+	NotBefore int64             `json:"notBefore,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+}
+
+func (a Attributes) enabled() bool { return a.Enabled == nil || *a.Enabled }
 
 const defaultFederatedAudience = "api://AzureADTokenExchange"
 
