@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -208,6 +209,13 @@ func TestListKeysAndCertificates(t *testing.T) {
 	if certs["sealed"]["x5t"] != thumbprint(parts.leaf) || certs["sealed"]["tags"].(map[string]any)["team"] != "edge" ||
 		certs["sealed"]["attributes"].(map[string]any)["enabled"] != true {
 		t.Errorf("sealed: %v", certs["sealed"])
+	}
+	leaf, _ := x509.ParseCertificate(parts.leaf)
+	if a := certs["sealed"]["attributes"].(map[string]any); a["exp"] != float64(leaf.NotAfter.Unix()) || a["nbf"] != float64(leaf.NotBefore.Unix()) {
+		t.Errorf("a certificate's exp and nbf are its validity: %v", a)
+	}
+	if a := keys["sealed"]["attributes"].(map[string]any); a["exp"] != float64(leaf.NotAfter.Unix()) {
+		t.Errorf("the certificate's key carries its exp: %v", a)
 	}
 	if _, has := certs["sealed"]["cer"]; has {
 		t.Errorf("a certificate list item has no cer: %v", certs["sealed"])

@@ -222,7 +222,7 @@ func objectVersions(v *Vault, kind, name string) ([]version, string) {
 				value = certificateBlocks(c.PEM)
 			}
 			out = append(out, version{id: c.Version, created: c.Created, value: value, contentType: contentTypePEM, pem: c.PEM,
-				managed: kind != "certificate", attrs: c.Attributes, exportable: c.Exportable})
+				managed: kind != "certificate", attrs: certificateAttributes(c), exportable: c.Exportable})
 		}
 		return n
 	}
@@ -251,6 +251,30 @@ func objectVersions(v *Vault, kind, name string) ([]version, string) {
 	}
 	fillCreated(out)
 	return out, realName
+}
+
+// certificateAttributes are a certificate version's attributes: as in Key Vault, nbf and exp are the certificate's
+// validity unless the content sets them. The certificate's secret and key carry the same.
+func certificateAttributes(c PEMVersion) Attributes {
+	a := c.Attributes
+	if a.Expires != 0 && a.NotBefore != 0 {
+		return a
+	}
+	p, err := parsePEMBundle(c.PEM)
+	if err != nil || p.leaf == nil {
+		return a
+	}
+	leaf, err := x509.ParseCertificate(p.leaf)
+	if err != nil {
+		return a
+	}
+	if a.Expires == 0 {
+		a.Expires = leaf.NotAfter.Unix()
+	}
+	if a.NotBefore == 0 {
+		a.NotBefore = leaf.NotBefore.Unix()
+	}
+	return a
 }
 
 // fillCreated gives versions without a creation time one a second after the previous version's.
