@@ -32,6 +32,8 @@ describe("readVaultContents against the Key Vault stand-in", function () {
     let proxy: string;
     const reader = { clientId: randomUUID(), secret: randomBytes(24).toString("base64url") };
     const outsider = { clientId: randomUUID(), secret: randomBytes(24).toString("base64url") };
+    /** Reads keys and certificates only, as with the Key Vault Certificate User role and no secrets role. */
+    const noSecrets = { clientId: randomUUID(), secret: randomBytes(24).toString("base64url") };
     const versions: Record<string, string[]> = {};
 
     const run = (args: string[]) => execFileSync(binary, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -39,7 +41,7 @@ describe("readVaultContents against the Key Vault stand-in", function () {
         const version = run(["add", "--content", content, "--vault", VAULT, "--tenant", TENANT, "--kind", kind, "--name", name, ...flags]);
         (versions[`${kind}/${name}`] ??= []).push(version);
     };
-    const grant = (who: { clientId: string; secret: string }, reads: boolean) => {
+    const grant = (who: { clientId: string; secret: string }, reads: boolean, ...flags: string[]) => {
         const file = path.join(dir, `secret-${who.clientId}`);
         fs.writeFileSync(file, who.secret, { mode: 0o600 });
         run([
@@ -52,7 +54,7 @@ describe("readVaultContents against the Key Vault stand-in", function () {
             who.clientId,
             "--secret-file",
             file,
-            ...(reads ? ["--vault", VAULT] : []),
+            ...(reads ? ["--vault", VAULT, ...flags] : []),
         ]);
         fs.rmSync(file);
     };
@@ -117,6 +119,7 @@ describe("readVaultContents against the Key Vault stand-in", function () {
         add("certificate", "sealed", "--not-exportable", "--tag", "team=edge");
         grant(reader, true);
         grant(outsider, false);
+        grant(noSecrets, true, "--collections", "keys,certificates");
 
         standIn = spawn(
             binary,
@@ -236,5 +239,15 @@ describe("readVaultContents against the Key Vault stand-in", function () {
             expect(entry.message).to.contain(`appid=${outsider.clientId}`);
         }
         expect(listing.unreadable[0].message).to.contain("secrets/readMetadata/action");
+    });
+
+    it("lists the collections it may and reports the one it may not", () => {
+        const { listing, stdout } = readAs(noSecrets);
+        expect(listing.unreadable).to.have.length(1);
+        expect(listing.unreadable[0]).to.include({ collection: "secret", status: 403 });
+        expect(listing.unreadable[0].message).to.contain("secrets/readMetadata/action");
+        expect([...new Set(listing.objects.map((object) => object.collection))]).to.deep.equal(["key", "certificate"]);
+        expect(find(listing, "certificate", "sealed")).to.include({ keyExportable: false });
+        expect(stdout).to.not.contain("PRIVATE KEY");
     });
 });

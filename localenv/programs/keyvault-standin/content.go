@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -45,6 +46,9 @@ type Vault struct {
 	Secrets      map[string][]SecretVersion `json:"secrets,omitempty"`
 	Keys         map[string][]PEMVersion    `json:"keys,omitempty"`
 	Certificates map[string][]PEMVersion    `json:"certificates,omitempty"`
+	// ReaderCollections narrows a reader to some collections (secrets, keys, certificates), as a data-plane role
+	// does (Key Vault Secrets User reads secrets only): a reader without an entry reads all three.
+	ReaderCollections map[string][]string `json:"readerCollections,omitempty"`
 }
 
 // SecretVersion and PEMVersion carry an optional creation time (Unix seconds): the provider orders versions by it
@@ -175,6 +179,19 @@ func (v *Vault) isReader(clientID string) bool {
 		}
 	}
 	return false
+}
+
+// canRead says whether a client may read a collection: it is a reader, and its collections include this one.
+func (v *Vault) canRead(clientID, collection string) bool {
+	if !v.isReader(clientID) {
+		return false
+	}
+	for id, colls := range v.ReaderCollections {
+		if strings.EqualFold(id, clientID) {
+			return slices.Contains(colls, collection)
+		}
+	}
+	return true
 }
 
 func (t *Tenant) hasApp(clientID string) bool {

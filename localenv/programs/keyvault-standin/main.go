@@ -294,6 +294,7 @@ func grantCommand(args []string) error {
 	subject := fs.String("subject", "", "federated credential subject (system:serviceaccount:NS:NAME)")
 	audience := fs.String("audience", defaultFederatedAudience, "federated credential audience")
 	vault := fs.String("vault", "", "let the identity read this vault")
+	collections := fs.String("collections", "", "with --vault: only these collections (comma-separated: secrets, keys, certificates); default all")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -310,6 +311,17 @@ func grantCommand(args []string) error {
 		return errors.New("grant: give exactly one of --service-principal, --managed-identity, --federated")
 	}
 	g := grant{tenant: *tenant, vault: *vault}
+	if *collections != "" {
+		if *vault == "" {
+			return errors.New("grant: --collections needs --vault")
+		}
+		for _, coll := range strings.Split(*collections, ",") {
+			if _, ok := objectKinds[coll]; !ok {
+				return fmt.Errorf("grant: --collections: %q is not secrets, keys or certificates", coll)
+			}
+			g.collections = append(g.collections, coll)
+		}
+	}
 	switch {
 	case *sp != "":
 		if *secretFile == "" {
@@ -342,6 +354,7 @@ func grantCommand(args []string) error {
 
 type grant struct {
 	tenant, vault, clientID string
+	collections             []string // nil: every collection
 	servicePrincipal        *ServicePrincipal
 	managedIdentity         *ManagedIdentity
 	federated               *FederatedCredential
@@ -397,5 +410,16 @@ func applyGrant(c *Content, g grant) {
 	}
 	if !v.isReader(g.clientID) {
 		v.Readers = append(v.Readers, g.clientID)
+	}
+	for id := range v.ReaderCollections {
+		if strings.EqualFold(id, g.clientID) {
+			delete(v.ReaderCollections, id)
+		}
+	}
+	if g.collections != nil {
+		if v.ReaderCollections == nil {
+			v.ReaderCollections = map[string][]string{}
+		}
+		v.ReaderCollections[g.clientID] = g.collections
 	}
 }

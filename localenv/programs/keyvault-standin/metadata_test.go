@@ -393,3 +393,42 @@ func TestAddSetsAttributesAndExportability(t *testing.T) {
 		t.Errorf("enabled is written only when false")
 	}
 }
+
+func TestAReaderOfSomeCollections(t *testing.T) {
+	f, _ := metadataFixture(t, 25)
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "secret")
+	os.WriteFile(secretFile, []byte(tSPSecret+"-outsider"), 0o600)
+	if err := grantCommand([]string{"--content", f.content, "--tenant", tTenant, "--service-principal", tOutsider, "--secret-file", secretFile,
+		"--vault", tVault, "--collections", "keys,certificates"}); err != nil {
+		t.Fatal(err)
+	}
+	tok := f.spToken(tOutsider, tSPSecret+"-outsider")
+	for path, want := range map[string]int{
+		"/secrets": 403, "/secrets/db-password": 403, "/secrets/web-tls": 403, "/keys": 200, "/keys/wrapping": 200,
+		"/certificates": 200, "/certificates/sealed/policy": 200,
+	} {
+		r := f.do("GET", vaultURL(path), tok, nil, nil)
+		if r.status != want {
+			t.Errorf("%s: %d, want %d: %s", path, r.status, want, r.raw)
+		}
+		if want == 403 && !strings.Contains(errorText(r), "may read only some collections of the vault, not secrets") {
+			t.Errorf("%s: %s", path, r.raw)
+		}
+	}
+	// A grant without --collections gives every collection again.
+	if err := grantCommand([]string{"--content", f.content, "--tenant", tTenant, "--service-principal", tOutsider, "--secret-file", secretFile, "--vault", tVault}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.do("GET", vaultURL("/secrets"), tok, nil, nil); r.status != 200 {
+		t.Errorf("after a grant of all collections: %d %s", r.status, r.raw)
+	}
+	for _, bad := range [][]string{
+		{"--content", f.content, "--tenant", tTenant, "--managed-identity", tMI, "--collections", "keys"},
+		{"--content", f.content, "--tenant", tTenant, "--managed-identity", tMI, "--vault", tVault, "--collections", "blobs"},
+	} {
+		if err := grantCommand(bad); err == nil {
+			t.Errorf("grant %v succeeded", bad)
+		}
+	}
+}

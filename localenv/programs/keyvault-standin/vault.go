@@ -110,14 +110,14 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 	if req.op == "list" || req.op == "versions" {
 		action = coll.listAction
 	}
-	if !v.isReader(claims.AppID) {
+	if !v.canRead(claims.AppID, req.collection) {
 		resource := name + "/" + req.collection
 		if req.name != "" {
 			resource += "/" + req.name
 		}
 		vaultError(w, e, http.StatusForbidden, "Forbidden", fmt.Sprintf(
-			"Caller is not authorized to perform action on resource.\r\nCaller: appid=%s;oid=%s;iss=%s\r\nAction: 'Microsoft.KeyVault/vaults/%s'\r\nResource: '%s'\r\nAssignment: (not found)\r\nVault: %s (keyvault-standin: the caller's client ID is not in the vault's readers; use the grant subcommand)",
-			claims.AppID, claims.ObjectID, claims.Issuer, action, resource, name))
+			"Caller is not authorized to perform action on resource.\r\nCaller: appid=%s;oid=%s;iss=%s\r\nAction: 'Microsoft.KeyVault/vaults/%s'\r\nResource: '%s'\r\nAssignment: (not found)\r\nVault: %s (keyvault-standin: the caller's client ID %s; use the grant subcommand)",
+			claims.AppID, claims.ObjectID, claims.Issuer, action, resource, name, refusedBecause(v, claims.AppID, req.collection)))
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -177,6 +177,13 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+func refusedBecause(v *Vault, clientID, collection string) string {
+	if v.isReader(clientID) {
+		return "may read only some collections of the vault, not " + collection
+	}
+	return "is not in the vault's readers"
 }
 
 // authorize checks the bearer token: missing gives the challenge, a bad one the challenge with the reason.
