@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -45,6 +46,9 @@ type Vault struct {
 	Secrets      map[string][]SecretVersion `json:"secrets,omitempty"`
 	Keys         map[string][]PEMVersion    `json:"keys,omitempty"`
 	Certificates map[string][]PEMVersion    `json:"certificates,omitempty"`
+	// ReaderCollections narrows a reader to some collections (secrets, keys, certificates), as a data-plane role
+	// does (Key Vault Secrets User reads secrets only): a reader without an entry reads all three.
+	ReaderCollections map[string][]string `json:"readerCollections,omitempty"`
 }
 
 // SecretVersion and PEMVersion carry an optional creation time (Unix seconds): the provider orders versions by it
@@ -54,13 +58,29 @@ type SecretVersion struct {
 	Value       string `json:"value"`
 	ContentType string `json:"contentType,omitempty"`
 	Created     int64  `json:"created,omitempty"`
+	Attributes
 }
 
 type PEMVersion struct {
 	Version string `json:"version"`
 	PEM     string `json:"pem"`
 	Created int64  `json:"created,omitempty"`
+	Attributes
+	// Exportable is a certificate's policy (key_props.exportable): false for a certificate whose private key may not
+	// leave the vault. Absent means true, what `az keyvault certificate create` with the default policy makes.
+	Exportable *bool `json:"exportable,omitempty"`
 }
+
+// Attributes are a version's own attributes as Key Vault keeps them, all optional: Enabled absent means enabled,
+// Expires (exp) and NotBefore (nbf) are Unix seconds, Tags the version's tags.
+type Attributes struct {
+	Enabled   *bool             `json:"enabled,omitempty"`
+	Expires   int64             `json:"expires,omitempty"`
+	NotBefore int64             `json:"notBefore,omitempty"`
+	Tags      map[string]string `json:"tags,omitempty"`
+}
+
+func (a Attributes) enabled() bool { return a.Enabled == nil || *a.Enabled }
 
 const defaultFederatedAudience = "api://AzureADTokenExchange"
 
@@ -159,6 +179,19 @@ func (v *Vault) isReader(clientID string) bool {
 		}
 	}
 	return false
+}
+
+// canRead says whether a client may read a collection: it is a reader, and its collections include this one.
+func (v *Vault) canRead(clientID, collection string) bool {
+	if !v.isReader(clientID) {
+		return false
+	}
+	for id, colls := range v.ReaderCollections {
+		if strings.EqualFold(id, clientID) {
+			return slices.Contains(colls, collection)
+		}
+	}
+	return true
 }
 
 func (t *Tenant) hasApp(clientID string) bool {

@@ -83,11 +83,41 @@ func addCommand(args []string, stdout *os.File) error {
 	generate := fs.String("generate", "", "random|tls (secret), rsa|ec (key), tls|rsa|ec (certificate)")
 	valueFile := fs.String("value-file", "", "read the value (PEM for key and certificate) from this file")
 	contentType := fs.String("content-type", "", "content type of a secret")
+	disabled := fs.Bool("disabled", false, "the new version is disabled (attributes.enabled false)")
+	expires := fs.String("expires", "", "the new version's expiry (exp), RFC 3339")
+	notBefore := fs.String("not-before", "", "the new version's not-before (nbf), RFC 3339")
+	var tags tagFlag
+	fs.Var(&tags, "tag", "a tag NAME=VALUE of the new version (repeatable)")
+	notExportable := fs.Bool("not-exportable", false, "a certificate whose policy does not let its private key leave the vault")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := required(fs, "content", "vault", "kind", "name"); err != nil {
 		return err
+	}
+	attrs := Attributes{Tags: tags.m}
+	if *disabled {
+		attrs.Enabled = new(bool)
+	}
+	for _, t := range []struct {
+		flag, value string
+		into        *int64
+	}{{"expires", *expires, &attrs.Expires}, {"not-before", *notBefore, &attrs.NotBefore}} {
+		if t.value == "" {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339, t.value)
+		if err != nil {
+			return fmt.Errorf("add: --%s: %w", t.flag, err)
+		}
+		*t.into = at.Unix()
+	}
+	var exportable *bool
+	if *notExportable {
+		if *kind != "certificate" {
+			return errors.New("add: --not-exportable is for certificates only")
+		}
+		exportable = new(bool)
 	}
 	if *generate != "" && *valueFile != "" {
 		return errors.New("add: give --generate or --value-file, not both")
@@ -103,7 +133,7 @@ func addCommand(args []string, stdout *os.File) error {
 	if _, v := c.findVault(*vault); v == nil && *tenant == "" {
 		return fmt.Errorf("add: vault %s does not exist yet: give --tenant (the tenant its challenge names)", *vault)
 	}
-	version := addVersion(c, *vault, *tenant, *kind, *name, value, ctype, time.Now())
+	version := addVersionWith(c, *vault, *tenant, *kind, *name, value, ctype, time.Now(), attrs, exportable)
 	if err := writeContent(*content, c); err != nil {
 		return err
 	}
@@ -180,8 +210,30 @@ func newObjectValue(kind, name, generate, valueFile, contentType string) (value,
 	return value, "", nil
 }
 
+// tagFlag collects repeated --tag NAME=VALUE flags.
+type tagFlag struct{ m map[string]string }
+
+func (t *tagFlag) String() string { return fmt.Sprint(t.m) }
+
+func (t *tagFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	if t.m == nil {
+		t.m = map[string]string{}
+	}
+	t.m[k] = v
+	return nil
+}
+
 // addVersion appends a new current version, creating the vault and the object as needed.
 func addVersion(c *Content, vaultName, tenant, kind, name, value, contentType string, now time.Time) string {
+	return addVersionWith(c, vaultName, tenant, kind, name, value, contentType, now, Attributes{}, nil)
+}
+
+// addVersionWith is addVersion with the version's attributes and, for a certificate, its key's exportability.
+func addVersionWith(c *Content, vaultName, tenant, kind, name, value, contentType string, now time.Time, attrs Attributes, exportable *bool) string {
 	_, v := c.findVault(vaultName)
 	if v == nil {
 		v = &Vault{TenantID: tenant, Readers: []string{}}
@@ -203,7 +255,7 @@ func addVersion(c *Content, vaultName, tenant, kind, name, value, contentType st
 		if len(old) > 0 {
 			prev = old[len(old)-1].Created
 		}
-		v.Secrets[n] = append(old, SecretVersion{Version: version, Value: value, ContentType: contentType, Created: nextCreated(prev, now)})
+		v.Secrets[n] = append(old, SecretVersion{Version: version, Value: value, ContentType: contentType, Created: nextCreated(prev, now), Attributes: attrs})
 	case "key", "certificate":
 		m := &v.Keys
 		if kind == "certificate" {
@@ -220,7 +272,7 @@ func addVersion(c *Content, vaultName, tenant, kind, name, value, contentType st
 		if len(old) > 0 {
 			prev = old[len(old)-1].Created
 		}
-		(*m)[n] = append(old, PEMVersion{Version: version, PEM: value, Created: nextCreated(prev, now)})
+		(*m)[n] = append(old, PEMVersion{Version: version, PEM: value, Created: nextCreated(prev, now), Attributes: attrs, Exportable: exportable})
 	}
 	return version
 }
@@ -242,6 +294,7 @@ func grantCommand(args []string) error {
 	subject := fs.String("subject", "", "federated credential subject (system:serviceaccount:NS:NAME)")
 	audience := fs.String("audience", defaultFederatedAudience, "federated credential audience")
 	vault := fs.String("vault", "", "let the identity read this vault")
+	collections := fs.String("collections", "", "with --vault: only these collections (comma-separated: secrets, keys, certificates); default all")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -258,6 +311,17 @@ func grantCommand(args []string) error {
 		return errors.New("grant: give exactly one of --service-principal, --managed-identity, --federated")
 	}
 	g := grant{tenant: *tenant, vault: *vault}
+	if *collections != "" {
+		if *vault == "" {
+			return errors.New("grant: --collections needs --vault")
+		}
+		for _, coll := range strings.Split(*collections, ",") {
+			if _, ok := objectKinds[coll]; !ok {
+				return fmt.Errorf("grant: --collections: %q is not secrets, keys or certificates", coll)
+			}
+			g.collections = append(g.collections, coll)
+		}
+	}
 	switch {
 	case *sp != "":
 		if *secretFile == "" {
@@ -290,6 +354,7 @@ func grantCommand(args []string) error {
 
 type grant struct {
 	tenant, vault, clientID string
+	collections             []string // nil: every collection
 	servicePrincipal        *ServicePrincipal
 	managedIdentity         *ManagedIdentity
 	federated               *FederatedCredential
@@ -345,5 +410,16 @@ func applyGrant(c *Content, g grant) {
 	}
 	if !v.isReader(g.clientID) {
 		v.Readers = append(v.Readers, g.clientID)
+	}
+	for id := range v.ReaderCollections {
+		if strings.EqualFold(id, g.clientID) {
+			delete(v.ReaderCollections, id)
+		}
+	}
+	if g.collections != nil {
+		if v.ReaderCollections == nil {
+			v.ReaderCollections = map[string][]string{}
+		}
+		v.ReaderCollections[g.clientID] = g.collections
 	}
 }

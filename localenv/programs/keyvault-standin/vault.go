@@ -5,12 +5,15 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -44,6 +47,41 @@ type version struct {
 	contentType string
 	pem         string // key or certificate PEM
 	managed     bool   // backs a certificate
+	attrs       Attributes
+	exportable  *bool // a certificate's key_props.exportable (nil: true)
+}
+
+func (v version) isExportable() bool { return v.exportable == nil || *v.exportable }
+
+// vaultRequest is what a data-plane path asks for: a collection's list, an object's versions, an object (a version
+// of it), or a certificate's policy.
+type vaultRequest struct {
+	collection, name, version string
+	op                        string // list, versions, get, policy
+}
+
+func parseVaultPath(p string) (vaultRequest, bool) {
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	r := vaultRequest{collection: segs[0]}
+	if _, ok := objectKinds[r.collection]; !ok {
+		return r, false
+	}
+	switch {
+	case len(segs) == 1 || len(segs) == 2 && segs[1] == "":
+		r.op = "list"
+		return r, true
+	case len(segs) == 2 || len(segs) == 3 && segs[2] == "":
+		r.op, r.name = "get", segs[1]
+	case len(segs) == 3 && segs[2] == "versions":
+		r.op, r.name = "versions", segs[1]
+	case len(segs) == 3 && segs[2] == "policy" && r.collection == "certificates":
+		r.op, r.name = "policy", segs[1]
+	case len(segs) == 3:
+		r.op, r.name, r.version = "get", segs[1], segs[2]
+	default:
+		return r, false
+	}
+	return r, r.name != ""
 }
 
 func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry, c *Content, vaultName string) {
@@ -53,19 +91,13 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 		return
 	}
 	e.Vault = name
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	coll, ok := objectKinds[segs[0]]
-	if !ok || len(segs) < 2 || segs[1] == "" || len(segs) > 3 {
-		vaultError(w, e, http.StatusNotFound, "NotFound", "The requested path is not served by the stand-in: it serves GET of secrets, keys and certificates by name, version, and version lists.")
+	req, ok := parseVaultPath(r.URL.Path)
+	if !ok {
+		vaultError(w, e, http.StatusNotFound, "NotFound", "The requested path is not served by the stand-in: it serves GET of the secrets, keys and certificates lists, of an object by name and version, of its version list, and of a certificate's policy.")
 		return
 	}
-	e.Kind, e.Object = coll.kind, segs[1]
-	listing := len(segs) == 3 && segs[2] == "versions"
-	versionID := ""
-	if len(segs) == 3 && !listing {
-		versionID = segs[2]
-		e.Version = versionID
-	}
+	coll := objectKinds[req.collection]
+	e.Kind, e.Object, e.Version = coll.kind, req.name, req.version
 	if r.URL.Query().Get("api-version") == "" {
 		vaultError(w, e, http.StatusBadRequest, "BadParameter", "The api-version query parameter is required.")
 		return
@@ -75,13 +107,17 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 		return
 	}
 	action := coll.getAction
-	if listing {
+	if req.op == "list" || req.op == "versions" {
 		action = coll.listAction
 	}
-	if !v.isReader(claims.AppID) {
+	if !v.canRead(claims.AppID, req.collection) {
+		resource := name + "/" + req.collection
+		if req.name != "" {
+			resource += "/" + req.name
+		}
 		vaultError(w, e, http.StatusForbidden, "Forbidden", fmt.Sprintf(
-			"Caller is not authorized to perform action on resource.\r\nCaller: appid=%s;oid=%s;iss=%s\r\nAction: 'Microsoft.KeyVault/vaults/%s'\r\nResource: '%s/%s/%s'\r\nAssignment: (not found)\r\nVault: %s (keyvault-standin: the caller's client ID is not in the vault's readers; use the grant subcommand)",
-			claims.AppID, claims.ObjectID, claims.Issuer, action, name, segs[0], segs[1], name))
+			"Caller is not authorized to perform action on resource.\r\nCaller: appid=%s;oid=%s;iss=%s\r\nAction: 'Microsoft.KeyVault/vaults/%s'\r\nResource: '%s'\r\nAssignment: (not found)\r\nVault: %s (keyvault-standin: the caller's client ID %s; use the grant subcommand)",
+			claims.AppID, claims.ObjectID, claims.Issuer, action, resource, name, refusedBecause(v, claims.AppID, req.collection)))
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -89,35 +125,65 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 		return
 	}
 	base := "https://" + strings.ToLower(name) + vaultDNSSuffix
-	versions, realName := objectVersions(v, coll.kind, segs[1])
-	if len(versions) == 0 {
-		vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.kind, strings.TrimSuffix(segs[1]+"/"+versionID, "/"), coll.kind))
+	if req.op == "list" {
+		s.listObjects(w, r, e, base, req.collection, coll.kind, v)
 		return
 	}
-	if listing {
-		s.listVersions(w, r, e, base, segs[0], realName, coll.kind, versions)
+	versions, realName := objectVersions(v, coll.kind, req.name)
+	if len(versions) == 0 {
+		vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.kind, strings.TrimSuffix(req.name+"/"+req.version, "/"), coll.kind))
+		return
+	}
+	if req.op == "versions" {
+		items := make([]map[string]any, 0, len(versions))
+		for _, ver := range versions {
+			items = append(items, listItem(base, coll.kind, realName, ver, true))
+		}
+		s.writePage(w, r, e, base, req.collection+"/"+url.PathEscape(realName)+"/versions", items)
 		return
 	}
 	ver := versions[len(versions)-1]
-	if versionID != "" {
+	if req.version != "" {
 		found := false
 		for _, x := range versions {
-			if strings.EqualFold(x.id, versionID) {
+			if strings.EqualFold(x.id, req.version) {
 				ver, found = x, true
 			}
 		}
 		if !found {
-			vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s/%s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.kind, segs[1], versionID, coll.kind))
+			vaultError(w, e, http.StatusNotFound, coll.notFound, fmt.Sprintf("A %s with (name/id) %s/%s was not found in this key vault. If you recently deleted this %s you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182", coll.kind, req.name, req.version, coll.kind))
 			return
 		}
 	}
 	e.Version = ver.id
-	body, err := bundle(base, coll.kind, realName, ver)
+	if !ver.attrs.enabled() && coll.kind != "certificate" {
+		// Key Vault refuses to read a disabled secret or key (its metadata stays listable).
+		e.Error = "Forbidden"
+		inner := map[string]string{"secret": "SecretDisabled", "key": "KeyDisabled"}[coll.kind]
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": map[string]any{
+			"code": "Forbidden", "message": fmt.Sprintf("Operation get is not allowed on a disabled %s.", coll.kind),
+			"innererror": map[string]any{"code": inner}}})
+		return
+	}
+	var body map[string]any
+	var err error
+	if req.op == "policy" {
+		body, err = certificatePolicy(base, realName, ver)
+	} else {
+		body, err = bundle(base, coll.kind, realName, ver)
+	}
 	if err != nil {
 		vaultError(w, e, http.StatusInternalServerError, "InternalError", fmt.Sprintf("The stand-in cannot serve %s %s: %v", coll.kind, realName, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+func refusedBecause(v *Vault, clientID, collection string) string {
+	if v.isReader(clientID) {
+		return "may read only some collections of the vault, not " + collection
+	}
+	return "is not in the vault's readers"
 }
 
 // authorize checks the bearer token: missing gives the challenge, a bad one the challenge with the reason.
@@ -157,7 +223,13 @@ func objectVersions(v *Vault, kind, name string) ([]version, string) {
 	certs := func() string {
 		n, cs := lookupName(v.Certificates, name)
 		for _, c := range cs {
-			out = append(out, version{id: c.Version, created: c.Created, value: c.PEM, contentType: contentTypePEM, pem: c.PEM, managed: kind != "certificate"})
+			value := c.PEM
+			if c.Exportable != nil && !*c.Exportable {
+				// A certificate whose key may not leave the vault: its secret holds the certificate only.
+				value = certificateBlocks(c.PEM)
+			}
+			out = append(out, version{id: c.Version, created: c.Created, value: value, contentType: contentTypePEM, pem: c.PEM,
+				managed: kind != "certificate", attrs: certificateAttributes(c), exportable: c.Exportable})
 		}
 		return n
 	}
@@ -166,7 +238,7 @@ func objectVersions(v *Vault, kind, name string) ([]version, string) {
 	case "secret":
 		n, ss := lookupName(v.Secrets, name)
 		for _, x := range ss {
-			out = append(out, version{id: x.Version, created: x.Created, value: x.Value, contentType: x.ContentType})
+			out = append(out, version{id: x.Version, created: x.Created, value: x.Value, contentType: x.ContentType, attrs: x.Attributes})
 		}
 		realName = n
 		if len(out) == 0 {
@@ -175,7 +247,7 @@ func objectVersions(v *Vault, kind, name string) ([]version, string) {
 	case "key":
 		n, ks := lookupName(v.Keys, name)
 		for _, x := range ks {
-			out = append(out, version{id: x.Version, created: x.Created, pem: x.PEM})
+			out = append(out, version{id: x.Version, created: x.Created, pem: x.PEM, attrs: x.Attributes})
 		}
 		realName = n
 		if len(out) == 0 {
@@ -186,6 +258,30 @@ func objectVersions(v *Vault, kind, name string) ([]version, string) {
 	}
 	fillCreated(out)
 	return out, realName
+}
+
+// certificateAttributes are a certificate version's attributes: as in Key Vault, nbf and exp are the certificate's
+// validity unless the content sets them. The certificate's secret and key carry the same.
+func certificateAttributes(c PEMVersion) Attributes {
+	a := c.Attributes
+	if a.Expires != 0 && a.NotBefore != 0 {
+		return a
+	}
+	p, err := parsePEMBundle(c.PEM)
+	if err != nil || p.leaf == nil {
+		return a
+	}
+	leaf, err := x509.ParseCertificate(p.leaf)
+	if err != nil {
+		return a
+	}
+	if a.Expires == 0 {
+		a.Expires = leaf.NotAfter.Unix()
+	}
+	if a.NotBefore == 0 {
+		a.NotBefore = leaf.NotBefore.Unix()
+	}
+	return a
 }
 
 // fillCreated gives versions without a creation time one a second after the previous version's.
@@ -199,14 +295,29 @@ func fillCreated(vs []version) {
 	}
 }
 
-func attributes(created int64) map[string]any {
-	return map[string]any{"enabled": true, "created": created, "updated": created, "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90}
+// attributes are a version's attributes as every response carries them: exp and nbf only when set.
+func attributes(v version) map[string]any {
+	a := map[string]any{"enabled": v.attrs.enabled(), "created": v.created, "updated": v.created, "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90}
+	if v.attrs.Expires != 0 {
+		a["exp"] = v.attrs.Expires
+	}
+	if v.attrs.NotBefore != 0 {
+		a["nbf"] = v.attrs.NotBefore
+	}
+	return a
+}
+
+func tags(v version) map[string]string {
+	if v.attrs.Tags == nil {
+		return map[string]string{}
+	}
+	return v.attrs.Tags
 }
 
 func bundle(base, kind, name string, v version) (map[string]any, error) {
 	switch kind {
 	case "secret":
-		b := map[string]any{"value": v.value, "id": base + "/secrets/" + name + "/" + v.id, "attributes": attributes(v.created), "tags": map[string]string{}}
+		b := map[string]any{"value": v.value, "id": base + "/secrets/" + name + "/" + v.id, "attributes": attributes(v), "tags": tags(v)}
 		if v.contentType != "" {
 			b["contentType"] = v.contentType
 		}
@@ -225,7 +336,7 @@ func bundle(base, kind, name string, v version) (map[string]any, error) {
 			return nil, err
 		}
 		jwk["kid"] = base + "/keys/" + name + "/" + v.id
-		b := map[string]any{"key": jwk, "attributes": attributes(v.created), "tags": map[string]string{}}
+		b := map[string]any{"key": jwk, "attributes": attributes(v), "tags": tags(v)}
 		if v.managed {
 			b["managed"] = true
 		}
@@ -238,14 +349,20 @@ func bundle(base, kind, name string, v version) (map[string]any, error) {
 		if p.leaf == nil {
 			return nil, errors.New("no CERTIFICATE block")
 		}
+		policy, err := certificatePolicy(base, name, v)
+		if err != nil {
+			return nil, err
+		}
 		return map[string]any{
-			"id":         base + "/certificates/" + name + "/" + v.id,
-			"kid":        base + "/keys/" + name + "/" + v.id,
-			"sid":        base + "/secrets/" + name + "/" + v.id,
-			"x5t":        thumbprint(p.leaf),
-			"cer":        base64.StdEncoding.EncodeToString(p.leaf),
-			"attributes": attributes(v.created),
-			"tags":       map[string]string{},
+			"id":          base + "/certificates/" + name + "/" + v.id,
+			"kid":         base + "/keys/" + name + "/" + v.id,
+			"sid":         base + "/secrets/" + name + "/" + v.id,
+			"x5t":         thumbprint(p.leaf),
+			"cer":         base64.StdEncoding.EncodeToString(p.leaf),
+			"attributes":  attributes(v),
+			"tags":        tags(v),
+			"contentType": contentTypePEM,
+			"policy":      policy,
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown kind %s", kind)
@@ -279,8 +396,75 @@ func jwkOf(pub crypto.PublicKey) (map[string]any, error) {
 	return nil, fmt.Errorf("unsupported key type %T", pub)
 }
 
-// listVersions serves one page of an object's versions, with nextLink ($skiptoken) when more remain.
-func (s *server) listVersions(w http.ResponseWriter, r *http.Request, e *logEntry, base, collection, name, kind string, versions []version) {
+// listItem is one item of a list: the metadata of a version (or, in a collection list, of the object's current
+// version, with an ID without the version), never a value.
+func listItem(base, kind, name string, v version, withVersion bool) map[string]any {
+	suffix := ""
+	if withVersion {
+		suffix = "/" + v.id
+	}
+	item := map[string]any{"attributes": attributes(v), "tags": tags(v)}
+	switch kind {
+	case "secret":
+		item["id"] = base + "/secrets/" + name + suffix
+		if v.contentType != "" {
+			item["contentType"] = v.contentType
+		}
+		if v.managed {
+			item["managed"] = true
+		}
+	case "key":
+		item["kid"] = base + "/keys/" + name + suffix
+		if v.managed {
+			item["managed"] = true
+		}
+	case "certificate":
+		item["id"] = base + "/certificates/" + name + suffix
+		if p, err := parsePEMBundle(v.pem); err == nil && p.leaf != nil {
+			item["x5t"] = thumbprint(p.leaf)
+		}
+	}
+	return item
+}
+
+// listObjects serves one page of a collection: each object once, by name, with its current version's metadata. As
+// in Key Vault, a certificate's secret and key are listed among the secrets and keys, as managed.
+func (s *server) listObjects(w http.ResponseWriter, r *http.Request, e *logEntry, base, collection, kind string, v *Vault) {
+	seen := map[string]bool{}
+	var names []string
+	add := func(n string) {
+		if !seen[strings.ToLower(n)] {
+			seen[strings.ToLower(n)] = true
+			names = append(names, n)
+		}
+	}
+	switch kind {
+	case "secret":
+		for n := range v.Secrets {
+			add(n)
+		}
+	case "key":
+		for n := range v.Keys {
+			add(n)
+		}
+	}
+	for n := range v.Certificates {
+		add(n)
+	}
+	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	items := []map[string]any{}
+	for _, n := range names {
+		versions, realName := objectVersions(v, kind, n)
+		if len(versions) > 0 {
+			items = append(items, listItem(base, kind, realName, versions[len(versions)-1], false))
+		}
+	}
+	s.writePage(w, r, e, base, collection, items)
+}
+
+// writePage serves one page of items, with nextLink ($skiptoken) when more remain. maxresults is 1 to 25, as in Key
+// Vault; without it the stand-in's page size applies.
+func (s *server) writePage(w http.ResponseWriter, r *http.Request, e *logEntry, base, path string, all []map[string]any) {
 	q := r.URL.Query()
 	size := s.opts.pageSize
 	if m := q.Get("maxresults"); m != "" {
@@ -295,45 +479,68 @@ func (s *server) listVersions(w http.ResponseWriter, r *http.Request, e *logEntr
 	if tok := q.Get("$skiptoken"); tok != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(tok)
 		n, err2 := strconv.Atoi(strings.TrimPrefix(string(raw), "offset:"))
-		if err != nil || err2 != nil || n < 0 || n > len(versions) {
+		if err != nil || err2 != nil || n < 0 || n > len(all) {
 			vaultError(w, e, http.StatusBadRequest, "BadParameter", "The $skiptoken is invalid.")
 			return
 		}
 		offset = n
 	}
-	end := min(offset+size, len(versions))
-	items := []map[string]any{}
-	for _, v := range versions[offset:end] {
-		item := map[string]any{"attributes": attributes(v.created), "tags": map[string]string{}}
-		switch kind {
-		case "secret":
-			item["id"] = base + "/secrets/" + name + "/" + v.id
-			if v.contentType != "" {
-				item["contentType"] = v.contentType
-			}
-			if v.managed {
-				item["managed"] = true
-			}
-		case "key":
-			item["kid"] = base + "/keys/" + name + "/" + v.id
-			if v.managed {
-				item["managed"] = true
-			}
-		case "certificate":
-			item["id"] = base + "/certificates/" + name + "/" + v.id
-			if p, err := parsePEMBundle(v.pem); err == nil && p.leaf != nil {
-				item["x5t"] = thumbprint(p.leaf)
-			}
-		}
-		items = append(items, item)
-	}
-	body := map[string]any{"value": items, "nextLink": nil}
-	if end < len(versions) {
+	end := min(offset+size, len(all))
+	body := map[string]any{"value": all[offset:end], "nextLink": nil}
+	if end < len(all) {
 		next := url.Values{}
 		next.Set("api-version", q.Get("api-version"))
 		next.Set("$skiptoken", base64.RawURLEncoding.EncodeToString([]byte("offset:"+strconv.Itoa(end))))
 		next.Set("maxresults", strconv.Itoa(size))
-		body["nextLink"] = base + ":443/" + collection + "/" + url.PathEscape(name) + "/versions?" + next.Encode()
+		body["nextLink"] = base + ":443/" + path + "?" + next.Encode()
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// certificatePolicy is a certificate's policy as Key Vault returns it (alone, or in the certificate's bundle):
+// the key's properties (exportability, type, size or curve), the secret's content type, the subject and SANs.
+func certificatePolicy(base, name string, v version) (map[string]any, error) {
+	p, err := parsePEMBundle(v.pem)
+	if err != nil {
+		return nil, err
+	}
+	keyProps := map[string]any{"exportable": v.isExportable(), "reuse_key": false}
+	switch k := p.publicKey.(type) {
+	case *rsa.PublicKey:
+		keyProps["kty"], keyProps["key_size"] = "RSA", k.N.BitLen()
+	case *ecdsa.PublicKey:
+		keyProps["kty"], keyProps["crv"] = "EC", k.Curve.Params().Name
+	}
+	x509Props := map[string]any{"key_usage": []string{}, "ekus": []string{}}
+	if leaf, err := x509.ParseCertificate(p.leaf); err == nil {
+		x509Props["subject"] = leaf.Subject.String()
+		if len(leaf.DNSNames) > 0 {
+			x509Props["sans"] = map[string]any{"dns_names": leaf.DNSNames}
+		}
+		x509Props["validity_months"] = max(1, int(leaf.NotAfter.Sub(leaf.NotBefore).Hours()/24/30))
+	}
+	return map[string]any{
+		"id":           base + "/certificates/" + name + "/policy",
+		"key_props":    keyProps,
+		"secret_props": map[string]any{"contentType": contentTypePEM},
+		"x509_props":   x509Props,
+		"issuer":       map[string]any{"name": "Self"},
+		"attributes":   map[string]any{"enabled": true, "created": v.created, "updated": v.created},
+	}, nil
+}
+
+// certificateBlocks keeps only the CERTIFICATE blocks of a PEM bundle.
+func certificateBlocks(bundle string) string {
+	var out []byte
+	rest := []byte(bundle)
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return string(out)
+		}
+		if b.Type == pemCertificate {
+			out = append(out, pem.EncodeToMemory(b)...)
+		}
+	}
 }
