@@ -190,15 +190,21 @@ export function clusterArgsOf(config: CreatedClusterConfig) {
     return sameAsArgs satisfies Pick<AksClusterArgs, keyof typeof sameAsArgs>;
 }
 
-/** The KeyVault args a created vault's config holds (all but `protect`, a resource option), checked as clusterArgsOf's are. */
+/**
+ * The KeyVault args a created vault's config holds (all but `protect`, a resource option, and the program's vault
+ * check), checked as clusterArgsOf's are.
+ */
 export function createdVaultArgsOf(config: CreatedVaultConfig) {
-    const { protect, ...sameAsArgs } = config;
+    const { protect, checkContents, expiryWarningDays, ...sameAsArgs } = config;
     return sameAsArgs satisfies Pick<CreateKeyVaultArgs, keyof typeof sameAsArgs>;
 }
 
-/** The KeyVault args a read vault's config holds (its resource group defaults to the stack's), checked as clusterArgsOf's are. */
+/**
+ * The KeyVault args a read vault's config holds (its resource group defaults to the stack's; the vault check is the
+ * program's), checked as clusterArgsOf's are.
+ */
 export function existingVaultArgsOf(config: ExistingVaultConfig) {
-    const { resourceGroupName, ...sameAsArgs } = config;
+    const { resourceGroupName, checkContents, expiryWarningDays, ...sameAsArgs } = config;
     return sameAsArgs satisfies Pick<ExistingKeyVaultArgs, keyof typeof sameAsArgs>;
 }
 

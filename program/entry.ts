@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./config";
 import { ProgramOutputs, runProgram } from "./main";
+import { checkVaultContents } from "./vault-check";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
 
@@ -65,7 +66,8 @@ export function readStackConfig(): RawStackConfig {
 export async function stackProgram(): Promise<ProgramOutputs> {
     const { values, secretKeys } = readStackConfig();
     const config = parseStackConfig(values, secretKeys);
-    return runProgram(config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))));
+    const vaultListing = await checkVaultContents(config);
+    return runProgram(config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), vaultListing);
 }
 
 // What else an inline (Automation API) run of the program and the tools around it read: the config's reader and its

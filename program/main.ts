@@ -21,6 +21,7 @@ import {
 } from "./config";
 import { addonIdentityWarning, identityBindingWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
 import { requestsPerMount } from "../components/key-vault/request-budget";
+import { VaultListing } from "../components/key-vault/contents";
 import { managedNetworkPrivateEndpointWarning } from "../components/key-vault/network";
 import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
 import { TopLevelKey } from "./schema";
@@ -320,9 +321,14 @@ function requiredIssuer(issuer: pulumi.Output<string | undefined> | undefined, a
 /**
  * Wires the stack: cluster and vault (created, read, external or from a platform stack), least-privilege access for
  * the addon identity and an admin group (never in an app stack: the platform stack owns them), and one AppWorkload
- * per application, each Kubernetes object declared once. `secretKeys`: top-level keys that hold secure values.
+ * per application, each Kubernetes object declared once. `secretKeys`: top-level keys that hold secure values;
+ * `vaultListing`: what the vault check read, so the request budget counts the versions the vault really holds.
  */
-export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<TopLevelKey> = new Set()): Promise<ProgramOutputs> {
+export async function runProgram(
+    config: StackConfig,
+    secretKeys: ReadonlySet<TopLevelKey> = new Set(),
+    vaultListing?: VaultListing,
+): Promise<ProgramOutputs> {
     const plan = kubernetesObjectPlan(config.applications.map((app, index) => ({ index, app })));
     const stack = stackPlan(config);
     const platformStack = stack.kind === "app" ? stack.platformStack : undefined;
@@ -360,7 +366,7 @@ export async function runProgram(config: StackConfig, secretKeys: ReadonlySet<To
             config.applications.map((app) => ({
                 app: app.name,
                 pods: app.deployment?.replicas ?? DEFAULT_REPLICAS,
-                requestsPerMount: requestsPerMount(app.objects),
+                requestsPerMount: requestsPerMount(app.objects, vaultListing),
                 syncMechanism: app.syncMechanism,
                 mountFiles: app.mountFiles,
                 syncedSecrets: app.syncedSecrets.length,

@@ -16,6 +16,7 @@ import {
     SOFT_DELETE_RETENTION_DAYS,
 } from "../components/key-vault/component";
 import { DEFAULT_FIREWALL_BYPASS } from "../components/key-vault/network";
+import { DEFAULT_EXPIRY_WARNING_DAYS, METADATA_READER_ROLE } from "../components/key-vault/content-checks";
 import { ACCESS_SCOPES, ADMIN_GROUP_ROLES, DEFAULT_ACCESS_SCOPE, DEFAULT_ADMIN_GROUP_ROLE } from "../components/key-vault-access/roles";
 import { isGuid } from "../components/shared/validation";
 import {
@@ -216,6 +217,22 @@ const networkAcls = example(
     "{ defaultAction: Deny, virtualNetworkSubnetIds: [<node subnet ID>] }",
 ).describe("The vault's firewall. Azure ignores it while `publicNetworkAccess` is `Disabled`.");
 
+/** The preview's vault check, in every vault mode (program/vault-check.ts). */
+const vaultContentCheck = {
+    checkContents: z
+        .boolean()
+        .default(true)
+        .describe(
+            `Read the vault's metadata (never a value) at preview and fail when an app's object is missing (naming the closest names the vault holds), of a kind its \`objectType\` cannot read, disabled, or of an \`objectVersion\` the vault lacks. The identity that runs the preview needs ${METADATA_READER_ROLE} on the vault; without it, or without a route to the vault, the preview warns and goes on. A vault this stack creates is read from its second preview on.`,
+        ),
+    expiryWarningDays: z
+        .number()
+        .int()
+        .positive()
+        .default(DEFAULT_EXPIRY_WARNING_DAYS)
+        .describe("The vault check warns about objects that expire within this many days."),
+};
+
 const keyVault = example(
     z.discriminatedUnion("mode", [
         z.strictObject({
@@ -242,6 +259,7 @@ const keyVault = example(
                 .describe(`Soft-delete retention, ${SOFT_DELETE_RETENTION_DAYS.min} to ${SOFT_DELETE_RETENTION_DAYS.max} days.`),
             skuName: z.enum(["standard", "premium"]).default(DEFAULT_SKU_NAME).describe("The vault's SKU."),
             protect: z.boolean().default(false).describe("Pulumi's `protect` on the vault: `pulumi destroy` refuses to delete it."),
+            ...vaultContentCheck,
         }),
         z.strictObject({
             mode: z
@@ -256,12 +274,16 @@ const keyVault = example(
                 .describe(
                     "A private endpoint this stack creates to the vault (mode `create` only; the vault's own connections are read from Azure).",
                 ),
+            ...vaultContentCheck,
         }),
         z.strictObject({
-            mode: z.literal("external").describe("No Azure call, so no network check."),
+            mode: z
+                .literal("external")
+                .describe("No call to Azure's management plane, so no network check (the vault check reads its data plane)."),
             name: z.string().describe("Vault name."),
             tenantId: guid.describe("Tenant of the vault."),
             id: z.string().optional().describe("Resource ID of the vault; needed only by apps that create their own identity."),
+            ...vaultContentCheck,
         }),
     ]),
     "{ mode: external, name: kv-platform-dev, tenantId: <guid> }",

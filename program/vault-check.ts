@@ -1,0 +1,144 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { TokenCredential } from "@azure/identity";
+import { VaultListing } from "../components/key-vault/contents";
+import { DEFAULT_EXPIRY_WARNING_DAYS, METADATA_READER_ROLE, vaultContentProblems } from "../components/key-vault/content-checks";
+import { AzureCloudName } from "../components/secret-provider-class/types";
+import { Problem } from "../components/shared/validation";
+import { ConfigProblem, StackConfigError, atPath, formatConfigProblem, keyPathOf } from "./problems";
+import { StackConfig } from "./schema";
+
+/**
+ * The preview's vault check: each app's objects held against what the stack's vault holds (its metadata, never a
+ * value), so a mistyped, disabled or missing object fails `pulumi preview` instead of a pod's mount. The program reads
+ * the vault as the identity that runs it (Azure CLI login, environment, managed identity: DefaultAzureCredential),
+ * over the vault's data plane, which needs the Key Vault Reader role.
+ */
+
+/** The DNS suffix of Key Vault's data plane in each Azure cloud, as the provider's cloudName names them. */
+export const VAULT_DNS_SUFFIXES: Readonly<Record<AzureCloudName, string>> = {
+    AzurePublicCloud: "vault.azure.net",
+    AzureUSGovernmentCloud: "vault.usgovcloudapi.net",
+    AzureChinaCloud: "vault.azure.cn",
+    AzureGermanCloud: "vault.microsoftazure.de",
+};
+
+/** What the check needs of the config: the vault, and where to reach it. */
+export interface VaultCheckPlan {
+    /** The vault's name. */
+    vaultName: string;
+    /** Its data plane URL, `https://<name>.<cloud's suffix>/`. */
+    vaultUrl: string;
+    /** True when this stack creates the vault: before its first `up` there is nothing to read. */
+    createdHere: boolean;
+    /** Warn about objects that expire within this many days. */
+    expiryWarningDays: number;
+}
+
+/**
+ * Whether and where the check reads: never in an app stack (its platform stack's vault is read when that stack
+ * previews), nor with `keyVault.checkContents: false`, nor without an object to check. The vault's cloud is the apps'
+ * `cloudName` (the provider reads the vault in that cloud), public by default.
+ */
+export function vaultCheckPlan(config: StackConfig): VaultCheckPlan | undefined {
+    const vault = config.keyVault;
+    if (!vault || !vault.checkContents || config.applications.every((app) => app.objects.length === 0)) {
+        return undefined;
+    }
+    const cloud = config.applications.find((app) => app.cloudName)?.cloudName ?? "AzurePublicCloud";
+    return {
+        vaultName: vault.name,
+        vaultUrl: `https://${vault.name}.${VAULT_DNS_SUFFIXES[cloud]}/`,
+        createdHere: vault.mode === "create",
+        expiryWarningDays: vault.expiryWarningDays,
+    };
+}
+
+/** What the check found, at the config's key paths: problems fail the preview, warnings are printed. */
+export interface VaultCheckFindings {
+    /** What would fail a pod's mount. */
+    problems: ConfigProblem[];
+    /** What would surprise, or what the check could not see. */
+    warnings: ConfigProblem[];
+}
+
+/** Each app's objects against the listing (pure: `now` is the caller's clock). */
+export function vaultCheckFindings(
+    config: StackConfig,
+    listing: VaultListing,
+    now: Date,
+    expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS,
+): VaultCheckFindings {
+    const findings: VaultCheckFindings = { problems: [], warnings: [] };
+    config.applications.forEach((app, index) => {
+        const found = vaultContentProblems(app.objects, listing, {
+            now,
+            expiryWarningDays,
+            describe: (_object, position) => `objects[${position}]`,
+        });
+        // An object's finding is at its key; one about the vault as a whole (a collection it could not list) at the
+        // app's objects, naming the vault.
+        const at = (finding: Problem): ConfigProblem =>
+            finding.where.startsWith("objects[")
+                ? atPath(["applications", index, ...keyPathOf(finding.where)], finding, `app "${app.name}"`)
+                : atPath(["applications", index, "objects"], finding, `app "${app.name}", ${finding.where}`);
+        findings.problems.push(...found.problems.map(at));
+        findings.warnings.push(...found.warnings.map(at));
+    });
+    return findings;
+}
+
+/** The warning when the vault could not be read at all: the check is skipped, the deploy goes on. */
+export function unreadVaultWarning(plan: VaultCheckPlan, error: unknown): ConfigProblem {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return {
+        path: ["keyVault"],
+        context: `Key Vault "${plan.vaultName}"`,
+        message: plan.createdHere
+            ? `could not be read (${reason}); a vault this stack creates holds nothing before its first \`pulumi up\`, so its objects are checked from the next preview on`
+            : `could not be read at ${plan.vaultUrl} (${reason}), so no object was checked against it`,
+        fix: `give the identity that runs the preview the ${METADATA_READER_ROLE} role on the vault and a route to ${plan.vaultUrl}, or set keyVault.checkContents: false`,
+    };
+}
+
+/** Reads the vault; the reader and the credential are loaded only when a check runs. */
+async function readListing(plan: VaultCheckPlan, credential?: TokenCredential): Promise<VaultListing> {
+    const [{ DefaultAzureCredential }, { readVaultContents }] = await Promise.all([
+        import("@azure/identity"),
+        import("../components/key-vault/read-contents"),
+    ]);
+    return readVaultContents(plan.vaultUrl, credential ?? new DefaultAzureCredential());
+}
+
+/**
+ * Runs the vault check for the stack: throws StackConfigError with every problem, prints every warning, and returns
+ * the listing (the request budget counts the real versions from it), or undefined when nothing was read.
+ */
+export async function checkVaultContents(
+    config: StackConfig,
+    now = new Date(),
+    credential?: TokenCredential,
+): Promise<VaultListing | undefined> {
+    const plan = vaultCheckPlan(config);
+    if (!plan) {
+        return undefined;
+    }
+    let listing: VaultListing;
+    try {
+        listing = await readListing(plan, credential);
+    } catch (error) {
+        pulumi.log.warn(formatConfigProblem(unreadVaultWarning(plan, error)));
+        return undefined;
+    }
+    const findings = vaultCheckFindings(config, listing, now, plan.expiryWarningDays);
+    for (const warning of findings.warnings) {
+        pulumi.log.warn(formatConfigProblem(warning));
+    }
+    if (findings.problems.length > 0) {
+        throw new StackConfigError(findings.problems);
+    }
+    const objects = config.applications.reduce((total, app) => total + app.objects.length, 0);
+    pulumi.log.info(
+        `Key Vault "${plan.vaultName}": ${objects} objects of ${config.applications.length} apps checked against its ${listing.objects.length} listed objects`,
+    );
+    return listing;
+}
