@@ -45,6 +45,11 @@ export interface LocalNode {
     standIn: StandInFiles;
     /** The stand-in's request log (one JSON line per request, no values). */
     requestLog: string;
+    /**
+     * The stand-in as an HTTPS proxy, the way the node's provider reaches Key Vault and Entra ID under their real
+     * names: its URL (for HTTPS_PROXY) and the CA of the certificates it serves (for NODE_EXTRA_CA_CERTS).
+     */
+    proxy: { url: string; caFile: string };
     /** Imports the probe image under each name, so Deployments using those images start without a registry. */
     importImages(names: string[]): void;
 }
@@ -153,6 +158,10 @@ export async function startLocalEnvironment(
                   scratch: path.join(stateDir, "scratch"),
               },
               requestLog: path.join(clusterStateDir, "logs", "keyvault-requests.jsonl"),
+              proxy: {
+                  url: `http://127.0.0.1:${fs.readFileSync(path.join(clusterStateDir, "standin.port"), "utf8").trim()}`,
+                  caFile: path.join(clusterStateDir, "standin", "ca.pem"),
+              },
               importImages: (names) => importImages(clusterStateDir, names),
           }
         : undefined;

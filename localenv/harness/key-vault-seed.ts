@@ -244,6 +244,37 @@ export function seedKeyVault(files: StandInFiles, plan: KeyVaultSeedPlan): Crede
     return secrets;
 }
 
+/** A service principal's credential, for a process that signs in with a client secret (AZURE_CLIENT_ID and so on). */
+export interface ServicePrincipalCredential {
+    tenantId: string;
+    clientId: string;
+    clientSecret: string;
+}
+
+/**
+ * Lets a new service principal read `vault`, as Key Vault Reader would (the stand-in knows no role names): the
+ * identity the local stack's preview reads the vault's metadata as.
+ */
+export function grantVaultReader(files: StandInFiles, tenantId: string, vault: string): ServicePrincipalCredential {
+    const credential = { tenantId, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") };
+    withValueFile(files, credential.clientSecret, (file) =>
+        standIn(files, [
+            "grant",
+            "--content",
+            files.content,
+            "--tenant",
+            tenantId,
+            "--service-principal",
+            credential.clientId,
+            "--secret-file",
+            file,
+            "--vault",
+            vault,
+        ]),
+    );
+    return credential;
+}
+
 /** Registers a managed identity in the tenant without letting it read any vault (the refusal a missing role gives). */
 export function registerManagedIdentity(files: StandInFiles, tenantId: string, clientId: string): void {
     standIn(files, ["grant", "--content", files.content, "--tenant", tenantId, "--managed-identity", clientId]);

@@ -20,7 +20,9 @@ import { parseStackConfig } from "../../program/entry";
 import { LocalEnvironment, startLocalEnvironment } from "./environment";
 import { readKubeContext } from "./kube";
 import { awaitDeliveries, formatDeliveries, prepareNode, rotationHelp } from "./secrets-flow";
-import { localStackConfig, openLocalStack } from "./stack";
+import { localStackConfig, openLocalStack, withVaultCheck } from "./stack";
+import { grantVaultReader } from "./key-vault-seed";
+import { Stack } from "@pulumi/pulumi/automation";
 import { isLocalCluster, resolveLocalTools } from "./tools";
 
 export interface LocalJobOptions {
@@ -118,10 +120,26 @@ async function main(): Promise<void> {
         lane: options.lane,
         log,
     });
-    const stack = await openLocalStack(environment.stackOptions);
+    const config = parseStackConfig(localStackConfig());
+    let stack: Stack | undefined;
     try {
-        const config = parseStackConfig(localStackConfig());
         const seed = environment.node ? await prepareNode(environment.kube, environment.node, config, log) : undefined;
+        const vault = config.keyVault;
+        if (environment.node && vault?.mode === "external") {
+            // The preview's vault check, as a user behind a proxy runs it: the program reads the stand-in's metadata
+            // of the vault (it holds the stack's objects) as a service principal with read access.
+            const reader = grantVaultReader(environment.node.standIn, vault.tenantId, vault.name);
+            log(`the preview reads Key Vault "${vault.name}" through the stand-in (HTTPS_PROXY), as service principal ${reader.clientId}`);
+            stack = await openLocalStack(
+                withVaultCheck(environment.stackOptions, {
+                    proxyUrl: environment.node.proxy.url,
+                    caFile: environment.node.proxy.caFile,
+                    ...reader,
+                }),
+            );
+        } else {
+            stack = await openLocalStack(environment.stackOptions);
+        }
         log("pulumi up --yes (stack local)");
         // The engine's own "Outputs:" would print them a second time, as YAML-ish text before the JSON below.
         const result = await stack.up({ onOutput: (text) => process.stdout.write(text), suppressOutputs: true });
@@ -152,7 +170,7 @@ async function main(): Promise<void> {
             }
         } else {
             try {
-                if (environment.existing) {
+                if (environment.existing && stack) {
                     // Also after a failed up: the cluster is the user's, leave it as it was.
                     log("pulumi destroy --yes");
                     await stack.destroy({ onOutput: (text) => process.stdout.write(text) });

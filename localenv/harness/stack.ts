@@ -82,6 +82,47 @@ export function localConfigWithServicePrincipal(): StackFileConfig {
     return config;
 }
 
+/** A process's sign-in as a service principal, and the proxy and CA through which it reaches the vault. */
+export interface VaultRoute {
+    /** HTTPS_PROXY: the proxy that reaches the vault and Entra ID under their real names. */
+    proxyUrl: string;
+    /** NODE_EXTRA_CA_CERTS: the CA of the certificates behind that proxy. */
+    caFile: string;
+    tenantId: string;
+    clientId: string;
+    clientSecret: string;
+}
+
+/**
+ * The local stack with the preview's vault check on: the program runs through the CLI's language host (a process of
+ * its own, since Node.js reads NODE_EXTRA_CA_CERTS only at start) and reaches the vault as a user behind a proxy does,
+ * with the Azure SDK's standard environment (HTTPS_PROXY, NODE_EXTRA_CA_CERTS, AZURE_CLIENT_ID/SECRET, AZURE_TENANT_ID).
+ * The engine's and providers' own connections are to 127.0.0.1, which NO_PROXY keeps off the proxy.
+ */
+export function withVaultCheck(
+    options: LocalStackOptions,
+    route: VaultRoute,
+    stackConfig: StackFileConfig = localStackConfig(),
+): LocalStackOptions {
+    const noProxy = "127.0.0.1,localhost";
+    return {
+        ...options,
+        throughLanguageHost: true,
+        stackConfig: { ...stackConfig, keyVault: { ...(stackConfig.keyVault as Record<string, unknown>), checkContents: true } },
+        envVars: {
+            ...options.envVars,
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            HTTPS_PROXY: route.proxyUrl,
+            NO_PROXY: noProxy,
+            no_proxy: noProxy,
+            NODE_EXTRA_CA_CERTS: route.caFile,
+            AZURE_TENANT_ID: route.tenantId,
+            AZURE_CLIENT_ID: route.clientId,
+            AZURE_CLIENT_SECRET: route.clientSecret,
+        },
+    };
+}
+
 /** Namespaces the local config's apps live in (created by the harness, see Pulumi.local.yaml). */
 export function localNamespaces(): string[] {
     return [...new Set((localStackConfig().applications as Array<{ namespace: string }>).map((app) => app.namespace))].sort();
