@@ -18,7 +18,7 @@ import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../locale
 import { requestsPerMount } from "../../components/key-vault/request-budget";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { KeyVaultObject } from "../../components/secret-provider-class/types";
-import { addVersion, registerManagedIdentity } from "../../localenv/harness/key-vault-seed";
+import { addVersion, grantVaultReader, registerManagedIdentity } from "../../localenv/harness/key-vault-seed";
 import { KubeClient } from "../../localenv/harness/kube";
 import {
     AppDelivery,
@@ -37,7 +37,7 @@ import {
     readRequestLog,
     syncedSecretState,
 } from "../../localenv/harness/secrets-flow";
-import { localConfigWithServicePrincipal, openLocalStack } from "../../localenv/harness/stack";
+import { localConfigWithServicePrincipal, openLocalStack, withVaultCheck } from "../../localenv/harness/stack";
 
 /** The lane the node runs (undefined: versions.json's default lane). */
 const LANE = process.env.AKV_LANE || undefined;
@@ -422,6 +422,43 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
                 `${entry.app}: ${JSON.stringify(mounts)}`,
             ).to.deep.equal(mounts.map(() => 0));
         }
+    });
+
+    it("the preview reads the vault: a mistyped object fails it, naming the object and the names the vault holds near it, reading metadata only", async () => {
+        const reader = grantVaultReader(node.standIn, tenantId, "kv-local-demo");
+        const raw = localConfigWithServicePrincipal();
+        raw.applications[0].objects[0].objectName = "orders-db-pasword";
+        // The syncedSecrets entry that reads it keeps the config's own checks passing: only the vault knows the name is wrong.
+        raw.applications[0].syncedSecrets[0].data[0].objectName = "orders-db-pasword";
+        const typo = await openLocalStack(
+            withVaultCheck(
+                { ...environment.stackOptions, stackName: "vault-check" },
+                { proxyUrl: node.proxy.url, caFile: node.proxy.caFile, ...reader },
+                raw,
+            ),
+        );
+        const requestsBefore = readRequestLog(node.requestLog).length;
+        const failure = await typo.preview().then(
+            () => "",
+            (error: unknown) => String(error),
+        );
+        expect(failure).to.contain(
+            'aks-keyvault-secrets:applications[0].objects[0].objectName (app "orders-api"): Key Vault "kv-local-demo" has no secret "orders-db-pasword"; ' +
+                'the closest secrets it has: "orders-db-password". Fix: name an existing secret (e.g. "orders-db-password"), or create "orders-db-pasword" in the vault.',
+        );
+        // Metadata only: lists and version lists, never a secret's value.
+        const reads = readRequestLog(node.requestLog)
+            .slice(requestsBefore)
+            .filter((request) => request.service === "keyvault" && request.clientId === reader.clientId);
+        expect(reads.length).to.be.greaterThan(0);
+        expect(
+            reads.filter(
+                (request) =>
+                    request.method !== "GET" ||
+                    !/^\/(secrets|keys|certificates)(\/[^/]+\/versions|\/[^/]+\/policy|\/[^/]+)?\/?$/.test(request.path ?? ""),
+            ),
+        ).to.deep.equal([]);
+        expect(reads.filter((request) => /^\/secrets\/[^/]+\/?$/.test(request.path ?? ""))).to.deep.equal([]);
     });
 
     it("removing an app deletes its pods and synced Secret and touches no other app", async () => {
