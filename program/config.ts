@@ -5,10 +5,14 @@ import { CreateKeyVaultArgs, ExistingKeyVaultArgs, KeyVaultArgs, keyVaultProblem
 import { groupReferenceProblems } from "../components/key-vault-access/component";
 import { AppWorkloadArgs } from "../components/workload/types";
 import { appWorkloadProblems } from "../components/workload/validate";
+import { isEmptyObjectsProblem } from "../components/secret-provider-class/objects";
+import { KeyVaultObjectSelection, expandObjectSelections } from "../components/key-vault/selection";
+import { VaultListing } from "../components/key-vault/contents";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
 import { secretNameCollisionProblems } from "./secret-names";
 import { keyVaultNameProblems } from "../components/key-vault/names";
 import { ConfigProblem, StackConfigError, atPath, keyPathOf } from "./problems";
+import { Problem } from "../components/shared/validation";
 import { isUnion, schemaAt, schemaProblems } from "./schema-problems";
 import { ApplicationConfig, CONFIG_KEYS, StackConfig, TopLevelKey, applicationSchema, stackConfigSchema } from "./schema";
 import { AppObjectPlan, IndexedApp, kubernetesObjectPlan } from "./kubernetes-objects";
@@ -143,8 +147,9 @@ export const placeholderPlatform: PlatformFacts = {
 
 /**
  * Maps one app's config to component args (the managed identity and the shared-object plan come from the program).
- * Every key but `name` (the component's name) and `identity` is an AppWorkloadArgs field of the same name and type:
- * `satisfies` fails the type check when either side renames or retypes one.
+ * Every key but `name` (the component's name), `identity` and `selectObjects` (expanded into `objects` by the program,
+ * program/object-selection.ts) is an AppWorkloadArgs field of the same name and type: `satisfies` fails the type check
+ * when either side renames or retypes one.
  */
 export function toAppWorkloadArgs(
     app: ApplicationConfig,
@@ -152,7 +157,7 @@ export function toAppWorkloadArgs(
     managed?: AppWorkloadArgs["identity"],
     objects?: AppObjectPlan,
 ): AppWorkloadArgs {
-    const { name, identity: configIdentity, namespace, createNamespace, serviceAccountName, ...sameAsArgs } = app;
+    const { name, identity: configIdentity, namespace, createNamespace, serviceAccountName, selectObjects, ...sameAsArgs } = app;
     const identity: AppWorkloadArgs["identity"] =
         configIdentity.mode === "addon"
             ? { mode: "addon", clientId: platform.addonClientId ?? "" }
@@ -412,6 +417,31 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
     return problems;
 }
 
+/** An app's selections as the entries expandObjectSelections reads. */
+export function selectionEntries(app: ApplicationConfig): KeyVaultObjectSelection[] {
+    return (app.selectObjects ?? []).map((select) => ({ select }));
+}
+
+/** A selection's finding (`selectObjects[k].select…`) at its config key: the key holds the criteria without the `select` wrapper. */
+export function selectionProblemAt(index: number, app: ApplicationConfig, problem: Problem): ConfigProblem {
+    const where = problem.where.replace(/^(selectObjects\[\d+\])\.select/, "$1");
+    return atPath(["applications", index, ...keyPathOf(where)], problem, `app "${app.name}"`);
+}
+
+/** A listing of nothing, against which a selection finds only the problems of its own criteria. */
+const EMPTY_LISTING: VaultListing = { vaultName: "", objects: [], unreadable: [] };
+
+/**
+ * The problems of an app's selections that need no vault (no criterion, a namePattern that is no regular
+ * expression), found before the preview reads the vault.
+ */
+export function selectionCriteriaProblems({ index, app }: IndexedApp): ConfigProblem[] {
+    return expandObjectSelections(selectionEntries(app), EMPTY_LISTING, {
+        now: new Date(0),
+        describeEntry: (position) => `selectObjects[${position}]`,
+    }).problems.map((problem) => selectionProblemAt(index, app, problem));
+}
+
 function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>, { index, app }: IndexedApp): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const where = `app "${app.name}"`;
@@ -487,10 +517,13 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         }
     }
     const args = toAppWorkloadArgs(app, placeholderPlatform);
+    const selects = (app.selectObjects ?? []).length > 0;
     problems.push(
-        ...appWorkloadProblems(app.name, args).map((problem) =>
-            atPath(["applications", index, ...keyPathOf(problem.where)], problem, where),
-        ),
+        ...appWorkloadProblems(app.name, args)
+            // The selections fill an empty `objects` at preview time, where the expanded objects are checked again.
+            .filter((problem) => !(selects && isEmptyObjectsProblem(problem)))
+            .map((problem) => atPath(["applications", index, ...keyPathOf(problem.where)], problem, where)),
+        ...selectionCriteriaProblems({ index, app }),
     );
     return problems;
 }

@@ -65,9 +65,10 @@ export function readStackConfig(): RawStackConfig {
  */
 export async function stackProgram(): Promise<ProgramOutputs> {
     const { values, secretKeys } = readStackConfig();
-    const config = parseStackConfig(values, secretKeys);
-    const vaultListing = await checkVaultContents(config);
-    return runProgram(config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), vaultListing);
+    // The program declares the checked config: each app's selections expanded into explicit objects, so its
+    // SecretProviderClass and its identities' roles cover the selected objects.
+    const checked = await checkVaultContents(parseStackConfig(values, secretKeys));
+    return runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
 }
 
 // What else an inline (Automation API) run of the program and the tools around it read: the config's reader and its

@@ -370,6 +370,19 @@ const keyVaultObject = example(
 
 const stringMap = (text: string) => example(z.record(z.string(), z.string()), text);
 
+const objectSelection = example(
+    z.strictObject({
+        objectType: objectType.describe("The collection to select from, as the objectType that reads it."),
+        namePrefix: z.string().optional().describe("Names that start with this, in any case."),
+        namePattern: z
+            .string()
+            .optional()
+            .describe("A regular expression (JavaScript) the whole name matches, in any case, e.g. `orders-.*`."),
+        tags: stringMap("{ app: orders }").optional().describe("Tags every selected object carries, with these exact values."),
+    }),
+    "{ objectType: secret, namePrefix: orders- }",
+);
+
 const syncedSecret = example(
     z.strictObject({
         secretName: z.string().describe("Name of the Kubernetes Secret."),
@@ -480,8 +493,13 @@ const application = example(
             ),
         identity,
         objects: example(z.array(keyVaultObject), "[{ objectName: db-password, objectType: secret }]").describe(
-            "Key Vault objects mounted as files, with the provider's own fields.",
+            "Key Vault objects mounted as files, with the provider's own fields; may be empty (`[]`) when `selectObjects` selects them.",
         ),
+        selectObjects: example(z.array(objectSelection), "[{ objectType: secret, namePrefix: orders- }]")
+            .optional()
+            .describe(
+                "Objects chosen by pattern: each entry selects the objects of its type that match all its criteria (at least one of namePrefix, namePattern, tags), each mounted as a file of its own name after `objects`, sorted by name. Expanded against the vault's listing at `pulumi preview`/`up`, so it needs the vault check (`keyVault.checkContents`, not in an app stack); a new matching object reaches the pods at the next `pulumi up` (docs/vault-check.md).",
+            ),
         syncedSecrets: example(
             z.array(syncedSecret),
             "[{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }]",

@@ -4,8 +4,9 @@ import { VaultListing } from "../components/key-vault/contents";
 import { DEFAULT_EXPIRY_WARNING_DAYS, METADATA_READER_ROLE, vaultContentProblems } from "../components/key-vault/content-checks";
 import { AzureCloudName } from "../components/secret-provider-class/types";
 import { Problem } from "../components/shared/validation";
-import { ConfigProblem, StackConfigError, atPath, formatConfigProblem, keyPathOf } from "./problems";
+import { ConfigProblem, StackConfigError, atPath, formatConfigProblem } from "./problems";
 import { StackConfig } from "./schema";
+import { expandAppSelections, expandedObjectProblemAt, renameSelectedObjects } from "./object-selection";
 
 /**
  * The preview's vault check: each app's objects held against what the stack's vault holds (its metadata, never a
@@ -36,12 +37,13 @@ export interface VaultCheckPlan {
 
 /**
  * Whether and where the check reads: never in an app stack (its platform stack's vault is read when that stack
- * previews), nor with `keyVault.checkContents: false`, nor without an object to check. The vault's cloud is the apps'
+ * previews), nor with `keyVault.checkContents: false`, nor without an object to check or a selection to expand. The vault's cloud is the apps'
  * `cloudName` (the provider reads the vault in that cloud), public by default.
  */
 export function vaultCheckPlan(config: StackConfig): VaultCheckPlan | undefined {
     const vault = config.keyVault;
-    if (!vault || !vault.checkContents || config.applications.every((app) => app.objects.length === 0)) {
+    const checksNothing = config.applications.every((app) => app.objects.length === 0 && (app.selectObjects ?? []).length === 0);
+    if (!vault || !vault.checkContents || checksNothing) {
         return undefined;
     }
     const cloud = config.applications.find((app) => app.cloudName)?.cloudName ?? "AzurePublicCloud";
@@ -61,12 +63,16 @@ export interface VaultCheckFindings {
     warnings: ConfigProblem[];
 }
 
-/** Each app's objects against the listing (pure: `now` is the caller's clock). */
+/**
+ * Each app's objects against the listing (pure: `now` is the caller's clock). `selectedBy`: per app, the selection
+ * that took each object of an expanded config (expandAppSelections), where its findings are reported.
+ */
 export function vaultCheckFindings(
     config: StackConfig,
     listing: VaultListing,
     now: Date,
     expiryWarningDays = DEFAULT_EXPIRY_WARNING_DAYS,
+    selectedBy: ReadonlyArray<ReadonlyArray<number | undefined>> = [],
 ): VaultCheckFindings {
     const findings: VaultCheckFindings = { problems: [], warnings: [] };
     config.applications.forEach((app, index) => {
@@ -77,10 +83,14 @@ export function vaultCheckFindings(
         });
         // An object's finding is at its key; one about the vault as a whole (a collection it could not list) at the
         // app's objects, naming the vault.
+        const selected = selectedBy[index] ?? [];
         const at = (finding: Problem): ConfigProblem =>
             finding.where.startsWith("objects[")
-                ? atPath(["applications", index, ...keyPathOf(finding.where)], finding, `app "${app.name}"`)
-                : atPath(["applications", index, "objects"], finding, `app "${app.name}", ${finding.where}`);
+                ? expandedObjectProblemAt(index, app, selected, finding)
+                : {
+                      ...atPath(["applications", index, "objects"], finding, `app "${app.name}", ${finding.where}`),
+                      message: renameSelectedObjects(finding.message, selected),
+                  };
         findings.problems.push(...found.problems.map(at));
         findings.warnings.push(...found.warnings.map(at));
     });
@@ -109,36 +119,49 @@ async function readListing(plan: VaultCheckPlan, credential?: TokenCredential): 
     return readVaultContents(plan.vaultUrl, credential ?? new DefaultAzureCredential());
 }
 
-/**
- * Runs the vault check for the stack: throws StackConfigError with every problem, prints every warning, and returns
- * the listing (the request budget counts the real versions from it), or undefined when nothing was read.
- */
-export async function checkVaultContents(
-    config: StackConfig,
-    now = new Date(),
-    credential?: TokenCredential,
-): Promise<VaultListing | undefined> {
-    const plan = vaultCheckPlan(config);
-    if (!plan) {
-        return undefined;
-    }
-    let listing: VaultListing;
-    try {
-        listing = await readListing(plan, credential);
-    } catch (error) {
-        pulumi.log.warn(formatConfigProblem(unreadVaultWarning(plan, error)));
-        return undefined;
-    }
-    const findings = vaultCheckFindings(config, listing, now, plan.expiryWarningDays);
+/** The stack's config once the vault check has run: selections expanded, and the listing the check read. */
+export interface CheckedVault {
+    /** The config with each app's selected objects in `objects`: what the program declares. */
+    config: StackConfig;
+    /** The vault's listing (the request budget counts the real versions from it), or undefined when nothing was read. */
+    listing?: VaultListing;
+}
+
+/** Prints each warning as the vault check does, and throws StackConfigError with the problems, if any. */
+function report(findings: VaultCheckFindings): void {
     for (const warning of findings.warnings) {
         pulumi.log.warn(formatConfigProblem(warning));
     }
     if (findings.problems.length > 0) {
         throw new StackConfigError(findings.problems);
     }
-    const objects = config.applications.reduce((total, app) => total + app.objects.length, 0);
+}
+
+/**
+ * Runs the vault check for the stack: reads the vault, expands each app's selections against it (an app with
+ * selections and no listing fails), holds every object, written or selected, against it; throws StackConfigError
+ * with every problem and prints every warning.
+ */
+export async function checkVaultContents(config: StackConfig, now = new Date(), credential?: TokenCredential): Promise<CheckedVault> {
+    const plan = vaultCheckPlan(config);
+    let listing: VaultListing | undefined;
+    if (plan) {
+        try {
+            listing = await readListing(plan, credential);
+        } catch (error) {
+            pulumi.log.warn(formatConfigProblem(unreadVaultWarning(plan, error)));
+        }
+    }
+    const expansion = expandAppSelections(config, listing, now);
+    report(expansion);
+    if (!plan || !listing) {
+        return { config: expansion.config };
+    }
+    const expanded = expansion.config;
+    report(vaultCheckFindings(expanded, listing, now, plan.expiryWarningDays, expansion.selectedBy));
+    const objects = expanded.applications.reduce((total, app) => total + app.objects.length, 0);
     pulumi.log.info(
-        `Key Vault "${plan.vaultName}": ${objects} objects of ${config.applications.length} apps checked against its ${listing.objects.length} listed objects`,
+        `Key Vault "${plan.vaultName}": ${objects} objects of ${expanded.applications.length} apps checked against its ${listing.objects.length} listed objects`,
     );
-    return listing;
+    return { config: expanded, listing };
 }

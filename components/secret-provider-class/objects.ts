@@ -232,10 +232,22 @@ export function keyVaultObjectProblems(object: KeyVaultObject, index: number, wh
     return problems;
 }
 
+/** The problem of an empty object list. */
+const EMPTY_OBJECTS_PROBLEM: Problem = {
+    where: "objects",
+    message: "is empty; the pod would mount nothing",
+    fix: "list at least one Key Vault object",
+};
+
+/** True for the problem of an empty object list (a caller that fills the list later sets it aside). */
+export function isEmptyObjectsProblem(problem: Problem): boolean {
+    return problem.where === EMPTY_OBJECTS_PROBLEM.where && problem.message === EMPTY_OBJECTS_PROBLEM.message;
+}
+
 /** Problems across objects: files written twice, and a file where another object needs a directory. */
 export function objectSetProblems(objects: KeyVaultObject[]): Problem[] {
     if (objects.length === 0) {
-        return [{ where: "objects", message: "is empty; the pod would mount nothing", fix: "list at least one Key Vault object" }];
+        return [{ ...EMPTY_OBJECTS_PROBLEM }];
     }
     const files = objects.map(writtenFiles);
     const sameFile = new Map<string, Set<number>>();
