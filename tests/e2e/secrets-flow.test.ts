@@ -10,6 +10,7 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
+import * as YAML from "yaml";
 import * as path from "path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../../program/config";
@@ -459,6 +460,50 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             ),
         ).to.deep.equal([]);
         expect(reads.filter((request) => /^\/secrets\/[^/]+\/?$/.test(request.path ?? ""))).to.deep.equal([]);
+    });
+
+    it("a selection by name prefix grows when the vault gains a matching secret and `pulumi up` runs again", async () => {
+        const reader = grantVaultReader(node.standIn, tenantId, "kv-local-demo");
+        const vault = { vault: "kv-local-demo", tenantId };
+        addVersion(node.standIn, vault, { kind: "secret", name: "selected-alpha", value: "random" });
+        const local = localConfigWithServicePrincipal();
+        // An app of its own (a class and a ServiceAccount, no pods) in its own stack, so the main stack's objects stay untouched.
+        const raw = {
+            cluster: local.cluster,
+            keyVault: local.keyVault,
+            applications: [
+                {
+                    name: "selected",
+                    namespace: "orders",
+                    identity: { mode: "addon" },
+                    objects: [],
+                    selectObjects: [{ objectType: "secret", namePrefix: "selected-" }],
+                },
+            ],
+        };
+        const selecting = await openLocalStack(
+            withVaultCheck(
+                { ...environment.stackOptions, stackName: "vault-select" },
+                { proxyUrl: node.proxy.url, caFile: node.proxy.caFile, ...reader },
+                raw,
+            ),
+        );
+        const objectNames = async () => {
+            const spc = await environment.kube.get(`${CLASSES}/selected`);
+            return (YAML.parse(spc.spec.parameters.objects).array as string[]).map((entry) => YAML.parse(entry).objectName as string);
+        };
+        try {
+            await selecting.up();
+            expect(await objectNames()).to.deep.equal(["selected-alpha"]);
+            expect((await selecting.preview()).changeSummary).to.not.have.property("update");
+
+            addVersion(node.standIn, vault, { kind: "secret", name: "selected-beta", value: "random" });
+            expect((await selecting.preview()).changeSummary).to.deep.include({ update: 1 });
+            await selecting.up();
+            expect(await objectNames()).to.deep.equal(["selected-alpha", "selected-beta"]);
+        } finally {
+            await selecting.destroy();
+        }
     });
 
     it("removing an app deletes its pods and synced Secret and touches no other app", async () => {
