@@ -1,7 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
-import { VaultListing } from "../components/key-vault/contents";
-import { DEFAULT_EXPIRY_WARNING_DAYS, METADATA_READER_ROLE, vaultContentProblems } from "../components/key-vault/content-checks";
+import { VaultCollection, VaultListing, VaultObjectInfo } from "../components/key-vault/contents";
+import {
+    COLLECTION_OF,
+    DEFAULT_EXPIRY_WARNING_DAYS,
+    METADATA_READER_ROLE,
+    vaultContentProblems,
+} from "../components/key-vault/content-checks";
+import { hasTags, nameMatcher } from "../components/key-vault/selection";
 import { AzureCloudName } from "../components/secret-provider-class/types";
 import { Problem } from "../components/shared/validation";
 import { ConfigProblem, StackConfigError, atPath, formatConfigProblem } from "./problems";
@@ -110,13 +116,37 @@ export function unreadVaultWarning(plan: VaultCheckPlan, error: unknown): Config
     };
 }
 
+/**
+ * The listed objects the check needs more of (versions, a key's type, a certificate's policy): those an app names
+ * (case-insensitively, as Key Vault compares names) and those an app's selection takes. The rest are listed only,
+ * which is what their near names and the other collections' names need.
+ */
+export function detailsNeeded(config: StackConfig): (collection: VaultCollection, info: VaultObjectInfo) => boolean {
+    const named = new Set(
+        config.applications.flatMap((app) =>
+            app.objects.map((object) => `${COLLECTION_OF[object.objectType]}/${object.objectName.toLowerCase()}`),
+        ),
+    );
+    const selections = config.applications.flatMap((app) =>
+        (app.selectObjects ?? []).flatMap((criteria) => {
+            const matches = nameMatcher(criteria);
+            return typeof matches === "function" ? [{ collection: COLLECTION_OF[criteria.objectType], matches, tags: criteria.tags }] : [];
+        }),
+    );
+    return (collection, info) =>
+        named.has(`${collection}/${info.name.toLowerCase()}`) ||
+        selections.some(
+            (selection) => selection.collection === collection && selection.matches(info.name) && hasTags(info, selection.tags),
+        );
+}
+
 /** Reads the vault; the reader and the credential are loaded only when a check runs. */
-async function readListing(plan: VaultCheckPlan, credential?: TokenCredential): Promise<VaultListing> {
+async function readListing(plan: VaultCheckPlan, config: StackConfig, credential?: TokenCredential): Promise<VaultListing> {
     const [{ DefaultAzureCredential }, { readVaultContents }] = await Promise.all([
         import("@azure/identity"),
         import("../components/key-vault/read-contents"),
     ]);
-    return readVaultContents(plan.vaultUrl, credential ?? new DefaultAzureCredential());
+    return readVaultContents(plan.vaultUrl, credential ?? new DefaultAzureCredential(), { detailsOf: detailsNeeded(config) });
 }
 
 /** The stack's config once the vault check has run: selections expanded, and the listing the check read. */
@@ -147,7 +177,7 @@ export async function checkVaultContents(config: StackConfig, now = new Date(), 
     let listing: VaultListing | undefined;
     if (plan) {
         try {
-            listing = await readListing(plan, credential);
+            listing = await readListing(plan, config, credential);
         } catch (error) {
             pulumi.log.warn(formatConfigProblem(unreadVaultWarning(plan, error)));
         }

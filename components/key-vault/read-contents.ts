@@ -34,6 +34,12 @@ export interface ReadVaultContentsOptions {
     disableChallengeResourceVerification?: boolean;
     /** Passed to each of the SDK's clients. */
     clientOptions?: VaultClientOptions;
+    /**
+     * Which listed objects to read further (versions, a key's type, a certificate's policy); default all. The lists
+     * alone are one request per 25 objects; these are one or more per object, so a large vault is read much faster
+     * when only the objects that matter get them.
+     */
+    detailsOf?: (collection: VaultCollection, info: VaultObjectInfo) => boolean;
     /** How many objects of a collection are read at once (their versions, key, policy). Default 4. */
     concurrency?: number;
     /** Stops the reads. */
@@ -175,6 +181,7 @@ export async function readVaultContents(
 
     const versionsOf = async (list: () => AsyncIterable<ObjectProperties>) =>
         withVersions ? newestFirst((await collect(list())).map(versionOf)) : undefined;
+    const detailed = options.detailsOf ?? (() => true);
 
     const readers: Record<VaultCollection, () => Promise<VaultObjectInfo[]>> = {
         secret: async () => {
@@ -183,6 +190,7 @@ export async function readVaultContents(
                 const info = objectOf("secret", properties);
                 if (properties.contentType) info.contentType = properties.contentType;
                 if (properties.managed) info.managed = true;
+                if (!detailed("secret", info)) return info;
                 const versions = await versionsOf(() => secrets.listPropertiesOfSecretVersions(properties.name, { abortSignal }));
                 if (versions) info.versions = versions;
                 return info;
@@ -193,6 +201,7 @@ export async function readVaultContents(
             return mapLimit(listed, limit, async (properties) => {
                 const info = objectOf("key", properties);
                 if (properties.managed) info.managed = true;
+                if (!detailed("key", info)) return info;
                 // The list has no key type; the key's public JWK has. Key Vault refuses to get a disabled key.
                 if (properties.enabled !== false) {
                     info.keyType = (await keys.getKey(properties.name, { abortSignal })).keyType;
@@ -206,6 +215,7 @@ export async function readVaultContents(
             const listed = await collect(certificates.listPropertiesOfCertificates({ abortSignal }));
             return mapLimit(listed, limit, async (properties) => {
                 const info = objectOf("certificate", properties);
+                if (!detailed("certificate", info)) return info;
                 const policy = await certificates.getCertificatePolicy(info.name, { abortSignal });
                 if (policy.exportable !== undefined) info.keyExportable = policy.exportable;
                 const versions = await versionsOf(() => certificates.listPropertiesOfCertificateVersions(info.name, { abortSignal }));

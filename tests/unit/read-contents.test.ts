@@ -170,6 +170,21 @@ describe("readVaultContents", () => {
         expect(vault.seen.filter((request) => request.endsWith("/versions"))).to.deep.equal([]);
     });
 
+    it("reads more (versions, key type, policy) only of the objects detailsOf names, and lists the rest", async () => {
+        const vault = fakeVault("reader.vault.azure.net", "https://vault.azure.net", PAGES);
+        const listing = await readVaultContents(BASE, credential, {
+            detailsOf: (collection, info) => collection === "secret" && info.name === "db",
+            clientOptions: { httpClient: vault.httpClient },
+        });
+        expect(
+            listing.objects.map((object) => `${object.collection}/${object.name}: ${object.versions?.length ?? "listed only"}`),
+        ).to.deep.equal(["secret/db: 2", "secret/web: listed only", "key/web: listed only", "certificate/web: listed only"]);
+        expect(listing.objects.find((object) => object.collection === "key")?.keyType).to.equal(undefined);
+        expect(vault.seen.filter((request) => /\/versions|\/policy|^GET \/keys\/[^/?]+/.test(request))).to.deep.equal([
+            "GET /secrets/db/versions",
+        ]);
+    });
+
     it("reports a collection it may not list (403) with the service's message, and lists the others", async () => {
         const vault = fakeVault("reader.vault.azure.net", "https://vault.azure.net", PAGES, ["/secrets"]);
         const listing = await readVaultContents(BASE, credential, { clientOptions: { httpClient: vault.httpClient } });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { parseStackConfig } from "../../program/config";
-import { checkVaultContents, unreadVaultWarning, vaultCheckFindings, vaultCheckPlan } from "../../program/vault-check";
+import { checkVaultContents, detailsNeeded, unreadVaultWarning, vaultCheckFindings, vaultCheckPlan } from "../../program/vault-check";
 import { formatConfigProblem } from "../../program/problems";
 import { LISTED_VAULT, LISTING_NOW, listedObject, listedVersions, vaultListing } from "../mocks";
 
@@ -50,6 +50,28 @@ describe("the preview's vault check (program)", () => {
     it("reads nothing with keyVault.checkContents: false, or when no app lists an object", () => {
         expect(vaultCheckPlan(stack({ checkContents: false }))).to.equal(undefined);
         expect(vaultCheckPlan(stack({}, []))).to.equal(undefined);
+    });
+
+    it("reads more than the lists only of the objects an app names (in any case) or selects", () => {
+        const apps = [
+            {
+                name: "orders-api",
+                namespace: "orders",
+                identity: { mode: "addon" },
+                objects: [{ objectName: "DB-Password", objectType: "secret" }],
+                selectObjects: [{ objectType: "cert", namePrefix: "orders-", tags: { team: "orders" } }],
+            },
+        ];
+        const needed = detailsNeeded(stack({}, apps));
+        const asked = [
+            needed("secret", listedObject("secret", "db-password")),
+            needed("key", listedObject("key", "db-password")),
+            needed("secret", listedObject("secret", "api-key")),
+            needed("certificate", listedObject("certificate", "orders-tls", { tags: { team: "orders" } })),
+            needed("certificate", listedObject("certificate", "orders-old", { tags: { team: "payments" } })),
+            needed("secret", listedObject("secret", "orders-tls", { tags: { team: "orders" } })),
+        ];
+        expect(asked).to.deep.equal([true, false, false, true, false, false]);
     });
 
     it("puts each problem at the object's config key, with the app, and fails nothing the vault holds", () => {
