@@ -6,6 +6,7 @@ import { groupReferenceProblems } from "../components/key-vault-access/component
 import { AppWorkloadArgs } from "../components/workload/types";
 import { appWorkloadProblems } from "../components/workload/validate";
 import { isEmptyObjectsProblem } from "../components/secret-provider-class/objects";
+import { isUnwrittenFileProblem } from "../components/secret-provider-class/synced-secrets";
 import { KeyVaultObjectSelection, expandObjectSelections } from "../components/key-vault/selection";
 import { VaultListing } from "../components/key-vault/contents";
 import { ReadObject, planAssignments } from "../components/key-vault-access/roles";
@@ -520,8 +521,9 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
     const selects = (app.selectObjects ?? []).length > 0;
     problems.push(
         ...appWorkloadProblems(app.name, args)
-            // The selections fill an empty `objects` at preview time, where the expanded objects are checked again.
-            .filter((problem) => !(selects && isEmptyObjectsProblem(problem)))
+            // The selections add objects at preview time, where the expanded objects are checked again: an empty
+            // `objects`, or a synced Secret that names a file only a selected object writes, is not a problem yet.
+            .filter((problem) => !(selects && (isEmptyObjectsProblem(problem) || isUnwrittenFileProblem(problem))))
             .map((problem) => atPath(["applications", index, ...keyPathOf(problem.where)], problem, where)),
         ...selectionCriteriaProblems({ index, app }),
     );

@@ -117,6 +117,14 @@ function typedKeyProblems(secret: SyncedSecret, keys: string[], where: string): 
     }
 }
 
+/** What a synced Secret's reference to a file no object writes is told. */
+const UNWRITTEN_FILE = "is not a file any object writes";
+
+/** True for the problem of a synced Secret that names a file no object writes (a caller that adds objects later sets it aside). */
+export function isUnwrittenFileProblem(problem: Problem): boolean {
+    return problem.message.endsWith(UNWRITTEN_FILE);
+}
+
 /**
  * Problems with synced Kubernetes Secrets: names, types, keys, labels, annotations, and the files they read; with
  * `secretSync` what the SecretSync CRD adds (its key and path pattern, its reserved prefix) instead of the driver's label.
@@ -217,7 +225,7 @@ export function syncedSecretProblems(
                 const alias = aliasedNames.get(file);
                 problems.push({
                     where: `${entryWhere}.objectName`,
-                    message: `"${file}" is not a file any object writes`,
+                    message: `"${file}" ${UNWRITTEN_FILE}`,
                     fix: alias
                         ? `reference the alias "${alias}": with objectAlias the file is named after the alias, not the object`
                         : `reference one of: ${objects.map((object) => describeFiles(writtenFiles(object))).join(", ")}`,

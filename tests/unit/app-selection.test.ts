@@ -37,6 +37,29 @@ describe("selectObjects (program)", () => {
         ]);
     });
 
+    it("lets a synced Secret name a file a selected object writes: checked once the selections have expanded", () => {
+        const raw = rawStack([], [ORDERS]);
+        (raw.applications as Array<Record<string, unknown>>)[0].syncedSecrets = [
+            { secretName: "orders", type: "Opaque", data: [{ key: "db", objectName: "orders-db" }] },
+        ];
+        expect(stackConfigProblems(raw)).to.deep.equal([]);
+        const config = parseStackConfig(raw);
+        expect(expandAppSelections(config, listing, LISTING_NOW).problems).to.deep.equal([]);
+        const without = vaultListing([listedObject("secret", "orders-api")]);
+        expect(expandAppSelections(config, without, LISTING_NOW).problems.map(formatConfigProblem)).to.deep.equal([
+            'aks-keyvault-secrets:applications[0].syncedSecrets[0].data[0].objectName (app "orders-api"): "orders-db" is not a file any object writes. ' +
+                "Fix: reference one of: orders-api.",
+        ]);
+        // Without selections the same reference fails the config checks, as before.
+        const written = rawStack([{ objectName: "orders-api", objectType: "secret" }]);
+        (written.applications as Array<Record<string, unknown>>)[0].syncedSecrets = [
+            { secretName: "orders", type: "Opaque", data: [{ key: "db", objectName: "orders-db" }] },
+        ];
+        expect(stackConfigProblems(written).map((problem) => problem.message)).to.deep.equal([
+            '"orders-db" is not a file any object writes',
+        ]);
+    });
+
     it("refuses a selection without a criterion or with an invalid pattern in the config checks, at the selection's key", () => {
         const problems = stackConfigProblems(rawStack([], [{ objectType: "secret" }, { objectType: "key", namePattern: "(" }]));
         expect(problems.map(formatConfigProblem)).to.deep.equal([
