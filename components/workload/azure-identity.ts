@@ -22,15 +22,25 @@ export interface CreatedIdentity {
     grants: pulumi.Resource[];
 }
 
+/** What the app's identity reads in one vault other than `managed.vaultId`'s: its roles there. */
+export interface OtherVaultReads {
+    /** ARM ID of the vault. */
+    vaultId: pulumi.Input<string>;
+    /** The objects read there. */
+    objects: ReadObject[];
+    /** Added to the name of its role assignments' component: `-<vault name>`. */
+    nameSuffix: string;
+}
+
 /**
  * The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
- * and its roles, as children of `parent` (so their URNs are the AppWorkload's children's).
+ * and its roles on each vault it reads, as children of `parent` (so their URNs are the AppWorkload's children's).
  */
 export function createManagedIdentity(
     parent: pulumi.Resource,
     name: string,
     identity: { mode: "workloadIdentity"; managed: ManagedWorkloadIdentity } | { mode: "identityBinding"; managed: ManagedIdentityBinding },
-    reads: { objects: ReadObject[]; subject: string },
+    reads: { objects: ReadObject[]; subject: string; otherVaults?: OtherVaultReads[] },
 ): CreatedIdentity {
     const managed = identity.managed;
     const userAssignedIdentity = new managedidentity.UserAssignedIdentity(
@@ -52,22 +62,27 @@ export function createManagedIdentity(
                   { parent },
               )
             : undefined;
-    const access = new KeyVaultAccess(
-        `${name}-access`,
-        {
-            vaultId: managed.vaultId,
-            principalId: userAssignedIdentity.principalId,
-            principalType: "ServicePrincipal",
-            objects: reads.objects,
-            scope: managed.accessScope ?? DEFAULT_ACCESS_SCOPE,
-            description: `Key Vault read access for app ${name} (managed by Pulumi)`,
-        },
-        { parent },
-    );
+    const accessTo = (vaultId: pulumi.Input<string>, objects: ReadObject[], nameSuffix = "") =>
+        new KeyVaultAccess(
+            `${name}-access${nameSuffix}`,
+            {
+                vaultId,
+                principalId: userAssignedIdentity.principalId,
+                principalType: "ServicePrincipal",
+                objects,
+                scope: managed.accessScope ?? DEFAULT_ACCESS_SCOPE,
+                description: `Key Vault read access for app ${name} (managed by Pulumi)`,
+            },
+            { parent },
+        );
+    const access = [
+        accessTo(managed.vaultId, reads.objects),
+        ...(reads.otherVaults ?? []).map((vault) => accessTo(vault.vaultId, vault.objects, vault.nameSuffix)),
+    ];
     return {
         clientId: userAssignedIdentity.clientId,
         resourceId: userAssignedIdentity.id,
-        grants: federation ? [federation, access] : [access],
+        grants: federation ? [federation, ...access] : access,
     };
 }
 

@@ -4,7 +4,7 @@ import { TOKEN_PREFIX } from "../shared/token";
 import { throwIfProblems } from "../shared/validation";
 import { SecretProviderClass } from "../secret-provider-class/component";
 import { podsMountVolume, renderSecretSync } from "../secret-provider-class/secret-sync";
-import { attachKeyVaultSecrets, DEFAULT_MOUNT_PATH } from "./pod";
+import { attachKeyVaultSecrets } from "./pod";
 import { IdentityBindingAccess, USE_IDENTITY_BINDING_ANNOTATION } from "./identity-binding";
 import {
     AppDeployment,
@@ -15,7 +15,7 @@ import {
     WORKLOAD_IDENTITY_USE_LABEL,
 } from "./types";
 import { loadAzureIdentity } from "./azure-loader";
-import { appSecretProviderClassSpec, workloadIdentitySubject } from "./render";
+import { AppVault, appSecretProviderClassSpec, appVaults, vaultVolumeName, workloadIdentitySubject } from "./render";
 import { appWorkloadProblems } from "./validate";
 
 /**
@@ -39,8 +39,10 @@ export function serviceAccountResourceName(namespace: string, serviceAccountName
  * wait for the component's `dependsOn` too (e.g. a namespace or ServiceAccount another app declares).
  */
 export class AppWorkload extends pulumi.ComponentResource {
-    /** Name of the SecretProviderClass. */
+    /** Name of the SecretProviderClass (of `keyVault`, the app's first vault). */
     public readonly secretProviderClassName: pulumi.Output<string>;
+    /** Names of the SecretProviderClasses of `additionalVaults`, in their order. */
+    public readonly additionalSecretProviderClassNames: pulumi.Output<string>[];
     /** Name of the ServiceAccount. */
     public readonly serviceAccountName: pulumi.Output<string>;
     /** Client ID the pods authenticate as (undefined for service-principal mode). */
@@ -72,6 +74,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn: childDependsOn };
 
         const identity = args.identity;
+        const vaults = appVaults(args);
         const ownsIdentity = identity.mode === "workloadIdentity" || identity.mode === "identityBinding";
         // The app's own identity, its federated credential (workload identity only: for identity binding AKS makes it)
         // and its roles. The class waits for them, so that switching an app to its own identity changes the class (and
@@ -81,6 +84,14 @@ export class AppWorkload extends pulumi.ComponentResource {
                 ? loadAzureIdentity(`app "${name}" with a managed identity`).createManagedIdentity(this, name, identity, {
                       objects: args.objects,
                       subject: workloadIdentitySubject(args.namespace, serviceAccountName),
+                      // Checked at construction: every other vault of an app that creates its identity has its ID.
+                      otherVaults: vaults
+                          .slice(1)
+                          .flatMap((vault) =>
+                              vault.id !== undefined
+                                  ? [{ vaultId: vault.id, objects: vault.objects, nameSuffix: vault.nameSuffix ?? "" }]
+                                  : [],
+                          ),
                   })
                 : undefined;
         const workloadClientId = !ownsIdentity ? undefined : created ? created.clientId : identity.clientId;
@@ -128,28 +139,42 @@ export class AppWorkload extends pulumi.ComponentResource {
                       { ...childOpts, aliases: [{ name: `${name}-sa` }] },
                   );
 
-        const secretProviderClass = new SecretProviderClass(
-            `${name}-spc`,
-            { namespace: args.namespace, className: name, labels, ...appSecretProviderClassSpec(args, workloadClientId) },
-            grants.length > 0 ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...grants]) } : childOpts,
+        const classOpts =
+            grants.length > 0 ? { parent: this, dependsOn: childDependsOn.apply((resources) => [...resources, ...grants]) } : childOpts;
+        // One class per vault: the provider reads one vault per class. The first keeps the names of a one-vault app.
+        const classes = vaults.map(
+            (vault) =>
+                new SecretProviderClass(
+                    `${name}-spc${vault.nameSuffix ?? ""}`,
+                    {
+                        namespace: args.namespace,
+                        className: `${name}${vault.nameSuffix ?? ""}`,
+                        labels,
+                        ...appSecretProviderClassSpec(args, workloadClientId, vault),
+                    },
+                    classOpts,
+                ),
         );
-        this.syncedSecretNames = (args.syncedSecrets ?? []).map((secret) => secret.secretName);
+        const secretProviderClass = classes[0];
+        this.syncedSecretNames = vaults.flatMap((vault) => vault.syncedSecrets.map((secret) => secret.secretName));
         const serviceAccountRef = serviceAccount ? serviceAccount.metadata.name : pulumi.output(serviceAccountName);
         // Referencing the class's and the ServiceAccount's names orders each SecretSync after both.
         const secretSyncs =
             args.syncMechanism === "secretSync"
-                ? (args.syncedSecrets ?? []).map(
-                      (secret) =>
-                          new k8s.apiextensions.CustomResource(
-                              `${name}-secretsync-${secret.secretName}`,
-                              renderSecretSync(secret, {
-                                  namespace: args.namespace,
-                                  secretProviderClassName: secretProviderClass.className,
-                                  serviceAccountName: serviceAccountRef,
-                                  labels,
-                              }),
-                              childOpts,
-                          ),
+                ? vaults.flatMap((vault, position) =>
+                      vault.syncedSecrets.map(
+                          (secret) =>
+                              new k8s.apiextensions.CustomResource(
+                                  `${name}-secretsync-${secret.secretName}`,
+                                  renderSecretSync(secret, {
+                                      namespace: args.namespace,
+                                      secretProviderClassName: classes[position].className,
+                                      serviceAccountName: serviceAccountRef,
+                                      labels,
+                                  }),
+                                  childOpts,
+                              ),
+                      ),
                   )
                 : [];
 
@@ -162,7 +187,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                 serviceAccountName: serviceAccountRef,
                 workloadIdentity: ownsIdentity,
                 identityBinding: identity.mode === "identityBinding",
-                secretProviderClassName: secretProviderClass.className,
+                vaults: vaults.map((vault, position) => ({ vault, className: classes[position].className })),
                 childOpts:
                     secretSyncs.length > 0
                         ? { ...childOpts, dependsOn: childDependsOn.apply((resources) => [...resources, ...secretSyncs]) }
@@ -172,6 +197,7 @@ export class AppWorkload extends pulumi.ComponentResource {
         }
 
         this.secretProviderClassName = secretProviderClass.className;
+        this.additionalSecretProviderClassNames = classes.slice(1).map((spc) => spc.className);
         this.serviceAccountName = serviceAccountRef;
         this.namespaceResource = namespace;
         this.serviceAccountResource = serviceAccount;
@@ -194,40 +220,40 @@ export class AppWorkload extends pulumi.ComponentResource {
             serviceAccountName: pulumi.Output<string>;
             workloadIdentity: boolean;
             identityBinding: boolean;
-            secretProviderClassName: pulumi.Output<string>;
+            vaults: Array<{ vault: AppVault; className: pulumi.Output<string> }>;
             childOpts: pulumi.CustomResourceOptions;
         },
     ): k8s.apps.v1.Deployment {
-        const podTemplate = attachKeyVaultSecrets(
-            {
-                metadata: {
-                    labels: { ...wiring.labels, ...(wiring.workloadIdentity ? { [WORKLOAD_IDENTITY_USE_LABEL]: "true" } : {}) },
-                    ...(wiring.identityBinding ? { annotations: { [USE_IDENTITY_BINDING_ANNOTATION]: "true" } } : {}),
-                },
-                spec: {
-                    serviceAccountName: wiring.serviceAccountName,
-                    containers: [
-                        {
-                            name: deployment.containerName ?? name,
-                            image: deployment.image,
-                            command: deployment.command,
-                            args: deployment.args,
-                            ports: deployment.ports?.map((containerPort) => ({ containerPort })),
-                            env: Object.entries(deployment.env ?? {})
-                                .sort(([a], [b]) => a.localeCompare(b))
-                                .map(([envName, value]) => ({ name: envName, value })),
-                            resources: deployment.resources,
-                        },
-                    ],
-                },
+        const container = {
+            name: deployment.containerName ?? name,
+            image: deployment.image,
+            command: deployment.command,
+            args: deployment.args,
+            ports: deployment.ports?.map((containerPort) => ({ containerPort })),
+            env: Object.entries(deployment.env ?? {})
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([envName, value]) => ({ name: envName, value })),
+            resources: deployment.resources,
+        };
+        const template: k8s.types.input.core.v1.PodTemplateSpec = {
+            metadata: {
+                labels: { ...wiring.labels, ...(wiring.workloadIdentity ? { [WORKLOAD_IDENTITY_USE_LABEL]: "true" } : {}) },
+                ...(wiring.identityBinding ? { annotations: { [USE_IDENTITY_BINDING_ANNOTATION]: "true" } } : {}),
             },
-            {
-                secretProviderClassName: wiring.secretProviderClassName,
-                mountPath: args.mountPath ?? DEFAULT_MOUNT_PATH,
-                env: args.env,
-                nodePublishSecretRef: args.identity.mode === "servicePrincipal" ? args.identity.nodePublishSecretRef : undefined,
-                mountVolume: podsMountVolume(args),
-            },
+            spec: { serviceAccountName: wiring.serviceAccountName, containers: [container] },
+        };
+        // A volume per vault; the env vars (from any vault's Secrets) are wired once, with the first.
+        const podTemplate = wiring.vaults.reduce(
+            (wired, { vault, className }, position) =>
+                attachKeyVaultSecrets(wired, {
+                    secretProviderClassName: className,
+                    volumeName: vaultVolumeName(vault),
+                    mountPath: vault.mountPath,
+                    env: position === 0 ? args.env : undefined,
+                    nodePublishSecretRef: args.identity.mode === "servicePrincipal" ? args.identity.nodePublishSecretRef : undefined,
+                    mountVolume: podsMountVolume(args),
+                }),
+            template,
         );
         const annotations: Record<string, string> = {
             ...(args.restartOnSecretChange && this.syncedSecretNames.length > 0

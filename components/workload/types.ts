@@ -88,6 +88,34 @@ export type AppIdentity =
           nodePublishSecretRef: string;
       };
 
+/**
+ * Another vault an app reads beside `keyVault`: the app gets a SecretProviderClass and a CSI volume per vault (the
+ * provider reads one vault per class), mounted side by side.
+ */
+export interface AdditionalVault {
+    /**
+     * The vault's name. Plain: it names this vault's SecretProviderClass (`<app>-<name>`), its volume and its default
+     * folder, and is checked at construction.
+     */
+    name: string;
+    /** Tenant of the vault; default `keyVault.tenantId`. */
+    tenantId?: pulumi.Input<string>;
+    /** ARM ID of the vault: an identity the app creates gets its roles here too, so it is needed then. */
+    id?: pulumi.Input<string>;
+    /** Objects mounted as files from this vault. Plain: checked at construction, as `objects` are. */
+    objects: KeyVaultObject[];
+    /**
+     * Kubernetes Secrets synced from this vault's files, by the app's `syncMechanism`. Plain: checked at construction
+     * against this vault's `objects`; a Secret's name is unique across the app's vaults.
+     */
+    syncedSecrets?: SyncedSecret[];
+    /**
+     * Where its files appear; default `<mountPath>/<name>`. Plain: checked at construction (no vault's folder may lie
+     * inside another's: each is a read-only mount of its own).
+     */
+    mountPath?: string;
+}
+
 /** One pod unless the Deployment asks for more (or none). */
 export const DEFAULT_REPLICAS = 1;
 
@@ -174,8 +202,16 @@ export interface AppWorkloadArgs {
     mountFiles?: boolean;
     /** Env vars from synced Secrets. Plain: checked at construction against `syncedSecrets`. */
     env?: SecretEnvVar[];
-    /** Where files appear; default "/mnt/secrets-store". Plain: checked at construction. */
+    /**
+     * Where files appear; default "/mnt/secrets-store". With `additionalVaults`, the folder the vaults' folders are
+     * in: `keyVault`'s files then appear under `<mountPath>/<keyVault.name>`. Plain: checked at construction.
+     */
     mountPath?: string;
+    /**
+     * Further vaults the app reads, each with its own objects and synced Secrets; `env` may read a Secret of any vault.
+     * With any, `keyVault.name` must be a plain string (it names its folder). Plain: decides which classes and volumes exist.
+     */
+    additionalVaults?: AdditionalVault[];
     /** Sovereign cloud. Plain: checked at construction. */
     cloudName?: AzureCloudName;
     /**

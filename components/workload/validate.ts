@@ -7,25 +7,113 @@ import { syncChoiceProblems } from "../secret-provider-class/secret-sync";
 import { InputPaths } from "../secret-provider-class/input-paths";
 import { DEFAULT_MOUNT_PATH, SecretEnvVar, secretEnvProblems } from "./pod";
 import { APP_IDENTITY_MODES, AppDeployment, AppWorkloadArgs, NAMESPACE_SERVICE_ACCOUNT } from "./types";
-import { appSecretProviderClassSpec } from "./render";
+import { AppVault, appSecretProviderClassSpec, appVaults } from "./render";
 
 /**
  * The AppWorkloadArgs paths of what the class's checks find in the spec the app renders (render.ts), so the app's
  * problems name its own inputs.
  */
-function appInputPaths(args: AppWorkloadArgs): InputPaths {
+function appInputPaths(vault: AppVault): InputPaths {
+    const prefix = vault.inputPrefix;
     return {
-        keyvaultName: "keyVault.name",
-        tenantID: "keyVault.tenantId",
+        keyvaultName: prefix ? `${prefix}name` : "keyVault.name",
+        tenantID: prefix ? `${prefix}tenantId` : "keyVault.tenantId",
         clientID: "identity.clientId",
         userAssignedIdentityID: "identity.clientId",
-        object: (_, index) => `objects[${index}]`,
-        syncedSecrets: "syncedSecrets",
-        syncedSecret: (_, index) => `syncedSecrets[${index}]`,
+        object: (_, index) => `${prefix}objects[${index}]`,
+        syncedSecrets: `${prefix}syncedSecrets`,
+        syncedSecret: (_, index) => `${prefix}syncedSecrets[${index}]`,
         // Said of a name declared more than once: its last declaration, the one to merge or remove.
         repeatedSyncedSecret: (name) =>
-            `syncedSecrets[${Math.max(0, (args.syncedSecrets ?? []).map((secret) => secret.secretName).lastIndexOf(name))}]`,
+            `${prefix}syncedSecrets[${Math.max(0, vault.syncedSecrets.map((secret) => secret.secretName).lastIndexOf(name))}]`,
     };
+}
+
+/** True when `inner` is `outer` or lies inside it, as directories. */
+function isWithin(inner: string, outer: string): boolean {
+    const trimmed = (path: string) => path.replace(/\/+$/, "");
+    return trimmed(inner) === trimmed(outer) || trimmed(inner).startsWith(`${trimmed(outer)}/`);
+}
+
+/**
+ * Problems of an app with several vaults: names that would collide (classes, volumes, folders), a folder inside
+ * another vault's read-only mount, a Secret synced from two vaults, an identity the app creates without a vault's ID.
+ */
+export function additionalVaultProblems(args: AppWorkloadArgs, vaults: AppVault[] = appVaults(args)): Problem[] {
+    const additional = args.additionalVaults ?? [];
+    if (additional.length === 0) {
+        return [];
+    }
+    const problems: Problem[] = [];
+    if (typeof args.keyVault.name !== "string") {
+        problems.push({
+            where: "keyVault.name",
+            message: "is an Output, but with additionalVaults it names the folder of its files (`<mountPath>/<name>`)",
+            fix: "pass the vault's name as a string",
+        });
+    }
+    const names = [
+        typeof args.keyVault.name === "string" ? args.keyVault.name.toLowerCase() : undefined,
+        ...additional.map((vault) => vault.name.toLowerCase()),
+    ];
+    additional.forEach((vault, index) => {
+        const where = `additionalVaults[${index}]`;
+        if (names.indexOf(vault.name.toLowerCase()) <= index) {
+            problems.push({
+                where: `${where}.name`,
+                message: `"${vault.name}" is ${names.indexOf(vault.name.toLowerCase()) === 0 ? "keyVault itself" : "another of additionalVaults"} (Key Vault names ignore case)`,
+                fix: "list each vault once, its objects together",
+            });
+        }
+        const identity = args.identity;
+        const createsIdentity =
+            (identity?.mode === "workloadIdentity" || identity?.mode === "identityBinding") && identity.managed !== undefined;
+        if (createsIdentity && vault.id === undefined) {
+            problems.push({
+                where: `${where}.id`,
+                message: "is missing, but the app creates its identity, whose roles are granted on each vault it reads",
+                fix: "set the vault's resource ID, or give identity.clientId of an identity that holds its roles",
+            });
+        }
+        const errors = mountPathErrors(vault.mountPath ?? "/");
+        if (errors.length > 0) {
+            problems.push({
+                where: `${where}.mountPath`,
+                message: `"${vault.mountPath}" ${errors.join("; ")}`,
+                fix: "use an absolute directory, or omit it",
+            });
+        }
+    });
+    const vaultName = (position: number) => (position === 0 ? "keyVault" : vaults[position].inputPrefix.slice(0, -1));
+    vaults.forEach((vault, index) => {
+        const other = vaults.findIndex(
+            (candidate, position) =>
+                position < index && (isWithin(vault.mountPath, candidate.mountPath) || isWithin(candidate.mountPath, vault.mountPath)),
+        );
+        if (other !== -1) {
+            problems.push({
+                where: `${vault.inputPrefix}mountPath`,
+                message: `puts this vault's files at ${vault.mountPath}, which overlaps the read-only mount of ${vaultName(other)} at ${vaults[other].mountPath}: a vault's mount point cannot be made inside another's, nor share it`,
+                fix: "give each vault a folder of its own, side by side",
+            });
+        }
+    });
+    const syncedBy = new Map<string, number>();
+    vaults.forEach((vault, index) =>
+        vault.syncedSecrets.forEach((secret, position) => {
+            const first = syncedBy.get(secret.secretName);
+            if (first === undefined) {
+                syncedBy.set(secret.secretName, index);
+            } else if (first !== index) {
+                problems.push({
+                    where: `${vault.inputPrefix}syncedSecrets[${position}].secretName`,
+                    message: `"${secret.secretName}" is also synced from ${vaultName(first)}; the two classes would overwrite each other's Secret`,
+                    fix: "give each Secret one vault: rename one of them",
+                });
+            }
+        }),
+    );
+    return problems;
 }
 
 /** Every problem with an app's arguments, each at its AppWorkloadArgs path. */
@@ -86,15 +174,24 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
             fix: "use the addon identity's clientId (az aks show --query addonProfiles.azureKeyvaultSecretsProvider.identity.clientId)",
         });
     }
+    const vaults = appVaults(args);
+    const allSyncedSecrets = vaults.flatMap((vault) => vault.syncedSecrets);
     if (identityUsable) {
         // A managed identity's client ID is unknown until it exists; an Output stands for it.
-        problems.push(...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending")), appInputPaths(args)));
+        for (const vault of vaults) {
+            problems.push(
+                ...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending"), vault), appInputPaths(vault)),
+            );
+        }
     }
-    problems.push(...syncChoiceProblems({ ...args, identityMode: identity?.mode ?? "", syncedSecrets: args.syncedSecrets ?? [] }));
+    problems.push(...additionalVaultProblems(args, vaults));
+    problems.push(...syncChoiceProblems({ ...args, identityMode: identity?.mode ?? "", syncedSecrets: allSyncedSecrets }));
     if (args.syncMechanism === "secretSync") {
-        problems.push(...syncedSecretProblems(args.syncedSecrets ?? [], args.objects ?? [], "secretSync", appInputPaths(args)));
+        for (const vault of vaults) {
+            problems.push(...syncedSecretProblems(vault.syncedSecrets, vault.objects ?? [], "secretSync", appInputPaths(vault)));
+        }
     }
-    problems.push(...secretEnvProblems(args.env ?? [], args.syncedSecrets ?? []));
+    problems.push(...secretEnvProblems(args.env ?? [], allSyncedSecrets));
     if (args.deployment && !args.deployment.image) {
         problems.push({ where: "deployment.image", message: "is missing", fix: "set the container image" });
     }
