@@ -179,8 +179,16 @@ export function appWorkloadProblems(app: string, args: AppWorkloadArgs): Problem
     if (identityUsable) {
         // A managed identity's client ID is unknown until it exists; an Output stands for it.
         for (const vault of vaults) {
+            const found = secretProviderClassProblems(
+                appSecretProviderClassSpec(args, pulumi.output("pending"), vault),
+                appInputPaths(vault),
+            );
+            // The object-set checks say `objects`; what every class shares (identity, cloud) is said once, of the first.
+            const ofThisVault = found.map((problem) =>
+                problem.where.startsWith("objects") ? { ...problem, where: `${vault.inputPrefix}${problem.where}` } : problem,
+            );
             problems.push(
-                ...secretProviderClassProblems(appSecretProviderClassSpec(args, pulumi.output("pending"), vault), appInputPaths(vault)),
+                ...(vault.inputPrefix ? ofThisVault.filter((problem) => problem.where.startsWith(vault.inputPrefix)) : ofThisVault),
             );
         }
     }
