@@ -135,6 +135,8 @@ function given(raw: Record<string, unknown>, key: string): boolean {
 /** Facts about the platform an app needs. */
 export interface PlatformFacts {
     keyVaultName: pulumi.Input<string>;
+    /** The vault's name as text, where the program knows it and it is not secret: an app of several vaults names a folder with it. */
+    keyVaultNameText?: string;
     tenantId: pulumi.Input<string>;
     addonClientId?: pulumi.Input<string>;
 }
@@ -173,7 +175,10 @@ export function toAppWorkloadArgs(
         createNamespace: objects ? objects.createNamespace : createNamespace,
         serviceAccountName,
         createServiceAccount: objects?.createServiceAccount,
-        keyVault: { name: platform.keyVaultName, tenantId: platform.tenantId },
+        keyVault: {
+            name: (app.additionalVaults ?? []).length > 0 ? (platform.keyVaultNameText ?? platform.keyVaultName) : platform.keyVaultName,
+            tenantId: platform.tenantId,
+        },
         identity,
         ...(sameAsArgs satisfies Pick<AppWorkloadArgs, keyof typeof sameAsArgs>),
     };
@@ -271,6 +276,26 @@ export function identityBindingProviderProblem(
 /** Objects as far as roles are concerned. */
 export function readObjects(objects: readonly ReadObject[]): ReadObject[] {
     return objects.map((object) => ({ objectName: object.objectName, objectType: object.objectType }));
+}
+
+/**
+ * What the addon identity reads in each other vault (`additionalVaults`) of this stack's addon-mode apps that names
+ * its resource ID, by that ID: the roles the stack grants there.
+ */
+export function addonReadObjectsOfOtherVaults(
+    config: Pick<StackConfig, "applications">,
+): Map<string, { name: string; objects: ReadObject[] }> {
+    const byVault = new Map<string, { name: string; objects: ReadObject[] }>();
+    for (const app of config.applications.filter((candidate) => candidate.identity.mode === "addon")) {
+        for (const vault of app.additionalVaults ?? []) {
+            if (vault.id !== undefined) {
+                const entry = byVault.get(vault.id) ?? { name: vault.name.toLowerCase(), objects: [] };
+                entry.objects.push(...readObjects(vault.objects));
+                byVault.set(vault.id, entry);
+            }
+        }
+    }
+    return byVault;
 }
 
 /** What the addon identity reads: the objects of this stack's addon-mode apps and `access.addonIdentityObjects`. */
@@ -382,14 +407,22 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
         }
     }
     const synced = apps.flatMap(({ index, app }) =>
-        app.syncedSecrets.map((secret, secretIndex) => ({
-            index,
-            secretIndex,
-            namespace: app.namespace,
-            secretName: secret.secretName,
-            app: app.name,
-            syncMechanism: app.syncMechanism,
-        })),
+        [
+            { path: [] as Array<string | number>, syncedSecrets: app.syncedSecrets },
+            ...(app.additionalVaults ?? []).map((vault, vaultIndex) => ({
+                path: ["additionalVaults", vaultIndex],
+                syncedSecrets: vault.syncedSecrets,
+            })),
+        ].flatMap(({ path, syncedSecrets }) =>
+            syncedSecrets.map((secret, secretIndex) => ({
+                index,
+                path: [...path, "syncedSecrets", secretIndex, "secretName"],
+                namespace: app.namespace,
+                secretName: secret.secretName,
+                app: app.name,
+                syncMechanism: app.syncMechanism,
+            })),
+        ),
     );
     const firstSyncing = new Map<string, string>();
     for (const secret of synced) {
@@ -399,7 +432,7 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
             firstSyncing.set(key, secret.app);
         } else if (other !== secret.app) {
             problems.push({
-                path: ["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"],
+                path: ["applications", secret.index, ...secret.path],
                 context: `app "${secret.app}"`,
                 message: `Secret ${key} is also synced by app "${other}"; ${secret.syncMechanism === "secretSync" ? "both apps would write it, and the sync controller updates only a Secret its own SecretSync owns" : "each app's pods would overwrite it"}`,
                 fix: "give each app its own secretName",
@@ -410,9 +443,7 @@ function crossAppProblems(config: Partial<StackConfig>, apps: readonly IndexedAp
     const colliding = synced.filter((secret) => protectedSecrets.has(`${secret.namespace}/${secret.secretName}`));
     secretNameCollisionProblems(synced, protectedSecrets).forEach((problem, position) => {
         const secret = colliding[position];
-        problems.push(
-            atPath(["applications", secret.index, "syncedSecrets", secret.secretIndex, "secretName"], problem, `app "${secret.app}"`),
-        );
+        problems.push(atPath(["applications", secret.index, ...secret.path], problem, `app "${secret.app}"`));
     });
     problems.push(...kubernetesObjectPlan(apps).problems);
     return problems;
@@ -572,6 +603,20 @@ export function plannedRoleAssignmentCount(config: StackConfig, platform: { hasV
     return (
         (owned && addon.length > 0 && platform.hasAddonIdentity ? planAssignments(addon, scope).length : 0) +
         (owned && config.access.adminGroup ? 1 : 0) +
-        ownIdentities.reduce((total, app) => total + planAssignments(readObjects(app.objects), scope).length, 0)
+        ownIdentities.reduce(
+            (total, app) =>
+                total +
+                [app.objects, ...(app.additionalVaults ?? []).map((vault) => vault.objects)].reduce(
+                    (sum, objects) => sum + planAssignments(readObjects(objects), scope).length,
+                    0,
+                ),
+            0,
+        ) +
+        (owned && platform.hasAddonIdentity
+            ? [...addonReadObjectsOfOtherVaults(config).values()].reduce(
+                  (total, vault) => total + planAssignments(vault.objects, scope).length,
+                  0,
+              )
+            : 0)
     );
 }

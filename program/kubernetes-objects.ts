@@ -141,6 +141,26 @@ export function kubernetesObjectPlan(apps: readonly IndexedApp[]): KubernetesObj
         app.syncedSecrets.forEach((secret, secretIndex) =>
             declare(`Secret/${app.namespace}/${secret.secretName}`, indexed, "syncedSecrets", secretIndex, "secretName"),
         );
+        (app.additionalVaults ?? []).forEach((vault, vaultIndex) => {
+            declare(
+                `SecretProviderClass/${app.namespace}/${app.name}-${vault.name.toLowerCase()}`,
+                indexed,
+                "additionalVaults",
+                vaultIndex,
+                "name",
+            );
+            vault.syncedSecrets.forEach((secret, secretIndex) =>
+                declare(
+                    `Secret/${app.namespace}/${secret.secretName}`,
+                    indexed,
+                    "additionalVaults",
+                    vaultIndex,
+                    "syncedSecrets",
+                    secretIndex,
+                    "secretName",
+                ),
+            );
+        });
     }
     return { apps: plan, declarations, objects: [...new Set(declarations.map((declaration) => declaration.object))].sort(), problems };
 }

@@ -9,6 +9,7 @@ import { AppIdentity, DEFAULT_REPLICAS, ManagedIdentityBinding } from "../compon
 import {
     StackConfig,
     addonReadObjects,
+    addonReadObjectsOfOtherVaults,
     bindsIdentity,
     clusterArgsOf,
     createdVaultArgsOf,
@@ -50,6 +51,8 @@ export interface PlatformExports {
 export interface ApplicationExports {
     namespace: string;
     secretProviderClass: string;
+    /** The classes of the app's `additionalVaults`, when it has any. */
+    additionalSecretProviderClasses?: string[];
     serviceAccount: string;
     clientId: string | undefined;
     deployment: string | undefined;
@@ -64,6 +67,8 @@ export interface ProgramOutputs {
 
 interface Platform {
     keyVaultName: pulumi.Output<string>;
+    /** The vault's name as text, where it is known before any resource and not secret (PlatformFacts.keyVaultNameText). */
+    keyVaultNameText?: string;
     tenantId: pulumi.Output<string>;
     keyVaultId?: pulumi.Output<string>;
     /** With an object ID, for the addon identity's roles: only where this stack reads it from AKS. */
@@ -150,6 +155,7 @@ async function platformFromStack(config: StackConfig, stackName: string, plan: K
     const exported = reference.requireOutput("platform") as pulumi.Output<PlatformExports>;
     return {
         keyVaultName: exported.keyVaultName,
+        keyVaultNameText: details.value ? (details.value as Partial<PlatformExports>).keyVaultName : undefined,
         tenantId: exported.tenantId,
         keyVaultId: config.applications.some(createsIdentity) ? exported.apply((platform) => platform.keyVaultId ?? "") : undefined,
         addonClientId: config.applications.some((app) => app.identity.mode === "addon")
@@ -233,6 +239,7 @@ function platformFromConfig(cluster: ClusterPlan, vault: VaultPlan, config: Stac
     return {
         ...clusterFacts,
         ...vaultFacts,
+        keyVaultNameText: secretKeys.has("keyVault") ? undefined : vault.config.name,
         addonClientId: clusterFacts.addonIdentity ? clusterFacts.addonIdentity.clientId : clusterFacts.addonClientId,
     };
 }
@@ -392,6 +399,23 @@ export async function runProgram(
                   description: "Key Vault read access for the AKS azure-keyvault-secrets-provider addon identity (managed by Pulumi)",
               })
             : undefined;
+    // The addon identity's roles on the other vaults addon-mode apps read, where the stack knows the identity and the vault.
+    const addonIdentity = platform.addonIdentity;
+    const addonAccessOfOtherVaults =
+        !platformStack && addonIdentity
+            ? [...addonReadObjectsOfOtherVaults(config)].map(
+                  ([vaultId, vault]) =>
+                      new KeyVaultAccess(`addon-keyvault-access-${vault.name}`, {
+                          vaultId,
+                          principalId: addonIdentity.objectId,
+                          principalType: "ServicePrincipal",
+                          objects: vault.objects,
+                          scope: config.access.scope,
+                          description:
+                              "Key Vault read access for the AKS azure-keyvault-secrets-provider addon identity (managed by Pulumi)",
+                      }),
+              )
+            : [];
     const adminGroup = config.access.adminGroup;
     if (!platformStack && platform.keyVaultId && adminGroup) {
         const principalId = groupObjectId(adminGroup);
@@ -420,6 +444,7 @@ export async function runProgram(
             objects.serviceAccountFrom ? workloads.get(objects.serviceAccountFrom)?.serviceAccountResource : undefined,
             // An addon app's pods start (or restart, when it moves back from workload identity) once the addon identity holds its roles.
             app.identity.mode === "addon" ? addonAccess : undefined,
+            ...(app.identity.mode === "addon" && (app.additionalVaults ?? []).length > 0 ? addonAccessOfOtherVaults : []),
         ].filter((resource): resource is NonNullable<typeof resource> => resource !== undefined);
         const workload = new AppWorkload(
             app.name,
@@ -428,7 +453,12 @@ export async function runProgram(
             // run's noise.
             toAppWorkloadArgs(
                 app,
-                { keyVaultName: platform.keyVaultName, tenantId: platform.tenantId, addonClientId: platform.addonClientId },
+                {
+                    keyVaultName: platform.keyVaultName,
+                    keyVaultNameText: platform.keyVaultNameText,
+                    tenantId: platform.tenantId,
+                    addonClientId: platform.addonClientId,
+                },
                 managedIdentity,
                 objects,
             ),
@@ -438,6 +468,9 @@ export async function runProgram(
         applications[app.name] = pulumi.output({
             namespace: app.namespace,
             secretProviderClass: workload.secretProviderClassName,
+            ...((app.additionalVaults ?? []).length > 0
+                ? { additionalSecretProviderClasses: workload.additionalSecretProviderClassNames }
+                : {}),
             serviceAccount: workload.serviceAccountName,
             clientId: workload.clientId,
             deployment: workload.deploymentName,

@@ -409,6 +409,37 @@ const syncedSecret = example(
     "{ secretName: orders-keyvault, type: Opaque, data: [{ key: db-password, objectName: db-password }] }",
 );
 
+const additionalVault = example(
+    z.strictObject({
+        name: z
+            .string()
+            .describe("The vault's name: its class is `<app>-<name>` (lower-case), its files are in `<mountPath>/<name>` by default."),
+        tenantId: guid.optional().describe("Tenant of the vault; default: the stack's vault's."),
+        id: z
+            .string()
+            .optional()
+            .describe(
+                "Resource ID of the vault: roles are granted on it to the app's identity (an identity the app creates, or the addon identity in a stack that reads it from AKS). Without it, grant them yourself (docs/several-vaults.md).",
+            ),
+        objects: example(z.array(keyVaultObject), "[{ objectName: smtp-password, objectType: secret }]").describe(
+            "Objects of this vault mounted as files, with the provider's own fields.",
+        ),
+        syncedSecrets: example(
+            z.array(syncedSecret),
+            "[{ secretName: orders-smtp, type: Opaque, data: [{ key: password, objectName: smtp-password }] }]",
+        )
+            .default([])
+            .describe(
+                "Kubernetes Secrets synced from this vault's files; `env` may read them. A Secret's name is unique across the app's vaults.",
+            ),
+        mountPath: z
+            .string()
+            .optional()
+            .describe("Where its files appear; default `<mountPath>/<name>`. Not inside another vault's folder, nor around one."),
+    }),
+    "{ name: kv-shared-dev, id: /subscriptions/.../vaults/kv-shared-dev, objects: [...] }",
+);
+
 const identity = example(
     z.discriminatedUnion("mode", [
         z.strictObject({
@@ -526,6 +557,11 @@ const application = example(
             .optional()
             .describe(
                 `Where files appear; default \`${DEFAULT_MOUNT_PATH}\`. Not empty, no \`..\` element. With \`secretSync\` only together with \`mountFiles: true\`.`,
+            ),
+        additionalVaults: example(z.array(additionalVault), "[{ name: kv-shared-dev, objects: [...] }]")
+            .optional()
+            .describe(
+                "Other vaults the app reads, each with a SecretProviderClass and a CSI volume of its own. With any, every vault's files are in a folder of its own: the stack's vault's at `<mountPath>/<its name>`, each other at `<mountPath>/<name>` (docs/several-vaults.md).",
             ),
         cloudName: z.enum(AZURE_CLOUD_NAMES).optional().describe("Sovereign cloud; default: Azure's public cloud."),
         restartOnSecretChange: z

@@ -167,12 +167,98 @@ function report(findings: VaultCheckFindings): void {
     }
 }
 
+/** One of the other vaults apps read (`additionalVaults`), as a stack of its own the check reads like the stack's vault. */
+export interface OtherVaultCheck {
+    /** The config the check reads: this vault as `keyVault`, each app that reads it with this vault's objects alone. */
+    config: StackConfig;
+    /** Where each of its apps came from: the app's index and the vault's place in its `additionalVaults`. */
+    origins: Array<{ index: number; vaultIndex: number }>;
+}
+
+/**
+ * The other vaults of the stack's apps, each once (Key Vault names ignore case), read in every kind of stack: an app
+ * stack reads them too (only the platform's own vault is read when the platform stack previews). The stack's
+ * `keyVault.checkContents` and `expiryWarningDays` hold for them.
+ */
+export function otherVaultChecks(config: StackConfig): OtherVaultCheck[] {
+    const checks = new Map<string, OtherVaultCheck>();
+    config.applications.forEach((app, index) =>
+        (app.additionalVaults ?? []).forEach((vault, vaultIndex) => {
+            const key = vault.name.toLowerCase();
+            const check = checks.get(key) ?? {
+                config: {
+                    ...config,
+                    platformStack: undefined,
+                    keyVault: {
+                        mode: "external",
+                        name: vault.name,
+                        tenantId: vault.tenantId ?? "",
+                        checkContents: config.keyVault?.checkContents ?? true,
+                        expiryWarningDays: config.keyVault?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+                    },
+                    applications: [],
+                },
+                origins: [],
+            };
+            check.config.applications.push({
+                ...app,
+                objects: vault.objects,
+                syncedSecrets: vault.syncedSecrets,
+                selectObjects: undefined,
+                additionalVaults: undefined,
+                env: [],
+                deployment: undefined,
+            });
+            check.origins.push({ index, vaultIndex });
+            checks.set(key, check);
+        }),
+    );
+    return [...checks.values()];
+}
+
+/** A finding of an other vault's check at the key the user wrote: `applications[i].additionalVaults[j]...`. */
+export function otherVaultFindingAt(check: OtherVaultCheck, finding: ConfigProblem): ConfigProblem {
+    const [root, position, ...rest] = finding.path;
+    const origin = check.origins[typeof position === "number" ? position : 0];
+    const atVault = ["applications", origin.index, "additionalVaults", origin.vaultIndex];
+    return { ...finding, path: root === "applications" ? [...atVault, ...rest] : atVault };
+}
+
+/** Reads one other vault and holds its apps' objects against it; its findings at their keys. */
+async function checkOtherVault(check: OtherVaultCheck, now: Date, credential?: TokenCredential): Promise<VaultCheckFindings> {
+    const plan = vaultCheckPlan(check.config);
+    if (!plan) {
+        return { problems: [], warnings: [] };
+    }
+    let listing: VaultListing;
+    try {
+        listing = await readListing(plan, check.config, credential);
+    } catch (error) {
+        return { problems: [], warnings: [otherVaultFindingAt(check, unreadVaultWarning(plan, error))] };
+    }
+    const findings = vaultCheckFindings(check.config, listing, now, plan.expiryWarningDays);
+    const objects = check.config.applications.reduce((total, app) => total + app.objects.length, 0);
+    pulumi.log.info(
+        `Key Vault "${plan.vaultName}": ${objects} objects of ${check.config.applications.length} apps checked against its ${listing.objects.length} listed objects`,
+    );
+    return {
+        problems: findings.problems.map((problem) => otherVaultFindingAt(check, problem)),
+        warnings: findings.warnings.map((warning) => otherVaultFindingAt(check, warning)),
+    };
+}
+
 /**
  * Runs the vault check for the stack: reads the vault, expands each app's selections against it (an app with
  * selections and no listing fails), holds every object, written or selected, against it; throws StackConfigError
  * with every problem and prints every warning.
  */
 export async function checkVaultContents(config: StackConfig, now = new Date(), credential?: TokenCredential): Promise<CheckedVault> {
+    const others = await Promise.all(otherVaultChecks(config).map((check) => checkOtherVault(check, now, credential)));
+    // Every vault's findings fail the preview together, so one run names every problem.
+    const withOthers = (found: VaultCheckFindings): VaultCheckFindings => ({
+        problems: [...found.problems, ...others.flatMap((other) => other.problems)],
+        warnings: [...found.warnings, ...others.flatMap((other) => other.warnings)],
+    });
     const plan = vaultCheckPlan(config);
     let listing: VaultListing | undefined;
     if (plan) {
@@ -183,12 +269,13 @@ export async function checkVaultContents(config: StackConfig, now = new Date(), 
         }
     }
     const expansion = expandAppSelections(config, listing, now);
-    report(expansion);
-    if (!plan || !listing) {
+    if (expansion.problems.length > 0 || !plan || !listing) {
+        report(withOthers(expansion));
         return { config: expansion.config };
     }
+    report(expansion);
     const expanded = expansion.config;
-    report(vaultCheckFindings(expanded, listing, now, plan.expiryWarningDays, expansion.selectedBy));
+    report(withOthers(vaultCheckFindings(expanded, listing, now, plan.expiryWarningDays, expansion.selectedBy)));
     const objects = expanded.applications.reduce((total, app) => total + app.objects.length, 0);
     pulumi.log.info(
         `Key Vault "${plan.vaultName}": ${objects} objects of ${expanded.applications.length} apps checked against its ${listing.objects.length} listed objects`,
