@@ -19,7 +19,7 @@ import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../locale
 import { requestsPerMount } from "../../components/key-vault/request-budget";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { KeyVaultObject } from "../../components/secret-provider-class/types";
-import { addVersion, grantVaultReader, registerManagedIdentity } from "../../localenv/harness/key-vault-seed";
+import { addVersion, grantVaultReader, registerManagedIdentity, seedKeyVault } from "../../localenv/harness/key-vault-seed";
 import { KubeClient } from "../../localenv/harness/kube";
 import {
     AppDelivery,
@@ -503,6 +503,71 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
             expect(await objectNames()).to.deep.equal(["selected-alpha", "selected-beta"]);
         } finally {
             await selecting.destroy();
+        }
+    });
+
+    it("a two-vault app's pods see both vaults' files, each in its folder, and env vars from both vaults' synced Secrets", async () => {
+        const kube = environment.kube;
+        // A second vault the addon identity may read, with a secret of its own.
+        seedKeyVault(node.standIn, {
+            vault: "kv-local-shared",
+            tenantId,
+            objects: [{ kind: "secret", name: "shared-smtp", value: "random", versions: 1 }],
+            identities: [{ mode: "managedIdentity", clientId: addonClientId, apps: ["two-vaults"] }],
+            skipped: [],
+        });
+        const local = localConfigWithServicePrincipal();
+        const raw = {
+            cluster: local.cluster,
+            keyVault: local.keyVault,
+            applications: [
+                {
+                    name: "two-vaults",
+                    namespace: "orders",
+                    identity: { mode: "addon" },
+                    objects: [{ objectName: "orders-db-password", objectType: "secret" }],
+                    syncedSecrets: [
+                        { secretName: "two-vaults-own", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] },
+                    ],
+                    additionalVaults: [
+                        {
+                            name: "kv-local-shared",
+                            objects: [{ objectName: "shared-smtp", objectType: "secret", objectAlias: "smtp" }],
+                            syncedSecrets: [
+                                { secretName: "two-vaults-shared", type: "Opaque", data: [{ key: "smtp", objectName: "smtp" }] },
+                            ],
+                        },
+                    ],
+                    env: [
+                        { name: "DB_PASSWORD", secretName: "two-vaults-own", key: "password" },
+                        { name: "SMTP_PASSWORD", secretName: "two-vaults-shared", key: "smtp" },
+                    ],
+                    deployment: { image: "registry.example/orders-api:1.4.2", skipAwait: true },
+                },
+            ],
+        };
+        // A stack of its own, so the main stack's objects stay untouched.
+        const twoVaults = await openLocalStack({ ...environment.stackOptions, stackName: "two-vaults", stackConfig: raw });
+        try {
+            const result = await twoVaults.up();
+            expect(result.outputs.applications.value["two-vaults"].additionalSecretProviderClasses).to.deep.equal([
+                "two-vaults-kv-local-shared",
+            ]);
+            const report = await until("a ready two-vaults pod with both vaults' files", 180_000, async () => {
+                const found = (await currentReport(kube, "orders", "two-vaults")).report;
+                return found?.files?.["kv-local-shared/smtp"] ? found : undefined;
+            });
+            const sharedValue = content().vaults["kv-local-shared"].secrets?.["shared-smtp"]?.[0].value as string;
+            expect(report.files).to.deep.equal({
+                "kv-local-demo/orders-db-password": probeHash(currentValue("orders-db-password")),
+                "kv-local-shared/smtp": probeHash(sharedValue),
+            });
+            expect(report.env.DB_PASSWORD).to.equal(probeHash(currentValue("orders-db-password")));
+            expect(report.env.SMTP_PASSWORD).to.equal(probeHash(sharedValue));
+            const shared = await kube.get("/api/v1/namespaces/orders/secrets/two-vaults-shared");
+            expect(probeHash(Buffer.from(shared.data.smtp, "base64"))).to.equal(probeHash(sharedValue));
+        } finally {
+            await twoVaults.destroy();
         }
     });
 
