@@ -31,6 +31,7 @@ export {
 } from "./secret-provider-class/types";
 export { AppWorkload } from "./workload/component";
 export {
+    AdditionalVault,
     AppDeployment,
     AppIdentity,
     AppWorkloadArgs,

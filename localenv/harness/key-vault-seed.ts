@@ -252,11 +252,15 @@ export interface ServicePrincipalCredential {
 }
 
 /**
- * Lets a new service principal read `vault`, as Key Vault Reader would (the stand-in knows no role names): the
- * identity the local stack's preview reads the vault's metadata as.
+ * Lets a service principal read `vault`, as Key Vault Reader would (the stand-in knows no role names): the identity
+ * the local stack's preview reads the vault's metadata as. A new one, or `credential` (a reader of several vaults).
  */
-export function grantVaultReader(files: StandInFiles, tenantId: string, vault: string): ServicePrincipalCredential {
-    const credential = { tenantId, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") };
+export function grantVaultReader(
+    files: StandInFiles,
+    tenantId: string,
+    vault: string,
+    credential: ServicePrincipalCredential = { tenantId, clientId: randomUUID(), clientSecret: randomBytes(24).toString("base64url") },
+): ServicePrincipalCredential {
     withValueFile(files, credential.clientSecret, (file) =>
         standIn(files, [
             "grant",

@@ -546,6 +546,26 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
                 },
             ],
         };
+        // The preview reads both vaults: a mistyped object of the other vault fails it at its own key.
+        const reader = grantVaultReader(node.standIn, tenantId, "kv-local-demo");
+        grantVaultReader(node.standIn, tenantId, "kv-local-shared", reader);
+        const mistyped = structuredClone(raw);
+        mistyped.applications[0].additionalVaults[0].objects[0].objectName = "shared-smpt";
+        const checked = await openLocalStack(
+            withVaultCheck(
+                { ...environment.stackOptions, stackName: "two-vaults-check" },
+                { proxyUrl: node.proxy.url, caFile: node.proxy.caFile, ...reader },
+                mistyped,
+            ),
+        );
+        const failure = await checked.preview().then(
+            () => "",
+            (error: unknown) => String(error),
+        );
+        expect(failure).to.contain(
+            'aks-keyvault-secrets:applications[0].additionalVaults[0].objects[0].objectName (app "two-vaults"): Key Vault "kv-local-shared" has no secret "shared-smpt"; ' +
+                'the closest secrets it has: "shared-smtp".',
+        );
         // A stack of its own, so the main stack's objects stay untouched.
         const twoVaults = await openLocalStack({ ...environment.stackOptions, stackName: "two-vaults", stackConfig: raw });
         try {
