@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AksClusterArgs, aksClusterProblems } from "../components/cluster/component";
 import { CreateKeyVaultArgs, ExistingKeyVaultArgs, KeyVaultArgs, keyVaultProblems } from "../components/key-vault/component";
 import { groupReferenceProblems } from "../components/key-vault-access/component";
-import { AppWorkloadArgs } from "../components/workload/types";
+import { AdditionalVault, AppWorkloadArgs } from "../components/workload/types";
 import { appWorkloadProblems } from "../components/workload/validate";
 import { isEmptyObjectsProblem } from "../components/secret-provider-class/objects";
 import { isUnwrittenFileProblem } from "../components/secret-provider-class/synced-secrets";
@@ -160,7 +160,16 @@ export function toAppWorkloadArgs(
     managed?: AppWorkloadArgs["identity"],
     objects?: AppObjectPlan,
 ): AppWorkloadArgs {
-    const { name, identity: configIdentity, namespace, createNamespace, serviceAccountName, selectObjects, ...sameAsArgs } = app;
+    const {
+        name,
+        identity: configIdentity,
+        namespace,
+        createNamespace,
+        serviceAccountName,
+        selectObjects,
+        additionalVaults,
+        ...sameAsArgs
+    } = app;
     const identity: AppWorkloadArgs["identity"] =
         configIdentity.mode === "addon"
             ? { mode: "addon", clientId: platform.addonClientId ?? "" }
@@ -181,7 +190,17 @@ export function toAppWorkloadArgs(
         },
         identity,
         ...(sameAsArgs satisfies Pick<AppWorkloadArgs, keyof typeof sameAsArgs>),
+        ...(additionalVaults ? { additionalVaults: additionalVaults.map(additionalVaultArgsOf) } : {}),
     };
+}
+
+/**
+ * The AdditionalVault args of another vault's config: every key but `selectObjects` (expanded into `objects` by the
+ * program), checked as toAppWorkloadArgs's are.
+ */
+export function additionalVaultArgsOf(config: NonNullable<ApplicationConfig["additionalVaults"]>[number]): AdditionalVault {
+    const { selectObjects, ...sameAsArgs } = config;
+    return sameAsArgs satisfies Pick<AdditionalVault, keyof typeof sameAsArgs>;
 }
 
 /** The config of a cluster this stack creates (mode create). */
@@ -456,7 +475,7 @@ export function selectionEntries(app: ApplicationConfig): KeyVaultObjectSelectio
 
 /** A selection's finding (`selectObjects[k].select…`) at its config key: the key holds the criteria without the `select` wrapper. */
 export function selectionProblemAt(index: number, app: ApplicationConfig, problem: Problem): ConfigProblem {
-    const where = problem.where.replace(/^(selectObjects\[\d+\])\.select/, "$1");
+    const where = problem.where.replace(/^((?:additionalVaults\[\d+\]\.)?selectObjects\[\d+\])\.select/, "$1");
     return atPath(["applications", index, ...keyPathOf(where)], problem, `app "${app.name}"`);
 }
 
@@ -468,10 +487,32 @@ const EMPTY_LISTING: VaultListing = { vaultName: "", objects: [], unreadable: []
  * expression), found before the preview reads the vault.
  */
 export function selectionCriteriaProblems({ index, app }: IndexedApp): ConfigProblem[] {
-    return expandObjectSelections(selectionEntries(app), EMPTY_LISTING, {
-        now: new Date(0),
-        describeEntry: (position) => `selectObjects[${position}]`,
-    }).problems.map((problem) => selectionProblemAt(index, app, problem));
+    const vaults = [
+        { prefix: "", selectObjects: app.selectObjects },
+        ...(app.additionalVaults ?? []).map((vault, position) => ({
+            prefix: `additionalVaults[${position}].`,
+            selectObjects: vault.selectObjects,
+        })),
+    ];
+    return vaults.flatMap(({ prefix, selectObjects }) =>
+        expandObjectSelections(
+            (selectObjects ?? []).map((select) => ({ select })),
+            EMPTY_LISTING,
+            { now: new Date(0), describeEntry: (position) => `${prefix}selectObjects[${position}]` },
+        ).problems.map((problem) => selectionProblemAt(index, app, problem)),
+    );
+}
+
+/**
+ * True for a problem the app's selections may still settle: an empty `objects`, or a synced Secret that names a file
+ * only a selected object writes, of a vault (the stack's or another) whose `selectObjects` add objects at preview time,
+ * where the expanded objects are checked again.
+ */
+export function waitsForSelection(app: ApplicationConfig, problem: Problem): boolean {
+    const other = /^additionalVaults\[(\d+)\]\./.exec(problem.where);
+    const selections = other ? app.additionalVaults?.[Number(other[1])]?.selectObjects : app.selectObjects;
+    const ofVault = other ? { ...problem, where: problem.where.slice(other[0].length) } : problem;
+    return (selections ?? []).length > 0 && (isEmptyObjectsProblem(ofVault) || isUnwrittenFileProblem(problem));
 }
 
 function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>, { index, app }: IndexedApp): ConfigProblem[] {
@@ -549,12 +590,9 @@ function appProblems(raw: Record<string, unknown>, config: Partial<StackConfig>,
         }
     }
     const args = toAppWorkloadArgs(app, placeholderPlatform);
-    const selects = (app.selectObjects ?? []).length > 0;
     problems.push(
         ...appWorkloadProblems(app.name, args)
-            // The selections add objects at preview time, where the expanded objects are checked again: an empty
-            // `objects`, or a synced Secret that names a file only a selected object writes, is not a problem yet.
-            .filter((problem) => !(selects && (isEmptyObjectsProblem(problem) || isUnwrittenFileProblem(problem))))
+            .filter((problem) => !waitsForSelection(app, problem))
             .map((problem) => atPath(["applications", index, ...keyPathOf(problem.where)], problem, where)),
         ...selectionCriteriaProblems({ index, app }),
     );

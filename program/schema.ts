@@ -422,8 +422,11 @@ const additionalVault = example(
                 "Resource ID of the vault: roles are granted on it to the app's identity (an identity the app creates, or the addon identity in a stack that reads it from AKS). Without it, grant them yourself (docs/several-vaults.md).",
             ),
         objects: example(z.array(keyVaultObject), "[{ objectName: smtp-password, objectType: secret }]").describe(
-            "Objects of this vault mounted as files, with the provider's own fields.",
+            "Objects of this vault mounted as files, with the provider's own fields; may be empty (`[]`) when `selectObjects` selects them.",
         ),
+        selectObjects: example(z.array(objectSelection), "[{ objectType: secret, namePrefix: orders- }]")
+            .optional()
+            .describe("Objects of this vault chosen by pattern, as the app's own `selectObjects` choose them from the stack's vault."),
         syncedSecrets: example(
             z.array(syncedSecret),
             "[{ secretName: orders-smtp, type: Opaque, data: [{ key: password, objectName: smtp-password }] }]",

@@ -204,7 +204,7 @@ export function otherVaultChecks(config: StackConfig): OtherVaultCheck[] {
                 ...app,
                 objects: vault.objects,
                 syncedSecrets: vault.syncedSecrets,
-                selectObjects: undefined,
+                selectObjects: vault.selectObjects,
                 additionalVaults: undefined,
                 env: [],
                 deployment: undefined,
@@ -224,27 +224,64 @@ export function otherVaultFindingAt(check: OtherVaultCheck, finding: ConfigProbl
     return { ...finding, path: root === "applications" ? [...atVault, ...rest] : atVault };
 }
 
-/** Reads one other vault and holds its apps' objects against it; its findings at their keys. */
-async function checkOtherVault(check: OtherVaultCheck, now: Date, credential?: TokenCredential): Promise<VaultCheckFindings> {
+/** What the check of one other vault found, and its apps' objects with their selections expanded (by origin). */
+interface OtherVaultResult extends VaultCheckFindings {
+    /** Per origin of the check, the vault's objects after expansion. */
+    objects: KeyVaultObjectConfig[][];
+}
+
+type KeyVaultObjectConfig = StackConfig["applications"][number]["objects"][number];
+
+/**
+ * Reads one other vault, expands its apps' selections against it and holds their objects against it; its findings at
+ * their keys.
+ */
+async function checkOtherVault(check: OtherVaultCheck, now: Date, credential?: TokenCredential): Promise<OtherVaultResult> {
     const plan = vaultCheckPlan(check.config);
-    if (!plan) {
-        return { problems: [], warnings: [] };
+    let listing: VaultListing | undefined;
+    const warnings: ConfigProblem[] = [];
+    if (plan) {
+        try {
+            listing = await readListing(plan, check.config, credential);
+        } catch (error) {
+            warnings.push(unreadVaultWarning(plan, error));
+        }
     }
-    let listing: VaultListing;
-    try {
-        listing = await readListing(plan, check.config, credential);
-    } catch (error) {
-        return { problems: [], warnings: [otherVaultFindingAt(check, unreadVaultWarning(plan, error))] };
+    const expansion = expandAppSelections(check.config, listing, now);
+    const at = (finding: ConfigProblem) => otherVaultFindingAt(check, finding);
+    const result = (found: VaultCheckFindings): OtherVaultResult => ({
+        problems: found.problems.map(at),
+        warnings: [...warnings, ...found.warnings].map(at),
+        objects: expansion.config.applications.map((app) => app.objects),
+    });
+    if (!plan || !listing || expansion.problems.length > 0) {
+        return result(expansion);
     }
-    const findings = vaultCheckFindings(check.config, listing, now, plan.expiryWarningDays);
-    const objects = check.config.applications.reduce((total, app) => total + app.objects.length, 0);
+    const findings = vaultCheckFindings(expansion.config, listing, now, plan.expiryWarningDays, expansion.selectedBy);
+    const objects = expansion.config.applications.reduce((total, app) => total + app.objects.length, 0);
     pulumi.log.info(
         `Key Vault "${plan.vaultName}": ${objects} objects of ${check.config.applications.length} apps checked against its ${listing.objects.length} listed objects`,
     );
-    return {
-        problems: findings.problems.map((problem) => otherVaultFindingAt(check, problem)),
-        warnings: findings.warnings.map((warning) => otherVaultFindingAt(check, warning)),
-    };
+    return result({ problems: [...expansion.problems, ...findings.problems], warnings: [...expansion.warnings, ...findings.warnings] });
+}
+
+/** The config with each other vault's objects as its check expanded them. */
+export function withOtherVaultObjects(config: StackConfig, checks: OtherVaultCheck[], objects: KeyVaultObjectConfig[][][]): StackConfig {
+    if (checks.length === 0) {
+        return config;
+    }
+    const applications = config.applications.map((app) =>
+        app.additionalVaults ? { ...app, additionalVaults: app.additionalVaults.map((vault) => ({ ...vault })) } : app,
+    );
+    checks.forEach((check, position) =>
+        check.origins.forEach(({ index, vaultIndex }, origin) => {
+            const vault = applications[index].additionalVaults?.[vaultIndex];
+            if (vault) {
+                vault.objects = objects[position][origin];
+            }
+        }),
+    );
+    return { ...config, applications };
 }
 
 /**
@@ -252,8 +289,15 @@ async function checkOtherVault(check: OtherVaultCheck, now: Date, credential?: T
  * selections and no listing fails), holds every object, written or selected, against it; throws StackConfigError
  * with every problem and prints every warning.
  */
-export async function checkVaultContents(config: StackConfig, now = new Date(), credential?: TokenCredential): Promise<CheckedVault> {
-    const others = await Promise.all(otherVaultChecks(config).map((check) => checkOtherVault(check, now, credential)));
+export async function checkVaultContents(stackConfig: StackConfig, now = new Date(), credential?: TokenCredential): Promise<CheckedVault> {
+    const checks = otherVaultChecks(stackConfig);
+    const others = await Promise.all(checks.map((check) => checkOtherVault(check, now, credential)));
+    // The other vaults' selections are expanded first, so the app's own checks (in the expansion below) see every object.
+    const config = withOtherVaultObjects(
+        stackConfig,
+        checks,
+        others.map((other) => other.objects),
+    );
     // Every vault's findings fail the preview together, so one run names every problem.
     const withOthers = (found: VaultCheckFindings): VaultCheckFindings => ({
         problems: [...found.problems, ...others.flatMap((other) => other.problems)],
