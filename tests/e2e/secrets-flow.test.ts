@@ -589,6 +589,32 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         } finally {
             await twoVaults.destroy();
         }
+
+        // The other vault's objects chosen by pattern: the check's stack expands them from that vault's listing.
+        const selecting = structuredClone(raw);
+        const other = selecting.applications[0].additionalVaults[0];
+        other.objects = [];
+        Object.assign(other, { selectObjects: [{ objectType: "secret", namePrefix: "shared-" }] });
+        other.syncedSecrets[0].data[0].objectName = "shared-smtp";
+        const selected = await openLocalStack(
+            withVaultCheck(
+                { ...environment.stackOptions, stackName: "two-vaults-select" },
+                { proxyUrl: node.proxy.url, caFile: node.proxy.caFile, ...reader },
+                selecting,
+            ),
+        );
+        try {
+            await selected.up();
+            const report = await until("a ready two-vaults pod with the selected file", 180_000, async () => {
+                const found = (await currentReport(kube, "orders", "two-vaults")).report;
+                return found?.files?.["kv-local-shared/shared-smtp"] ? found : undefined;
+            });
+            const sharedValue = content().vaults["kv-local-shared"].secrets?.["shared-smtp"]?.[0].value as string;
+            expect(report.files?.["kv-local-shared/shared-smtp"]).to.equal(probeHash(sharedValue));
+            expect(report.env.SMTP_PASSWORD).to.equal(probeHash(sharedValue));
+        } finally {
+            await selected.destroy();
+        }
     });
 
     it("removing an app deletes its pods and synced Secret and touches no other app", async () => {

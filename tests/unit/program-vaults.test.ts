@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { stackFileConfig as stackConfig } from "../stack-files";
 import { StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
 import { runProgram } from "../../program/main";
-import { otherVaultChecks, otherVaultFindingAt, vaultCheckFindings } from "../../program/vault-check";
+import { otherVaultChecks, otherVaultFindingAt, vaultCheckFindings, withOtherVaultObjects } from "../../program/vault-check";
+import { expandAppSelections } from "../../program/object-selection";
 import { formatConfigProblem } from "../../program/problems";
 import { KEY_VAULT_ROLES } from "../../components";
 import {
@@ -182,3 +183,58 @@ describe("the vault check of other vaults", () => {
         ]);
     });
 });
+
+describe("selections on an app's other vault", () => {
+    const base = {
+        cluster: { mode: "external", addonIdentityClientId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" },
+        keyVault: { mode: "external", name: "kv-local", tenantId: "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f" },
+    };
+    const app = (other: Record<string, unknown>) => ({
+        name: "orders",
+        namespace: "orders",
+        identity: { mode: "addon" },
+        objects: [{ objectName: "own", objectType: "secret" }],
+        additionalVaults: [{ name: "kv-shared", objects: [], ...other }],
+    });
+
+    it("lets an other vault's objects be empty when it selects, and not otherwise; a selection without criteria fails at its key", () => {
+        expect(() =>
+            parseStackConfig({ ...base, applications: [app({ selectObjects: [{ objectType: "secret", namePrefix: "orders-" }] })] }),
+        ).to.not.throw();
+        expect(configErrorOf({ ...base, applications: [app({})] })).to.contain(
+            'aks-keyvault-secrets:applications[0].additionalVaults[0].objects (app "orders"): is empty; the pod would mount nothing.',
+        );
+        expect(configErrorOf({ ...base, applications: [app({ selectObjects: [{ objectType: "secret" }] })] })).to.contain(
+            "aks-keyvault-secrets:applications[0].additionalVaults[0].selectObjects[0]",
+        );
+    });
+
+    it("expands them against that vault's listing and puts the objects back at their vault", () => {
+        const config = parseStackConfig({
+            ...base,
+            applications: [
+                app({
+                    selectObjects: [{ objectType: "secret", namePrefix: "orders-" }],
+                    syncedSecrets: [{ secretName: "orders-smtp", type: "Opaque", data: [{ key: "p", objectName: "orders-smtp" }] }],
+                }),
+            ],
+        });
+        const checks = otherVaultChecks(config);
+        const listing = vaultListing([
+            listedObject("secret", "orders-smtp", { versions: listedVersions(1) }),
+            listedObject("secret", "billing-smtp", { versions: listedVersions(1) }),
+        ]);
+        const expansion = expandAppSelections(checks[0].config, listing, LISTING_NOW);
+        expect(expansion.problems).to.deep.equal([]);
+        const expanded = withOtherVaultObjects(config, checks, [expansion.config.applications.map((expandedApp) => expandedApp.objects)]);
+        expect(expanded.applications[0].additionalVaults?.[0].objects).to.deep.equal([{ objectName: "orders-smtp", objectType: "secret" }]);
+        expect(expanded.applications[0].objects).to.deep.equal(config.applications[0].objects);
+        expect(config.applications[0].additionalVaults?.[0].objects).to.deep.equal([]);
+    });
+});
+
+function configErrorOf(raw: Record<string, unknown>): string {
+    const error = errorFrom(() => parseStackConfig(raw));
+    expect(error).to.be.instanceOf(StackConfigError);
+    return error.message;
+}
