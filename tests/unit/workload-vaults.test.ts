@@ -37,6 +37,18 @@ function twoVaultArgs(overrides: Partial<AppWorkloadArgs> = {}): AppWorkloadArgs
 
 const SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass";
 
+/** A workload identity the app creates, with object-scoped roles. */
+const ownIdentity: AppWorkloadArgs["identity"] = {
+    mode: "workloadIdentity",
+    managed: {
+        resourceGroupName: "rg-dev",
+        location: "westeurope",
+        oidcIssuerUrl: "https://issuer.example/",
+        vaultId: vaultId("kv-orders"),
+        accessScope: "object",
+    },
+};
+
 describe("AppWorkload with several vaults", () => {
     beforeEach(resetRegistrations);
 
@@ -99,16 +111,7 @@ describe("AppWorkload with several vaults", () => {
         new AppWorkload(
             "orders-api",
             twoVaultArgs({
-                identity: {
-                    mode: "workloadIdentity",
-                    managed: {
-                        resourceGroupName: "rg-dev",
-                        location: "westeurope",
-                        oidcIssuerUrl: "https://issuer.example/",
-                        vaultId: vaultId("kv-orders"),
-                        accessScope: "object",
-                    },
-                },
+                identity: ownIdentity,
             }),
         );
         await settle();
@@ -143,15 +146,7 @@ describe("AppWorkload with several vaults", () => {
                 new AppWorkload(
                     "orders-api",
                     twoVaultArgs({
-                        identity: {
-                            mode: "workloadIdentity",
-                            managed: {
-                                resourceGroupName: "rg",
-                                location: "westeurope",
-                                oidcIssuerUrl: "https://issuer.example/",
-                                vaultId: vaultId("kv-orders"),
-                            },
-                        },
+                        identity: ownIdentity,
                         additionalVaults: [
                             { ...shared, id: undefined, mountPath: "/mnt/secrets-store/kv-orders/shared" },
                             {
