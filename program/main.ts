@@ -21,7 +21,7 @@ import {
     toAppWorkloadArgs,
 } from "./config";
 import { addonIdentityWarning, identityBindingWarning, requestBudgetWarning, roleAssignmentWarning } from "./warnings";
-import { requestsPerMount } from "../components/key-vault/request-budget";
+import { AppRequestLoad, requestsPerMount } from "../components/key-vault/request-budget";
 import { VaultListing } from "../components/key-vault/contents";
 import { managedNetworkPrivateEndpointWarning } from "../components/key-vault/network";
 import { DEFAULT_ROTATION_POLL_INTERVAL, goDurationSeconds } from "../components/cluster/addon";
@@ -380,6 +380,8 @@ export async function runProgram(
             })),
             rotationPoll(config),
         ),
+        // Key Vault throttles per vault: each other vault gets its own budget, from the objects apps declare there.
+        ...otherVaultLoads(config).map(({ vault, loads }) => requestBudgetWarning(`Key Vault "${vault}"`, loads, rotationPoll(config))),
     ];
     for (const warning of warnings) {
         if (warning) {
@@ -491,6 +493,26 @@ export async function runProgram(
         }),
         applications: pulumi.output(applications),
     };
+}
+
+/** The request load of each other vault (`additionalVaults`, once per name in any case) from the apps that read it. */
+export function otherVaultLoads(config: StackConfig): Array<{ vault: string; loads: AppRequestLoad[] }> {
+    const byVault = new Map<string, { vault: string; loads: AppRequestLoad[] }>();
+    for (const app of config.applications) {
+        for (const vault of app.additionalVaults ?? []) {
+            const entry = byVault.get(vault.name.toLowerCase()) ?? { vault: vault.name, loads: [] };
+            entry.loads.push({
+                app: app.name,
+                pods: app.deployment?.replicas ?? DEFAULT_REPLICAS,
+                requestsPerMount: requestsPerMount(vault.objects),
+                syncMechanism: app.syncMechanism,
+                mountFiles: app.mountFiles,
+                syncedSecrets: vault.syncedSecrets.length,
+            });
+            byVault.set(vault.name.toLowerCase(), entry);
+        }
+    }
+    return [...byVault.values()];
 }
 
 /** The addon's rotation poll interval, when this stack creates the cluster with rotation on. */

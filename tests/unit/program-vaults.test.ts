@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { stackFileConfig as stackConfig } from "../stack-files";
 import { StackConfigError, parseStackConfig, plannedRoleAssignmentCount } from "../../program/config";
-import { runProgram } from "../../program/main";
+import { otherVaultLoads, runProgram } from "../../program/main";
+import { requestBudgetWarning } from "../../program/warnings";
 import { otherVaultChecks, otherVaultFindingAt, vaultCheckFindings, withOtherVaultObjects } from "../../program/vault-check";
 import { expandAppSelections } from "../../program/object-selection";
 import { formatConfigProblem } from "../../program/problems";
@@ -238,3 +239,49 @@ function configErrorOf(raw: Record<string, unknown>): string {
     expect(error).to.be.instanceOf(StackConfigError);
     return error.message;
 }
+
+describe("the request budget of other vaults", () => {
+    it("budgets each other vault (names in any case) from the apps that read it, apart from the stack's vault", () => {
+        const dev = devWithSharedVault();
+        const orders = dev.applications[0];
+        const config = parseStackConfig({
+            ...dev,
+            applications: [
+                { ...orders, deployment: { ...orders.deployment, replicas: 4500 } },
+                {
+                    ...orders,
+                    name: "orders-copy",
+                    syncedSecrets: [],
+                    env: [],
+                    additionalVaults: [
+                        {
+                            name: "KV-SHARED-DEV",
+                            objects: [
+                                { objectName: "a", objectType: "secret" },
+                                { objectName: "b", objectType: "secret" },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        });
+        const loads = otherVaultLoads(config);
+        expect(
+            loads.map(({ vault, loads: apps }) => [
+                vault,
+                apps.map((load) => [load.app, load.pods, load.requestsPerMount, load.syncedSecrets]),
+            ]),
+        ).to.deep.equal([
+            [
+                "kv-shared-dev",
+                [
+                    ["orders-api", 4500, 1, 1],
+                    ["orders-copy", 2, 2, 0],
+                ],
+            ],
+        ]);
+        expect(requestBudgetWarning(`Key Vault "${loads[0].vault}"`, loads[0].loads, undefined)).to.match(
+            /^Key Vault "kv-shared-dev": this stack's pods make 4504 requests when every pod mounts at once/,
+        );
+    });
+});
