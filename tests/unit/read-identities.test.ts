@@ -4,36 +4,8 @@
  * kept as a reason, a cluster not created yet, and the token scope and host of a sovereign cloud's endpoint.
  */
 import { expect } from "chai";
-import type { AccessToken, TokenCredential } from "@azure/identity";
-import { IdentityReadOptions, readIdentityFacts, refusalOf } from "../../components/key-vault/read-identities";
-import { SUBSCRIPTION_ID } from "../mocks";
-
-type HttpClient = NonNullable<NonNullable<IdentityReadOptions["clientOptions"]>["httpClient"]>;
-type Request = Parameters<HttpClient["sendRequest"]>[0];
-type Response = Awaited<ReturnType<HttpClient["sendRequest"]>>;
-
-function headers(values: Record<string, string>): Response["headers"] {
-    const map = new Map(Object.entries(values).map(([name, value]) => [name.toLowerCase(), value]));
-    return {
-        get: (name: string) => map.get(name.toLowerCase()),
-        has: (name: string) => map.has(name.toLowerCase()),
-        set: (name: string, value: string | number | boolean) => void map.set(name.toLowerCase(), String(value)),
-        delete: (name: string) => void map.delete(name.toLowerCase()),
-        toJSON: () => Object.fromEntries(map),
-        [Symbol.iterator]: () => map.entries(),
-    };
-}
-
-function fakeCredential(): TokenCredential & { scopes: string[] } {
-    const credential = {
-        scopes: [] as string[],
-        async getToken(scopes: string | string[]): Promise<AccessToken> {
-            credential.scopes.push(...(Array.isArray(scopes) ? scopes : [scopes]));
-            return { token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 };
-        },
-    };
-    return credential;
-}
+import { readIdentityFacts, refusalOf } from "../../components/key-vault/read-identities";
+import { SUBSCRIPTION_ID, fakeArm, fakeCredential } from "../mocks";
 
 const SUB = `/subscriptions/${SUBSCRIPTION_ID}`;
 const GROUP = `${SUB}/resourceGroups/rg-platform`;
@@ -50,40 +22,6 @@ const identity = (id: string, clientId: string, principalId: string) => ({
     location: "westeurope",
     properties: { clientId, principalId, tenantId: "t" },
 });
-
-/** Resource Manager at `host`: answers a GET by its path (and `$filter`); `refused` paths get a 403. */
-function fakeArm(host: string, pages: Record<string, unknown>, refused: Record<string, number> = {}) {
-    const seen: string[] = [];
-    const httpClient: HttpClient = {
-        async sendRequest(request: Request): Promise<Response> {
-            const url = new URL(request.url);
-            if (url.hostname !== host) throw new Error(`unexpected host ${url.hostname}`);
-            const filter = url.searchParams.get("$filter");
-            const key = `${request.method} ${url.pathname}${filter ? ` ${filter}` : ""}`;
-            seen.push(key);
-            const reply = (status: number, body: unknown): Response => ({
-                request,
-                status,
-                headers: headers({ "content-type": "application/json" }),
-                bodyAsText: JSON.stringify(body),
-            });
-            if (!request.headers.get("authorization")?.startsWith("Bearer "))
-                return reply(401, { error: { code: "Unauthorized", message: "no token" } });
-            if (url.pathname in refused) {
-                const status = refused[url.pathname];
-                return reply(status, {
-                    error:
-                        status === 404
-                            ? { code: "ResourceNotFound", message: "not found" }
-                            : { code: "AuthorizationFailed", message: "The client does not have authorization" },
-                });
-            }
-            if (!(key in pages)) throw new Error(`unexpected ${key}`);
-            return reply(200, pages[key]);
-        },
-    };
-    return { httpClient, seen };
-}
 
 const PAGES: Record<string, unknown> = {
     [`GET ${SUB}${IDENTITIES}`]: {
