@@ -266,7 +266,7 @@ function roleFindings(
             .join("; ");
         findings.problems.push({
             where: "identity.clientId",
-            message: `${label} holds no role that reads ${describeObjects(uncovered)} from Key Vault "${vaultName}" (at the vault, a scope above it or the object's own scope), so the mount would fail with 403; ${holds.length > 0 ? `on the vault it holds: ${[...new Set(holds)].sort().join("; ")}` : "it holds no role on the vault"} (roles that read ${neededBy})`,
+            message: `${label} holds no role that reads ${describeObjects(uncovered)} from Key Vault "${vaultName}" (at the vault, a scope above it or the object's own scope; roles held through a group are not read), so the mount would fail with 403; ${holds.length > 0 ? `on the vault it holds: ${[...new Set(holds)].sort().join("; ")}` : "it holds no role on the vault"} (roles that read ${neededBy})`,
             fix: `az role assignment create --assignee-object-id ${identity.principalId} --assignee-principal-type ServicePrincipal --role "${role}" --scope ${context.vaultId}`,
         });
     }

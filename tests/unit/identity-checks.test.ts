@@ -204,7 +204,7 @@ describe("identity checks", () => {
                 problems: [
                     {
                         where: "identity.clientId",
-                        message: `${LABEL} holds no role that reads secret "db-password" from Key Vault "kv-orders" (at the vault, a scope above it or the object's own scope), so the mount would fail with 403; on the vault it holds: Key Vault Reader at ${VAULT_ID} (roles that read a secret: Key Vault Secrets User, Key Vault Secrets Officer, Key Vault Certificate User, Key Vault Administrator)`,
+                        message: `${LABEL} holds no role that reads secret "db-password" from Key Vault "kv-orders" (at the vault, a scope above it or the object's own scope; roles held through a group are not read), so the mount would fail with 403; on the vault it holds: Key Vault Reader at ${VAULT_ID} (roles that read a secret: Key Vault Secrets User, Key Vault Secrets Officer, Key Vault Certificate User, Key Vault Administrator)`,
                         fix: `az role assignment create --assignee-object-id ${PRINCIPAL_ID} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${VAULT_ID}`,
                     },
                 ],
@@ -217,7 +217,7 @@ describe("identity checks", () => {
             expect(found.problems).to.deep.equal([
                 {
                     where: "identity.clientId",
-                    message: `${LABEL} holds no role that reads secret "db-password", certificate "tls" from Key Vault "kv-orders" (at the vault, a scope above it or the object's own scope), so the mount would fail with 403; it holds no role on the vault (roles that read a secret: Key Vault Secrets User, Key Vault Secrets Officer, Key Vault Certificate User, Key Vault Administrator; a certificate: Key Vault Certificate User, Key Vault Certificates Officer, Key Vault Administrator, Key Vault Reader)`,
+                    message: `${LABEL} holds no role that reads secret "db-password", certificate "tls" from Key Vault "kv-orders" (at the vault, a scope above it or the object's own scope; roles held through a group are not read), so the mount would fail with 403; it holds no role on the vault (roles that read a secret: Key Vault Secrets User, Key Vault Secrets Officer, Key Vault Certificate User, Key Vault Administrator; a certificate: Key Vault Certificate User, Key Vault Certificates Officer, Key Vault Administrator, Key Vault Reader)`,
                     fix: `az role assignment create --assignee-object-id ${PRINCIPAL_ID} --assignee-principal-type ServicePrincipal --role "Key Vault Certificate User" --scope ${VAULT_ID}`,
                 },
             ]);
@@ -254,7 +254,7 @@ describe("identity checks", () => {
             ];
             const found = identityFindings(workload(), CONTEXT, facts({ assignments: { value: elsewhere } }));
             expect(found.problems.map((problem) => problem.message)).to.deep.equal([
-                `${LABEL} holds no role that reads secret "db-password" from Key Vault "kv-orders" (at the vault, a scope above it or the object's own scope), so the mount would fail with 403; on the vault it holds: Owner at ${GROUP} (roles that read a secret: Key Vault Secrets User, Key Vault Secrets Officer, Key Vault Certificate User, Key Vault Administrator)`,
+                `${LABEL} holds no role that reads secret "db-password" from Key Vault "kv-orders" (at the vault, a scope above it or the object's own scope; roles held through a group are not read), so the mount would fail with 403; on the vault it holds: Owner at ${GROUP} (roles that read a secret: Key Vault Secrets User, Key Vault Secrets Officer, Key Vault Certificate User, Key Vault Administrator)`,
             ]);
         });
 
