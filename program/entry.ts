@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./config";
 import { ProgramOutputs, runProgram } from "./main";
 import { checkVaultContents } from "./vault-check";
+import { checkAppIdentities } from "./identity-check";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
 
@@ -68,6 +69,8 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     // The program declares the checked config: each app's selections expanded into explicit objects, so its
     // SecretProviderClass and its identities' roles cover the selected objects.
     const checked = await checkVaultContents(parseStackConfig(values, secretKeys));
+    // The identity half: each app's existing identity against Resource Manager (program/identity-check.ts).
+    await checkAppIdentities(checked.config);
     return runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
 }
 

@@ -26,6 +26,7 @@ import {
 } from "../components/secret-provider-class/provider-version";
 import { DEFAULT_MOUNT_PATH } from "../components/workload/pod";
 import { DEFAULT_REPLICAS } from "../components/workload/types";
+import { identityCheckKeys } from "./identity-check-keys";
 
 /**
  * The schema of the stack config: every key of the project namespace, with what it means (`describe`), from which
@@ -67,6 +68,7 @@ const azure = example(
         location: z.string().min(1).describe("Region of created resources."),
         resourceGroupName: z.string().min(1).describe("Existing resource group of the cluster, vault and app identities."),
         tenantId: guid.optional().describe("Tenant of a created vault; default: the tenant of the deploying identity."),
+        ...identityCheckKeys,
     }),
     "{ location: westeurope, resourceGroupName: rg-platform-dev }",
 ).describe(

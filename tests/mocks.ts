@@ -5,6 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deterministicGuid } from "../components/shared/naming";
 import { VaultCollection, VaultListing, VaultObjectInfo, VaultObjectVersion } from "../components/key-vault/contents";
+import type { AccessToken, TokenCredential } from "@azure/identity";
+import type { IdentityReadOptions } from "../components/key-vault/read-identities";
 
 export const SUBSCRIPTION_ID = "11111111-2222-3333-4444-555555555555";
 export const TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -391,4 +393,66 @@ export function listedVersions(count: number, overrides: Record<string, Partial<
         const version = `v${number}`;
         return { version, enabled: true, createdOn: new Date(Date.UTC(2026, 0, number)), ...overrides[version] };
     });
+}
+
+/** Resource Manager on a fake HTTP client (the SDK's `httpClient` option), for the identity reader's tests. */
+type ArmHttpClient = NonNullable<NonNullable<IdentityReadOptions["clientOptions"]>["httpClient"]>;
+type ArmRequest = Parameters<ArmHttpClient["sendRequest"]>[0];
+type ArmResponse = Awaited<ReturnType<ArmHttpClient["sendRequest"]>>;
+
+function responseHeaders(values: Record<string, string>): ArmResponse["headers"] {
+    const map = new Map(Object.entries(values).map(([name, value]) => [name.toLowerCase(), value]));
+    return {
+        get: (name: string) => map.get(name.toLowerCase()),
+        has: (name: string) => map.has(name.toLowerCase()),
+        set: (name: string, value: string | number | boolean) => void map.set(name.toLowerCase(), String(value)),
+        delete: (name: string) => void map.delete(name.toLowerCase()),
+        toJSON: () => Object.fromEntries(map),
+        [Symbol.iterator]: () => map.entries(),
+    };
+}
+
+export function fakeCredential(): TokenCredential & { scopes: string[] } {
+    const credential = {
+        scopes: [] as string[],
+        async getToken(scopes: string | string[]): Promise<AccessToken> {
+            credential.scopes.push(...(Array.isArray(scopes) ? scopes : [scopes]));
+            return { token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 };
+        },
+    };
+    return credential;
+}
+
+/** Resource Manager at `host`: answers a GET by its path (and `$filter`); `refused` paths get a 403. */
+export function fakeArm(host: string, pages: Record<string, unknown>, refused: Record<string, number> = {}) {
+    const seen: string[] = [];
+    const httpClient: ArmHttpClient = {
+        async sendRequest(request: ArmRequest): Promise<ArmResponse> {
+            const url = new URL(request.url);
+            if (url.hostname !== host) throw new Error(`unexpected host ${url.hostname}`);
+            const filter = url.searchParams.get("$filter");
+            const key = `${request.method} ${url.pathname}${filter ? ` ${filter}` : ""}`;
+            seen.push(key);
+            const reply = (status: number, body: unknown): ArmResponse => ({
+                request,
+                status,
+                headers: responseHeaders({ "content-type": "application/json" }),
+                bodyAsText: JSON.stringify(body),
+            });
+            if (!request.headers.get("authorization")?.startsWith("Bearer "))
+                return reply(401, { error: { code: "Unauthorized", message: "no token" } });
+            if (url.pathname in refused) {
+                const status = refused[url.pathname];
+                return reply(status, {
+                    error:
+                        status === 404
+                            ? { code: "ResourceNotFound", message: "not found" }
+                            : { code: "AuthorizationFailed", message: "The client does not have authorization" },
+                });
+            }
+            if (!(key in pages)) throw new Error(`unexpected ${key}`);
+            return reply(200, pages[key]);
+        },
+    };
+    return { httpClient, seen };
 }

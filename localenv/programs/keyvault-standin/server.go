@@ -158,7 +158,7 @@ func hostOnly(hostport string) string {
 
 // knownHost says whether the name resolves in the stand-in's world: Entra ID, IMDS, and the vaults in the content.
 func (s *server) knownHost(host string) bool {
-	if host == entraHost || host == imdsHost {
+	if host == entraHost || host == imdsHost || host == armHost {
 		return true
 	}
 	if name, ok := strings.CutSuffix(host, vaultDNSSuffix); ok {
@@ -253,6 +253,9 @@ func (s *server) route(w http.ResponseWriter, r *http.Request, host, scheme stri
 	case host == entraHost && scheme == "https":
 		e.Service = "entra"
 		s.serveEntra(sw, r, e, c)
+	case host == armHost && scheme == "https":
+		e.Service = "arm"
+		s.serveARM(sw, r, e, c)
 	case strings.HasSuffix(host, vaultDNSSuffix) && scheme == "https":
 		e.Service = "keyvault"
 		s.serveVault(sw, r, e, c, strings.TrimSuffix(host, vaultDNSSuffix))

@@ -1,0 +1,206 @@
+/**
+ * End to end: the preview's identity check as a user meets it. `pulumi preview` (the toolchain's CLI and Node.js
+ * language host running index.ts) of a stack whose app names a workload identity, with the Key Vault stand-in as the
+ * HTTPS proxy for Entra ID, the vault's data plane and Resource Manager (localenv/programs/keyvault-standin, arm.go),
+ * its CA in NODE_EXTRA_CA_CERTS and a service principal in AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, as the local main
+ * job's vault check runs. A valid but wrong client ID fails the preview naming it, before anything is declared; an
+ * existing identity that does not trust the app's ServiceAccount fails naming the subjects; the reads are GETs.
+ * No cluster: the check fails the preview before the program declares a resource. About 30 s.
+ */
+import { expect } from "chai";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { randomBytes, randomUUID } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { buildTools, toolchainPaths } from "../../localenv/harness/localenv";
+import { REPO_ROOT } from "../../localenv/harness/stack";
+
+const TENANT = "7e000000-0000-4000-8000-0000000000bb";
+const SUBSCRIPTION = "5ab00000-0000-4000-8000-000000000001";
+const VAULT = "kv-identity-check";
+const ISSUER = "https://issuer.standin.example/cluster/";
+const VAULT_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-standin/providers/Microsoft.KeyVault/vaults/${VAULT}`;
+
+interface LoggedRequest {
+    method: string;
+    host: string;
+    path?: string;
+    service: string;
+    status: number;
+}
+
+describe("the preview's identity check against the stand-in's Resource Manager", function () {
+    this.timeout(5 * 60 * 1000);
+    let dir: string;
+    let binary: string;
+    let content: string;
+    let requestLog: string;
+    let standIn: ChildProcess | undefined;
+    let env: NodeJS.ProcessEnv;
+    let project: string;
+    const preview = { clientId: randomUUID(), secret: randomBytes(24).toString("base64url") };
+    const workload = randomUUID();
+    const wrong = randomUUID();
+
+    const run = (args: string[]) => execFileSync(binary, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+
+    /** `pulumi preview` of a stack whose one app reads as `clientId` with ServiceAccount `serviceAccount`; its output. */
+    const previewWith = (stack: string, clientId: string, serviceAccount: string): string => {
+        const config = {
+            "aks-keyvault-secrets:cluster": { mode: "external", oidcIssuerUrl: ISSUER },
+            "aks-keyvault-secrets:keyVault": { mode: "external", name: VAULT, tenantId: TENANT, id: VAULT_ID },
+            "aks-keyvault-secrets:applications": [
+                {
+                    name: "orders-api",
+                    namespace: "orders",
+                    serviceAccountName: serviceAccount,
+                    identity: { mode: "workloadIdentity", clientId },
+                    objects: [{ objectName: "db-password", objectType: "secret" }],
+                },
+            ],
+        };
+        fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), YAML.stringify({ config }));
+        const pulumi = toolchainPaths().pulumi;
+        execFileSync(pulumi, ["stack", "init", stack, "--non-interactive"], { cwd: project, env, stdio: "ignore" });
+        const result = spawnSync(pulumi, ["preview", "--stack", stack, "--non-interactive", "--color", "never"], {
+            cwd: project,
+            env,
+            encoding: "utf8",
+            timeout: 180000,
+        });
+        return `${result.stdout}\n${result.stderr}`;
+    };
+
+    before(async () => {
+        buildTools([], ["keyvault-standin"]);
+        const tools = toolchainPaths();
+        binary = tools["keyvault-standin"];
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "identity-check-"));
+        content = path.join(dir, "keyvault.json");
+        requestLog = path.join(dir, "requests.jsonl");
+        run(["add", "--content", content, "--vault", VAULT, "--tenant", TENANT, "--kind", "secret", "--name", "db-password"]);
+        const secretFile = path.join(dir, "sp-secret");
+        fs.writeFileSync(secretFile, preview.secret, { mode: 0o600 });
+        run([
+            "grant",
+            "--content",
+            content,
+            "--tenant",
+            TENANT,
+            "--service-principal",
+            preview.clientId,
+            "--secret-file",
+            secretFile,
+            "--vault",
+            VAULT,
+        ]);
+        fs.rmSync(secretFile);
+        run([
+            "grant",
+            "--content",
+            content,
+            "--tenant",
+            TENANT,
+            "--federated",
+            workload,
+            "--issuer",
+            ISSUER,
+            "--subject",
+            "system:serviceaccount:orders:orders-api",
+            "--vault",
+            VAULT,
+        ]);
+
+        standIn = spawn(
+            binary,
+            ["serve", "--listen", "127.0.0.1:0", "--ca-dir", path.join(dir, "ca"), "--content", content, "--request-log", requestLog],
+            {
+                stdio: ["ignore", "pipe", "inherit"],
+            },
+        );
+        const address = await new Promise<string>((resolve, reject) => {
+            let out = "";
+            standIn!.stdout!.on("data", (chunk: Buffer) => {
+                out += chunk.toString();
+                const match = /listening on (\S+)/.exec(out);
+                if (match) resolve(match[1]);
+            });
+            standIn!.on("exit", (code) => reject(new Error(`the stand-in exited (${code}) before it listened`)));
+        });
+
+        project = path.join(dir, "project");
+        fs.mkdirSync(project);
+        fs.mkdirSync(path.join(dir, "backend"));
+        fs.writeFileSync(
+            path.join(project, "Pulumi.yaml"),
+            fs
+                .readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")
+                .replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`),
+        );
+        const noProxy = "127.0.0.1,localhost";
+        env = {
+            ...process.env,
+            PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(
+                path.delimiter,
+            ),
+            PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+            PULUMI_HOME: path.join(dir, "home"),
+            PULUMI_CONFIG_PASSPHRASE: "identity-check-test-only",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            HTTPS_PROXY: `http://${address}`,
+            NO_PROXY: noProxy,
+            no_proxy: noProxy,
+            NODE_EXTRA_CA_CERTS: path.join(dir, "ca", "ca.pem"),
+            AZURE_TENANT_ID: TENANT,
+            AZURE_CLIENT_ID: preview.clientId,
+            AZURE_CLIENT_SECRET: preview.secret,
+            ARM_SUBSCRIPTION_ID: SUBSCRIPTION,
+        };
+    });
+
+    after(() => {
+        standIn?.kill();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const armRequests = (): LoggedRequest[] =>
+        fs
+            .readFileSync(requestLog, "utf8")
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as LoggedRequest)
+            .filter((request) => request.service === "arm");
+
+    it("a valid but wrong workload identity client ID fails the preview, naming it at its key", () => {
+        const output = previewWith("wrong-client", wrong, "orders-api");
+        expect(output).to.contain(
+            `aks-keyvault-secrets:applications[0].identity.clientId (app "orders-api"): client ID ${wrong} names no user-assigned identity in subscription /subscriptions/${SUBSCRIPTION}`,
+        );
+        const reads = armRequests();
+        expect(reads.map((request) => `${request.method} ${request.status} ${request.path}`)).to.deep.equal([
+            `GET 200 /subscriptions/${SUBSCRIPTION}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+        ]);
+    });
+
+    it("an identity that does not trust the app's ServiceAccount fails the preview, naming the subject it trusts", () => {
+        const output = previewWith("other-account", workload, "orders-worker");
+        expect(output).to.contain(
+            `aks-keyvault-secrets:applications[0].identity.clientId (app "orders-api"): identity "id-${workload}" (client ID ${workload}) has no federated credential for the app's ServiceAccount`,
+        );
+        expect(output).to.contain(`expected issuer "${ISSUER}", subject "system:serviceaccount:orders:orders-worker"`);
+        expect(output).to.contain(`subject "system:serviceaccount:orders:orders-api"`);
+        expect(output).to.contain(
+            `Fix: az identity federated-credential create --name orders-orders-worker --identity-name id-${workload} --resource-group rg-standin --issuer ${ISSUER} --subject system:serviceaccount:orders:orders-worker --audiences api://AzureADTokenExchange.`,
+        );
+        // It read its federated credentials and its roles (which cover the secret: no role problem), GETs only.
+        const reads = armRequests();
+        expect(reads.every((request) => request.method === "GET" && request.status === 200)).to.equal(true);
+        expect(reads.some((request) => request.path?.endsWith("/federatedIdentityCredentials"))).to.equal(true);
+        expect(reads.some((request) => request.path?.endsWith("/providers/Microsoft.Authorization/roleAssignments"))).to.equal(true);
+        expect(output).to.not.contain("holds no role");
+    });
+});
