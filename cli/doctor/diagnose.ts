@@ -369,7 +369,9 @@ function diagnoseApp(group: AppGroup, facts: ClusterFacts, options: DiagnoseOpti
         }
         for (const event of newestByReason.values()) {
             const found = recogniseMessage(event.message);
-            if (found.kind === "class-missing" && podCauses.some((cause) => cause.id === "class-missing")) {
+            const known = podCauses.find((cause) => cause.id === "class-missing");
+            if (found.kind === "class-missing" && known) {
+                known.message = shortMessage(event.message);
                 continue;
             }
             const spc = classes.find((candidate) => pod.csiClasses.includes(candidate.name));

@@ -184,7 +184,8 @@ export async function readCluster(options: ReadClusterOptions = {}): Promise<Clu
                 >,
                 syncedSecrets: (spc.spec?.secretObjects ?? []).map((secret: Json) => secret.secretName),
             })),
-            pods: (pods ?? []).map(podFact),
+            // A pod being deleted is on its way out; its replacement (if any) is what the app has.
+            pods: (pods ?? []).filter((pod: Json) => !pod.metadata.deletionTimestamp).map(podFact),
             events: (events ?? []).map((event: Json): EventFact => ({
                 namespace: event.involvedObject.namespace ?? event.metadata.namespace,
                 podName: event.involvedObject.name,
