@@ -130,7 +130,10 @@ function appGroups(facts: ClusterFacts, outputs: StackOutputs | undefined): AppG
         app: spc.name,
         namespace: spc.namespace,
         classes: [spc.name],
-        syncedSecrets: spc.syncedSecrets,
+        syncedSecrets: [
+            ...spc.syncedSecrets,
+            ...facts.secretSyncs.filter((sync) => sync.namespace === spc.namespace && sync.className === spc.name).map((sync) => sync.name),
+        ],
     }));
     for (const pod of facts.pods) {
         for (const name of pod.csiClasses) {
