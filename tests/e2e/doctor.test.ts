@@ -367,7 +367,8 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         await kube.delete(`${classes}/trap`);
         await kube.delete("/api/v1/namespaces/payments/pods/elsewhere");
         await until("the trap and elsewhere pods gone", 90_000, async () =>
-            (await appPods(kube, "orders", "trap")).length === 0 && !(await kube.find("/api/v1/namespaces/payments/pods/elsewhere"))
+            (await kube.names("v1", "pods", "orders", "app=trap")).length === 0 &&
+            !(await kube.find("/api/v1/namespaces/payments/pods/elsewhere"))
                 ? true
                 : undefined,
         );
