@@ -5,7 +5,7 @@
  * (PartialObjectMetadataList: the API server sends no `data`), and their key names are read from managedFields.
  */
 import * as https from "https";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ClassFact, ClusterFacts, CSI_DRIVER_NAME, EventFact, PodFact, PodStatusFact, SecretFact, SecretSyncFact } from "./facts";
 
 /** The cluster could not be read: the kubeconfig, the context, the connection or a permission. */
@@ -23,8 +23,10 @@ type Json = any;
 
 const METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
 
-function loadConfig(options: ReadClusterOptions): KubeConfig {
-    const config = new KubeConfig();
+async function loadConfig(options: ReadClusterOptions): Promise<KubeConfig> {
+    // Loaded here, not at start: the other commands never need it (an ES module, required from CommonJS).
+    const { KubeConfig: Loader } = await import("@kubernetes/client-node");
+    const config = new Loader();
     try {
         if (options.kubeconfig) {
             config.loadFromFile(options.kubeconfig);
@@ -153,7 +155,7 @@ export function podFact(pod: Json): PodFact {
 
 /** Reads the facts; throws ClusterReadError when the cluster can't be read. */
 export async function readCluster(options: ReadClusterOptions = {}): Promise<ClusterFacts> {
-    const config = loadConfig(options);
+    const config = await loadConfig(options);
     const ns = options.namespace;
     const spcGroup = "secrets-store.csi.x-k8s.io/v1";
     try {
