@@ -18,7 +18,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { parseStackConfig } from "../../program/config";
 import { StackConfig } from "../../program/schema";
 import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../localenv/harness/environment";
-import { KubeClient, KubeObject } from "../../localenv/harness/kube";
+import { KubeClient, KubeObject, readKubeContext } from "../../localenv/harness/kube";
 import { appPods, awaitDeliveries, podState, prepareNode } from "../../localenv/harness/secrets-flow";
 import { localStackConfig, openLocalStack } from "../../localenv/harness/stack";
 import { main } from "../../cli/main";
@@ -148,9 +148,16 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
     });
 
     it("reports every app healthy on the fresh stack, and the SecretSync app waiting for a sync controller (none runs locally)", async () => {
+        // the driver creates a synced Secret at the mount and makes the pod's ReplicaSet its owner a moment later
+        const found = await until("every synced Secret owned", 30_000, async () => {
+            const candidate = await report("--stack-outputs", outputsFile);
+            const owned = candidate.apps.every((entry) =>
+                entry.syncedSecrets.every((secret) => !secret.present || secret.owners.length > 0),
+            );
+            return owned ? candidate : undefined;
+        });
         const run = await doctor("--stack-outputs", outputsFile);
         console.log(run.stdout.replace(/^/gm, "      "));
-        const found = await report("--stack-outputs", outputsFile);
         expect(found.csiDriver).to.equal(true);
         for (const entry of found.apps.filter((candidate) => candidate.app !== "orders-notifier")) {
             expect(entry.status, `${entry.app}: ${JSON.stringify(entry.causes)}`).to.equal("healthy");
@@ -399,6 +406,44 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         }
         const healthy = await awaitHealthy("orders-api", "payments", "signing");
         expect(healthy.csiDriver).to.equal(true);
+    });
+
+    it("reads through an exec-plugin kubeconfig (as AKS's kubelogin): the plugin's ExecCredential authenticates", async () => {
+        const kubeconfig = YAML.parse(fs.readFileSync(environment.stackOptions.kubeconfig, "utf8"));
+        const current = readKubeContext(environment.stackOptions.kubeconfig);
+        const credential = path.join(environment.stackOptions.stateDir, "exec-credential.json");
+        fs.writeFileSync(
+            credential,
+            JSON.stringify({
+                apiVersion: "client.authentication.k8s.io/v1",
+                kind: "ExecCredential",
+                // what the plugin hands over: the local user's token, or its client certificate
+                status: current.token
+                    ? { token: current.token }
+                    : { clientCertificateData: current.cert?.toString(), clientKeyData: current.key?.toString() },
+            }),
+            { mode: 0o600 },
+        );
+        const userName = kubeconfig.contexts.find((entry: { name: string }) => entry.name === kubeconfig["current-context"]).context.user;
+        kubeconfig.users.find((entry: { name: string }) => entry.name === userName).user = {
+            exec: { apiVersion: "client.authentication.k8s.io/v1", command: "cat", args: [credential], interactiveMode: "Never" },
+        };
+        const execConfig = path.join(environment.stackOptions.stateDir, "exec.kubeconfig");
+        fs.writeFileSync(execConfig, YAML.stringify(kubeconfig), { mode: 0o600 });
+        let stdout = "";
+        const code = await main(["doctor", "--kubeconfig", execConfig, "--stack-outputs", outputsFile, "--output", "json"], {
+            cwd: process.cwd(),
+            stdout: (t) => (stdout += t),
+            stderr: (t) => (stdout += t),
+            readStdin: async () => "",
+        });
+        expect(code, stdout).to.equal(DOCTOR_EXIT_CODES.failing);
+        const found = JSON.parse(stdout) as DoctorReport;
+        expect(found.apps.filter((entry) => entry.status === "healthy").map((entry) => entry.app)).to.deep.equal([
+            "orders-api",
+            "payments",
+            "signing",
+        ]);
     });
 
     it("a cluster it can't read: exit code 4 and the reason (a context the kubeconfig lacks, a server that does not answer)", async () => {
