@@ -160,6 +160,10 @@ function eventsOf(pod: PodFact, facts: ClusterFacts, recentSeconds: number): Eve
     return facts.events
         .filter((event) => event.namespace === pod.namespace && event.podName === pod.name && (!event.podUid || event.podUid === pod.uid))
         .filter((event) => WARNING_REASONS.has(event.reason))
+        .filter((event) => {
+            const volume = /for volume "([^"]+)"/.exec(event.message)?.[1];
+            return volume === undefined || pod.csiVolumes.includes(volume);
+        })
         .filter((event) => !pod.ready || now - Date.parse(event.lastSeen) <= recentSeconds * 1000)
         .sort((a, b) => Date.parse(b.lastSeen) - Date.parse(a.lastSeen));
 }

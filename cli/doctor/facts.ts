@@ -29,6 +29,8 @@ export interface PodFact {
     ready: boolean;
     /** Classes of the pod's `secrets-store.csi.k8s.io` volumes. */
     csiClasses: string[];
+    /** Names of those volumes (a FailedMount of another volume, e.g. the service-account token's, is not ours). */
+    csiVolumes: string[];
     /** Secrets its containers read through `env[].valueFrom.secretKeyRef` or `envFrom[].secretRef`. */
     envSecrets: string[];
     /** Why a container does not run: `{ reason: "CreateContainerConfigError", message: 'secret "x" not found' }`. */

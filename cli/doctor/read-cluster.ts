@@ -146,6 +146,9 @@ export function podFact(pod: Json): PodFact {
             .filter((volume: Json) => volume.csi?.driver === CSI_DRIVER_NAME)
             .map((volume: Json) => volume.csi.volumeAttributes?.secretProviderClass)
             .filter(Boolean),
+        csiVolumes: (pod.spec?.volumes ?? [])
+            .filter((volume: Json) => volume.csi?.driver === CSI_DRIVER_NAME)
+            .map((volume: Json) => volume.name),
         envSecrets: [...new Set<string>(envSecrets)],
         waiting: statuses
             .filter((status) => status.state?.waiting)

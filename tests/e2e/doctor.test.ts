@@ -277,8 +277,14 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
     it("a Secret name akv2k8s also writes: names the Secret, its akv2k8s owner and the rename", async () => {
         const secretPath = "/api/v1/namespaces/orders/secrets/orders-api-keyvault";
         const owner = { apiVersion: "spv.no/v2beta1", kind: "AzureKeyVaultSecret", name: "orders-db", uid: randomUUID() };
-        // The test reads and writes the whole Secret to add an owner (doctor reads its metadata only).
-        const secret = await kube.get(secretPath);
+        // The test reads and writes the whole Secret to add an owner (doctor reads its metadata only), once the driver
+        // has made the pod's ReplicaSet its owner (a moment after the mount; longer on the upstream lane).
+        const secret = await until("the driver's owner on the synced Secret", 60_000, async () => {
+            const current = await kube.get(secretPath);
+            return (current.metadata.ownerReferences ?? []).some((entry: { kind: string }) => entry.kind === "ReplicaSet")
+                ? current
+                : undefined;
+        });
         secret.metadata.ownerReferences = [...(secret.metadata.ownerReferences ?? []), owner];
         expect((await kube.request("PUT", secretPath, secret)).status).to.equal(200);
         const found = await awaitCause("orders-api", "akv2k8s-secret-name");

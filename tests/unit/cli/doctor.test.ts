@@ -49,6 +49,7 @@ function pod(name: string, extra: Partial<PodFact> = {}): PodFact {
         serviceAccount: "orders-api",
         ready: true,
         csiClasses: ["orders-api"],
+        csiVolumes: ["keyvault-secrets"],
         envSecrets: [],
         waiting: [],
         ...extra,
@@ -361,6 +362,7 @@ describe("doctor: the diagnosis", () => {
             pods: [
                 pod("trap-7f9-a1", {
                     csiClasses: [],
+                    csiVolumes: [],
                     envSecrets: ["trap-synced"],
                     ready: false,
                     waiting: [{ reason: "CreateContainerConfigError", message: 'secret "trap-synced" not found' }],
@@ -394,6 +396,7 @@ describe("doctor: the diagnosis", () => {
                 pod("orders-notifier-58fd-k2", {
                     owner: "ReplicaSet/orders-notifier-58fd",
                     csiClasses: [],
+                    csiVolumes: [],
                     envSecrets: ["orders-notifier-smtp"],
                     ready: false,
                     waiting: [{ reason: "CreateContainerConfigError", message: NODE.containerWaitingSecretNotFound }],
@@ -459,6 +462,16 @@ describe("doctor: the diagnosis", () => {
         const app = only(diagnose(healthy({ events: [recent] })));
         expect(app.causes.map((cause) => cause.cause.split(":")[0])).to.deep.equal(["MountRotationFailed"]);
         expect(diagnose(healthy({ events: [recent] }), { recentSeconds: 60 }).healthy).to.equal(true);
+    });
+
+    it("leaves out a FailedMount of a volume that is not the driver's (the upstream lane's node showed one for the token volume)", () => {
+        const other = warning(
+            "orders-api-5d9c-x1",
+            'MountVolume.SetUp failed for volume "kube-api-access-j464l" : failed to sync configmap cache: timed out waiting for the condition',
+        );
+        expect(diagnose(healthy({ events: [other] })).healthy).to.equal(true);
+        const ours = warning("orders-api-5d9c-x1", NODE.failedMountSecretNotFound);
+        expect(only(diagnose(healthy({ events: [other, ours] }))).causes.map((cause) => cause.id)).to.deep.equal(["object-not-found"]);
     });
 
     it("one cause line for the pods of a Deployment that fail alike; the app filter by namespace", () => {
