@@ -20,6 +20,11 @@ const FLAGS_WITH_VALUE = new Set([
     "namespace",
     "addon-client-id",
     "stack-config",
+    "kubeconfig",
+    "context",
+    "stack-outputs",
+    "output",
+    "recent",
 ]);
 const BOOLEAN_FLAGS = new Set(["typescript", "help"]);
 const SHORT: Record<string, string> = { o: "out", h: "help" };

@@ -1,6 +1,7 @@
 import { EXIT_CODES } from "../migration/findings";
 import { UsageError, parseArgs } from "./args";
 import { runCheckNames } from "./check-names";
+import { runDoctor } from "./doctor";
 import { CliIo, processIo } from "./io";
 import { runMigrate } from "./migrate";
 import { USAGE } from "./usage";
@@ -9,6 +10,7 @@ import { USAGE } from "./usage";
  * The `aks-keyvault-secrets` command (started by cli/aks-keyvault-secrets.ts). Commands:
  * - `migrate`: akv2k8s manifests, workloads and hand-written SecretProviderClasses -> stack config + patches.
  * - `check-names`: refuse stack config whose synced Secrets would overwrite akv2k8s Secrets.
+ * - `doctor`: read a cluster and say, per app, whether its secrets arrive, and for each failure the cause and the fix.
  */
 
 /** Runs the command; resolves to the exit code. */
@@ -27,6 +29,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         }
         if (args.command === "migrate") {
             return await runMigrate(args, io);
+        }
+        if (args.command === "doctor") {
+            return await runDoctor(args, io);
         }
         if (args.command === "check-names") {
             return await runCheckNames(args, io);

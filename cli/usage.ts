@@ -2,6 +2,8 @@
 export const USAGE = `Usage:
   aks-keyvault-secrets migrate [options] <file|directory|->...
   aks-keyvault-secrets check-names --stack-config <Pulumi.<stack>.yaml> [--existing-secrets <file>] <file|directory|->...
+  aks-keyvault-secrets doctor [--kubeconfig PATH] [--context NAME] [--namespace NS] [--stack-outputs FILE]
+                              [--output text|json] [--recent SECONDS]
 
 migrate reads AzureKeyVaultSecret manifests (spv.no/v1alpha1, v1, v2alpha1, v2beta1), workloads
 (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), SecretProviderClasses, Namespaces and
@@ -29,6 +31,25 @@ migrate options:
       --addon-client-id <guid>    client ID of the cluster's addon identity (adopted classes using it)
   -h, --help                      show this help
 
-Exit codes: 0 everything converted; 2 converted what has an equivalent, manual work remains (see
+doctor reads a cluster as kubectl does (KUBECONFIG or ~/.kube/config, the current context; exec plugins
+such as kubelogin work) and prints, per app, its pods, whether they mounted, the last rotation and its
+synced Secrets (names, keys and owners: it reads Secret metadata only, never a value), and for each
+failure the cause and the fix (a missing role with its az command, an object not in the vault, a
+federated credential that does not match, a class in another namespace, env from a synced Secret
+without the volume, a Secret akv2k8s also writes, throttling, the addon not enabled). docs/doctor.md.
+
+doctor options:
+      --kubeconfig <path>         kubeconfig to read (default: KUBECONFIG, then ~/.kube/config)
+      --context <name>            context to use (default: the current context)
+      --namespace <ns>            only this namespace's apps
+      --stack-outputs <file>      pulumi stack output --json of a stack of this program: its apps by
+                                  name, the vault's ID and the OIDC issuer (default: one app per class)
+      --output <text|json>        text (default) or JSON
+      --recent <seconds>          how old a Ready pod's warning may be and still count (default 300)
+
+doctor exit codes: 0 every app healthy; 3 an app (or the cluster's addon) is failing; 4 the cluster
+could not be read (kubeconfig, context, connection, permissions); 1 bad options.
+
+migrate exit codes: 0 everything converted; 2 converted what has an equivalent, manual work remains (see
 the report); 1 error (unreadable input, unsafe names, bad options): nothing written.
 `;

@@ -49,6 +49,9 @@ type Vault struct {
 	// ReaderCollections narrows a reader to some collections (secrets, keys, certificates), as a data-plane role
 	// does (Key Vault Secrets User reads secrets only): a reader without an entry reads all three.
 	ReaderCollections map[string][]string `json:"readerCollections,omitempty"`
+	// Throttled makes every request to the vault answer 429 with Key Vault's throttling error (the throttle
+	// subcommand sets and clears it), as Key Vault does past its per-vault request limit.
+	Throttled bool `json:"throttled,omitempty"`
 }
 
 // SecretVersion and PEMVersion carry an optional creation time (Unix seconds): the provider orders versions by it

@@ -91,6 +91,12 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 		return
 	}
 	e.Vault = name
+	if v.Throttled {
+		// Key Vault's answer past its limit: 429 with Retry-After; the SDK retries, then gives up with this error.
+		w.Header().Set("Retry-After", "1")
+		vaultError(w, e, http.StatusTooManyRequests, "Throttled", "Request was not allowed because of throttling. Please retry after 1 seconds. (keyvault-standin: the vault is throttled; use the throttle subcommand with --off)")
+		return
+	}
 	req, ok := parseVaultPath(r.URL.Path)
 	if !ok {
 		vaultError(w, e, http.StatusNotFound, "NotFound", "The requested path is not served by the stand-in: it serves GET of the secrets, keys and certificates lists, of an object by name and version, of its version list, and of a certificate's policy.")
