@@ -22,3 +22,7 @@ export {
 // Role assignments on the vault; KEY_VAULT_ROLES names the roles `KeyVaultAccessArgs.roles` takes.
 export { KeyVaultAccess, KeyVaultAccessArgs } from "./key-vault-access/component";
 export { KEY_VAULT_ROLES, KeyVaultRoleName, ReadObject } from "./key-vault-access/roles";
+
+// Azure Monitor managed Prometheus alerts on the addon's driver and provider metrics (docs/alerts.md).
+export { DEFAULT_EVALUATION_INTERVAL, KeyVaultSecretsAlerts, KeyVaultSecretsAlertsArgs } from "./alerts/component";
+export { ALERT_KEYS, AlertKey, AlertRuleSettings, DEFAULT_ALERT_SETTINGS, ResolvedAlertSettings } from "./alerts/rules";

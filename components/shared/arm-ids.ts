@@ -11,6 +11,8 @@ const ARM_TYPES = {
     virtualNetwork: { path: ["Microsoft.Network", "virtualNetworks"], label: "virtual network" },
     privateDnsZone: { path: ["Microsoft.Network", "privateDnsZones"], label: "private DNS zone" },
     privateEndpoint: { path: ["Microsoft.Network", "privateEndpoints"], label: "private endpoint" },
+    monitorWorkspace: { path: ["Microsoft.Monitor", "accounts"], label: "Azure Monitor workspace" },
+    actionGroup: { path: ["Microsoft.Insights", "actionGroups"], label: "action group" },
 } as const;
 
 export type ArmResourceType = keyof typeof ARM_TYPES;
@@ -51,6 +53,8 @@ export function exampleArmId(type: ArmResourceType): string {
         subnets: "snet-aks-nodes",
         privateDnsZones: "privatelink.vaultcore.azure.net",
         privateEndpoints: "pe-kv-platform",
+        accounts: "amw-platform",
+        actionGroups: "ag-platform-oncall",
     };
     return `/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/${namespace}${types.map((segment) => `/${segment}/${names[segment]}`).join("")}`;
 }
