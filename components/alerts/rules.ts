@@ -153,25 +153,25 @@ export function alertRules(settings: Partial<Record<AlertKey, AlertRuleSettings>
             alert: "SecretsStoreMountErrors",
             expr: `sum by (cluster, error_type) (${increase(DRIVER_METRICS.nodePublishError.name, "", s.window)}) > ${s.threshold}`,
             summary: "Secrets Store CSI volumes fail to mount",
-            description: `{{ $value }} failed NodePublishVolume calls ({{ $labels.error_type }}) in ${s.window}: pods wait in ContainerCreating. \`kubectl get events -A --field-selector reason=FailedMount\` shows the provider's error.`,
+            description: `More than ${s.threshold} failed NodePublishVolume calls ({{ $labels.error_type }}) in ${s.window}: pods wait in ContainerCreating. \`kubectl get events -A --field-selector reason=FailedMount\` shows the provider's error.`,
         }),
         rotationErrors: (s) => ({
             alert: "SecretsStoreRotationErrors",
             expr: `sum by (cluster, error_type) (${increase(DRIVER_METRICS.rotationReconcileError.name, "", s.window)}) > ${s.threshold}`,
             summary: "Secrets Store CSI rotation fails",
-            description: `{{ $value }} failed rotation reconciles ({{ $labels.error_type }}) in ${s.window}: mounted files and synced Secrets keep old values.`,
+            description: `More than ${s.threshold} failed rotation reconciles ({{ $labels.error_type }}) in ${s.window}: mounted files and synced Secrets keep old values.`,
         }),
         keyVaultErrors: (s) => ({
             alert: "KeyVaultReadErrors",
             expr: `sum by (cluster, object_type, object_name) (${increase(PROVIDER_METRICS.keyVaultRequestCount.name, '{error!=""}', s.window)}) > ${s.threshold}`,
             summary: "The Azure provider's Key Vault reads fail",
-            description: `{{ $value }} failed reads of {{ $labels.object_type }} {{ $labels.object_name }} in ${s.window} (a missing role, a missing object, a network path).`,
+            description: `More than ${s.threshold} failed reads of {{ $labels.object_type }} {{ $labels.object_name }} in ${s.window} (a missing role, a missing object, a network path).`,
         }),
         keyVaultThrottling: (s) => ({
             alert: "KeyVaultThrottled",
             expr: `sum by (cluster) (${increase(PROVIDER_METRICS.keyVaultRequestCount.name, `{error=~${JSON.stringify(THROTTLED_ERROR_REGEX)}}`, s.window)}) > ${s.threshold}`,
             summary: "Key Vault throttles the Azure provider (429)",
-            description: `{{ $value }} Key Vault reads answered 429 in ${s.window}: mounts and rotations wait. Fewer pods per vault, a longer rotation poll interval or more vaults lower the rate.`,
+            description: `More than ${s.threshold} Key Vault reads answered 429 in ${s.window}: mounts and rotations wait. Fewer pods per vault, a longer rotation poll interval or more vaults lower the rate.`,
         }),
     };
     return ALERT_KEYS.filter((key) => resolved[key].enabled).map((key) => ({
