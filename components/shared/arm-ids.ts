@@ -59,6 +59,11 @@ export function exampleArmId(type: ArmResourceType): string {
     return `/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/${namespace}${types.map((segment) => `/${segment}/${names[segment]}`).join("")}`;
 }
 
+/** "a subnet", "an action group". */
+function article(label: string): string {
+    return `${/^[aeiouAEIOU]/.test(label) ? "an" : "a"} ${label}`;
+}
+
 /** Problems with an ID that must be the ARM ID of a `type` resource; `where`: the input. */
 export function armIdProblems(id: string, type: ArmResourceType, where: string): Problem[] {
     if (parseArmId(id, type)) {
@@ -68,7 +73,7 @@ export function armIdProblems(id: string, type: ArmResourceType, where: string):
     return [
         {
             where,
-            message: `"${id}" is not the resource ID of a ${ARM_TYPES[type].label}${other ? ` (it is the ID of a ${ARM_TYPES[other].label})` : ""}`,
+            message: `"${id}" is not the resource ID of ${article(ARM_TYPES[type].label)}${other ? ` (it is the ID of ${article(ARM_TYPES[other].label)})` : ""}`,
             fix: `use the full ID, ${exampleArmId(type)}${type === "subnet" ? " (`az network vnet subnet show --query id`)" : ""}`,
         },
     ];
