@@ -61,9 +61,9 @@ export function declareAlerts(
         {
             azureMonitorWorkspaceId: alerts.azureMonitorWorkspaceId,
             actionGroupId: alerts.actionGroupId,
-            resourceGroupName: (alerts.resourceGroupName ?? config.azure?.resourceGroupName)!,
-            location: (alerts.location ?? config.azure?.location)!,
-            clusterName: (alerts.clusterName ?? clusterName)!,
+            resourceGroupName: alerts.resourceGroupName ?? config.azure?.resourceGroupName ?? "",
+            location: alerts.location ?? config.azure?.location ?? "",
+            clusterName: alerts.clusterName ?? clusterName ?? "", // each set: checked above
             evaluationInterval: alerts.evaluationInterval,
             declareScrapeConfig: alerts.declareScrapeConfig,
             rules: alerts.rules,

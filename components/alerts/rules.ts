@@ -8,6 +8,7 @@ import { ADDON_POD_APP_LABELS, DRIVER_METRICS, METRICS_PORTS, PROVIDER_METRICS, 
 
 /** The four alerts, by key. */
 export const ALERT_KEYS = ["mountErrors", "rotationErrors", "keyVaultErrors", "keyVaultThrottling"] as const;
+/** The key of one alert in `KeyVaultSecretsAlertsArgs.rules`. */
 export type AlertKey = (typeof ALERT_KEYS)[number];
 
 /** Settings of one alert rule; every field has a default (`DEFAULT_ALERT_SETTINGS`). */

@@ -173,7 +173,7 @@ describe("program: the alerts key", () => {
         const group = registered(RULE_GROUP, "alerts-secrets-store").inputs;
         expect(group.clusterName).to.equal("aks-platform-dev");
         expect(group.resourceGroupName).to.equal(raw.azure.resourceGroupName);
-        const out = (await valueOf(outputs.alerts!)) as { alertNames: string[]; scrapeConfig: string };
+        const out = (await valueOf(outputs.alerts)) as { alertNames: string[]; scrapeConfig: string };
         expect(out.alertNames).to.have.length(4);
         expect(out.scrapeConfig).to.include("secrets-store-provider-azure");
     });
