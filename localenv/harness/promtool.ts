@@ -109,3 +109,49 @@ export function runPromtoolTests(tests: readonly AlertTest[], settings?: Partial
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+/** One sample of a Prometheus text exposition: metric name, labels, value. */
+export interface Sample {
+    name: string;
+    labels: Record<string, string>;
+    value: number;
+}
+
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/** The samples of a `/metrics` answer (Prometheus text format; comments skipped, label values unescaped). */
+export function parseExposition(text: string): Sample[] {
+    const samples: Sample[] = [];
+    for (const line of text.split("\n")) {
+        const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
+        if (!match || line.startsWith("#")) {
+            continue;
+        }
+        const labels: Record<string, string> = {};
+        for (const label of (match[3] ?? "").matchAll(LABEL)) {
+            labels[label[1]] = label[2].replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+        }
+        samples.push({ name: match[1], labels, value: Number(match[4]) });
+    }
+    return samples;
+}
+
+/**
+ * Scrapes taken at a fixed interval as promtool input series: one series per name and label set among `names`,
+ * `_` where a scrape lacked it (a counter not yet born).
+ */
+export function inputSeriesOf(scrapes: readonly Sample[][], names: ReadonlySet<string>): InputSeries[] {
+    const series = new Map<string, Array<number | undefined>>();
+    scrapes.forEach((samples, index) => {
+        for (const sample of samples.filter((candidate) => names.has(candidate.name))) {
+            const key = seriesOf(sample.name, sample.labels);
+            const values = series.get(key) ?? new Array<number | undefined>(scrapes.length).fill(undefined);
+            values[index] = sample.value;
+            series.set(key, values);
+        }
+    });
+    return [...series].map(([key, values]) => ({
+        series: key,
+        values: values.map((value) => (value === undefined ? "_" : String(value))).join(" "),
+    }));
+}
