@@ -38,15 +38,19 @@ export const DEFAULT_ALERT_SETTINGS: Readonly<Record<AlertKey, ResolvedAlertSett
 
 /** One alert rule, ready to render. */
 export interface AlertRule {
+    /** Which alert of `KeyVaultSecretsAlertsArgs.rules` it is. */
     key: AlertKey;
     /** Alert name. */
     alert: string;
     /** PromQL expression. */
     expr: string;
-    /** Prometheus duration. */
+    /** Prometheus duration the expression must hold before the alert fires. */
     for: string;
+    /** Azure Monitor severity, 0 (critical) to 4 (verbose); the promtool file's `severity` label. */
     severity: number;
+    /** One-line annotation. */
     summary: string;
+    /** Annotation with the fault's labels (`{{ $labels.x }}` templates) and where to look. */
     description: string;
 }
 
@@ -183,7 +187,7 @@ export function alertRules(settings: Partial<Record<AlertKey, AlertRuleSettings>
     }));
 }
 
-/** The rules as a Prometheus rules file (for promtool), one group. */
+/** The rules as a Prometheus rules file, one group: what `promtool check rules` and `promtool test rules` read. */
 export function promtoolRulesFile(rules: readonly AlertRule[], groupName = "aks-keyvault-secrets"): string {
     return stringify({
         groups: [

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { AlertKey, AlertRule, AlertRuleSettings, alertRules, promtoolRulesFile } from "../../components/alerts/rules";
+import { AlertKey, AlertRule, AlertRuleSettings, alertRules, promtoolRulesFile } from "../../components";
 import { buildTools, toolchainPaths, toolsBuilt } from "./localenv";
 
 /** One input series of a promtool test: `metric{labels}` and its values (`0+1x20`, `3x20`, `_x5 1 2`). */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DRIVER_METRICS, PROVIDER_METRICS } from "../../../components/alerts/metrics";
+import { DRIVER_METRICS, PROVIDER_METRICS } from "../../../components";
 import { AlertTest, runPromtoolTests, seriesOf } from "../promtool";
 
 // The alert rules of KeyVaultSecretsAlerts under promtool's rule unit tests: each rule fires on the series its fault
