@@ -64,6 +64,8 @@ export interface ApplicationExports {
 export interface ProgramOutputs {
     platform: pulumi.Output<PlatformExports>;
     applications: pulumi.Output<Record<string, ApplicationExports>>;
+    /** With the `alerts` key: the rule group, its alerts and the scrape config (program/alerts.ts). */
+    alerts?: pulumi.Output<{ ruleGroupId: string; alertNames: string[]; scrapeConfig: string }>;
 }
 
 interface Platform {

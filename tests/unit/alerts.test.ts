@@ -168,11 +168,12 @@ describe("program: the alerts key", () => {
 
     it("declares the alerts for the cluster the dev stack creates, and outputs the scrape config", async () => {
         const raw = { ...stackConfig("dev"), alerts: { azureMonitorWorkspaceId: WORKSPACE, actionGroupId: ACTION_GROUP } };
-        const outputs = await runProgram(parseStackConfig(raw));
+        const parsed = parseStackConfig(raw);
+        const outputs = await runProgram(parsed);
         await settle();
         const group = registered(RULE_GROUP, "alerts-secrets-store").inputs;
         expect(group.clusterName).to.equal("aks-platform-dev");
-        expect(group.resourceGroupName).to.equal(raw.azure.resourceGroupName);
+        expect(group.resourceGroupName).to.equal(parsed.azure?.resourceGroupName);
         const out = (await valueOf(outputs.alerts)) as { alertNames: string[]; scrapeConfig: string };
         expect(out.alertNames).to.have.length(4);
         expect(out.scrapeConfig).to.include("secrets-store-provider-azure");
