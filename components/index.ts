@@ -22,3 +22,18 @@ export {
 // Role assignments on the vault; KEY_VAULT_ROLES names the roles `KeyVaultAccessArgs.roles` takes.
 export { KeyVaultAccess, KeyVaultAccessArgs } from "./key-vault-access/component";
 export { KEY_VAULT_ROLES, KeyVaultRoleName, ReadObject } from "./key-vault-access/roles";
+
+// Azure Monitor managed Prometheus alerts on the addon's driver and provider metrics (docs/alerts.md).
+export { DEFAULT_EVALUATION_INTERVAL, KeyVaultSecretsAlerts, KeyVaultSecretsAlertsArgs } from "./alerts/component";
+export {
+    ALERT_KEYS,
+    AlertKey,
+    AlertRule,
+    AlertRuleSettings,
+    DEFAULT_ALERT_SETTINGS,
+    ResolvedAlertSettings,
+    alertRules,
+    promtoolRulesFile,
+} from "./alerts/rules";
+// The driver's and provider's metric names and labels the rules read, as scraped (both version lanes).
+export { DRIVER_METRICS, ExportedMetric, PROVIDER_METRICS, THROTTLED_ERROR_REGEX } from "./alerts/metrics";

@@ -30,6 +30,7 @@ import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
 import { AzureConfig, ClusterPlan, VaultPlan, stackPlan } from "./stack-plan";
 import { KubernetesObjectPlan, appObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
 import { kubernetesClientSettings } from "../components/shared/kubernetes-client";
+import { declareAlerts } from "./alerts";
 
 /** What a platform stack exports and an app stack (or a team) needs. */
 export interface PlatformExports {
@@ -63,6 +64,8 @@ export interface ApplicationExports {
 export interface ProgramOutputs {
     platform: pulumi.Output<PlatformExports>;
     applications: pulumi.Output<Record<string, ApplicationExports>>;
+    /** With the `alerts` key: the rule group, its alerts and the scrape config (program/alerts.ts). */
+    alerts?: pulumi.Output<{ ruleGroupId: string; alertNames: string[]; scrapeConfig: string }>;
 }
 
 interface Platform {
@@ -354,6 +357,8 @@ export async function runProgram(
         ? new k8s.Provider("cluster", { kubeconfig: platform.kubeconfig, kubeClientSettings: kubernetesClientSettings(process.env) })
         : undefined;
 
+    const alerts = declareAlerts(config, platform.cluster?.clusterName, kubernetes);
+
     const platformNetwork = stack.kind === "platform" ? { cluster: stack.cluster, vault: stack.vault } : undefined;
     const warnings = [
         platformNetwork &&
@@ -492,6 +497,15 @@ export async function runProgram(
             kubernetesObjects: plan.objects,
         }),
         applications: pulumi.output(applications),
+        ...(alerts
+            ? {
+                  alerts: pulumi.output({
+                      ruleGroupId: alerts.ruleGroupId,
+                      alertNames: alerts.alertNames,
+                      scrapeConfig: alerts.scrapeConfig,
+                  }),
+              }
+            : {}),
     };
 }
 

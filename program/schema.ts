@@ -27,6 +27,8 @@ import {
 import { DEFAULT_MOUNT_PATH } from "../components/workload/pod";
 import { DEFAULT_REPLICAS } from "../components/workload/types";
 import { identityCheckKeys } from "./identity-check-keys";
+import { DEFAULT_EVALUATION_INTERVAL } from "../components/alerts/component";
+import { DEFAULT_ALERT_SETTINGS } from "../components/alerts/rules";
 
 /**
  * The schema of the stack config: every key of the project namespace, with what it means (`describe`), from which
@@ -580,6 +582,55 @@ const application = example(
     "{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }",
 );
 
+const alertRule = (key: keyof typeof DEFAULT_ALERT_SETTINGS, what: string) => {
+    const d = DEFAULT_ALERT_SETTINGS[key];
+    return example(
+        z.strictObject({
+            enabled: z.boolean().optional().describe(`Declare the rule; default ${d.enabled}.`),
+            threshold: z.number().optional().describe(`Fires when the count over \`window\` is above this; default ${d.threshold}.`),
+            window: z.string().optional().describe(`Prometheus duration of the count; default \`${d.window}\`.`),
+            for: z.string().optional().describe(`Prometheus duration the condition holds before the alert fires; default \`${d.for}\`.`),
+            severity: z.number().optional().describe(`Azure Monitor severity, 0 (critical) to 4; default ${d.severity}.`),
+        }),
+        `{ threshold: ${d.threshold}, for: ${d.for}, severity: ${d.severity} }`,
+    ).describe(what);
+};
+
+const alerts = example(
+    z.strictObject({
+        azureMonitorWorkspaceId: z.string().describe("ARM ID of the Azure Monitor workspace the cluster's managed Prometheus writes to."),
+        actionGroupId: z.string().describe("ARM ID of the action group the alerts notify."),
+        clusterName: z
+            .string()
+            .optional()
+            .describe("The AKS cluster's name (managed Prometheus's `cluster` label); default: the cluster this stack creates or reads."),
+        resourceGroupName: z.string().optional().describe("Resource group of the rule group; default `azure.resourceGroupName`."),
+        location: z.string().optional().describe("Region of the rule group (the workspace's); default `azure.location`."),
+        evaluationInterval: z
+            .string()
+            .default(DEFAULT_EVALUATION_INTERVAL)
+            .describe("Prometheus duration between evaluations, whole minutes from 1m to 15m."),
+        declareScrapeConfig: z
+            .boolean()
+            .default(true)
+            .describe(
+                "Declare the `ama-metrics-prometheus-config` ConfigMap in kube-system that makes managed Prometheus scrape the addon's driver and provider; false when that ConfigMap holds other jobs (merge the stack output `alerts.scrapeConfig` into it).",
+            ),
+        rules: z
+            .strictObject({
+                mountErrors: alertRule("mountErrors", "Failed mounts (`node_publish_error_total`).").optional(),
+                rotationErrors: alertRule("rotationErrors", "Failed rotations (`rotation_reconcile_error_total`).").optional(),
+                keyVaultErrors: alertRule("keyVaultErrors", 'Failed Key Vault reads (`keyvault_request_count{error!=""}`).').optional(),
+                keyVaultThrottling: alertRule("keyVaultThrottling", "Key Vault reads answered 429.").optional(),
+            })
+            .default({})
+            .describe("Per alert: enabled, threshold, window, for, severity (docs/alerts.md)."),
+    }),
+    "{ azureMonitorWorkspaceId: /subscriptions/.../providers/Microsoft.Monitor/accounts/amw, actionGroupId: /subscriptions/.../providers/Microsoft.Insights/actionGroups/ag }",
+).describe(
+    "Azure Monitor managed Prometheus alerts on the addon's metrics: mount, rotation and Key Vault read errors, throttling (docs/alerts.md).",
+);
+
 /** Schema of every config key, by key name. `cluster` and `keyVault` are required unless `platformStack` is set. */
 export const stackConfigSchema = z.strictObject({
     azure: azure.optional(),
@@ -602,6 +653,7 @@ export const stackConfigSchema = z.strictObject({
         .describe(
             "`namespace/name` of Secrets akv2k8s writes while both run side by side: a synced Secret of the same name fails the preview (docs/migration.md).",
         ),
+    alerts: alerts.optional(),
     applications: example(z.array(application), "[{ name: orders-api, namespace: orders, identity: { mode: addon }, objects: [...] }]")
         .default([])
         .describe("The apps: per app a SecretProviderClass, a ServiceAccount and optionally a Deployment and its identity."),

@@ -67,6 +67,14 @@ export const SECRET_RULES: Record<TopLevelKey, SecretRule> = {
                 : undefined;
         },
     },
+    alerts: {
+        allowed: "refused",
+        why: "The workspace and action group IDs are part of the rule group's Azure resource, which Pulumi keeps in plain text in the state.",
+        refusal: () => ({
+            message: "alerts names Azure resources (the workspace, the action group) that Pulumi keeps in plain text in the state",
+            fix: KEEP_PLAIN,
+        }),
+    },
     access: {
         allowed: "yes",
         why: "`adminGroup.objectId`/`displayName`: the group's principal ID becomes a secret input of its role assignment.",

@@ -11,6 +11,8 @@ const ARM_TYPES = {
     virtualNetwork: { path: ["Microsoft.Network", "virtualNetworks"], label: "virtual network" },
     privateDnsZone: { path: ["Microsoft.Network", "privateDnsZones"], label: "private DNS zone" },
     privateEndpoint: { path: ["Microsoft.Network", "privateEndpoints"], label: "private endpoint" },
+    monitorWorkspace: { path: ["Microsoft.Monitor", "accounts"], label: "Azure Monitor workspace" },
+    actionGroup: { path: ["Microsoft.Insights", "actionGroups"], label: "action group" },
 } as const;
 
 export type ArmResourceType = keyof typeof ARM_TYPES;
@@ -51,8 +53,15 @@ export function exampleArmId(type: ArmResourceType): string {
         subnets: "snet-aks-nodes",
         privateDnsZones: "privatelink.vaultcore.azure.net",
         privateEndpoints: "pe-kv-platform",
+        accounts: "amw-platform",
+        actionGroups: "ag-platform-oncall",
     };
     return `/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/${namespace}${types.map((segment) => `/${segment}/${names[segment]}`).join("")}`;
+}
+
+/** "a subnet", "an action group". */
+function article(label: string): string {
+    return `${/^[aeiouAEIOU]/.test(label) ? "an" : "a"} ${label}`;
 }
 
 /** Problems with an ID that must be the ARM ID of a `type` resource; `where`: the input. */
@@ -64,7 +73,7 @@ export function armIdProblems(id: string, type: ArmResourceType, where: string):
     return [
         {
             where,
-            message: `"${id}" is not the resource ID of a ${ARM_TYPES[type].label}${other ? ` (it is the ID of a ${ARM_TYPES[other].label})` : ""}`,
+            message: `"${id}" is not the resource ID of ${article(ARM_TYPES[type].label)}${other ? ` (it is the ID of ${article(ARM_TYPES[other].label)})` : ""}`,
             fix: `use the full ID, ${exampleArmId(type)}${type === "subnet" ? " (`az network vnet subnet show --query id`)" : ""}`,
         },
     ];

@@ -175,6 +175,10 @@ func startProvider(cfg Config, p paths) error {
 	if err != nil {
 		return err
 	}
+	// tests/e2e/alerts.test.ts scrapes the provider's metrics (http://127.0.0.1:<csi-provider-metrics.port>/metrics)
+	if err := sd.Write("csi-provider-metrics.port", strconv.Itoa(ports[1])); err != nil {
+		return err
+	}
 	proxy := "http://127.0.0.1:" + strconv.Itoa(proxyPort)
 	console.Log("Azure Key Vault provider %s on %s (proxy %s)", cfg.Lane.Provider, p.providerSocket, proxy)
 	provider := proc.Daemon{Name: "csi-provider", Log: sd.Log("csi-provider"),
@@ -192,6 +196,15 @@ func startDriver(cfg Config, p paths) error {
 	if rotatesThroughRepublish(cfg.Lane.Driver) {
 		how = "the kubelet's republish"
 	}
+	// The driver's metrics (controller-runtime's server; --metrics-addr takes an address) on loopback only, for
+	// tests/e2e/alerts.test.ts; the driver opens no health port.
+	metricsPorts, err := proc.FreePorts(1)
+	if err != nil {
+		return err
+	}
+	if err := sd.Write("csi-driver-metrics.port", strconv.Itoa(metricsPorts[0])); err != nil {
+		return err
+	}
 	console.Log("Secrets Store CSI driver %s (lane %s) on %s (node %s, rotation every %s through %s)",
 		cfg.Lane.Driver, cfg.Lane.Name, p.socket, cfg.NodeName, cfg.RotationPollInterval, how)
 	driver := proc.Daemon{Name: "csi-driver", Log: sd.Log("csi-driver"),
@@ -202,8 +215,7 @@ func startDriver(cfg Config, p paths) error {
 			// Every version takes these two: a driver with a rotation reconciler runs it every interval; one that
 			// rotates through republish re-fetches on a republish once the interval has passed since the last write.
 			"--enable-secret-rotation", "--rotation-poll-interval", cfg.RotationPollInterval.String(),
-			// "0" turns the metrics server off; the driver opens no health port
-			"--metrics-addr", "0", "-v=" + strconv.Itoa(cfg.LogLevel)}}
+			"--metrics-addr", "127.0.0.1:" + strconv.Itoa(metricsPorts[0]), "-v=" + strconv.Itoa(cfg.LogLevel)}}
 	if err := startAndWait(cfg, driver, "CSI driver socket", socketUp(p.socket)); err != nil {
 		return err
 	}

@@ -80,6 +80,12 @@ func (t *Toolchain) recipe(tool Tool) (recipe, error) {
 			// built outside its own module, actionlint would call itself "(devel)"
 			build: goBuild("-ldflags", "-s -w -X "+actionlintModule+".version="+v.Actionlint.Version, actionlintModule+"/cmd/actionlint"),
 		}, nil
+	case "promtool":
+		// the release version (the module's v0.3xx.y is release 3.xx.y) stamped as upstream's .promu.yml does
+		return recipe{
+			prepare: templateGoMod("promtool/go.mod.tmpl", nil),
+			build:   goBuild("-tags", "netgo", "-ldflags", "-s -w -X github.com/prometheus/common/version.Version="+v.Promtool.Release, "github.com/prometheus/prometheus/cmd/promtool"),
+		}, nil
 	case "nodejs":
 		return nodejsRecipe(v.CurrentRuntime.Node), nil
 	case "conformance-oracle":

@@ -47,6 +47,7 @@ func (t *Toolchain) recipeTemplate(path string, overrides map[string]string) (st
 		"LANGHOST_SDK_VERSION":        t.Versions.Pulumi.LanguageHostSDK,
 		"CSI_DRIVER_VERSION":          lane.Driver,
 		"AZURE_PROVIDER_VERSION":      lane.Provider,
+		"PROMTOOL_MODULE_VERSION":     t.Versions.Promtool.Module,
 	}
 	for name, value := range overrides {
 		values[name] = value

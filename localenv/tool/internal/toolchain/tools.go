@@ -127,6 +127,8 @@ var Tools = []Tool{
 	{Name: "conformance-oracle", Binaries: []string{"conformance-oracle"}, Typical: 300 * time.Second, version: func(t *Toolchain) string {
 		return t.SelectedLane().Driver + "-k8s" + t.Versions.Kubernetes.Version + "-src." + t.SourceHash("conformance-oracle")
 	}},
+	// Prometheus's promtool: the alert rules' unit tests (docs/alerts.md)
+	{Name: "promtool", Binaries: []string{"promtool"}, Typical: 240 * time.Second, version: upstream(func(v *versions.Versions) string { return v.Promtool.Module })},
 	// the runtime lane `current`'s Node.js, fetched when the machine's node is another major (npm run test:current-runtime)
 	{Name: "nodejs", Binaries: []string{"node", "npm", "npx"}, Typical: 30 * time.Second, version: upstream(func(v *versions.Versions) string { return v.CurrentRuntime.Node })},
 }
@@ -141,8 +143,10 @@ var Purposes = map[string][]string{
 	// a consumer stack run with the `pulumi` CLI (needs the Node.js language host)
 	"consumer": {"pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes"},
 	// `pulumi preview --policy-pack policy`
-	"policy":      {"pulumi-policy-cli", "pulumi-language-nodejs", "pulumi-resource-kubernetes"},
-	"lint":        {"actionlint"},
+	"policy": {"pulumi-policy-cli", "pulumi-language-nodejs", "pulumi-resource-kubernetes"},
+	"lint":   {"actionlint"},
+	// the alert rules' promtool tests (npm run test:lab, tests/e2e/alerts.test.ts)
+	"alerts":      {"promtool"},
 	"helm":        {"helm-template"},
 	"conformance": {"conformance-provider", "conformance-oracle"},
 	// the runtime lane `current` when the machine's node is not its major

@@ -20,14 +20,18 @@ type Versions struct {
 		Version string `json:"version"`
 		Module  string `json:"module"`
 	} `json:"kubernetesProvider"`
-	CurrentRuntime   CurrentRuntime `json:"currentRuntime"`
-	Kubernetes       single         `json:"kubernetes"`
-	Etcd             single         `json:"etcd"`
-	Containerd       single         `json:"containerd"`
-	Runc             single         `json:"runc"`
-	CNIPlugins       single         `json:"cniPlugins"`
-	Helm             single         `json:"helm"`
-	Actionlint       single         `json:"actionlint"`
+	CurrentRuntime CurrentRuntime `json:"currentRuntime"`
+	Kubernetes     single         `json:"kubernetes"`
+	Etcd           single         `json:"etcd"`
+	Containerd     single         `json:"containerd"`
+	Runc           single         `json:"runc"`
+	CNIPlugins     single         `json:"cniPlugins"`
+	Helm           single         `json:"helm"`
+	Actionlint     single         `json:"actionlint"`
+	Promtool       struct {
+		Module  string `json:"module"`
+		Release string `json:"release"`
+	} `json:"promtool"`
 	SecretsStoreCRDs struct {
 		Driver string `json:"driver"`
 	} `json:"secretsStoreCrds"`
@@ -179,6 +183,8 @@ func (v *Versions) flat() map[string]string {
 		"cniPlugins.version":           v.CNIPlugins.Version,
 		"helm.version":                 v.Helm.Version,
 		"actionlint.version":           v.Actionlint.Version,
+		"promtool.module":              v.Promtool.Module,
+		"promtool.release":             v.Promtool.Release,
 		"secretsStoreCrds.driver":      v.SecretsStoreCRDs.Driver,
 		"standinProviderTest.driver":   v.StandinProviderTest.Driver,
 		"standinProviderTest.provider": v.StandinProviderTest.Provider,
