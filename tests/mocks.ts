@@ -400,7 +400,8 @@ type ArmHttpClient = NonNullable<NonNullable<IdentityReadOptions["clientOptions"
 type ArmRequest = Parameters<ArmHttpClient["sendRequest"]>[0];
 type ArmResponse = Awaited<ReturnType<ArmHttpClient["sendRequest"]>>;
 
-function responseHeaders(values: Record<string, string>): ArmResponse["headers"] {
+/** Response headers as the Azure SDK pipeline reads them (case-insensitive names), for fake HTTP clients. */
+export function responseHeaders(values: Record<string, string>): ArmResponse["headers"] {
     const map = new Map(Object.entries(values).map(([name, value]) => [name.toLowerCase(), value]));
     return {
         get: (name: string) => map.get(name.toLowerCase()),

@@ -4,33 +4,14 @@
  * the real stand-in: tests/e2e/read-contents.test.ts.
  */
 import { expect } from "chai";
-import type { AccessToken, TokenCredential } from "@azure/identity";
 import { readVaultContents, VaultClientOptions } from "../../components/key-vault/read-contents";
+import { fakeCredential, responseHeaders } from "../mocks";
 
 type HttpClient = NonNullable<VaultClientOptions["httpClient"]>;
 type Request = Parameters<HttpClient["sendRequest"]>[0];
 type Response = Awaited<ReturnType<HttpClient["sendRequest"]>>;
 
-/** Response headers as the pipeline reads them (case-insensitive names). */
-function headers(values: Record<string, string>): Response["headers"] {
-    const map = new Map(Object.entries(values).map(([name, value]) => [name.toLowerCase(), value]));
-    return {
-        get: (name: string) => map.get(name.toLowerCase()),
-        has: (name: string) => map.has(name.toLowerCase()),
-        set: (name: string, value: string | number | boolean) => void map.set(name.toLowerCase(), String(value)),
-        delete: (name: string) => void map.delete(name.toLowerCase()),
-        toJSON: () => Object.fromEntries(map),
-        [Symbol.iterator]: () => map.entries(),
-    };
-}
-
-const credential: TokenCredential & { scopes: string[] } = {
-    scopes: [],
-    async getToken(scopes: string | string[]): Promise<AccessToken> {
-        credential.scopes.push(...(Array.isArray(scopes) ? scopes : [scopes]));
-        return { token: "fake-token", expiresOnTimestamp: Date.now() + 3600_000 };
-    },
-};
+const credential = fakeCredential();
 
 /**
  * A vault at `host` whose challenge names `resource`. `pages` answers a GET by its path (the nextLink's too);
@@ -45,7 +26,7 @@ function fakeVault(host: string, resource: string, pages: Record<string, unknown
             const reply = (status: number, body: unknown, extra: Record<string, string> = {}): Response => ({
                 request,
                 status,
-                headers: headers({ "content-type": "application/json", ...extra }),
+                headers: responseHeaders({ "content-type": "application/json", ...extra }),
                 bodyAsText: JSON.stringify(body),
             });
             if (url.hostname !== host) throw new Error(`unexpected host ${url.hostname}`);
