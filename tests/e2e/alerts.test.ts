@@ -18,6 +18,7 @@ import { localConfigWithServicePrincipal } from "../../localenv/harness/stack";
 import { DRIVER_METRICS, PROVIDER_METRICS } from "../../components/alerts/metrics";
 import { AlertRuleSettings, AlertKey } from "../../components/alerts/rules";
 import { Sample, inputSeriesOf, parseExposition, runPromtoolTests } from "../../localenv/harness/promtool";
+import { podMounting } from "./node-pods";
 
 const LANE = process.env.AKV_LANE || undefined;
 const SCRAPE_INTERVAL_S = 15;
@@ -45,29 +46,6 @@ function addonClass(name: string, config: StackConfig, objectName: string) {
                 userAssignedIdentityID: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
                 objects: renderObjectsParameter([{ objectName, objectType: "secret" }]),
             },
-        },
-    };
-}
-
-function podMounting(name: string, className: string) {
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name },
-        spec: {
-            containers: [
-                {
-                    name: "app",
-                    image: "registry.example/orders-api:1.4.2",
-                    volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
-                },
-            ],
-            volumes: [
-                {
-                    name: "secrets",
-                    csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: className } },
-                },
-            ],
         },
     };
 }

@@ -39,6 +39,7 @@ import {
     syncedSecretState,
 } from "../../localenv/harness/secrets-flow";
 import { localConfigWithServicePrincipal, openLocalStack, withVaultCheck } from "../../localenv/harness/stack";
+import { podMounting } from "./node-pods";
 
 /** The lane the node runs (undefined: versions.json's default lane). */
 const LANE = process.env.AKV_LANE || undefined;
@@ -91,30 +92,6 @@ function managedIdentityClass(name: string, config: StackConfig, clientId: strin
                 objects: renderObjectsParameter(objects),
             },
             ...(secretObjects ? { secretObjects } : {}),
-        },
-    };
-}
-
-/** A bare pod of the probe image that mounts a class's CSI volume. */
-function podMounting(name: string, className: string) {
-    return {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name },
-        spec: {
-            containers: [
-                {
-                    name: "app",
-                    image: "registry.example/orders-api:1.4.2",
-                    volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
-                },
-            ],
-            volumes: [
-                {
-                    name: "secrets",
-                    csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: className } },
-                },
-            ],
         },
     };
 }

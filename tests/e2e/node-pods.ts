@@ -1,0 +1,25 @@
+/** Pods the node's end-to-end tests make by hand, beside what the stack declares. */
+
+/** A bare pod of the probe image that mounts a class's CSI volume at /mnt/secrets-store. */
+export function podMounting(name: string, className: string) {
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name },
+        spec: {
+            containers: [
+                {
+                    name: "app",
+                    image: "registry.example/orders-api:1.4.2",
+                    volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
+                },
+            ],
+            volumes: [
+                {
+                    name: "secrets",
+                    csi: { driver: "secrets-store.csi.k8s.io", readOnly: true, volumeAttributes: { secretProviderClass: className } },
+                },
+            ],
+        },
+    };
+}
