@@ -1,12 +1,14 @@
 /**
  * The alert rules against the real node: the lane's driver and provider run as on AKS (docs/local-node.md), their
- * `/metrics` are scraped every 15 s while a pod mounts a healthy class and then while another mounts a class naming
- * an object the stand-in lacks; the scrapes become promtool input series and promtool evaluates the product's rules
- * (components/alerts/rules.ts) on them: the mount-error and Key Vault error alerts fire on the fault's scrapes and
- * nothing fires on the healthy ones. Windows are shortened to 1m and `for` to 0m (the node cannot wait 10 minutes);
+ * `/metrics` are scraped every 15 s while a pod mounts a healthy class, then while pods mount through the addon
+ * identity after the stand-in revoked its role, then while the stand-in answers 429; the scrapes become promtool input
+ * series and promtool evaluates the product's rules (components/alerts/rules.ts) on them: the mount-error and Key
+ * Vault error alerts fire for the revoked role, the throttling alert for the 429s, and nothing fires on the healthy
+ * scrapes. Windows are shortened to 1m and `for` to 0m (the node cannot wait 10 minutes);
  * the expressions are otherwise the product's. AKV_LANE picks the lane, as for the secrets-flow test.
  */
 import { expect } from "chai";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseStackConfig } from "../../program/config";
@@ -15,7 +17,7 @@ import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../locale
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { prepareNode, lastWarning } from "../../localenv/harness/secrets-flow";
 import { localConfigWithServicePrincipal } from "../../localenv/harness/stack";
-import { DRIVER_METRICS, PROVIDER_METRICS } from "../../components/alerts/metrics";
+import { DRIVER_METRICS, PROVIDER_METRICS, THROTTLED_ERROR_REGEX } from "../../components/alerts/metrics";
 import { AlertRuleSettings, AlertKey } from "../../components/alerts/rules";
 import { Sample, inputSeriesOf, parseExposition, runPromtoolTests } from "../../localenv/harness/promtool";
 import { podMounting } from "./node-pods";
@@ -31,6 +33,7 @@ const SHORT: Partial<Record<AlertKey, AlertRuleSettings>> = {
 };
 const NAMES = new Set([...Object.values(DRIVER_METRICS), ...Object.values(PROVIDER_METRICS)].map((metric) => metric.name));
 const CLASSES = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses";
+const PODS = "/api/v1/namespaces/orders/pods";
 
 function addonClass(name: string, config: StackConfig, objectName: string) {
     return {
@@ -61,6 +64,8 @@ describe("alert rules on the real node's driver and provider metrics (promtool)"
     let environment: LocalEnvironment;
     let config: StackConfig;
     let ports: { driver: string; provider: string };
+    /** The stand-in's content as the node started with it, restored after each fault. */
+    let pristine: string;
 
     /** `count` scrapes of both, `SCRAPE_INTERVAL_S` apart. */
     async function scrapes(count: number): Promise<Sample[][]> {
@@ -74,6 +79,69 @@ describe("alert rules on the real node's driver and provider metrics (promtool)"
         return out;
     }
 
+    const kube = () => environment.kube;
+    const vaultName = () => (config.keyVault as { name: string }).name;
+    /** An object of the stand-in's vault that the addon identity may read. */
+    const addonObject = () => config.applications.find((app) => app.identity.mode === "addon")?.objects[0].objectName as string;
+
+    function standIn(...args: string[]): void {
+        const standInFiles = (environment.node as LocalNode).standIn;
+        execFileSync(standInFiles.binary, [args[0], "--content", standInFiles.content, ...args.slice(1)], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+    }
+
+    function restoreVault(): void {
+        fs.writeFileSync((environment.node as LocalNode).standIn.content, pristine, { mode: 0o600 });
+    }
+
+    /** Starts a pod mounting `className` (default: its own name) and waits for its FailedMount event. */
+    async function mountFails(podName: string, className = podName): Promise<void> {
+        await kube().create(PODS, podMounting(podName, className));
+        const deadline = Date.now() + 90_000;
+        let warning: string | undefined;
+        while (!warning && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 2000));
+            warning = await lastWarning(kube(), "orders", podName);
+        }
+        expect(warning, "a FailedMount event").to.match(/^FailedMount: /);
+    }
+
+    /** The error_type label of a driver error counter on the last scrape (the driver's alerts group by it). */
+    function errorTypeOf(taken: Sample[][], metric: string): string {
+        const errors = taken[taken.length - 1].filter((sample) => sample.name === metric);
+        expect(errors.length, metric).to.be.greaterThan(0);
+        return errors[0].labels.error_type;
+    }
+
+    /** The provider's Key Vault requests with an error label on the last scrape. */
+    function failedRequests(taken: Sample[][]): Sample[] {
+        return taken[taken.length - 1].filter(
+            (sample) => sample.name === PROVIDER_METRICS.keyVaultRequestCount.name && sample.labels.error,
+        );
+    }
+
+    /** promtool evaluates the product's rules on the scrapes: at the last scrape exactly `firing` fire, per alert. */
+    function expectAlerts(
+        name: string,
+        taken: Sample[][],
+        checks: Array<{ alert: AlertKey; firing: Array<Record<string, string>> }>,
+    ): void {
+        const evalTime = `${(taken.length - 1) * SCRAPE_INTERVAL_S}s`;
+        const run = runPromtoolTests(
+            [
+                {
+                    name,
+                    interval: `${SCRAPE_INTERVAL_S}s`,
+                    input: inputSeriesOf(taken, NAMES),
+                    expect: checks.map((check) => ({ evalTime, ...check })),
+                },
+            ],
+            SHORT,
+        );
+        expect(run.status, run.output).to.equal(0);
+    }
+
     before(async () => {
         environment = await startLocalEnvironment("akv-e2e-alerts", ["reports"], { node: true, lane: LANE });
         config = parseStackConfig(localConfigWithServicePrincipal());
@@ -81,6 +149,7 @@ describe("alert rules on the real node's driver and provider metrics (promtool)"
         const state = environment.clusterStateDir as string;
         const read = (name: string) => fs.readFileSync(path.join(state, `${name}.port`), "utf8").trim();
         ports = { driver: read("csi-driver-metrics"), provider: read("csi-provider-metrics") };
+        pristine = fs.readFileSync((environment.node as LocalNode).standIn.content, "utf8");
     });
 
     after(async () => {
@@ -88,10 +157,8 @@ describe("alert rules on the real node's driver and provider metrics (promtool)"
     });
 
     it("healthy mounts: the metrics the rules read are exported under the recorded names, and no rule fires", async () => {
-        const kube = environment.kube;
-        const object = config.applications.find((app) => app.identity.mode === "addon")?.objects[0].objectName as string;
-        await kube.create(CLASSES, addonClass("healthy", config, object));
-        await kube.create("/api/v1/namespaces/orders/pods", podMounting("healthy", "healthy"));
+        await kube().create(CLASSES, addonClass("healthy", config, addonObject()));
+        await kube().create(PODS, podMounting("healthy", "healthy"));
         const deadline = Date.now() + 120_000;
         let samples = await scrape(ports.driver);
         while (!samples.some((sample) => sample.name === DRIVER_METRICS.nodePublish.name) && Date.now() < deadline) {
@@ -103,62 +170,59 @@ describe("alert rules on the real node's driver and provider metrics (promtool)"
         const provider = taken[taken.length - 1].filter((sample) => sample.name === PROVIDER_METRICS.keyVaultRequestCount.name);
         expect(provider.length, "keyvault_request_count after a mount").to.be.greaterThan(0);
         expect(Object.keys(provider[0].labels)).to.include.members(["object_type", "object_name", "error"]);
-        const input = inputSeriesOf(taken, NAMES);
-        const end = `${(taken.length - 1) * SCRAPE_INTERVAL_S}s`;
-        const run = runPromtoolTests(
-            [
-                {
-                    name: "healthy node",
-                    interval: `${SCRAPE_INTERVAL_S}s`,
-                    input,
-                    expect: (["mountErrors", "rotationErrors", "keyVaultErrors", "keyVaultThrottling"] as const).map((alert) => ({
-                        evalTime: end,
-                        alert,
-                        firing: [],
-                    })),
-                },
-            ],
-            SHORT,
+        expectAlerts(
+            "healthy node",
+            taken,
+            (["mountErrors", "rotationErrors", "keyVaultErrors", "keyVaultThrottling"] as const).map((alert) => ({ alert, firing: [] })),
         );
-        expect(run.status, run.output).to.equal(0);
     });
 
-    it("a class naming an object the vault lacks: the mount-error and Key Vault error alerts fire on the scraped series", async () => {
-        const kube = environment.kube;
-        await kube.create(CLASSES, addonClass("missing", config, "no-such-secret"));
-        await kube.create("/api/v1/namespaces/orders/pods", podMounting("missing", "missing"));
-        const deadline = Date.now() + 90_000;
-        let warning: string | undefined;
-        while (!warning && Date.now() < deadline) {
-            await new Promise((resolve) => setTimeout(resolve, 2000));
-            warning = await lastWarning(kube, "orders", "missing");
+    it("the identity's role removed in the stand-in: the mount-error, rotation-error and Key Vault error alerts fire on the scraped series", async () => {
+        const addonClientId = (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId;
+        standIn("revoke", "--vault", vaultName(), "--client-id", addonClientId);
+        try {
+            const object = addonObject();
+            await kube().create(CLASSES, addonClass("revoked", config, object));
+            await mountFails("revoked");
+            const taken = await scrapes(8);
+            const errorType = errorTypeOf(taken, DRIVER_METRICS.nodePublishError.name);
+            // the healthy pod's volume is re-read every 10 s (the node's rotation poll interval) and now fails too
+            const rotationErrorType = errorTypeOf(taken, DRIVER_METRICS.rotationReconcileError.name);
+            const failed = failedRequests(taken);
+            expect(failed.map((sample) => sample.labels.object_name)).to.include(object);
+            expect(
+                failed.some((sample) => /403/.test(sample.labels.error)),
+                "a 403 in the provider's error label",
+            ).to.equal(true);
+            console.log(
+                `      error_type ${errorType}, rotation ${rotationErrorType}; provider error: ${failed[0].labels.error.split("\n")[0].slice(0, 160)}`,
+            );
+            expectAlerts("a mount the vault refuses (403)", taken, [
+                { alert: "mountErrors", firing: [{ error_type: errorType }] },
+                { alert: "rotationErrors", firing: [{ error_type: rotationErrorType }] },
+                { alert: "keyVaultErrors", firing: [{ object_type: "secret", object_name: object }] },
+                { alert: "keyVaultThrottling", firing: [] },
+            ]);
+        } finally {
+            restoreVault();
+            // its retries would otherwise keep the mount-error series rising into the next test's window
+            await kube().delete(`${PODS}/revoked`);
         }
-        expect(warning, "a FailedMount event").to.match(/^FailedMount: /);
-        const taken = await scrapes(8);
-        const errors = taken[taken.length - 1].filter((sample) => sample.name === DRIVER_METRICS.nodePublishError.name);
-        expect(errors.length, "node_publish_error_total").to.be.greaterThan(0);
-        const errorType = errors[0].labels.error_type;
-        const failed = taken[taken.length - 1].filter(
-            (sample) => sample.name === PROVIDER_METRICS.keyVaultRequestCount.name && sample.labels.error,
-        );
-        expect(failed.map((sample) => sample.labels.object_name)).to.include("no-such-secret");
-        console.log(`      error_type ${errorType}; provider error: ${failed[0].labels.error.split("\n")[0].slice(0, 160)}`);
-        const end = `${(taken.length - 1) * SCRAPE_INTERVAL_S}s`;
-        const run = runPromtoolTests(
-            [
-                {
-                    name: "a mount that keeps failing",
-                    interval: `${SCRAPE_INTERVAL_S}s`,
-                    input: inputSeriesOf(taken, NAMES),
-                    expect: [
-                        { evalTime: end, alert: "mountErrors", firing: [{ error_type: errorType }] },
-                        { evalTime: end, alert: "keyVaultErrors", firing: [{ object_type: "secret", object_name: "no-such-secret" }] },
-                        { evalTime: end, alert: "keyVaultThrottling", firing: [] },
-                    ],
-                },
-            ],
-            SHORT,
-        );
-        expect(run.status, run.output).to.equal(0);
+    });
+
+    it("the stand-in answering 429: the throttling alert fires on the scraped series", async () => {
+        standIn("throttle", "--vault", vaultName());
+        try {
+            await mountFails("throttled", "healthy");
+            const taken = await scrapes(8);
+            const throttled = failedRequests(taken).filter((sample) =>
+                new RegExp(THROTTLED_ERROR_REGEX.replace("(?s)", ""), "s").test(sample.labels.error),
+            );
+            expect(throttled.length, "keyvault_request_count with a 429 error label").to.be.greaterThan(0);
+            expectAlerts("a vault that throttles", taken, [{ alert: "keyVaultThrottling", firing: [{}] }]);
+        } finally {
+            standIn("throttle", "--vault", vaultName(), "--off");
+            restoreVault();
+        }
     });
 });
