@@ -1,5 +1,15 @@
 /** The gate's verdict on a preview: destructive steps on guarded resources of guarded stacks. */
-import { DELETE_OPS, PreviewDiagnostic, PreviewDigest, REPLACE_OPS, normalizeType, shortStackName, stepName, stepType } from "./preview";
+import {
+    DELETE_OPS,
+    PendingOperation,
+    PreviewDiagnostic,
+    PreviewDigest,
+    REPLACE_OPS,
+    normalizeType,
+    shortStackName,
+    stepName,
+    stepType,
+} from "./preview";
 
 /** What the gate does for one run. */
 export interface GateOptions {
@@ -8,6 +18,8 @@ export interface GateOptions {
     guardedTypes: string[];
     reportOnly: boolean;
     title?: string;
+    /** A `pulumi stack export` of the stack: its pending operations block the gate. */
+    stateFile?: string;
 }
 
 /** A destructive step on a guarded resource. */
@@ -33,7 +45,9 @@ export interface GateResult {
     counts: Record<string, Record<string, number>>;
     changeSummary: Record<string, number>;
     findings: GuardFinding[];
-    /** True when the gate fails the run (guarded stack, findings, not report-only). */
+    /** What an interrupted update left in the stack's state (when the gate was given its export). */
+    pendingOperations: PendingOperation[];
+    /** True when the gate fails the run (guarded stack with findings, or pending operations; not report-only). */
     blocked: boolean;
     reportOnly: boolean;
     errors: PreviewDiagnostic[];
@@ -53,8 +67,11 @@ export function destructiveKind(op: string): "replace" | "delete" | undefined {
     return undefined;
 }
 
-/** Applies the guard rules to a parsed preview. Pure. */
-export function evaluatePreview(digest: PreviewDigest, options: GateOptions): GateResult {
+/**
+ * Applies the guard rules to a parsed preview and the stack's pending operations. Pure. Pending operations block
+ * every stack: the state no longer says what exists, so the preview's verdict cannot be trusted either.
+ */
+export function evaluatePreview(digest: PreviewDigest, options: GateOptions, pendingOperations: PendingOperation[] = []): GateResult {
     const stack = shortStackName(options.stack);
     const stackGuarded = options.guardStacks.map(shortStackName).includes(stack);
     const guarded = new Set(options.guardedTypes.map(normalizeType));
@@ -108,6 +125,7 @@ export function evaluatePreview(digest: PreviewDigest, options: GateOptions): Ga
         counts,
         changeSummary: { ...(digest.changeSummary ?? {}) },
         findings: [...findings.values()],
+        pendingOperations,
         blocked: false,
         reportOnly: options.reportOnly,
         errors: diagnostics.filter((d) => d.severity === "error"),
@@ -115,6 +133,6 @@ export function evaluatePreview(digest: PreviewDigest, options: GateOptions): Ga
         maybeCorrupt: digest.maybeCorrupt === true,
         stepCount: steps.length,
     };
-    result.blocked = stackGuarded && result.findings.length > 0 && !options.reportOnly;
+    result.blocked = ((stackGuarded && result.findings.length > 0) || pendingOperations.length > 0) && !options.reportOnly;
     return result;
 }

@@ -29,6 +29,18 @@ export function renderMarkdown(result: GateResult, options: Pick<GateOptions, "g
     lines.push(`### ${options.title ?? `Preview gate: \`${result.stack}\``}`);
     lines.push("");
     const guardedList = options.guardStacks.map((s) => `\`${shortStackName(s)}\``).join(", ") || "none";
+    if (result.pendingOperations.length > 0) {
+        lines.push(
+            `**${result.reportOnly ? "WOULD BLOCK (report only)" : "BLOCKED"}**: the state of \`${result.stack}\` holds ` +
+                `${result.pendingOperations.length} pending operation(s) from an interrupted update, so it may lack objects that ` +
+                "exist. Run `pulumi cancel` (only if no update is running), then `pulumi refresh --clear-pending-creates --yes`, " +
+                "then preview again (docs/crash-recovery.md).",
+        );
+        for (const operation of result.pendingOperations) {
+            lines.push(`- pending **${cell(operation.op)}** \`${cell(operation.urn)}\``);
+        }
+        lines.push("");
+    }
     if (result.findings.length === 0) {
         lines.push(`**PASS**: no guarded resource would be replaced or deleted (guarded stacks: ${guardedList}).`);
     } else if (!result.stackGuarded) {

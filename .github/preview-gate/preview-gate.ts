@@ -5,13 +5,16 @@
  *   pulumi preview --stack prod --json > preview.json
  *   npx ts-node .github/preview-gate/preview-gate.ts --stack prod < preview.json >> "$GITHUB_STEP_SUMMARY"
  *
- * Guarded resources: the types in `--guard-types` (default: AKS ManagedCluster, Key Vault Vault, RoleAssignment),
- * and any resource whose old or new state has `protect: true`.
+ * Guarded resources: the types in `--guard-types` (default: AKS ManagedCluster, Key Vault Vault, RoleAssignment, and
+ * the Kubernetes Deployments, StatefulSets, DaemonSets, SecretProviderClasses, ServiceAccounts and Namespaces pods
+ * depend on), and any resource whose old or new state has `protect: true`. With `--state`, a stack whose state holds
+ * pending operations (an update was interrupted) is blocked on every stack, with the commands that clear them.
  *
  * Options:
  *   --stack <name>            stack of the preview (required); `org/stack` and `org/project/stack` are accepted
  *   --guard-stacks <a,b>      stacks where destructive steps on guarded resources fail the gate (default: prod)
  *   --guard-types <t1,t2>     resource types to guard, replacing the default list
+ *   --state <file>            the stack's `pulumi stack export`: pending operations in it block the gate
  *   --report-only             print the summary, but exit 0 even when the gate would block
  *   --title <text>            heading of the summary
  *
@@ -28,7 +31,15 @@
 import * as fs from "fs";
 import { GateOptions, GateResult, evaluatePreview } from "./gate";
 import { renderMarkdown } from "./markdown";
-import { DEFAULT_GUARDED_TYPES, DEFAULT_GUARD_STACKS, PreviewDigest, parsePreviewJson } from "./preview";
+import {
+    DEFAULT_GUARDED_TYPES,
+    DEFAULT_GUARD_STACKS,
+    PendingOperation,
+    PreviewDigest,
+    PreviewInputError,
+    parsePendingOperations,
+    parsePreviewJson,
+} from "./preview";
 
 /** Command-line options are unusable. */
 export class UsageError extends Error {
@@ -75,6 +86,9 @@ export function parseArgs(argv: string[]): GateOptions {
             case "--title":
                 options.title = takeValue();
                 break;
+            case "--state":
+                options.stateFile = takeValue();
+                break;
             case "--report-only":
                 options.reportOnly = true;
                 break;
@@ -91,11 +105,12 @@ export function parseArgs(argv: string[]): GateOptions {
         guardedTypes: options.guardedTypes && options.guardedTypes.length > 0 ? options.guardedTypes : [...DEFAULT_GUARDED_TYPES],
         reportOnly: options.reportOnly ?? false,
         ...(options.title ? { title: options.title } : {}),
+        ...(options.stateFile ? { stateFile: options.stateFile } : {}),
     };
 }
 
 const USAGE =
-    "usage: preview-gate --stack <name> [--guard-stacks prod,...] [--guard-types t1,t2] [--report-only] [--title text] < preview.json";
+    "usage: preview-gate --stack <name> [--guard-stacks prod,...] [--guard-types t1,t2] [--state export.json] [--report-only] [--title text] < preview.json";
 
 /** What a run printed and its exit status. */
 export interface GateRun {
@@ -105,8 +120,12 @@ export interface GateRun {
     result?: GateResult;
 }
 
-/** The whole command, without process I/O: arguments and stdin text in, output and exit status out. */
-export function runGate(argv: string[], input: string): GateRun {
+/** The whole command, without process I/O: arguments, stdin text and a file reader in, output and exit status out. */
+export function runGate(
+    argv: string[],
+    input: string,
+    readFile: (file: string) => string = (file) => fs.readFileSync(file, "utf8"),
+): GateRun {
     let options: GateOptions;
     try {
         options = parseArgs(argv);
@@ -119,11 +138,25 @@ export function runGate(argv: string[], input: string): GateRun {
     } catch (error) {
         return { exitCode: 2, stdout: "", stderr: `preview-gate: ${(error as Error).message}\n` };
     }
-    const result = evaluatePreview(digest, options);
+    let pending: PendingOperation[] = [];
+    if (options.stateFile) {
+        try {
+            pending = parsePendingOperations(readFile(options.stateFile));
+        } catch (error) {
+            const message =
+                error instanceof PreviewInputError ? error.message : `cannot read ${options.stateFile}: ${(error as Error).message}`;
+            return { exitCode: 2, stdout: "", stderr: `preview-gate: ${message}\n` };
+        }
+    }
+    const result = evaluatePreview(digest, options, pending);
     const stdout = renderMarkdown(result, options);
     let stderr = "";
     if (result.blocked) {
-        stderr = `preview-gate: BLOCKED: ${result.findings.map((f) => `${f.kind} ${f.type} ${f.name}`).join("; ")}\n`;
+        const blockers = [
+            ...result.pendingOperations.map((operation) => `pending ${operation.op} ${operation.urn}`),
+            ...(result.stackGuarded ? result.findings.map((f) => `${f.kind} ${f.type} ${f.name}`) : []),
+        ];
+        stderr = `preview-gate: BLOCKED: ${blockers.join("; ")}\n`;
     } else if (result.stackGuarded && result.findings.length > 0) {
         stderr = `preview-gate: report only: would block ${result.findings.length} guarded resource(s)\n`;
     }

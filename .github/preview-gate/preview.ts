@@ -52,6 +52,14 @@ export const DEFAULT_GUARDED_TYPES: readonly string[] = [
     "azure-native:containerservice:ManagedCluster",
     "azure-native:keyvault:Vault",
     "azure-native:authorization:RoleAssignment",
+    // Deleting or replacing these stops pods reading their secrets (the Kubernetes provider deletes a named object
+    // before it creates its replacement): a running app goes down until the new one mounts.
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:core/v1:Namespace",
 ];
 
 /** Stacks guarded by default. */
@@ -133,6 +141,44 @@ export function parsePreviewJson(text: string): PreviewDigest {
         throw new PreviewInputError("`changeSummary` is not an object");
     }
     return parsed;
+}
+
+/** An operation an interrupted update left in the state (`pulumi stack export`'s `deployment.pending_operations`). */
+export interface PendingOperation {
+    urn: string;
+    /** `creating`, `updating`, `deleting`, `reading` or `importing`. */
+    op: string;
+}
+
+/**
+ * The pending operations of a `pulumi stack export` document (apitype.UntypedDeployment: `{ version, deployment:
+ * { resources, pending_operations?: [{ resource: { urn, ... }, type }] } }`).
+ */
+export function parsePendingOperations(text: string): PendingOperation[] {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch (error) {
+        throw new PreviewInputError(`the stack export is not JSON: ${(error as Error).message}`);
+    }
+    if (!isObject(parsed) || !isObject(parsed.deployment)) {
+        throw new PreviewInputError("the stack export has no `deployment` object; is it `pulumi stack export` output?");
+    }
+    const pending = parsed.deployment.pending_operations ?? [];
+    if (!Array.isArray(pending)) {
+        throw new PreviewInputError("the stack export's `deployment.pending_operations` is not an array");
+    }
+    return pending.map((operation: unknown, index) => {
+        if (
+            !isObject(operation) ||
+            !isObject(operation.resource) ||
+            typeof operation.resource.urn !== "string" ||
+            typeof operation.type !== "string"
+        ) {
+            throw new PreviewInputError(`deployment.pending_operations[${index}] has no \`resource.urn\` and \`type\``);
+        }
+        return { urn: operation.resource.urn, op: operation.type };
+    });
 }
 
 /** Parts of a URN `urn:pulumi:<stack>::<project>::<parent$...$type>::<name>`. */

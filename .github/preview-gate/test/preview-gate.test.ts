@@ -150,6 +150,55 @@ describe("preview gate: pure functions", () => {
         expect(normalizeType("odd")).to.equal("odd");
     });
 
+    describe("a stack with pending operations (--state, a `pulumi stack export`)", () => {
+        const noChanges = fs.readFileSync(path.join(FIXTURE_DIR, "no-changes.pass.json"), "utf8");
+        const deploymentUrn =
+            "urn:pulumi:dev::aks-keyvault-secrets::akvsecrets:index:AppWorkload$kubernetes:apps/v1:Deployment::orders-api";
+        const exportWith = (pending: unknown) =>
+            JSON.stringify({
+                version: 3,
+                deployment: { manifest: {}, resources: [], ...(pending === undefined ? {} : { pending_operations: pending }) },
+            });
+        const files: Record<string, string> = {
+            "crashed.json": exportWith([{ resource: { urn: deploymentUrn, type: "kubernetes:apps/v1:Deployment" }, type: "creating" }]),
+            "clean.json": exportWith(undefined),
+            "not-an-export.json": JSON.stringify({ steps: [] }),
+            "bad-entry.json": exportWith([{ type: "creating" }]),
+        };
+        const gate = (...args: string[]) => runGate(args, noChanges, (file) => files[file] ?? fs.readFileSync(file, "utf8"));
+
+        it("blocks every stack, names each operation and says what to run", () => {
+            for (const stack of ["prod", "dev"]) {
+                const run = gate("--stack", stack, "--state", "crashed.json");
+                expect(run.exitCode, run.stderr).to.equal(1);
+                expect(run.result?.pendingOperations).to.deep.equal([{ urn: deploymentUrn, op: "creating" }]);
+                expect(run.stderr).to.equal(`preview-gate: BLOCKED: pending creating ${deploymentUrn}\n`);
+                expect(run.stdout).to.include(`holds 1 pending operation(s) from an interrupted update`);
+                expect(run.stdout).to.include("`pulumi refresh --clear-pending-creates --yes`");
+                expect(run.stdout).to.include(`- pending **creating** \`${deploymentUrn}\``);
+            }
+        });
+
+        it("passes a clean export, and reports only with --report-only", () => {
+            expect(gate("--stack", "prod", "--state", "clean.json").exitCode).to.equal(0);
+            const reported = gate("--stack", "prod", "--state", "crashed.json", "--report-only");
+            expect(reported.exitCode).to.equal(0);
+            expect(reported.stdout).to.match(/^\*\*WOULD BLOCK \(report only\)\*\*: the state of `prod` holds 1 pending/m);
+        });
+
+        it("exits 2 for a file that is not a stack export, a malformed entry or a missing file", () => {
+            expect(gate("--stack", "prod", "--state", "not-an-export.json").stderr).to.equal(
+                "preview-gate: the stack export has no `deployment` object; is it `pulumi stack export` output?\n",
+            );
+            expect(gate("--stack", "prod", "--state", "bad-entry.json").stderr).to.equal(
+                "preview-gate: deployment.pending_operations[0] has no `resource.urn` and `type`\n",
+            );
+            const missing = gate("--stack", "prod", "--state", "/nonexistent/export.json");
+            expect(missing.exitCode).to.equal(2);
+            expect(missing.stderr).to.match(/^preview-gate: cannot read \/nonexistent\/export.json: ENOENT/);
+        });
+    });
+
     it("reads the short stack name from qualified names", () => {
         expect(shortStackName("prod")).to.equal("prod");
         expect(shortStackName("acme/prod")).to.equal("prod");
