@@ -4,7 +4,8 @@ import { isObject } from "../components/shared/manifests";
 import { ParsedArgs, UsageError, one } from "./args";
 import { DEFAULT_RECENT_SECONDS, diagnose } from "./doctor/diagnose";
 import { ClusterFacts, StackOutputs } from "./doctor/facts";
-import { ClusterReadError, ReadClusterOptions, readCluster } from "./doctor/read-cluster";
+import { ClusterReadError } from "../program/cluster-api";
+import { ReadClusterOptions, readCluster } from "./doctor/read-cluster";
 import { DOCTOR_EXIT_CODES, formatJson, formatText } from "./doctor/render";
 import { CliIo } from "./io";
 

@@ -3,6 +3,7 @@ import { parseStackConfig } from "./config";
 import { ProgramOutputs, runProgram } from "./main";
 import { checkVaultContents } from "./vault-check";
 import { checkAppIdentities } from "./identity-check";
+import { checkNamespaces } from "./namespace-check";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
 
@@ -71,6 +72,8 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     const checked = await checkVaultContents(parseStackConfig(values, secretKeys));
     // The identity half: each app's existing identity against Resource Manager (program/identity-check.ts).
     await checkAppIdentities(checked.config);
+    // The namespaces apps use and the stack does not create, in the cluster (program/namespace-check.ts).
+    await checkNamespaces(checked.config);
     return runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
 }
 

@@ -4,12 +4,9 @@
  * certificates and exec plugins such as kubelogin on AKS). Only GETs; Secrets are listed as metadata only
  * (PartialObjectMetadataList: the API server sends no `data`), and their key names are read from managedFields.
  */
-import * as https from "https";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { ClusterReadError, Json, getJson, loadKubeConfig } from "../../program/cluster-api";
 import { ClassFact, ClusterFacts, CSI_DRIVER_NAME, EventFact, PodFact, PodStatusFact, SecretFact, SecretSyncFact } from "./facts";
-
-/** The cluster could not be read: the kubeconfig, the context, the connection or a permission. */
-export class ClusterReadError extends Error {}
 
 export interface ReadClusterOptions {
     kubeconfig?: string;
@@ -17,71 +14,7 @@ export interface ReadClusterOptions {
     namespace?: string;
 }
 
-/** The API server's untyped JSON, read field by field below. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one name for the API server's untyped JSON
-type Json = any;
-
 const METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
-
-async function loadConfig(options: ReadClusterOptions): Promise<KubeConfig> {
-    // Loaded here, not at start: the other commands never need it (an ES module, required from CommonJS).
-    const { KubeConfig: Loader } = await import("@kubernetes/client-node");
-    const config = new Loader();
-    try {
-        if (options.kubeconfig) {
-            config.loadFromFile(options.kubeconfig);
-        } else {
-            config.loadFromDefault();
-        }
-    } catch (error) {
-        throw new ClusterReadError(
-            `can't load the kubeconfig ${options.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config"}: ${(error as Error).message}; pass --kubeconfig PATH or set KUBECONFIG`,
-        );
-    }
-    if (options.context) {
-        if (!config.getContexts().some((context) => context.name === options.context)) {
-            throw new ClusterReadError(
-                `the kubeconfig has no context "${options.context}" (it has ${
-                    config
-                        .getContexts()
-                        .map((context) => context.name)
-                        .join(", ") || "none"
-                }); pass one of those to --context`,
-            );
-        }
-        config.setCurrentContext(options.context);
-    }
-    if (!config.getCurrentCluster()) {
-        throw new ClusterReadError(
-            `the kubeconfig's context "${config.getCurrentContext()}" names no cluster; pass --context NAME or fix the kubeconfig`,
-        );
-    }
-    return config;
-}
-
-async function get(config: KubeConfig, path: string, accept = "application/json"): Promise<{ status: number; body: Json }> {
-    const cluster = config.getCurrentCluster() as { server: string };
-    const url = new URL(cluster.server.replace(/\/$/, "") + path);
-    const options: https.RequestOptions = { method: "GET", headers: { Accept: accept } };
-    await config.applyToHTTPSOptions(options);
-    return await new Promise((resolve, reject) => {
-        const request = https.request(url, options, (response) => {
-            let text = "";
-            response.setEncoding("utf8");
-            response.on("data", (chunk) => (text += chunk));
-            response.on("end", () => {
-                try {
-                    resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : {} });
-                } catch {
-                    resolve({ status: response.statusCode ?? 0, body: { message: text.slice(0, 200) } });
-                }
-            });
-        });
-        request.setTimeout(30_000, () => request.destroy(new Error(`no answer from ${cluster.server} within 30 s`)));
-        request.on("error", reject);
-        request.end();
-    });
-}
 
 /** Every item of a list, page by page; undefined when the resource type is not served (a CRD not installed). */
 async function list(config: KubeConfig, path: string, accept?: string): Promise<Json[] | undefined> {
@@ -89,7 +22,11 @@ async function list(config: KubeConfig, path: string, accept?: string): Promise<
     let next = "";
     do {
         const separator = path.includes("?") ? "&" : "?";
-        const response = await get(config, `${path}${separator}limit=500${next ? `&continue=${encodeURIComponent(next)}` : ""}`, accept);
+        const response = await getJson(
+            config,
+            `${path}${separator}limit=500${next ? `&continue=${encodeURIComponent(next)}` : ""}`,
+            accept,
+        );
         if (response.status === 404) {
             return undefined;
         }
@@ -158,11 +95,15 @@ export function podFact(pod: Json): PodFact {
 
 /** Reads the facts; throws ClusterReadError when the cluster can't be read. */
 export async function readCluster(options: ReadClusterOptions = {}): Promise<ClusterFacts> {
-    const config = await loadConfig(options);
+    const config = await loadKubeConfig(options, {
+        file: "pass --kubeconfig PATH or set KUBECONFIG",
+        context: "pass one of those to --context",
+        cluster: "pass --context NAME or fix the kubeconfig",
+    });
     const ns = options.namespace;
     const spcGroup = "secrets-store.csi.x-k8s.io/v1";
     try {
-        const driver = await get(config, `/apis/storage.k8s.io/v1/csidrivers/${CSI_DRIVER_NAME}`);
+        const driver = await getJson(config, `/apis/storage.k8s.io/v1/csidrivers/${CSI_DRIVER_NAME}`);
         if (driver.status !== 200 && driver.status !== 404) {
             throw new ClusterReadError(`GET the CSIDriver ${CSI_DRIVER_NAME}: ${driver.status} ${driver.body?.message ?? ""}`);
         }

@@ -223,6 +223,11 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
             stackName,
             projectName: "aks-keyvault-secrets",
             program: async () => {
+                // An inline program runs in this process, not under the CLI's envVars: give its cluster reads the
+                // kubeconfig the engine's Kubernetes provider gets.
+                if (options.kubeconfig) {
+                    process.env.KUBECONFIG = options.kubeconfig;
+                }
                 await options.beforeProgram?.();
                 for (const transform of options.transforms ?? []) {
                     pulumi.runtime.registerResourceTransform(transform);

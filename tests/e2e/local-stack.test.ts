@@ -299,6 +299,28 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         await stack.preview({ expectNoChanges: true });
     });
 
+    it("a namespace typo fails preview, names the app and the fix, and deletes nothing", async () => {
+        const before = await resourceVersions(kube);
+        await setApplications(withApplications(config, (apps) => (apps[0].namespace = "shop-typo")));
+        let output = "";
+        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(error, "preview should fail").to.be.instanceOf(Error);
+        expect(output + String(error)).to.contain(
+            `aks-keyvault-secrets:applications[0].namespace (app "${config.applications[0].name}"): namespace "shop-typo" does not exist in the cluster of context`,
+        );
+        const up = await stack.up().then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(up, "up should fail the same way, before any step").to.be.instanceOf(Error);
+        expect(await resourceVersions(kube)).to.deep.equal(before);
+        await setApplications(JSON.stringify(config.applications));
+        await stack.preview({ expectNoChanges: true });
+    });
+
     it("refuses a second pulumi up on the same stack while one runs (state lock), and loses nothing", async () => {
         await setApplications(withApplications(config, (apps) => apps.forEach((a) => (a.deployment.replicas = 2))));
         // The first up is held inside its program, i.e. while the engine holds the stack's lock, until the second

@@ -7,7 +7,7 @@ import { runDoctor } from "../../../cli/doctor";
 import { diagnose, DoctorReport } from "../../../cli/doctor/diagnose";
 import { ClassFact, ClusterFacts, EventFact, PodFact, PodStatusFact, SecretFact, StackOutputs } from "../../../cli/doctor/facts";
 import { recogniseMessage, shortMessage } from "../../../cli/doctor/messages";
-import { ClusterReadError } from "../../../cli/doctor/read-cluster";
+import { ClusterReadError } from "../../../program/cluster-api";
 import { DOCTOR_EXIT_CODES, formatText } from "../../../cli/doctor/render";
 import { CliIo } from "../../../cli/io";
 
