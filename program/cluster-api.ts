@@ -43,7 +43,7 @@ export async function loadKubeConfig(options: { kubeconfig?: string; context?: s
         }
     } catch (error) {
         throw new ClusterReadError(
-            `can't load the kubeconfig ${options.kubeconfig?.includes("\n") ? "given as text" : (options.kubeconfig ?? process.env.KUBECONFIG) ?? "~/.kube/config"}: ${(error as Error).message}; ${hints.file}`,
+            `can't load the kubeconfig ${options.kubeconfig?.includes("\n") ? "given as text" : (options.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config")}: ${(error as Error).message}; ${hints.file}`,
         );
     }
     if (options.context) {
