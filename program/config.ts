@@ -167,6 +167,7 @@ export function toAppWorkloadArgs(
         createNamespace,
         serviceAccountName,
         selectObjects,
+        adoptExisting,
         additionalVaults,
         ...sameAsArgs
     } = app;

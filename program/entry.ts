@@ -4,6 +4,8 @@ import { ProgramOutputs, runProgram } from "./main";
 import { checkVaultContents } from "./vault-check";
 import { checkAppIdentities } from "./identity-check";
 import { checkNamespaces } from "./namespace-check";
+import { checkOwnership } from "./ownership";
+import { kubernetesObjectPlan } from "./kubernetes-objects";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
 
@@ -74,6 +76,8 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     await checkAppIdentities(checked.config);
     // The namespaces apps use and the stack does not create, in the cluster (program/namespace-check.ts).
     await checkNamespaces(checked.config);
+    // No object another stack owns or no stack made is taken over (program/ownership.ts).
+    await checkOwnership(checked.config, kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app }))));
     return runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
 }
 

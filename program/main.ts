@@ -29,6 +29,7 @@ import { TopLevelKey } from "./schema";
 import { CONFIG_NAMESPACE, ConfigProblem, StackConfigError } from "./problems";
 import { AzureConfig, ClusterPlan, VaultPlan, stackPlan } from "./stack-plan";
 import { KubernetesObjectPlan, appObjectPlan, kubernetesObjectPlan, objectsOwnedElsewhereProblems } from "./kubernetes-objects";
+import { OWNER_STACK_ANNOTATION, ownerStack } from "./ownership";
 import { kubernetesClientSettings } from "../components/shared/kubernetes-client";
 import { declareAlerts } from "./alerts";
 
@@ -458,17 +459,20 @@ export async function runProgram(
             // Checked with the whole config (stackConfigProblems) already; the component checks again, as for any
             // user, and finds nothing: at most 0.6 ms per app (500 apps under the unit-test mocks), within the
             // run's noise.
-            toAppWorkloadArgs(
-                app,
-                {
-                    keyVaultName: platform.keyVaultName,
-                    keyVaultNameText: platform.keyVaultNameText,
-                    tenantId: platform.tenantId,
-                    addonClientId: platform.addonClientId,
-                },
-                managedIdentity,
-                objects,
-            ),
+            {
+                ...toAppWorkloadArgs(
+                    app,
+                    {
+                        keyVaultName: platform.keyVaultName,
+                        keyVaultNameText: platform.keyVaultNameText,
+                        tenantId: platform.tenantId,
+                        addonClientId: platform.addonClientId,
+                    },
+                    managedIdentity,
+                    objects,
+                ),
+                annotations: { [OWNER_STACK_ANNOTATION]: ownerStack() },
+            },
             { ...(kubernetes ? { providers: { kubernetes } } : {}), ...(waitFor.length > 0 ? { dependsOn: waitFor } : {}) },
         );
         workloads.set(app.name, workload);

@@ -523,6 +523,12 @@ const application = example(
             .boolean()
             .default(false)
             .describe("Create the namespace; apps sharing a namespace may all say so, it is declared once."),
+        adoptExisting: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Take over this app's existing Kubernetes objects that no stack made (written by hand or by another tool); the preview refuses them otherwise. Objects another stack owns are never taken over (docs/ownership.md).",
+            ),
         serviceAccountName: z
             .string()
             .optional()

@@ -2,6 +2,10 @@
  * The one Pulumi mock monitor of the unit tests (loaded once by .mocharc.json). It records every registered
  * resource and answers the invokes the components make, with fixtures tests can change.
  */
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { deterministicGuid } from "../components/shared/naming";
 import { VaultCollection, VaultListing, VaultObjectInfo, VaultObjectVersion } from "../components/key-vault/contents";
@@ -190,6 +194,8 @@ void pulumi.runtime.setMocks(
     "aks-keyvault-secrets",
     "test",
     false,
+    // The DIY backends' organization, which the program's owner annotation names.
+    "organization",
 );
 
 /** The register request of the engine's protocol, as far as the tests read it. */
@@ -456,4 +462,42 @@ export function fakeArm(host: string, pages: Record<string, unknown>, refused: R
         },
     };
     return { httpClient, seen };
+}
+
+/** A fake API server (plain HTTP on loopback) and a kubeconfig file that reaches it. */
+export interface FakeKubeApi {
+    kubeconfig: string;
+    /** `METHOD path` of every request, in order. */
+    requests: string[];
+    close: () => void;
+}
+
+/**
+ * Answers GETs of the paths in `objects` with their JSON and 404 otherwise, or `status` for every request when set;
+ * for the program's cluster reads (program/cluster-api.ts).
+ */
+export async function fakeKubeApi(objects: Record<string, unknown>, status?: number): Promise<FakeKubeApi> {
+    const requests: string[] = [];
+    const server = http.createServer((request, response) => {
+        requests.push(`${request.method} ${request.url}`);
+        const body = objects[request.url ?? ""];
+        const code = status ?? (body ? 200 : 404);
+        response.writeHead(code, { "Content-Type": "application/json" });
+        response.end(JSON.stringify(code === 200 ? body : { kind: "Status", message: `status ${code}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    const kubeconfig = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fake-kube-api-")), "kubeconfig");
+    fs.writeFileSync(
+        kubeconfig,
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name: "local", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
+            users: [{ name: "local", user: { token: "t" } }],
+            contexts: [{ name: "local", context: { cluster: "local", user: "local" } }],
+            "current-context": "local",
+        }),
+    );
+    return { kubeconfig, requests, close: () => server.close() };
 }

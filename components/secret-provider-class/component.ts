@@ -21,6 +21,8 @@ export interface SecretProviderClassArgs extends SecretProviderClassSpec {
     className?: string;
     /** Extra labels on the class. Plain: merged with the component's own label at construction. */
     labels?: Record<string, string>;
+    /** Annotations on the class. Plain: declared as given. */
+    annotations?: Record<string, string>;
 }
 
 /** Problems with the namespace of a class: it must be a namespace name (the pods that mount it live there). */
@@ -93,6 +95,7 @@ export function secretProviderClassManifest(className: string, args: SecretProvi
             name: className,
             namespace: args.namespace,
             labels: { "app.kubernetes.io/managed-by": "pulumi", ...args.labels },
+            ...(args.annotations && Object.keys(args.annotations).length > 0 ? { annotations: args.annotations } : {}),
         },
         spec: renderSecretProviderClassSpec(args),
     };

@@ -138,6 +138,8 @@ export interface SecretSyncTarget {
     serviceAccountName: pulumi.Input<string>;
     /** Labels of the SecretSync object itself. */
     labels?: Record<string, string>;
+    /** Annotations of the SecretSync object itself. */
+    annotations?: Record<string, string>;
 }
 
 /** The SecretSync that keeps one synced Secret; empty labels and annotations are left out, as in `secretObjects`. */
@@ -149,6 +151,7 @@ export function renderSecretSync(secret: SyncedSecret, target: SecretSyncTarget)
             name: secret.secretName,
             namespace: target.namespace,
             labels: { "app.kubernetes.io/managed-by": "pulumi", ...target.labels },
+            ...(target.annotations && Object.keys(target.annotations).length > 0 ? { annotations: target.annotations } : {}),
         },
         spec: {
             secretProviderClassName: target.secretProviderClassName,

@@ -61,12 +61,13 @@ export class AppWorkload extends pulumi.ComponentResource {
         throwIfProblems(`app "${name}"`, appWorkloadProblems(name, args), this);
         const serviceAccountName = args.serviceAccountName ?? name;
         const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/managed-by": "pulumi" };
+        const annotations = args.annotations && Object.keys(args.annotations).length > 0 ? args.annotations : undefined;
 
         const waitFor = pulumi.output(opts?.dependsOn ?? []).apply((dependsOn) => (Array.isArray(dependsOn) ? dependsOn : [dependsOn]));
         const namespace = args.createNamespace
             ? new k8s.core.v1.Namespace(
                   namespaceResourceName(args.namespace),
-                  { metadata: { name: args.namespace, labels } },
+                  { metadata: { name: args.namespace, labels, annotations } },
                   { parent: this, dependsOn: waitFor, aliases: [{ name: `${name}-ns` }] },
               )
             : undefined;
@@ -111,6 +112,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                                   ? { ...identity.managed.cluster, identityResourceId: created.resourceId }
                                   : undefined,
                           labels,
+                          annotations,
                       },
                       { parent: this },
                   )
@@ -130,10 +132,11 @@ export class AppWorkload extends pulumi.ComponentResource {
                               annotations:
                                   workloadClientId !== undefined
                                       ? {
+                                            ...annotations,
                                             "azure.workload.identity/client-id": workloadClientId,
                                             "azure.workload.identity/tenant-id": args.keyVault.tenantId,
                                         }
-                                      : undefined,
+                                      : annotations,
                           },
                       },
                       { ...childOpts, aliases: [{ name: `${name}-sa` }] },
@@ -150,6 +153,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                         namespace: args.namespace,
                         className: `${name}${vault.nameSuffix ?? ""}`,
                         labels,
+                        annotations,
                         ...appSecretProviderClassSpec(args, workloadClientId, vault),
                     },
                     classOpts,
@@ -171,6 +175,7 @@ export class AppWorkload extends pulumi.ComponentResource {
                                       secretProviderClassName: classes[position].className,
                                       serviceAccountName: serviceAccountRef,
                                       labels,
+                                      annotations,
                                   }),
                                   childOpts,
                               ),
@@ -256,6 +261,7 @@ export class AppWorkload extends pulumi.ComponentResource {
             template,
         );
         const annotations: Record<string, string> = {
+            ...args.annotations,
             ...(args.restartOnSecretChange && this.syncedSecretNames.length > 0
                 ? { [RELOADER_SECRET_ANNOTATION]: this.syncedSecretNames.join(",") }
                 : {}),

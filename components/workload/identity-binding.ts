@@ -53,6 +53,8 @@ export interface IdentityBindingAccessArgs {
     bind?: BoundCluster;
     /** Labels of the ClusterRole and ClusterRoleBinding; values may come from other resources. */
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Annotations of the ClusterRole and ClusterRoleBinding. */
+    annotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -77,13 +79,16 @@ export class IdentityBindingAccess extends pulumi.ComponentResource {
             : undefined;
         const role = new k8s.rbac.v1.ClusterRole(
             `${name}-role`,
-            { metadata: { name: rbacName, labels: args.labels }, rules: useManagedIdentityRules(args.clientId) },
+            {
+                metadata: { name: rbacName, labels: args.labels, annotations: args.annotations },
+                rules: useManagedIdentityRules(args.clientId),
+            },
             { parent: this },
         );
         new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-role-binding`,
             {
-                metadata: { name: rbacName, labels: args.labels },
+                metadata: { name: rbacName, labels: args.labels, annotations: args.annotations },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
                 subjects: [{ kind: "ServiceAccount", name: args.serviceAccountName, namespace: args.namespace }],
             },

@@ -162,6 +162,11 @@ export interface AppWorkloadArgs {
     /** Create the namespace; default false (platform teams usually own namespaces). Plain: decides if it exists. */
     createNamespace?: boolean;
     /**
+     * Annotations on every Kubernetes object the app creates (Namespace, ServiceAccount, classes, SecretSyncs,
+     * Deployment, identity-binding RBAC; not the pods), e.g. the stack that owns them. Plain: merged at construction.
+     */
+    annotations?: Record<string, string>;
+    /**
      * Service account name; default the app name. Not "default" when the app creates it (every namespace has one).
      * Plain: it names the ServiceAccount resource, goes into a federated credential's subject, and is checked at
      * construction.

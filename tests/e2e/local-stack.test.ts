@@ -440,6 +440,25 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         expect(state.pending_operations ?? []).to.deep.equal([]);
     });
 
+    it("a second stack declaring the same objects is refused at preview and changes nothing", async () => {
+        const before = await resourceVersions(kube);
+        const second = await openLocalStack({ ...environment!.stackOptions, stackName: "second" });
+        let output = "";
+        const error = await second.preview({ onOutput: (text) => (output += text) }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(error, "preview should fail").to.be.instanceOf(Error);
+        const owner = "organization/aks-keyvault-secrets/local";
+        for (const app of config.applications) {
+            expect(output + String(error)).to.contain(
+                `(app "${app.name}"): SecretProviderClass ${app.namespace}/${app.name} exists and stack ${owner} owns it`,
+            );
+        }
+        expect(await resourceVersions(kube)).to.deep.equal(before);
+        await second.workspace.removeStack("second");
+    });
+
     it("keeps every secret value out of the state and the cluster", async () => {
         const exported = JSON.stringify(await stack.exportStack());
         const state = JSON.parse(exported).deployment;

@@ -1,13 +1,9 @@
 /** program/namespace-check.ts: which namespaces the preview looks up, what it reports, and the run against an API server. */
 import { expect } from "chai";
-import * as fs from "fs";
-import * as http from "http";
-import * as os from "os";
-import * as path from "path";
 import { parseStackConfig } from "../../program/config";
 import { checkNamespaces, missingNamespaceProblems, namespacesToCheck } from "../../program/namespace-check";
 import { StackConfigError, formatConfigProblem } from "../../program/problems";
-import { capturedWarnings, rejection } from "../mocks";
+import { capturedWarnings, fakeKubeApi, rejection } from "../mocks";
 
 const TENANT = "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 
@@ -28,34 +24,8 @@ function stack(
     });
 }
 
-/** A plain-HTTP API server on loopback that knows `namespaces`; `status` answers every GET instead when set. */
-async function apiServer(namespaces: string[], status?: number): Promise<{ kubeconfig: string; requests: string[]; close: () => void }> {
-    const requests: string[] = [];
-    const server = http.createServer((request, response) => {
-        requests.push(`${request.method} ${request.url}`);
-        const name = decodeURIComponent((request.url ?? "").replace(/^\/api\/v1\/namespaces\//, ""));
-        const code = status ?? (namespaces.includes(name) ? 200 : 404);
-        response.writeHead(code, { "Content-Type": "application/json" });
-        response.end(
-            JSON.stringify(code === 200 ? { kind: "Namespace", metadata: { name } } : { kind: "Status", message: `status ${code}` }),
-        );
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as { port: number }).port;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "namespace-check-"));
-    const kubeconfig = path.join(dir, "kubeconfig");
-    fs.writeFileSync(
-        kubeconfig,
-        JSON.stringify({
-            apiVersion: "v1",
-            kind: "Config",
-            clusters: [{ name: "local", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
-            users: [{ name: "local", user: { token: "t" } }],
-            contexts: [{ name: "local", context: { cluster: "local", user: "local" } }],
-            "current-context": "local",
-        }),
-    );
-    return { kubeconfig, requests, close: () => server.close() };
+function namespaces(...names: string[]): Record<string, unknown> {
+    return Object.fromEntries(names.map((name) => [`/api/v1/namespaces/${name}`, { kind: "Namespace", metadata: { name } }]));
 }
 
 describe("namespace check", () => {
@@ -104,7 +74,7 @@ describe("namespace check", () => {
 
     describe("against an API server", () => {
         it("fails the preview for every app in a namespace the cluster lacks, and reads each namespace once", async () => {
-            const server = await apiServer(["orders"]);
+            const server = await fakeKubeApi(namespaces("orders"));
             try {
                 const config = stack([app("orders-api", "orders"), app("shop", "shop-typo"), app("shop-worker", "shop-typo")]);
                 const error = await rejection(checkNamespaces(config, { kubeconfig: server.kubeconfig }));
@@ -120,7 +90,7 @@ describe("namespace check", () => {
         });
 
         it("passes silently when every namespace exists", async () => {
-            const server = await apiServer(["orders"]);
+            const server = await fakeKubeApi(namespaces("orders"));
             try {
                 const warnings = await capturedWarnings(() =>
                     checkNamespaces(stack([app("orders-api", "orders")]), { kubeconfig: server.kubeconfig }),
@@ -132,7 +102,7 @@ describe("namespace check", () => {
         });
 
         it("warns and goes on when the cluster refuses the read (403) or does not answer", async () => {
-            const server = await apiServer([], 403);
+            const server = await fakeKubeApi({}, 403);
             const config = stack([app("orders-api", "orders")]);
             try {
                 const warnings = await capturedWarnings(() => checkNamespaces(config, { kubeconfig: server.kubeconfig }));
