@@ -37,41 +37,53 @@ type listItem struct {
 
 func (l *loop) run(ctx context.Context) error {
 	nextPoll := time.Now().Add(l.rotation)
+	lastError := ""
 	for {
 		var list struct {
 			Items []listItem `json:"items"`
 		}
 		if err := l.api.do("GET", secretSyncAPI+"/secretsyncs", "", nil, &list); err != nil {
-			fmt.Printf("listing SecretSyncs failed: %v\n", err)
+			// once per distinct error: without the CRD (up --no-crds) every list fails alike
+			if err.Error() != lastError {
+				fmt.Printf("listing SecretSyncs failed: %v\n", err)
+				lastError = err.Error()
+			}
 		} else {
+			lastError = ""
 			now := time.Now()
 			poll := l.rotation > 0 && now.After(nextPoll)
 			if poll {
 				nextPoll = now.Add(l.rotation)
 			}
-			present := map[string]bool{}
-			for _, item := range list.Items {
-				key := item.Metadata.Namespace + "/" + item.Metadata.Name
-				present[key] = true
-				generation, known := l.seen[key]
-				if !known || generation != item.Metadata.Generation || poll {
-					l.seen[key] = item.Metadata.Generation
-					l.due[key] = now
-				}
-			}
-			for key := range l.seen {
-				if !present[key] {
-					delete(l.seen, key)
-					delete(l.due, key)
-					delete(l.failures, key)
-				}
-			}
+			l.observe(list.Items, now, poll)
 		}
 		l.work(ctx)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(l.watch):
+		}
+	}
+}
+
+// observe makes due what the controller would enqueue from one listing: a SecretSync seen for the first time, one
+// whose generation changed, and with poll every one; it forgets those that are gone.
+func (l *loop) observe(items []listItem, now time.Time, poll bool) {
+	present := map[string]bool{}
+	for _, item := range items {
+		key := item.Metadata.Namespace + "/" + item.Metadata.Name
+		present[key] = true
+		generation, known := l.seen[key]
+		if !known || generation != item.Metadata.Generation || poll {
+			l.seen[key] = item.Metadata.Generation
+			l.due[key] = now
+		}
+	}
+	for key := range l.seen {
+		if !present[key] {
+			delete(l.seen, key)
+			delete(l.due, key)
+			delete(l.failures, key)
 		}
 	}
 }

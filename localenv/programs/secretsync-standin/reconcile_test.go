@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -334,4 +335,43 @@ func equalConditions(a, b [][3]string) bool {
 		}
 	}
 	return true
+}
+
+// The loop enqueues as the controller's watch, predicate and periodic source do.
+func TestObserveEnqueuesNewSpecChangesAndPolls(t *testing.T) {
+	l := newLoop(nil, nil, time.Second, time.Minute)
+	item := func(name string, generation int64) listItem {
+		var i listItem
+		i.Metadata.Namespace, i.Metadata.Name, i.Metadata.Generation = "orders", name, generation
+		return i
+	}
+	due := func() []string {
+		var keys []string
+		for key := range l.due {
+			keys = append(keys, key)
+		}
+		sort.Strings(keys)
+		l.due = map[string]time.Time{}
+		return keys
+	}
+	now := time.Now()
+	l.observe([]listItem{item("a", 1), item("b", 1)}, now, false)
+	if got := strings.Join(due(), ","); got != "orders/a,orders/b" {
+		t.Errorf("first sight: %s", got)
+	}
+	l.observe([]listItem{item("a", 1), item("b", 1)}, now, false)
+	if got := due(); len(got) != 0 {
+		t.Errorf("nothing changed (a status update leaves the generation): %v", got)
+	}
+	l.observe([]listItem{item("a", 2), item("b", 1)}, now, false)
+	if got := strings.Join(due(), ","); got != "orders/a" {
+		t.Errorf("a spec change: %s", got)
+	}
+	l.observe([]listItem{item("a", 2)}, now, true)
+	if got := strings.Join(due(), ","); got != "orders/a" {
+		t.Errorf("a poll after b was deleted: %s", got)
+	}
+	if _, ok := l.seen["orders/b"]; ok {
+		t.Errorf("a deleted SecretSync is still tracked")
+	}
 }
