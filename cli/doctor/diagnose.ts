@@ -51,7 +51,10 @@ export interface SyncedSecretState {
     keys: string[];
     /** `Kind/name` of each owner reference. */
     owners: string[];
-    /** `driver` when the CSI driver wrote it (its `secrets-store.csi.k8s.io/managed` label), `akv2k8s` when akv2k8s owns it. */
+    /**
+     * `driver` when the CSI driver wrote it (its `secrets-store.csi.k8s.io/managed` label), `sync-controller` when the
+     * secrets-store-sync-controller did (its label and a SecretSync owner), `akv2k8s` when akv2k8s owns it.
+     */
     writtenBy: string[];
 }
 
@@ -308,6 +311,17 @@ function isAkv2k8s(secret: SecretFact): boolean {
     );
 }
 
+/**
+ * The secrets-store-sync-controller labels every Secret it applies `secrets-store.sync.x-k8s.io` (empty value) and
+ * makes its SecretSync the owner (its `serverSidePatchSecret`); the label alone could be copied by hand.
+ */
+function isSyncController(secret: SecretFact): boolean {
+    return (
+        "secrets-store.sync.x-k8s.io" in secret.labels &&
+        secret.owners.some((owner) => owner.kind === "SecretSync" && owner.apiVersion.startsWith("secret-sync.x-k8s.io/"))
+    );
+}
+
 function syncedSecretStates(group: AppGroup, classes: ClassFact[], facts: ClusterFacts): SyncedSecretState[] {
     const names = [...new Set([...group.syncedSecrets, ...classes.flatMap((spc) => spc.syncedSecrets)])];
     return names.map((name) => {
@@ -317,6 +331,7 @@ function syncedSecretStates(group: AppGroup, classes: ClassFact[], facts: Cluste
         }
         const writtenBy = [
             ...(secret.labels["secrets-store.csi.k8s.io/managed"] === "true" ? ["driver"] : []),
+            ...(isSyncController(secret) ? ["sync-controller"] : []),
             ...(isAkv2k8s(secret) ? ["akv2k8s"] : []),
         ];
         return { name, present: true, keys: secret.keys, owners: secret.owners.map((owner) => `${owner.kind}/${owner.name}`), writtenBy };
@@ -458,13 +473,32 @@ function noPodsCause(group: AppGroup): Cause {
 function missingSecretCause(pod: PodFact, secretName: string, group: AppGroup, facts: ClusterFacts): Omit<Cause, "pods"> {
     const sync = facts.secretSyncs.find((candidate) => candidate.namespace === pod.namespace && candidate.name === secretName);
     if (sync) {
+        const waits = `pod waits for Secret ${secretName}, which SecretSync ${pod.namespace}/${sync.name} (class ${sync.className})`;
+        const conditions = `kubectl get secretsync -n ${pod.namespace} ${sync.name} -o yaml shows its status conditions`;
+        const message = `secret "${secretName}" not found`;
+        if (sync.failure) {
+            return {
+                id: "secret-sync-pending",
+                cause: `${waits} should write; the sync controller's last attempt failed (${sync.failure.type} ${sync.failure.reason}: ${sync.failure.message})`,
+                fix: `repair what the condition names (${conditions}); the controller retries with backoff and at every poll, see docs/secret-sync.md`,
+                message,
+            };
+        }
+        if (sync.lastSynced) {
+            // The controller compares a hash of the data, the class and the SecretSync with the one it last wrote, not
+            // the Secret itself: a Secret deleted since stays absent until one of those changes.
+            return {
+                id: "secret-sync-pending",
+                cause: `${waits} last wrote at ${sync.lastSynced}; the Secret is gone since, and the sync controller writes it again only when a value, the class or the SecretSync changes`,
+                fix: `kubectl patch secretsync -n ${pod.namespace} ${sync.name} --type merge -p "{\\"spec\\":{\\"forceSynchronization\\":\\"$(date +%s)\\"}}" (a new forceSynchronization makes it sync again), see docs/secret-sync.md`,
+                message,
+            };
+        }
         return {
             id: "secret-sync-pending",
-            cause: `pod waits for Secret ${secretName}, which SecretSync ${pod.namespace}/${sync.name} (class ${sync.className}) should write; no sync controller has written it`,
-            fix:
-                "install and run the secrets-store-sync-controller (kubectl get secretsync -n " +
-                `${pod.namespace} ${sync.name} -o yaml shows its status conditions), see docs/secret-sync.md`,
-            message: `secret "${secretName}" not found`,
+            cause: `${waits} should write; no sync controller has written it`,
+            fix: `install and run the secrets-store-sync-controller (${conditions}), see docs/secret-sync.md`,
+            message,
         };
     }
     const owner = facts.classes.find((spc) => spc.namespace === pod.namespace && spc.syncedSecrets.includes(secretName));

@@ -81,6 +81,10 @@ export interface SecretSyncFact {
     namespace: string;
     name: string;
     className: string;
+    /** `status.lastSuccessfulSyncTime`: when a sync controller last wrote its Secret. */
+    lastSynced?: string;
+    /** Its first condition with status False (the controller's last attempt failed): type, reason and message. */
+    failure?: { type: string; reason: string; message: string };
 }
 
 /** Everything doctor read. */

@@ -168,11 +168,16 @@ export async function readCluster(options: ReadClusterOptions = {}): Promise<Clu
                     managers: [...new Set<string>((metadata.managedFields ?? []).map((entry: Json) => entry.manager).filter(Boolean))],
                 };
             }),
-            secretSyncs: (syncs ?? []).map((sync: Json): SecretSyncFact => ({
-                namespace: sync.metadata.namespace,
-                name: sync.metadata.name,
-                className: sync.spec?.secretProviderClassName ?? "",
-            })),
+            secretSyncs: (syncs ?? []).map((sync: Json): SecretSyncFact => {
+                const failed = (sync.status?.conditions ?? []).find((condition: Json) => condition.status === "False");
+                return {
+                    namespace: sync.metadata.namespace,
+                    name: sync.metadata.name,
+                    className: sync.spec?.secretProviderClassName ?? "",
+                    ...(sync.status?.lastSuccessfulSyncTime ? { lastSynced: sync.status.lastSuccessfulSyncTime } : {}),
+                    ...(failed ? { failure: { type: failed.type ?? "", reason: failed.reason ?? "", message: failed.message ?? "" } } : {}),
+                };
+            }),
         };
     } catch (error) {
         if (error instanceof ClusterReadError) {

@@ -1,6 +1,9 @@
 /** The text and JSON `aks-keyvault-secrets doctor` prints: names, versions, times and causes, never a value. */
 import { AppReport, Cause, DoctorReport } from "./diagnose";
 
+/** How the text report names each writer of a synced Secret. */
+const WRITERS: Record<string, string> = { driver: "the driver", "sync-controller": "the sync controller" };
+
 /** Exit codes of `doctor`: a pipeline can tell a failing app from a cluster it could not read. */
 export const DOCTOR_EXIT_CODES = {
     /** Every app healthy. */
@@ -38,7 +41,7 @@ function stateLine(app: AppReport): string {
                       secret.present
                           ? `${secret.name} present (keys ${secret.keys.join(", ") || "none"}; ${
                                 secret.writtenBy.length > 0
-                                    ? `written by ${secret.writtenBy.map((writer) => (writer === "driver" ? "the driver" : writer)).join(" and ")}`
+                                    ? `written by ${secret.writtenBy.map((writer) => WRITERS[writer] ?? writer).join(" and ")}`
                                     : "not written by the driver"
                             }${secret.owners.length > 0 ? `, owner ${secret.owners.join(", ")}` : ", no owner"})`
                           : `${secret.name} absent`,

@@ -62,7 +62,7 @@ export function reservedKeyProblems(secret: Pick<SyncedSecret, "labels" | "annot
             .filter((key) => key.startsWith(SECRET_SYNC_RESERVED_PREFIX))
             .map((key) => ({
                 where: `${where}.${kind}["${key}"]`,
-                message: `starts with ${SECRET_SYNC_RESERVED_PREFIX}, which the SecretSync CRD reserves for the sync controller (it labels each Secret it owns ${SECRET_SYNC_RESERVED_PREFIX}/secretsync); the API server refuses the SecretSync`,
+                message: `starts with ${SECRET_SYNC_RESERVED_PREFIX}, which the SecretSync CRD reserves for the sync controller (it labels each Secret it writes ${SECRET_SYNC_RESERVED_PREFIX}, an empty value); the API server refuses the SecretSync`,
                 fix: `remove it, or use a key with a prefix of your own (e.g. example.com/${key.split("/").pop()})`,
             }));
     return [...reserved("labels"), ...reserved("annotations")];

@@ -52,6 +52,8 @@ export interface LocalNode {
     proxy: { url: string; caFile: string };
     /** Imports the probe image under each name, so Deployments using those images start without a registry. */
     importImages(names: string[]): void;
+    /** The secrets-store-sync-controller stand-in (docs/secret-sync.md): its log (a line per reconcile) and pid file. */
+    secretSync: { log: string; pidFile: string };
 }
 
 export interface LocalEnvironmentOptions {
@@ -163,6 +165,10 @@ export async function startLocalEnvironment(
                   caFile: path.join(clusterStateDir, "standin", "ca.pem"),
               },
               importImages: (names) => importImages(clusterStateDir, names),
+              secretSync: {
+                  log: path.join(clusterStateDir, "logs", "secretsync-standin.log"),
+                  pidFile: path.join(clusterStateDir, "secretsync-standin.pid"),
+              },
           }
         : undefined;
     return {

@@ -72,11 +72,12 @@ export interface AppDelivery {
  * Where files, synced Secrets and env vars disagree. Opaque Secret keys must hash like the file they name (a synced
  * Secret's `objectName` is a file name: `objectAlias` or `objectName`, `name/N` for version history);
  * TLS keys are parts of their file, so only their presence is checked. An env var must hash like the Secret key it
- * names. Apps that sync through SecretSync have no Secret locally (no sync controller runs): not a problem.
+ * names. A SecretSync app's Secrets come from the sync controller (on the local node, its stand-in) like any other.
  */
 export function deliveryProblems(app: ApplicationConfig, report: ProbeReport | undefined, secrets: SyncedSecretState[]): string[] {
     const problems: string[] = [];
-    const mounts = app.mountFiles ?? true;
+    // a SecretSync app's pods mount the volume only with mountFiles: true; the driver's need it to sync
+    const mounts = app.mountFiles ?? app.syncMechanism !== "secretSync";
     if (!report) {
         return ["the probe printed no report"];
     }
@@ -94,9 +95,7 @@ export function deliveryProblems(app: ApplicationConfig, report: ProbeReport | u
     for (const synced of app.syncedSecrets) {
         const state = secrets.find((secret) => secret.name === synced.secretName);
         if (!state?.keys) {
-            if (app.syncMechanism !== "secretSync") {
-                problems.push(`Secret ${synced.secretName} was not synced`);
-            }
+            problems.push(`Secret ${synced.secretName} was not synced`);
             continue;
         }
         for (const entry of synced.data) {
@@ -265,11 +264,6 @@ export async function syncedSecretState(kube: KubeClient, namespace: string, nam
     };
 }
 
-/** True when the app's pods can start on the local node: SecretSync apps wait for a sync controller none runs. */
-export function startsLocally(app: ApplicationConfig): boolean {
-    return !(app.syncMechanism === "secretSync" && app.env.length > 0);
-}
-
 /** Waits until every app that can start has all its pods Ready (or the deadline passes); never throws for a slow app. */
 export async function waitForApps(
     kube: KubeClient,
@@ -279,7 +273,7 @@ export async function waitForApps(
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         let waiting = false;
-        for (const { app, deployment } of apps.filter((entry) => startsLocally(entry.app))) {
+        for (const { app, deployment } of apps) {
             const object = await kube.find(`/apis/apps/v1/namespaces/${app.namespace}/deployments/${deployment}`);
             const wanted = object?.spec?.replicas ?? 1;
             if ((object?.status?.readyReplicas ?? 0) < wanted || (object?.status?.updatedReplicas ?? 0) < wanted) {
@@ -322,7 +316,7 @@ export async function appDelivery(kube: KubeClient, app: ApplicationConfig, depl
         pods: states,
         report,
         secrets,
-        problems: ready ? deliveryProblems(app, report, secrets) : startsLocally(app) ? ["not all pods are Ready"] : [],
+        problems: ready ? deliveryProblems(app, report, secrets) : ["not all pods are Ready"],
     };
 }
 
@@ -355,9 +349,7 @@ export function formatDeliveries(deliveries: AppDelivery[]): string {
             lines.push(`  env: ${env.length > 0 ? env.map(([name, hash]) => `${name} set ${hash}`).join(", ") : "no secret env vars"}`);
         }
         for (const secret of delivery.secrets) {
-            lines.push(
-                `  synced Secret ${secret.name}: ${secret.keys ? `keys ${secret.keys.join(", ")}` : delivery.syncMechanism === "secretSync" ? "absent (SecretSync: no sync controller runs locally)" : "absent"}`,
-            );
+            lines.push(`  synced Secret ${secret.name}: ${secret.keys ? `keys ${secret.keys.join(", ")}` : "absent"}`);
         }
         if (delivery.mounts && delivery.mounts.length > 0) {
             const [first, ...later] = delivery.mounts;
@@ -426,7 +418,7 @@ export async function awaitDeliveries(
         const deployment = exported[app.name]?.deployment;
         return deployment ? [{ app, deployment }] : [];
     });
-    log(`waiting for the pods of ${apps.filter((entry) => startsLocally(entry.app)).length} apps to be Ready`);
+    log(`waiting for the pods of ${apps.length} apps to be Ready`);
     await waitForApps(kube, apps, READY_TIMEOUT_MS);
     const deliveries = await Promise.all(apps.map(({ app, deployment }) => appDelivery(kube, app, deployment)));
     const requests = readRequestLog(seed.requestLog);

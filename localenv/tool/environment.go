@@ -120,7 +120,8 @@ func (plan *environmentPlan) planNode(opts upOptions, sd statedir.Dir, bins *bin
 		NodeName: node.Name, Timeout: opts.timeout, Lane: bins.tc.SelectedLane(),
 		Bins: csi.Binaries{Driver: bins.get("secrets-store-csi-driver", ""),
 			Provider:  bins.get("secrets-store-csi-driver-provider-azure", ""),
-			Registrar: bins.get("csi-registrar", ""), Call: bins.get("csi-call", "")}}
+			Registrar: bins.get("csi-registrar", ""), Call: bins.get("csi-call", ""),
+			SecretSync: bins.get("secretsync-standin", "")}}
 	for _, archive := range []string{"pause.tar", "probe.tar"} {
 		if _, err := os.Stat(filepath.Join(plan.node.Bins.ImagesDir, archive)); err != nil && bins.err == nil {
 			bins.err = fmt.Errorf("%s is not built: run localenv/localenv build node-images", archive)

@@ -151,7 +151,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
     });
 
     it("starts every app's pods, with files, synced Secrets and env vars that agree, in each identity mode", () => {
-        for (const entry of deliveries.filter((candidate) => candidate.syncMechanism !== "secretSync")) {
+        for (const entry of deliveries) {
             expect(entry.pods.length, entry.app).to.be.greaterThan(0);
             expect(
                 entry.pods.every((pod) => pod.ready),
@@ -186,17 +186,33 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
         expect(Buffer.from(tls.data["tls.key"], "base64").toString()).to.match(/PRIVATE KEY-----/);
     });
 
-    it("leaves SecretSync apps waiting for a sync controller (none runs locally), without a secrets volume", async () => {
-        const pods = await until("orders-notifier's CreateContainerConfigError", 60_000, async () => {
-            const states = (await appPods(environment.kube, "orders", exported["orders-notifier"].deployment as string)).map(podState);
-            return states.length > 0 && states.every((state) => state.waiting?.startsWith("CreateContainerConfigError"))
-                ? states
-                : undefined;
-        });
-        expect(pods.every((pod) => !pod.ready)).to.equal(true);
-        expect(pods[0].waiting).to.match(/CreateContainerConfigError: secret "orders-notifier-smtp" not found/);
-        const pod = await environment.kube.get(`/api/v1/namespaces/orders/pods/${pods[0].name}`);
+    it("syncs a SecretSync app's Secrets through the node's sync controller stand-in: the vault's values, env from them, no volume, new versions at its poll", async () => {
+        const notifier = delivery("orders-notifier");
+        expect(notifier.pods.every((pod) => pod.ready)).to.equal(true);
+        const pod = await environment.kube.get(`/api/v1/namespaces/orders/pods/${notifier.pods[0].name}`);
         expect((pod.spec.volumes ?? []).filter((volume: { csi?: unknown }) => volume.csi)).to.deep.equal([]);
+        const smtp = await syncedSecretState(environment.kube, "orders", "orders-notifier-smtp");
+        expect(smtp.hashes?.["smtp-password"]).to.equal(probeHash(currentValue("orders-smtp-password")));
+        expect(notifier.report?.env.SMTP_PASSWORD).to.equal(probeHash(currentValue("orders-smtp-password")));
+        const registry = () => syncedSecretState(environment.kube, "orders", "orders-notifier-registry");
+        expect((await registry()).hashes?.[".dockerconfigjson"]).to.equal(probeHash(currentValue("orders-registry-credentials")));
+        // A new version of the object no env var reads (so the pod stays as it is for the later tests): the stand-in
+        // re-fetches every SecretSync at its poll (the driver's 10 s here) and updates the Secret.
+        addVersion(
+            node.standIn,
+            { vault: "kv-local-demo", tenantId },
+            { kind: "secret", name: "orders-registry-credentials", value: "dockerconfig" },
+        );
+        const started = Date.now();
+        await until("the new version in orders-notifier-registry", ROTATION_DEADLINE_MS, async () =>
+            (await registry()).hashes?.[".dockerconfigjson"] === probeHash(currentValue("orders-registry-credentials")) ? true : undefined,
+        );
+        console.log(`      SecretSync rotation: ${((Date.now() - started) / 1000).toFixed(0)} s from the new version to the Secret`);
+        const sync = await environment.kube.get(
+            "/apis/secret-sync.x-k8s.io/v1alpha1/namespaces/orders/secretsyncs/orders-notifier-registry",
+        );
+        const updated = sync.status.conditions.find((condition: { type: string }) => condition.type === "SecretUpdated");
+        expect([updated.status, updated.reason]).to.deep.equal(["True", "SecretUpToDate"]);
     });
 
     it("rotates: each new version reaches the file and the synced Secret within the bound; the env var keeps its value until a restart", async () => {

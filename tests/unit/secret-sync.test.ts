@@ -234,13 +234,13 @@ describe("SecretSync: the synced Secrets' checks", () => {
             {
                 where: 'secretObjects[0] "notifier".labels["secrets-store.sync.x-k8s.io/secretsync"]',
                 message:
-                    "starts with secrets-store.sync.x-k8s.io, which the SecretSync CRD reserves for the sync controller (it labels each Secret it owns secrets-store.sync.x-k8s.io/secretsync); the API server refuses the SecretSync",
+                    "starts with secrets-store.sync.x-k8s.io, which the SecretSync CRD reserves for the sync controller (it labels each Secret it writes secrets-store.sync.x-k8s.io, an empty value); the API server refuses the SecretSync",
                 fix: "remove it, or use a key with a prefix of your own (e.g. example.com/secretsync)",
             },
             {
                 where: 'secretObjects[0] "notifier".annotations["secrets-store.sync.x-k8s.io.example/owner"]',
                 message:
-                    "starts with secrets-store.sync.x-k8s.io, which the SecretSync CRD reserves for the sync controller (it labels each Secret it owns secrets-store.sync.x-k8s.io/secretsync); the API server refuses the SecretSync",
+                    "starts with secrets-store.sync.x-k8s.io, which the SecretSync CRD reserves for the sync controller (it labels each Secret it writes secrets-store.sync.x-k8s.io, an empty value); the API server refuses the SecretSync",
                 fix: "remove it, or use a key with a prefix of your own (e.g. example.com/owner)",
             },
         ]);
@@ -443,7 +443,7 @@ describe("SecretSync: stack config", () => {
             `aks-keyvault-secrets:applications[${orders}].mountFiles (app "orders-api"): is false, but with syncMechanism secretObjects the driver syncs a Secret only while a pod mounts the volume (the pods own it), so pods without the mount would find no Secret. Fix: remove mountFiles, or set syncMechanism: secretSync (the sync controller keeps the Secrets without a mount).`,
             `aks-keyvault-secrets:applications[${index}].mountPath (app "orders-notifier"): is set, but with syncMechanism secretSync pods mount no files unless mountFiles is true. Fix: set mountFiles: true if the pods read files, or remove mountPath.`,
             `aks-keyvault-secrets:applications[${index}].syncedSecrets[0].data[0].key (app "orders-notifier"): "x_y" is not a targetKey the SecretSync CRD accepts (must match the SecretSync CRD's pattern: a letter, digit or '.'; then at least one letter, digit or '-' before any '.' or '_'; each '.' or '_' followed by a letter or digit; only /<n> version parts after that). Fix: rename the key, e.g. db-password or db_password.`,
-            `aks-keyvault-secrets:applications[${index}].syncedSecrets[0].labels.secrets-store.sync.x-k8s.io/secretsync (app "orders-notifier"): starts with secrets-store.sync.x-k8s.io, which the SecretSync CRD reserves for the sync controller (it labels each Secret it owns secrets-store.sync.x-k8s.io/secretsync); the API server refuses the SecretSync. Fix: remove it, or use a key with a prefix of your own (e.g. example.com/secretsync).`,
+            `aks-keyvault-secrets:applications[${index}].syncedSecrets[0].labels.secrets-store.sync.x-k8s.io/secretsync (app "orders-notifier"): starts with secrets-store.sync.x-k8s.io, which the SecretSync CRD reserves for the sync controller (it labels each Secret it writes secrets-store.sync.x-k8s.io, an empty value); the API server refuses the SecretSync. Fix: remove it, or use a key with a prefix of your own (e.g. example.com/secretsync).`,
             `aks-keyvault-secrets:applications[${index}].env[0].key (app "orders-notifier"): "smtp-password" is not a key of synced Secret "orders-notifier-smtp". Fix: use one of: x_y.`,
         ]);
     });

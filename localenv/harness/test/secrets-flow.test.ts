@@ -10,7 +10,6 @@ import {
     probeHash,
     ProbeReport,
     StandInRequest,
-    startsLocally,
     SyncedSecretState,
 } from "../secrets-flow";
 import { localConfigWithServicePrincipal, localStackConfig } from "../stack";
@@ -184,9 +183,19 @@ describe("local node: what reached the pods", () => {
         ).to.deep.equal({ name: "q", ready: false, waiting: 'CreateContainerConfigError: secret "s" not found' });
     });
 
-    it("does not wait for SecretSync apps that take env vars from Secrets no local controller makes", () => {
-        const apps = parseStackConfig(localStackConfig()).applications;
-        expect(apps.filter((entry) => !startsLocally(entry)).map((entry) => entry.name)).to.deep.equal(["orders-notifier"]);
+    it("holds a SecretSync app to its Secrets like any other (the node runs a sync controller stand-in): env from them, no volume", () => {
+        const notifier = parseStackConfig(localStackConfig()).applications.find(
+            (entry) => entry.name === "orders-notifier",
+        ) as ApplicationConfig;
+        const report: ProbeReport = { files: null, env: { SMTP_PASSWORD: hash("s") } };
+        const secrets: SyncedSecretState[] = [
+            { name: "orders-notifier-smtp", keys: ["smtp-password"], hashes: { "smtp-password": hash("s") } },
+            { name: "orders-notifier-registry", keys: [".dockerconfigjson"], hashes: { ".dockerconfigjson": hash("d") } },
+        ];
+        expect(deliveryProblems(notifier, report, secrets)).to.deep.equal([]);
+        expect(deliveryProblems(notifier, report, [secrets[0], { name: "orders-notifier-registry" }])).to.deep.equal([
+            "Secret orders-notifier-registry was not synced",
+        ]);
     });
 });
 

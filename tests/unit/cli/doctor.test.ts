@@ -5,7 +5,16 @@ import * as path from "path";
 import { parseArgs } from "../../../cli/args";
 import { runDoctor } from "../../../cli/doctor";
 import { diagnose, DoctorReport } from "../../../cli/doctor/diagnose";
-import { ClassFact, ClusterFacts, EventFact, PodFact, PodStatusFact, SecretFact, StackOutputs } from "../../../cli/doctor/facts";
+import {
+    ClassFact,
+    ClusterFacts,
+    EventFact,
+    PodFact,
+    PodStatusFact,
+    SecretFact,
+    SecretSyncFact,
+    StackOutputs,
+} from "../../../cli/doctor/facts";
 import { recogniseMessage, shortMessage } from "../../../cli/doctor/messages";
 import { ClusterReadError } from "../../../program/cluster-api";
 import { DOCTOR_EXIT_CODES, formatText } from "../../../cli/doctor/render";
@@ -413,6 +422,84 @@ describe("doctor: the diagnosis", () => {
                 "pod waits for Secret orders-notifier-smtp, which SecretSync orders/orders-notifier-smtp (class orders-notifier) should write; no sync controller has written it",
             ],
         ]);
+    });
+
+    it("a SecretSync whose controller wrote the Secret once, or failed: the deletion and forceSynchronization, or the failed condition", () => {
+        const waiting = (sync: Partial<SecretSyncFact>) =>
+            healthy({
+                classes: [classFact("orders-notifier")],
+                pods: [
+                    pod("orders-notifier-58fd-k2", {
+                        owner: "ReplicaSet/orders-notifier-58fd",
+                        csiClasses: [],
+                        csiVolumes: [],
+                        envSecrets: ["orders-notifier-smtp"],
+                        ready: false,
+                        waiting: [{ reason: "CreateContainerConfigError", message: NODE.containerWaitingSecretNotFound }],
+                    }),
+                ],
+                podStatuses: [],
+                secrets: [],
+                secretSyncs: [{ namespace: "orders", name: "orders-notifier-smtp", className: "orders-notifier", ...sync }],
+            });
+        const deleted = only(diagnose(waiting({ lastSynced: "2026-12-06T00:50:00Z" }))).causes[0];
+        expect(deleted.id).to.equal("secret-sync-pending");
+        expect(deleted.cause).to.equal(
+            "pod waits for Secret orders-notifier-smtp, which SecretSync orders/orders-notifier-smtp (class orders-notifier) last wrote at 2026-12-06T00:50:00Z; the Secret is gone since, and the sync controller writes it again only when a value, the class or the SecretSync changes",
+        );
+        expect(deleted.fix).to.match(
+            /^kubectl patch secretsync -n orders orders-notifier-smtp --type merge -p "\{\\"spec\\":\{\\"forceSynchronization\\":\\"\$\(date \+%s\)\\"\}\}"/,
+        );
+        const failure = { type: "SecretUpdated", reason: "ProviderError", message: "fetching secrets from the provider failed: 403" };
+        const failed = only(diagnose(waiting({ lastSynced: "2026-12-06T00:50:00Z", failure }))).causes[0];
+        expect(failed.cause).to.equal(
+            "pod waits for Secret orders-notifier-smtp, which SecretSync orders/orders-notifier-smtp (class orders-notifier) should write; the sync controller's last attempt failed (SecretUpdated ProviderError: fetching secrets from the provider failed: 403)",
+        );
+        expect(failed.fix).to.match(/^repair what the condition names \(kubectl get secretsync -n orders orders-notifier-smtp -o yaml/);
+    });
+
+    it("a SecretSync app's Secret: written by the sync controller (its label and SecretSync owner), not by the driver", () => {
+        const synced = (labels: Record<string, string>) =>
+            healthy({
+                classes: [classFact("orders-notifier")],
+                pods: [
+                    pod("orders-notifier-58fd-k2", {
+                        owner: "ReplicaSet/orders-notifier-58fd",
+                        csiClasses: [],
+                        csiVolumes: [],
+                        envSecrets: ["orders-notifier-smtp"],
+                    }),
+                ],
+                podStatuses: [],
+                secrets: [
+                    secret("orders-notifier-smtp", {
+                        keys: ["smtp-password"],
+                        labels,
+                        owners: [{ apiVersion: "secret-sync.x-k8s.io/v1alpha1", kind: "SecretSync", name: "orders-notifier-smtp" }],
+                        managers: ["secrets-store-sync-controller"],
+                    }),
+                ],
+                secretSyncs: [{ namespace: "orders", name: "orders-notifier-smtp", className: "orders-notifier" }],
+            });
+        const outputs: StackOutputs = {
+            applications: {
+                "orders-notifier": {
+                    namespace: "orders",
+                    secretProviderClass: "orders-notifier",
+                    deployment: "orders-notifier",
+                    syncedSecrets: ["orders-notifier-smtp"],
+                },
+            },
+        };
+        const report = diagnose(synced({ "secrets-store.sync.x-k8s.io": "", team: "orders" }), { outputs });
+        const app = only(report);
+        expect(app.status).to.equal("healthy");
+        expect(app.syncedSecrets[0]).to.deep.include({ present: true, keys: ["smtp-password"], writtenBy: ["sync-controller"] });
+        expect(formatText(report)).to.include(
+            "orders-notifier-smtp present (keys smtp-password; written by the sync controller, owner SecretSync/orders-notifier-smtp)",
+        );
+        // the label without the controller's ownership is someone else's copy
+        expect(only(diagnose(synced({ team: "orders" }), { outputs })).syncedSecrets[0].writtenBy).to.deep.equal([]);
     });
 
     it("a Secret name akv2k8s also writes: its owner names it", () => {

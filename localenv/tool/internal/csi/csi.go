@@ -1,5 +1,6 @@
-// Package csi runs the Secrets Store CSI driver, the Azure Key Vault provider and our plugin registrar as host
-// processes next to the node's kubelet, and the CSIDriver object that tells the kubelet how to call the driver.
+// Package csi runs the Secrets Store CSI driver, the Azure Key Vault provider, our plugin registrar and our
+// secrets-store-sync-controller stand-in as host processes next to the node's kubelet, and the CSIDriver object that
+// tells the kubelet how to call the driver.
 //
 // The provider's only way out is the Key Vault stand-in, as its HTTPS_PROXY/HTTP_PROXY, trusting only the
 // stand-in's CA. It runs with an otherwise empty environment, so no proxy exception, Azure identity variable or
@@ -31,7 +32,10 @@ const DriverName = "secrets-store.csi.k8s.io"
 const driverObjectPath = "/apis/storage.k8s.io/v1/csidrivers"
 
 // Daemons are the pid file names, in start order.
-var Daemons = []string{"csi-provider", "csi-driver", "csi-registrar"}
+var Daemons = []string{"csi-provider", "csi-driver", "csi-registrar", SecretSyncDaemon}
+
+// SecretSyncDaemon is the pid file name of the sync controller stand-in (tests/e2e/doctor.test.ts reads it).
+const SecretSyncDaemon = "secretsync-standin"
 
 // the driver runs mount and umount
 const hostPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -39,6 +43,8 @@ const hostPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 // Binaries are the CSI part's programs from the toolchain.
 type Binaries struct {
 	Driver, Provider, Registrar, Call string
+	// SecretSync is our stand-in for the secrets-store-sync-controller (docs/secret-sync.md)
+	SecretSync string
 }
 
 // Config is what `up --node` asks of the CSI part.
@@ -97,7 +103,35 @@ func Start(cfg Config) error {
 	console.Log("plugin registrar on %s", p.registrySocket)
 	registrar := proc.Daemon{Name: "csi-registrar", Log: sd.Log("csi-registrar"), Argv: []string{cfg.Bins.Registrar,
 		"--registration-socket", p.registrySocket, "--csi-endpoint", p.socket, "--driver-name", DriverName}}
-	return startAndWait(cfg, registrar, "plugin registration socket", socketUp(p.registrySocket))
+	if err := startAndWait(cfg, registrar, "plugin registration socket", socketUp(p.registrySocket)); err != nil {
+		return err
+	}
+	return startSecretSync(cfg, p)
+}
+
+// startSecretSync runs the sync controller stand-in against the provider's socket dir, as the controller's chart
+// runs the controller with the provider as a sidecar: the token audience is the one docs/secret-sync.md tells AKS
+// users to set for workload identity, and it re-fetches every SecretSync at the driver's rotation interval (the
+// chart's 12 h default would show no rotation here). It uses the admin token; the controller has its own
+// ServiceAccount with the chart's RBAC.
+func startSecretSync(cfg Config, p paths) error {
+	sd := cfg.State
+	port, err := sd.Port("apiserver")
+	if err != nil {
+		return err
+	}
+	console.Log("secrets-store-sync-controller stand-in (SecretSync objects; re-sync every %s)", cfg.RotationPollInterval)
+	daemon := proc.Daemon{Name: SecretSyncDaemon, Log: sd.Log(SecretSyncDaemon),
+		// the controller passes its own pod's name and UID (downward API) to the provider as the mount's pod
+		Env: []string{"PATH=" + hostPath, "SYNC_CONTROLLER_POD_NAME=" + SecretSyncDaemon, "SYNC_CONTROLLER_POD_UID=" + cfg.NodeName + "-" + SecretSyncDaemon},
+		Argv: []string{cfg.Bins.SecretSync, "serve", "--server", "https://127.0.0.1:" + strconv.Itoa(port),
+			"--ca-file", sd.PKI("ca.crt"), "--token-file", sd.PKI("token"), "--provider-volume", p.providerDir,
+			"--token-request-audience", "api://AzureADTokenExchange",
+			"--rotation-poll-interval", cfg.RotationPollInterval.String()}}
+	return startAndWait(cfg, daemon, "sync controller stand-in", func() (bool, error) {
+		log, err := os.ReadFile(sd.Log(SecretSyncDaemon))
+		return err == nil && strings.Contains(string(log), "secretsync-standin: providers in"), nil
+	})
 }
 
 // rotatesThroughRepublish says whether a driver version rotates when the kubelet republishes its volumes (v1.6 and
@@ -263,7 +297,8 @@ func wait(cfg Config, name, what string, ready func() (bool, error)) error {
 	return nil
 }
 
-// Stop stops the three (the registrar first: its socket going away makes the kubelet deregister the driver),
+// Stop stops them in reverse start order (the sync stand-in, then the registrar: its socket going away makes the
+// kubelet deregister the driver),
 // removes their sockets, and deletes the CSIDriver object while the API server still answers.
 func Stop(sd statedir.Dir, apiServerReady func() bool) {
 	for i := len(Daemons) - 1; i >= 0; i-- {

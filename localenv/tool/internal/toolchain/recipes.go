@@ -56,8 +56,9 @@ func (t *Toolchain) recipe(tool Tool) (recipe, error) {
 		return nodeImagesRecipe(), nil
 	case "keyvault-standin", "csi-call":
 		return recipe{prepare: copyOwnProgram(tool.Name), build: goBuild("-ldflags", "-s -w", ".")}, nil
-	case "csi-registrar":
-		// Its unit test runs first: a registrar the kubelet cannot talk to must not land in the cache.
+	case "csi-registrar", "secretsync-standin":
+		// Its unit tests run first: a registrar the kubelet cannot talk to, or a sync stand-in that writes Secrets unlike
+		// the controller, must not land in the cache.
 		return recipe{prepare: copyOwnProgram(tool.Name), build: func(s *step, out string) error {
 			if err := s.goCommand("test", "-count=1", "."); err != nil {
 				return err

@@ -117,6 +117,8 @@ var Tools = []Tool{
 	{Name: "secrets-store-csi-driver-provider-azure", Binaries: []string{"secrets-store-csi-driver-provider-azure"}, Typical: 120 * time.Second, version: func(t *Toolchain) string { return t.SelectedLane().Provider }},
 	{Name: "csi-registrar", Binaries: []string{"csi-registrar"}, Typical: 40 * time.Second, version: ownSource("csi-registrar")},
 	{Name: "csi-call", Binaries: []string{"csi-call"}, Typical: 40 * time.Second, version: ownSource("csi-call")},
+	// our stand-in for the secrets-store-sync-controller, which the module proxy does not serve (docs/secret-sync.md)
+	{Name: "secretsync-standin", Binaries: []string{"secretsync-standin"}, Typical: 40 * time.Second, version: ownSource("secretsync-standin")},
 	{Name: "helm-template", Binaries: []string{"helm-template"}, Typical: 90 * time.Second, version: func(t *Toolchain) string { return t.Versions.Helm.Version + "-src." + t.SourceHash("helm-template") }},
 	{Name: "actionlint", Binaries: []string{"actionlint"}, Typical: 60 * time.Second, version: upstream(func(v *versions.Versions) string { return v.Actionlint.Version })},
 	// the conformance oracle's two halves (docs/conformance.md): the lane's provider; the lane's driver with the API
@@ -139,7 +141,7 @@ var Purposes = map[string][]string{
 	"main": {"pulumi", "pulumi-resource-kubernetes", "etcd", "kube-apiserver", "kube-controller-manager"},
 	// the node of npm run local (as root) and of the secrets-flow tests
 	"node": {"kube-scheduler", "kubelet", "containerd", "runc", "cni-plugins", "node-images", "keyvault-standin",
-		"secrets-store-csi-driver", "secrets-store-csi-driver-provider-azure", "csi-registrar", "csi-call"},
+		"secrets-store-csi-driver", "secrets-store-csi-driver-provider-azure", "csi-registrar", "csi-call", "secretsync-standin"},
 	// a consumer stack run with the `pulumi` CLI (needs the Node.js language host)
 	"consumer": {"pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes"},
 	// `pulumi preview --policy-pack policy`

@@ -71,6 +71,11 @@ var equalPins = map[string]func(v *Versions) map[string]string{
 		addon, _ := v.Lane("addon")
 		return map[string]string{`AKS_ADDON_PROVIDER = { version: "` + strings.TrimPrefix(addon.Provider, "v") + `"`: "lanes.addon.provider"}
 	},
+	// the sync controller stand-in calls the provider with the addon lane's driver module (provider/v1alpha1)
+	"localenv/programs/secretsync-standin/go.mod": func(v *Versions) map[string]string {
+		addon, _ := v.Lane("addon")
+		return map[string]string{"sigs.k8s.io/secrets-store-csi-driver " + addon.Driver: "lanes.addon.driver"}
+	},
 	"localenv/programs/csi-registrar/go.mod": func(v *Versions) map[string]string {
 		return map[string]string{"k8s.io/kubelet v0." + strings.SplitN(v.Kubernetes.Version, ".", 2)[1]: "kubernetes.version (its staging module k8s.io/kubelet)"}
 	},
