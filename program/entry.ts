@@ -5,6 +5,7 @@ import { checkVaultContents } from "./vault-check";
 import { checkAppIdentities } from "./identity-check";
 import { checkNamespaces } from "./namespace-check";
 import { checkOwnership } from "./ownership";
+import { watchMountsDuringUp } from "./mount-watch";
 import { kubernetesObjectPlan } from "./kubernetes-objects";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
@@ -78,6 +79,8 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     await checkNamespaces(checked.config);
     // No object another stack owns or no stack made is taken over (program/ownership.ts).
     await checkOwnership(checked.config, kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app }))));
+    // During up, each app's pods that cannot mount are explained as doctor would (program/mount-watch.ts).
+    watchMountsDuringUp(checked.config);
     return runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
 }
 

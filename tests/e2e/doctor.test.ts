@@ -533,4 +533,43 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         expect(code).to.equal(DOCTOR_EXIT_CODES.unreadable);
         expect(stderr).to.match(/can't read the cluster of context .*ECONNREFUSED/);
     });
+    // Last: the rollouts leave the synced Secret with several ReplicaSet owners, which the akv2k8s test reads.
+    it("up names why a new pod cannot mount within a minute, while the Deployment is awaited", async () => {
+        const raw = localStackConfig();
+        const applications = JSON.parse(JSON.stringify(raw.applications)) as Array<Record<string, any>>;
+        const ordersApi = applications.find((entry) => entry.name === "orders-api") as Record<string, any>;
+        // a new env value rolls out a new pod, and without skipAwait up waits for it
+        ordersApi.deployment = { ...ordersApi.deployment, skipAwait: false, env: { ROLLOUT: randomUUID() } };
+        standIn("revoke", "--vault", VAULT, "--client-id", addonClientId);
+        await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(applications) });
+        const since = Date.now();
+        let output = "";
+        let namedAfter: number | undefined;
+        const up = stack.up({
+            onOutput: (text) => {
+                output += text;
+                if (namedAfter === undefined && /app "orders-api" pod \S+ waits: Key Vault refused identity/.test(output)) {
+                    namedAfter = (Date.now() - since) / 1000;
+                    restoreVault();
+                    void restart("orders", "orders-api");
+                }
+            },
+        });
+        try {
+            await up;
+        } finally {
+            restoreVault();
+            await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(raw.applications) });
+        }
+        const line = output.split("\n").find((candidate) => candidate.includes('app "orders-api" pod ')) ?? "";
+        console.log(`      named after ${namedAfter} s: ${line.trim().slice(0, 400)}`);
+        expect(namedAfter, "up printed the cause").to.be.a("number");
+        expect(namedAfter).to.be.at.most(60);
+        expect(line).to.include(`Fix: az role assignment create --role "Key Vault Secrets User"`);
+        expect(line).to.include("(aks-keyvault-secrets doctor --namespace orders shows every app)");
+        timings.push(`up named the mount failure after ${namedAfter} s`);
+        await stack.up();
+        await awaitReady("orders", "orders-api");
+        await awaitHealthy("orders-api");
+    });
 });
