@@ -3,13 +3,14 @@
 // (bin/cli/aks-keyvault-secrets.js, made by `prepare`); in a checkout, `npm run migrate -- ...` runs it
 // through ts-node, or `npm run build` makes the same build.
 import { main } from "./main";
+import { unexpectedErrorText } from "./unexpected";
 
 main(process.argv.slice(2)).then(
     (code) => {
         process.exitCode = code;
     },
     (error: unknown) => {
-        process.stderr.write(`aks-keyvault-secrets: ${error instanceof Error && error.stack ? error.stack : String(error)}\n`);
+        process.stderr.write(unexpectedErrorText(error, process.env));
         process.exitCode = 1;
     },
 );

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { migrate } from "../../../migration/convert/migrate";
+import { INPUT_LIMITS, InputBudget, InputError } from "../../../migration/input-limits";
 import { manifestsFromText } from "../../../migration/manifests";
 import { akvs, appNamed } from "./helpers";
 
@@ -27,5 +28,73 @@ describe("migration: reading manifests", () => {
         });
         const result = migrate(manifestsFromText(json, "akvs.json").manifests);
         expect(appNamed(result, "json").app.objects).to.deep.equal([{ objectName: "j", objectType: "secret" }]);
+    });
+});
+
+/** The limits on input (migration/input-limits.ts): each refused with one line that names it, before it costs memory. */
+describe("migration: reading manifests within the input limits", () => {
+    const refused = (text: string, pattern: RegExp, budget?: InputBudget) =>
+        expect(() => manifestsFromText(text, "in.yaml", budget))
+            .to.throw(InputError, pattern)
+            .with.property("message")
+            .that.does.not.include("\n");
+
+    it("refuses more YAML nodes than the limit, counted before parsing, and reads the limit itself", () => {
+        const list = (n: number) => `[${Array.from({ length: n }, () => "a").join(",")}]`;
+        refused(list(INPUT_LIMITS.nodes), /more than 200,000 YAML nodes .*the limit; split the input/);
+        expect(manifestsFromText(list(INPUT_LIMITS.nodes - 1), "in.yaml").findings).to.deep.equal([]);
+    });
+
+    it("counts nodes and manifests over all inputs of a run (one budget)", () => {
+        const budget = new InputBudget();
+        const half = `[${Array.from({ length: INPUT_LIMITS.nodes / 2 }, () => "a").join(",")}]`;
+        manifestsFromText(half, "first.yaml", budget);
+        refused(half, /^in\.yaml: more than 200,000 YAML nodes/, budget);
+    });
+
+    it("refuses more manifests than the limit, List items included", () => {
+        refused("---\n{}\n".repeat(INPUT_LIMITS.manifests + 1), /#10001: more than 10,000 manifests \(documents and List items\)/);
+        const items = Array.from({ length: INPUT_LIMITS.manifests }, (_, i) => `{kind: ConfigMap, metadata: {name: c${i}}}`);
+        refused(`{kind: List, items: [${items.join(",")}]}`, /in\.yaml#1: more than 10,000 manifests/);
+    });
+
+    it("refuses nesting deeper than the limit, in flow and block style, and reads the limit itself", () => {
+        const flow = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
+        refused(flow(INPUT_LIMITS.depth + 1), /in\.yaml#1: nested more than 100 levels deep, the limit/);
+        refused(flow(100_000), /nested more than 100 levels/);
+        const block = Array.from({ length: INPUT_LIMITS.depth + 1 }, (_, i) => `${"  ".repeat(i)}k:`).join("\n");
+        refused(block, /nested more than 100 levels/);
+        expect(manifestsFromText(flow(INPUT_LIMITS.depth), "in.yaml").findings).to.deep.equal([]);
+    });
+
+    it("refuses nesting that only aliases make deeper than the limit, naming where", () => {
+        const half = (name: string) => `${"[".repeat(60)}${name}${"]".repeat(60)}`;
+        refused(`a: &deep ${half("x")}\nb: ${half("*deep")}`, /in\.yaml#1: nested more than 100 levels deep at b\[0\]\[0\]/);
+    });
+
+    it("refuses an alias bomb, and expands a few aliases as before", () => {
+        const levels = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+        for (let level = 1; level <= 6; level++) {
+            levels.push(`l${level}: &l${level} [${Array.from({ length: 9 }, () => `*l${level - 1}`).join(", ")}]`);
+        }
+        refused(levels.join("\n"), /in\.yaml#1: YAML aliases \(\*name\) expand to more than 100 copies, the limit/);
+        const read = manifestsFromText("kind: Thing\nbase: &b {x: 1}\nother: *b\n", "in.yaml");
+        expect(read.manifests[0].manifest.other).to.deep.equal({ x: 1 });
+    });
+
+    it("refuses a recursive alias, in a mapping and in a List that is its own item", () => {
+        refused("&a {kind: Thing, self: *a}", /in\.yaml#1: a YAML alias at self refers to a node that contains it/);
+        refused("&l {kind: List, items: [*l]}", /a YAML alias at items\[0\] refers to a node that contains it/);
+    });
+
+    it("refuses text with control characters (binary input) by line and column, quoting none of it", () => {
+        refused("kind: A\nname: x\u0000yz", /in\.yaml: is not YAML or JSON text \(control character 0x00 at line 2, column 8\)/);
+    });
+
+    it("reports a broken document in one short line however long the line it breaks on", () => {
+        const read = manifestsFromText(`kind: "${"x".repeat(50_000)}\n`, "long.yaml");
+        expect(read.findings).to.have.length(1);
+        expect(read.findings[0].message).to.match(/^is not valid YAML: .* at line \d+, column \d+$/);
+        expect(read.findings[0].message.length).to.be.below(200);
     });
 });
