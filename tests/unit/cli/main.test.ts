@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { CliIo } from "../../../cli/io";
 import { main } from "../../../cli/main";
+import { INPUT_LIMITS } from "../../../migration/input-limits";
 import { FIXTURES } from "../migration/helpers";
 
 /**
@@ -274,6 +275,59 @@ describe("migration: the aks-keyvault-secrets command", () => {
             expect(result.code).to.equal(0);
             expect(result.stdout).to.equal(
                 "No synced Secret of stack-config/Pulumi.safe.yaml (1 checked) has the name of one of 3 akv2k8s or existing Secret(s).\n",
+            );
+        });
+    });
+
+    describe("input it refuses to read (exit 1, one line naming the limit, no report)", () => {
+        const oneLine = (result: Run, pattern: RegExp) => {
+            expect(result.code).to.equal(1);
+            expect(result.stdout).to.equal("");
+            expect(result.stderr).to.match(/^aks-keyvault-secrets: [^\n]*\n$/);
+            expect(result.stderr).to.match(pattern);
+        };
+
+        it("a file that is not UTF-8 text, quoting none of it", async () => {
+            const dir = tempDir();
+            fs.writeFileSync(path.join(dir, "junk.yaml"), Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0xfe, 0x80, 0x0a]));
+            oneLine(await run(["migrate", "junk.yaml"], dir), /: junk\.yaml: is not YAML or JSON text \(it is not UTF-8\)/);
+        });
+
+        it("a file over the byte limit, by its size before reading it", async () => {
+            const dir = tempDir();
+            // Sparse: the size is what is checked, so the test writes nothing.
+            fs.writeFileSync(path.join(dir, "big.yaml"), "");
+            fs.truncateSync(path.join(dir, "big.yaml"), INPUT_LIMITS.bytes + 1);
+            oneLine(
+                await run(["migrate", dir], dir),
+                /: big\.yaml: the input is 16,777,217 bytes so far, over the limit of 16,777,216 bytes \(16 MiB\)/,
+            );
+        });
+
+        it("stdin over the byte limit, asking for no more than one byte over it", async () => {
+            let asked = 0;
+            const io: CliIo = {
+                cwd: FIXTURES,
+                stdout: () => undefined,
+                stderr: () => undefined,
+                readStdin: async (maxBytes) => {
+                    asked = maxBytes;
+                    return Buffer.alloc(maxBytes, 0x20);
+                },
+            };
+            let stderr = "";
+            const code = await main(["migrate", "-"], { ...io, stderr: (t) => (stderr += t) });
+            expect(asked).to.equal(INPUT_LIMITS.bytes + 1);
+            oneLine({ code, stdout: "", stderr }, /: stdin: the input is 16,777,217 bytes so far/);
+        });
+
+        it("check-names refuses the same way", async () => {
+            const dir = tempDir();
+            fs.writeFileSync(path.join(dir, "bomb.yaml"), "&a {kind: List, items: [*a]}\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.x.yaml"), "config: {}\n");
+            oneLine(
+                await run(["check-names", "--stack-config", "Pulumi.x.yaml", "bomb.yaml"], dir),
+                /bomb\.yaml#1: a YAML alias at items\[0\]/,
             );
         });
     });
