@@ -30,6 +30,13 @@ export const INPUT_LIMITS = {
 /** Characters of input quoted in a message at most. */
 export const QUOTE_LIMIT = 60;
 
+/**
+ * Characters of one line of a report at most. Names and paths from the input appear unquoted in report lines, and
+ * only the API server bounds them (a name has at most 253 characters), so a line longer than this, which no valid
+ * manifest makes, loses its middle: the start says what, the end says the fix.
+ */
+export const LINE_LIMIT = 1_000;
+
 /** What to do when an input is over a size limit: the converter needs one namespace's apps and workloads at a time. */
 const SPLIT_HINT =
     "split the input and convert one namespace (or a few) at a time: kubectl get akvs,deploy,sts,ds,cronjob,job -n NAMESPACE -o yaml";
@@ -43,6 +50,31 @@ export function quote(value: string): string {
         return JSON.stringify(value);
     }
     return `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}... (${value.length - QUOTE_LIMIT} more characters)`;
+}
+
+/**
+ * `text` with every double-quoted run longer than {@link QUOTE_LIMIT} cut as {@link quote} cuts it. Messages quote the
+ * value they are about (`"..."`), from the converter and from the components' checks it reuses; cutting them here
+ * caps every one of them in one place.
+ */
+export function capQuotes(text: string): string {
+    // Quotes pair left to right, short ones included, so the text between two quoted values is never taken for
+    // one; a quoted value runs to its closing quote (past escaped ones and line breaks: the report splits lines
+    // after this) or to the end. A value holding a bare quote ends there: its rest is text, capped by the line.
+    return text.replace(/"((?:[^"\\]|\\[^])*)("?)/g, (whole: string, inner: string) =>
+        inner.length <= QUOTE_LIMIT ? whole : `"${inner.slice(0, QUOTE_LIMIT)}"... (${inner.length - QUOTE_LIMIT} more characters)`,
+    );
+}
+
+/** `line` cut to {@link LINE_LIMIT} characters, keeping its start and end. */
+export function capLine(line: string): string {
+    if (line.length <= LINE_LIMIT) {
+        return line;
+    }
+    // 60% head, 30% tail, and the note between them fit in the limit.
+    const head = Math.floor(LINE_LIMIT * 0.6);
+    const tail = Math.floor(LINE_LIMIT * 0.3);
+    return `${line.slice(0, head)} ... (${line.length - head - tail} characters cut) ... ${line.slice(-tail)}`;
 }
 
 /** A path inside a document for messages (`items[0].spec`), shortened from the middle when long. */

@@ -73,6 +73,42 @@ function checkDepth(document: YAML.CST.Document, source: string): void {
     }
 }
 
+/** YAML text inside a value, which the converter parses again: the same node count (into the budget) and depth. */
+function checkNestedYaml(text: string, source: string, budget: InputBudget): void {
+    countNodes(text, source, budget);
+    for (const token of new YAML.Parser().parse(text)) {
+        if (token.type === "document") {
+            checkDepth(token, source);
+        }
+    }
+}
+
+/**
+ * A SecretProviderClass's `objects` parameter is YAML in a string, and each of its items YAML again, which the
+ * adoption parses (components/secret-provider-class/parse.ts): checked as documents are, before that.
+ */
+function checkClassObjects(manifest: Record<string, unknown>, source: string, budget: InputBudget): void {
+    const spec = manifest.kind === "SecretProviderClass" && isObject(manifest.spec) ? manifest.spec : {};
+    const objects = isObject(spec.parameters) ? spec.parameters.objects : undefined;
+    if (typeof objects !== "string") {
+        return;
+    }
+    const where = `${source} spec.parameters.objects`;
+    checkNestedYaml(objects, where, budget);
+    let root: unknown;
+    try {
+        root = YAML.parseDocument(objects).toJS({ maxAliasCount: INPUT_LIMITS.aliasExpansions });
+    } catch {
+        return; // the adoption reports it as invalid YAML
+    }
+    const items = isObject(root) && Array.isArray(root.array) ? (root.array as unknown[]) : [];
+    items.forEach((item, index) => {
+        if (typeof item === "string") {
+            checkNestedYaml(item, `${where} array[${index}]`, budget);
+        }
+    });
+}
+
 /**
  * Refuses a value built from aliases that contains itself (`&a [*a]`), or nests deeper than the limit once aliases
  * are expanded: the converter walks manifests recursively. A loop with its own stack and the set of the objects
@@ -167,7 +203,8 @@ export function manifestsFromText(text: string, file: string, budget: InputBudge
     }
     countNodes(text, file, budget);
     const lines = new YAML.LineCounter();
-    const composer = new YAML.Composer();
+    // The library warns on stderr (a collection as a map key, stringified): a line outside the report.
+    const composer = new YAML.Composer({ logLevel: "error" });
     let parsed = 0; // documents the parser has given, counted before the library builds them
     let index = 0; // documents built (the library gives each once the next one starts)
     const read = (document: YAML.Document.Parsed) => {
@@ -206,8 +243,9 @@ export function manifestsFromText(text: string, file: string, budget: InputBudge
         }
         checkValue(value, source);
         if (isObject(value)) {
-            for (const manifest of flatten(value, source, budget)) {
-                manifests.push(manifest);
+            for (const sourced of flatten(value, source, budget)) {
+                checkClassObjects(sourced.manifest, sourced.source, budget);
+                manifests.push(sourced);
             }
         }
     };

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as YAML from "yaml";
 import { migrate } from "../../../migration/convert/migrate";
 import { INPUT_LIMITS, InputBudget, InputError } from "../../../migration/input-limits";
 import { manifestsFromText } from "../../../migration/manifests";
@@ -39,23 +40,32 @@ describe("migration: reading manifests within the input limits", () => {
             .with.property("message")
             .that.does.not.include("\n");
 
-    it("refuses more YAML nodes than the limit, counted before parsing, and reads the limit itself", () => {
-        const list = (n: number) => `[${Array.from({ length: n }, () => "a").join(",")}]`;
-        refused(list(INPUT_LIMITS.nodes), /more than 200,000 YAML nodes .*the limit; split the input/);
-        expect(manifestsFromText(list(INPUT_LIMITS.nodes - 1), "in.yaml").findings).to.deep.equal([]);
+    /** A budget with `left` of a limit left, so a few lines of input reach it. */
+    const leaving = (key: "nodes" | "manifests", left: number) => Object.assign(new InputBudget(), { [key]: INPUT_LIMITS[key] - left });
+
+    it("refuses more YAML nodes than the limit, counted before parsing, and reads up to the limit itself", () => {
+        refused(
+            `[${Array.from({ length: INPUT_LIMITS.nodes }, () => "a").join(",")}]`,
+            /more than 200,000 YAML nodes .*the limit; split the input/,
+        );
+        // [a, a] is 3 nodes, as are `k: v` (the pair's indicator counts for the map) and `- a` plus its list.
+        expect(manifestsFromText("[a, a]", "in.yaml", leaving("nodes", 3)).findings).to.deep.equal([]);
+        refused("[a, a, a]", /more than 200,000 YAML nodes/, leaving("nodes", 3));
+        refused("k: v\nl: w", /more than 200,000 YAML nodes/, leaving("nodes", 5));
     });
 
     it("counts nodes and manifests over all inputs of a run (one budget)", () => {
         const budget = new InputBudget();
-        const half = `[${Array.from({ length: INPUT_LIMITS.nodes / 2 }, () => "a").join(",")}]`;
-        manifestsFromText(half, "first.yaml", budget);
-        refused(half, /^in\.yaml: more than 200,000 YAML nodes/, budget);
+        manifestsFromText("kind: A\n---\nkind: B\n", "first.yaml", budget);
+        expect(budget).to.include({ manifests: 2, nodes: 6 });
+        manifestsFromText("{kind: List, items: [{kind: C}]}", "second.yaml", budget);
+        expect(budget).to.include({ manifests: 4, nodes: 17 });
     });
 
-    it("refuses more manifests than the limit, List items included", () => {
+    it("refuses more manifests than the limit, List items included, and reads up to the limit itself", () => {
         refused("---\n{}\n".repeat(INPUT_LIMITS.manifests + 1), /#10001: more than 10,000 manifests \(documents and List items\)/);
-        const items = Array.from({ length: INPUT_LIMITS.manifests }, (_, i) => `{kind: ConfigMap, metadata: {name: c${i}}}`);
-        refused(`{kind: List, items: [${items.join(",")}]}`, /in\.yaml#1: more than 10,000 manifests/);
+        expect(manifestsFromText("{kind: List, items: [{kind: A}]}", "in.yaml", leaving("manifests", 2)).manifests).to.have.length(1);
+        refused("{kind: List, items: [{kind: A}, {kind: B}]}", /in\.yaml#1: more than 10,000 manifests/, leaving("manifests", 2));
     });
 
     it("refuses nesting deeper than the limit, in flow and block style, and reads the limit itself", () => {
@@ -96,5 +106,35 @@ describe("migration: reading manifests within the input limits", () => {
         expect(read.findings).to.have.length(1);
         expect(read.findings[0].message).to.match(/^is not valid YAML: .* at line \d+, column \d+$/);
         expect(read.findings[0].message.length).to.be.below(200);
+    });
+});
+
+describe("migration: YAML inside a SecretProviderClass's objects parameter, within the same limits", () => {
+    const spc = (objects: string) =>
+        YAML.stringify({
+            apiVersion: "secrets-store.csi.x-k8s.io/v1",
+            kind: "SecretProviderClass",
+            metadata: { name: "c" },
+            spec: { parameters: { objects } },
+        });
+
+    it("refuses objects nested deeper than the limit, and items of objects too", () => {
+        const deep = `${"[".repeat(5_000)}${"]".repeat(5_000)}`;
+        expect(() => manifestsFromText(spc(deep), "c.yaml")).to.throw(
+            InputError,
+            /c\.yaml#1 spec\.parameters\.objects: nested more than 100 levels/,
+        );
+        expect(() => manifestsFromText(spc(YAML.stringify({ array: [deep] })), "c.yaml")).to.throw(
+            InputError,
+            /objects array\[0\]: nested more than 100 levels/,
+        );
+    });
+
+    it("counts objects' nodes into the run's budget", () => {
+        const many = `[${Array.from({ length: INPUT_LIMITS.nodes }, () => "a").join(",")}]`;
+        expect(() => manifestsFromText(spc(many), "c.yaml")).to.throw(
+            InputError,
+            /spec\.parameters\.objects: more than 200,000 YAML nodes/,
+        );
     });
 });
