@@ -330,6 +330,23 @@ describe("migration: the aks-keyvault-secrets command", () => {
                 /bomb\.yaml#1: a YAML alias at items\[0\]/,
             );
         });
+
+        it("check-names reads its --stack-config within the same limits, and names a broken one in a short line", async () => {
+            const dir = tempDir();
+            fs.writeFileSync(path.join(dir, "akvs.yaml"), "kind: List\nitems: []\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.deep.yaml"), `config: ${"[".repeat(5_000)}${"]".repeat(5_000)}\n`);
+            oneLine(
+                await run(["check-names", "--stack-config", "Pulumi.deep.yaml", "akvs.yaml"], dir),
+                /: --stack-config Pulumi\.deep\.yaml#1: nested more than 100 levels deep/,
+            );
+            fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), `config: "${"x".repeat(50_000)}\n`);
+            const broken = await run(["check-names", "--stack-config", "Pulumi.broken.yaml", "akvs.yaml"], dir);
+            expect(broken.code).to.equal(1);
+            expect(broken.stderr.split("\n")[0]).to.match(
+                /^aks-keyvault-secrets: --stack-config Pulumi\.broken\.yaml can't be read: is not valid YAML: .* at line \d+, column \d+$/,
+            );
+            expect(broken.stderr.split("\n")[0].length).to.be.below(300);
+        });
     });
 
     describe("the entry point (cli/aks-keyvault-secrets.ts; installed, its build)", () => {
