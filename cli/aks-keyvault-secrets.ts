@@ -5,6 +5,13 @@
 import { main } from "./main";
 import { unexpectedErrorText } from "./unexpected";
 
+// Errors outside main's promise (a stream's error event, such as EPIPE when the reader of stdout is gone) get the
+// same one line instead of Node.js's stack trace.
+process.on("uncaughtException", (error) => {
+    process.stderr.write(unexpectedErrorText(error, process.env));
+    process.exit(1);
+});
+
 main(process.argv.slice(2)).then(
     (code) => {
         process.exitCode = code;

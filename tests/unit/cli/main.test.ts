@@ -366,6 +366,25 @@ describe("migration: the aks-keyvault-secrets command", () => {
             expect(child.stderr).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stderr.txt"), "utf8"));
         });
 
+        it("turns an error outside the command's promise into one line: stdout's reader gone (EPIPE)", async () => {
+            const child = childProcess.spawn(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/aks-keyvault-secrets.ts"), "--help"],
+                {
+                    stdio: ["ignore", "pipe", "pipe"],
+                },
+            );
+            // Closed before the process has started, so its write of the usage text fails.
+            child.stdout.destroy();
+            let stderr = "";
+            child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+            const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+            expect(code).to.equal(1);
+            expect(stderr).to.match(
+                /^aks-keyvault-secrets: unexpected error: Error "write EPIPE"; rerun with AKS_KEYVAULT_SECRETS_STACK=1 [^\n]*\n$/,
+            );
+        });
+
         it("is the package's bin, built by prepare into the published files", () => {
             const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
             expect(pkg.bin).to.deep.equal({ "aks-keyvault-secrets": "bin/cli/aks-keyvault-secrets.js" });
