@@ -245,7 +245,7 @@ function main(): number {
     process.stdout.write("| input | size | exit code | stderr lines | wall time (s) | peak RSS (MB) |\n|---|---:|---:|---:|---:|---:|\n");
     for (const row of rows) {
         process.stdout.write(
-            `| ${row.what} | ${(row.bytes / 1e6).toFixed(row.bytes < 1e6 ? 4 : 1)} MB | ${row.code} | ${row.lines} | ${row.seconds.toFixed(1)} | ${Math.round(row.mb)} |\n`,
+            `| ${row.what} | ${row.bytes < 1e6 ? `${(row.bytes / 1e3).toFixed(2)} KB` : `${(row.bytes / 1e6).toFixed(1)} MB`} | ${row.code} | ${row.lines} | ${row.seconds.toFixed(1)} | ${Math.round(row.mb)} |\n`,
         );
     }
     process.stdout.write("\nFirst stderr line of each:\n");
