@@ -1,11 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { isObject } from "../components/shared/manifests";
 import { CONFIG_NAMESPACE } from "../program/problems";
 import { DEFAULT_SECRET_SUFFIX, SyncedSecretName, secretNameCollisionProblems } from "../program/secret-names";
 import { akv2k8sSecretNames, isAzureKeyVaultSecret, readAzureKeyVaultSecret } from "../migration/akv2k8s";
 import { EXIT_CODES, Finding, formatFinding } from "../migration/findings";
+import { InputBudget, InputError } from "../migration/input-limits";
+import { ReadManifests, manifestsFromText } from "../migration/manifests";
 import { ParsedArgs, UsageError, one } from "./args";
 import { readExistingSecrets } from "./existing-secrets";
 import { readManifestInputs } from "./inputs";
@@ -17,14 +18,25 @@ const OWN_FLAGS = ["stack-config", "existing-secrets", "namespace", "secret-suff
 
 /** The synced Secrets of a stack config file's apps, read as loosely as the file allows (the program checks the rest). */
 function syncedSecretsOf(file: string, cwd: string): SyncedSecretName[] {
-    let applications: unknown;
+    const absolute = path.resolve(cwd, file);
+    let read: ReadManifests;
     try {
-        const parsed: unknown = YAML.parse(fs.readFileSync(path.resolve(cwd, file), "utf8"));
-        const config = isObject(parsed) && isObject(parsed.config) ? parsed.config : {};
-        applications = config[`${CONFIG_NAMESPACE}:applications`] ?? [];
+        // Within the limits of manifests: it is YAML from outside too. Over one, main prints the InputError's line.
+        const budget = new InputBudget();
+        budget.addBytes(`--stack-config ${file}`, fs.statSync(absolute).size);
+        read = manifestsFromText(fs.readFileSync(absolute, "utf8"), `--stack-config ${file}`, budget);
     } catch (error) {
-        throw new UsageError(`--stack-config ${file} can't be read: ${(error as Error).message.split("\n")[0]}`);
+        if (error instanceof InputError) {
+            throw error;
+        }
+        throw new UsageError(`--stack-config ${file} can't be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
+    if (read.findings.length > 0) {
+        throw new UsageError(`--stack-config ${file} can't be read: ${read.findings[0].message}`);
+    }
+    const parsed = read.manifests[0]?.manifest;
+    const config = parsed && isObject(parsed.config) ? parsed.config : {};
+    const applications = config[`${CONFIG_NAMESPACE}:applications`] ?? [];
     return (Array.isArray(applications) ? applications : []).flatMap((app: unknown) => {
         const fields = isObject(app) ? app : {};
         return (Array.isArray(fields.syncedSecrets) ? fields.syncedSecrets : []).map((secret: unknown) => ({

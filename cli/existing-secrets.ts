@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isDnsSubdomain } from "../components/shared/kubernetes";
+import { quote } from "../migration/input-limits";
 import { UsageError } from "./args";
 
 /** `namespace/name` entries of an --existing-secrets file. */
@@ -23,7 +24,7 @@ export function readExistingSecrets(file: string | undefined, cwd: string): stri
         .map((line) => {
             const parts = line.replace(/^secret\//, "").split(/[\s/]+/);
             if (parts.length !== 2 || !isDnsSubdomain(parts[0]) || !isDnsSubdomain(parts[1])) {
-                throw new UsageError(`--existing-secrets ${file}: "${line}" is not "namespace/name" or "namespace name"`);
+                throw new UsageError(`--existing-secrets ${file}: ${quote(line)} is not "namespace/name" or "namespace name"`);
             }
             return `${parts[0]}/${parts[1]}`;
         });

@@ -5,7 +5,8 @@ export interface CliIo {
     cwd: string;
     stdout: (text: string) => void;
     stderr: (text: string) => void;
-    readStdin: () => Promise<string>;
+    /** Stdin's bytes (or text), at most about `maxBytes` of them: reading stops there, so no input is held whole. */
+    readStdin: (maxBytes: number) => Promise<Uint8Array | string>;
 }
 
 /** The real process environment. */
@@ -14,12 +15,21 @@ export function processIo(): CliIo {
         cwd: process.cwd(),
         stdout: (text) => process.stdout.write(text),
         stderr: (text) => process.stderr.write(text),
-        readStdin: () =>
+        readStdin: (maxBytes) =>
             new Promise((resolve, reject) => {
-                let text = "";
-                process.stdin.setEncoding("utf8");
-                process.stdin.on("data", (chunk) => (text += chunk));
-                process.stdin.on("end", () => resolve(text));
+                const chunks: Buffer[] = [];
+                let length = 0;
+                const done = () => resolve(Buffer.concat(chunks));
+                process.stdin.on("data", (chunk: Buffer) => {
+                    chunks.push(chunk);
+                    length += chunk.length;
+                    if (length >= maxBytes) {
+                        // Enough to refuse it: the rest is not read (the writer gets EPIPE).
+                        process.stdin.destroy();
+                        done();
+                    }
+                });
+                process.stdin.on("end", done);
                 process.stdin.on("error", reject);
             }),
     };

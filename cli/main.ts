@@ -1,4 +1,5 @@
 import { EXIT_CODES } from "../migration/findings";
+import { InputError } from "../migration/input-limits";
 import { UsageError, parseArgs } from "./args";
 import { runCheckNames } from "./check-names";
 import { runDoctor } from "./doctor";
@@ -40,6 +41,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     } catch (error) {
         if (error instanceof UsageError) {
             io.stderr(`aks-keyvault-secrets: ${error.message}\n\n${USAGE}`);
+            return EXIT_CODES.error;
+        }
+        if (error instanceof InputError) {
+            // The input can't be read further (over a limit, or not text): no report, since it would be partial.
+            io.stderr(`aks-keyvault-secrets: ${error.message}\n`);
             return EXIT_CODES.error;
         }
         throw error;

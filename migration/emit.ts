@@ -5,6 +5,7 @@ import { ManagedWorkloadIdentity } from "../components/workload/types";
 import { applicationSchema } from "../program/schema";
 import { MigratedApplication, VaultApplication, applicationConfig, workloadArgsOf } from "./application";
 import { Finding, exitCodeFor, formatFinding, needsManualWork, sortFindings } from "./findings";
+import { capLine } from "./input-limits";
 import { AkvsCutover, MigrationResult, PatchedWorkload } from "./convert/types";
 
 /**
@@ -289,5 +290,6 @@ export function reportText(result: MigrationResult): string {
               ? "Result: converted what has an equivalent; manual work remains (exit code 2)."
               : "Result: errors; nothing written (exit code 1).",
     );
-    return `${lines.join("\n")}\n`;
+    // Names from the input are in many lines, and may hold line breaks: each line is capped once split.
+    return `${lines.join("\n").split("\n").map(capLine).join("\n")}\n`;
 }

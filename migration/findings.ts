@@ -1,4 +1,5 @@
 import { Problem, formatProblem } from "../components/shared/validation";
+import { capLine, capQuotes } from "./input-limits";
 
 /**
  * What the migration tools report. Every finding is a `Problem` (where, message, fix) plus how serious it is, a
@@ -121,10 +122,18 @@ export function needsManualWork(finding: Finding): boolean {
     return finding.severity === "unsupported" || finding.severity === "review";
 }
 
-/** One line: `[severity] subject where: message. Fix: fix.` */
+/** One line: `[severity] subject where: message. Fix: fix.`, quotes and line capped (they hold input). */
 export function formatFinding(finding: Finding): string {
-    const problem = finding.where ? formatProblem(finding) : `${finding.message}. Fix: ${finding.fix}.`;
-    return `[${finding.severity}] ${finding.subject}${finding.where ? " " : ": "}${problem}`;
+    // Each part alone, so a bare quote in a name (the subject) can't pair with a quote of the message.
+    const capped = {
+        ...finding,
+        subject: capQuotes(finding.subject),
+        where: capQuotes(finding.where),
+        message: capQuotes(finding.message),
+        fix: capQuotes(finding.fix),
+    };
+    const problem = capped.where ? formatProblem(capped) : `${capped.message}. Fix: ${capped.fix}.`;
+    return capLine(`[${capped.severity}] ${capped.subject}${capped.where ? " " : ": "}${problem}`);
 }
 
 /** Findings sorted worst first, then by subject, keeping the order of equal ones. */

@@ -164,7 +164,22 @@ export function parseObjectsParameter(objects: string): Parsed<KeyVaultObject[]>
             ],
         };
     }
-    const root = document.toJS() as unknown;
+    let root: unknown;
+    try {
+        root = document.toJS();
+    } catch (error) {
+        // An alias before its anchor, or aliases past the library's expansion bound: the provider fails on it too.
+        return {
+            value: [],
+            problems: [
+                {
+                    where: "objects",
+                    message: `is not valid YAML: ${(error as Error).message}`,
+                    fix: "write the objects out, without aliases",
+                },
+            ],
+        };
+    }
     const array = root && typeof root === "object" ? (root as Record<string, unknown>).array : undefined;
     if (!Array.isArray(array)) {
         return {
@@ -375,8 +390,14 @@ export function parseSecretProviderClassManifest(manifest: Record<string, unknow
     const identity = parseIdentity(parameters);
     const objects = parseObjectsParameter(parameters.objects ?? "");
     problems.push(...identity.problems, ...objects.problems);
-    const secretObjects = ((spec.secretObjects ?? []) as Array<Record<string, unknown>>).map((secret, index): SyncedSecret => {
-        const data = ((secret.data ?? []) as Array<Record<string, unknown>>).map((entry) => ({
+    // Read as loosely as the rest: a list that is not one reads as empty, an entry that is not a map as {} (the
+    // model's checks then name what is missing).
+    const listOf = (value: unknown): Array<Record<string, unknown>> =>
+        (Array.isArray(value) ? value : []).map((entry: unknown) =>
+            entry && typeof entry === "object" ? (entry as Record<string, unknown>) : {},
+        );
+    const secretObjects = listOf(spec.secretObjects).map((secret, index): SyncedSecret => {
+        const data = listOf(secret.data).map((entry) => ({
             key: String(entry.key ?? ""),
             objectName: String(entry.objectName ?? ""),
         }));

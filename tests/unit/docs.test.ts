@@ -6,6 +6,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { STACK_VARIABLE } from "../../cli/unexpected";
+import { INPUT_LIMITS, LINE_LIMIT, QUOTE_LIMIT } from "../../migration/input-limits";
 
 const ROOT = path.resolve(__dirname, "../..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
@@ -101,5 +103,18 @@ describe("the docs", () => {
                 .map((name) => `${doc}: localenv/localenv ${name}`),
         );
         expect(missing).to.deep.equal([]);
+    });
+
+    it("docs/migration.md states migrate's input limits, quote and line caps and stack variable as the code has them", () => {
+        const text = read("docs/migration.md");
+        const count = (n: number) => n.toLocaleString("en-US");
+        expect(text).to.include(`| bytes | ${INPUT_LIMITS.bytes / 1024 / 1024} MiB |`);
+        expect(text).to.include(`| manifests | ${count(INPUT_LIMITS.manifests)} (documents plus List items) |`);
+        expect(text).to.include(`| YAML nodes | ${count(INPUT_LIMITS.nodes)} (`);
+        expect(text).to.include(`| depth | ${INPUT_LIMITS.depth} levels`);
+        expect(text).to.include(`| alias expansions | ${INPUT_LIMITS.aliasExpansions} copies per document`);
+        expect(text).to.include(`with at most ${QUOTE_LIMIT} characters`);
+        expect(text).to.include(`no report line is longer than ${count(LINE_LIMIT)} characters`);
+        expect(text).to.include(`\`${STACK_VARIABLE}=1\``);
     });
 });

@@ -298,6 +298,20 @@ describe("SecretProviderClass model", () => {
                     .problems[0].message,
             ).to.contain("is quoted (a string), not a number");
             expect(parseObjectsParameter("objects:\n  - a\n").problems[0].message).to.contain("has no `array:` list");
+            // Aliases the library refuses to expand, or that come before their anchor: a problem, not an exception.
+            const bomb = [
+                "a: &a [x, x, x, x, x, x, x, x, x, x]",
+                ...[1, 2, 3].map(
+                    (n) =>
+                        `b${n}: &b${n} [${Array(10)
+                            .fill(n === 1 ? "*a" : `*b${n - 1}`)
+                            .join(", ")}]`,
+                ),
+            ];
+            expect(parseObjectsParameter(bomb.join("\n")).problems[0].message).to.match(/^is not valid YAML: Excessive alias count/);
+            expect(parseObjectsParameter("array: [*late]\nx: &late 1\n").problems[0].message).to.match(
+                /^is not valid YAML: Unresolved alias/,
+            );
         });
 
         it("keeps filePermission as the literal text, as go-yaml does for a string field", () => {
@@ -308,6 +322,19 @@ describe("SecretProviderClass model", () => {
         });
 
         it("resolves identity mode like the provider and flags conflicting modes", () => {
+            // secretObjects or its data that are not lists read as empty, entries that are not maps as {}.
+            const loose = parseSecretProviderClassManifest({
+                kind: "SecretProviderClass",
+                metadata: { name: "c" },
+                spec: { provider: "azure", parameters: {}, secretObjects: [{ secretName: "s", type: "Opaque", data: "x" }, "y"] },
+            });
+            expect(loose.value.spec.secretObjects?.map((secret) => [secret.secretName, secret.data])).to.deep.equal([
+                ["s", []],
+                ["", []],
+            ]);
+            expect(
+                parseSecretProviderClassManifest({ kind: "SecretProviderClass", spec: { secretObjects: 5 } }).value.spec.secretObjects,
+            ).to.equal(undefined);
             const both = parseSecretProviderClassManifest({
                 kind: "SecretProviderClass",
                 metadata: { name: "x" },

@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { CliIo } from "../../../cli/io";
 import { main } from "../../../cli/main";
+import { INPUT_LIMITS } from "../../../migration/input-limits";
 import { FIXTURES } from "../migration/helpers";
 
 /**
@@ -278,6 +279,76 @@ describe("migration: the aks-keyvault-secrets command", () => {
         });
     });
 
+    describe("input it refuses to read (exit 1, one line naming the limit, no report)", () => {
+        const oneLine = (result: Run, pattern: RegExp) => {
+            expect(result.code).to.equal(1);
+            expect(result.stdout).to.equal("");
+            expect(result.stderr).to.match(/^aks-keyvault-secrets: [^\n]*\n$/);
+            expect(result.stderr).to.match(pattern);
+        };
+
+        it("a file that is not UTF-8 text, quoting none of it", async () => {
+            const dir = tempDir();
+            fs.writeFileSync(path.join(dir, "junk.yaml"), Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0xfe, 0x80, 0x0a]));
+            oneLine(await run(["migrate", "junk.yaml"], dir), /: junk\.yaml: is not YAML or JSON text \(it is not UTF-8\)/);
+        });
+
+        it("a file over the byte limit, by its size before reading it", async () => {
+            const dir = tempDir();
+            // Sparse: the size is what is checked, so the test writes nothing.
+            fs.writeFileSync(path.join(dir, "big.yaml"), "");
+            fs.truncateSync(path.join(dir, "big.yaml"), INPUT_LIMITS.bytes + 1);
+            oneLine(
+                await run(["migrate", dir], dir),
+                /: big\.yaml: the input is 16,777,217 bytes so far, over the limit of 16,777,216 bytes \(16 MiB\)/,
+            );
+        });
+
+        it("stdin over the byte limit, asking for no more than one byte over it", async () => {
+            let asked = 0;
+            const io: CliIo = {
+                cwd: FIXTURES,
+                stdout: () => undefined,
+                stderr: () => undefined,
+                readStdin: async (maxBytes) => {
+                    asked = maxBytes;
+                    return Buffer.alloc(maxBytes, 0x20);
+                },
+            };
+            let stderr = "";
+            const code = await main(["migrate", "-"], { ...io, stderr: (t) => (stderr += t) });
+            expect(asked).to.equal(INPUT_LIMITS.bytes + 1);
+            oneLine({ code, stdout: "", stderr }, /: stdin: the input is 16,777,217 bytes so far/);
+        });
+
+        it("check-names refuses the same way", async () => {
+            const dir = tempDir();
+            fs.writeFileSync(path.join(dir, "bomb.yaml"), "&a {kind: List, items: [*a]}\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.x.yaml"), "config: {}\n");
+            oneLine(
+                await run(["check-names", "--stack-config", "Pulumi.x.yaml", "bomb.yaml"], dir),
+                /bomb\.yaml#1: a YAML alias at items\[0\]/,
+            );
+        });
+
+        it("check-names reads its --stack-config within the same limits, and names a broken one in a short line", async () => {
+            const dir = tempDir();
+            fs.writeFileSync(path.join(dir, "akvs.yaml"), "kind: List\nitems: []\n");
+            fs.writeFileSync(path.join(dir, "Pulumi.deep.yaml"), `config: ${"[".repeat(5_000)}${"]".repeat(5_000)}\n`);
+            oneLine(
+                await run(["check-names", "--stack-config", "Pulumi.deep.yaml", "akvs.yaml"], dir),
+                /: --stack-config Pulumi\.deep\.yaml#1: nested more than 100 levels deep/,
+            );
+            fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), `config: "${"x".repeat(50_000)}\n`);
+            const broken = await run(["check-names", "--stack-config", "Pulumi.broken.yaml", "akvs.yaml"], dir);
+            expect(broken.code).to.equal(1);
+            expect(broken.stderr.split("\n")[0]).to.match(
+                /^aks-keyvault-secrets: --stack-config Pulumi\.broken\.yaml can't be read: is not valid YAML: .* at line \d+, column \d+$/,
+            );
+            expect(broken.stderr.split("\n")[0].length).to.be.below(300);
+        });
+    });
+
     describe("the entry point (cli/aks-keyvault-secrets.ts; installed, its build)", () => {
         it("runs the command in a real process with the same output and exit code, as npm run migrate does", () => {
             const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
@@ -293,6 +364,25 @@ describe("migration: the aks-keyvault-secrets command", () => {
             expect(child.status, child.stderr).to.equal(2);
             expect(child.stdout).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stdout.yaml"), "utf8"));
             expect(child.stderr).to.equal(fs.readFileSync(path.join(GOLDEN, "basic/stderr.txt"), "utf8"));
+        });
+
+        it("turns an error outside the command's promise into one line: stdout's reader gone (EPIPE)", async () => {
+            const child = childProcess.spawn(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli/aks-keyvault-secrets.ts"), "--help"],
+                {
+                    stdio: ["ignore", "pipe", "pipe"],
+                },
+            );
+            // Closed before the process has started, so its write of the usage text fails.
+            child.stdout.destroy();
+            let stderr = "";
+            child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+            const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+            expect(code).to.equal(1);
+            expect(stderr).to.match(
+                /^aks-keyvault-secrets: unexpected error: Error "write EPIPE"; rerun with AKS_KEYVAULT_SECRETS_STACK=1 [^\n]*\n$/,
+            );
         });
 
         it("is the package's bin, built by prepare into the published files", () => {
