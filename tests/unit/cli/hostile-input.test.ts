@@ -234,11 +234,11 @@ describe("migrate on malformed and hostile input (property)", () => {
         );
     });
 
-    // Quotes pair left to right, so a value holding a bare quote ends its quote early (its rest is then capped
-    // with the line): this property takes values without one.
+    // Quotes pair left to right, so a value holding a bare quote ends its quote early, and one ending in a backslash
+    // escapes its closing quote (either way its rest is capped with the line): this property takes values with neither.
     it("quotes a long value capped at QUOTE_LIMIT characters", async () => {
         await fc.assert(
-            fc.asyncProperty(oddManifests(oddValue.filter((value) => !value.includes('"'))), async (text) => {
+            fc.asyncProperty(oddManifests(oddValue.filter((value) => !value.includes('"') && !value.includes("\\"))), async (text) => {
                 const result = await migrate(text);
                 for (const line of result.stderr.split("\n")) {
                     // The long values are runs of "a"; quote() keeps QUOTE_LIMIT of them.
