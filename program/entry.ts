@@ -79,9 +79,10 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     await checkNamespaces(checked.config);
     // No object another stack owns or no stack made is taken over (program/ownership.ts).
     await checkOwnership(checked.config, kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app }))));
-    // During up, each app's pods that cannot mount are explained as doctor would (program/mount-watch.ts).
-    watchMountsDuringUp(checked.config);
-    return runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
+    const outputs = await runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
+    // While up awaits the Deployments, each app's pods that cannot mount are explained as doctor would (program/mount-watch.ts).
+    watchMountsDuringUp(checked.config, outputs.applications);
+    return outputs;
 }
 
 // What else an inline (Automation API) run of the program and the tools around it read: the config's reader and its

@@ -77,7 +77,7 @@ export function watchMounts(
             }
         }
         for (const [key, message] of current) {
-            if (previous.has(key) && !printed.has(key)) {
+            if (!stopped && previous.has(key) && !printed.has(key)) {
                 printed.add(key);
                 print(message);
             }
@@ -96,9 +96,14 @@ export function watchMounts(
     };
 }
 
-/** Starts the watch for `up` (never in a preview) of a stack whose cluster the program reads: an external one. */
-export function watchMountsDuringUp(config: StackConfig): void {
+/**
+ * Starts the watch for `up` (never in a preview) of a stack whose cluster the program reads (an external one), until
+ * `done` resolves: the apps' outputs, known once every Deployment was awaited. A program that runs in a longer-lived
+ * process (the Automation API's inline programs) then stops reading.
+ */
+export function watchMountsDuringUp(config: StackConfig, done: pulumi.Output<unknown>): void {
     if (!pulumi.runtime.isDryRun() && config.cluster?.mode === "external" && !config.platformStack) {
-        watchMounts(config);
+        const stop = watchMounts(config);
+        done.apply(() => stop());
     }
 }

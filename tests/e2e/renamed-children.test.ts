@@ -68,8 +68,9 @@ describe("renamed Namespace and ServiceAccount children (real engine, real kube-
             },
         });
         const preview = await current.preview();
-        // Only the new objects (SecretProviderClass, Deployment) are created; nothing is deleted or replaced.
-        expect(preview.changeSummary).to.deep.equal({ create: 2, same: 4 });
+        // Only the new objects (SecretProviderClass, Deployment) are created; nothing is deleted or replaced. The
+        // Namespace and ServiceAccount are updated in place: they gain the owner-stack annotation (docs/ownership.md).
+        expect(preview.changeSummary).to.deep.equal({ create: 2, same: 2, update: 2 });
         expect((await current.up()).summary.result).to.equal("succeeded");
         expect(await uids()).to.deep.equal(before);
         expect((await current.destroy()).summary.result).to.equal("succeeded");
