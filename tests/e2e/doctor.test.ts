@@ -533,6 +533,35 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         expect(code).to.equal(DOCTOR_EXIT_CODES.unreadable);
         expect(stderr).to.match(/can't read the cluster of context .*ECONNREFUSED/);
     });
+    it("preview warns that a renamed objectAlias takes a file from the running pods, and changes nothing", async () => {
+        const raw = localStackConfig();
+        const applications = JSON.parse(JSON.stringify(raw.applications)) as Array<Record<string, any>>;
+        const ordersApi = applications.find((entry) => entry.name === "orders-api") as Record<string, any>;
+        for (const object of ordersApi.objects) {
+            if (object.objectAlias === "api-key") {
+                object.objectAlias = "api-key-v2";
+            }
+        }
+        for (const entry of ordersApi.syncedSecrets[0].data) {
+            if (entry.objectName === "api-key") {
+                entry.objectName = "api-key-v2";
+            }
+        }
+        await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(applications) });
+        let output = "";
+        try {
+            await stack.preview({ onOutput: (text) => (output += text) });
+        } finally {
+            await stack.setConfig("aks-keyvault-secrets:applications", { value: JSON.stringify(raw.applications) });
+        }
+        const line = output.split("\n").find((candidate) => candidate.includes("removes or renames")) ?? "";
+        console.log(`      ${line.trim()}`);
+        expect(line).to.match(
+            /applications\[0\]\.objects \(app "orders-api"\): removes or renames "api-key", which 1 running pod\(s\) mount from class orders\/orders-api \(orders-api-\S+\); the files disappear/,
+        );
+        await stack.preview({ expectNoChanges: true });
+    });
+
     // Last: the rollouts leave the synced Secret with several ReplicaSet owners, which the akv2k8s test reads.
     it("up names why a new pod cannot mount within a minute, while the Deployment is awaited", async () => {
         const raw = localStackConfig();

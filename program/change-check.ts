@@ -1,0 +1,165 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseObjectsParameter } from "../components/secret-provider-class/parse";
+import { fileNameOf } from "../components/secret-provider-class/paths";
+import { KeyVaultObject } from "../components/secret-provider-class/types";
+import { Json, getJson, loadKubeConfig } from "./cluster-api";
+import { KubernetesProviderConfig, kubernetesProviderConfig } from "./namespace-check";
+import { ConfigProblem, formatConfigProblem } from "./problems";
+import { ApplicationConfig, StackConfig } from "./schema";
+
+/**
+ * What a change takes from running pods. Renaming an `objectAlias` or removing an object updates the class in place
+ * (`~ update`), and at the next rotation the old file is gone from every running pod's mount, with no restart; a
+ * synced Secret that loses a key breaks the next start of any pod whose env reads it. Before declaring anything,
+ * the preview reads each app's live class and its namespace's running pods (external clusters, as the namespace
+ * check) and warns, per app, naming the files or keys and the pods.
+ */
+
+/** What the cluster has of one app: its live class (first vault) and the Secrets' keys that class syncs. */
+export interface LiveApp {
+    /** The files the live class writes (alias or name of each object). */
+    files: string[];
+    /** Keys of each Secret the live class or its SecretSyncs fill. */
+    syncedKeys: Record<string, string[]>;
+}
+
+/** What one running pod reads. */
+export interface RunningPod {
+    name: string;
+    /** Classes its CSI volumes mount. */
+    classes: string[];
+    /** `secret/key` of each env var it takes from a Secret key. */
+    envKeys: Array<{ secret: string; key: string; env: string }>;
+    /** Secrets it takes whole (`envFrom`). */
+    envFromSecrets: string[];
+}
+
+/** The files an app's config has its class write. Pure. */
+export function configuredFiles(objects: readonly KeyVaultObject[]): string[] {
+    return objects.map(fileNameOf);
+}
+
+/** The Secrets' keys an app's config syncs. Pure. */
+export function configuredKeys(app: Pick<ApplicationConfig, "syncedSecrets">): Record<string, string[]> {
+    return Object.fromEntries(app.syncedSecrets.map((secret) => [secret.secretName, secret.data.map((entry) => entry.key)]));
+}
+
+/** The warnings for one app: files running pods mount that the change removes, and synced keys their env reads. Pure. */
+export function changeWarnings(
+    app: Pick<ApplicationConfig, "name" | "namespace" | "objects" | "syncedSecrets">,
+    index: number,
+    live: LiveApp,
+    pods: readonly RunningPod[],
+): ConfigProblem[] {
+    const warnings: ConfigProblem[] = [];
+    const next = new Set(configuredFiles(app.objects));
+    const gone = live.files.filter((file) => !next.has(file));
+    const mounting = pods.filter((pod) => pod.classes.includes(app.name)).map((pod) => pod.name);
+    if (gone.length > 0 && mounting.length > 0) {
+        warnings.push({
+            path: ["applications", index, "objects"],
+            context: `app "${app.name}"`,
+            message: `removes or renames ${gone.map((file) => `"${file}"`).join(", ")}, which ${mounting.length} running pod(s) mount from class ${app.namespace}/${app.name} (${mounting.join(", ")}); the files disappear from their mounts at the next rotation, and the pods are not restarted`,
+            fix: "keep the old objectAlias (or object) until no pod reads it, or roll the pods out once the change is applied",
+        });
+    }
+    const nextKeys = configuredKeys(app);
+    for (const [secret, keys] of Object.entries(live.syncedKeys)) {
+        const kept = new Set(nextKeys[secret] ?? []);
+        for (const key of keys.filter((candidate) => !kept.has(candidate))) {
+            const readers = pods.flatMap((pod) =>
+                pod.envKeys.filter((use) => use.secret === secret && use.key === key).map((use) => `${pod.name} (env ${use.env})`),
+            );
+            const whole = pods.filter((pod) => pod.envFromSecrets.includes(secret)).map((pod) => `${pod.name} (envFrom)`);
+            if (readers.length + whole.length > 0) {
+                warnings.push({
+                    path: ["applications", index, "syncedSecrets"],
+                    context: `app "${app.name}"`,
+                    message: `drops key "${key}" of Secret ${app.namespace}/${secret}, which running pods read: ${[...readers, ...whole].join(", ")}; ${readers.length > 0 ? "their next start fails (CreateContainerConfigError)" : "their next start lacks the variable"}`,
+                    fix: `keep the key until those pods no longer read it, or change them first`,
+                });
+            }
+        }
+    }
+    return warnings;
+}
+
+/** A pod's reads, from its spec. */
+function runningPod(pod: Json): RunningPod {
+    const containers: Json[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+    return {
+        name: pod.metadata?.name ?? "",
+        classes: (pod.spec?.volumes ?? [])
+            .map((volume: Json) => volume.csi?.volumeAttributes?.secretProviderClass)
+            .filter((name: unknown): name is string => typeof name === "string"),
+        envKeys: containers.flatMap((container) =>
+            (container.env ?? [])
+                .filter((env: Json) => env.valueFrom?.secretKeyRef?.name)
+                .map((env: Json) => ({ secret: env.valueFrom.secretKeyRef.name, key: env.valueFrom.secretKeyRef.key, env: env.name })),
+        ),
+        envFromSecrets: containers.flatMap((container) =>
+            (container.envFrom ?? [])
+                .map((from: Json) => from.secretRef?.name)
+                .filter((name: unknown): name is string => typeof name === "string"),
+        ),
+    };
+}
+
+/** The live class of an app (undefined when absent) and the keys it, or the app's SecretSyncs, sync. */
+function liveApp(spc: Json, syncs: Json[]): LiveApp {
+    const objects = typeof spc.spec?.parameters?.objects === "string" ? parseObjectsParameter(spc.spec.parameters.objects).value : [];
+    const syncedKeys: Record<string, string[]> = {};
+    for (const secret of spc.spec?.secretObjects ?? []) {
+        syncedKeys[secret.secretName] = (secret.data ?? []).map((entry: Json) => entry.key);
+    }
+    for (const sync of syncs) {
+        syncedKeys[sync.metadata?.name] = (sync.spec?.secretObject?.data ?? []).map((entry: Json) => entry.targetKey);
+    }
+    return { files: objects.map(fileNameOf), syncedKeys };
+}
+
+/**
+ * Runs the check for an external cluster's stack: reads each app's live class (and SecretSyncs) and its namespace's
+ * running pods, and prints every warning. Never fails the preview; a cluster it cannot read is skipped silently
+ * (the namespace check already warned).
+ */
+export async function warnAboutChangesToRunningPods(
+    config: StackConfig,
+    provider: KubernetesProviderConfig = kubernetesProviderConfig(),
+): Promise<void> {
+    if (config.cluster?.mode !== "external" || config.platformStack) {
+        return;
+    }
+    try {
+        const kubeconfig = await loadKubeConfig(provider, { file: "", context: "", cluster: "" });
+        const podsByNamespace = new Map<string, RunningPod[]>();
+        for (const [index, app] of config.applications.entries()) {
+            const spc = await getJson(
+                kubeconfig,
+                `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${app.namespace}/secretproviderclasses/${app.name}`,
+            );
+            if (spc.status !== 200) {
+                continue;
+            }
+            const syncs: Json[] = [];
+            for (const secret of app.syncMechanism === "secretSync" ? app.syncedSecrets : []) {
+                const sync = await getJson(
+                    kubeconfig,
+                    `/apis/secret-sync.x-k8s.io/v1alpha1/namespaces/${app.namespace}/secretsyncs/${secret.secretName}`,
+                );
+                if (sync.status === 200) {
+                    syncs.push(sync.body);
+                }
+            }
+            if (!podsByNamespace.has(app.namespace)) {
+                const list = await getJson(kubeconfig, `/api/v1/namespaces/${app.namespace}/pods?fieldSelector=status.phase%3DRunning`);
+                podsByNamespace.set(app.namespace, list.status === 200 ? (list.body.items ?? []).map(runningPod) : []);
+            }
+            for (const warning of changeWarnings(app, index, liveApp(spc.body, syncs), podsByNamespace.get(app.namespace) ?? [])) {
+                pulumi.log.warn(formatConfigProblem(warning));
+            }
+        }
+    } catch {
+        // Only a warning would be lost: the namespace and ownership checks report an unreadable cluster.
+    }
+}
