@@ -4,7 +4,8 @@ import { fileNameOf } from "../components/secret-provider-class/paths";
 import { KeyVaultObject } from "../components/secret-provider-class/types";
 import { Json, getJson, loadKubeConfig } from "./cluster-api";
 import { KubernetesProviderConfig, kubernetesProviderConfig } from "./namespace-check";
-import { ConfigProblem, formatConfigProblem } from "./problems";
+import { OWNER_STACK_ANNOTATION, ownerStack } from "./ownership";
+import { ConfigProblem, StackConfigError, formatConfigProblem } from "./problems";
 import { ApplicationConfig, StackConfig } from "./schema";
 
 /**
@@ -84,6 +85,20 @@ export function changeWarnings(
     return warnings;
 }
 
+/**
+ * The refusal for an app this stack runs in another namespace: the move replaces its Deployment, class and
+ * ServiceAccount, and the Kubernetes provider deletes an object with a fixed name before it creates the replacement,
+ * so the app would have no pods until the new ones mount. Pure.
+ */
+export function moveProblem(app: Pick<ApplicationConfig, "name" | "namespace">, index: number, from: string): ConfigProblem {
+    return {
+        path: ["applications", index, "namespace"],
+        context: `app "${app.name}"`,
+        message: `moves the app from namespace "${from}" to "${app.namespace}", which replaces its Deployment, SecretProviderClass and ServiceAccount by deleting them first: its pods stop before the new ones can mount`,
+        fix: `add the app under a new name in "${app.namespace}", apply, move the traffic, then remove "${app.name}" from "${from}"; or keep namespace "${from}"`,
+    };
+}
+
 /** A pod's reads, from its spec. */
 function runningPod(pod: Json): RunningPod {
     const containers: Json[] = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
@@ -119,21 +134,34 @@ function liveApp(spc: Json, syncs: Json[]): LiveApp {
 }
 
 /**
- * Runs the check for an external cluster's stack: reads each app's live class (and SecretSyncs) and its namespace's
- * running pods, and prints every warning. Never fails the preview; a cluster it cannot read is skipped silently
- * (the namespace check already warned).
+ * Runs the check for an external cluster's stack: refuses an app this stack runs in another namespace (its class is
+ * found there, annotated with this stack); reads each app's live class (and SecretSyncs) and its namespace's running
+ * pods and prints every warning. A cluster it cannot read is skipped silently (the namespace check already warned).
  */
-export async function warnAboutChangesToRunningPods(
+export async function checkChangesToRunningApps(
     config: StackConfig,
     provider: KubernetesProviderConfig = kubernetesProviderConfig(),
+    me: string = ownerStack(),
 ): Promise<void> {
     if (config.cluster?.mode !== "external" || config.platformStack) {
         return;
     }
+    const moves: ConfigProblem[] = [];
     try {
         const kubeconfig = await loadKubeConfig(provider, { file: "", context: "", cluster: "" });
         const podsByNamespace = new Map<string, RunningPod[]>();
         for (const [index, app] of config.applications.entries()) {
+            const sameName = await getJson(
+                kubeconfig,
+                `/apis/secrets-store.csi.x-k8s.io/v1/secretproviderclasses?fieldSelector=${encodeURIComponent(`metadata.name=${app.name}`)}`,
+            );
+            const elsewhere = (sameName.status === 200 ? (sameName.body.items ?? []) : []).find(
+                (item: Json) => item.metadata?.namespace !== app.namespace && item.metadata?.annotations?.[OWNER_STACK_ANNOTATION] === me,
+            );
+            if (elsewhere) {
+                moves.push(moveProblem(app, index, elsewhere.metadata.namespace));
+                continue;
+            }
             const spc = await getJson(
                 kubeconfig,
                 `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${app.namespace}/secretproviderclasses/${app.name}`,
@@ -161,5 +189,8 @@ export async function warnAboutChangesToRunningPods(
         }
     } catch {
         // Only a warning would be lost: the namespace and ownership checks report an unreadable cluster.
+    }
+    if (moves.length > 0) {
+        throw new StackConfigError(moves);
     }
 }

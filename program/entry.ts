@@ -6,7 +6,7 @@ import { checkAppIdentities } from "./identity-check";
 import { checkNamespaces } from "./namespace-check";
 import { checkOwnership } from "./ownership";
 import { watchMountsDuringUp } from "./mount-watch";
-import { warnAboutChangesToRunningPods } from "./change-check";
+import { checkChangesToRunningApps } from "./change-check";
 import { kubernetesObjectPlan } from "./kubernetes-objects";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
@@ -80,8 +80,8 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     await checkNamespaces(checked.config);
     // No object another stack owns or no stack made is taken over (program/ownership.ts).
     await checkOwnership(checked.config, kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app }))));
-    // Files and synced keys running pods read that the change takes away (program/change-check.ts).
-    await warnAboutChangesToRunningPods(checked.config);
+    // No app moves namespace; files and synced keys running pods read that the change takes away (program/change-check.ts).
+    await checkChangesToRunningApps(checked.config);
     const outputs = await runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
     // While up awaits the Deployments, each app's pods that cannot mount are explained as doctor would (program/mount-watch.ts).
     watchMountsDuringUp(checked.config, outputs.applications);

@@ -321,6 +321,24 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
         await stack.preview({ expectNoChanges: true });
     });
 
+    it("moving an app to another existing namespace is refused at preview with the safe path, and changes nothing", async () => {
+        const before = await resourceVersions(kube);
+        const index = config.applications.findIndex((app: { name: string }) => app.name === "payments");
+        await setApplications(withApplications(config, (apps) => (apps[index].namespace = "orders")));
+        let output = "";
+        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(error, "preview should fail").to.be.instanceOf(Error);
+        expect(output + String(error)).to.contain(
+            `aks-keyvault-secrets:applications[${index}].namespace (app "payments"): moves the app from namespace "payments" to "orders", which replaces its Deployment, SecretProviderClass and ServiceAccount by deleting them first`,
+        );
+        expect(await resourceVersions(kube)).to.deep.equal(before);
+        await setApplications(JSON.stringify(config.applications));
+        await stack.preview({ expectNoChanges: true });
+    });
+
     it("refuses a second pulumi up on the same stack while one runs (state lock), and loses nothing", async () => {
         await setApplications(withApplications(config, (apps) => apps.forEach((a) => (a.deployment.replicas = 2))));
         // The first up is held inside its program, i.e. while the engine holds the stack's lock, until the second

@@ -1,6 +1,8 @@
 /** program/change-check.ts: the files and synced keys running pods read that a change takes away. */
 import { expect } from "chai";
-import { RunningPod, changeWarnings, warnAboutChangesToRunningPods } from "../../program/change-check";
+import { RunningPod, changeWarnings, checkChangesToRunningApps, moveProblem } from "../../program/change-check";
+import { StackConfigError } from "../../program/problems";
+import { rejection } from "../mocks";
 import { parseStackConfig } from "../../program/config";
 import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { capturedWarnings, fakeKubeApi } from "../mocks";
@@ -106,13 +108,44 @@ describe("change check: what running pods lose", () => {
             },
         });
         try {
-            const warnings = await capturedWarnings(() => warnAboutChangesToRunningPods(config, { kubeconfig: server.kubeconfig }));
+            const warnings = await capturedWarnings(() =>
+                checkChangesToRunningApps(config, { kubeconfig: server.kubeconfig }, "organization/aks-keyvault-secrets/dev"),
+            );
             expect(warnings.map((line) => line.split(": ")[0] + ": " + line.split(": ")[1].split(",")[0])).to.deep.equal([
                 'aks-keyvault-secrets:applications[0].objects (app "orders-api"): removes or renames "api-key"',
                 'aks-keyvault-secrets:applications[0].syncedSecrets (app "orders-api"): drops key "api-key" of Secret orders/orders-api-keyvault',
             ]);
         } finally {
             server.close();
+        }
+    });
+
+    it("refuses moving an app this stack runs in another namespace, with the safe path", async () => {
+        expect(formatConfigProblem(moveProblem(APP, 1, "shop"))).to.equal(
+            'aks-keyvault-secrets:applications[1].namespace (app "orders-api"): moves the app from namespace "shop" to "orders", which replaces its Deployment, SecretProviderClass and ServiceAccount by deleting them first: its pods stop before the new ones can mount. Fix: add the app under a new name in "orders", apply, move the traffic, then remove "orders-api" from "shop"; or keep namespace "shop".',
+        );
+        const config = parseStackConfig({
+            cluster: { mode: "external", addonIdentityClientId: "3b1d7f0e-5a2c-4e8b-9d6f-1a2b3c4d5e6f" },
+            keyVault: { mode: "external", name: "kv-orders", tenantId: "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", checkContents: false },
+            applications: [{ ...APP, identity: { mode: "addon" } }],
+        });
+        const owned = (owner: string) => ({
+            items: [{ metadata: { name: "orders-api", namespace: "shop", annotations: { "aks-keyvault-secrets/owner-stack": owner } } }],
+        });
+        const LIST = "/apis/secrets-store.csi.x-k8s.io/v1/secretproviderclasses?fieldSelector=metadata.name%3Dorders-api";
+        const mine = await fakeKubeApi({ [LIST]: owned("organization/aks-keyvault-secrets/dev") });
+        const theirs = await fakeKubeApi({ [LIST]: owned("organization/aks-keyvault-secrets/other") });
+        try {
+            const error = await rejection(
+                checkChangesToRunningApps(config, { kubeconfig: mine.kubeconfig }, "organization/aks-keyvault-secrets/dev"),
+            );
+            expect(error).to.be.instanceOf(StackConfigError);
+            expect((error as StackConfigError).problems).to.deep.equal([formatConfigProblem(moveProblem(APP, 0, "shop"))]);
+            // another stack's app of the same name is the ownership check's business, not a move
+            await checkChangesToRunningApps(config, { kubeconfig: theirs.kubeconfig }, "organization/aks-keyvault-secrets/dev");
+        } finally {
+            mine.close();
+            theirs.close();
         }
     });
 });
