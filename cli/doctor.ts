@@ -2,10 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { isObject } from "../components/shared/manifests";
 import { ParsedArgs, UsageError, one } from "./args";
-import { DEFAULT_RECENT_SECONDS, diagnose } from "./doctor/diagnose";
-import { ClusterFacts, StackOutputs } from "./doctor/facts";
+import { DEFAULT_RECENT_SECONDS, diagnose } from "../program/diagnosis/diagnose";
+import { ClusterFacts, StackOutputs } from "../program/diagnosis/facts";
 import { ClusterReadError } from "../program/cluster-api";
-import { ReadClusterOptions, readCluster } from "./doctor/read-cluster";
+import { ReadClusterOptions, readCluster } from "../program/diagnosis/read-cluster";
 import { DOCTOR_EXIT_CODES, formatJson, formatText } from "./doctor/render";
 import { CliIo } from "./io";
 

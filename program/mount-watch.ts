@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { diagnose, DoctorReport } from "../cli/doctor/diagnose";
-import { ClusterFacts } from "../cli/doctor/facts";
-import { ReadClusterOptions, readCluster } from "../cli/doctor/read-cluster";
+import { diagnose, DoctorReport } from "./diagnosis/diagnose";
+import { ClusterFacts } from "./diagnosis/facts";
+import { ReadClusterOptions, readCluster } from "./diagnosis/read-cluster";
 import { KubernetesProviderConfig, kubernetesProviderConfig } from "./namespace-check";
 import { StackConfig } from "./schema";
 

@@ -1,5 +1,5 @@
 /** The text and JSON `aks-keyvault-secrets doctor` prints: names, versions, times and causes, never a value. */
-import { AppReport, Cause, DoctorReport } from "./diagnose";
+import { AppReport, Cause, DoctorReport } from "../../program/diagnosis/diagnose";
 
 /** How the text report names each writer of a synced Secret. */
 const WRITERS: Record<string, string> = { driver: "the driver", "sync-controller": "the sync controller" };

@@ -23,7 +23,7 @@ import { appPods, awaitDeliveries, podState, prepareNode } from "../../localenv/
 import { localStackConfig, openLocalStack } from "../../localenv/harness/stack";
 import { main } from "../../cli/main";
 import { CliIo } from "../../cli/io";
-import { AppReport, CauseId, DoctorReport } from "../../cli/doctor/diagnose";
+import { AppReport, CauseId, DoctorReport } from "../../program/diagnosis/diagnose";
 import { DOCTOR_EXIT_CODES } from "../../cli/doctor/render";
 
 const LANE = process.env.AKV_LANE || undefined;

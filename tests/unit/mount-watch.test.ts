@@ -1,7 +1,7 @@
 /** program/mount-watch.ts: during `up`, each failing pod's cause and fix, printed once, after two reads agree. */
 import { expect } from "chai";
-import { diagnose } from "../../cli/doctor/diagnose";
-import { ClusterFacts } from "../../cli/doctor/facts";
+import { diagnose } from "../../program/diagnosis/diagnose";
+import { ClusterFacts } from "../../program/diagnosis/facts";
 import { parseStackConfig } from "../../program/config";
 import { MountWaitMessage, mountWaitCauses, watchMounts } from "../../program/mount-watch";
 import { ADDON, NODE, failing, healthy, pod } from "./cli/doctor-facts";

@@ -1,7 +1,7 @@
 /** Doctor's cluster facts for unit tests: one healthy orders-api and the node's recorded messages. */
 import * as fs from "fs";
 import * as path from "path";
-import { ClassFact, ClusterFacts, EventFact, PodFact, PodStatusFact, SecretFact } from "../../../cli/doctor/facts";
+import { ClassFact, ClusterFacts, EventFact, PodFact, PodStatusFact, SecretFact } from "../../../program/diagnosis/facts";
 
 /** Messages the local node printed for each fault (tests/e2e/doctor.test.ts injects them). */
 export const NODE: Record<string, string> = JSON.parse(

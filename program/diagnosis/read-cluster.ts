@@ -5,7 +5,7 @@
  * (PartialObjectMetadataList: the API server sends no `data`), and their key names are read from managedFields.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { ClusterReadError, Json, getJson, loadKubeConfig } from "../../program/cluster-api";
+import { ClusterReadError, Json, getJson, loadKubeConfig } from "../cluster-api";
 import { ClassFact, ClusterFacts, CSI_DRIVER_NAME, EventFact, PodFact, PodStatusFact, SecretFact, SecretSyncFact } from "./facts";
 
 export interface ReadClusterOptions {
