@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { KubeClient } from "./kube";
-import { LocalStackOptions, localNamespaces } from "./stack";
+import { LocalStackOptions, localNamespaces, pulumiHomeOf, stopLeftoverPlugins } from "./stack";
 import { StandInFiles } from "./key-vault-seed";
 import { LocalTools } from "./tools";
 import { clusterDown, clusterUp, crdFiles, importImages, toolchainPaths } from "./localenv";
@@ -134,6 +134,7 @@ export async function startLocalEnvironment(
                 for (const name of installedCrds) {
                     await kube.delete(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
                 }
+                stopLeftoverPlugins(pulumiHomeOf(stateDir));
                 fs.rmSync(stateDir, { recursive: true, force: true });
             },
         };
@@ -178,6 +179,7 @@ export async function startLocalEnvironment(
         node,
         stackOptions: stackOptions(kubeconfig),
         stop: async () => {
+            stopLeftoverPlugins(pulumiHomeOf(stateDir));
             clusterDown(clusterStateDir);
             fs.rmSync(stateDir, { recursive: true, force: true });
         },

@@ -188,7 +188,7 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), stackFile);
     }
     const binary = options.pulumiBinary ?? toolchainPaths().pulumi;
-    const pulumiHome = path.join(options.stateDir, "home");
+    const pulumiHome = pulumiHomeOf(options.stateDir);
     installProviderPlugin(binary, pulumiHome, options.provider ?? toolchainPaths()["pulumi-resource-kubernetes"]);
     // The language host is bundled with the CLI, so no plugin cache takes it: the engine finds it on PATH.
     const pluginDirs = [
@@ -241,4 +241,36 @@ export async function openLocalStack(options: LocalStackOptions): Promise<Stack>
         },
         workspaceOptions,
     );
+}
+
+/** The PULUMI_HOME of the stacks a local environment's state dir holds. */
+export function pulumiHomeOf(stateDir: string): string {
+    return path.join(stateDir, "home");
+}
+
+/**
+ * Stops the plugin processes (the Kubernetes provider) that engines of this PULUMI_HOME started and left behind: an
+ * engine killed during `up` leaves its provider running for minutes. Found by the PULUMI_HOME in their environment.
+ * Returns their pids.
+ */
+export function stopLeftoverPlugins(pulumiHome: string): number[] {
+    const marker = `PULUMI_HOME=${pulumiHome}\0`;
+    const stopped: number[] = [];
+    for (const entry of fs.existsSync("/proc") ? fs.readdirSync("/proc") : []) {
+        const pid = Number(entry);
+        if (!Number.isInteger(pid) || pid === process.pid) {
+            continue;
+        }
+        try {
+            const environ = fs.readFileSync(`/proc/${pid}/environ`, "latin1");
+            const command = fs.readFileSync(`/proc/${pid}/cmdline`, "latin1");
+            if (environ.includes(marker) && /pulumi-(resource|language)-/.test(command)) {
+                process.kill(pid, "SIGKILL");
+                stopped.push(pid);
+            }
+        } catch {
+            // gone meanwhile, or not ours to read
+        }
+    }
+    return stopped;
 }

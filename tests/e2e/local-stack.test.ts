@@ -4,12 +4,20 @@
  * `localenv/localenv build --for main`.
  */
 import { expect } from "chai";
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Stack, EngineEvent } from "@pulumi/pulumi/automation";
 import { KubeClient } from "../../localenv/harness/kube";
-import { LOCAL_PASSPHRASE, localNamespaces, localStackConfig, openLocalStack } from "../../localenv/harness/stack";
+import {
+    LOCAL_PASSPHRASE,
+    localNamespaces,
+    localStackConfig,
+    openLocalStack,
+    pulumiHomeOf,
+    stopLeftoverPlugins,
+} from "../../localenv/harness/stack";
+import { runGate } from "../../.github/preview-gate/preview-gate";
 import { LocalEnvironment, startLocalEnvironment } from "../../localenv/harness/environment";
 import { CONFIG_NAMESPACE } from "../../program/config";
 import { parseObjectsParameter } from "../../components/secret-provider-class/parse";
@@ -52,6 +60,41 @@ async function resourceVersions(kube: KubeClient): Promise<Record<string, string
         versions[id] = (await kube.get(`${prefix}/namespaces/${namespace}/${plural}/${name}`)).metadata.resourceVersion;
     }
     return versions;
+}
+
+/** The objects the stack's state holds (as clusterObjects names them), its pending operations and the export. */
+async function stateObjects(stack: Stack): Promise<{ objects: string[]; pending: unknown[]; exported: unknown }> {
+    const exported = await stack.exportStack();
+    const plurals: Record<string, string> = {
+        "kubernetes:apps/v1:Deployment": "deployments",
+        "kubernetes:core/v1:ServiceAccount": "serviceaccounts",
+        [`kubernetes:${SPC_API}:SecretProviderClass`]: "secretproviderclasses",
+        [`kubernetes:${SECRET_SYNC_API}:SecretSync`]: "secretsyncs",
+    };
+    const objects = (exported.deployment.resources as any[])
+        .filter((r) => plurals[r.type] !== undefined)
+        .map((r) => `${plurals[r.type]}/${r.outputs.metadata.namespace}/${r.outputs.metadata.name}`)
+        .sort();
+    return { objects, pending: exported.deployment.pending_operations ?? [], exported };
+}
+
+/** SIGKILLs the `pulumi up` this process runs (the engine; the inline program lives on in this process). */
+function killEngine(): number {
+    const pid = Number(
+        execFileSync("pgrep", ["-P", String(process.pid), "-f", "pulumi.* up "], { encoding: "utf8" })
+            .trim()
+            .split("\n")[0],
+    );
+    process.kill(pid, "SIGKILL");
+    return pid;
+}
+
+/** Every file under `dir`. */
+function listFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        return entry.isDirectory() ? listFiles(full) : [full];
+    });
 }
 
 function withApplications(stackConfig: Record<string, any>, edit: (apps: any[]) => void): string {
@@ -443,19 +486,83 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             expect((await kube.get(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}`)).spec.replicas, id).to.equal(3);
         }
         // State and cluster agree object for object: nothing orphaned, nothing duplicated.
-        const state = (await stack.exportStack()).deployment;
-        const plurals: Record<string, string> = {
-            "kubernetes:apps/v1:Deployment": "deployments",
-            "kubernetes:core/v1:ServiceAccount": "serviceaccounts",
-            [`kubernetes:${SPC_API}:SecretProviderClass`]: "secretproviderclasses",
-            [`kubernetes:${SECRET_SYNC_API}:SecretSync`]: "secretsyncs",
-        };
-        const stateObjects = (state.resources as any[])
-            .filter((r) => plurals[r.type] !== undefined)
-            .map((r) => `${plurals[r.type]}/${r.outputs.metadata.namespace}/${r.outputs.metadata.name}`)
-            .sort();
-        expect(stateObjects).to.deep.equal(objects);
-        expect(state.pending_operations ?? []).to.deep.equal([]);
+        const state = await stateObjects(stack);
+        expect(state.objects).to.deep.equal(objects);
+        expect(state.pending).to.deep.equal([]);
+    });
+
+    it("an engine killed during up leaves a lock, pending creates and orphans; the runbook converges from each kill point", async () => {
+        const pulumiHome = pulumiHomeOf(environment!.stackOptions.stateDir);
+        const backend = path.join(environment!.stackOptions.stateDir, "backend");
+        let apps = JSON.parse(JSON.stringify(config.applications));
+        const report: string[] = [];
+        for (const [round, killAfter] of [2, 9, 15].entries()) {
+            // A batch of new apps per round (a ServiceAccount, a class and a Deployment each), so creates are in flight.
+            const batch = Array.from({ length: 6 }, (_, i) => {
+                const app = JSON.parse(JSON.stringify(config.applications[0]));
+                app.name = `crash-${round}-${i}`;
+                app.syncedSecrets[0].secretName = `${app.name}-keyvault`;
+                app.env.forEach((env: any) => (env.secretName = app.syncedSecrets[0].secretName));
+                return app;
+            });
+            apps = [...apps, ...batch];
+            await setApplications(JSON.stringify(apps));
+            let created = 0;
+            let killed: number | undefined;
+            const crashed = await stack
+                .up({
+                    onEvent: (event: EngineEvent) => {
+                        if (event.resOutputsEvent?.metadata.type.startsWith("kubernetes:") && ++created === killAfter) {
+                            killed = killEngine();
+                        }
+                    },
+                })
+                .then(
+                    () => undefined,
+                    (e: Error) => e,
+                );
+            expect(killed, `round ${round}: the engine was killed`).to.be.a("number");
+            expect(crashed, `round ${round}: up failed`).to.be.instanceOf(Error);
+            // What the kill left: the provider (stopped here, as the harness does at its end), the lock, the state.
+            const leftovers = stopLeftoverPlugins(pulumiHome);
+            const locks = listFiles(path.join(backend, ".pulumi", "locks"));
+            expect(locks, `round ${round}: the dead run's lock is left`).to.not.be.empty;
+            const before = await stateObjects(stack);
+            const orphans = (await clusterObjects(kube)).filter((object) => !before.objects.includes(object));
+            const gate = runGate(["--stack", "dev", "--state", "export.json"], JSON.stringify({ steps: [] }), () =>
+                JSON.stringify(before.exported),
+            );
+            expect(gate.exitCode, `round ${round}: the gate blocks pending operations`).to.equal(before.pending.length > 0 ? 1 : 0);
+            report.push(
+                `kill after ${killAfter} creates: ${leftovers.length} provider process(es) left, a lock, ${before.pending.length} pending create(s), ${orphans.length} orphan(s)`,
+            );
+            // The runbook (docs/crash-recovery.md): cancel, refresh clearing pending creates, up.
+            await stack.cancel();
+            await stack.refresh({ clearPendingCreates: true });
+            expect((await stack.up()).summary.result).to.equal("succeeded");
+            await stack.preview({ expectNoChanges: true });
+            const after = await stateObjects(stack);
+            const objects = await clusterObjects(kube);
+            expect(after.objects, `round ${round}: state and cluster agree`).to.deep.equal(objects);
+            expect(after.pending).to.deep.equal([]);
+            for (const app of apps) {
+                expect(objects, app.name).to.include.members([
+                    `deployments/${app.namespace}/${app.name}`,
+                    `secretproviderclasses/${app.namespace}/${app.name}`,
+                ]);
+            }
+        }
+        console.log(`      ${report.join("; ")}`);
+        // No secret value in the state, its backups or its history.
+        for (const file of listFiles(path.join(backend, ".pulumi"))) {
+            const text = fs.readFileSync(file, "utf8");
+            expect(text, file).to.not.contain("-----BEGIN");
+            expect(text, file).to.not.contain(LOCAL_PASSPHRASE);
+        }
+        await setApplications(JSON.stringify(config.applications));
+        expect((await stack.up()).summary.result).to.equal("succeeded");
+        expect(stopLeftoverPlugins(pulumiHome), "a finished up leaves no plugin behind").to.deep.equal([]);
+        expect(listFiles(path.join(backend, ".pulumi", "locks")), "no lock left").to.deep.equal([]);
     });
 
     it("a second stack declaring the same objects is refused at preview and changes nothing", async () => {
