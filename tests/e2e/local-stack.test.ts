@@ -89,6 +89,41 @@ function killEngine(): number {
     return pid;
 }
 
+/**
+ * Repairs a file backend's stack checkpoint after a kill, as docs/crash-recovery.md says: the backend keeps each
+ * blob's metadata in a `.attrs` file beside it, written apart from the blob, and a kill can leave it empty (seen) or
+ * the checkpoint itself (not seen). An intact checkpoint keeps its content and gets the metadata of `<stack>.json.bak`;
+ * a broken one is replaced by the newest non-empty copy. Returns what it did.
+ */
+function repairCheckpoint(backend: string, stackName: string): string {
+    const checkpoint = listFiles(path.join(backend, ".pulumi", "stacks")).find((file) => path.basename(file) === `${stackName}.json`);
+    if (!checkpoint) {
+        throw new Error(`no checkpoint of ${stackName} in ${backend}`);
+    }
+    const sizes = [checkpoint, `${checkpoint}.attrs`].map(
+        (file) => `${path.basename(file)} ${fs.existsSync(file) ? fs.statSync(file).size : "absent"} B`,
+    );
+    let intact = true;
+    try {
+        JSON.parse(fs.readFileSync(checkpoint, "utf8"));
+    } catch {
+        intact = false;
+    }
+    const copies = listFiles(path.join(backend, ".pulumi"))
+        .filter((file) => file !== checkpoint && path.basename(file).startsWith(`${stackName}.`) && /\.json(\.bak)?$/.test(file))
+        .filter((file) => fs.statSync(file).size > 0)
+        .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    const source = intact ? `${checkpoint}.bak` : copies[0];
+    if (!source || !fs.existsSync(`${source}.attrs`)) {
+        throw new Error(`no copy to repair ${checkpoint} from: ${listFiles(path.join(backend, ".pulumi")).join(", ")}`);
+    }
+    if (!intact) {
+        fs.copyFileSync(source, checkpoint);
+    }
+    fs.copyFileSync(`${source}.attrs`, `${checkpoint}.attrs`);
+    return `${intact ? "metadata" : "checkpoint and metadata"} from ${path.relative(backend, source)} (was ${sizes.join(", ")})`;
+}
+
 /** Every file under `dir`. */
 function listFiles(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -125,6 +160,32 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
 
     async function setApplications(json: string): Promise<void> {
         await stack.setConfig(`${CONFIG_NAMESPACE}:applications`, { value: json });
+    }
+
+    /**
+     * Applies `edit` to the apps, expects the preview to fail with `message` (and `up` too when `alsoUp`) while no
+     * object in the cluster changes, then restores the config.
+     */
+    async function expectRefusedAtPreview(edit: (apps: any[]) => void, message: string, alsoUp = false): Promise<void> {
+        const before = await resourceVersions(kube);
+        await setApplications(withApplications(config, edit));
+        let output = "";
+        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(error, "preview should fail").to.be.instanceOf(Error);
+        expect(output + String(error)).to.contain(message);
+        if (alsoUp) {
+            const up = await stack.up().then(
+                () => undefined,
+                (e: Error) => e,
+            );
+            expect(up, "up should fail the same way, before any step").to.be.instanceOf(Error);
+        }
+        expect(await resourceVersions(kube)).to.deep.equal(before);
+        await setApplications(JSON.stringify(config.applications));
+        await stack.preview({ expectNoChanges: true });
     }
 
     before(async () => {
@@ -326,60 +387,26 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
     });
 
     it("invalid config fails at preview with the documented message and changes nothing", async () => {
-        const before = await resourceVersions(kube);
-        await setApplications(withApplications(config, (apps) => (apps[0].objects[1].objectAlias = "../api-key")));
-        let output = "";
-        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
-            () => undefined,
-            (e: Error) => e,
-        );
-        expect(error, "preview should fail").to.be.instanceOf(Error);
-        expect(output + String(error)).to.contain(
+        await expectRefusedAtPreview(
+            (apps) => (apps[0].objects[1].objectAlias = "../api-key"),
             `aks-keyvault-secrets:applications[0].objects[1].objectAlias (app "orders-api"): "../api-key" contains '..'; the provider refuses it. Fix: use a file name inside the mount, without '..'.`,
         );
-        expect(await resourceVersions(kube)).to.deep.equal(before);
-        await setApplications(JSON.stringify(config.applications));
-        await stack.preview({ expectNoChanges: true });
     });
 
     it("a namespace typo fails preview, names the app and the fix, and deletes nothing", async () => {
-        const before = await resourceVersions(kube);
-        await setApplications(withApplications(config, (apps) => (apps[0].namespace = "shop-typo")));
-        let output = "";
-        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
-            () => undefined,
-            (e: Error) => e,
-        );
-        expect(error, "preview should fail").to.be.instanceOf(Error);
-        expect(output + String(error)).to.contain(
+        await expectRefusedAtPreview(
+            (apps) => (apps[0].namespace = "shop-typo"),
             `aks-keyvault-secrets:applications[0].namespace (app "${config.applications[0].name}"): namespace "shop-typo" does not exist in the cluster of context`,
+            true,
         );
-        const up = await stack.up().then(
-            () => undefined,
-            (e: Error) => e,
-        );
-        expect(up, "up should fail the same way, before any step").to.be.instanceOf(Error);
-        expect(await resourceVersions(kube)).to.deep.equal(before);
-        await setApplications(JSON.stringify(config.applications));
-        await stack.preview({ expectNoChanges: true });
     });
 
     it("moving an app to another existing namespace is refused at preview with the safe path, and changes nothing", async () => {
-        const before = await resourceVersions(kube);
         const index = config.applications.findIndex((app: { name: string }) => app.name === "payments");
-        await setApplications(withApplications(config, (apps) => (apps[index].namespace = "orders")));
-        let output = "";
-        const error = await stack.preview({ onOutput: (text) => (output += text) }).then(
-            () => undefined,
-            (e: Error) => e,
-        );
-        expect(error, "preview should fail").to.be.instanceOf(Error);
-        expect(output + String(error)).to.contain(
+        await expectRefusedAtPreview(
+            (apps) => (apps[index].namespace = "orders"),
             `aks-keyvault-secrets:applications[${index}].namespace (app "payments"): moves the app from namespace "payments" to "orders", which replaces its Deployment, SecretProviderClass and ServiceAccount by deleting them first`,
         );
-        expect(await resourceVersions(kube)).to.deep.equal(before);
-        await setApplications(JSON.stringify(config.applications));
-        await stack.preview({ expectNoChanges: true });
     });
 
     it("refuses a second pulumi up on the same stack while one runs (state lock), and loses nothing", async () => {
@@ -527,7 +554,15 @@ describe("local stack end to end (real engine, real kube-apiserver)", function (
             const leftovers = stopLeftoverPlugins(pulumiHome);
             const locks = listFiles(path.join(backend, ".pulumi", "locks"));
             expect(locks, `round ${round}: the dead run's lock is left`).to.have.length.greaterThan(0);
-            const before = await stateObjects(stack);
+            // Seen in 2 of 9 runs: the kill hit the checkpoint write and the state no longer loads (`failed to load
+            // checkpoint: EOF`, its metadata file empty); the runbook's step 3 repairs it.
+            const before = await stateObjects(stack).catch(async (error: Error) => {
+                if (!/failed to load checkpoint/.test(String(error))) {
+                    throw error;
+                }
+                report.push(`round ${round}: checkpoint unreadable, repaired ${repairCheckpoint(backend, "local")}`);
+                return stateObjects(stack);
+            });
             const orphans = (await clusterObjects(kube)).filter((object) => !before.objects.includes(object));
             const gate = runGate(["--stack", "dev", "--state", "export.json"], JSON.stringify({ steps: [] }), () =>
                 JSON.stringify(before.exported),
