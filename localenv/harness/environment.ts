@@ -11,7 +11,7 @@ import { KubeClient } from "./kube";
 import { LocalStackOptions, localNamespaces, pulumiHomeOf, stopLeftoverPlugins } from "./stack";
 import { StandInFiles } from "./key-vault-seed";
 import { LocalTools } from "./tools";
-import { clusterDown, clusterUp, crdFiles, importImages, toolchainPaths } from "./localenv";
+import { clusterDown, clusterUp, crdFiles, importImages, standInStart, standInStop, toolchainPaths } from "./localenv";
 
 /** The pinned toolchain (`localenv/localenv paths`), as the end-to-end tests use it; `build --for main` builds it. */
 export function pinnedTools(): LocalTools {
@@ -54,6 +54,8 @@ export interface LocalNode {
     importImages(names: string[]): void;
     /** The secrets-store-sync-controller stand-in (docs/secret-sync.md): its log (a line per reconcile) and pid file. */
     secretSync: { log: string; pidFile: string };
+    /** A Key Vault outage: stops the stand-in's process (`start` brings it back at the same address, CA and token key). */
+    standInOutage: { stop(): void; start(): void };
 }
 
 export interface LocalEnvironmentOptions {
@@ -170,6 +172,7 @@ export async function startLocalEnvironment(
                   log: path.join(clusterStateDir, "logs", "secretsync-standin.log"),
                   pidFile: path.join(clusterStateDir, "secretsync-standin.pid"),
               },
+              standInOutage: { stop: () => standInStop(clusterStateDir), start: () => standInStart(clusterStateDir) },
           }
         : undefined;
     return {

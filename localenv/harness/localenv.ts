@@ -92,6 +92,19 @@ export function clusterDown(stateDir: string): void {
     narrate(["down", "--state-dir", stateDir]);
 }
 
+/**
+ * A Key Vault outage on the node of the cluster in `stateDir` (`standin stop`); `standInStart` ends it on the same
+ * port, with the same CA and token-signing key (`standin start`).
+ */
+export function standInStop(stateDir: string): void {
+    narrate(["standin", "--state-dir", stateDir, "stop"]);
+}
+
+/** Ends the outage `standInStop` began. */
+export function standInStart(stateDir: string): void {
+    narrate(["standin", "--state-dir", stateDir, "start"]);
+}
+
 /** Imports the probe image under each name into the node of the cluster in `stateDir` (`import-images`). */
 export function importImages(stateDir: string, names: string[]): void {
     narrate(["import-images", "--state-dir", stateDir, ...names]);

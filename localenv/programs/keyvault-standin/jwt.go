@@ -3,15 +3,18 @@ package main
 import (
 	"crypto"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -32,11 +35,49 @@ type accessClaims struct {
 
 var jwtEncoding = base64.RawURLEncoding
 
-// tokenIssuer signs access tokens with an HMAC key that lives only in this process: a restarted stand-in does not
-// honour tokens from its previous life, like a rotated Entra ID signing key.
+// tokenIssuer signs access tokens with an HMAC key kept next to the CA (loadOrCreateTokenKey): Entra ID's signing
+// keys outlive a Key Vault outage, so tokens minted before a stand-in restart must still be honoured after it, or
+// an outage test would measure a token cache the clients never had to drop in Azure.
 type tokenIssuer struct {
 	key []byte
 	now func() time.Time
+}
+
+// loadOrCreateTokenKey reuses DIR/token-key (32 bytes, hex) or creates it with mode 0600: whoever reads it can
+// forge tokens for every identity of the content.
+func loadOrCreateTokenKey(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "token-key")
+	raw, err := os.ReadFile(path)
+	if err == nil {
+		key, err := hex.DecodeString(strings.TrimSpace(string(raw)))
+		if err != nil || len(key) != 32 {
+			return nil, fmt.Errorf("%s is not 32 hex-encoded bytes", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	// O_EXCL: two stand-ins started on one directory at once must not each keep a different key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return loadOrCreateTokenKey(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.WriteString(hex.EncodeToString(key) + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return key, f.Close()
 }
 
 func (ti *tokenIssuer) mint(c accessClaims) (string, error) {

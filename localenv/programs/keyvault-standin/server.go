@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"encoding/json"
@@ -59,9 +58,9 @@ func newServer(o serverOptions) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CA in %s: %w", o.caDir, err)
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
+	key, err := loadOrCreateTokenKey(o.caDir)
+	if err != nil {
+		return nil, fmt.Errorf("token signing key in %s: %w", o.caDir, err)
 	}
 	s := &server{opts: o, ca: ca, tokens: &tokenIssuer{key: key, now: o.now}}
 	if o.serviceAccountKey != "" {
