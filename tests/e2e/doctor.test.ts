@@ -25,6 +25,7 @@ import { main } from "../../cli/main";
 import { CliIo } from "../../cli/io";
 import { AppReport, CauseId, DoctorReport } from "../../program/diagnosis/diagnose";
 import { DOCTOR_EXIT_CODES } from "../../cli/doctor/render";
+import { until } from "./node-pods";
 
 const LANE = process.env.AKV_LANE || undefined;
 const VAULT = "kv-local-demo";
@@ -33,20 +34,6 @@ interface DoctorRun {
     code: number;
     stdout: string;
     stderr: string;
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-        const found = await probe();
-        if (found !== undefined) {
-            return found;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
 }
 
 describe("doctor on a real node: each fault named with its cause and fix, and healthy again once repaired", function () {

@@ -29,6 +29,7 @@ import {
     syncedSecretState,
 } from "../../localenv/harness/secrets-flow";
 import { localConfigWithServicePrincipal, openLocalStack } from "../../localenv/harness/stack";
+import { until } from "./node-pods";
 
 const LANE = process.env.AKV_LANE || undefined;
 
@@ -78,20 +79,6 @@ function listening(port: number): Promise<boolean> {
         });
         socket.once("error", () => resolve(false));
     });
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-        const found = await probe();
-        if (found !== undefined) {
-            return found;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
 }
 
 describe("a Key Vault outage on a real node: no file lost meanwhile, every identity mode recovers", function () {

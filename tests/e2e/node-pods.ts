@@ -1,4 +1,4 @@
-/** Pods the node's end-to-end tests make by hand, beside what the stack declares. */
+/** Pods the node's end-to-end tests make by hand, beside what the stack declares, and how they wait for them. */
 
 /** A bare pod of the probe image that mounts a class's CSI volume at /mnt/secrets-store. */
 export function podMounting(name: string, className: string) {
@@ -22,4 +22,19 @@ export function podMounting(name: string, className: string) {
             ],
         },
     };
+}
+
+/** The first defined answer of `probe`, asked every second; fails naming `what` after `deadlineMs`. */
+export async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + deadlineMs;
+    for (;;) {
+        const found = await probe();
+        if (found !== undefined) {
+            return found;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
 }
