@@ -1,19 +1,18 @@
-import * as pulumi from "@pulumi/pulumi";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { parseObjectsParameter } from "../components/secret-provider-class/parse";
 import { fileNameOf } from "../components/secret-provider-class/paths";
 import { KeyVaultObject } from "../components/secret-provider-class/types";
-import { Json, getJson, loadKubeConfig } from "./cluster-api";
-import { KubernetesProviderConfig, kubernetesProviderConfig } from "./namespace-check";
+import { Json, getJson } from "./cluster-api";
+import { ClusterCheck, ClusterFindings, inParallel } from "./cluster-checks";
 import { OWNER_STACK_ANNOTATION, ownerStack } from "./ownership";
-import { ConfigProblem, StackConfigError, formatConfigProblem } from "./problems";
+import { ConfigProblem } from "./problems";
 import { ApplicationConfig, StackConfig } from "./schema";
 
 /**
  * What a change takes from running pods. Renaming an `objectAlias` or removing an object updates the class in place
  * (`~ update`), and at the next rotation the old file is gone from every running pod's mount, with no restart; a
  * synced Secret that loses a key breaks the next start of any pod whose env reads it. Before declaring anything,
- * the preview reads each app's live class and its namespace's running pods (external clusters, as the namespace
- * check) and warns, per app, naming the files or keys and the pods.
+ * the preview reads each app's live class and its namespace's running pods (program/cluster-checks.ts) and warns, per app, naming the files or keys and the pods.
  */
 
 /** What the cluster has of one app: its live class (first vault) and the Secrets' keys that class syncs. */
@@ -133,64 +132,73 @@ function liveApp(spc: Json, syncs: Json[]): LiveApp {
     return { files: objects.map(fileNameOf), syncedKeys };
 }
 
-/**
- * Runs the check for an external cluster's stack: refuses an app this stack runs in another namespace (its class is
- * found there, annotated with this stack); reads each app's live class (and SecretSyncs) and its namespace's running
- * pods and prints every warning. A cluster it cannot read is skipped silently (the namespace check already warned).
- */
-export async function checkChangesToRunningApps(
-    config: StackConfig,
-    provider: KubernetesProviderConfig = kubernetesProviderConfig(),
-    me: string = ownerStack(),
-): Promise<void> {
-    if (config.cluster?.mode !== "external" || config.platformStack) {
-        return;
+/** One app's part of the check: a move refused, or the warnings of what its running pods lose. */
+async function appFindings(
+    kubeconfig: KubeConfig,
+    app: ApplicationConfig,
+    index: number,
+    me: string,
+    pods: RunningPods,
+): Promise<ClusterFindings> {
+    const sameName = await getJson(
+        kubeconfig,
+        `/apis/secrets-store.csi.x-k8s.io/v1/secretproviderclasses?fieldSelector=${encodeURIComponent(`metadata.name=${app.name}`)}`,
+    );
+    const elsewhere = (sameName.status === 200 ? (sameName.body.items ?? []) : []).find(
+        (item: Json) => item.metadata?.namespace !== app.namespace && item.metadata?.annotations?.[OWNER_STACK_ANNOTATION] === me,
+    );
+    if (elsewhere) {
+        return { problems: [moveProblem(app, index, elsewhere.metadata.namespace)], warnings: [] };
     }
-    const moves: ConfigProblem[] = [];
-    try {
-        const kubeconfig = await loadKubeConfig(provider, { file: "", context: "", cluster: "" });
-        const podsByNamespace = new Map<string, RunningPod[]>();
-        for (const [index, app] of config.applications.entries()) {
-            const sameName = await getJson(
-                kubeconfig,
-                `/apis/secrets-store.csi.x-k8s.io/v1/secretproviderclasses?fieldSelector=${encodeURIComponent(`metadata.name=${app.name}`)}`,
+    const spc = await getJson(
+        kubeconfig,
+        `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${app.namespace}/secretproviderclasses/${app.name}`,
+    );
+    if (spc.status !== 200) {
+        return { problems: [], warnings: [] };
+    }
+    const syncs = await inParallel(app.syncMechanism === "secretSync" ? app.syncedSecrets : [], (secret) =>
+        getJson(kubeconfig, `/apis/secret-sync.x-k8s.io/v1alpha1/namespaces/${app.namespace}/secretsyncs/${secret.secretName}`),
+    );
+    const live = liveApp(
+        spc.body,
+        syncs.filter((sync) => sync.status === 200).map((sync) => sync.body),
+    );
+    return { problems: [], warnings: changeWarnings(app, index, live, await pods(app.namespace)) };
+}
+
+/** The running pods of a namespace, read once however many apps ask. */
+type RunningPods = (namespace: string) => Promise<RunningPod[]>;
+
+function runningPodsOnce(kubeconfig: KubeConfig): RunningPods {
+    const read = new Map<string, Promise<RunningPod[]>>();
+    return (namespace) => {
+        if (!read.has(namespace)) {
+            read.set(
+                namespace,
+                getJson(kubeconfig, `/api/v1/namespaces/${namespace}/pods?fieldSelector=status.phase%3DRunning`).then((list) =>
+                    list.status === 200 ? (list.body.items ?? []).map(runningPod) : [],
+                ),
             );
-            const elsewhere = (sameName.status === 200 ? (sameName.body.items ?? []) : []).find(
-                (item: Json) => item.metadata?.namespace !== app.namespace && item.metadata?.annotations?.[OWNER_STACK_ANNOTATION] === me,
-            );
-            if (elsewhere) {
-                moves.push(moveProblem(app, index, elsewhere.metadata.namespace));
-                continue;
-            }
-            const spc = await getJson(
-                kubeconfig,
-                `/apis/secrets-store.csi.x-k8s.io/v1/namespaces/${app.namespace}/secretproviderclasses/${app.name}`,
-            );
-            if (spc.status !== 200) {
-                continue;
-            }
-            const syncs: Json[] = [];
-            for (const secret of app.syncMechanism === "secretSync" ? app.syncedSecrets : []) {
-                const sync = await getJson(
-                    kubeconfig,
-                    `/apis/secret-sync.x-k8s.io/v1alpha1/namespaces/${app.namespace}/secretsyncs/${secret.secretName}`,
-                );
-                if (sync.status === 200) {
-                    syncs.push(sync.body);
-                }
-            }
-            if (!podsByNamespace.has(app.namespace)) {
-                const list = await getJson(kubeconfig, `/api/v1/namespaces/${app.namespace}/pods?fieldSelector=status.phase%3DRunning`);
-                podsByNamespace.set(app.namespace, list.status === 200 ? (list.body.items ?? []).map(runningPod) : []);
-            }
-            for (const warning of changeWarnings(app, index, liveApp(spc.body, syncs), podsByNamespace.get(app.namespace) ?? [])) {
-                pulumi.log.warn(formatConfigProblem(warning));
-            }
         }
-    } catch {
-        // Only a warning would be lost: the namespace and ownership checks report an unreadable cluster.
-    }
-    if (moves.length > 0) {
-        throw new StackConfigError(moves);
-    }
+        return read.get(namespace) as Promise<RunningPod[]>;
+    };
+}
+
+/**
+ * The change check: refuses an app this stack runs in another namespace (its class is found there, annotated with
+ * this stack); reads each app's live class (and SecretSyncs) and its namespace's running pods and warns of what they
+ * lose. A cluster it cannot read adds nothing: the namespace and ownership checks already say so.
+ */
+export function changeCheck(config: StackConfig, me: string = ownerStack()): ClusterCheck {
+    return {
+        async run(kubeconfig) {
+            const pods = runningPodsOnce(kubeconfig);
+            const found = await inParallel([...config.applications.entries()], ([index, app]) =>
+                appFindings(kubeconfig, app, index, me, pods),
+            );
+            return { problems: found.flatMap((entry) => entry.problems), warnings: found.flatMap((entry) => entry.warnings) };
+        },
+        unread: () => [],
+    };
 }

@@ -3,10 +3,11 @@ import { parseStackConfig } from "./config";
 import { ProgramOutputs, runProgram } from "./main";
 import { checkVaultContents } from "./vault-check";
 import { checkAppIdentities } from "./identity-check";
-import { checkNamespaces } from "./namespace-check";
-import { checkOwnership } from "./ownership";
+import { checkAgainstCluster, clusterIsReadable, kubernetesProviderConfig } from "./cluster-checks";
+import { namespaceCheck } from "./namespace-check";
+import { ownershipCheck } from "./ownership";
 import { watchMountsDuringUp } from "./mount-watch";
-import { checkChangesToRunningApps } from "./change-check";
+import { changeCheck } from "./change-check";
 import { kubernetesObjectPlan } from "./kubernetes-objects";
 import { CONFIG_NAMESPACE } from "./problems";
 import { CONFIG_KEYS, TopLevelKey, stackConfigSchema } from "./schema";
@@ -76,12 +77,20 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     const checked = await checkVaultContents(parseStackConfig(values, secretKeys));
     // The identity half: each app's existing identity against Resource Manager (program/identity-check.ts).
     await checkAppIdentities(checked.config);
-    // The namespaces apps use and the stack does not create, in the cluster (program/namespace-check.ts).
-    await checkNamespaces(checked.config);
-    // No object another stack owns or no stack made is taken over (program/ownership.ts).
-    await checkOwnership(checked.config, kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app }))));
-    // No app moves namespace; files and synced keys running pods read that the change takes away (program/change-check.ts).
-    await checkChangesToRunningApps(checked.config);
+    if (clusterIsReadable(checked.config)) {
+        const plan = kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app })));
+        await checkAgainstCluster(
+            [
+                // The namespaces apps use and the stack does not create, in the cluster.
+                namespaceCheck(checked.config),
+                // No object another stack owns or no stack made is taken over.
+                ownershipCheck(checked.config, plan),
+                // No app moves namespace; files and synced keys running pods read that the change takes away.
+                changeCheck(checked.config),
+            ],
+            kubernetesProviderConfig(),
+        );
+    }
     const outputs = await runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
     // While up awaits the Deployments, each app's pods that cannot mount are explained as doctor would (program/mount-watch.ts).
     watchMountsDuringUp(checked.config, outputs.applications);

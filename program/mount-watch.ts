@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { diagnose, DoctorReport } from "./diagnosis/diagnose";
 import { ClusterFacts } from "./diagnosis/facts";
 import { ReadClusterOptions, readCluster } from "./diagnosis/read-cluster";
-import { KubernetesProviderConfig, kubernetesProviderConfig } from "./namespace-check";
+import { KubernetesProviderConfig, clusterIsReadable, kubernetesProviderConfig } from "./cluster-checks";
 import { StackConfig } from "./schema";
 
 /**
@@ -102,7 +102,7 @@ export function watchMounts(
  * process (the Automation API's inline programs) then stops reading.
  */
 export function watchMountsDuringUp(config: StackConfig, done: pulumi.Output<unknown>): void {
-    if (!pulumi.runtime.isDryRun() && config.cluster?.mode === "external" && !config.platformStack) {
+    if (!pulumi.runtime.isDryRun() && clusterIsReadable(config)) {
         const stop = watchMounts(config);
         done.apply(() => stop());
     }

@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { getJson, loadKubeConfig } from "./cluster-api";
-import { KubernetesProviderConfig, kubernetesProviderConfig } from "./namespace-check";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { getJson } from "./cluster-api";
+import { ClusterCheck, ClusterFindings, inParallel } from "./cluster-checks";
 import { KubernetesObjectPlan } from "./kubernetes-objects";
-import { ConfigProblem, KeyPath, StackConfigError, formatConfigProblem } from "./problems";
+import { ConfigProblem, KeyPath } from "./problems";
 import { StackConfig } from "./schema";
 
 /**
  * One owner per Kubernetes object. Every object the program creates carries the annotation below, naming its stack.
- * Before declaring anything, the preview reads each object the stack would declare (external clusters, as the
- * namespace check) and refuses to take over one that another stack owns, or that no stack made, unless the app
- * adopts it (`adoptExisting`). Server-side apply would otherwise take such an object over without a word, and the
+ * Before declaring anything, the preview reads each object the stack would declare (program/cluster-checks.ts) and
+ * refuses to take over one that another stack owns, or that no stack made, unless the app adopts it (`adoptExisting`). Server-side apply would otherwise take such an object over without a word, and the
  * other stack's `destroy` would then delete it from under this one.
  */
 
@@ -67,12 +67,6 @@ export function ownedObjects(config: StackConfig, plan: KubernetesObjectPlan): O
 /** What the cluster holds of one object: absent, or its owner annotation and labels. */
 export type ExistingObject = { exists: false } | { exists: true; owner?: string; labels: Record<string, string> };
 
-/** What the ownership check found: refusals fail the preview, warnings are printed. */
-export interface OwnershipFindings {
-    problems: ConfigProblem[];
-    warnings: ConfigProblem[];
-}
-
 /**
  * Holds each object against what the cluster has (pure): another stack's is refused; one no stack made is refused
  * unless its app adopts it; one this program made before it wrote the annotation (our labels, the same app) is taken
@@ -83,8 +77,8 @@ export function ownershipFindings(
     existing: ReadonlyMap<string, ExistingObject>,
     me: string,
     adopting: ReadonlySet<string>,
-): OwnershipFindings {
-    const findings: OwnershipFindings = { problems: [], warnings: [] };
+): ClusterFindings {
+    const findings: ClusterFindings = { problems: [], warnings: [] };
     for (const object of objects) {
         const found = existing.get(object.object);
         if (!found?.exists || found.owner === me) {
@@ -121,64 +115,33 @@ export function ownershipFindings(
 }
 
 /** The objects' state in the cluster, one GET each; throws when the cluster can't be read. */
-async function readExisting(objects: readonly OwnedObject[], provider: KubernetesProviderConfig): Promise<Map<string, ExistingObject>> {
-    const kubeconfig = await loadKubeConfig(provider, {
-        file: "set KUBECONFIG or kubernetes:kubeconfig",
-        context: "set kubernetes:context to one of those",
-        cluster: "fix the kubeconfig",
-    });
-    const existing = new Map<string, ExistingObject>();
-    for (const object of objects) {
+async function readExisting(objects: readonly OwnedObject[], kubeconfig: KubeConfig): Promise<Map<string, ExistingObject>> {
+    const answers = await inParallel(objects, async (object): Promise<ExistingObject> => {
         const answer = await getJson(kubeconfig, object.apiPath);
         if (answer.status === 404) {
-            existing.set(object.object, { exists: false });
-        } else if (answer.status === 200) {
-            const metadata = answer.body?.metadata ?? {};
-            existing.set(object.object, {
-                exists: true,
-                owner: metadata.annotations?.[OWNER_STACK_ANNOTATION],
-                labels: metadata.labels ?? {},
-            });
-        } else {
+            return { exists: false };
+        }
+        if (answer.status !== 200) {
             throw new Error(`GET ${object.apiPath}: ${answer.status} ${answer.body?.message ?? ""}`.trim());
         }
-    }
-    return existing;
+        const metadata = answer.body?.metadata ?? {};
+        return { exists: true, owner: metadata.annotations?.[OWNER_STACK_ANNOTATION], labels: metadata.labels ?? {} };
+    });
+    return new Map(objects.map((object, index) => [object.object, answers[index]]));
 }
 
-/**
- * Runs the ownership check for an external cluster's stack; throws StackConfigError with every refusal. A cluster
- * that can't be read is a warning, as for the namespace check.
- */
-export async function checkOwnership(
-    config: StackConfig,
-    plan: KubernetesObjectPlan,
-    me: string = ownerStack(),
-    provider: KubernetesProviderConfig = kubernetesProviderConfig(),
-): Promise<void> {
-    if (config.cluster?.mode !== "external" || config.platformStack) {
-        return;
-    }
+/** The ownership check: refuses every object the stack would take over from another stack or from no stack. */
+export function ownershipCheck(config: StackConfig, plan: KubernetesObjectPlan, me: string = ownerStack()): ClusterCheck {
     const objects = ownedObjects(config, plan);
-    let existing: Map<string, ExistingObject>;
-    try {
-        existing = await readExisting(objects, provider);
-    } catch (error) {
-        pulumi.log.warn(
-            formatConfigProblem({
-                path: ["cluster"],
-                message: `the cluster could not be read (${(error as Error).message.split("\n")[0]}), so no object was checked for another owner`,
-                fix: "give the preview a kubeconfig that reaches the cluster with get on the objects it declares",
-            }),
-        );
-        return;
-    }
     const adopting = new Set(config.applications.filter((app) => app.adoptExisting).map((app) => app.name));
-    const findings = ownershipFindings(objects, existing, me, adopting);
-    for (const warning of findings.warnings) {
-        pulumi.log.warn(formatConfigProblem(warning));
-    }
-    if (findings.problems.length > 0) {
-        throw new StackConfigError(findings.problems);
-    }
+    return {
+        run: async (kubeconfig) => ownershipFindings(objects, await readExisting(objects, kubeconfig), me, adopting),
+        unread: (reason) => [
+            {
+                path: ["cluster"],
+                message: `the cluster could not be read (${reason}), so no object was checked for another owner`,
+                fix: "give the preview a kubeconfig that reaches the cluster with get on the objects it declares",
+            },
+        ],
+    };
 }

@@ -1,6 +1,7 @@
 /** program/change-check.ts: the files and synced keys running pods read that a change takes away. */
 import { expect } from "chai";
-import { RunningPod, changeWarnings, checkChangesToRunningApps, moveProblem } from "../../program/change-check";
+import { checkAgainstCluster } from "../../program/cluster-checks";
+import { RunningPod, changeCheck, changeWarnings, moveProblem } from "../../program/change-check";
 import { StackConfigError } from "../../program/problems";
 import { rejection } from "../mocks";
 import { parseStackConfig } from "../../program/config";
@@ -109,7 +110,7 @@ describe("change check: what running pods lose", () => {
         });
         try {
             const warnings = await capturedWarnings(() =>
-                checkChangesToRunningApps(config, { kubeconfig: server.kubeconfig }, "organization/aks-keyvault-secrets/dev"),
+                checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], { kubeconfig: server.kubeconfig }),
             );
             expect(warnings.map((line) => line.split(": ")[0] + ": " + line.split(": ")[1].split(",")[0])).to.deep.equal([
                 'aks-keyvault-secrets:applications[0].objects (app "orders-api"): removes or renames "api-key"',
@@ -137,12 +138,12 @@ describe("change check: what running pods lose", () => {
         const theirs = await fakeKubeApi({ [LIST]: owned("organization/aks-keyvault-secrets/other") });
         try {
             const error = await rejection(
-                checkChangesToRunningApps(config, { kubeconfig: mine.kubeconfig }, "organization/aks-keyvault-secrets/dev"),
+                checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], { kubeconfig: mine.kubeconfig }),
             );
             expect(error).to.be.instanceOf(StackConfigError);
             expect((error as StackConfigError).problems).to.deep.equal([formatConfigProblem(moveProblem(APP, 0, "shop"))]);
             // another stack's app of the same name is the ownership check's business, not a move
-            await checkChangesToRunningApps(config, { kubeconfig: theirs.kubeconfig }, "organization/aks-keyvault-secrets/dev");
+            await checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], { kubeconfig: theirs.kubeconfig });
         } finally {
             mine.close();
             theirs.close();

@@ -1,7 +1,8 @@
 /** program/namespace-check.ts: which namespaces the preview looks up, what it reports, and the run against an API server. */
 import { expect } from "chai";
 import { parseStackConfig } from "../../program/config";
-import { checkNamespaces, missingNamespaceProblems, namespacesToCheck } from "../../program/namespace-check";
+import { checkAgainstCluster, clusterIsReadable } from "../../program/cluster-checks";
+import { missingNamespaceProblems, namespaceCheck, namespacesToCheck } from "../../program/namespace-check";
 import { StackConfigError, formatConfigProblem } from "../../program/problems";
 import { capturedWarnings, fakeKubeApi, rejection } from "../mocks";
 
@@ -50,7 +51,7 @@ describe("namespace check", () => {
             ]);
         });
 
-        it("reads nothing for a cluster the stack creates or reads from Azure (its kubeconfig is an Output)", () => {
+        it("the preview reads no cluster the stack creates or reads from Azure (its kubeconfig is an Output)", () => {
             const config = stack(
                 [app("orders-api", "orders")],
                 { mode: "existing", name: "aks-prod" },
@@ -58,7 +59,8 @@ describe("namespace check", () => {
                     azure: { location: "westeurope", resourceGroupName: "rg" },
                 },
             );
-            expect(namespacesToCheck(config)).to.deep.equal([]);
+            expect(clusterIsReadable(config)).to.equal(false);
+            expect(clusterIsReadable(stack([app("orders-api", "orders")]))).to.equal(true);
         });
     });
 
@@ -77,7 +79,7 @@ describe("namespace check", () => {
             const server = await fakeKubeApi(namespaces("orders"));
             try {
                 const config = stack([app("orders-api", "orders"), app("shop", "shop-typo"), app("shop-worker", "shop-typo")]);
-                const error = await rejection(checkNamespaces(config, { kubeconfig: server.kubeconfig }));
+                const error = await rejection(checkAgainstCluster([namespaceCheck(config)], { kubeconfig: server.kubeconfig }));
                 expect(error).to.be.instanceOf(StackConfigError);
                 expect((error as StackConfigError).problems).to.have.length(2);
                 expect((error as StackConfigError).problems[0]).to.match(
@@ -93,7 +95,7 @@ describe("namespace check", () => {
             const server = await fakeKubeApi(namespaces("orders"));
             try {
                 const warnings = await capturedWarnings(() =>
-                    checkNamespaces(stack([app("orders-api", "orders")]), { kubeconfig: server.kubeconfig }),
+                    checkAgainstCluster([namespaceCheck(stack([app("orders-api", "orders")]))], { kubeconfig: server.kubeconfig }),
                 );
                 expect(warnings).to.deep.equal([]);
             } finally {
@@ -105,17 +107,23 @@ describe("namespace check", () => {
             const server = await fakeKubeApi({}, 403);
             const config = stack([app("orders-api", "orders")]);
             try {
-                const warnings = await capturedWarnings(() => checkNamespaces(config, { kubeconfig: server.kubeconfig }));
+                const warnings = await capturedWarnings(() =>
+                    checkAgainstCluster([namespaceCheck(config)], { kubeconfig: server.kubeconfig }),
+                );
                 expect(warnings).to.deep.equal([
                     'aks-keyvault-secrets:cluster: the cluster could not be read (GET namespace orders: 403 status 403), so the namespaces "orders" were not checked to exist. Fix: give the preview a kubeconfig that reaches the cluster (KUBECONFIG, or kubernetes:kubeconfig and kubernetes:context) with get on namespaces.',
                 ]);
             } finally {
                 server.close();
             }
-            const unanswered = await capturedWarnings(() => checkNamespaces(config, { kubeconfig: server.kubeconfig }));
+            const unanswered = await capturedWarnings(() =>
+                checkAgainstCluster([namespaceCheck(config)], { kubeconfig: server.kubeconfig }),
+            );
             expect(unanswered).to.have.length(1);
             expect(unanswered[0]).to.match(/^aks-keyvault-secrets:cluster: the cluster could not be read \(.*ECONNREFUSED/);
-            const noFile = await capturedWarnings(() => checkNamespaces(config, { kubeconfig: "/nonexistent/kubeconfig" }));
+            const noFile = await capturedWarnings(() =>
+                checkAgainstCluster([namespaceCheck(config)], { kubeconfig: "/nonexistent/kubeconfig" }),
+            );
             expect(noFile[0]).to.match(
                 /could not be read \(can't load the kubeconfig \/nonexistent\/kubeconfig: .*; set KUBECONFIG or kubernetes:kubeconfig\)/,
             );

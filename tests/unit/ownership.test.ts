@@ -2,7 +2,8 @@
 import { expect } from "chai";
 import { parseStackConfig } from "../../program/config";
 import { kubernetesObjectPlan } from "../../program/kubernetes-objects";
-import { OWNER_STACK_ANNOTATION, checkOwnership, ownedObjects, ownershipFindings } from "../../program/ownership";
+import { checkAgainstCluster } from "../../program/cluster-checks";
+import { OWNER_STACK_ANNOTATION, ownedObjects, ownershipCheck, ownershipFindings } from "../../program/ownership";
 import { StackConfigError, formatConfigProblem } from "../../program/problems";
 import { capturedWarnings, fakeKubeApi, rejection } from "../mocks";
 
@@ -114,7 +115,7 @@ describe("ownership", () => {
                 }),
             });
             try {
-                const error = await rejection(checkOwnership(config, plan, ME, { kubeconfig: server.kubeconfig }));
+                const error = await rejection(checkAgainstCluster([ownershipCheck(config, plan, ME)], { kubeconfig: server.kubeconfig }));
                 expect(error).to.be.instanceOf(StackConfigError);
                 expect((error as StackConfigError).problems.map((line) => line.split(":")[1].split(" ")[0])).to.deep.equal([
                     "applications[0].createNamespace",
@@ -130,7 +131,9 @@ describe("ownership", () => {
             const { config, plan } = stack([ORDERS]);
             const server = await fakeKubeApi({}, 403);
             try {
-                const warnings = await capturedWarnings(() => checkOwnership(config, plan, ME, { kubeconfig: server.kubeconfig }));
+                const warnings = await capturedWarnings(() =>
+                    checkAgainstCluster([ownershipCheck(config, plan, ME)], { kubeconfig: server.kubeconfig }),
+                );
                 expect(warnings).to.deep.equal([
                     "aks-keyvault-secrets:cluster: the cluster could not be read (GET /api/v1/namespaces/orders: 403 status 403), so no object was checked for another owner. Fix: give the preview a kubeconfig that reaches the cluster with get on the objects it declares.",
                 ]);

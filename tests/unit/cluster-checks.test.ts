@@ -1,0 +1,83 @@
+/** program/cluster-checks.ts: the preview's checks against the cluster run in one pass and report together. */
+import { expect } from "chai";
+import * as fc from "fast-check";
+import { parseStackConfig } from "../../program/config";
+import { changeCheck } from "../../program/change-check";
+import { checkAgainstCluster, inParallel } from "../../program/cluster-checks";
+import { kubernetesObjectPlan } from "../../program/kubernetes-objects";
+import { namespaceCheck } from "../../program/namespace-check";
+import { OWNER_STACK_ANNOTATION, ownershipCheck } from "../../program/ownership";
+import { StackConfigError } from "../../program/problems";
+import { capturedWarnings, fakeKubeApi, rejection } from "../mocks";
+
+const TENANT = "6c1e2d3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+const ME = "organization/aks-keyvault-secrets/dev";
+
+const config = parseStackConfig({
+    cluster: { mode: "external", addonIdentityClientId: TENANT },
+    keyVault: { mode: "external", name: "kv-orders", tenantId: TENANT, checkContents: false },
+    applications: [
+        { name: "orders-api", namespace: "orders", identity: { mode: "addon" }, objects: [{ objectName: "db", objectType: "secret" }] },
+        { name: "shop", namespace: "shop-typo", identity: { mode: "addon" }, objects: [{ objectName: "db", objectType: "secret" }] },
+    ],
+});
+const checks = () => [
+    namespaceCheck(config),
+    ownershipCheck(config, kubernetesObjectPlan(config.applications.map((app, index) => ({ index, app }))), ME),
+    changeCheck(config, ME),
+];
+
+describe("checks against the cluster", () => {
+    it("report the refusals of every check in one error, in key order: a missing namespace and another stack's object", async () => {
+        const server = await fakeKubeApi({
+            "/api/v1/namespaces/orders": { kind: "Namespace", metadata: { name: "orders" } },
+            "/api/v1/namespaces/orders/serviceaccounts/orders-api": {
+                kind: "ServiceAccount",
+                metadata: { name: "orders-api", annotations: { [OWNER_STACK_ANNOTATION]: "organization/aks-keyvault-secrets/other" } },
+            },
+        });
+        try {
+            const error = await rejection(checkAgainstCluster(checks(), { kubeconfig: server.kubeconfig }));
+            expect(error).to.be.instanceOf(StackConfigError);
+            expect((error as StackConfigError).problems.map((line) => line.split(" ")[0])).to.deep.equal([
+                "aks-keyvault-secrets:applications[0].name",
+                "aks-keyvault-secrets:applications[1].namespace",
+            ]);
+        } finally {
+            server.close();
+        }
+    });
+
+    it("an unloadable kubeconfig: each check says once what it did not check, and the preview goes on", async () => {
+        const warnings = await capturedWarnings(() => checkAgainstCluster(checks(), { kubeconfig: "/nonexistent/kubeconfig" }));
+        expect(warnings).to.have.length(2);
+        expect(warnings[0]).to.match(
+            /^aks-keyvault-secrets:cluster: the cluster could not be read \(can't load the kubeconfig \/nonexistent\/kubeconfig: .*\), so the namespaces "orders", "shop-typo" were not checked to exist/,
+        );
+        expect(warnings[1]).to.match(/could not be read \(can't load the kubeconfig .*\), so no object was checked for another owner/);
+    });
+
+    it("inParallel keeps the items' order and never runs more than `width` at once", async () => {
+        await fc.assert(
+            fc.asyncProperty(fc.array(fc.nat(5), { maxLength: 40 }), fc.integer({ min: 1, max: 10 }), async (delays, width) => {
+                let running = 0;
+                let most = 0;
+                const results = await inParallel(
+                    delays,
+                    async (delay) => {
+                        running++;
+                        most = Math.max(most, running);
+                        await new Promise((resolve) => setTimeout(resolve, delay));
+                        running--;
+                        return delay * 2;
+                    },
+                    width,
+                );
+                expect(results).to.deep.equal(delays.map((delay) => delay * 2));
+                expect(most).to.be.at.most(width);
+                expect(most).to.equal(Math.min(width, delays.length));
+            }),
+            { numRuns: 50 },
+        );
+    });
+});
