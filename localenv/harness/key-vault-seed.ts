@@ -4,7 +4,7 @@
  * the vault. The plan is pure (from the stack config); `seedKeyVault` carries it out through the stand-in's own
  * `add` and `grant` commands, the same ones a user runs to rotate a secret.
  */
-import { execFileSync } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -297,4 +297,28 @@ export function credentialSecretObject(credential: CredentialSecret) {
         type: "Opaque",
         stringData: { clientid: credential.clientId, clientsecret: credential.clientSecret },
     };
+}
+
+/** A stand-in serving in the background: its process and the address it listens on. */
+export interface ServingStandIn {
+    process: ChildProcess;
+    address: string;
+}
+
+/**
+ * Starts `keyvault-standin serve --listen 127.0.0.1:0 <args>` and resolves once it prints the address it listens on;
+ * rejects when it exits first.
+ */
+export async function serveStandIn(binary: string, args: string[]): Promise<ServingStandIn> {
+    const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const address = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+            out += chunk.toString();
+            const match = /listening on (\S+)/.exec(out);
+            if (match) resolve(match[1]);
+        });
+        child.on("exit", (code) => reject(new Error(`the stand-in exited (${code}) before it listened`)));
+    });
+    return { process: child, address };
 }

@@ -274,3 +274,31 @@ export function stopLeftoverPlugins(pulumiHome: string): number[] {
     }
     return stopped;
 }
+
+/**
+ * A project directory under `dir` that runs the repository's index.ts through the CLI (the stack file lives outside
+ * the repository), a file backend beside it, and the environment the CLI needs from the toolchain. Returns the
+ * project's path and that environment.
+ */
+export function cliProject(dir: string, passphrase: string): { project: string; env: NodeJS.ProcessEnv } {
+    const tools = toolchainPaths();
+    const project = path.join(dir, "project");
+    fs.mkdirSync(project, { recursive: true });
+    fs.mkdirSync(path.join(dir, "backend"), { recursive: true });
+    fs.writeFileSync(
+        path.join(project, "Pulumi.yaml"),
+        fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8").replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`),
+    );
+    const env = {
+        ...process.env,
+        PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(
+            path.delimiter,
+        ),
+        PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+        PULUMI_HOME: path.join(dir, "home"),
+        PULUMI_CONFIG_PASSPHRASE: passphrase,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    return { project, env };
+}

@@ -14,13 +14,18 @@ import * as path from "path";
 import { parseStackConfig } from "../../program/config";
 import { StackConfig } from "../../program/schema";
 import { LocalEnvironment, LocalNode, startLocalEnvironment } from "../../localenv/harness/environment";
-import { renderObjectsParameter } from "../../components/secret-provider-class/render";
 import { prepareNode, lastWarning } from "../../localenv/harness/secrets-flow";
 import { localConfigWithServicePrincipal } from "../../localenv/harness/stack";
 import { DRIVER_METRICS, PROVIDER_METRICS, THROTTLED_ERROR_REGEX } from "../../components/alerts/metrics";
 import { AlertRuleSettings, AlertKey } from "../../components/alerts/rules";
 import { Sample, inputSeriesOf, parseExposition, runPromtoolTests } from "../../localenv/harness/promtool";
-import { podMounting } from "./node-pods";
+import { managedIdentityClass, podMounting } from "./node-pods";
+
+/** A class that reads one secret with the addon identity. */
+function addonClass(name: string, config: StackConfig, objectName: string) {
+    const clientId = (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId;
+    return managedIdentityClass(name, config, clientId, [{ objectName, objectType: "secret" }]);
+}
 
 const LANE = process.env.AKV_LANE || undefined;
 const SCRAPE_INTERVAL_S = 15;
@@ -34,24 +39,6 @@ const SHORT: Partial<Record<AlertKey, AlertRuleSettings>> = {
 const NAMES = new Set([...Object.values(DRIVER_METRICS), ...Object.values(PROVIDER_METRICS)].map((metric) => metric.name));
 const CLASSES = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses";
 const PODS = "/api/v1/namespaces/orders/pods";
-
-function addonClass(name: string, config: StackConfig, objectName: string) {
-    return {
-        apiVersion: "secrets-store.csi.x-k8s.io/v1",
-        kind: "SecretProviderClass",
-        metadata: { name },
-        spec: {
-            provider: "azure",
-            parameters: {
-                keyvaultName: (config.keyVault as { name: string }).name,
-                tenantId: (config.keyVault as { tenantId: string }).tenantId,
-                useVMManagedIdentity: "true",
-                userAssignedIdentityID: (config.cluster as { addonIdentityClientId: string }).addonIdentityClientId,
-                objects: renderObjectsParameter([{ objectName, objectType: "secret" }]),
-            },
-        },
-    };
-}
 
 async function scrape(port: string): Promise<Sample[]> {
     const answer = await fetch(`http://127.0.0.1:${port}/metrics`);

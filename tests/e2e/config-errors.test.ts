@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { AKS_ADDON_PROVIDER, IDENTITY_BINDING_PROVIDER_VERSION } from "../../components/secret-provider-class/provider-version";
 import { toolchainPaths } from "../../localenv/harness/localenv";
-import { REPO_ROOT } from "../../localenv/harness/stack";
+import { REPO_ROOT, cliProject } from "../../localenv/harness/stack";
 
 const TOKEN = "tok-9f8e7d6c5b4a-not-for-logs";
 
@@ -23,28 +23,11 @@ describe("pulumi preview (CLI) on a wrong stack config", function () {
     before(() => {
         const tools = toolchainPaths();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "akv-cli-"));
-        const project = path.join(dir, "project");
-        fs.mkdirSync(project);
-        fs.mkdirSync(path.join(dir, "backend"));
         // The repo's project file, pointed at the repo's program, so the stack file lives outside the repo.
-        fs.writeFileSync(
-            path.join(project, "Pulumi.yaml"),
-            fs
-                .readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")
-                .replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`),
-        );
+        const cli = cliProject(dir, "config-errors-test-only");
+        const project = cli.project;
+        env = cli.env;
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.local.yaml"), path.join(project, "Pulumi.cli.yaml"));
-        env = {
-            ...process.env,
-            PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(
-                path.delimiter,
-            ),
-            PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
-            PULUMI_HOME: path.join(dir, "home"),
-            PULUMI_CONFIG_PASSPHRASE: "config-errors-test-only",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        };
         const pulumi = (...args: string[]) =>
             execFileSync(tools.pulumi, args, { cwd: project, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         pulumi("stack", "init", "cli", "--non-interactive");

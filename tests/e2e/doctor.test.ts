@@ -25,7 +25,7 @@ import { main } from "../../cli/main";
 import { CliIo } from "../../cli/io";
 import { AppReport, CauseId, DoctorReport } from "../../program/diagnosis/diagnose";
 import { DOCTOR_EXIT_CODES } from "../../cli/doctor/render";
-import { until } from "./node-pods";
+import { envWithoutMountDeployment, podMounting, until } from "./node-pods";
 
 const LANE = process.env.AKV_LANE || undefined;
 const VAULT = "kv-local-demo";
@@ -334,50 +334,8 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
                 ],
             },
         });
-        await kube.create("/apis/apps/v1/namespaces/orders/deployments", {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "trap" },
-            spec: {
-                selector: { matchLabels: { app: "trap" } },
-                template: {
-                    metadata: { labels: { app: "trap" } },
-                    spec: {
-                        containers: [
-                            {
-                                name: "app",
-                                image: "registry.example/orders-api:1.4.2",
-                                env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "trap-synced", key: "password" } } }],
-                            },
-                        ],
-                    },
-                },
-            },
-        });
-        await kube.create("/api/v1/namespaces/payments/pods", {
-            apiVersion: "v1",
-            kind: "Pod",
-            metadata: { name: "elsewhere" },
-            spec: {
-                containers: [
-                    {
-                        name: "app",
-                        image: "registry.example/orders-api:1.4.2",
-                        volumeMounts: [{ name: "secrets", mountPath: "/mnt/secrets-store", readOnly: true }],
-                    },
-                ],
-                volumes: [
-                    {
-                        name: "secrets",
-                        csi: {
-                            driver: "secrets-store.csi.k8s.io",
-                            readOnly: true,
-                            volumeAttributes: { secretProviderClass: "orders-api" },
-                        },
-                    },
-                ],
-            },
-        });
+        await kube.create("/apis/apps/v1/namespaces/orders/deployments", envWithoutMountDeployment("trap", "trap-synced", "password"));
+        await kube.create("/api/v1/namespaces/payments/pods", podMounting("elsewhere", "orders-api"));
         const trap = await awaitCause("trap", "env-without-mount", ["--namespace", "orders"]);
         expect(trap.causes[0].cause).to.equal(
             "pod reads env from synced Secret trap-synced of class trap but mounts no CSI volume of that class: the driver writes a synced Secret only while a pod mounts the volume, so it never appears",

@@ -8,14 +8,15 @@
  * No cluster: the check fails the preview before the program declares a resource. About 30 s.
  */
 import { expect } from "chai";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawnSync } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { buildTools, toolchainPaths } from "../../localenv/harness/localenv";
-import { REPO_ROOT } from "../../localenv/harness/stack";
+import { cliProject } from "../../localenv/harness/stack";
+import { serveStandIn } from "../../localenv/harness/key-vault-seed";
 
 const TENANT = "7e000000-0000-4000-8000-0000000000bb";
 const SUBSCRIPTION = "5ab00000-0000-4000-8000-000000000001";
@@ -113,43 +114,15 @@ describe("the preview's identity check against the stand-in's Resource Manager",
             VAULT,
         ]);
 
-        standIn = spawn(
-            binary,
-            ["serve", "--listen", "127.0.0.1:0", "--ca-dir", path.join(dir, "ca"), "--content", content, "--request-log", requestLog],
-            {
-                stdio: ["ignore", "pipe", "inherit"],
-            },
-        );
-        const address = await new Promise<string>((resolve, reject) => {
-            let out = "";
-            standIn!.stdout!.on("data", (chunk: Buffer) => {
-                out += chunk.toString();
-                const match = /listening on (\S+)/.exec(out);
-                if (match) resolve(match[1]);
-            });
-            standIn!.on("exit", (code) => reject(new Error(`the stand-in exited (${code}) before it listened`)));
-        });
+        const served = await serveStandIn(binary, ["--ca-dir", path.join(dir, "ca"), "--content", content, "--request-log", requestLog]);
+        standIn = served.process;
+        const address = served.address;
 
-        project = path.join(dir, "project");
-        fs.mkdirSync(project);
-        fs.mkdirSync(path.join(dir, "backend"));
-        fs.writeFileSync(
-            path.join(project, "Pulumi.yaml"),
-            fs
-                .readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")
-                .replace(/^main: .*$/m, `main: ${path.join(REPO_ROOT, "index.ts")}`),
-        );
+        const cli = cliProject(dir, "identity-check-test-only");
+        project = cli.project;
         const noProxy = "127.0.0.1,localhost";
         env = {
-            ...process.env,
-            PATH: [path.dirname(tools["pulumi-language-nodejs"]), path.dirname(tools["pulumi-resource-kubernetes"]), process.env.PATH].join(
-                path.delimiter,
-            ),
-            PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
-            PULUMI_HOME: path.join(dir, "home"),
-            PULUMI_CONFIG_PASSPHRASE: "identity-check-test-only",
-            PULUMI_SKIP_UPDATE_CHECK: "true",
-            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+            ...cli.env,
             PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             HTTPS_PROXY: `http://${address}`,
             NO_PROXY: noProxy,

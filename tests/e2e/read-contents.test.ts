@@ -5,13 +5,14 @@
  * <vault>.vault.azure.net through the stand-in as its HTTPS proxy. No cluster; about 5 s.
  */
 import { expect } from "chai";
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { ChildProcess, execFileSync, spawnSync } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { VaultListing, VaultObjectInfo } from "../../components/key-vault/contents";
 import { buildTools, toolchainPaths } from "../../localenv/harness/localenv";
+import { serveStandIn } from "../../localenv/harness/key-vault-seed";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TENANT = "7e000000-0000-4000-8000-0000000000aa";
@@ -121,32 +122,18 @@ describe("readVaultContents against the Key Vault stand-in", function () {
         grant(outsider, false);
         grant(noSecrets, true, "--collections", "keys,certificates");
 
-        standIn = spawn(
-            binary,
-            [
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--ca-dir",
-                path.join(dir, "ca"),
-                "--content",
-                content,
-                "--request-log",
-                requestLog,
-                "--page-size",
-                "2",
-            ],
-            { stdio: ["ignore", "pipe", "inherit"] },
-        );
-        const address = await new Promise<string>((resolve, reject) => {
-            let out = "";
-            standIn!.stdout!.on("data", (chunk: Buffer) => {
-                out += chunk.toString();
-                const match = /listening on (\S+)/.exec(out);
-                if (match) resolve(match[1]);
-            });
-            standIn!.on("exit", (code) => reject(new Error(`the stand-in exited (${code}) before it listened`)));
-        });
+        const served = await serveStandIn(binary, [
+            "--ca-dir",
+            path.join(dir, "ca"),
+            "--content",
+            content,
+            "--request-log",
+            requestLog,
+            "--page-size",
+            "2",
+        ]);
+        standIn = served.process;
+        const address = served.address;
         proxy = `http://${address}`;
     });
 

@@ -39,7 +39,7 @@ import {
     syncedSecretState,
 } from "../../localenv/harness/secrets-flow";
 import { localConfigWithServicePrincipal, openLocalStack, withVaultCheck } from "../../localenv/harness/stack";
-import { podMounting } from "./node-pods";
+import { envWithoutMountDeployment, managedIdentityClass, podMounting, until } from "./node-pods";
 
 /** The lane the node runs (undefined: versions.json's default lane). */
 const LANE = process.env.AKV_LANE || undefined;
@@ -60,40 +60,6 @@ const ROTATIONS = 3;
 
 interface StandInContent {
     vaults: Record<string, { secrets?: Record<string, Array<{ version: string; value: string }>> }>;
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-        const found = await probe();
-        if (found !== undefined) {
-            return found;
-        }
-        if (Date.now() > deadline) {
-            throw new Error(`${what}: not within ${deadlineMs / 1000} s`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-}
-
-/** A SecretProviderClass in `orders` that reads with a managed identity (what the addon identity renders), made by hand. */
-function managedIdentityClass(name: string, config: StackConfig, clientId: string, objects: KeyVaultObject[], secretObjects?: unknown[]) {
-    return {
-        apiVersion: "secrets-store.csi.x-k8s.io/v1",
-        kind: "SecretProviderClass",
-        metadata: { name },
-        spec: {
-            provider: "azure",
-            parameters: {
-                keyvaultName: (config.keyVault as { name: string }).name,
-                tenantId: (config.keyVault as { tenantId: string }).tenantId,
-                useVMManagedIdentity: "true",
-                userAssignedIdentityID: clientId,
-                objects: renderObjectsParameter(objects),
-            },
-            ...(secretObjects ? { secretObjects } : {}),
-        },
-    };
 }
 
 const CLASSES = "/apis/secrets-store.csi.x-k8s.io/v1/namespaces/orders/secretproviderclasses";
@@ -261,26 +227,7 @@ describe("secrets flow on a real node: kubelet, CSI driver, Azure provider, Key 
                 [{ secretName: "trap-synced", type: "Opaque", data: [{ key: "password", objectName: "orders-db-password" }] }],
             ),
         );
-        await kube.create("/apis/apps/v1/namespaces/orders/deployments", {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "trap" },
-            spec: {
-                selector: { matchLabels: { app: "trap" } },
-                template: {
-                    metadata: { labels: { app: "trap" } },
-                    spec: {
-                        containers: [
-                            {
-                                name: "app",
-                                image: "registry.example/orders-api:1.4.2",
-                                env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "trap-synced", key: "password" } } }],
-                            },
-                        ],
-                    },
-                },
-            },
-        });
+        await kube.create("/apis/apps/v1/namespaces/orders/deployments", envWithoutMountDeployment("trap", "trap-synced", "password"));
         const waiting = await until("the trap pod's CreateContainerConfigError", 60_000, async () => {
             const state = (await appPods(kube, "orders", "trap")).map(podState)[0];
             return state?.waiting?.startsWith("CreateContainerConfigError") ? state : undefined;
