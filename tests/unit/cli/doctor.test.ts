@@ -270,18 +270,9 @@ describe("doctor: the diagnosis", () => {
         expect(app.syncedSecrets).to.deep.equal([{ name: "trap-synced", present: false, keys: [], owners: [], writtenBy: [] }]);
     });
 
-    it("a SecretSync app (no CSI volume): waits for the sync controller, named with the SecretSync", () => {
-        const outputs: StackOutputs = {
-            applications: {
-                "orders-notifier": {
-                    namespace: "orders",
-                    secretProviderClass: "orders-notifier",
-                    deployment: "orders-notifier",
-                    syncedSecrets: ["orders-notifier-smtp"],
-                },
-            },
-        };
-        const facts = healthy({
+    /** orders-notifier's pod waits for its Secret, which the SecretSync `sync` (merged into a never-synced one) should write. */
+    const notifierWaiting = (sync: Partial<SecretSyncFact>) =>
+        healthy({
             classes: [classFact("orders-notifier")],
             pods: [
                 pod("orders-notifier-58fd-k2", {
@@ -295,8 +286,21 @@ describe("doctor: the diagnosis", () => {
             ],
             podStatuses: [],
             secrets: [],
-            secretSyncs: [{ namespace: "orders", name: "orders-notifier-smtp", className: "orders-notifier" }],
+            secretSyncs: [{ namespace: "orders", name: "orders-notifier-smtp", className: "orders-notifier", ...sync }],
         });
+
+    it("a SecretSync app (no CSI volume): waits for the sync controller, named with the SecretSync", () => {
+        const outputs: StackOutputs = {
+            applications: {
+                "orders-notifier": {
+                    namespace: "orders",
+                    secretProviderClass: "orders-notifier",
+                    deployment: "orders-notifier",
+                    syncedSecrets: ["orders-notifier-smtp"],
+                },
+            },
+        };
+        const facts = notifierWaiting({});
         const app = only(diagnose(facts, { outputs }));
         expect(app.causes.map((cause) => [cause.id, cause.cause])).to.deep.equal([
             [
@@ -307,24 +311,7 @@ describe("doctor: the diagnosis", () => {
     });
 
     it("a SecretSync whose controller wrote the Secret once, or failed: the deletion and forceSynchronization, or the failed condition", () => {
-        const waiting = (sync: Partial<SecretSyncFact>) =>
-            healthy({
-                classes: [classFact("orders-notifier")],
-                pods: [
-                    pod("orders-notifier-58fd-k2", {
-                        owner: "ReplicaSet/orders-notifier-58fd",
-                        csiClasses: [],
-                        csiVolumes: [],
-                        envSecrets: ["orders-notifier-smtp"],
-                        ready: false,
-                        waiting: [{ reason: "CreateContainerConfigError", message: NODE.containerWaitingSecretNotFound }],
-                    }),
-                ],
-                podStatuses: [],
-                secrets: [],
-                secretSyncs: [{ namespace: "orders", name: "orders-notifier-smtp", className: "orders-notifier", ...sync }],
-            });
-        const deleted = only(diagnose(waiting({ lastSynced: "2026-12-06T00:50:00Z" }))).causes[0];
+        const deleted = only(diagnose(notifierWaiting({ lastSynced: "2026-12-06T00:50:00Z" }))).causes[0];
         expect(deleted.id).to.equal("secret-sync-pending");
         expect(deleted.cause).to.equal(
             "pod waits for Secret orders-notifier-smtp, which SecretSync orders/orders-notifier-smtp (class orders-notifier) last wrote at 2026-12-06T00:50:00Z; the Secret is gone since, and the sync controller writes it again only when a value, the class or the SecretSync changes",
@@ -333,7 +320,7 @@ describe("doctor: the diagnosis", () => {
             /^kubectl patch secretsync -n orders orders-notifier-smtp --type merge -p "\{\\"spec\\":\{\\"forceSynchronization\\":\\"\$\(date \+%s\)\\"\}\}"/,
         );
         const failure = { type: "SecretUpdated", reason: "ProviderError", message: "fetching secrets from the provider failed: 403" };
-        const failed = only(diagnose(waiting({ lastSynced: "2026-12-06T00:50:00Z", failure }))).causes[0];
+        const failed = only(diagnose(notifierWaiting({ lastSynced: "2026-12-06T00:50:00Z", failure }))).causes[0];
         expect(failed.cause).to.equal(
             "pod waits for Secret orders-notifier-smtp, which SecretSync orders/orders-notifier-smtp (class orders-notifier) should write; the sync controller's last attempt failed (SecretUpdated ProviderError: fetching secrets from the provider failed: 403)",
         );
