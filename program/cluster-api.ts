@@ -32,18 +32,20 @@ export async function loadKubeConfig(options: { kubeconfig?: string; context?: s
     // Loaded here, not at start: the other commands never need it (an ES module, required from CommonJS).
     const { KubeConfig: Loader } = await import("@kubernetes/client-node");
     const config = new Loader();
+    // The Kubernetes provider's `kubernetes:kubeconfig` holds a file's path or its contents (YAML, or JSON on one line).
+    const given = options.kubeconfig;
+    const isText = given !== undefined && (given.includes("\n") || given.trimStart().startsWith("{"));
     try {
-        if (options.kubeconfig?.includes("\n")) {
-            // The Kubernetes provider's `kubernetes:kubeconfig` holds a file's path or its contents; a path has no newline.
-            config.loadFromString(options.kubeconfig);
-        } else if (options.kubeconfig) {
-            config.loadFromFile(options.kubeconfig);
+        if (isText) {
+            config.loadFromString(given);
+        } else if (given) {
+            config.loadFromFile(given);
         } else {
             config.loadFromDefault();
         }
     } catch (error) {
         throw new ClusterReadError(
-            `can't load the kubeconfig ${options.kubeconfig?.includes("\n") ? "given as text" : (options.kubeconfig ?? process.env.KUBECONFIG ?? "~/.kube/config")}: ${(error as Error).message}; ${hints.file}`,
+            `can't load the kubeconfig ${isText ? "given as text" : (given ?? process.env.KUBECONFIG ?? "~/.kube/config")}: ${(error as Error).message}; ${hints.file}`,
         );
     }
     if (options.context) {

@@ -1,14 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { TokenCredential } from "@azure/identity";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { loadKubeConfig } from "./cluster-api";
+import { ClusterReadError, loadKubeConfig } from "./cluster-api";
+import { AmbientSubscription, resourceManagerEndpoint } from "./identity-check";
 import { ConfigProblem, StackConfigError, formatConfigProblem } from "./problems";
 import { StackConfig } from "./schema";
 
 /**
- * The preview's reads of the stack's cluster, in one pass: the kubeconfig is loaded once, the checks (namespaces,
+ * The preview's reads of the stack's cluster, in one pass: the kubeconfig is found once, the checks (namespaces,
  * owners, what running pods lose) read side by side, and every refusal of every check fails the preview at once.
- * Only an external cluster is read: a cluster this stack creates or reads from Azure, and the platform's cluster of
- * an app stack, are reached through Outputs the preview may not know.
+ * An external cluster is read through the kubeconfig the Kubernetes provider uses; a cluster the stack creates or
+ * reads through the user kubeconfig Resource Manager hands out for it (the program's own provider's, which is an
+ * Output the preview cannot wait for), once the cluster exists. The platform's cluster of an app stack is not read.
  */
 
 /** How the Kubernetes provider reaches the cluster: its `kubernetes:kubeconfig` and `kubernetes:context` config. */
@@ -23,9 +26,98 @@ export function kubernetesProviderConfig(): KubernetesProviderConfig {
     return { kubeconfig: config.get("kubeconfig"), context: config.get("context") };
 }
 
-/** Whether the program can read the stack's cluster before declaring anything: an external one, of a platform stack. */
-export function clusterIsReadable(config: StackConfig): boolean {
-    return config.cluster?.mode === "external" && !config.platformStack;
+/** An AKS cluster as Resource Manager knows it. */
+export interface AzureCluster {
+    subscriptionId: string;
+    resourceGroupName: string;
+    name: string;
+    /** Resource Manager's endpoint. */
+    endpoint: string;
+}
+
+/** Where the preview finds the stack's cluster: the Kubernetes provider's kubeconfig, or Resource Manager. */
+export type ClusterSource = { kind: "kubeconfig"; provider: KubernetesProviderConfig } | ({ kind: "azure" } & AzureCluster);
+
+/**
+ * Where the program reads the stack's cluster before declaring anything, if it can. Pure. A created or existing
+ * cluster needs a subscription (`azure.subscriptionId` or the provider's) and a resource group; an app stack's
+ * platform cluster is never read.
+ */
+export function clusterSource(
+    config: StackConfig,
+    ambient: AmbientSubscription,
+    provider: KubernetesProviderConfig = {},
+): ClusterSource | undefined {
+    const cluster = config.cluster;
+    if (!cluster || config.platformStack) {
+        return undefined;
+    }
+    if (cluster.mode === "external") {
+        return { kind: "kubeconfig", provider };
+    }
+    const subscriptionId = config.azure?.subscriptionId ?? ambient.subscriptionId;
+    const resourceGroupName = (cluster.mode === "existing" ? cluster.resourceGroupName : undefined) ?? config.azure?.resourceGroupName;
+    if (!subscriptionId || !resourceGroupName) {
+        return undefined;
+    }
+    return { kind: "azure", subscriptionId, resourceGroupName, name: cluster.name, endpoint: resourceManagerEndpoint(config) };
+}
+
+/**
+ * The cluster's user kubeconfig from Resource Manager (`listClusterUserCredential`), as `credential`
+ * (DefaultAzureCredential: the identity that runs the preview); undefined when the cluster does not exist yet (404).
+ * Held in memory only. `clientOptions`: the SDK's HTTP options (tests). On an Entra ID cluster it runs kubelogin as
+ * the Kubernetes provider does with the same kubeconfig.
+ */
+export async function azureClusterKubeconfig(
+    cluster: AzureCluster,
+    credential?: TokenCredential,
+    clientOptions: Record<string, unknown> = {},
+): Promise<string | undefined> {
+    const [{ DefaultAzureCredential }, { ContainerServiceClient }, { refusalOf }] = await Promise.all([
+        import("@azure/identity"),
+        import("@azure/arm-containerservice"),
+        import("../components/key-vault/read-identities"),
+    ]);
+    const endpoint = cluster.endpoint.replace(/\/+$/, "");
+    const client = new ContainerServiceClient(credential ?? new DefaultAzureCredential(), cluster.subscriptionId, {
+        ...clientOptions,
+        endpoint,
+        $host: endpoint,
+        credentialScopes: [`${endpoint}/.default`],
+    });
+    try {
+        const found = await client.managedClusters.listClusterUserCredentials(cluster.resourceGroupName, cluster.name);
+        const value = found.kubeconfigs?.[0]?.value;
+        if (!value) {
+            throw new ClusterReadError(`Resource Manager returned no user kubeconfig for cluster ${cluster.name}`);
+        }
+        return Buffer.from(value).toString("utf8");
+    } catch (error) {
+        const refusal = refusalOf(error);
+        if (refusal.status === 404) {
+            return undefined;
+        }
+        throw new ClusterReadError(
+            `Resource Manager's user kubeconfig of cluster ${cluster.name} in ${cluster.resourceGroupName}: ${refusal.status ?? ""} ${refusal.reason}`.replace(
+                "  ",
+                " ",
+            ),
+        );
+    }
+}
+
+/** The Kubernetes provider config that reaches the source's cluster; undefined when the cluster does not exist yet. */
+export async function reachCluster(
+    source: ClusterSource,
+    credential?: TokenCredential,
+    clientOptions: Record<string, unknown> = {},
+): Promise<KubernetesProviderConfig | undefined> {
+    if (source.kind === "kubeconfig") {
+        return source.provider;
+    }
+    const kubeconfig = await azureClusterKubeconfig(source, credential, clientOptions);
+    return kubeconfig === undefined ? undefined : { kubeconfig };
 }
 
 /** What one check found: refusals fail the preview, warnings are printed. */
@@ -53,17 +145,30 @@ function reasonOf(error: unknown): string {
     return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
-/** Runs the checks through one kubeconfig; prints every warning, then throws StackConfigError with every refusal. */
-export async function checkAgainstCluster(checks: readonly ClusterCheck[], provider: KubernetesProviderConfig): Promise<void> {
+/**
+ * Runs the checks through one kubeconfig, which `reach` finds (undefined: no cluster yet, nothing to check); prints
+ * every warning, then throws StackConfigError with every refusal. Returns how the cluster was reached, for the mount
+ * watch; undefined when it was not.
+ */
+export async function checkAgainstCluster(
+    checks: readonly ClusterCheck[],
+    reach: () => Promise<KubernetesProviderConfig | undefined>,
+): Promise<KubernetesProviderConfig | undefined> {
     let findings: ClusterFindings[];
+    let reached: KubernetesProviderConfig | undefined;
     try {
-        const kubeconfig = await loadKubeConfig(provider, HINTS);
+        reached = await reach();
+        if (!reached) {
+            return undefined;
+        }
+        const kubeconfig = await loadKubeConfig(reached, HINTS);
         findings = await Promise.all(
             checks.map((check) =>
                 check.run(kubeconfig).catch((error: unknown) => ({ problems: [], warnings: check.unread(reasonOf(error)) })),
             ),
         );
     } catch (error) {
+        reached = undefined;
         findings = checks.map((check) => ({ problems: [], warnings: check.unread(reasonOf(error)) }));
     }
     for (const warning of findings.flatMap((found) => found.warnings)) {
@@ -73,6 +178,7 @@ export async function checkAgainstCluster(checks: readonly ClusterCheck[], provi
     if (problems.length > 0) {
         throw new StackConfigError(problems);
     }
+    return reached;
 }
 
 /**

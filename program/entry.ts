@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig } from "./config";
 import { ProgramOutputs, runProgram } from "./main";
 import { checkVaultContents } from "./vault-check";
-import { checkAppIdentities } from "./identity-check";
-import { checkAgainstCluster, clusterIsReadable, kubernetesProviderConfig } from "./cluster-checks";
+import { ambientSubscription, checkAppIdentities } from "./identity-check";
+import { checkAgainstCluster, clusterSource, kubernetesProviderConfig, reachCluster } from "./cluster-checks";
 import { namespaceCheck } from "./namespace-check";
 import { ownershipCheck } from "./ownership";
 import { watchMountsDuringUp } from "./mount-watch";
@@ -77,23 +77,24 @@ export async function stackProgram(): Promise<ProgramOutputs> {
     const checked = await checkVaultContents(parseStackConfig(values, secretKeys));
     // The identity half: each app's existing identity against Resource Manager (program/identity-check.ts).
     await checkAppIdentities(checked.config);
-    if (clusterIsReadable(checked.config)) {
-        const plan = kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app })));
-        await checkAgainstCluster(
-            [
-                // The namespaces apps use and the stack does not create, in the cluster.
-                namespaceCheck(checked.config),
-                // No object another stack owns or no stack made is taken over.
-                ownershipCheck(checked.config, plan),
-                // No app moves namespace; files and synced keys running pods read that the change takes away.
-                changeCheck(checked.config),
-            ],
-            kubernetesProviderConfig(),
-        );
-    }
+    const source = clusterSource(checked.config, ambientSubscription(), kubernetesProviderConfig());
+    const plan = kubernetesObjectPlan(checked.config.applications.map((app, index) => ({ index, app })));
+    const reached = source
+        ? await checkAgainstCluster(
+              [
+                  // The namespaces apps use and the stack does not create, in the cluster.
+                  namespaceCheck(checked.config),
+                  // No object another stack owns or no stack made is taken over.
+                  ownershipCheck(checked.config, plan),
+                  // No app moves namespace; files and synced keys running pods read that the change takes away.
+                  changeCheck(checked.config),
+              ],
+              () => reachCluster(source),
+          )
+        : undefined;
     const outputs = await runProgram(checked.config, new Set(CONFIG_KEYS.filter((key) => secretKeys.has(key))), checked.listing);
     // While up awaits the Deployments, each app's pods that cannot mount are explained as doctor would (program/mount-watch.ts).
-    watchMountsDuringUp(checked.config, outputs.applications);
+    watchMountsDuringUp(checked.config, outputs.applications, reached);
     return outputs;
 }
 

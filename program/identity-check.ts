@@ -59,6 +59,12 @@ export function ambientSubscription(): AmbientSubscription {
     return { subscriptionId: new pulumi.Config("azure-native").get("subscriptionId") ?? process.env.ARM_SUBSCRIPTION_ID };
 }
 
+/** Resource Manager's endpoint for the stack: `azure.resourceManagerEndpoint`, else the apps' cloud's. */
+export function resourceManagerEndpoint(config: StackConfig): string {
+    const cloud = config.applications.find((app) => app.cloudName)?.cloudName ?? "AzurePublicCloud";
+    return config.azure?.resourceManagerEndpoint ?? RESOURCE_MANAGER_ENDPOINTS[cloud];
+}
+
 /** The subscription ID of an ARM ID. */
 function subscriptionOf(id: string | undefined): string | undefined {
     return id ? /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1] : undefined;
@@ -120,7 +126,6 @@ export function identityCheckPlan(config: StackConfig, ambient: AmbientSubscript
         cluster && cluster.mode !== "external"
             ? ((cluster.mode === "existing" ? cluster.resourceGroupName : undefined) ?? azure?.resourceGroupName)
             : undefined;
-    const cloud = config.applications.find((app) => app.cloudName)?.cloudName ?? "AzurePublicCloud";
     return {
         request: {
             subscriptionId,
@@ -134,7 +139,7 @@ export function identityCheckPlan(config: StackConfig, ambient: AmbientSubscript
                     ? { resourceGroupName: clusterGroup, name: cluster.name }
                     : undefined,
         },
-        endpoint: azure?.resourceManagerEndpoint ?? RESOURCE_MANAGER_ENDPOINTS[cloud],
+        endpoint: resourceManagerEndpoint(config),
         oidcIssuerUrl: cluster?.mode === "external" ? cluster.oidcIssuerUrl : undefined,
         apps,
     };

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { diagnose, DoctorReport } from "./diagnosis/diagnose";
 import { ClusterFacts } from "./diagnosis/facts";
 import { ReadClusterOptions, readCluster } from "./diagnosis/read-cluster";
-import { KubernetesProviderConfig, clusterIsReadable, kubernetesProviderConfig } from "./cluster-checks";
+import { KubernetesProviderConfig, kubernetesProviderConfig } from "./cluster-checks";
 import { StackConfig } from "./schema";
 
 /**
@@ -97,13 +97,18 @@ export function watchMounts(
 }
 
 /**
- * Starts the watch for `up` (never in a preview) of a stack whose cluster the program reads (an external one), until
- * `done` resolves: the apps' outputs, known once every Deployment was awaited. A program that runs in a longer-lived
- * process (the Automation API's inline programs) then stops reading.
+ * Starts the watch for `up` (never in a preview) of a stack whose cluster the program reached before declaring
+ * anything (`reached`: program/cluster-checks.ts), until `done` resolves: the apps' outputs, known once every
+ * Deployment was awaited. A program that runs in a longer-lived process (the Automation API's inline programs) then
+ * stops reading.
  */
-export function watchMountsDuringUp(config: StackConfig, done: pulumi.Output<unknown>): void {
-    if (!pulumi.runtime.isDryRun() && clusterIsReadable(config)) {
-        const stop = watchMounts(config);
+export function watchMountsDuringUp(
+    config: StackConfig,
+    done: pulumi.Output<unknown>,
+    reached: KubernetesProviderConfig | undefined,
+): void {
+    if (!pulumi.runtime.isDryRun() && reached) {
+        const stop = watchMounts(config, reached);
         done.apply(() => stop());
     }
 }

@@ -16,6 +16,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { buildTools, toolchainPaths } from "../../localenv/harness/localenv";
 import { cliProject } from "../../localenv/harness/stack";
+import { startLocalEnvironment } from "../../localenv/harness/environment";
 import { serveStandIn } from "../../localenv/harness/key-vault-seed";
 
 const TENANT = "7e000000-0000-4000-8000-0000000000bb";
@@ -41,27 +42,15 @@ describe("the preview's identity check against the stand-in's Resource Manager",
     let standIn: ChildProcess | undefined;
     let env: NodeJS.ProcessEnv;
     let project: string;
+    let clusterKubeconfig: string;
     const preview = { clientId: randomUUID(), secret: randomBytes(24).toString("base64url") };
     const workload = randomUUID();
     const wrong = randomUUID();
 
     const run = (args: string[]) => execFileSync(binary, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
-    /** `pulumi preview` of a stack whose one app reads as `clientId` with ServiceAccount `serviceAccount`; its output. */
-    const previewWith = (stack: string, clientId: string, serviceAccount: string): string => {
-        const config = {
-            "aks-keyvault-secrets:cluster": { mode: "external", oidcIssuerUrl: ISSUER },
-            "aks-keyvault-secrets:keyVault": { mode: "external", name: VAULT, tenantId: TENANT, id: VAULT_ID },
-            "aks-keyvault-secrets:applications": [
-                {
-                    name: "orders-api",
-                    namespace: "orders",
-                    serviceAccountName: serviceAccount,
-                    identity: { mode: "workloadIdentity", clientId },
-                    objects: [{ objectName: "db-password", objectType: "secret" }],
-                },
-            ],
-        };
+    /** `pulumi preview` of the stack `stack` with `config`; its output. */
+    const previewOf = (stack: string, config: Record<string, unknown>): string => {
         fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), YAML.stringify({ config }));
         const pulumi = toolchainPaths().pulumi;
         execFileSync(pulumi, ["stack", "init", stack, "--non-interactive"], { cwd: project, env, stdio: "ignore" });
@@ -73,6 +62,22 @@ describe("the preview's identity check against the stand-in's Resource Manager",
         });
         return `${result.stdout}\n${result.stderr}`;
     };
+
+    /** `pulumi preview` of a stack whose one app reads as `clientId` with ServiceAccount `serviceAccount`; its output. */
+    const previewWith = (stack: string, clientId: string, serviceAccount: string): string =>
+        previewOf(stack, {
+            "aks-keyvault-secrets:cluster": { mode: "external", oidcIssuerUrl: ISSUER },
+            "aks-keyvault-secrets:keyVault": { mode: "external", name: VAULT, tenantId: TENANT, id: VAULT_ID },
+            "aks-keyvault-secrets:applications": [
+                {
+                    name: "orders-api",
+                    namespace: "orders",
+                    serviceAccountName: serviceAccount,
+                    identity: { mode: "workloadIdentity", clientId },
+                    objects: [{ objectName: "db-password", objectType: "secret" }],
+                },
+            ],
+        });
 
     before(async () => {
         buildTools([], ["keyvault-standin"]);
@@ -114,7 +119,19 @@ describe("the preview's identity check against the stand-in's Resource Manager",
             VAULT,
         ]);
 
-        const served = await serveStandIn(binary, ["--ca-dir", path.join(dir, "ca"), "--content", content, "--request-log", requestLog]);
+        // The one managed cluster of the stand-in's Resource Manager: its user credential is the kubeconfig the cluster
+        // test writes there once its control plane is up.
+        clusterKubeconfig = path.join(dir, "aks-orders.kubeconfig");
+        const served = await serveStandIn(binary, [
+            "--ca-dir",
+            path.join(dir, "ca"),
+            "--content",
+            content,
+            "--request-log",
+            requestLog,
+            "--managed-cluster",
+            `aks-orders=${clusterKubeconfig}`,
+        ]);
         standIn = served.process;
         const address = served.address;
 
@@ -175,5 +192,36 @@ describe("the preview's identity check against the stand-in's Resource Manager",
         expect(reads.some((request) => request.path?.endsWith("/federatedIdentityCredentials"))).to.equal(true);
         expect(reads.some((request) => request.path?.endsWith("/providers/Microsoft.Authorization/roleAssignments"))).to.equal(true);
         expect(output).to.not.contain("holds no role");
+    });
+
+    it("a cluster the stack reads from Azure: the preview reaches it through Resource Manager's user kubeconfig and refuses a namespace typo", async () => {
+        const environment = await startLocalEnvironment("akv-e2e-arm-cluster");
+        try {
+            fs.copyFileSync(environment.stackOptions.kubeconfig, clusterKubeconfig);
+            const before = armRequests().length;
+            const output = previewOf("existing-cluster", {
+                "aks-keyvault-secrets:azure": { location: "westeurope", resourceGroupName: "rg-standin", subscriptionId: SUBSCRIPTION },
+                "aks-keyvault-secrets:cluster": { mode: "existing", name: "aks-orders" },
+                "aks-keyvault-secrets:keyVault": { mode: "external", name: VAULT, tenantId: TENANT, id: VAULT_ID, checkContents: false },
+                "aks-keyvault-secrets:applications": [
+                    {
+                        name: "orders-api",
+                        namespace: "orders-typo",
+                        identity: { mode: "workloadIdentity", clientId: workload },
+                        objects: [{ objectName: "db-password", objectType: "secret" }],
+                    },
+                ],
+            });
+            expect(output).to.contain(
+                `aks-keyvault-secrets:applications[0].namespace (app "orders-api"): namespace "orders-typo" does not exist in the cluster of context`,
+            );
+            const reads = armRequests().slice(before);
+            expect(reads.map((request) => `${request.method} ${request.status} ${request.path}`)).to.deep.equal([
+                `POST 200 /subscriptions/${SUBSCRIPTION}/resourceGroups/rg-standin/providers/Microsoft.ContainerService/managedClusters/aks-orders/listClusterUserCredential`,
+            ]);
+            expect(output).to.not.contain("BEGIN CERTIFICATE");
+        } finally {
+            await environment.stop();
+        }
     });
 });

@@ -110,7 +110,9 @@ describe("change check: what running pods lose", () => {
         });
         try {
             const warnings = await capturedWarnings(() =>
-                checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], { kubeconfig: server.kubeconfig }),
+                checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], async () => ({
+                    kubeconfig: server.kubeconfig,
+                })),
             );
             expect(warnings.map((line) => line.split(": ")[0] + ": " + line.split(": ")[1].split(",")[0])).to.deep.equal([
                 'aks-keyvault-secrets:applications[0].objects (app "orders-api"): removes or renames "api-key"',
@@ -138,12 +140,16 @@ describe("change check: what running pods lose", () => {
         const theirs = await fakeKubeApi({ [LIST]: owned("organization/aks-keyvault-secrets/other") });
         try {
             const error = await rejection(
-                checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], { kubeconfig: mine.kubeconfig }),
+                checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], async () => ({
+                    kubeconfig: mine.kubeconfig,
+                })),
             );
             expect(error).to.be.instanceOf(StackConfigError);
             expect((error as StackConfigError).problems).to.deep.equal([formatConfigProblem(moveProblem(APP, 0, "shop"))]);
             // another stack's app of the same name is the ownership check's business, not a move
-            await checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], { kubeconfig: theirs.kubeconfig });
+            await checkAgainstCluster([changeCheck(config, "organization/aks-keyvault-secrets/dev")], async () => ({
+                kubeconfig: theirs.kubeconfig,
+            }));
         } finally {
             mine.close();
             theirs.close();

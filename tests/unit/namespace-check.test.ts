@@ -1,7 +1,7 @@
 /** program/namespace-check.ts: which namespaces the preview looks up, what it reports, and the run against an API server. */
 import { expect } from "chai";
 import { parseStackConfig } from "../../program/config";
-import { checkAgainstCluster, clusterIsReadable } from "../../program/cluster-checks";
+import { checkAgainstCluster, clusterSource } from "../../program/cluster-checks";
 import { missingNamespaceProblems, namespaceCheck, namespacesToCheck } from "../../program/namespace-check";
 import { StackConfigError, formatConfigProblem } from "../../program/problems";
 import { capturedWarnings, fakeKubeApi, rejection } from "../mocks";
@@ -51,7 +51,7 @@ describe("namespace check", () => {
             ]);
         });
 
-        it("the preview reads no cluster the stack creates or reads from Azure (its kubeconfig is an Output)", () => {
+        it("the preview reads no cluster it cannot locate in Resource Manager (no subscription known)", () => {
             const config = stack(
                 [app("orders-api", "orders")],
                 { mode: "existing", name: "aks-prod" },
@@ -59,8 +59,8 @@ describe("namespace check", () => {
                     azure: { location: "westeurope", resourceGroupName: "rg" },
                 },
             );
-            expect(clusterIsReadable(config)).to.equal(false);
-            expect(clusterIsReadable(stack([app("orders-api", "orders")]))).to.equal(true);
+            expect(clusterSource(config, {})).to.equal(undefined);
+            expect(clusterSource(stack([app("orders-api", "orders")]), {})).to.deep.equal({ kind: "kubeconfig", provider: {} });
         });
     });
 
@@ -79,7 +79,9 @@ describe("namespace check", () => {
             const server = await fakeKubeApi(namespaces("orders"));
             try {
                 const config = stack([app("orders-api", "orders"), app("shop", "shop-typo"), app("shop-worker", "shop-typo")]);
-                const error = await rejection(checkAgainstCluster([namespaceCheck(config)], { kubeconfig: server.kubeconfig }));
+                const error = await rejection(
+                    checkAgainstCluster([namespaceCheck(config)], async () => ({ kubeconfig: server.kubeconfig })),
+                );
                 expect(error).to.be.instanceOf(StackConfigError);
                 expect((error as StackConfigError).problems).to.have.length(2);
                 expect((error as StackConfigError).problems[0]).to.match(
@@ -95,7 +97,9 @@ describe("namespace check", () => {
             const server = await fakeKubeApi(namespaces("orders"));
             try {
                 const warnings = await capturedWarnings(() =>
-                    checkAgainstCluster([namespaceCheck(stack([app("orders-api", "orders")]))], { kubeconfig: server.kubeconfig }),
+                    checkAgainstCluster([namespaceCheck(stack([app("orders-api", "orders")]))], async () => ({
+                        kubeconfig: server.kubeconfig,
+                    })),
                 );
                 expect(warnings).to.deep.equal([]);
             } finally {
@@ -108,7 +112,7 @@ describe("namespace check", () => {
             const config = stack([app("orders-api", "orders")]);
             try {
                 const warnings = await capturedWarnings(() =>
-                    checkAgainstCluster([namespaceCheck(config)], { kubeconfig: server.kubeconfig }),
+                    checkAgainstCluster([namespaceCheck(config)], async () => ({ kubeconfig: server.kubeconfig })),
                 );
                 expect(warnings).to.deep.equal([
                     'aks-keyvault-secrets:cluster: the cluster could not be read (GET namespace orders: 403 status 403), so the namespaces "orders" were not checked to exist. Fix: give the preview a kubeconfig that reaches the cluster (KUBECONFIG, or kubernetes:kubeconfig and kubernetes:context) with get on namespaces.',
@@ -117,12 +121,12 @@ describe("namespace check", () => {
                 server.close();
             }
             const unanswered = await capturedWarnings(() =>
-                checkAgainstCluster([namespaceCheck(config)], { kubeconfig: server.kubeconfig }),
+                checkAgainstCluster([namespaceCheck(config)], async () => ({ kubeconfig: server.kubeconfig })),
             );
             expect(unanswered).to.have.length(1);
             expect(unanswered[0]).to.match(/^aks-keyvault-secrets:cluster: the cluster could not be read \(.*ECONNREFUSED/);
             const noFile = await capturedWarnings(() =>
-                checkAgainstCluster([namespaceCheck(config)], { kubeconfig: "/nonexistent/kubeconfig" }),
+                checkAgainstCluster([namespaceCheck(config)], async () => ({ kubeconfig: "/nonexistent/kubeconfig" })),
             );
             expect(noFile[0]).to.match(
                 /could not be read \(can't load the kubeconfig \/nonexistent\/kubeconfig: .*; set KUBECONFIG or kubernetes:kubeconfig\)/,

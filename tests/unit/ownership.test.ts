@@ -115,7 +115,9 @@ describe("ownership", () => {
                 }),
             });
             try {
-                const error = await rejection(checkAgainstCluster([ownershipCheck(config, plan, ME)], { kubeconfig: server.kubeconfig }));
+                const error = await rejection(
+                    checkAgainstCluster([ownershipCheck(config, plan, ME)], async () => ({ kubeconfig: server.kubeconfig })),
+                );
                 expect(error).to.be.instanceOf(StackConfigError);
                 expect((error as StackConfigError).problems.map((line) => line.split(":")[1].split(" ")[0])).to.deep.equal([
                     "applications[0].createNamespace",
@@ -132,7 +134,7 @@ describe("ownership", () => {
             const server = await fakeKubeApi({}, 403);
             try {
                 const warnings = await capturedWarnings(() =>
-                    checkAgainstCluster([ownershipCheck(config, plan, ME)], { kubeconfig: server.kubeconfig }),
+                    checkAgainstCluster([ownershipCheck(config, plan, ME)], async () => ({ kubeconfig: server.kubeconfig })),
                 );
                 expect(warnings).to.deep.equal([
                     "aks-keyvault-secrets:cluster: the cluster could not be read (GET /api/v1/namespaces/orders: 403 status 403), so no object was checked for another owner. Fix: give the preview a kubeconfig that reaches the cluster with get on the objects it declares.",

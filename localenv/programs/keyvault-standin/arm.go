@@ -1,19 +1,22 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 )
 
-// The few Azure Resource Manager GETs the preview's identity check makes (components/key-vault/read-identities.ts,
+// The few Azure Resource Manager reads the preview's identity and cluster checks make (components/key-vault/read-identities.ts,
 // with @azure/arm-msi 2.2.0, @azure/arm-authorization 9.0.0 and @azure/arm-containerservice 24.1.0), answered from
 // the content: every managed identity and every client ID with a federated credential is a user-assigned identity
 // of resource group armResourceGroup in whatever subscription is asked for; each vault reader holds the Key Vault
-// role that matches what it reads (readerCollections); there is no managed cluster (404).
+// role that matches what it reads (readerCollections); the one managed cluster is the one --managed-cluster names,
+// whose user credential (program/cluster-checks.ts) is the kubeconfig it names.
 const (
 	armHost          = "management.azure.com"
 	armResource      = "https://management.azure.com"
@@ -31,7 +34,7 @@ var (
 	armIdentities  = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourceGroups/([^/]+))?/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/?$`)
 	armFederated   = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.ManagedIdentity/userAssignedIdentities/([^/]+)/federatedIdentityCredentials/?$`)
 	armAssignments = regexp.MustCompile(`(?i)^(/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.KeyVault/vaults/([^/]+))/providers/Microsoft\.Authorization/roleAssignments/?$`)
-	armCluster     = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.ContainerService/managedClusters/[^/]+/?$`)
+	armCluster     = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/resourceGroups/([^/]+)/providers/Microsoft\.ContainerService/managedClusters/([^/]+?)(/listClusterUserCredential)?/?$`)
 	armPrincipalEq = regexp.MustCompile(`(?i)^principalId eq '([^']+)'$`)
 	armDoubleSlash = regexp.MustCompile(`^/+`)
 )
@@ -108,7 +111,10 @@ func (s *server) serveARM(w http.ResponseWriter, r *http.Request, e *logEntry, c
 		armError(w, e, http.StatusUnauthorized, "InvalidAuthenticationTokenAudience", fmt.Sprintf("The access token has been obtained for wrong audience or resource '%s'. It should exactly match with one of the allowed audiences '%s'.", claims.Audience, armResource))
 		return
 	}
-	if r.Method != http.MethodGet {
+	path := "/" + armDoubleSlash.ReplaceAllString(r.URL.Path, "")
+	// Reads only, and the one POST that reads: a cluster's user credential.
+	credentialRead := r.Method == http.MethodPost && armCluster.MatchString(path) && armCluster.FindStringSubmatch(path)[3] != ""
+	if r.Method != http.MethodGet && !credentialRead {
 		armError(w, e, http.StatusMethodNotAllowed, "MethodNotAllowed", "The stand-in's Resource Manager is read-only.")
 		return
 	}
@@ -116,7 +122,6 @@ func (s *server) serveARM(w http.ResponseWriter, r *http.Request, e *logEntry, c
 		armError(w, e, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	}
-	path := "/" + armDoubleSlash.ReplaceAllString(r.URL.Path, "")
 	identities := armIdentitiesOf(c)
 	switch {
 	case armIdentities.MatchString(path):
@@ -191,8 +196,34 @@ func (s *server) serveARM(w http.ResponseWriter, r *http.Request, e *logEntry, c
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"value": items})
 	case armCluster.MatchString(path):
-		armError(w, e, http.StatusNotFound, "ResourceNotFound", "The stand-in has no managed cluster.")
+		s.serveManagedCluster(w, r, e, path)
 	default:
 		armError(w, e, http.StatusNotFound, "NotFound", "The stand-in's Resource Manager serves the user-assigned identities, their federated credentials and a vault's role assignments only.")
 	}
+}
+
+// serveManagedCluster answers the one cluster --managed-cluster names (in armResourceGroup): a GET shows it, a POST to
+// listClusterUserCredential returns its kubeconfig as Resource Manager does (base64 in kubeconfigs[0].value). Any
+// other cluster does not exist.
+func (s *server) serveManagedCluster(w http.ResponseWriter, r *http.Request, e *logEntry, path string) {
+	m := armCluster.FindStringSubmatch(path)
+	name, file, _ := strings.Cut(s.opts.managedCluster, "=")
+	if name == "" || !strings.EqualFold(m[1], armResourceGroup) || !strings.EqualFold(m[2], name) {
+		armError(w, e, http.StatusNotFound, "ResourceNotFound", "The Resource 'Microsoft.ContainerService/managedClusters/"+m[2]+"' under resource group '"+m[1]+"' was not found.")
+		return
+	}
+	id := strings.TrimSuffix(strings.TrimSuffix(path, "/"), m[3])
+	if r.Method == http.MethodGet {
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "name": name, "type": "Microsoft.ContainerService/ManagedClusters",
+			"location": "westeurope", "properties": map[string]any{"provisioningState": "Succeeded"}})
+		return
+	}
+	kubeconfig, err := os.ReadFile(file)
+	if err != nil {
+		armError(w, e, http.StatusInternalServerError, "InternalServerError", "The stand-in could not read the cluster's kubeconfig: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"kubeconfigs": []any{
+		map[string]any{"name": "clusterUser", "value": base64.StdEncoding.EncodeToString(kubeconfig)},
+	}})
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -85,5 +88,34 @@ func TestARMRefusesAVaultTokenAndWrites(t *testing.T) {
 	}
 	if r := f.do("PUT", path, f.armToken(), nil, nil); r.status != 405 {
 		t.Fatalf("a write: %d %s", r.status, r.raw)
+	}
+}
+
+func TestARMManagedClusterAndItsUserCredential(t *testing.T) {
+	f := newFixture(t, 25)
+	kubeconfig := filepath.Join(f.dir, "cluster-kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.opts.managedCluster = "aks-orders=" + kubeconfig
+	token := f.armToken()
+	cluster := "/subscriptions/" + tSub + "/resourceGroups/" + armResourceGroup + "/providers/Microsoft.ContainerService/managedClusters/aks-orders"
+	if r := f.do("GET", armURL(cluster), token, nil, nil); r.status != 200 || r.body["name"] != "aks-orders" || r.body["id"] != cluster {
+		t.Fatalf("the cluster: %d %s", r.status, r.raw)
+	}
+	r := f.do("POST", armURL(cluster+"/listClusterUserCredential"), token, nil, nil)
+	if r.status != 200 {
+		t.Fatalf("credential: %d %s", r.status, r.raw)
+	}
+	value, _ := base64.StdEncoding.DecodeString(fmt.Sprint(r.body["kubeconfigs"].([]any)[0].(map[string]any)["value"]))
+	if string(value) != "apiVersion: v1\nkind: Config\n" {
+		t.Fatalf("kubeconfig %q", value)
+	}
+	other := "/subscriptions/" + tSub + "/resourceGroups/" + armResourceGroup + "/providers/Microsoft.ContainerService/managedClusters/aks-other"
+	if r := f.do("POST", armURL(other+"/listClusterUserCredential"), token, nil, nil); r.status != 404 || errorCode(r) != "ResourceNotFound" {
+		t.Fatalf("another cluster: %d %s", r.status, r.raw)
+	}
+	if r := f.do("POST", armURL(cluster), token, nil, nil); r.status != 405 {
+		t.Fatalf("any other POST is refused: %d %s", r.status, r.raw)
 	}
 }

@@ -64,6 +64,7 @@ func serveCommand(args []string) error {
 	requestLog := fs.String("request-log", "", "request log file (one JSON line per request)")
 	saKey := fs.String("service-account-key", "", "PEM public key the service-account tokens are signed with")
 	pageSize := fs.Int("page-size", 25, "version list page size when the client gives no maxresults")
+	managedCluster := fs.String("managed-cluster", "", "NAME=KUBECONFIG_FILE: an AKS cluster of "+armResourceGroup+" whose user credential is that kubeconfig")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,6 +73,7 @@ func serveCommand(args []string) error {
 	}
 	s, err := newServer(serverOptions{
 		caDir: *caDir, contentPath: *content, requestLog: *requestLog, serviceAccountKey: *saKey, pageSize: *pageSize,
+		managedCluster: *managedCluster,
 	})
 	if err != nil {
 		return err

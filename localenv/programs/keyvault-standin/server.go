@@ -28,7 +28,10 @@ const (
 type serverOptions struct {
 	caDir, contentPath, requestLog, serviceAccountKey string
 	pageSize                                          int
-	now                                               func() time.Time
+	// managedCluster, when set, is the one AKS cluster of armResourceGroup (NAME=KUBECONFIG_FILE): Resource Manager
+	// shows it and hands out that kubeconfig as its user credential.
+	managedCluster string
+	now            func() time.Time
 }
 
 type server struct {
