@@ -135,6 +135,12 @@ function computedState(type: string, name: string, inputs: Record<string, any>):
     }
 }
 
+// The program reads the stack's cluster before declaring anything (program/cluster-checks.ts): through the ambient
+// kubeconfig, or Resource Manager when a subscription is known. Unit tests never reach the developer's cluster or
+// subscription; tests that read a cluster give a fake one explicitly.
+process.env.KUBECONFIG = path.join(os.tmpdir(), "aks-keyvault-secrets-unit-tests-read-no-cluster");
+delete process.env.ARM_SUBSCRIPTION_ID;
+
 // setMocks is async by signature only: the mocks are in place when it returns (a module mocha requires cannot await)
 void pulumi.runtime.setMocks(
     {
