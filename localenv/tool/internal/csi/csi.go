@@ -5,7 +5,8 @@
 // The provider's only way out is the Key Vault stand-in, as its HTTPS_PROXY/HTTP_PROXY, trusting only the
 // stand-in's CA. It runs with an otherwise empty environment, so no proxy exception, Azure identity variable or
 // system CA of the host applies. Without a stand-in it gets a proxy port where nothing listens: every fetch fails,
-// nothing leaves the machine.
+// nothing leaves the machine. It runs in a network namespace of its own (localenv netjail, see startProvider), so
+// the healthz and metrics ports it opens on every interface are reachable only through our forwarder on loopback.
 package csi
 
 import (
