@@ -15,6 +15,8 @@ import (
 type command struct {
 	summary string
 	run     func(args []string) error
+	// hidden: run by the tool itself (e.g. as a daemon), not listed in the usage
+	hidden bool
 }
 
 var commands = map[string]command{}
@@ -26,6 +28,14 @@ func register(name, summary string, run func(args []string) error) {
 	commands[name] = command{summary: summary, run: run}
 }
 
+// registerHidden registers a command the tool runs itself, left out of the usage.
+func registerHidden(name string, run func(args []string) error) {
+	register(name, "", run)
+	cmd := commands[name]
+	cmd.hidden = true
+	commands[name] = cmd
+}
+
 // exitError carries an exit code through a command's error without another message (e.g. `check` found something
 // missing, `run`'s command failed).
 type exitError struct{ code int }
@@ -34,7 +44,10 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 func usage() string {
 	names := make([]string, 0, len(commands))
-	for name := range commands {
+	for name, cmd := range commands {
+		if cmd.hidden {
+			continue
+		}
 		names = append(names, name)
 	}
 	sort.Strings(names)

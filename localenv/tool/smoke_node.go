@@ -34,9 +34,10 @@ type nodeTraces struct {
 	sandboxes, shimSockets      []string
 }
 
-// smokeNode runs a private cluster with the node: a 2-replica Deployment of the probe comes up, a pod's log comes
-// through the API server (names and hashes, never the value), the Deployment's deletion takes its pods; one pod is
-// left running for down. After down, nothing of the node may be left.
+// smokeNode runs a private cluster with the node: a 2-replica Deployment of the probe comes up, every port of the
+// environment is on loopback (the kubelet's API on the node's address) and the Azure provider in a network namespace
+// of its own, a pod's log comes through the API server (names and hashes, never the value), the Deployment's
+// deletion takes its pods; one pod is left running for down. After down, nothing of the node may be left.
 func smokeNode(lane string) error {
 	netnsBefore := netnsNames()
 	var traces nodeTraces
@@ -71,6 +72,9 @@ func smokeInside(sd statedir.Dir, traces *nodeTraces, signals <-chan os.Signal) 
 		return err
 	}
 	smokeLog("both pods Ready after %s", time.Since(created).Round(time.Second))
+	if err := checkListeners(sd); err != nil {
+		return err
+	}
 	traces.record()
 	if len(traces.sandboxes) == 0 {
 		return fmt.Errorf("no pod sandboxes in %s", traces.dataDir)

@@ -94,7 +94,7 @@ describe("the docs", () => {
             .filter((name) => name.endsWith(".go"))
             .map((name) => fs.readFileSync(path.join(tool, name), "utf8"))
             .join("\n");
-        const commands = [...source.matchAll(/^\s*register\("([a-z-]+)"/gm)].map((match) => match[1]);
+        const commands = [...source.matchAll(/^\s*register(?:Hidden)?\("([a-z-]+)"/gm)].map((match) => match[1]);
         expect(commands).to.include.members(["build", "up", "versions", "lint"]);
         const missing = DOCS.flatMap((doc) =>
             [...read(doc).matchAll(/localenv\/localenv ([a-z][a-z-]*)/g)]

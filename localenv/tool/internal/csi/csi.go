@@ -5,7 +5,8 @@
 // The provider's only way out is the Key Vault stand-in, as its HTTPS_PROXY/HTTP_PROXY, trusting only the
 // stand-in's CA. It runs with an otherwise empty environment, so no proxy exception, Azure identity variable or
 // system CA of the host applies. Without a stand-in it gets a proxy port where nothing listens: every fetch fails,
-// nothing leaves the machine.
+// nothing leaves the machine. It runs in a network namespace of its own (localenv netjail, see startProvider), so
+// the healthz and metrics ports it opens on every interface are reachable only through our forwarder on loopback.
 package csi
 
 import (
@@ -203,23 +204,34 @@ func startProvider(cfg Config, p paths) error {
 	if _, err := os.Stat(ca); err != nil {
 		console.Log("warning: no stand-in CA at %s: the provider trusts no server certificate", ca)
 	}
-	// The health and metrics ports can be neither turned off nor bound to loopback (it listens on ":PORT"; no flag names an address):
-	// free ones keep them out of the way.
+	// The provider opens its health and metrics ports on every interface (":PORT"; no flag names an address), so it
+	// runs in a network namespace of its own under `localenv netjail`, where every interface is that namespace's lo:
+	// its healthz stays in there (nothing outside needs it), its metrics are forwarded from the host's
+	// 127.0.0.1:<same port>, and 127.0.0.1:<proxy port> inside is forwarded to the stand-in's on the host. Its gRPC
+	// socket is a Unix socket in the data dir, which a network namespace does not affect.
 	ports, err := proc.FreePorts(2)
 	if err != nil {
 		return err
 	}
+	healthzPort, metricsPort := ports[0], ports[1]
 	// tests/e2e/alerts.test.ts scrapes the provider's metrics (http://127.0.0.1:<csi-provider-metrics.port>/metrics)
-	if err := sd.Write("csi-provider-metrics.port", strconv.Itoa(ports[1])); err != nil {
+	if err := sd.Write("csi-provider-metrics.port", strconv.Itoa(metricsPort)); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
 		return err
 	}
 	proxy := "http://127.0.0.1:" + strconv.Itoa(proxyPort)
-	console.Log("Azure Key Vault provider %s on %s (proxy %s)", cfg.Lane.Provider, p.providerSocket, proxy)
+	console.Log("Azure Key Vault provider %s on %s (proxy %s), in a network namespace of its own (metrics forwarded from 127.0.0.1:%d)",
+		cfg.Lane.Provider, p.providerSocket, proxy, metricsPort)
 	provider := proc.Daemon{Name: "csi-provider", Log: sd.Log("csi-provider"),
 		Env: []string{"PATH=" + hostPath, "HTTPS_PROXY=" + proxy, "HTTP_PROXY=" + proxy,
 			"SSL_CERT_FILE=" + ca, "SSL_CERT_DIR=" + p.noSystemCAs},
-		Argv: []string{cfg.Bins.Provider, "--endpoint", unixEndpoint(p.providerSocket),
-			"--healthz-port", strconv.Itoa(ports[0]), "--prometheus-port", strconv.Itoa(ports[1]),
+		Argv: []string{self, "netjail", "--in", strconv.Itoa(proxyPort),
+			"--out", strconv.Itoa(metricsPort) + "=" + strconv.Itoa(metricsPort), "--",
+			cfg.Bins.Provider, "--endpoint", unixEndpoint(p.providerSocket),
+			"--healthz-port", strconv.Itoa(healthzPort), "--prometheus-port", strconv.Itoa(metricsPort),
 			"-v=" + strconv.Itoa(cfg.LogLevel)}}
 	return startAndWait(cfg, provider, "Azure provider socket", socketUp(p.providerSocket))
 }
