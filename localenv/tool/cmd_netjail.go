@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -13,6 +14,9 @@ import (
 // netjail is how `up --node` runs the Azure provider (internal/csi): in a network namespace of its own, so that its
 // healthz and metrics ports, which it opens on every interface, are reachable from nowhere but the forwarders.
 func init() {
+	// The main goroutine keeps the main thread, so the jail's thread is never the main one: tools that read a
+	// process's namespace (/proc/PID/ns/net is the main thread's) see the supervisor in the host's.
+	runtime.LockOSThread()
 	registerHidden("netjail", runNetjail)
 }
 
