@@ -306,11 +306,26 @@ export interface ServingStandIn {
 }
 
 /**
- * Starts `keyvault-standin serve --listen 127.0.0.1:0 <args>` and resolves once it prints the address it listens on;
- * rejects when it exits first.
+ * Starts `keyvault-standin serve` on a free loopback port with its CA directory, content and request log (and any
+ * `more` flags), and resolves once it prints the address it listens on; rejects when it exits first.
  */
-export async function serveStandIn(binary: string, args: string[]): Promise<ServingStandIn> {
-    const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+export async function serveStandIn(
+    binary: string,
+    files: { caDir: string; content: string; requestLog: string },
+    more: string[] = [],
+): Promise<ServingStandIn> {
+    const args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--ca-dir",
+        files.caDir,
+        "--content",
+        files.content,
+        "--request-log",
+        files.requestLog,
+    ];
+    const child = spawn(binary, [...args, ...more], { stdio: ["ignore", "pipe", "inherit"] });
     const address = await new Promise<string>((resolve, reject) => {
         let out = "";
         child.stdout.on("data", (chunk: Buffer) => {

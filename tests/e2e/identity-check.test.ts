@@ -122,13 +122,7 @@ describe("the preview's identity check against the stand-in's Resource Manager",
         // The one managed cluster of the stand-in's Resource Manager: its user credential is the kubeconfig the cluster
         // test writes there once its control plane is up.
         clusterKubeconfig = path.join(dir, "aks-orders.kubeconfig");
-        const served = await serveStandIn(binary, [
-            "--ca-dir",
-            path.join(dir, "ca"),
-            "--content",
-            content,
-            "--request-log",
-            requestLog,
+        const served = await serveStandIn(binary, { caDir: path.join(dir, "ca"), content, requestLog }, [
             "--managed-cluster",
             `aks-orders=${clusterKubeconfig}`,
         ]);

@@ -122,16 +122,7 @@ describe("readVaultContents against the Key Vault stand-in", function () {
         grant(outsider, false);
         grant(noSecrets, true, "--collections", "keys,certificates");
 
-        const served = await serveStandIn(binary, [
-            "--ca-dir",
-            path.join(dir, "ca"),
-            "--content",
-            content,
-            "--request-log",
-            requestLog,
-            "--page-size",
-            "2",
-        ]);
+        const served = await serveStandIn(binary, { caDir: path.join(dir, "ca"), content, requestLog }, ["--page-size", "2"]);
         standIn = served.process;
         const address = served.address;
         proxy = `http://${address}`;

@@ -270,6 +270,18 @@ describe("doctor: the diagnosis", () => {
         expect(app.syncedSecrets).to.deep.equal([{ name: "trap-synced", present: false, keys: [], owners: [], writtenBy: [] }]);
     });
 
+    /** The stack outputs of the SecretSync app orders-notifier. */
+    const NOTIFIER_OUTPUTS: StackOutputs = {
+        applications: {
+            "orders-notifier": {
+                namespace: "orders",
+                secretProviderClass: "orders-notifier",
+                deployment: "orders-notifier",
+                syncedSecrets: ["orders-notifier-smtp"],
+            },
+        },
+    };
+
     /** orders-notifier's pod waits for its Secret, which the SecretSync `sync` (merged into a never-synced one) should write. */
     const notifierWaiting = (sync: Partial<SecretSyncFact>) =>
         healthy({
@@ -290,18 +302,8 @@ describe("doctor: the diagnosis", () => {
         });
 
     it("a SecretSync app (no CSI volume): waits for the sync controller, named with the SecretSync", () => {
-        const outputs: StackOutputs = {
-            applications: {
-                "orders-notifier": {
-                    namespace: "orders",
-                    secretProviderClass: "orders-notifier",
-                    deployment: "orders-notifier",
-                    syncedSecrets: ["orders-notifier-smtp"],
-                },
-            },
-        };
         const facts = notifierWaiting({});
-        const app = only(diagnose(facts, { outputs }));
+        const app = only(diagnose(facts, { outputs: NOTIFIER_OUTPUTS }));
         expect(app.causes.map((cause) => [cause.id, cause.cause])).to.deep.equal([
             [
                 "secret-sync-pending",
@@ -350,17 +352,8 @@ describe("doctor: the diagnosis", () => {
                 ],
                 secretSyncs: [{ namespace: "orders", name: "orders-notifier-smtp", className: "orders-notifier" }],
             });
-        const outputs: StackOutputs = {
-            applications: {
-                "orders-notifier": {
-                    namespace: "orders",
-                    secretProviderClass: "orders-notifier",
-                    deployment: "orders-notifier",
-                    syncedSecrets: ["orders-notifier-smtp"],
-                },
-            },
-        };
-        const report = diagnose(synced({ "secrets-store.sync.x-k8s.io": "", team: "orders" }), { outputs });
+
+        const report = diagnose(synced({ "secrets-store.sync.x-k8s.io": "", team: "orders" }), { outputs: NOTIFIER_OUTPUTS });
         const app = only(report);
         expect(app.status).to.equal("healthy");
         expect(app.syncedSecrets[0]).to.deep.include({ present: true, keys: ["smtp-password"], writtenBy: ["sync-controller"] });
@@ -368,7 +361,7 @@ describe("doctor: the diagnosis", () => {
             "orders-notifier-smtp present (keys smtp-password; written by the sync controller, owner SecretSync/orders-notifier-smtp)",
         );
         // the label without the controller's ownership is someone else's copy
-        expect(only(diagnose(synced({ team: "orders" }), { outputs })).syncedSecrets[0].writtenBy).to.deep.equal([]);
+        expect(only(diagnose(synced({ team: "orders" }), { outputs: NOTIFIER_OUTPUTS })).syncedSecrets[0].writtenBy).to.deep.equal([]);
     });
 
     it("a Secret name akv2k8s also writes: its owner names it", () => {
