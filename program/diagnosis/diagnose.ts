@@ -27,6 +27,7 @@ export const CAUSE_IDS = [
     "secret-sync-pending",
     "akv2k8s-secret-name",
     "throttled",
+    "keyvault-unanswered",
     "pod-not-ready",
     "mount-error",
 ] as const;
@@ -197,8 +198,9 @@ function causeOf(
 ): Omit<Cause, "pods"> {
     const message = shortMessage(raw);
     const vault =
-        (found.kind === "forbidden" || found.kind === "not-found" || found.kind === "throttled" ? found.vault : undefined) ??
-        spc?.parameters.keyvaultName;
+        (found.kind === "forbidden" || found.kind === "not-found" || found.kind === "throttled" || found.kind === "unanswered"
+            ? found.vault
+            : undefined) ?? spc?.parameters.keyvaultName;
     switch (found.kind) {
         case "forbidden": {
             const identity = found.appId ?? spc?.parameters.clientID ?? spc?.parameters.userAssignedIdentityID ?? "the class's identity";
@@ -274,6 +276,8 @@ function causeOf(
         case "driver-missing":
             return addonCause(message);
         case "secret-not-found":
+        case "unanswered":
+            return { ...unansweredCause(vault, "the mount timed out"), message };
         case "other":
             return {
                 id: "mount-error",
@@ -283,6 +287,22 @@ function causeOf(
             };
     }
 }
+
+/**
+ * A vault (or Entra ID) that takes the request and never answers: the provider waits, the kubelet's CSI call gives up
+ * after 2 minutes with DeadlineExceeded, and only then is there an event. `what` says what was seen.
+ */
+function unansweredCause(vault: string | undefined, what: string): Omit<Cause, "pods"> {
+    const host = vault ? `${vault}.vault.azure.net` : "<vault>.vault.azure.net";
+    return {
+        id: "keyvault-unanswered",
+        cause: `${what}: Key Vault${vault ? ` ${vault}` : ""} or Entra ID did not answer the Azure provider (a broken network path: DNS, a firewall, a private endpoint, a proxy)`,
+        fix: `check the nodes' route to https://${host} and https://login.microsoftonline.com (kubectl debug node/<node> -it --image=busybox -- nslookup ${host}; any HTTP answer from the vault, even 401, means the path works); the provider's log (kubectl logs -n kube-system -l app=secrets-store-provider-azure) names the request; the kubelet retries the mount`,
+    };
+}
+
+/** How long a pod may wait for its CSI volume, with nothing reported, before doctor says the vault does not answer. */
+export const MOUNT_UNANSWERED_SECONDS = 45;
 
 function addonCause(message?: string): Omit<Cause, "pods"> {
     return {
@@ -412,6 +432,28 @@ function diagnoseApp(group: AppGroup, facts: ClusterFacts, options: DiagnoseOpti
                 });
             }
         }
+        const waitingFor = secondsBetween(pod.created, facts.now);
+        const unmounted = pod.csiClasses.filter(
+            (name) =>
+                group.classes.includes(name) &&
+                !statuses.some((status) => status.podName === pod.name && status.className === name && status.mounted),
+        );
+        if (
+            !pod.ready &&
+            podCauses.length === 0 &&
+            unmounted.length > 0 &&
+            waitingFor !== undefined &&
+            waitingFor >= MOUNT_UNANSWERED_SECONDS &&
+            pod.waiting.every((waiting) => waiting.reason === "ContainerCreating")
+        ) {
+            const spc = classes.find((candidate) => candidate.name === unmounted[0]);
+            add(
+                unansweredCause(
+                    spc?.parameters.keyvaultName,
+                    `the pod has waited ${waitingFor} s for class ${unmounted[0]}'s volume with no mount and no error`,
+                ),
+            );
+        }
         if (!pod.ready && podCauses.length === 0) {
             const mounting = pod.csiClasses.some((name) => group.classes.includes(name));
             add({
@@ -459,6 +501,11 @@ function diagnoseApp(group: AppGroup, facts: ClusterFacts, options: DiagnoseOpti
         syncedSecrets,
         causes: pods.length === 0 ? [...all, noPodsCause(group)] : all,
     };
+}
+
+/** Whole seconds from `from` to `to` (ISO times); undefined without `from`. */
+function secondsBetween(from: string | undefined, to: string): number | undefined {
+    return from === undefined ? undefined : Math.floor((Date.parse(to) - Date.parse(from)) / 1000);
 }
 
 function noPodsCause(group: AppGroup): Cause {

@@ -35,6 +35,8 @@ export interface PodFact {
     envSecrets: string[];
     /** Why a container does not run: `{ reason: "CreateContainerConfigError", message: 'secret "x" not found' }`. */
     waiting: Array<{ reason: string; message: string }>;
+    /** ISO time the pod was created (`metadata.creationTimestamp`). */
+    created?: string;
 }
 
 /** A Warning event of a pod. */

@@ -40,6 +40,7 @@ export type MessageCause =
     | { kind: "class-missing"; namespace: string; className: string }
     | { kind: "driver-missing" }
     | { kind: "secret-not-found"; secretName: string }
+    | { kind: "unanswered"; object?: ObjectRef; vault?: string }
     | { kind: "other"; summary: string };
 
 /** Backslash escapes as they appear inside the JSON bodies quoted in messages (`\\r\\n`, `\\"`), made plain. */
@@ -58,7 +59,9 @@ function vaultOf(message: string): string | undefined {
 
 /** The first line worth showing: the provider's own words, without the kubelet's and the driver's wrapping. */
 export function shortMessage(message: string): string {
-    const inner = message.split(/failed to mount objects, error: |provider mount err: /).pop() as string;
+    const inner = message
+        .split(/failed to mount objects, error: |provider mount err: |MountVolume\.SetUp failed for volume "[^"]*" : /)
+        .pop() as string;
     const first = inner.split("\n")[0].trim();
     const status = /RESPONSE (\d{3})[: ]+([^\n]*)/.exec(message);
     const code = /ERROR CODE: (\S+)/.exec(message);
@@ -126,6 +129,10 @@ export function recogniseMessage(raw: string): MessageCause {
             ...(vault ? { vault } : {}),
             ...(notFound ? { code: notFound[1] } : {}),
         };
+    }
+    // The mount's deadline (the kubelet's CSI call, 2 minutes), or a connection that never got an answer.
+    if (/DeadlineExceeded|context deadline exceeded|Client\.Timeout exceeded|i\/o timeout/.test(message)) {
+        return { kind: "unanswered", ...(object ? { object } : {}), ...(vault ? { vault } : {}) };
     }
     return { kind: "other", summary: shortMessage(message) };
 }

@@ -90,6 +90,7 @@ export function podFact(pod: Json): PodFact {
         waiting: statuses
             .filter((status) => status.state?.waiting)
             .map((status) => ({ reason: status.state.waiting.reason ?? "", message: status.state.waiting.message ?? "" })),
+        ...(pod.metadata.creationTimestamp ? { created: pod.metadata.creationTimestamp } : {}),
     };
 }
 

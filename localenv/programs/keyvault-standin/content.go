@@ -52,6 +52,9 @@ type Vault struct {
 	// Throttled makes every request to the vault answer 429 with Key Vault's throttling error (the throttle
 	// subcommand sets and clears it), as Key Vault does past its per-vault request limit.
 	Throttled bool `json:"throttled,omitempty"`
+	// Hung makes the vault accept every request and never answer it while set (the hang subcommand sets and clears
+	// it), as a vault behind a broken network path does: the client waits until it gives up.
+	Hung bool `json:"hung,omitempty"`
 }
 
 // SecretVersion and PEMVersion carry an optional creation time (Unix seconds): the provider orders versions by it

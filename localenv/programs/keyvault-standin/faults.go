@@ -105,10 +105,20 @@ func applyRemove(c *Content, vaultName, kind, name string) error {
 
 // throttleCommand makes the vault answer every request with 429 (--off: serve again).
 func throttleCommand(args []string) error {
-	fs := flag.NewFlagSet("throttle", flag.ContinueOnError)
+	return vaultFaultCommand("throttle", args, func(v *Vault, on bool) { v.Throttled = on })
+}
+
+// hangCommand makes the vault hold every request without an answer (--off: answer again, held requests included).
+func hangCommand(args []string) error {
+	return vaultFaultCommand("hang", args, func(v *Vault, on bool) { v.Hung = on })
+}
+
+// vaultFaultCommand sets (or with --off clears) one fault of a vault in the content file.
+func vaultFaultCommand(name string, args []string, set func(v *Vault, on bool)) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	content := fs.String("content", "", "content file (JSON)")
 	vault := fs.String("vault", "", "vault name")
-	off := fs.Bool("off", false, "stop throttling")
+	off := fs.Bool("off", false, "serve normally again")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -121,8 +131,8 @@ func throttleCommand(args []string) error {
 	}
 	_, v := c.findVault(*vault)
 	if v == nil {
-		return fmt.Errorf("throttle: no vault %q", *vault)
+		return fmt.Errorf("%s: no vault %q", name, *vault)
 	}
-	v.Throttled = !*off
+	set(v, !*off)
 	return writeContent(*content, c)
 }

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The fault subcommands, run as a test runs them: a role revoked answers 403, a removed object 404, a throttled
@@ -56,5 +60,49 @@ func TestRevokeRemoveAndThrottleCommands(t *testing.T) {
 	}
 	if err := removeCommand([]string{"--content", f.content, "--vault", tVault, "--kind", "blob", "--name", "x"}); err == nil {
 		t.Error("unknown kind accepted")
+	}
+}
+
+// A hung vault holds a request until the client gives up, and answers held requests once the hang is lifted.
+func TestHangCommand(t *testing.T) {
+	f := newFixture(t, 25)
+	tok := f.spToken(tSP, tSPSecret)
+	url := vaultURL("/secrets/db-password/")
+	if err := hangCommand([]string{"--content", f.content, "--vault", tVault}); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	impatient := *f.client
+	impatient.Timeout = 1500 * time.Millisecond
+	started := time.Now()
+	if resp, err := impatient.Do(req); err == nil || time.Since(started) < time.Second {
+		t.Fatalf("hung: answered (%v, %v) after %v", resp, err, time.Since(started))
+	}
+	answered := make(chan reply)
+	go func() { answered <- f.do("GET", url, tok, nil, nil) }()
+	time.Sleep(500 * time.Millisecond)
+	if err := hangCommand([]string{"--content", f.content, "--vault", tVault, "--off"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-answered:
+		if r.status != 200 {
+			t.Fatalf("held request after the hang: %d %s", r.status, r.raw)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the held request was not answered after the hang was lifted")
+	}
+	time.Sleep(500 * time.Millisecond) // the held request's log line is written when its handler returns
+	logData, _ := os.ReadFile(f.reqLog)
+	hung := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(logData)), "\n") {
+		var entry logEntry
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Error == "Hung" && entry.Status == 0 {
+			hung++
+		}
+	}
+	if hung != 1 {
+		t.Fatalf("request log: %d requests logged as held without an answer, want 1", hung)
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: keyvault-standin serve|add|grant|revoke|remove|throttle|counts [flags] (see docs/keyvault-standin.md)")
+		fmt.Fprintln(os.Stderr, "usage: keyvault-standin serve|add|grant|revoke|remove|throttle|hang|counts [flags] (see docs/keyvault-standin.md)")
 		os.Exit(2)
 	}
 	var err error
@@ -30,10 +30,12 @@ func main() {
 		err = removeCommand(os.Args[2:])
 	case "throttle":
 		err = throttleCommand(os.Args[2:])
+	case "hang":
+		err = hangCommand(os.Args[2:])
 	case "counts":
 		err = countsCommand(os.Args[2:], os.Stdout)
 	default:
-		err = fmt.Errorf("unknown subcommand %q (serve, add, grant, revoke, remove, throttle, counts)", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q (serve, add, grant, revoke, remove, throttle, hang, counts)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "keyvault-standin:", err)

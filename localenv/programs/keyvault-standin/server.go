@@ -238,7 +238,7 @@ func (s *server) route(w http.ResponseWriter, r *http.Request, host, scheme stri
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		e.Status = sw.status
-		if e.Status == 0 {
+		if e.Status == 0 && e.Error != "Hung" {
 			e.Status = http.StatusOK
 		}
 		s.reqLog.write(e, start, s.opts.now())

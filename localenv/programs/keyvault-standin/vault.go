@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // objectKinds maps a Key Vault collection to what the stand-in calls it, the error code for a miss, and the RBAC
@@ -91,6 +92,24 @@ func (s *server) serveVault(w http.ResponseWriter, r *http.Request, e *logEntry,
 		return
 	}
 	e.Vault = name
+	if v.Hung {
+		// Held until the client gives up (nothing is answered: its status is logged as 0) or the fault is cleared,
+		// then served from the content of that moment.
+		for {
+			select {
+			case <-r.Context().Done():
+				e.Error = "Hung"
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+			if now, err := s.current(); err == nil {
+				if _, held := now.findVault(vaultName); held != nil && !held.Hung {
+					s.serveVault(w, r, e, now, vaultName)
+					return
+				}
+			}
+		}
+	}
 	if v.Throttled {
 		// Key Vault's answer past its limit: 429 with Retry-After; the SDK retries, then gives up with this error.
 		w.Header().Set("Retry-After", "1")

@@ -9,7 +9,7 @@ import { recogniseMessage, shortMessage } from "../../../program/diagnosis/messa
 import { ClusterReadError } from "../../../program/cluster-api";
 import { DOCTOR_EXIT_CODES, formatText } from "../../../cli/doctor/render";
 import { CliIo } from "../../../cli/io";
-import { NODE, ADDON, AZURE, classFact, pod, warning, status, secret, healthy, failing } from "./doctor-facts";
+import { NODE, NOW, ADDON, AZURE, classFact, pod, warning, status, secret, healthy, failing } from "./doctor-facts";
 
 const only = (report: DoctorReport) => {
     expect(report.apps).to.have.length(1);
@@ -82,15 +82,27 @@ describe("doctor: reading the node's and Azure's messages", () => {
         expect(recogniseMessage(NODE.failedContainerEvent)).to.deep.equal({ kind: "secret-not-found", secretName: "orders-notifier-smtp" });
     });
 
-    it("throttling (429) and anything else (the first line, without the kubelet's and driver's wrapping)", () => {
+    it("throttling (429), no answer (the mount's deadline, a connection that times out) and anything else (the first line, without the kubelet's and driver's wrapping)", () => {
         expect(recogniseMessage(NODE.failedMount429)).to.deep.include({ kind: "throttled", vault: "kv-local-demo" });
         expect(
             recogniseMessage(
-                "MountVolume.SetUp failed: rpc error: code = Unknown desc = failed to mount objects, error: dial tcp: i/o timeout",
+                'MountVolume.SetUp failed for volume "secrets" : rpc error: code = DeadlineExceeded desc = context deadline exceeded',
+            ),
+        ).to.deep.equal({
+            kind: "unanswered",
+        });
+        expect(
+            recogniseMessage(
+                "MountVolume.SetUp failed: rpc error: code = Unknown desc = failed to mount objects, error: failed to get objectType:secret, objectName:db, objectVersion:: GET https://kv-prod.vault.azure.net/secrets/db/ dial tcp 10.0.0.4:443: i/o timeout",
+            ),
+        ).to.deep.include({ kind: "unanswered", vault: "kv-prod" });
+        expect(
+            recogniseMessage(
+                "MountVolume.SetUp failed: rpc error: code = Unknown desc = failed to mount objects, error: unexpected end of JSON input",
             ),
         ).to.deep.equal({
             kind: "other",
-            summary: "dial tcp: i/o timeout",
+            summary: "unexpected end of JSON input",
         });
     });
 
@@ -268,6 +280,53 @@ describe("doctor: the diagnosis", () => {
             /^mount the class in this pod \(a csi volume, driver secrets-store\.csi\.k8s\.io, volumeAttributes\.secretProviderClass: trap/,
         );
         expect(app.syncedSecrets).to.deep.equal([{ name: "trap-synced", present: false, keys: [], owners: [], writtenBy: [] }]);
+    });
+
+    it("a pod that waits for its volume with nothing reported: after 45 s, the vault that does not answer; a timed-out mount names it too", () => {
+        const waiting = (seconds: number) =>
+            healthy({
+                pods: [
+                    pod("orders-api-5d9c-x1", {
+                        ready: false,
+                        waiting: [{ reason: "ContainerCreating", message: "" }],
+                        created: new Date(Date.parse(NOW) - seconds * 1000).toISOString(),
+                    }),
+                ],
+                podStatuses: [],
+            });
+        expect(only(diagnose(waiting(30))).causes.map((cause) => cause.id)).to.deep.equal(["pod-not-ready"]);
+        const slow = only(diagnose(waiting(50))).causes;
+        expect(slow.map((cause) => [cause.id, cause.cause])).to.deep.equal([
+            [
+                "keyvault-unanswered",
+                "the pod has waited 50 s for class orders-api's volume with no mount and no error: Key Vault kv-local-demo or Entra ID did not answer the Azure provider (a broken network path: DNS, a firewall, a private endpoint, a proxy)",
+            ],
+        ]);
+        expect(slow[0].fix).to.include("https://kv-local-demo.vault.azure.net");
+        const mounted = healthy({
+            pods: [
+                pod("orders-api-5d9c-x1", {
+                    ready: false,
+                    waiting: [{ reason: "ContainerCreating", message: "" }],
+                    created: "2026-12-06T00:50:00Z",
+                }),
+            ],
+        });
+        expect(only(diagnose(mounted)).causes.map((cause) => cause.id)).to.deep.equal(["pod-not-ready"]);
+        const timedOut = only(
+            diagnose(
+                failing(
+                    'MountVolume.SetUp failed for volume "keyvault-secrets" : rpc error: code = DeadlineExceeded desc = context deadline exceeded',
+                ),
+            ),
+        ).causes;
+        expect(timedOut.map((cause) => [cause.id, cause.cause, cause.message])).to.deep.equal([
+            [
+                "keyvault-unanswered",
+                "the mount timed out: Key Vault kv-local-demo or Entra ID did not answer the Azure provider (a broken network path: DNS, a firewall, a private endpoint, a proxy)",
+                "rpc error: code = DeadlineExceeded desc = context deadline exceeded",
+            ],
+        ]);
     });
 
     /** The stack outputs of the SecretSync app orders-notifier. */
