@@ -3,8 +3,9 @@
  * app's Secrets written by the node's secrets-store-sync-controller stand-in); then one fault at a time, each the way
  * it happens on AKS (a role removed, an object deleted, a federated credential with another subject, a pod that takes
  * env from a synced Secret without mounting the volume, a class in another namespace, a Secret akv2k8s also writes,
- * the vault throttling, a SecretSync's Secret deleted, the CSIDriver missing), doctor names its cause and fix from the
- * real messages of the kubelet, the driver and the provider; repaired, the app is healthy again. Run alone:
+ * the vault throttling, a vault that does not answer, a SecretSync's Secret deleted, the CSIDriver missing), doctor
+ * names its cause and fix from the real messages of the kubelet, the driver and the provider; repaired, the app is
+ * healthy again. Run alone:
  * `npx mocha --no-config -r ts-node/register/transpile-only --extension ts --timeout 900000 tests/e2e/doctor.test.ts`
  * (AKV_LANE=upstream for the other lane). docs/doctor.md.
  */
@@ -296,6 +297,29 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         await awaitHealthy("orders-api", "signing", "payments");
     });
 
+    it("a vault that does not answer (requests held): names the vault within a minute of the pod's start, before the kubelet's 2-minute deadline", async () => {
+        standIn("hang", "--vault", VAULT);
+        const started = Date.now();
+        await restart("orders", "orders-api");
+        const found = await awaitCause("orders-api", "keyvault-unanswered");
+        const seconds = (Date.now() - started) / 1000;
+        const cause = found.causes.find((candidate) => candidate.id === "keyvault-unanswered");
+        expect(cause?.cause).to.match(
+            /^the pod has waited \d+ s for class orders-api's volume with no mount and no error: Key Vault kv-local-demo or Entra ID did not answer the Azure provider/,
+        );
+        expect(cause?.fix).to.include("https://kv-local-demo.vault.azure.net");
+        expect(seconds, "seconds from the restart to doctor naming the vault").to.be.below(75);
+        standIn("hang", "--vault", VAULT, "--off");
+        // Every pod of the vault may have had a rotation held meanwhile: new pods start clean (as after the throttling).
+        await restart("orders", "orders-api");
+        await restart("payments", "signing");
+        await restart("payments", "payments");
+        await awaitReady("orders", "orders-api");
+        await awaitReady("payments", "signing");
+        await awaitReady("payments", "payments");
+        await awaitHealthy("orders-api", "signing", "payments");
+    });
+
     it("a Secret name akv2k8s also writes: names the Secret, its akv2k8s owner and the rename", async () => {
         const secretPath = "/api/v1/namespaces/orders/secrets/orders-api-keyvault";
         const owner = { apiVersion: "spv.no/v2beta1", kind: "AzureKeyVaultSecret", name: "orders-db", uid: randomUUID() };
@@ -354,7 +378,7 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
             `pod payments/elsewhere mounts class "orders-api", which namespace payments does not hold (namespace orders holds one of that name; a pod reads only its own namespace's classes)`,
         );
         expect(elsewhere.causes[0].message).to.equal(
-            `MountVolume.SetUp failed for volume "secrets" : rpc error: code = Unknown desc = failed to get secretproviderclass payments/orders-api, error: SecretProviderClass.secrets-store.csi.x-k8s.io "orders-api" not found`,
+            `rpc error: code = Unknown desc = failed to get secretproviderclass payments/orders-api, error: SecretProviderClass.secrets-store.csi.x-k8s.io "orders-api" not found`,
         );
         await kube.delete("/apis/apps/v1/namespaces/orders/deployments/trap");
         await kube.delete(`${classes}/trap`);
