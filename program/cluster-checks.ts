@@ -86,25 +86,26 @@ export async function azureClusterKubeconfig(
         $host: endpoint,
         credentialScopes: [`${endpoint}/.default`],
     });
+    let found: Awaited<ReturnType<typeof client.managedClusters.listClusterUserCredentials>>;
     try {
-        const found = await client.managedClusters.listClusterUserCredentials(cluster.resourceGroupName, cluster.name);
-        const value = found.kubeconfigs?.[0]?.value;
-        if (!value) {
-            throw new ClusterReadError(`Resource Manager returned no user kubeconfig for cluster ${cluster.name}`);
-        }
-        return Buffer.from(value).toString("utf8");
+        found = await client.managedClusters.listClusterUserCredentials(cluster.resourceGroupName, cluster.name);
     } catch (error) {
         const refusal = refusalOf(error);
         if (refusal.status === 404) {
             return undefined;
         }
+        const status = refusal.status === undefined ? "" : `${refusal.status} `;
         throw new ClusterReadError(
-            `Resource Manager's user kubeconfig of cluster ${cluster.name} in ${cluster.resourceGroupName}: ${refusal.status ?? ""} ${refusal.reason}`.replace(
-                "  ",
-                " ",
-            ),
+            `Resource Manager's user kubeconfig of cluster ${cluster.name} in ${cluster.resourceGroupName}: ${status}${refusal.reason}`,
         );
     }
+    const value = found.kubeconfigs?.[0]?.value;
+    if (!value) {
+        throw new ClusterReadError(
+            `Resource Manager returned no user kubeconfig for cluster ${cluster.name} in ${cluster.resourceGroupName}`,
+        );
+    }
+    return Buffer.from(value).toString("utf8");
 }
 
 /** The Kubernetes provider config that reaches the source's cluster; undefined when the cluster does not exist yet. */
