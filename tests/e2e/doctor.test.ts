@@ -111,6 +111,25 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         });
     }
 
+    /**
+     * New pods for every app of the vault, Ready and healthy: after a fault each may have met it at a rotation poll,
+     * and doctor counts a Ready pod's MountRotationFailed for 5 minutes.
+     */
+    async function restartEveryPodOfTheVault(): Promise<void> {
+        const deployments = [
+            ["orders", "orders-api"],
+            ["payments", "signing"],
+            ["payments", "payments"],
+        ];
+        for (const [namespace, deployment] of deployments) {
+            await restart(namespace, deployment);
+        }
+        for (const [namespace, deployment] of deployments) {
+            await awaitReady(namespace, deployment);
+        }
+        await awaitHealthy(...deployments.map(([, deployment]) => deployment));
+    }
+
     before(async () => {
         const raw = localStackConfig();
         environment = await startLocalEnvironment("akv-e2e-doctor", [], { node: true, lane: LANE });
@@ -286,15 +305,8 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         expect(cause?.fix).to.include("--rotation-poll-interval");
         standIn("throttle", "--vault", VAULT, "--off");
         restoreVault();
-        // Every pod of the vault may have met the 429 at a rotation poll while the throttle was on, and doctor counts a
-        // Ready pod's MountRotationFailed for 5 minutes: new pods start clean.
-        await restart("orders", "orders-api");
-        await restart("payments", "signing");
-        await restart("payments", "payments");
-        await awaitReady("orders", "orders-api");
-        await awaitReady("payments", "signing");
-        await awaitReady("payments", "payments");
-        await awaitHealthy("orders-api", "signing", "payments");
+        // Every pod of the vault may have met the 429 at a rotation poll while the throttle was on.
+        await restartEveryPodOfTheVault();
     });
 
     it("a vault that does not answer (requests held): names the vault within a minute of the pod's start, and again from the kubelet's timeout 2 minutes later", async () => {
@@ -318,13 +330,7 @@ describe("doctor on a real node: each fault named with its cause and fix, and he
         expect(timedOut.cause).to.match(/^the mount timed out: Key Vault kv-local-demo or Entra ID did not answer/);
         standIn("hang", "--vault", VAULT, "--off");
         // Every pod of the vault may have had a rotation held meanwhile: new pods start clean (as after the throttling).
-        await restart("orders", "orders-api");
-        await restart("payments", "signing");
-        await restart("payments", "payments");
-        await awaitReady("orders", "orders-api");
-        await awaitReady("payments", "signing");
-        await awaitReady("payments", "payments");
-        await awaitHealthy("orders-api", "signing", "payments");
+        await restartEveryPodOfTheVault();
     });
 
     it("a Secret name akv2k8s also writes: names the Secret, its akv2k8s owner and the rename", async () => {
