@@ -67,7 +67,7 @@ export function clusterSource(
  * The cluster's user kubeconfig from Resource Manager (`listClusterUserCredential`), as `credential`
  * (DefaultAzureCredential: the identity that runs the preview); undefined when the cluster does not exist yet (404).
  * Held in memory only. `clientOptions`: the SDK's HTTP options (tests). On an Entra ID cluster it runs kubelogin as
- * the Kubernetes provider does with the same kubeconfig.
+ * the Kubernetes provider does with the same kubeconfig, device-code login included (docs/vault-check.md).
  */
 export async function azureClusterKubeconfig(
     cluster: AzureCluster,
